@@ -1,0 +1,383 @@
+package scim
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"reflect"
+	"strings"
+	"time"
+)
+
+// DecodeOptions tune how client JSON becomes a User.
+type DecodeOptions struct {
+	// IgnoreUnknownCustom drops Peakon extension keys the tenant has not
+	// defined instead of rejecting them with 400 invalidValue.
+	IgnoreUnknownCustom bool
+}
+
+// parseJSON decodes a request body into generic JSON with numbers kept
+// exact. Trailing data after the value is a syntax error.
+func parseJSON(data []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, invalidSyntax(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "the request body holds data after its JSON value")
+	}
+	return v, nil
+}
+
+func invalidSyntax(err error) *Error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return Errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "the request body is not valid JSON: %v (at byte %d)", err, se.Offset)
+	}
+	if errors.Is(err, io.EOF) {
+		return Errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "the request body is empty; a JSON object was expected")
+	}
+	return Errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "the request body is not valid JSON: %v", err)
+}
+
+// DecodeUser decodes a User from a client's JSON body, accepting what real
+// clients send: attribute names in any case, booleans as strings, explicit
+// nulls, extension objects whether or not listed in schemas. Read-only
+// attributes (id, meta, groups) and unknown core attributes are ignored.
+// Active defaults to true. The result is not yet validated: see Validate.
+func (m *Model) DecodeUser(data []byte, opts DecodeOptions) (*User, error) {
+	v, err := parseJSON(data)
+	if err != nil {
+		return nil, err
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "the request body must be a JSON object, not %s", jsonKind(v))
+	}
+	return m.userFromObject(obj, opts)
+}
+
+func (m *Model) userFromObject(obj map[string]any, opts DecodeOptions) (*User, error) {
+	u := &User{Active: true}
+	rv := reflect.ValueOf(u).Elem()
+	for key, val := range obj {
+		if err := m.setTop(u, rv, key, val, opts, false); err != nil {
+			return nil, err
+		}
+	}
+	return u, nil
+}
+
+// setTop applies one member of a resource object: a core attribute, an
+// extension object or a URN-qualified attribute. replace governs complex
+// values: true replaces them whole, false merges sub-attributes (PATCH add).
+func (m *Model) setTop(u *User, rv reflect.Value, key string, val any, opts DecodeOptions, merge bool) error {
+	if strings.EqualFold(key, "schemas") {
+		return nil
+	}
+	if s := m.SchemaByURN(key); s != nil && s != m.Core {
+		if val == nil {
+			m.clearSchema(u, rv, s)
+			return nil
+		}
+		ext, ok := val.(map[string]any)
+		if !ok {
+			return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be a JSON object, not %s", s.ID, jsonKind(val))
+		}
+		if !merge {
+			m.clearSchema(u, rv, s)
+		}
+		for k, v := range ext {
+			a := s.Attribute(k)
+			if a == nil {
+				if s == m.Peakon && !opts.IgnoreUnknownCustom {
+					return unknownCustom(k, m)
+				}
+				continue
+			}
+			if err := m.setAttr(u, rv, a, v, merge); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	a, rest := m.Lookup(key)
+	if a == nil {
+		if len(key) > 4 && strings.EqualFold(key[:4], "urn:") && strings.HasPrefix(strings.ToLower(key), strings.ToLower(SchemaPeakonUser)+":") && !opts.IgnoreUnknownCustom {
+			return unknownCustom(key[len(SchemaPeakonUser)+1:], m)
+		}
+		return nil // unknown core attributes are ignored, as RFC 7644 §3.3 permits
+	}
+	if a.Mutability == ReadOnly {
+		return nil
+	}
+	if rest != "" {
+		sub := a.Sub(rest[1:])
+		if sub == nil || a.MultiValued {
+			return nil
+		}
+		return m.setSub(rv, a, sub, val)
+	}
+	return m.setAttr(u, rv, a, val, merge)
+}
+
+func unknownCustom(name string, m *Model) *Error {
+	known := make([]string, 0, len(m.Peakon.Attributes))
+	for _, a := range m.Peakon.Attributes {
+		known = append(known, fmt.Sprintf("%q", a.Name))
+	}
+	list := "none are defined"
+	if len(known) > 0 {
+		list = "defined: " + strings.Join(known, ", ")
+	}
+	return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s:%s is not a custom attribute of this company (%s)", SchemaPeakonUser, name, list)
+}
+
+func (m *Model) clearSchema(u *User, rv reflect.Value, s *Schema) {
+	if s == m.Peakon {
+		u.Custom = nil
+		return
+	}
+	for _, a := range s.Attributes {
+		if a.Mutability != ReadOnly {
+			f := rv.FieldByIndex(a.field)
+			f.SetZero()
+		}
+	}
+}
+
+// setAttr sets a top-level attribute (core or extension) from a JSON value.
+func (m *Model) setAttr(u *User, rv reflect.Value, a *Attribute, val any, merge bool) error {
+	if a.Mutability == ReadOnly || a.Mutability == WriteOnly && a.field == nil {
+		return nil
+	}
+	if a.Custom {
+		return setCustom(u, a, val)
+	}
+	f := rv.FieldByIndex(a.field)
+	if val == nil {
+		if a.Type == TypeBoolean && a.Name == "active" {
+			f.SetBool(true) // an employee is active unless a client says otherwise
+			return nil
+		}
+		f.SetZero()
+		return nil
+	}
+	if a.MultiValued {
+		return decodeMulti(a, f, val)
+	}
+	if a.Type == TypeComplex {
+		if !merge {
+			f.SetZero()
+		}
+		return decodeComplex(a, f, val)
+	}
+	return decodeScalar(a, f, val)
+}
+
+func (m *Model) setSub(rv reflect.Value, parent, sub *Attribute, val any) error {
+	if sub.Mutability == ReadOnly {
+		return nil
+	}
+	f := rv.FieldByIndex(parent.field).FieldByIndex(sub.field)
+	if val == nil {
+		f.SetZero()
+		return nil
+	}
+	return decodeScalar(sub, f, val)
+}
+
+func setCustom(u *User, a *Attribute, val any) error {
+	if val == nil {
+		delete(u.Custom, a.Name)
+		return nil
+	}
+	s, err := CanonicalCustomValue(a, val)
+	if err != nil {
+		return err
+	}
+	if s == "" {
+		delete(u.Custom, a.Name)
+		return nil
+	}
+	if u.Custom == nil {
+		u.Custom = make(map[string]string, 4)
+	}
+	u.Custom[a.Name] = s
+	return nil
+}
+
+func decodeMulti(a *Attribute, f reflect.Value, val any) error {
+	arr, ok := val.([]any)
+	if !ok {
+		// A single object where an array belongs: accept it as one element,
+		// as several HR clients send manager-like values.
+		if obj, isObj := val.(map[string]any); isObj {
+			arr = []any{obj}
+		} else {
+			return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be an array, not %s", a.Path(), jsonKind(val))
+		}
+	}
+	out := reflect.MakeSlice(f.Type(), 0, len(arr))
+	for _, el := range arr {
+		if el == nil {
+			continue
+		}
+		e := reflect.New(f.Type().Elem()).Elem()
+		if err := decodeComplex(a, e, el); err != nil {
+			return err
+		}
+		if e.IsZero() {
+			continue
+		}
+		out = reflect.Append(out, e)
+	}
+	if out.Len() == 0 {
+		f.SetZero()
+		return nil
+	}
+	f.Set(out)
+	normalizePrimary(f)
+	return nil
+}
+
+// normalizePrimary keeps at most one primary element (RFC 7643 §2.4): the
+// last one marked wins, as the most recent statement of the client.
+func normalizePrimary(f reflect.Value) {
+	idx := primaryIndex(f.Type().Elem())
+	if idx < 0 {
+		return
+	}
+	last := -1
+	for i := 0; i < f.Len(); i++ {
+		if f.Index(i).Field(idx).Bool() {
+			last = i
+		}
+	}
+	for i := 0; i < f.Len(); i++ {
+		if i != last {
+			f.Index(i).Field(idx).SetBool(false)
+		}
+	}
+}
+
+func primaryIndex(t reflect.Type) int {
+	if sf, ok := t.FieldByName("Primary"); ok {
+		return sf.Index[0]
+	}
+	return -1
+}
+
+func decodeComplex(a *Attribute, f reflect.Value, val any) error {
+	obj, ok := val.(map[string]any)
+	if !ok {
+		// A bare value for a complex attribute means its "value"
+		// sub-attribute: Entra sends the manager as a raw id string.
+		if sub := a.Sub("value"); sub != nil {
+			if s, isStr := val.(string); isStr {
+				return decodeScalar(sub, f.FieldByIndex(sub.field), s)
+			}
+		}
+		return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be a JSON object, not %s", a.Path(), jsonKind(val))
+	}
+	for k, v := range obj {
+		sub := a.Sub(k)
+		if sub == nil || sub.Mutability == ReadOnly && a.Name != "groups" {
+			continue
+		}
+		sf := f.FieldByIndex(sub.field)
+		if v == nil {
+			sf.SetZero()
+			continue
+		}
+		if err := decodeScalar(sub, sf, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func decodeScalar(a *Attribute, f reflect.Value, val any) error {
+	switch a.Type {
+	case TypeBoolean:
+		b, ok := parseBool(val)
+		if !ok {
+			return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be a boolean (true or false), not %s", a.Path(), describe(val))
+		}
+		f.SetBool(b)
+	case TypeDateTime:
+		s, ok := val.(string)
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if !ok || err != nil {
+			return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be an RFC 3339 date-time such as 2019-04-01T00:00:00Z, not %s", a.Path(), describe(val))
+		}
+		f.Set(reflect.ValueOf(t))
+	case TypeComplex:
+		return decodeComplex(a, f, val)
+	default:
+		switch v := val.(type) {
+		case string:
+			f.SetString(v)
+		case json.Number:
+			f.SetString(v.String())
+		default:
+			return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be a string, not %s", a.Path(), describe(val))
+		}
+	}
+	return nil
+}
+
+// parseBool accepts JSON booleans and the strings "true"/"false" in any
+// case, which Entra sends.
+func parseBool(v any) (bool, bool) {
+	switch b := v.(type) {
+	case bool:
+		return b, true
+	case string:
+		switch {
+		case strings.EqualFold(b, "true"):
+			return true, true
+		case strings.EqualFold(b, "false"):
+			return false, true
+		}
+	}
+	return false, false
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	case json.Number, float64:
+		return "a number"
+	case string:
+		return "a string"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+func describe(v any) string {
+	switch x := v.(type) {
+	case string:
+		if len(x) > 64 {
+			x = x[:64] + "…"
+		}
+		return fmt.Sprintf("%q", x)
+	case json.Number:
+		return x.String()
+	case bool:
+		return fmt.Sprint(x)
+	}
+	return jsonKind(v)
+}

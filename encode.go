@@ -1,0 +1,316 @@
+package scim
+
+import (
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/scimkit/scim/internal/jsonw"
+)
+
+// Projection selects the attributes a response carries (RFC 7644 §3.9,
+// attributes and excludedAttributes). The nil *Projection returns every
+// attribute whose returned characteristic is "always" or "default".
+type Projection struct {
+	include bool                // attributes= given: only what it names
+	full    map[*Attribute]bool // named whole (include) or excluded whole (exclude)
+	partial map[*Attribute]bool // sub-attributes named; their parents are partially included/excluded
+}
+
+// ParseProjection parses the attributes and excludedAttributes parameters
+// (comma-separated, case-insensitive, sub-attributes and URN-qualified names
+// allowed). When both are given attributes wins, as RFC 7644 §3.9 leaves the
+// choice to the server. Unknown names are ignored, as clients ask for
+// attributes of other providers' schemas.
+func (m *Model) ParseProjection(attributes, excluded string) (*Projection, error) {
+	list, include := attributes, true
+	if strings.TrimSpace(list) == "" {
+		list, include = excluded, false
+	}
+	if strings.TrimSpace(list) == "" {
+		return nil, nil
+	}
+	p := &Projection{include: include, full: map[*Attribute]bool{}, partial: map[*Attribute]bool{}}
+	for name := range strings.SplitSeq(list, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		if s := m.SchemaByURN(name); s != nil {
+			for _, a := range s.Attributes {
+				p.full[a] = true
+			}
+			continue
+		}
+		a, rest := m.Lookup(name)
+		if a == nil {
+			continue
+		}
+		if rest == "" {
+			p.full[a] = true
+			continue
+		}
+		if sub := a.Sub(rest[1:]); sub != nil {
+			p.partial[sub] = true
+			p.partial[a] = true
+		}
+	}
+	return p, nil
+}
+
+// returns reports whether a top-level attribute is rendered, and whether
+// only some of its sub-attributes are.
+func (p *Projection) returns(a *Attribute) (yes, partial bool) {
+	if a.Returned == ReturnedNever {
+		return false, false
+	}
+	if a.Returned == ReturnedAlways {
+		return true, false
+	}
+	if p == nil {
+		return a.Returned != ReturnedRequest, false
+	}
+	if p.include {
+		if p.full[a] {
+			return true, false
+		}
+		return p.partial[a], p.partial[a]
+	}
+	if p.full[a] {
+		return false, false
+	}
+	return a.Returned != ReturnedRequest, p.partial[a]
+}
+
+func (p *Projection) returnsSub(sub *Attribute) bool {
+	if sub.Returned == ReturnedNever {
+		return false
+	}
+	if p.include {
+		return p.partial[sub]
+	}
+	return !p.partial[sub]
+}
+
+// EncodeUser appends the JSON of u, as rendered to clients, to dst:
+// canonical attribute names, schemas naming core plus exactly the
+// extensions present, and meta. p may be nil.
+func (m *Model) EncodeUser(dst []byte, u *User, p *Projection) []byte {
+	rv := reflect.ValueOf(u).Elem()
+	dst = append(dst, '{')
+	dst = jsonw.Key(dst, "schemas")
+	dst = append(dst, '[')
+	dst = jsonw.String(dst, SchemaUser)
+	hasEnt := !rv.FieldByIndex(m.Enterprise.Attributes[0].field[:1]).IsZero()
+	hasPeakon := len(u.Custom) > 0
+	if hasEnt {
+		dst = append(dst, ',')
+		dst = jsonw.String(dst, SchemaEnterpriseUser)
+	}
+	if hasPeakon {
+		dst = append(dst, ',')
+		dst = jsonw.String(dst, SchemaPeakonUser)
+	}
+	dst = append(dst, ']')
+	var meta *Attribute
+	for _, a := range m.Core.Attributes {
+		if a.Name == "meta" {
+			meta = a
+			continue
+		}
+		dst = encodeAttr(dst, rv, a, p)
+	}
+	if hasEnt {
+		mark := len(dst)
+		dst = jsonw.Key(dst, SchemaEnterpriseUser)
+		dst = append(dst, '{')
+		inner := len(dst)
+		for _, a := range m.Enterprise.Attributes {
+			dst = encodeAttr(dst, rv, a, p)
+		}
+		if len(dst) == inner {
+			dst = dst[:mark]
+		} else {
+			dst = append(dst, '}')
+		}
+	}
+	if hasPeakon {
+		mark := len(dst)
+		dst = jsonw.Key(dst, SchemaPeakonUser)
+		dst = append(dst, '{')
+		inner := len(dst)
+		for _, a := range m.Peakon.Attributes {
+			v, ok := u.Custom[a.Name]
+			if !ok {
+				continue
+			}
+			if yes, _ := p.returns(a); !yes {
+				continue
+			}
+			dst = jsonw.Key(dst, a.Name)
+			if a.CustomType == CustomNumber {
+				dst = append(dst, v...)
+			} else {
+				dst = jsonw.String(dst, v)
+			}
+		}
+		if len(dst) == inner {
+			dst = dst[:mark]
+		} else {
+			dst = append(dst, '}')
+		}
+	}
+	if meta != nil {
+		dst = encodeAttr(dst, rv, meta, p)
+	}
+	return append(dst, '}')
+}
+
+func encodeAttr(dst []byte, rv reflect.Value, a *Attribute, p *Projection) []byte {
+	if a.field == nil {
+		return dst
+	}
+	yes, partial := p.returns(a)
+	if !yes {
+		return dst
+	}
+	f := rv.FieldByIndex(a.field)
+	if f.IsZero() && a.Type != TypeBoolean {
+		return dst
+	}
+	mark := len(dst)
+	dst = jsonw.Key(dst, a.Name)
+	switch {
+	case a.MultiValued:
+		dst = append(dst, '[')
+		for i := 0; i < f.Len(); i++ {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = encodeComplex(dst, f.Index(i), a, p, partial)
+		}
+		dst = append(dst, ']')
+	case a.Type == TypeComplex:
+		before := len(dst)
+		dst = encodeComplex(dst, f, a, p, partial)
+		if len(dst)-before == 2 { // {} after projection: omit the attribute
+			return dst[:mark]
+		}
+	default:
+		dst = encodeScalar(dst, f, a)
+	}
+	return dst
+}
+
+func encodeComplex(dst []byte, f reflect.Value, a *Attribute, p *Projection, partial bool) []byte {
+	dst = append(dst, '{')
+	for _, sub := range a.SubAttributes {
+		if partial && !p.returnsSub(sub) {
+			continue
+		}
+		sf := f.FieldByIndex(sub.field)
+		if sub.Type == TypeBoolean {
+			if !sf.Bool() { // primary=false is noise; absent means false
+				continue
+			}
+		} else if sf.IsZero() {
+			continue
+		}
+		dst = jsonw.Key(dst, sub.Name)
+		dst = encodeScalar(dst, sf, sub)
+	}
+	return append(dst, '}')
+}
+
+func encodeScalar(dst []byte, f reflect.Value, a *Attribute) []byte {
+	switch a.Type {
+	case TypeBoolean:
+		return jsonw.Bool(dst, f.Bool())
+	case TypeDateTime:
+		return jsonw.Time(dst, f.Interface().(time.Time))
+	case TypeInteger:
+		if f.Kind() == reflect.Int || f.Kind() == reflect.Int64 {
+			return strconv.AppendInt(dst, f.Int(), 10)
+		}
+	}
+	return jsonw.String(dst, f.String())
+}
+
+// MarshalJSON renders the user with the default model (no custom attribute
+// definitions: custom values render as strings) and no projection.
+func (u *User) MarshalJSON() ([]byte, error) {
+	return defaultModelFor(u).EncodeUser(nil, u, nil), nil
+}
+
+// UnmarshalJSON decodes a user as DecodeUser does with the default model,
+// keeping Peakon values whatever their names (there are no definitions to
+// check them against).
+func (u *User) UnmarshalJSON(data []byte) error {
+	v, err := parseJSON(data)
+	if err != nil {
+		return err
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return Errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "a user must be a JSON object, not %s", jsonKind(v))
+	}
+	var custom map[string]string
+	for k, val := range obj {
+		if !strings.EqualFold(k, SchemaPeakonUser) {
+			continue
+		}
+		ext, _ := val.(map[string]any)
+		for name, x := range ext {
+			if s, err := CanonicalCustomValue(&Attribute{Name: name, CustomType: CustomOption}, x); err == nil && s != "" {
+				if custom == nil {
+					custom = map[string]string{}
+				}
+				custom[name] = s
+			}
+		}
+	}
+	d, err := defaultModel.userFromObject(obj, DecodeOptions{IgnoreUnknownCustom: true})
+	if err != nil {
+		return err
+	}
+	id, meta := stringMember(obj, "id"), d.Meta
+	if mo, ok := memberFold(obj, "meta").(map[string]any); ok {
+		meta.ResourceType = stringMember(mo, "resourceType")
+		meta.Location = stringMember(mo, "location")
+		meta.Version = stringMember(mo, "version")
+		meta.Created, _ = time.Parse(time.RFC3339Nano, stringMember(mo, "created"))
+		meta.LastModified, _ = time.Parse(time.RFC3339Nano, stringMember(mo, "lastModified"))
+	}
+	*u = *d
+	u.ID, u.Meta, u.Custom = id, meta, custom
+	return nil
+}
+
+// defaultModelFor builds a model whose Peakon schema has an option
+// attribute for each custom value of u, so the generic encoder renders them.
+func defaultModelFor(u *User) *Model {
+	if len(u.Custom) == 0 {
+		return defaultModel
+	}
+	defs := make([]CustomAttribute, 0, len(u.Custom))
+	for name := range u.Custom {
+		defs = append(defs, CustomAttribute{Name: name, Type: CustomOption})
+	}
+	return NewModel(defs)
+}
+
+func memberFold(obj map[string]any, name string) any {
+	for k, v := range obj {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return nil
+}
+
+func stringMember(obj map[string]any, name string) string {
+	s, _ := memberFold(obj, name).(string)
+	return s
+}

@@ -1,0 +1,469 @@
+package scim
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// Filter is a parsed SCIM filter (RFC 7644 §3.4.2.2). Its concrete types are
+// *AttrExpr, *LogicalExpr, *NotExpr and *ValuePathExpr; a store may walk the
+// tree to push the filter down to its query language. String returns the
+// canonical filter text, which parses back to an equal tree.
+type Filter interface {
+	String() string
+	filterNode()
+}
+
+// CompareOp is a filter comparison operator, lower case.
+type CompareOp string
+
+// The comparison operators of RFC 7644 §3.4.2.2, Table 3.
+const (
+	OpEqual          CompareOp = "eq"
+	OpNotEqual       CompareOp = "ne"
+	OpContains       CompareOp = "co"
+	OpStartsWith     CompareOp = "sw"
+	OpEndsWith       CompareOp = "ew"
+	OpGreater        CompareOp = "gt"
+	OpGreaterOrEqual CompareOp = "ge"
+	OpLess           CompareOp = "lt"
+	OpLessOrEqual    CompareOp = "le"
+	OpPresent        CompareOp = "pr"
+)
+
+var compareOps = map[string]CompareOp{
+	"eq": OpEqual, "ne": OpNotEqual, "co": OpContains, "sw": OpStartsWith, "ew": OpEndsWith,
+	"gt": OpGreater, "ge": OpGreaterOrEqual, "lt": OpLess, "le": OpLessOrEqual, "pr": OpPresent,
+}
+
+// AttrPath names an attribute in a filter, PATCH path or sortBy:
+// [URN ":"] Name ["." Sub]. Attr and SubAttr are nil until the path is
+// resolved against a Model (Model.ResolveFilter, Model.ResolvePath).
+type AttrPath struct {
+	URN  string // schema URN as written, or "" for the core schema
+	Name string
+	Sub  string
+
+	Attr    *Attribute // resolved top-level (or, inside a value path, sub-) attribute
+	SubAttr *Attribute // resolved sub-attribute, when Sub is set
+}
+
+func (p AttrPath) String() string {
+	var b strings.Builder
+	if p.URN != "" {
+		b.WriteString(p.URN)
+		b.WriteByte(':')
+	}
+	b.WriteString(p.Name)
+	if p.Sub != "" {
+		b.WriteByte('.')
+		b.WriteString(p.Sub)
+	}
+	return b.String()
+}
+
+// AttrExpr compares an attribute with a value, or tests presence (OpPresent,
+// Value nil). Value is nil (JSON null), bool, string or json.Number.
+type AttrExpr struct {
+	Path  AttrPath
+	Op    CompareOp
+	Value any
+}
+
+// LogicalExpr joins two filters with "and" or "or".
+type LogicalExpr struct {
+	Op          string // "and" or "or"
+	Left, Right Filter
+}
+
+// NotExpr negates a filter.
+type NotExpr struct {
+	Filter Filter
+}
+
+// ValuePathExpr filters the elements of a multi-valued complex attribute:
+// emails[type eq "work" and value co "@example.com"]. Paths inside Filter
+// name sub-attributes of Path.
+type ValuePathExpr struct {
+	Path   AttrPath
+	Filter Filter
+}
+
+func (*AttrExpr) filterNode()      {}
+func (*LogicalExpr) filterNode()   {}
+func (*NotExpr) filterNode()       {}
+func (*ValuePathExpr) filterNode() {}
+
+func (e *AttrExpr) String() string {
+	if e.Op == OpPresent {
+		return e.Path.String() + " pr"
+	}
+	return e.Path.String() + " " + string(e.Op) + " " + formatValue(e.Value)
+}
+
+func formatValue(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return strconv.FormatBool(x)
+	case json.Number:
+		return x.String()
+	case string:
+		b, _ := json.Marshal(x)
+		return string(b)
+	}
+	return fmt.Sprint(v)
+}
+
+func (e *LogicalExpr) String() string {
+	return wrap(e.Left, e.Op) + " " + e.Op + " " + wrap(e.Right, e.Op)
+}
+
+// wrap parenthesises an operand whose precedence is lower than its
+// parent's, so String parses back to the same tree. Left-nested chains of the
+// same operator need none; right-nested ones do, to keep their shape.
+func wrap(f Filter, parent string) string {
+	if l, ok := f.(*LogicalExpr); ok && (l.Op == "or" && parent == "and") {
+		return "(" + l.String() + ")"
+	}
+	return f.String()
+}
+
+func (e *NotExpr) String() string { return "not (" + e.Filter.String() + ")" }
+
+func (e *ValuePathExpr) String() string {
+	return e.Path.String() + "[" + e.Filter.String() + "]"
+}
+
+// Parser limits: a filter longer or deeper than these is refused with 400
+// invalidFilter rather than risk the stack or the CPU.
+const (
+	MaxFilterLength = 4096
+	MaxFilterDepth  = 50
+)
+
+// ParseFilter parses a filter expression. Besides the RFC 7644 grammar it
+// accepts, on purpose, two forms real clients send: Entra's
+// `emails[type eq "work"].value eq "x"` (read as
+// `emails[type eq "work" and value eq "x"]`) and unquoted values
+// (`externalId eq jyoung`), read as strings. Errors are *Error with status
+// 400 and scimType invalidFilter, naming the position.
+func ParseFilter(s string) (Filter, error) {
+	if len(s) > MaxFilterLength {
+		return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "the filter is %d bytes long; at most %d are accepted", len(s), MaxFilterLength)
+	}
+	p := &parser{src: s}
+	p.next()
+	f, err := p.parseOr(0)
+	if err != nil {
+		return nil, err
+	}
+	if p.tok.kind != tokEOF {
+		return nil, p.errorf("expected \"and\", \"or\" or the end of the filter")
+	}
+	return f, nil
+}
+
+type tokKind int
+
+const (
+	tokEOF tokKind = iota
+	tokWord
+	tokString
+	tokLParen
+	tokRParen
+	tokLBracket
+	tokRBracket
+	tokBad
+)
+
+type token struct {
+	kind tokKind
+	text string // the word, or the decoded string value
+	pos  int
+	raw  string
+}
+
+type parser struct {
+	src string
+	pos int
+	tok token
+}
+
+func (p *parser) errorf(format string, args ...any) *Error {
+	found := "the end of the filter"
+	if p.tok.kind != tokEOF {
+		found = strconv.Quote(p.tok.raw)
+	}
+	return Errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "filter: at position %d: %s, found %s", p.tok.pos+1, fmt.Sprintf(format, args...), found)
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+func (p *parser) next() {
+	for p.pos < len(p.src) && isSpace(p.src[p.pos]) {
+		p.pos++
+	}
+	start := p.pos
+	if p.pos >= len(p.src) {
+		p.tok = token{kind: tokEOF, pos: start}
+		return
+	}
+	c := p.src[p.pos]
+	switch c {
+	case '(':
+		p.pos++
+		p.tok = token{kind: tokLParen, pos: start, raw: "("}
+		return
+	case ')':
+		p.pos++
+		p.tok = token{kind: tokRParen, pos: start, raw: ")"}
+		return
+	case '[':
+		p.pos++
+		p.tok = token{kind: tokLBracket, pos: start, raw: "["}
+		return
+	case ']':
+		p.pos++
+		p.tok = token{kind: tokRBracket, pos: start, raw: "]"}
+		return
+	case '"':
+		end := p.pos + 1
+		for end < len(p.src) && p.src[end] != '"' {
+			if p.src[end] == '\\' {
+				end++
+			}
+			end++
+		}
+		if end >= len(p.src) {
+			p.tok = token{kind: tokBad, pos: start, raw: p.src[start:]}
+			p.pos = len(p.src)
+			return
+		}
+		raw := p.src[start : end+1]
+		p.pos = end + 1
+		var v string
+		if err := json.Unmarshal([]byte(raw), &v); err != nil {
+			p.tok = token{kind: tokBad, pos: start, raw: raw}
+			return
+		}
+		p.tok = token{kind: tokString, text: v, pos: start, raw: raw}
+		return
+	}
+	for p.pos < len(p.src) {
+		c := p.src[p.pos]
+		if isSpace(c) || c == '(' || c == ')' || c == '[' || c == ']' || c == '"' {
+			break
+		}
+		p.pos++
+	}
+	w := p.src[start:p.pos]
+	p.tok = token{kind: tokWord, text: w, pos: start, raw: w}
+}
+
+func (p *parser) isKeyword(k string) bool {
+	return p.tok.kind == tokWord && strings.EqualFold(p.tok.text, k)
+}
+
+func (p *parser) parseOr(depth int) (Filter, error) {
+	left, err := p.parseAnd(depth)
+	if err != nil {
+		return nil, err
+	}
+	for p.isKeyword("or") {
+		p.next()
+		right, err := p.parseAnd(depth)
+		if err != nil {
+			return nil, err
+		}
+		left = &LogicalExpr{Op: "or", Left: left, Right: right}
+	}
+	return left, nil
+}
+
+func (p *parser) parseAnd(depth int) (Filter, error) {
+	left, err := p.parseUnary(depth)
+	if err != nil {
+		return nil, err
+	}
+	for p.isKeyword("and") {
+		p.next()
+		right, err := p.parseUnary(depth)
+		if err != nil {
+			return nil, err
+		}
+		left = &LogicalExpr{Op: "and", Left: left, Right: right}
+	}
+	return left, nil
+}
+
+func (p *parser) parseUnary(depth int) (Filter, error) {
+	if depth >= MaxFilterDepth {
+		return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "filter: nested more than %d levels deep", MaxFilterDepth)
+	}
+	switch {
+	case p.tok.kind == tokLParen:
+		p.next()
+		f, err := p.parseOr(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		if p.tok.kind != tokRParen {
+			return nil, p.errorf("expected \")\"")
+		}
+		p.next()
+		return f, nil
+	case p.isKeyword("not"):
+		p.next()
+		if p.tok.kind != tokLParen {
+			return nil, p.errorf("expected \"(\" after \"not\"")
+		}
+		p.next()
+		f, err := p.parseOr(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		if p.tok.kind != tokRParen {
+			return nil, p.errorf("expected \")\"")
+		}
+		p.next()
+		return &NotExpr{Filter: f}, nil
+	case p.tok.kind == tokWord:
+		return p.parseAttrExpr(depth)
+	}
+	return nil, p.errorf("expected an attribute name, \"(\" or \"not\"")
+}
+
+func (p *parser) parseAttrExpr(depth int) (Filter, error) {
+	path, err := p.parsePath()
+	if err != nil {
+		return nil, err
+	}
+	if p.tok.kind == tokLBracket {
+		if path.Sub != "" {
+			return nil, p.errorf("a value filter \"[\" must follow a top-level attribute, not a sub-attribute")
+		}
+		p.next()
+		inner, err := p.parseOr(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		if p.tok.kind != tokRBracket {
+			return nil, p.errorf("expected \"]\"")
+		}
+		// Entra's form: emails[type eq "work"].value eq "x". The "]" is
+		// followed directly by ".sub".
+		end := p.pos
+		p.next()
+		vp := &ValuePathExpr{Path: path, Filter: inner}
+		if p.tok.kind == tokWord && p.tok.pos == end && strings.HasPrefix(p.tok.text, ".") {
+			sub := p.tok.text[1:]
+			if sub == "" || strings.ContainsAny(sub, ".:") {
+				return nil, p.errorf("expected a sub-attribute name after \"].\"")
+			}
+			p.next()
+			cmp, err := p.parseComparison(AttrPath{Name: sub})
+			if err != nil {
+				return nil, err
+			}
+			vp.Filter = &LogicalExpr{Op: "and", Left: inner, Right: cmp}
+		}
+		return vp, nil
+	}
+	return p.parseComparison(path)
+}
+
+func (p *parser) parseComparison(path AttrPath) (*AttrExpr, error) {
+	if p.tok.kind != tokWord {
+		return nil, p.errorf("expected an operator (eq, ne, co, sw, ew, gt, ge, lt, le, pr) after %q", path.String())
+	}
+	op, ok := compareOps[strings.ToLower(p.tok.text)]
+	if !ok {
+		return nil, p.errorf("expected an operator (eq, ne, co, sw, ew, gt, ge, lt, le, pr) after %q", path.String())
+	}
+	p.next()
+	if op == OpPresent {
+		return &AttrExpr{Path: path, Op: op}, nil
+	}
+	var v any
+	switch p.tok.kind {
+	case tokString:
+		v = p.tok.text
+	case tokWord:
+		w := p.tok.text
+		switch {
+		case strings.EqualFold(w, "true"):
+			v = true
+		case strings.EqualFold(w, "false"):
+			v = false
+		case strings.EqualFold(w, "null"):
+			v = nil
+		case isJSONNumber(w):
+			v = json.Number(w)
+		default:
+			v = w // an unquoted value, as Entra and some Okta flows send
+		}
+	case tokBad:
+		return nil, p.errorf("malformed string literal")
+	default:
+		return nil, p.errorf("expected a value after %q", string(op))
+	}
+	p.next()
+	return &AttrExpr{Path: path, Op: op, Value: v}, nil
+}
+
+func isJSONNumber(s string) bool {
+	if s == "" {
+		return false
+	}
+	var n json.Number
+	return json.Unmarshal([]byte(s), &n) == nil && !strings.ContainsAny(s, " \t")
+}
+
+// parsePath splits the current word into [URN:]name[.sub].
+func (p *parser) parsePath() (AttrPath, error) {
+	w := p.tok.text
+	path, ok := splitPath(w)
+	if !ok {
+		return AttrPath{}, p.errorf("expected an attribute name")
+	}
+	p.next()
+	return path, nil
+}
+
+// splitPath splits "urn:...:User:manager.value" or "name.givenName".
+func splitPath(w string) (AttrPath, bool) {
+	var path AttrPath
+	if len(w) > 4 && strings.EqualFold(w[:4], "urn:") {
+		i := strings.LastIndexByte(w, ':')
+		path.URN, w = w[:i], w[i+1:]
+	}
+	if i := strings.IndexByte(w, '.'); i >= 0 {
+		path.Name, path.Sub = w[:i], w[i+1:]
+		if path.Sub == "" || strings.ContainsAny(path.Sub, ".") {
+			return path, false
+		}
+	} else {
+		path.Name = w
+	}
+	if path.Name == "" || !validAttrName(path.Name) || path.Sub != "" && !validAttrName(path.Sub) {
+		return path, false
+	}
+	return path, true
+}
+
+// validAttrName accepts ATTRNAME of RFC 7643 §2.1 ($ref included) plus "-"
+// and "_" as Peakon aliases use them.
+func validAttrName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '$') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,345 @@
+package scim
+
+import (
+	"cmp"
+	"container/heap"
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// MemoryStore is a Store that keeps users in memory, for tests, demos and
+// single-process products. It indexes id, case-folded userName and
+// externalId per tenant, keeps creation order for stable paging, answers
+// userName, externalId and id equality filters from its indexes and scans
+// with the compiled filter otherwise. It records activation history
+// (HistoryStore). The zero value is ready to use.
+type MemoryStore struct {
+	mu      sync.RWMutex
+	tenants map[string]*memTenant
+}
+
+// NewMemoryStore returns an empty MemoryStore.
+func NewMemoryStore() *MemoryStore { return &MemoryStore{} }
+
+type memTenant struct {
+	byID         map[string]*memEntry
+	byUserName   map[string]*memEntry // folded userName
+	byExternalID map[string]*memEntry
+	order        []*memEntry // ascending seq: creation order
+	seq          uint64
+	history      map[string][]Activation
+}
+
+type memEntry struct {
+	seq  uint64
+	user *User // never mutated once stored: writers install a new *User
+}
+
+var _ HistoryStore = (*MemoryStore)(nil)
+
+// tenant returns the tenant's data, creating it when create is set. The
+// caller holds the lock (write lock when create is set).
+func (s *MemoryStore) tenant(name string, create bool) *memTenant {
+	t := s.tenants[name]
+	if t == nil && create {
+		if s.tenants == nil {
+			s.tenants = make(map[string]*memTenant)
+		}
+		t = &memTenant{
+			byID:         make(map[string]*memEntry),
+			byUserName:   make(map[string]*memEntry),
+			byExternalID: make(map[string]*memEntry),
+			history:      make(map[string][]Activation),
+		}
+		s.tenants[name] = t
+	}
+	return t
+}
+
+func foldKey(s string) string { return strings.ToLower(s) }
+
+// CreateUser implements Store.
+func (s *MemoryStore) CreateUser(ctx context.Context, tenant string, u *User) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tenant(tenant, true)
+	if _, ok := t.byID[u.ID]; ok {
+		return ConflictError("id", u.ID)
+	}
+	if err := t.checkUnique(u, nil); err != nil {
+		return err
+	}
+	t.seq++
+	e := &memEntry{seq: t.seq, user: u.Clone()}
+	t.byID[u.ID] = e
+	t.byUserName[foldKey(u.UserName)] = e
+	if u.ExternalID != "" {
+		t.byExternalID[u.ExternalID] = e
+	}
+	t.order = append(t.order, e)
+	t.history[u.ID] = []Activation{{Time: u.Meta.Created, Active: u.Active}}
+	return nil
+}
+
+func (t *memTenant) checkUnique(u *User, self *memEntry) error {
+	if e, ok := t.byUserName[foldKey(u.UserName)]; ok && e != self {
+		return ConflictError("userName", u.UserName)
+	}
+	if u.ExternalID != "" {
+		if e, ok := t.byExternalID[u.ExternalID]; ok && e != self {
+			return ConflictError("externalId", u.ExternalID)
+		}
+	}
+	return nil
+}
+
+// GetUser implements Store.
+func (s *MemoryStore) GetUser(ctx context.Context, tenant, id string) (*User, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	t := s.tenant(tenant, false)
+	if t == nil {
+		return nil, ErrNotFound
+	}
+	e, ok := t.byID[id]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	return e.user.Clone(), nil
+}
+
+// UpdateUser implements Store.
+func (s *MemoryStore) UpdateUser(ctx context.Context, tenant string, u *User, version string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tenant(tenant, false)
+	if t == nil {
+		return ErrNotFound
+	}
+	e, ok := t.byID[u.ID]
+	if !ok {
+		return ErrNotFound
+	}
+	old := e.user
+	if old.Meta.Version != version {
+		return ErrVersionMismatch
+	}
+	if err := t.checkUnique(u, e); err != nil {
+		return err
+	}
+	delete(t.byUserName, foldKey(old.UserName))
+	if old.ExternalID != "" {
+		delete(t.byExternalID, old.ExternalID)
+	}
+	e.user = u.Clone()
+	t.byUserName[foldKey(u.UserName)] = e
+	if u.ExternalID != "" {
+		t.byExternalID[u.ExternalID] = e
+	}
+	if old.Active != u.Active {
+		t.history[u.ID] = append(t.history[u.ID], Activation{Time: u.Meta.LastModified, Active: u.Active})
+	}
+	return nil
+}
+
+// DeleteUser implements Store.
+func (s *MemoryStore) DeleteUser(ctx context.Context, tenant, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tenant(tenant, false)
+	if t == nil {
+		return ErrNotFound
+	}
+	e, ok := t.byID[id]
+	if !ok {
+		return ErrNotFound
+	}
+	delete(t.byID, id)
+	delete(t.byUserName, foldKey(e.user.UserName))
+	if e.user.ExternalID != "" {
+		delete(t.byExternalID, e.user.ExternalID)
+	}
+	delete(t.history, id)
+	if i, found := slices.BinarySearchFunc(t.order, e.seq, func(x *memEntry, seq uint64) int { return cmp.Compare(x.seq, seq) }); found {
+		t.order = slices.Delete(t.order, i, i+1)
+	}
+	return nil
+}
+
+// ListUsers implements Store.
+func (s *MemoryStore) ListUsers(ctx context.Context, tenant string, q *Query) (*Page, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	t := s.tenant(tenant, false)
+	if t == nil {
+		return &Page{Users: []*User{}}, nil
+	}
+	candidates, indexed := t.indexed(q.Filter)
+	if !indexed {
+		candidates = t.order
+	}
+	skip := q.StartIndex - 1
+	page := &Page{Users: make([]*User, 0, min(q.Count, len(candidates)))}
+
+	if q.SortBy == nil {
+		// Creation order: stream, counting every match, keeping the page.
+		for _, e := range candidates {
+			if !q.Matches(e.user) {
+				continue
+			}
+			page.Total++
+			if page.Total > skip && len(page.Users) < q.Count {
+				page.Users = append(page.Users, e.user.Clone())
+			}
+		}
+		return page, nil
+	}
+	// Sorted: keep only the first skip+count matches in a bounded heap, so
+	// a page never sorts more users than it needs.
+	limit := skip + q.Count
+	h := &userHeap{cmp: q.Compare}
+	for _, e := range candidates {
+		if !q.Matches(e.user) {
+			continue
+		}
+		page.Total++
+		if limit == 0 {
+			continue
+		}
+		if h.Len() < limit {
+			heap.Push(h, e.user)
+		} else if q.Compare(e.user, h.users[0]) < 0 {
+			h.users[0] = e.user
+			heap.Fix(h, 0)
+		}
+	}
+	sorted := h.users
+	slices.SortFunc(sorted, q.Compare)
+	for i := skip; i < len(sorted); i++ {
+		page.Users = append(page.Users, sorted[i].Clone())
+	}
+	return page, nil
+}
+
+// indexed answers id, userName and externalId equality (alone or as a term
+// of an "and") from the indexes.
+func (t *memTenant) indexed(f Filter) ([]*memEntry, bool) {
+	switch n := f.(type) {
+	case *AttrExpr:
+		v, ok := n.Value.(string)
+		if n.Op != OpEqual || !ok || n.Path.SubAttr != nil || n.Path.Attr == nil || n.Path.Attr.Schema != SchemaUser {
+			return nil, false
+		}
+		var e *memEntry
+		switch n.Path.Attr.Name {
+		case "id":
+			e = t.byID[v]
+		case "userName":
+			e = t.byUserName[foldKey(v)]
+		case "externalId":
+			e = t.byExternalID[v]
+		default:
+			return nil, false
+		}
+		if e == nil {
+			return nil, true
+		}
+		return []*memEntry{e}, true
+	case *LogicalExpr:
+		if n.Op != "and" {
+			return nil, false
+		}
+		if c, ok := t.indexed(n.Left); ok {
+			return c, true
+		}
+		return t.indexed(n.Right)
+	}
+	return nil, false
+}
+
+// userHeap is a max-heap under cmp: its root is the worst user kept.
+type userHeap struct {
+	users []*User
+	cmp   func(a, b *User) int
+}
+
+func (h *userHeap) Len() int           { return len(h.users) }
+func (h *userHeap) Less(i, j int) bool { return h.cmp(h.users[i], h.users[j]) > 0 }
+func (h *userHeap) Swap(i, j int)      { h.users[i], h.users[j] = h.users[j], h.users[i] }
+func (h *userHeap) Push(x any)         { h.users = append(h.users, x.(*User)) }
+func (h *userHeap) Pop() any {
+	n := len(h.users)
+	u := h.users[n-1]
+	h.users = h.users[:n-1]
+	return u
+}
+
+// Activations implements HistoryStore.
+func (s *MemoryStore) Activations(ctx context.Context, tenant, id string) ([]Activation, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	t := s.tenant(tenant, false)
+	if t == nil {
+		return nil, ErrNotFound
+	}
+	h, ok := t.history[id]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	return slices.Clone(h), nil
+}
+
+// ActiveAt implements HistoryStore.
+func (s *MemoryStore) ActiveAt(ctx context.Context, tenant string, at time.Time) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	t := s.tenant(tenant, false)
+	if t == nil {
+		return []string{}, nil
+	}
+	ids := []string{}
+	for id, h := range t.history {
+		if ActiveIn(h, at) {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+// ActiveIn reports whether a history says the user was active at t: the
+// last activation at or before t decides; before creation the user was not.
+func ActiveIn(history []Activation, t time.Time) bool {
+	active := false
+	for _, a := range history {
+		if a.Time.After(t) {
+			break
+		}
+		active = a.Active
+	}
+	return active
+}

@@ -1,0 +1,316 @@
+package scim
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+)
+
+// Attribute types of RFC 7643 §2.3.
+const (
+	TypeString    = "string"
+	TypeBoolean   = "boolean"
+	TypeDecimal   = "decimal"
+	TypeInteger   = "integer"
+	TypeDateTime  = "dateTime"
+	TypeReference = "reference"
+	TypeComplex   = "complex"
+	TypeBinary    = "binary"
+)
+
+// Mutability, returned and uniqueness values of RFC 7643 §7.
+const (
+	ReadOnly  = "readOnly"
+	ReadWrite = "readWrite"
+	Immutable = "immutable"
+	WriteOnly = "writeOnly"
+
+	ReturnedAlways  = "always"
+	ReturnedNever   = "never"
+	ReturnedDefault = "default"
+	ReturnedRequest = "request"
+
+	UniquenessNone   = "none"
+	UniquenessServer = "server"
+	UniquenessGlobal = "global"
+)
+
+// Attribute is one attribute definition of RFC 7643 §7. It is the single
+// source of truth about an attribute: JSON decoding and encoding, filters,
+// sorting, PATCH paths, projection, /Schemas and SQL pushdown all read it.
+// Attributes belong to a Model and must not be modified once it is built.
+type Attribute struct {
+	Name            string
+	Type            string
+	MultiValued     bool
+	Description     string
+	Required        bool
+	CaseExact       bool
+	Mutability      string
+	Returned        string
+	Uniqueness      string
+	CanonicalValues []string
+	ReferenceTypes  []string
+	SubAttributes   []*Attribute
+
+	// Schema is the URN of the schema that defines the attribute.
+	Schema string
+	// Aliases are further names a client may use (Peakon custom attributes:
+	// "Employed_Since" for "Employed Since"). Matched case-insensitively.
+	Aliases []string
+	// Custom reports a Peakon custom attribute; its value lives in User.Custom
+	// under Name. CustomType is its Peakon type (see CustomAttribute).
+	Custom     bool
+	CustomType string
+
+	goField string
+	// field is the Go struct field holding the value, as a reflect index path
+	// from *User (top-level attributes) or from the element/parent struct
+	// (sub-attributes). Nil for custom attributes.
+	field []int
+	// parent is the complex attribute this is a sub-attribute of.
+	parent *Attribute
+}
+
+// Parent returns the complex attribute a sub-attribute belongs to, or nil.
+func (a *Attribute) Parent() *Attribute { return a.parent }
+
+// Sub returns the sub-attribute with the given name (case-insensitive), or nil.
+func (a *Attribute) Sub(name string) *Attribute {
+	for _, s := range a.SubAttributes {
+		if strings.EqualFold(s.Name, name) {
+			return s
+		}
+	}
+	return nil
+}
+
+// Path returns the attribute's fully qualified name: the schema URN for
+// extension attributes, then "parent.sub" for sub-attributes.
+func (a *Attribute) Path() string {
+	name := a.Name
+	if a.parent != nil {
+		name = a.parent.Name + "." + a.Name
+	}
+	top := a
+	if a.parent != nil {
+		top = a.parent
+	}
+	if top.Schema != "" && top.Schema != SchemaUser {
+		return top.Schema + ":" + name
+	}
+	return name
+}
+
+// MarshalJSON renders the definition as in RFC 7643 §7.
+func (a *Attribute) MarshalJSON() ([]byte, error) {
+	type out struct {
+		Name            string       `json:"name"`
+		Type            string       `json:"type"`
+		MultiValued     bool         `json:"multiValued"`
+		Description     string       `json:"description,omitempty"`
+		Required        bool         `json:"required"`
+		CaseExact       bool         `json:"caseExact"`
+		Mutability      string       `json:"mutability"`
+		Returned        string       `json:"returned"`
+		Uniqueness      string       `json:"uniqueness"`
+		CanonicalValues []string     `json:"canonicalValues,omitempty"`
+		ReferenceTypes  []string     `json:"referenceTypes,omitempty"`
+		SubAttributes   []*Attribute `json:"subAttributes,omitempty"`
+	}
+	return json.Marshal(out{a.Name, a.Type, a.MultiValued, a.Description, a.Required, a.CaseExact,
+		a.Mutability, a.Returned, a.Uniqueness, a.CanonicalValues, a.ReferenceTypes, a.SubAttributes})
+}
+
+// Schema is a schema definition (RFC 7643 §7) as served by /Schemas.
+type Schema struct {
+	ID          string
+	Name        string
+	Description string
+	Attributes  []*Attribute
+}
+
+// Attribute returns the top-level attribute with the given name or alias
+// (case-insensitive), or nil.
+func (s *Schema) Attribute(name string) *Attribute {
+	for _, a := range s.Attributes {
+		if strings.EqualFold(a.Name, name) {
+			return a
+		}
+	}
+	for _, a := range s.Attributes {
+		for _, alias := range a.Aliases {
+			if strings.EqualFold(alias, name) {
+				return a
+			}
+		}
+	}
+	return nil
+}
+
+// MarshalJSON renders the schema resource of RFC 7643 §7 (without meta,
+// which the handler adds with the location it serves it at).
+func (s *Schema) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Schemas     []string     `json:"schemas"`
+		ID          string       `json:"id"`
+		Name        string       `json:"name"`
+		Description string       `json:"description,omitempty"`
+		Attributes  []*Attribute `json:"attributes"`
+	}{[]string{SchemaSchema}, s.ID, s.Name, s.Description, nonNil(s.Attributes)})
+}
+
+func nonNil(a []*Attribute) []*Attribute {
+	if a == nil {
+		return []*Attribute{}
+	}
+	return a
+}
+
+// Model is the set of schemas a tenant's users are described by: the core
+// User schema, the Enterprise extension and the tenant's Peakon extension
+// with its custom attributes. Build one with NewModel; a Model is immutable
+// and safe for concurrent use.
+type Model struct {
+	Core       *Schema
+	Enterprise *Schema
+	Peakon     *Schema
+	custom     map[string]*Attribute // folded name or alias → attribute
+}
+
+// Schemas returns the model's schemas in the order /Schemas lists them.
+func (m *Model) Schemas() []*Schema { return []*Schema{m.Core, m.Enterprise, m.Peakon} }
+
+// SchemaByURN returns the schema with the URN (case-insensitive), or nil.
+func (m *Model) SchemaByURN(urn string) *Schema {
+	for _, s := range m.Schemas() {
+		if strings.EqualFold(s.ID, urn) {
+			return s
+		}
+	}
+	return nil
+}
+
+// CustomAttribute returns the Peakon custom attribute with the given display
+// name or alias, case-insensitively, or nil.
+func (m *Model) CustomAttribute(name string) *Attribute {
+	return m.custom[strings.ToLower(name)]
+}
+
+// Lookup resolves a top-level attribute name as a client may write it:
+// "userName", "name", "urn:...:enterprise:2.0:User:employeeNumber",
+// "urn:...:peakon:2.0:User:Employed_Since". rest is what follows the
+// attribute (".givenName" or ""), unparsed. Lookup returns nil when nothing
+// matches.
+func (m *Model) Lookup(path string) (attr *Attribute, rest string) {
+	if len(path) > 4 && strings.EqualFold(path[:4], "urn:") {
+		for _, s := range m.Schemas() {
+			if len(path) > len(s.ID)+1 && strings.EqualFold(path[:len(s.ID)], s.ID) && path[len(s.ID)] == ':' {
+				name := path[len(s.ID)+1:]
+				sub := ""
+				// Custom attribute names may contain dots? No: Peakon names
+				// contain spaces, never dots, so a dot starts a sub-attribute.
+				if i := strings.IndexByte(name, '.'); i >= 0 {
+					name, sub = name[:i], name[i:]
+				}
+				if a := s.Attribute(name); a != nil {
+					return a, sub
+				}
+				return nil, ""
+			}
+		}
+		return nil, ""
+	}
+	name, sub := path, ""
+	if i := strings.IndexByte(path, '.'); i >= 0 {
+		name, sub = path[:i], path[i:]
+	}
+	return m.Core.Attribute(name), sub
+}
+
+// NewModel returns the model for a tenant with the given Peakon custom
+// attributes (nil for none).
+func NewModel(custom []CustomAttribute) *Model {
+	m := &Model{
+		Core:       coreUserSchema(),
+		Enterprise: enterpriseUserSchema(),
+		Peakon: &Schema{
+			ID:          SchemaPeakonUser,
+			Name:        "Peakon User",
+			Description: "Peakon custom employee attributes, keyed by display name.",
+		},
+		custom: make(map[string]*Attribute, 2*len(custom)),
+	}
+	for _, c := range custom {
+		a := c.attribute()
+		m.Peakon.Attributes = append(m.Peakon.Attributes, a)
+		m.custom[strings.ToLower(a.Name)] = a
+		for _, alias := range a.Aliases {
+			m.custom[strings.ToLower(alias)] = a
+		}
+	}
+	return m
+}
+
+// defaultModel serves tenants without custom attributes.
+var defaultModel = NewModel(nil)
+
+// attr is a compact constructor for built-in definitions: the Go field name
+// binds the attribute to the User struct.
+type attrOpt func(*Attribute)
+
+func caseExact(a *Attribute)    { a.CaseExact = true }
+func required(a *Attribute)     { a.Required = true }
+func multi(a *Attribute)        { a.MultiValued = true }
+func readOnly(a *Attribute)     { a.Mutability = ReadOnly }
+func immutable(a *Attribute)    { a.Mutability = Immutable }
+func writeOnly(a *Attribute)    { a.Mutability = WriteOnly; a.Returned = ReturnedNever }
+func always(a *Attribute)       { a.Returned = ReturnedAlways }
+func serverUnique(a *Attribute) { a.Uniqueness = UniquenessServer }
+func refTypes(t ...string) attrOpt {
+	return func(a *Attribute) { a.ReferenceTypes = t }
+}
+func canonical(v ...string) attrOpt {
+	return func(a *Attribute) { a.CanonicalValues = v }
+}
+func desc(d string) attrOpt { return func(a *Attribute) { a.Description = d } }
+func subs(s ...*Attribute) attrOpt {
+	return func(a *Attribute) {
+		a.SubAttributes = s
+		for _, sub := range s {
+			sub.parent = a
+		}
+	}
+}
+
+func newAttr(name, typ, field string, opts ...attrOpt) *Attribute {
+	a := &Attribute{Name: name, Type: typ, Mutability: ReadWrite, Returned: ReturnedDefault, Uniqueness: UniquenessNone}
+	a.goField = field
+	for _, o := range opts {
+		o(a)
+	}
+	return a
+}
+
+// bind resolves the Go field names recorded by newAttr into reflect index
+// paths. It panics on a mismatch: that is a programming error in this
+// package, caught by any test.
+func bind(attrs []*Attribute, t reflect.Type, prefix []int) {
+	for _, a := range attrs {
+		if a.goField == "" {
+			continue
+		}
+		f, ok := t.FieldByName(a.goField)
+		if !ok {
+			panic("scim: no field " + a.goField + " in " + t.Name())
+		}
+		a.field = append(append([]int(nil), prefix...), f.Index...)
+		if len(a.SubAttributes) > 0 {
+			et := f.Type
+			if et.Kind() == reflect.Slice {
+				et = et.Elem()
+			}
+			bind(a.SubAttributes, et, nil)
+		}
+	}
+}

@@ -1,0 +1,156 @@
+package scim
+
+import (
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/scimkit/scim/internal/fold"
+)
+
+// compileSort resolves a sortBy attribute and returns a comparator. A
+// multi-valued attribute sorts by its primary element, else its first
+// (RFC 7644 §3.4.2.3). Users without a value sort after those with one in
+// ascending order.
+func (m *Model) compileSort(sortBy string) (*AttrPath, func(a, b *User) int, error) {
+	p, ok := splitPath(sortBy)
+	if !ok {
+		return nil, nil, Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q is not an attribute path", sortBy)
+	}
+	if err := m.ResolvePath(&p); err != nil {
+		return nil, nil, Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy: unknown attribute %q", sortBy)
+	}
+	a, sub := p.Attr, p.SubAttr
+	if a.Returned == ReturnedNever {
+		return nil, nil, Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy: %s cannot be sorted on", a.Path())
+	}
+	if a.Type == TypeComplex && sub == nil {
+		if sub = a.Sub("value"); sub == nil {
+			return nil, nil, Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy: %s is complex; name one of its sub-attributes", a.Path())
+		}
+	}
+	if a.Custom {
+		name := a.Name
+		var cmp func(x, y string) int
+		switch a.CustomType {
+		case CustomNumber:
+			cmp = func(x, y string) int {
+				a, _ := strconv.ParseInt(x, 10, 64)
+				b, _ := strconv.ParseInt(y, 10, 64)
+				return cmpInt(a, b)
+			}
+		case CustomDate:
+			cmp = strings.Compare
+		default:
+			cmp = fold.Compare
+		}
+		return &p, func(x, y *User) int {
+			xv, xok := x.Custom[name]
+			yv, yok := y.Custom[name]
+			if c, done := absentLast(xok, yok); done {
+				return c
+			}
+			return cmp(xv, yv)
+		}, nil
+	}
+	leaf := a
+	if sub != nil {
+		leaf = sub
+	}
+	get := sortValue(a, sub)
+	var cmp func(x, y reflect.Value) int
+	switch leaf.Type {
+	case TypeBoolean:
+		cmp = func(x, y reflect.Value) int { return cmpBool(x.Bool(), y.Bool()) }
+	case TypeDateTime:
+		cmp = func(x, y reflect.Value) int {
+			return x.Addr().Interface().(*time.Time).Compare(*y.Addr().Interface().(*time.Time))
+		}
+	default:
+		if leaf.CaseExact {
+			cmp = func(x, y reflect.Value) int { return strings.Compare(x.String(), y.String()) }
+		} else {
+			cmp = func(x, y reflect.Value) int { return fold.Compare(x.String(), y.String()) }
+		}
+	}
+	return &p, func(x, y *User) int {
+		xv, xok := get(reflect.ValueOf(x).Elem())
+		yv, yok := get(reflect.ValueOf(y).Elem())
+		if c, done := absentLast(xok, yok); done {
+			return c
+		}
+		return cmp(xv, yv)
+	}, nil
+}
+
+// sortValue returns an accessor for the sort key and whether it is present.
+func sortValue(a, sub *Attribute) func(reflect.Value) (reflect.Value, bool) {
+	idx := a.field
+	if a.MultiValued {
+		sidx := sub.field
+		return func(u reflect.Value) (reflect.Value, bool) {
+			s := u.FieldByIndex(idx)
+			if s.Len() == 0 {
+				return reflect.Value{}, false
+			}
+			el := s.Index(0)
+			if t := s.Type().Elem(); t.Kind() == reflect.Struct {
+				if pi := primaryIndex(t); pi >= 0 {
+					for i := 0; i < s.Len(); i++ {
+						if s.Index(i).Field(pi).Bool() {
+							el = s.Index(i)
+							break
+						}
+					}
+				}
+			}
+			v := el.FieldByIndex(sidx)
+			return v, !v.IsZero()
+		}
+	}
+	if sub != nil {
+		sidx := sub.field
+		return func(u reflect.Value) (reflect.Value, bool) {
+			v := u.FieldByIndex(idx).FieldByIndex(sidx)
+			return v, !v.IsZero() || v.Kind() == reflect.Bool
+		}
+	}
+	return func(u reflect.Value) (reflect.Value, bool) {
+		v := u.FieldByIndex(idx)
+		return v, !v.IsZero() || v.Kind() == reflect.Bool
+	}
+}
+
+func absentLast(x, y bool) (int, bool) {
+	switch {
+	case x && y:
+		return 0, false
+	case x:
+		return -1, true
+	case y:
+		return 1, true
+	}
+	return 0, true
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case !a:
+		return -1
+	}
+	return 1
+}

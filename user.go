@@ -1,0 +1,251 @@
+package scim
+
+import (
+	"maps"
+	"reflect"
+	"slices"
+)
+
+// User is a SCIM User (RFC 7643 §4.1) with the Enterprise extension
+// (§4.3) and Peakon's custom attributes. The zero value of a field means the
+// attribute is absent. Decode users from client JSON with Model.DecodeUser
+// (lenient as Okta and Entra need) and render them with Model.EncodeUser or
+// json.Marshal.
+//
+// The password attribute is accepted on input and discarded: Peakon
+// employees sign in through single sign-on, so a password is never stored
+// and never returned.
+type User struct {
+	ID         string
+	ExternalID string
+	UserName   string
+	Name       Name
+
+	DisplayName       string
+	NickName          string
+	ProfileURL        string
+	Title             string
+	UserType          string
+	PreferredLanguage string
+	Locale            string
+	Timezone          string
+	// Active is whether the employee takes part in surveys. A client that
+	// omits it on create or replace gets true.
+	Active bool
+
+	Emails           []MultiValue
+	PhoneNumbers     []MultiValue
+	IMs              []MultiValue
+	Photos           []MultiValue
+	Addresses        []Address
+	Groups           []GroupRef // read-only; Peakon has no groups, so always empty
+	Entitlements     []MultiValue
+	Roles            []MultiValue
+	X509Certificates []MultiValue
+
+	Enterprise EnterpriseUser
+
+	// Custom holds the Peakon extension's values, keyed by the attribute's
+	// display name, in canonical form: Option as sent, Date as YYYY-MM-DD,
+	// Number as a decimal integer, Employee as the referenced employee's id.
+	Custom map[string]string
+
+	Meta Meta
+}
+
+// Name is the components of a user's name (RFC 7643 §4.1.1).
+type Name struct {
+	Formatted       string
+	FamilyName      string
+	GivenName       string
+	MiddleName      string
+	HonorificPrefix string
+	HonorificSuffix string
+}
+
+// MultiValue is an element of emails, phoneNumbers, ims, photos,
+// entitlements, roles and x509Certificates.
+type MultiValue struct {
+	Value   string
+	Display string
+	Type    string
+	Primary bool
+}
+
+// Address is an element of addresses (RFC 7643 §4.1.2).
+type Address struct {
+	Formatted     string
+	StreetAddress string
+	Locality      string
+	Region        string
+	PostalCode    string
+	Country       string
+	Type          string
+	Primary       bool
+}
+
+// GroupRef is an element of the read-only groups attribute.
+type GroupRef struct {
+	Value   string
+	Ref     string
+	Display string
+	Type    string
+}
+
+// EnterpriseUser is the Enterprise User extension (RFC 7643 §4.3).
+type EnterpriseUser struct {
+	EmployeeNumber string
+	CostCenter     string
+	Organization   string
+	Division       string
+	Department     string
+	Manager        Manager
+}
+
+// Manager references the user's manager. Value is the manager's id once
+// resolved; a reference to someone not yet provisioned is kept as sent.
+type Manager struct {
+	Value       string
+	Ref         string
+	DisplayName string
+}
+
+// PrimaryEmail returns the primary email's value, else the first email's, else "".
+func (u *User) PrimaryEmail() string {
+	for _, e := range u.Emails {
+		if e.Primary {
+			return e.Value
+		}
+	}
+	if len(u.Emails) > 0 {
+		return u.Emails[0].Value
+	}
+	return ""
+}
+
+// Clone returns a deep copy of u.
+func (u *User) Clone() *User {
+	c := *u
+	c.Emails = slices.Clone(u.Emails)
+	c.PhoneNumbers = slices.Clone(u.PhoneNumbers)
+	c.IMs = slices.Clone(u.IMs)
+	c.Photos = slices.Clone(u.Photos)
+	c.Addresses = slices.Clone(u.Addresses)
+	c.Groups = slices.Clone(u.Groups)
+	c.Entitlements = slices.Clone(u.Entitlements)
+	c.Roles = slices.Clone(u.Roles)
+	c.X509Certificates = slices.Clone(u.X509Certificates)
+	c.Custom = maps.Clone(u.Custom)
+	return &c
+}
+
+var userType = reflect.TypeFor[User]()
+
+func mvSubs(valueType string, valueCaseExact bool, refs ...string) attrOpt {
+	value := newAttr("value", valueType, "Value")
+	if valueCaseExact {
+		value.CaseExact = true
+	}
+	if len(refs) > 0 {
+		value.ReferenceTypes = refs
+	}
+	return subs(
+		value,
+		newAttr("display", TypeString, "Display"),
+		newAttr("type", TypeString, "Type"),
+		newAttr("primary", TypeBoolean, "Primary"),
+	)
+}
+
+func coreUserSchema() *Schema {
+	s := &Schema{
+		ID:          SchemaUser,
+		Name:        "User",
+		Description: "User Account",
+		Attributes: []*Attribute{
+			newAttr("id", TypeString, "ID", caseExact, readOnly, always, serverUnique),
+			newAttr("externalId", TypeString, "ExternalID", caseExact),
+			newAttr("userName", TypeString, "UserName", required, serverUnique,
+				desc("Unique identifier for the User, typically used by the user to directly authenticate to the service provider.")),
+			newAttr("name", TypeComplex, "Name", subs(
+				newAttr("formatted", TypeString, "Formatted"),
+				newAttr("familyName", TypeString, "FamilyName"),
+				newAttr("givenName", TypeString, "GivenName"),
+				newAttr("middleName", TypeString, "MiddleName"),
+				newAttr("honorificPrefix", TypeString, "HonorificPrefix"),
+				newAttr("honorificSuffix", TypeString, "HonorificSuffix"),
+			)),
+			newAttr("displayName", TypeString, "DisplayName"),
+			newAttr("nickName", TypeString, "NickName"),
+			newAttr("profileUrl", TypeReference, "ProfileURL", refTypes("external")),
+			newAttr("title", TypeString, "Title"),
+			newAttr("userType", TypeString, "UserType"),
+			newAttr("preferredLanguage", TypeString, "PreferredLanguage"),
+			newAttr("locale", TypeString, "Locale"),
+			newAttr("timezone", TypeString, "Timezone"),
+			newAttr("active", TypeBoolean, "Active"),
+			newAttr("password", TypeString, "", writeOnly, caseExact),
+			newAttr("emails", TypeComplex, "Emails", multi, mvSubs(TypeString, false), canonical("work", "home", "other")),
+			newAttr("phoneNumbers", TypeComplex, "PhoneNumbers", multi, mvSubs(TypeString, false)),
+			newAttr("ims", TypeComplex, "IMs", multi, mvSubs(TypeString, false)),
+			newAttr("photos", TypeComplex, "Photos", multi, mvSubs(TypeReference, true, "external")),
+			newAttr("addresses", TypeComplex, "Addresses", multi, subs(
+				newAttr("formatted", TypeString, "Formatted"),
+				newAttr("streetAddress", TypeString, "StreetAddress"),
+				newAttr("locality", TypeString, "Locality"),
+				newAttr("region", TypeString, "Region"),
+				newAttr("postalCode", TypeString, "PostalCode"),
+				newAttr("country", TypeString, "Country"),
+				newAttr("type", TypeString, "Type"),
+				newAttr("primary", TypeBoolean, "Primary"),
+			)),
+			newAttr("groups", TypeComplex, "Groups", multi, readOnly, subs(
+				newAttr("value", TypeString, "Value", readOnly),
+				newAttr("$ref", TypeReference, "Ref", readOnly, refTypes("Group")),
+				newAttr("display", TypeString, "Display", readOnly),
+				newAttr("type", TypeString, "Type", readOnly),
+			)),
+			newAttr("entitlements", TypeComplex, "Entitlements", multi, mvSubs(TypeString, false)),
+			newAttr("roles", TypeComplex, "Roles", multi, mvSubs(TypeString, false)),
+			newAttr("x509Certificates", TypeComplex, "X509Certificates", multi, mvSubs(TypeBinary, true)),
+			newAttr("meta", TypeComplex, "Meta", readOnly, subs(
+				newAttr("resourceType", TypeString, "ResourceType", readOnly, caseExact),
+				newAttr("created", TypeDateTime, "Created", readOnly),
+				newAttr("lastModified", TypeDateTime, "LastModified", readOnly),
+				newAttr("location", TypeReference, "Location", readOnly, caseExact),
+				newAttr("version", TypeString, "Version", readOnly, caseExact),
+			)),
+		},
+	}
+	for _, a := range s.Attributes {
+		a.Schema = SchemaUser
+	}
+	bind(s.Attributes, userType, nil)
+	return s
+}
+
+func enterpriseUserSchema() *Schema {
+	s := &Schema{
+		ID:          SchemaEnterpriseUser,
+		Name:        "EnterpriseUser",
+		Description: "Enterprise User",
+		Attributes: []*Attribute{
+			newAttr("employeeNumber", TypeString, "EmployeeNumber"),
+			newAttr("costCenter", TypeString, "CostCenter"),
+			newAttr("organization", TypeString, "Organization"),
+			newAttr("division", TypeString, "Division"),
+			newAttr("department", TypeString, "Department"),
+			newAttr("manager", TypeComplex, "Manager", subs(
+				newAttr("value", TypeString, "Value", caseExact),
+				newAttr("$ref", TypeReference, "Ref", refTypes("User")),
+				newAttr("displayName", TypeString, "DisplayName", readOnly),
+			)),
+		},
+	}
+	for _, a := range s.Attributes {
+		a.Schema = SchemaEnterpriseUser
+	}
+	f, _ := userType.FieldByName("Enterprise")
+	bind(s.Attributes, f.Type, f.Index)
+	return s
+}
