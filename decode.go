@@ -381,3 +381,5 @@ func describe(v any) string {
 	}
 	return jsonKind(v)
 }
+
+func reflectUser(u *User) reflect.Value { return reflect.ValueOf(u).Elem() }

@@ -16,17 +16,17 @@ import (
 // employees sign in through single sign-on, so a password is never stored
 // and never returned.
 type User struct {
-	ID         string
-	ExternalID string
-	UserName   string
-	Name       Name
+	ID         string `scim:"id"`
+	ExternalID string `scim:"externalId" validate:"max=256"`
+	UserName   string `scim:"userName" validate:"required,max=256"`
+	Name       Name   `scim:"name"`
 
-	DisplayName       string
-	NickName          string
-	ProfileURL        string
-	Title             string
-	UserType          string
-	PreferredLanguage string
+	DisplayName       string `scim:"displayName" validate:"max=256"`
+	NickName          string `scim:"nickName" validate:"max=256"`
+	ProfileURL        string `scim:"profileUrl" validate:"max=2048"`
+	Title             string `scim:"title" validate:"max=256"`
+	UserType          string `scim:"userType" validate:"max=256"`
+	PreferredLanguage string `scim:"preferredLanguage" validate:"max=256"`
 	Locale            string
 	Timezone          string
 	// Active is whether the employee takes part in surveys. A client that
@@ -34,16 +34,16 @@ type User struct {
 	Active bool
 
 	Emails           []MultiValue
-	PhoneNumbers     []MultiValue
+	PhoneNumbers     []MultiValue `scim:"phoneNumbers" validate:"dive"`
 	IMs              []MultiValue
 	Photos           []MultiValue
-	Addresses        []Address
+	Addresses        []Address  `scim:"addresses" validate:"dive"`
 	Groups           []GroupRef // read-only; Peakon has no groups, so always empty
 	Entitlements     []MultiValue
 	Roles            []MultiValue
 	X509Certificates []MultiValue
 
-	Enterprise EnterpriseUser
+	Enterprise EnterpriseUser `scim:"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"`
 
 	// Custom holds the Peakon extension's values, keyed by the attribute's
 	// display name, in canonical form: Option as sent, Date as YYYY-MM-DD,
@@ -55,27 +55,27 @@ type User struct {
 
 // Name is the components of a user's name (RFC 7643 §4.1.1).
 type Name struct {
-	Formatted       string
-	FamilyName      string
-	GivenName       string
-	MiddleName      string
-	HonorificPrefix string
-	HonorificSuffix string
+	Formatted       string `scim:"formatted" validate:"max=256"`
+	FamilyName      string `scim:"familyName" validate:"max=256"`
+	GivenName       string `scim:"givenName" validate:"max=256"`
+	MiddleName      string `scim:"middleName" validate:"max=256"`
+	HonorificPrefix string `scim:"honorificPrefix" validate:"max=256"`
+	HonorificSuffix string `scim:"honorificSuffix" validate:"max=256"`
 }
 
 // MultiValue is an element of emails, phoneNumbers, ims, photos,
 // entitlements, roles and x509Certificates.
 type MultiValue struct {
-	Value   string
-	Display string
+	Value   string `scim:"value" validate:"max=2048"`
+	Display string `scim:"display" validate:"max=256"`
 	Type    string
 	Primary bool
 }
 
 // Address is an element of addresses (RFC 7643 §4.1.2).
 type Address struct {
-	Formatted     string
-	StreetAddress string
+	Formatted     string `scim:"formatted" validate:"max=1024"`
+	StreetAddress string `scim:"streetAddress" validate:"max=1024"`
 	Locality      string
 	Region        string
 	PostalCode    string
@@ -94,11 +94,11 @@ type GroupRef struct {
 
 // EnterpriseUser is the Enterprise User extension (RFC 7643 §4.3).
 type EnterpriseUser struct {
-	EmployeeNumber string
-	CostCenter     string
-	Organization   string
-	Division       string
-	Department     string
+	EmployeeNumber string `scim:"employeeNumber" validate:"max=256"`
+	CostCenter     string `scim:"costCenter" validate:"max=256"`
+	Organization   string `scim:"organization" validate:"max=256"`
+	Division       string `scim:"division" validate:"max=256"`
+	Department     string `scim:"department" validate:"max=256"`
 	Manager        Manager
 }
 

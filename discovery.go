@@ -1,0 +1,158 @@
+package scim
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// discoveryMeta is the meta object of discovery resources.
+type discoveryMeta struct {
+	ResourceType string `json:"resourceType"`
+	Location     string `json:"location"`
+}
+
+func (req *request) serveServiceProviderConfig(rest string) {
+	if rest != "" {
+		req.fail(Errorf(http.StatusNotFound, "", "no resource at %s", req.r.URL.Path))
+		return
+	}
+	if req.r.Method != http.MethodGet {
+		req.methodNotAllowed("GET")
+		return
+	}
+	_, maxSize := req.h.pageSizes()
+	type supported struct {
+		Supported bool `json:"supported"`
+	}
+	doc := map[string]any{
+		"schemas":          []string{SchemaServiceProviderConfig},
+		"documentationUri": "https://pkg.go.dev/github.com/scimkit/scim",
+		"patch":            supported{true},
+		"bulk":             map[string]any{"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+		"filter":           map[string]any{"supported": true, "maxResults": maxSize},
+		"changePassword":   supported{false},
+		"sort":             supported{true},
+		"etag":             supported{true},
+		"authenticationSchemes": []map[string]any{{
+			"type":        "oauthbearertoken",
+			"name":        "OAuth Bearer Token",
+			"description": "The company's provisioning token, generated in Peakon under Administration > Integrations > Employee provisioning (Connect).",
+			"primary":     true,
+		}},
+		"meta": discoveryMeta{"ServiceProviderConfig", req.base + "/ServiceProviderConfig"},
+	}
+	req.writeAny(doc)
+}
+
+func (req *request) writeAny(v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		req.fail(err)
+		return
+	}
+	req.writeJSON(http.StatusOK, body)
+}
+
+type resourceType struct {
+	Schemas          []string          `json:"schemas"`
+	ID               string            `json:"id"`
+	Name             string            `json:"name"`
+	Endpoint         string            `json:"endpoint"`
+	Description      string            `json:"description"`
+	Schema           string            `json:"schema"`
+	SchemaExtensions []schemaExtension `json:"schemaExtensions"`
+	Meta             discoveryMeta     `json:"meta"`
+}
+
+type schemaExtension struct {
+	Schema   string `json:"schema"`
+	Required bool   `json:"required"`
+}
+
+func (req *request) userResourceType() resourceType {
+	return resourceType{
+		Schemas:     []string{SchemaResourceType},
+		ID:          "User",
+		Name:        "User",
+		Endpoint:    "/Users",
+		Description: "An employee",
+		Schema:      SchemaUser,
+		SchemaExtensions: []schemaExtension{
+			{Schema: SchemaEnterpriseUser},
+			{Schema: SchemaPeakonUser},
+		},
+		Meta: discoveryMeta{"ResourceType", req.base + "/ResourceTypes/User"},
+	}
+}
+
+func (req *request) serveResourceTypes(rest string) {
+	if req.r.Method != http.MethodGet {
+		req.methodNotAllowed("GET")
+		return
+	}
+	rt := req.userResourceType()
+	switch {
+	case rest == "":
+		req.writeList([]any{rt})
+	case strings.EqualFold(rest, "User"):
+		req.writeAny(rt)
+	default:
+		req.fail(Errorf(http.StatusNotFound, "", "resource type %q does not exist; Peakon serves only User", rest))
+	}
+}
+
+// schemaResource is a Schema with its meta, as /Schemas serves it.
+type schemaResource struct {
+	*Schema
+	location string
+}
+
+func (s schemaResource) MarshalJSON() ([]byte, error) {
+	b, err := s.Schema.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	meta, _ := json.Marshal(discoveryMeta{"Schema", s.location})
+	return append(append(append(b[:len(b)-1], `,"meta":`...), meta...), '}'), nil
+}
+
+func (req *request) serveSchemas(rest string) {
+	if req.r.Method != http.MethodGet {
+		req.methodNotAllowed("GET")
+		return
+	}
+	res := func(s *Schema) schemaResource {
+		return schemaResource{s, req.base + "/Schemas/" + s.ID}
+	}
+	if rest == "" {
+		var all []any
+		for _, s := range req.model.Schemas() {
+			all = append(all, res(s))
+		}
+		req.writeList(all)
+		return
+	}
+	id, err := url.PathUnescape(rest)
+	if err != nil {
+		id = rest
+	}
+	s := req.model.SchemaByURN(id)
+	if s == nil {
+		req.fail(Errorf(http.StatusNotFound, "", "schema %q does not exist", id))
+		return
+	}
+	req.writeAny(res(s))
+}
+
+// writeList writes a ListResponse of discovery resources.
+func (req *request) writeList(items []any) {
+	req.writeAny(map[string]any{
+		"schemas":      []string{MessageListResponse},
+		"totalResults": len(items),
+		"itemsPerPage": len(items),
+		"startIndex":   1,
+		"Resources":    items,
+	})
+}

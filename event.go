@@ -1,0 +1,62 @@
+package scim
+
+import (
+	"context"
+	"time"
+)
+
+// EventType says what a committed change did to a user.
+type EventType string
+
+// The kinds of change. Deactivated and Reactivated are updates that
+// changed active; they are what a survey scheduler listens for.
+const (
+	EventCreated     EventType = "created"
+	EventUpdated     EventType = "updated"
+	EventDeactivated EventType = "deactivated"
+	EventReactivated EventType = "reactivated"
+	EventDeleted     EventType = "deleted"
+)
+
+// Event is one committed change of a user, as delivered to
+// Handler.OnChange. Before is nil for a creation, After nil for a deletion.
+type Event struct {
+	Type    EventType
+	Company string
+	Time    time.Time
+	Before  *User
+	After   *User
+}
+
+// eventType classifies a change.
+func eventType(before, after *User) EventType {
+	switch {
+	case before == nil:
+		return EventCreated
+	case after == nil:
+		return EventDeleted
+	case before.Active && !after.Active:
+		return EventDeactivated
+	case !before.Active && after.Active:
+		return EventReactivated
+	}
+	return EventUpdated
+}
+
+// committed delivers the event of a change the store has committed.
+func (req *request) committed(before, after *User) {
+	if req.h.OnChange == nil {
+		return
+	}
+	e := Event{Type: eventType(before, after), Company: req.tenant, Before: before, After: after}
+	if after != nil {
+		e.Time = after.Meta.LastModified
+		e.After = after.Clone()
+	} else {
+		e.Time = req.h.now().UTC()
+	}
+	if before != nil {
+		e.Before = before.Clone()
+	}
+	req.h.OnChange(context.WithoutCancel(req.ctx), e)
+}

@@ -1,0 +1,392 @@
+package scim
+
+import (
+	"encoding/json"
+	"errors"
+	"math/rand/v2"
+	"net/http"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/scimkit/scim/internal/jsonw"
+)
+
+func (req *request) serveUsers(rest string) {
+	r := req.r
+	switch {
+	case rest == "":
+		switch r.Method {
+		case http.MethodGet:
+			req.listUsers()
+		case http.MethodPost:
+			req.createUser()
+		default:
+			req.methodNotAllowed("GET, POST")
+		}
+	case rest == ".search":
+		if r.Method != http.MethodPost {
+			req.methodNotAllowed("POST")
+			return
+		}
+		req.searchUsers()
+	case strings.Contains(rest, "/"):
+		req.fail(Errorf(http.StatusNotFound, "", "no resource at %s", r.URL.Path))
+	default:
+		switch r.Method {
+		case http.MethodGet:
+			req.getUser(rest)
+		case http.MethodPut:
+			req.replaceUser(rest)
+		case http.MethodPatch:
+			req.patchUser(rest)
+		case http.MethodDelete:
+			req.deleteUser(rest)
+		default:
+			req.methodNotAllowed("GET, PUT, PATCH, DELETE")
+		}
+	}
+}
+
+// listParams are the query parameters of a list or search request.
+type listParams struct {
+	filter, sortBy, sortOrder     string
+	attributes, excluded          string
+	startIndex, count             int
+	countGiven                    bool
+}
+
+func (req *request) listUsers() {
+	q := req.r.URL.Query()
+	p := listParams{
+		filter: q.Get("filter"), sortBy: q.Get("sortBy"), sortOrder: q.Get("sortOrder"),
+		attributes: q.Get("attributes"), excluded: q.Get("excludedAttributes"),
+	}
+	var err error
+	if p.startIndex, err = req.queryInt("startIndex", 1); err != nil {
+		req.fail(err)
+		return
+	}
+	p.countGiven = q.Has("count")
+	if p.count, err = req.queryInt("count", 0); err != nil {
+		req.fail(err)
+		return
+	}
+	req.list(p)
+}
+
+// searchRequest is the body of POST /Users/.search (RFC 7644 §3.4.3).
+type searchRequest struct {
+	Attributes         stringList `json:"attributes"`
+	ExcludedAttributes stringList `json:"excludedAttributes"`
+	Filter             string     `json:"filter"`
+	SortBy             string     `json:"sortBy"`
+	SortOrder          string     `json:"sortOrder"`
+	StartIndex         *int       `json:"startIndex"`
+	Count              *int       `json:"count"`
+}
+
+// stringList accepts a JSON array of strings or one comma-separated string.
+type stringList string
+
+func (l *stringList) UnmarshalJSON(b []byte) error {
+	var arr []string
+	if err := json.Unmarshal(b, &arr); err == nil {
+		*l = stringList(strings.Join(arr, ","))
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return errors.New("must be an array of attribute names")
+	}
+	*l = stringList(s)
+	return nil
+}
+
+func (req *request) searchUsers() {
+	body, err := req.readBody()
+	if err != nil {
+		req.fail(err)
+		return
+	}
+	var sr searchRequest
+	if len(strings.TrimSpace(string(body))) > 0 {
+		if err := json.Unmarshal(body, &sr); err != nil {
+			req.fail(Errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "the SearchRequest body is not valid: %v", err))
+			return
+		}
+	}
+	p := listParams{
+		filter: sr.Filter, sortBy: sr.SortBy, sortOrder: sr.SortOrder,
+		attributes: string(sr.Attributes), excluded: string(sr.ExcludedAttributes), startIndex: 1,
+	}
+	if sr.StartIndex != nil {
+		p.startIndex = *sr.StartIndex
+	}
+	if sr.Count != nil {
+		p.count, p.countGiven = *sr.Count, true
+	}
+	req.list(p)
+}
+
+func (req *request) list(p listParams) {
+	def, maxSize := req.h.pageSizes()
+	count := def
+	if p.countGiven {
+		count = min(max(p.count, 0), maxSize)
+	}
+	proj, err := req.model.ParseProjection(p.attributes, p.excluded)
+	if err != nil {
+		req.fail(err)
+		return
+	}
+	q, err := req.model.NewQuery(p.filter, p.sortBy, p.sortOrder, max(p.startIndex, 1), count)
+	if err != nil {
+		req.fail(err)
+		return
+	}
+	page, err := req.h.Store.ListUsers(req.ctx, req.tenant, q)
+	if err != nil {
+		req.fail(err)
+		return
+	}
+	buf := make([]byte, 0, 256+len(page.Users)*1024)
+	buf = append(buf, `{"schemas":["`+MessageListResponse+`"],"totalResults":`...)
+	buf = jsonw.Int(buf, int64(page.Total))
+	buf = append(buf, `,"itemsPerPage":`...)
+	buf = jsonw.Int(buf, int64(len(page.Users)))
+	buf = append(buf, `,"startIndex":`...)
+	buf = jsonw.Int(buf, int64(q.StartIndex))
+	buf = append(buf, `,"Resources":[`...)
+	for i, u := range page.Users {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = req.encode(buf, u, proj)
+	}
+	buf = append(buf, "]}"...)
+	req.writeJSON(http.StatusOK, buf)
+}
+
+// encode renders a stored user for this request: location, references
+// resolved for display, projection applied.
+func (req *request) encode(dst []byte, u *User, p *Projection) []byte {
+	u.Meta.Location = req.location(u.ID)
+	if u.Meta.ResourceType == "" {
+		u.Meta.ResourceType = "User"
+	}
+	u = req.renderReferences(u)
+	return req.model.EncodeUser(dst, u, p)
+}
+
+// respondUser writes a single user with its ETag and, for 201, Location.
+func (req *request) respondUser(status int, u *User) {
+	q := req.r.URL.Query()
+	proj, err := req.model.ParseProjection(q.Get("attributes"), q.Get("excludedAttributes"))
+	if err != nil {
+		req.fail(err)
+		return
+	}
+	body := req.encode(make([]byte, 0, 1024), u, proj)
+	hdr := req.w.Header()
+	if u.Meta.Version != "" {
+		hdr["Etag"] = []string{u.Meta.Version}
+	}
+	if status == http.StatusCreated {
+		hdr["Location"] = []string{u.Meta.Location}
+	}
+	req.writeJSON(status, body)
+}
+
+func (req *request) getUser(id string) {
+	u, err := req.h.Store.GetUser(req.ctx, req.tenant, id)
+	if err != nil {
+		req.fail(notFound(err, id))
+		return
+	}
+	if inm := req.r.Header.Get("If-None-Match"); inm != "" && etagMatches(inm, u.Meta.Version) {
+		req.w.Header().Set("ETag", u.Meta.Version)
+		req.w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	req.respondUser(http.StatusOK, u)
+}
+
+// notFound words ErrNotFound for a user id; other errors pass through.
+func notFound(err error, id string) error {
+	if errors.Is(err, ErrNotFound) {
+		return Errorf(http.StatusNotFound, "", "user %s not found", id)
+	}
+	return err
+}
+
+func (req *request) decodeOptions() DecodeOptions {
+	return DecodeOptions{IgnoreUnknownCustom: req.h.IgnoreUnknownAttributes}
+}
+
+func (req *request) createUser() {
+	body, err := req.readBody()
+	if err != nil {
+		req.fail(err)
+		return
+	}
+	u, err := req.model.DecodeUser(body, req.decodeOptions())
+	if err != nil {
+		req.fail(err)
+		return
+	}
+	if err := req.prepareWrite(nil, u); err != nil {
+		req.fail(err)
+		return
+	}
+	now := req.h.now().UTC()
+	u.ID = req.h.newID()
+	u.Meta = Meta{ResourceType: "User", Created: now, LastModified: now, Version: nextVersion("")}
+	if err := req.h.Store.CreateUser(req.ctx, req.tenant, u); err != nil {
+		req.fail(err)
+		return
+	}
+	req.committed(nil, u)
+	req.respondUser(http.StatusCreated, u)
+}
+
+// prepareWrite validates a user about to be written and resolves its
+// references to other employees.
+func (req *request) prepareWrite(before, after *User) error {
+	if err := validateUser(req.h.validate, after); err != nil {
+		return err
+	}
+	return req.resolveReferences(before, after)
+}
+
+func (req *request) replaceUser(id string) {
+	body, err := req.readBody()
+	if err != nil {
+		req.fail(err)
+		return
+	}
+	repl, err := req.model.DecodeUser(body, req.decodeOptions())
+	if err != nil {
+		req.fail(err)
+		return
+	}
+	u, err := req.update(id, func(cur *User) (*User, error) {
+		next := repl.Clone()
+		next.ID, next.Meta, next.Groups = cur.ID, cur.Meta, cur.Groups
+		return next, nil
+	})
+	if err != nil {
+		req.fail(err)
+		return
+	}
+	req.respondUser(http.StatusOK, u)
+}
+
+func (req *request) patchUser(id string) {
+	body, err := req.readBody()
+	if err != nil {
+		req.fail(err)
+		return
+	}
+	patch, err := ParsePatch(body)
+	if err != nil {
+		req.fail(err)
+		return
+	}
+	opts := req.decodeOptions()
+	u, err := req.update(id, func(cur *User) (*User, error) {
+		return req.model.ApplyPatch(cur, patch, opts)
+	})
+	if err != nil {
+		req.fail(err)
+		return
+	}
+	req.respondUser(http.StatusOK, u)
+}
+
+// maxUpdateAttempts bounds the compare-and-swap retries of one write. Each
+// lost round means another writer succeeded, so under contention every
+// writer gets through well within it.
+const maxUpdateAttempts = 1000
+
+// update runs a read-modify-write of one user through the store's
+// compare-and-swap, retrying when another writer got in between. With
+// If-Match, a version mismatch is 412 rather than a retry: the client asked
+// to change exactly the version it saw.
+func (req *request) update(id string, mutate func(cur *User) (*User, error)) (*User, error) {
+	ifMatch := req.r.Header.Get("If-Match")
+	for attempt := 0; attempt < maxUpdateAttempts; attempt++ {
+		cur, err := req.h.Store.GetUser(req.ctx, req.tenant, id)
+		if err != nil {
+			return nil, notFound(err, id)
+		}
+		if ifMatch != "" && !etagMatches(ifMatch, cur.Meta.Version) {
+			return nil, Errorf(http.StatusPreconditionFailed, "", "user %s is at version %s, not %s: read it again and retry", id, cur.Meta.Version, ifMatch)
+		}
+		next, err := mutate(cur)
+		if err != nil {
+			return nil, err
+		}
+		if err := req.prepareWrite(cur, next); err != nil {
+			return nil, err
+		}
+		if sameResource(cur, next) {
+			return cur, nil // nothing changed: no new version, no event
+		}
+		next.Meta.LastModified = req.h.now().UTC()
+		if next.Meta.LastModified.Before(cur.Meta.LastModified) {
+			next.Meta.LastModified = cur.Meta.LastModified
+		}
+		next.Meta.Version = nextVersion(cur.Meta.Version)
+		err = req.h.Store.UpdateUser(req.ctx, req.tenant, next, cur.Meta.Version)
+		switch {
+		case err == nil:
+			req.committed(cur, next)
+			return next, nil
+		case errors.Is(err, ErrVersionMismatch):
+			if ifMatch != "" {
+				return nil, Errorf(http.StatusPreconditionFailed, "", "user %s was modified concurrently; read it again and retry", id)
+			}
+			backoff(attempt)
+		default:
+			return nil, notFound(err, id)
+		}
+	}
+	return nil, Errorf(http.StatusConflict, "", "user %s is being modified by too many concurrent requests; retry later", id)
+}
+
+// backoff sleeps a short, growing, jittered time between CAS attempts.
+func backoff(attempt int) {
+	if attempt < 2 {
+		return
+	}
+	d := time.Duration(min(attempt, 50)) * 20 * time.Microsecond
+	time.Sleep(d/2 + rand.N(d))
+}
+
+// sameResource reports whether two versions of a user differ only in meta.
+func sameResource(a, b *User) bool {
+	am, bm := a.Meta, b.Meta
+	a.Meta, b.Meta = Meta{}, Meta{}
+	same := reflect.DeepEqual(a, b)
+	a.Meta, b.Meta = am, bm
+	return same
+}
+
+func (req *request) deleteUser(id string) {
+	cur, err := req.h.Store.GetUser(req.ctx, req.tenant, id)
+	if err != nil {
+		req.fail(notFound(err, id))
+		return
+	}
+	if im := req.r.Header.Get("If-Match"); im != "" && !etagMatches(im, cur.Meta.Version) {
+		req.fail(Errorf(http.StatusPreconditionFailed, "", "user %s is at version %s, not %s", id, cur.Meta.Version, im))
+		return
+	}
+	if err := req.h.Store.DeleteUser(req.ctx, req.tenant, id); err != nil {
+		req.fail(notFound(err, id))
+		return
+	}
+	req.committed(cur, nil)
+	req.w.WriteHeader(http.StatusNoContent)
+}
