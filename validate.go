@@ -18,6 +18,9 @@ func newValidator() *validator.Validate {
 	v.RegisterTagNameFunc(func(f reflect.StructField) string { return f.Tag.Get("scim") })
 	v.RegisterStructValidation(func(sl validator.StructLevel) {
 		u := sl.Current().Addr().Interface().(*User)
+		if u.UserName != "" && strings.TrimSpace(u.UserName) == "" {
+			sl.ReportError(u.UserName, "userName", "UserName", "required", "")
+		}
 		for i, e := range u.Emails {
 			if err := sl.Validator().Var(e.Value, "required,email,max=256"); err != nil {
 				sl.ReportError(e.Value, fmt.Sprintf("emails[%d].value", i), "Value", "email", "")

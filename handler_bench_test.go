@@ -1,0 +1,147 @@
+package scim
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// benchServer holds n Okta users behind a handler.
+func benchServer(b testing.TB, n int) (*Handler, []string) {
+	store := NewMemoryStore()
+	h := &Handler{Store: store, Auth: StaticTokens{testToken: "acme"}}
+	ids := make([]string, n)
+	for i := range n {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("POST", "/scim/v2/Users", strings.NewReader(oktaUser(i)))
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		h.ServeHTTP(rec, req)
+		if rec.Code != 201 {
+			b.Fatalf("create: %d %s", rec.Code, rec.Body)
+		}
+		ids[i] = strings.TrimPrefix(rec.Header().Get("Location"), "http://example.com/scim/v2/Users/")
+	}
+	return h, ids
+}
+
+func serveBench(b *testing.B, h http.Handler, method, path, body string, want int) {
+	b.ReportAllocs()
+	for b.Loop() {
+		var rd io.Reader
+		if body != "" {
+			rd = strings.NewReader(body)
+		}
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(method, path, rd)
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		h.ServeHTTP(rec, req)
+		if rec.Code != want {
+			b.Fatalf("%s %s: %d %s", method, path, rec.Code, rec.Body)
+		}
+	}
+}
+
+func BenchmarkHandlerGetUser(b *testing.B) {
+	h, ids := benchServer(b, 1000)
+	serveBench(b, h, "GET", "/scim/v2/Users/"+ids[500], "", 200)
+}
+
+func BenchmarkHandlerCreateUser(b *testing.B) {
+	h, _ := benchServer(b, 0)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("POST", "/scim/v2/Users", strings.NewReader(oktaUser(1000000+i)))
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		h.ServeHTTP(rec, req)
+		if rec.Code != 201 {
+			b.Fatalf("%d %s", rec.Code, rec.Body)
+		}
+		i++
+	}
+}
+
+func BenchmarkHandlerListPage100(b *testing.B) {
+	h, _ := benchServer(b, 1000)
+	serveBench(b, h, "GET", "/scim/v2/Users?startIndex=101&count=100", "", 200)
+}
+
+func BenchmarkHandlerListUserNameEq(b *testing.B) {
+	h, _ := benchServer(b, 1000)
+	serveBench(b, h, "GET", `/scim/v2/Users?filter=userName+eq+%22USER500%40example.com%22`, "", 200)
+}
+
+// BenchmarkLoopbackGet compares, side by side in one run, a GET by id
+// through the Handler over real HTTP (loopback, keep-alive) with a bare
+// net/http handler writing the same bytes. The ratio of their ns/op is the
+// handler's overhead.
+func BenchmarkLoopbackGet(b *testing.B) {
+	h, ids := benchServer(b, 1000)
+	path := "/scim/v2/Users/" + ids[500]
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("GET", path, nil)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	h.ServeHTTP(rec, req)
+	body, etag := rec.Body.Bytes(), rec.Header().Get("ETag")
+	bare := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", MediaType)
+		w.Header().Set("ETag", etag)
+		w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+		_, _ = w.Write(body)
+	})
+	for _, c := range []struct {
+		name string
+		h    http.Handler
+	}{{"bare", bare}, {"scim", h}} {
+		b.Run(c.name, func(b *testing.B) {
+			srv := httptest.NewServer(c.h)
+			defer srv.Close()
+			client := srv.Client()
+			client.Transport.(*http.Transport).MaxIdleConnsPerHost = 64
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					req, _ := http.NewRequest("GET", srv.URL+path, nil)
+					req.Header.Set("Authorization", "Bearer "+testToken)
+					res, err := client.Do(req)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					_, _ = io.Copy(io.Discard, res.Body)
+					res.Body.Close()
+					if res.StatusCode != 200 {
+						b.Errorf("status %d", res.StatusCode)
+						return
+					}
+				}
+			})
+		})
+	}
+}
+
+// TestMemoryPerUser checks the memory store keeps a typical Okta user in at
+// most 2 KiB.
+func TestMemoryPerUser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocates 10,000 users")
+	}
+	const n = 10000
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	h, _ := benchServer(t, n)
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	per := (int64(after.HeapAlloc) - int64(before.HeapAlloc)) / n
+	t.Logf("memory store: %d bytes per Okta user", per)
+	if per > 2048 {
+		t.Errorf("%d bytes per user, want at most 2048", per)
+	}
+	runtime.KeepAlive(h)
+}
