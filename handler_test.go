@@ -293,18 +293,18 @@ func TestEntraCreate(t *testing.T) {
 	got := s.expect(s.do("POST", "/scim/v2/Users", body, "User-Agent", "Azure Active Directory SCIM Client", "Content-Type", "application/scim+json"), 201)
 	meta := got["meta"].(map[string]any)
 	want := map[string]any{
-		"schemas":     []any{SchemaUser, SchemaEnterpriseUser},
-		"id":          got["id"],
-		"externalId":  "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef",
-		"userName":    "Test_User_ab6490ee-1e48-479e-a20b-2d77186b5dd1",
-		"active":      true,
-		"displayName": "BobIsAmazing",
-		"emails":      []any{map[string]any{"primary": true, "type": "work", "value": "Test_User_fd0ea19b-0777-472c-9f96-4f70d2226f2e@testuser.com"}},
-		"name":        map[string]any{"formatted": "Ryan Leenay", "familyName": "Leenay", "givenName": "Ryan"},
-		"locale":      "RJWNTUNNOHNZ",
-		"timezone":    "Not/AZone",
+		"schemas":            []any{SchemaUser, SchemaEnterpriseUser},
+		"id":                 got["id"],
+		"externalId":         "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef",
+		"userName":           "Test_User_ab6490ee-1e48-479e-a20b-2d77186b5dd1",
+		"active":             true,
+		"displayName":        "BobIsAmazing",
+		"emails":             []any{map[string]any{"primary": true, "type": "work", "value": "Test_User_fd0ea19b-0777-472c-9f96-4f70d2226f2e@testuser.com"}},
+		"name":               map[string]any{"formatted": "Ryan Leenay", "familyName": "Leenay", "givenName": "Ryan"},
+		"locale":             "RJWNTUNNOHNZ",
+		"timezone":           "Not/AZone",
 		SchemaEnterpriseUser: map[string]any{"department": "Sales", "employeeNumber": "E-42"},
-		"meta":        meta,
+		"meta":               meta,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Entra create (-want +got):\n%s", diff)

@@ -50,10 +50,10 @@ func (req *request) serveUsers(rest string) {
 
 // listParams are the query parameters of a list or search request.
 type listParams struct {
-	filter, sortBy, sortOrder     string
-	attributes, excluded          string
-	startIndex, count             int
-	countGiven                    bool
+	filter, sortBy, sortOrder string
+	attributes, excluded      string
+	startIndex, count         int
+	countGiven                bool
 }
 
 func (req *request) listUsers() {
