@@ -74,8 +74,9 @@ func (m *Model) userFromObject(obj map[string]any, opts DecodeOptions) (*User, e
 }
 
 // setTop applies one member of a resource object: a core attribute, an
-// extension object or a URN-qualified attribute. replace governs complex
-// values: true replaces them whole, false merges sub-attributes (PATCH add).
+// extension object or a URN-qualified attribute. merge governs complex
+// values and extension objects: false replaces them whole, true merges
+// their sub-attributes (PATCH add).
 func (m *Model) setTop(u *User, rv reflect.Value, key string, val any, opts DecodeOptions, merge bool) error {
 	if strings.EqualFold(key, "schemas") {
 		return nil

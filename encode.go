@@ -1,8 +1,10 @@
 package scim
 
 import (
+	"maps"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -229,7 +231,7 @@ func encodeScalar(dst []byte, f reflect.Value, a *Attribute) []byte {
 	case TypeBoolean:
 		return jsonw.Bool(dst, f.Bool())
 	case TypeDateTime:
-		return jsonw.Time(dst, f.Interface().(time.Time))
+		return jsonw.Time(dst, *f.Addr().Interface().(*time.Time))
 	case TypeInteger:
 		if f.Kind() == reflect.Int || f.Kind() == reflect.Int64 {
 			return strconv.AppendInt(dst, f.Int(), 10)
@@ -283,6 +285,18 @@ func (u *User) UnmarshalJSON(data []byte) error {
 		meta.Created, _ = time.Parse(time.RFC3339Nano, stringMember(mo, "created"))
 		meta.LastModified, _ = time.Parse(time.RFC3339Nano, stringMember(mo, "lastModified"))
 	}
+	// Read-only attributes a client may not set are part of a stored user.
+	if g := memberFold(obj, "groups"); g != nil {
+		a := defaultModel.Core.Attribute("groups")
+		if err := decodeMulti(a, reflect.ValueOf(d).Elem().FieldByIndex(a.field), g); err != nil {
+			return err
+		}
+	}
+	if ent, ok := memberFold(obj, SchemaEnterpriseUser).(map[string]any); ok {
+		if mgr, ok := memberFold(ent, "manager").(map[string]any); ok {
+			d.Enterprise.Manager.DisplayName = stringMember(mgr, "displayName")
+		}
+	}
 	*u = *d
 	u.ID, u.Meta, u.Custom = id, meta, custom
 	return nil
@@ -295,7 +309,7 @@ func defaultModelFor(u *User) *Model {
 		return defaultModel
 	}
 	defs := make([]CustomAttribute, 0, len(u.Custom))
-	for name := range u.Custom {
+	for _, name := range slices.Sorted(maps.Keys(u.Custom)) {
 		defs = append(defs, CustomAttribute{Name: name, Type: CustomOption})
 	}
 	return NewModel(defs)

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"mime"
@@ -351,7 +350,3 @@ func (req *request) queryInt(name string, def int) (int, error) {
 }
 
 func (req *request) location(id string) string { return req.base + "/Users/" + id }
-
-func (req *request) logf(msg string, args ...any) {
-	req.h.log.DebugContext(req.ctx, fmt.Sprintf(msg, args...), "tenant", req.tenant)
-}

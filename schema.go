@@ -263,7 +263,6 @@ func caseExact(a *Attribute)    { a.CaseExact = true }
 func required(a *Attribute)     { a.Required = true }
 func multi(a *Attribute)        { a.MultiValued = true }
 func readOnly(a *Attribute)     { a.Mutability = ReadOnly }
-func immutable(a *Attribute)    { a.Mutability = Immutable }
 func writeOnly(a *Attribute)    { a.Mutability = WriteOnly; a.Returned = ReturnedNever }
 func always(a *Attribute)       { a.Returned = ReturnedAlways }
 func serverUnique(a *Attribute) { a.Uniqueness = UniquenessServer }

@@ -1,0 +1,144 @@
+package scim
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var testCustom = []CustomAttribute{
+	{Name: "Department", Type: CustomOption},
+	{Name: "Employed Since", Type: CustomDate, Aliases: []string{"Employed_Since"}},
+	{Name: "Salary", Type: CustomNumber},
+	{Name: "Manager", Type: CustomEmployee},
+}
+
+func TestDecodeUser(t *testing.T) {
+	m := NewModel(testCustom)
+	cases := []struct {
+		name string
+		in   string
+		opts DecodeOptions
+		want *User
+		err  string // scimType
+	}{
+		{name: "minimal", in: `{"userName":"a@b.c"}`, want: &User{UserName: "a@b.c", Active: true}},
+		{name: "keys in any case", in: `{"USERNAME":"a","Name":{"GIVENNAME":"G","familyname":"F"},"Emails":[{"VALUE":"a@b.c","Primary":true}]}`,
+			want: &User{UserName: "a", Active: true, Name: Name{GivenName: "G", FamilyName: "F"}, Emails: []MultiValue{{Value: "a@b.c", Primary: true}}}},
+		{name: "string booleans", in: `{"userName":"a","active":"FALSE","emails":[{"value":"a@b.c","primary":"True"}]}`,
+			want: &User{UserName: "a", Emails: []MultiValue{{Value: "a@b.c", Primary: true}}}},
+		{name: "nulls are absent", in: `{"userName":"a","displayName":null,"name":null,"emails":null,"active":null,"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":null}`,
+			want: &User{UserName: "a", Active: true}},
+		{name: "read-only ignored", in: `{"id":"x","userName":"a","meta":{"version":"W/\"9\""},"groups":[{"value":"g"}]}`,
+			want: &User{UserName: "a", Active: true}},
+		{name: "unknown core ignored", in: `{"userName":"a","shoeSize":44,"password":"secret"}`, want: &User{UserName: "a", Active: true}},
+		{name: "garbage locale kept", in: `{"userName":"a","locale":"RJWNTUNNOHNZ","timezone":"Mars/Olympus"}`,
+			want: &User{UserName: "a", Active: true, Locale: "RJWNTUNNOHNZ", Timezone: "Mars/Olympus"}},
+		{name: "one primary", in: `{"userName":"a","emails":[{"value":"a@b.c","primary":true},{"value":"d@e.f","primary":true},null]}`,
+			want: &User{UserName: "a", Active: true, Emails: []MultiValue{{Value: "a@b.c"}, {Value: "d@e.f", Primary: true}}}},
+		{name: "enterprise without schemas", in: `{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"EmployeeNumber":"7","manager":{"value":"m1"}}}`,
+			want: &User{UserName: "a", Active: true, Enterprise: EnterpriseUser{EmployeeNumber: "7", Manager: Manager{Value: "m1"}}}},
+		{name: "manager as raw string", in: `{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":"m1"}}`,
+			want: &User{UserName: "a", Active: true, Enterprise: EnterpriseUser{Manager: Manager{Value: "m1"}}}},
+		{name: "custom by alias and case", in: `{"userName":"a","urn:ietf:params:scim:schemas:extension:peakon:2.0:User":{"employed_since":"2019-04-01T10:00:00+02:00","DEPARTMENT":"IT","Salary":"42"}}`,
+			want: &User{UserName: "a", Active: true, Custom: map[string]string{"Employed Since": "2019-04-01", "Department": "IT", "Salary": "42"}}},
+		{name: "custom number", in: `{"userName":"a","urn:ietf:params:scim:schemas:extension:peakon:2.0:User":{"Salary":42}}`,
+			want: &User{UserName: "a", Active: true, Custom: map[string]string{"Salary": "42"}}},
+		{name: "custom bad date", in: `{"userName":"a","urn:ietf:params:scim:schemas:extension:peakon:2.0:User":{"Employed Since":"yesterday"}}`, err: ScimTypeInvalidValue},
+		{name: "custom bad number", in: `{"userName":"a","urn:ietf:params:scim:schemas:extension:peakon:2.0:User":{"Salary":"4.5"}}`, err: ScimTypeInvalidValue},
+		{name: "custom unknown", in: `{"userName":"a","urn:ietf:params:scim:schemas:extension:peakon:2.0:User":{"Shoe":"44"}}`, err: ScimTypeInvalidValue},
+		{name: "custom unknown lenient", in: `{"userName":"a","urn:ietf:params:scim:schemas:extension:peakon:2.0:User":{"Shoe":"44"}}`,
+			opts: DecodeOptions{IgnoreUnknownCustom: true}, want: &User{UserName: "a", Active: true}},
+		{name: "custom too long", in: `{"userName":"a","urn:ietf:params:scim:schemas:extension:peakon:2.0:User":{"Department":"` + string(make([]byte, 0)) + longString(257) + `"}}`, err: ScimTypeInvalidValue},
+		{name: "bad boolean", in: `{"userName":"a","active":"yes"}`, err: ScimTypeInvalidValue},
+		{name: "number for string", in: `{"userName":12}`, want: &User{UserName: "12", Active: true}},
+		{name: "object for string", in: `{"userName":{"a":1}}`, err: ScimTypeInvalidValue},
+		{name: "array for complex", in: `{"userName":"a","name":[1]}`, err: ScimTypeInvalidValue},
+		{name: "single object for multi", in: `{"userName":"a","emails":{"value":"a@b.c"}}`, want: &User{UserName: "a", Active: true, Emails: []MultiValue{{Value: "a@b.c"}}}},
+		{name: "not json", in: `{`, err: ScimTypeInvalidSyntax},
+		{name: "array body", in: `[]`, err: ScimTypeInvalidSyntax},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := m.DecodeUser([]byte(c.in), c.opts)
+			if c.err != "" {
+				var e *Error
+				if !errors.As(err, &e) || e.ScimType != c.err || e.Status != 400 || e.Detail == "" {
+					t.Fatalf("err = %v, want 400 %s", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(c.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func longString(n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = 'x'
+	}
+	return string(b)
+}
+
+// TestUserJSONRoundTrip checks json.Marshal and json.Unmarshal of a User
+// keep every field, meta and custom values included.
+func TestUserJSONRoundTrip(t *testing.T) {
+	at := time.Date(2024, 1, 2, 3, 4, 5, 6e6, time.UTC)
+	u := &User{
+		ID: "1", ExternalID: "e", UserName: "u", Name: Name{Formatted: "F", FamilyName: "Fa", GivenName: "G", MiddleName: "M", HonorificPrefix: "Dr", HonorificSuffix: "III"},
+		DisplayName: "D", NickName: "N", ProfileURL: "https://p", Title: "T", UserType: "Employee", PreferredLanguage: "en", Locale: "en-US", Timezone: "Europe/Oslo", Active: true,
+		Emails: []MultiValue{{Value: "a@b.c", Type: "work", Primary: true}, {Value: "d@e.f", Display: "home", Type: "home"}},
+		PhoneNumbers: []MultiValue{{Value: "+1", Type: "mobile"}}, IMs: []MultiValue{{Value: "im"}}, Photos: []MultiValue{{Value: "https://x"}},
+		Addresses:    []Address{{Formatted: "f", StreetAddress: "s", Locality: "l", Region: "r", PostalCode: "p", Country: "NO", Type: "work", Primary: true}},
+		Groups: []GroupRef{{Value: "g", Ref: "https://g", Display: "G", Type: "direct"}}, Entitlements: []MultiValue{{Value: "e"}}, Roles: []MultiValue{{Value: "r"}}, X509Certificates: []MultiValue{{Value: "MIIC"}},
+		Enterprise: EnterpriseUser{EmployeeNumber: "7", CostCenter: "c", Organization: "o", Division: "d", Department: "dep", Manager: Manager{Value: "m", Ref: "https://m", DisplayName: "Boss"}},
+		Custom:     map[string]string{"Department": "IT", "Employed Since": "2019-04-01"},
+		Meta:       Meta{ResourceType: "User", Created: at, LastModified: at.Add(time.Hour), Location: "https://x/Users/1", Version: `W/"3"`},
+	}
+	b, err := json.Marshal(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got User
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(u, &got); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s\n%s", diff, b)
+	}
+}
+
+func FuzzDecodeUser(f *testing.F) {
+	f.Add([]byte(oktaUser(1)))
+	f.Add([]byte(`{"UserName":"x","Active":"True","Emails":[{"Primary":"True","Value":"a@b.c"}],"roles":[],"Locale":"RJWNTUNNOHNZ","name":null}`))
+	f.Add([]byte(`{"userName":"a","urn:ietf:params:scim:schemas:extension:peakon:2.0:User":{"employed_since":"2019-04-01","Salary":"1e3","Manager":"b@c.d"}}`))
+	f.Add([]byte(`{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":["x"]},"emails":{"value":1}}`))
+	m := NewModel(testCustom)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		u, err := m.DecodeUser(data, DecodeOptions{})
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) || e.Status != 400 {
+				t.Fatalf("error is not a 400 *Error: %v", err)
+			}
+			return
+		}
+		// Whatever decodes must encode to valid JSON that decodes again.
+		out := m.EncodeUser(nil, u, nil)
+		if !json.Valid(out) {
+			t.Fatalf("invalid JSON out: %s", out)
+		}
+		if _, err := m.DecodeUser(out, DecodeOptions{}); err != nil {
+			t.Fatalf("re-decoding %s: %v", out, err)
+		}
+	})
+}
