@@ -96,10 +96,10 @@ func TestUserJSONRoundTrip(t *testing.T) {
 	u := &User{
 		ID: "1", ExternalID: "e", UserName: "u", Name: Name{Formatted: "F", FamilyName: "Fa", GivenName: "G", MiddleName: "M", HonorificPrefix: "Dr", HonorificSuffix: "III"},
 		DisplayName: "D", NickName: "N", ProfileURL: "https://p", Title: "T", UserType: "Employee", PreferredLanguage: "en", Locale: "en-US", Timezone: "Europe/Oslo", Active: true,
-		Emails: []MultiValue{{Value: "a@b.c", Type: "work", Primary: true}, {Value: "d@e.f", Display: "home", Type: "home"}},
+		Emails:       []MultiValue{{Value: "a@b.c", Type: "work", Primary: true}, {Value: "d@e.f", Display: "home", Type: "home"}},
 		PhoneNumbers: []MultiValue{{Value: "+1", Type: "mobile"}}, IMs: []MultiValue{{Value: "im"}}, Photos: []MultiValue{{Value: "https://x"}},
-		Addresses:    []Address{{Formatted: "f", StreetAddress: "s", Locality: "l", Region: "r", PostalCode: "p", Country: "NO", Type: "work", Primary: true}},
-		Groups: []GroupRef{{Value: "g", Ref: "https://g", Display: "G", Type: "direct"}}, Entitlements: []MultiValue{{Value: "e"}}, Roles: []MultiValue{{Value: "r"}}, X509Certificates: []MultiValue{{Value: "MIIC"}},
+		Addresses: []Address{{Formatted: "f", StreetAddress: "s", Locality: "l", Region: "r", PostalCode: "p", Country: "NO", Type: "work", Primary: true}},
+		Groups:    []GroupRef{{Value: "g", Ref: "https://g", Display: "G", Type: "direct"}}, Entitlements: []MultiValue{{Value: "e"}}, Roles: []MultiValue{{Value: "r"}}, X509Certificates: []MultiValue{{Value: "MIIC"}},
 		Enterprise: EnterpriseUser{EmployeeNumber: "7", CostCenter: "c", Organization: "o", Division: "d", Department: "dep", Manager: Manager{Value: "m", Ref: "https://m", DisplayName: "Boss"}},
 		Custom:     map[string]string{"Department": "IT", "Employed Since": "2019-04-01"},
 		Meta:       Meta{ResourceType: "User", Created: at, LastModified: at.Add(time.Hour), Location: "https://x/Users/1", Version: `W/"3"`},

@@ -23,6 +23,7 @@ func (req *request) serveServiceProviderConfig(rest string) {
 		return
 	}
 	_, maxSize := req.h.pageSizes()
+	maxOps, maxPayload := req.h.bulkLimits()
 	type supported struct {
 		Supported bool `json:"supported"`
 	}
@@ -30,7 +31,7 @@ func (req *request) serveServiceProviderConfig(rest string) {
 		"schemas":          []string{SchemaServiceProviderConfig},
 		"documentationUri": "https://pkg.go.dev/github.com/scimkit/scim",
 		"patch":            supported{true},
-		"bulk":             map[string]any{"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+		"bulk":             map[string]any{"supported": true, "maxOperations": maxOps, "maxPayloadSize": maxPayload},
 		"filter":           map[string]any{"supported": true, "maxResults": maxSize},
 		"changePassword":   supported{false},
 		"sort":             supported{true},

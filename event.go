@@ -58,5 +58,9 @@ func (req *request) committed(before, after *User) {
 	if before != nil {
 		e.Before = before.Clone()
 	}
+	if req.deferEvents { // inside a bulk batch: deliver after its commit
+		req.pending = append(req.pending, e)
+		return
+	}
 	req.h.OnChange(context.WithoutCancel(req.ctx), e)
 }

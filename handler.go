@@ -56,6 +56,11 @@ type Handler struct {
 	// provision in their own order.
 	StrictManager bool
 
+	// MaxBulkOperations and MaxBulkPayloadBytes limit bulk requests
+	// (defaults DefaultMaxBulkOperations and DefaultMaxBulkPayload).
+	MaxBulkOperations   int
+	MaxBulkPayloadBytes int64
+
 	// OnChange, when set, is called after every committed change of a
 	// user, in the request's goroutine, in commit order for each user.
 	OnChange func(ctx context.Context, e Event)
@@ -145,7 +150,11 @@ type request struct {
 	ctx    context.Context
 	tenant string
 	model  *Model
+	store  Store  // h.Store, or the batch a bulk request runs in
 	base   string // absolute base URL of the endpoint, no trailing slash
+
+	deferEvents bool    // inside a bulk batch: hold events until commit
+	pending     []Event // the events held
 }
 
 // endpoints are the resource paths this handler serves; the mount prefix is
@@ -188,7 +197,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	req := &request{h: h, w: w, r: r, ctx: r.Context(), tenant: tenant, base: h.baseURL(r)}
+	req := &request{h: h, w: w, r: r, ctx: r.Context(), tenant: tenant, store: h.Store, base: h.baseURL(r)}
 	if err := req.loadModel(); err != nil {
 		req.fail(err)
 		return
@@ -204,6 +213,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		req.serveResourceTypes(rest)
 	case "ServiceProviderConfig":
 		req.serveServiceProviderConfig(rest)
+	case "Bulk":
+		req.serveBulk(rest)
 	default:
 		req.fail(Errorf(http.StatusNotImplemented, "", "%s is not supported by this endpoint", endpoint))
 	}

@@ -145,3 +145,50 @@ func TestMemoryPerUser(t *testing.T) {
 	}
 	runtime.KeepAlive(h)
 }
+
+// BenchmarkBulkCreate1000 creates 1,000 users with one bulk request per
+// iteration; compare with BenchmarkSinglePost1000.
+func BenchmarkBulkCreate1000(b *testing.B) {
+	benchBulkVsSingle(b, func(s Store) *Handler { return &Handler{Store: s, Auth: StaticTokens{testToken: "acme"}} }, NewMemoryStore, true)
+}
+
+// BenchmarkSinglePost1000 creates the same 1,000 users with 1,000 POSTs.
+func BenchmarkSinglePost1000(b *testing.B) {
+	benchBulkVsSingle(b, func(s Store) *Handler { return &Handler{Store: s, Auth: StaticTokens{testToken: "acme"}} }, NewMemoryStore, false)
+}
+
+// benchBulkVsSingle loads 1,000 users into a fresh store per iteration,
+// through one bulk request or through single POSTs.
+func benchBulkVsSingle[S Store](b *testing.B, handler func(Store) *Handler, newStore func() S, bulk bool) {
+	ops := make([]string, 1000)
+	for i := range ops {
+		ops[i] = bulkPost(fmt.Sprint("u", i), oktaUser(i))
+	}
+	body := bulkBody(0, ops...)
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		h := handler(newStore())
+		b.StartTimer()
+		if bulk {
+			rec := httptest.NewRecorder()
+			req := httptest.NewRequest("POST", "/scim/v2/Bulk", strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+testToken)
+			h.ServeHTTP(rec, req)
+			if rec.Code != 200 || strings.Count(rec.Body.String(), `"status":"201"`) != 1000 {
+				b.Fatalf("bulk: %d %.300s", rec.Code, rec.Body)
+			}
+			continue
+		}
+		for i := range 1000 {
+			rec := httptest.NewRecorder()
+			req := httptest.NewRequest("POST", "/scim/v2/Users", strings.NewReader(oktaUser(i)))
+			req.Header.Set("Authorization", "Bearer "+testToken)
+			h.ServeHTTP(rec, req)
+			if rec.Code != 201 {
+				b.Fatalf("post: %d %s", rec.Code, rec.Body)
+			}
+		}
+	}
+	b.ReportMetric(float64(1000*b.N)/b.Elapsed().Seconds(), "users/s")
+}

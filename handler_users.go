@@ -145,7 +145,7 @@ func (req *request) list(p listParams) {
 		req.fail(err)
 		return
 	}
-	page, err := req.h.Store.ListUsers(req.ctx, req.tenant, q)
+	page, err := req.store.ListUsers(req.ctx, req.tenant, q)
 	if err != nil {
 		req.fail(err)
 		return
@@ -199,7 +199,7 @@ func (req *request) respondUser(status int, u *User) {
 }
 
 func (req *request) getUser(id string) {
-	u, err := req.h.Store.GetUser(req.ctx, req.tenant, id)
+	u, err := req.store.GetUser(req.ctx, req.tenant, id)
 	if err != nil {
 		req.fail(notFound(err, id))
 		return
@@ -230,24 +230,31 @@ func (req *request) createUser() {
 		req.fail(err)
 		return
 	}
-	u, err := req.model.DecodeUser(body, req.decodeOptions())
+	u, err := req.create(body)
 	if err != nil {
 		req.fail(err)
 		return
 	}
+	req.respondUser(http.StatusCreated, u)
+}
+
+// create decodes, validates and stores a new user.
+func (req *request) create(body []byte) (*User, error) {
+	u, err := req.model.DecodeUser(body, req.decodeOptions())
+	if err != nil {
+		return nil, err
+	}
 	if err := req.prepareWrite(nil, u); err != nil {
-		req.fail(err)
-		return
+		return nil, err
 	}
 	now := req.h.now().UTC()
 	u.ID = req.h.newID()
 	u.Meta = Meta{ResourceType: "User", Created: now, LastModified: now, Version: nextVersion("")}
-	if err := req.h.Store.CreateUser(req.ctx, req.tenant, u); err != nil {
-		req.fail(err)
-		return
+	if err := req.store.CreateUser(req.ctx, req.tenant, u); err != nil {
+		return nil, err
 	}
 	req.committed(nil, u)
-	req.respondUser(http.StatusCreated, u)
+	return u, nil
 }
 
 // prepareWrite validates a user about to be written and resolves its
@@ -265,21 +272,26 @@ func (req *request) replaceUser(id string) {
 		req.fail(err)
 		return
 	}
-	repl, err := req.model.DecodeUser(body, req.decodeOptions())
-	if err != nil {
-		req.fail(err)
-		return
-	}
-	u, err := req.update(id, func(cur *User) (*User, error) {
-		next := repl.Clone()
-		next.ID, next.Meta, next.Groups = cur.ID, cur.Meta, cur.Groups
-		return next, nil
-	})
+	u, err := req.replace(id, body, req.r.Header.Get("If-Match"))
 	if err != nil {
 		req.fail(err)
 		return
 	}
 	req.respondUser(http.StatusOK, u)
+}
+
+// replace implements PUT: the body replaces the user; read-only attributes
+// keep their values and omitted ones are cleared.
+func (req *request) replace(id string, body []byte, ifMatch string) (*User, error) {
+	repl, err := req.model.DecodeUser(body, req.decodeOptions())
+	if err != nil {
+		return nil, err
+	}
+	return req.update(id, ifMatch, func(cur *User) (*User, error) {
+		next := repl.Clone()
+		next.ID, next.Meta, next.Groups = cur.ID, cur.Meta, cur.Groups
+		return next, nil
+	})
 }
 
 func (req *request) patchUser(id string) {
@@ -288,20 +300,25 @@ func (req *request) patchUser(id string) {
 		req.fail(err)
 		return
 	}
-	patch, err := ParsePatch(body)
-	if err != nil {
-		req.fail(err)
-		return
-	}
-	opts := req.decodeOptions()
-	u, err := req.update(id, func(cur *User) (*User, error) {
-		return req.model.ApplyPatch(cur, patch, opts)
-	})
+	u, err := req.patch(id, body, req.r.Header.Get("If-Match"))
 	if err != nil {
 		req.fail(err)
 		return
 	}
 	req.respondUser(http.StatusOK, u)
+}
+
+// patch implements PATCH: the operations apply to the current user, all
+// or nothing, inside the compare-and-swap loop.
+func (req *request) patch(id string, body []byte, ifMatch string) (*User, error) {
+	p, err := ParsePatch(body)
+	if err != nil {
+		return nil, err
+	}
+	opts := req.decodeOptions()
+	return req.update(id, ifMatch, func(cur *User) (*User, error) {
+		return req.model.ApplyPatch(cur, p, opts)
+	})
 }
 
 // maxUpdateAttempts bounds the compare-and-swap retries of one write. Each
@@ -313,10 +330,9 @@ const maxUpdateAttempts = 1000
 // compare-and-swap, retrying when another writer got in between. With
 // If-Match, a version mismatch is 412 rather than a retry: the client asked
 // to change exactly the version it saw.
-func (req *request) update(id string, mutate func(cur *User) (*User, error)) (*User, error) {
-	ifMatch := req.r.Header.Get("If-Match")
+func (req *request) update(id, ifMatch string, mutate func(cur *User) (*User, error)) (*User, error) {
 	for attempt := 0; attempt < maxUpdateAttempts; attempt++ {
-		cur, err := req.h.Store.GetUser(req.ctx, req.tenant, id)
+		cur, err := req.store.GetUser(req.ctx, req.tenant, id)
 		if err != nil {
 			return nil, notFound(err, id)
 		}
@@ -338,7 +354,7 @@ func (req *request) update(id string, mutate func(cur *User) (*User, error)) (*U
 			next.Meta.LastModified = cur.Meta.LastModified
 		}
 		next.Meta.Version = nextVersion(cur.Meta.Version)
-		err = req.h.Store.UpdateUser(req.ctx, req.tenant, next, cur.Meta.Version)
+		err = req.store.UpdateUser(req.ctx, req.tenant, next, cur.Meta.Version)
 		switch {
 		case err == nil:
 			req.committed(cur, next)
@@ -374,19 +390,25 @@ func sameResource(a, b *User) bool {
 }
 
 func (req *request) deleteUser(id string) {
-	cur, err := req.h.Store.GetUser(req.ctx, req.tenant, id)
+	if err := req.remove(id, req.r.Header.Get("If-Match")); err != nil {
+		req.fail(err)
+		return
+	}
+	req.w.WriteHeader(http.StatusNoContent)
+}
+
+// remove implements DELETE.
+func (req *request) remove(id, ifMatch string) error {
+	cur, err := req.store.GetUser(req.ctx, req.tenant, id)
 	if err != nil {
-		req.fail(notFound(err, id))
-		return
+		return notFound(err, id)
 	}
-	if im := req.r.Header.Get("If-Match"); im != "" && !etagMatches(im, cur.Meta.Version) {
-		req.fail(Errorf(http.StatusPreconditionFailed, "", "user %s is at version %s, not %s", id, cur.Meta.Version, im))
-		return
+	if ifMatch != "" && !etagMatches(ifMatch, cur.Meta.Version) {
+		return Errorf(http.StatusPreconditionFailed, "", "user %s is at version %s, not %s", id, cur.Meta.Version, ifMatch)
 	}
-	if err := req.h.Store.DeleteUser(req.ctx, req.tenant, id); err != nil {
-		req.fail(notFound(err, id))
-		return
+	if err := req.store.DeleteUser(req.ctx, req.tenant, id); err != nil {
+		return notFound(err, id)
 	}
 	req.committed(cur, nil)
-	req.w.WriteHeader(http.StatusNoContent)
+	return nil
 }

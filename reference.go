@@ -13,7 +13,7 @@ func (req *request) findEmployee(ref string) (*User, error) {
 	if ref == "" {
 		return nil, nil
 	}
-	u, err := req.h.Store.GetUser(req.ctx, req.tenant, ref)
+	u, err := req.store.GetUser(req.ctx, req.tenant, ref)
 	if err == nil {
 		return u, nil
 	}
@@ -25,7 +25,7 @@ func (req *request) findEmployee(ref string) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	page, err := req.h.Store.ListUsers(req.ctx, req.tenant, q)
+	page, err := req.store.ListUsers(req.ctx, req.tenant, q)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +85,7 @@ func (req *request) renderReferences(u *User) *User {
 		if a == nil || a.CustomType != CustomEmployee {
 			continue
 		}
-		e, err := req.h.Store.GetUser(req.ctx, req.tenant, id)
+		e, err := req.store.GetUser(req.ctx, req.tenant, id)
 		if err != nil {
 			continue // deleted since: show the stored reference
 		}

@@ -146,3 +146,13 @@ func (m *Model) NewQuery(filter, sortBy, sortOrder string, startIndex, count int
 	}
 	return q, nil
 }
+
+// Batcher is implemented by stores that can run many writes as one
+// transaction, which a bulk request uses to commit thousands of users at
+// once. Each write inside the batch is still atomic on its own: a write that
+// fails (ErrConflict, ErrVersionMismatch, ErrNotFound) changes nothing and
+// leaves the batch usable, as running the writes one by one would. The batch
+// commits when fn returns nil and rolls back when it returns an error.
+type Batcher interface {
+	Batch(ctx context.Context, fn func(s Store) error) error
+}
