@@ -2,6 +2,14 @@ package scim
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
 	"time"
 )
 
@@ -42,4 +50,226 @@ type CompanyStore interface {
 	ListTokens(ctx context.Context, company string) ([]*Token, error)
 	// DeleteToken revokes a token of the company, or returns ErrNotFound.
 	DeleteToken(ctx context.Context, company, id string) error
+}
+
+// Companies is the rich, user-side API over a CompanyStore, as database/sql
+// is over a driver: it creates companies, validates their custom attribute
+// definitions, and issues and revokes their bearer tokens (Peakon's
+// "Connect" button). It is also the Handler's Authenticator, resolving a
+// token to its company by hash, and its ModelSource, building each
+// company's attribute model from its definitions:
+//
+//	companies := scim.NewCompanies(store)
+//	h := &scim.Handler{Store: store, Auth: companies, Models: companies}
+//
+// Models are cached and rebuilt after SetAttributes. The cache belongs to
+// this value: when several processes share a store, a definition changed
+// through another process is seen here after a call to Forget.
+//
+// A Companies is safe for concurrent use.
+type Companies struct {
+	store CompanyStore
+
+	// Now returns the current time for Created stamps; nil means time.Now.
+	Now func() time.Time
+
+	mu     sync.Mutex
+	models map[string]*Model // company id → model
+	gen    uint64            // incremented by Forget
+}
+
+// NewCompanies returns a Companies over store.
+func NewCompanies(store CompanyStore) *Companies {
+	return &Companies{store: store}
+}
+
+var (
+	_ Authenticator = (*Companies)(nil)
+	_ ModelSource   = (*Companies)(nil)
+)
+
+func (cs *Companies) now() time.Time {
+	if cs.Now != nil {
+		return cs.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// Create creates a company with the given display name and custom
+// attribute definitions (see ValidateCustomAttributes) and returns it with
+// its new id.
+func (cs *Companies) Create(ctx context.Context, name string, attrs []CustomAttribute) (*Company, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return nil, errors.New("scim: a company needs a name")
+	}
+	defs, err := ValidateCustomAttributes(attrs)
+	if err != nil {
+		return nil, err
+	}
+	c := &Company{ID: newUUID(), Name: name, Attributes: defs, Created: cs.now()}
+	if err := cs.store.CreateCompany(ctx, c); err != nil {
+		return nil, err
+	}
+	return cloneCompany(c), nil
+}
+
+// Company returns the company with the id, or an error wrapping
+// ErrNotFound.
+func (cs *Companies) Company(ctx context.Context, id string) (*Company, error) {
+	return cs.store.GetCompany(ctx, id)
+}
+
+// SetAttributes replaces the company's custom attribute definitions.
+// Stored values are kept under the display name they were written with, so
+// values of a renamed attribute are no longer shown (renaming back shows
+// them again); an alias is the way to accept a new name for an attribute.
+func (cs *Companies) SetAttributes(ctx context.Context, companyID string, attrs []CustomAttribute) error {
+	defs, err := ValidateCustomAttributes(attrs)
+	if err != nil {
+		return err
+	}
+	c, err := cs.store.GetCompany(ctx, companyID)
+	if err != nil {
+		return err
+	}
+	c.Attributes = defs
+	if err := cs.store.UpdateCompany(ctx, c); err != nil {
+		return err
+	}
+	cs.Forget(companyID)
+	return nil
+}
+
+// Forget drops the company's cached model, so the next request rebuilds it
+// from the store.
+func (cs *Companies) Forget(companyID string) {
+	cs.mu.Lock()
+	delete(cs.models, companyID)
+	// A model being built from a read that may predate this call must not
+	// be cached: Model checks the generation before storing.
+	cs.gen++
+	cs.mu.Unlock()
+}
+
+// IssueToken creates a bearer token for the company and returns its
+// secret, which is not stored and cannot be recovered: show it to the
+// administrator once. The secret is rand.Text: 26 base32 characters, 130 bits from crypto/rand; only its
+// SHA-256 hash is kept.
+func (cs *Companies) IssueToken(ctx context.Context, companyID, label string) (secret string, t *Token, err error) {
+	secret = rand.Text()
+	t, err = cs.AddToken(ctx, companyID, label, secret)
+	if err != nil {
+		return "", nil, err
+	}
+	return secret, t, nil
+}
+
+// AddToken stores a token whose secret the caller chose, for importing
+// tokens from another system or configuring a fixed token in a demo. Prefer
+// IssueToken: a chosen secret is only as strong as the choice. Secrets
+// shorter than 8 bytes, or holding white space, are rejected.
+func (cs *Companies) AddToken(ctx context.Context, companyID, label, secret string) (*Token, error) {
+	if len(secret) < 8 {
+		return nil, errors.New("scim: a token secret must be at least 8 bytes long")
+	}
+	if strings.TrimSpace(secret) != secret || strings.ContainsAny(secret, " \t\r\n") {
+		return nil, errors.New("scim: a token secret cannot contain white space: clients send it in an Authorization header")
+	}
+	if _, err := cs.store.GetCompany(ctx, companyID); err != nil {
+		return nil, err
+	}
+	t := &Token{ID: newUUID(), Company: companyID, Hash: sha256.Sum256([]byte(secret)), Label: label, Created: cs.now()}
+	if err := cs.store.CreateToken(ctx, t); err != nil {
+		return nil, err
+	}
+	c := *t
+	return &c, nil
+}
+
+// Tokens lists the company's tokens, oldest first. Their secrets are not
+// known; a token is identified to the administrator by its label, id and
+// creation time.
+func (cs *Companies) Tokens(ctx context.Context, companyID string) ([]*Token, error) {
+	if _, err := cs.store.GetCompany(ctx, companyID); err != nil {
+		return nil, err
+	}
+	return cs.store.ListTokens(ctx, companyID)
+}
+
+// RevokeToken deletes a token of the company; requests bearing it are
+// refused from then on. A token of another company is ErrNotFound.
+func (cs *Companies) RevokeToken(ctx context.Context, companyID, tokenID string) error {
+	return cs.store.DeleteToken(ctx, companyID, tokenID)
+}
+
+// Authenticate implements Authenticator: the presented token is hashed and
+// looked up by hash, so the secret is never compared, and the store's
+// lookup time depends on the hash, not on how much of the secret was right.
+// The stored hash is compared once more in constant time, in case a store
+// matches hashes loosely.
+func (cs *Companies) Authenticate(ctx context.Context, token string) (string, error) {
+	if token == "" {
+		return "", ErrUnauthorized
+	}
+	hash := sha256.Sum256([]byte(token))
+	t, err := cs.store.TokenByHash(ctx, hash)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return "", ErrUnauthorized
+		}
+		return "", err
+	}
+	if subtle.ConstantTimeCompare(t.Hash[:], hash[:]) != 1 || t.Company == "" {
+		return "", ErrUnauthorized
+	}
+	return t.Company, nil
+}
+
+// Model implements ModelSource: the company's core, Enterprise and Peakon
+// schemas, with its custom attributes.
+func (cs *Companies) Model(ctx context.Context, companyID string) (*Model, error) {
+	cs.mu.Lock()
+	m, gen := cs.models[companyID], cs.gen
+	cs.mu.Unlock()
+	if m != nil {
+		return m, nil
+	}
+	c, err := cs.store.GetCompany(ctx, companyID)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			// The token outlived its company: treat it as unknown.
+			return nil, Errorf(http.StatusUnauthorized, "", "the company of this token no longer exists")
+		}
+		return nil, err
+	}
+	m = NewModel(c.Attributes)
+	cs.mu.Lock()
+	if cs.gen == gen {
+		if cs.models == nil {
+			cs.models = make(map[string]*Model)
+		}
+		cs.models[companyID] = m
+	}
+	cs.mu.Unlock()
+	return m, nil
+}
+
+// cloneCompany returns a deep copy of c.
+func cloneCompany(c *Company) *Company {
+	out := *c
+	out.Attributes = cloneCustomAttributes(c.Attributes)
+	return &out
+}
+
+func cloneCustomAttributes(attrs []CustomAttribute) []CustomAttribute {
+	if attrs == nil {
+		return nil
+	}
+	out := make([]CustomAttribute, len(attrs))
+	for i, a := range attrs {
+		out[i] = a
+		out[i].Aliases = slices.Clone(a.Aliases)
+	}
+	return out
 }

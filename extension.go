@@ -2,10 +2,13 @@ package scim
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -29,7 +32,118 @@ type CustomAttribute struct {
 	Aliases []string
 }
 
+// customTypes maps the type names an administrator may write, in any case,
+// to the canonical type. "text" is Peakon's other name for Option.
+var customTypes = map[string]string{
+	"option":   CustomOption,
+	"text":     CustomOption,
+	"date":     CustomDate,
+	"number":   CustomNumber,
+	"employee": CustomEmployee,
+}
+
+// maxCustomName bounds display names and aliases, as it bounds values.
+const maxCustomName = 256
+
+// ValidateCustomAttributes checks a company's custom attribute definitions
+// and returns them in canonical form: names and aliases trimmed, types in
+// lower case ("Option" and "text" become CustomOption), aliases that merely
+// repeat the attribute's own name dropped. A definition is rejected when
+// its name or an alias is empty, longer than 256 characters, contains a
+// dot or a control character (a dot separates sub-attributes in SCIM paths,
+// so such a name could not be addressed), or equals, ignoring case, the
+// name or an alias of another attribute (a client's key would be
+// ambiguous); and when its type is unknown. The input is not modified.
+func ValidateCustomAttributes(attrs []CustomAttribute) ([]CustomAttribute, error) {
+	out := make([]CustomAttribute, 0, len(attrs))
+	owner := make(map[string]string, len(attrs)) // folded name or alias → display name
+	claim := func(name, display string) error {
+		if err := checkCustomName(name); err != nil {
+			return err
+		}
+		key := strings.ToLower(name)
+		if prev, ok := owner[key]; ok {
+			if prev == display {
+				return errSameName
+			}
+			return fmt.Errorf("scim: custom attribute %q: %q is already the name or an alias of %q", display, name, prev)
+		}
+		owner[key] = display
+		return nil
+	}
+	for _, c := range attrs {
+		name := strings.TrimSpace(c.Name)
+		typ, ok := customTypes[strings.ToLower(strings.TrimSpace(c.Type))]
+		if !ok {
+			return nil, fmt.Errorf("scim: custom attribute %q: unknown type %q (want option, text, date, number or employee)", name, c.Type)
+		}
+		if err := claim(name, name); err != nil {
+			if err == errSameName {
+				err = fmt.Errorf("scim: custom attribute %q is defined twice", name)
+			}
+			return nil, err
+		}
+		d := CustomAttribute{Name: name, Type: typ}
+		for _, alias := range c.Aliases {
+			alias = strings.TrimSpace(alias)
+			switch err := claim(alias, name); {
+			case err == errSameName:
+				continue // repeats the name or an earlier alias: harmless
+			case err != nil:
+				return nil, err
+			}
+			d.Aliases = append(d.Aliases, alias)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+var errSameName = errors.New("same name")
+
+func checkCustomName(name string) error {
+	switch {
+	case name == "":
+		return errors.New("scim: a custom attribute name or alias is empty")
+	case utf8.RuneCountInString(name) > maxCustomName:
+		return fmt.Errorf("scim: custom attribute name %.32q… is longer than %d characters", name, maxCustomName)
+	case strings.ContainsRune(name, '.'):
+		return fmt.Errorf("scim: custom attribute name %q contains a dot, which SCIM paths read as a sub-attribute", name)
+	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+		return fmt.Errorf("scim: custom attribute name %q contains a control character", name)
+	}
+	return nil
+}
+
+// ParseCustomAttributes parses custom attribute definitions written as
+// comma-separated name:type[:alias...] items, as the demo server's -attrs
+// flag takes them:
+//
+//	Department:option,Employed Since:date:Employed_Since,Manager:employee
+//
+// Names may contain spaces; the type may be omitted (Option). The result
+// is validated as by ValidateCustomAttributes.
+func ParseCustomAttributes(s string) ([]CustomAttribute, error) {
+	var attrs []CustomAttribute
+	for item := range strings.SplitSeq(s, ",") {
+		if strings.TrimSpace(item) == "" {
+			continue
+		}
+		parts := strings.Split(item, ":")
+		c := CustomAttribute{Name: parts[0], Type: CustomOption}
+		if len(parts) > 1 {
+			c.Type = parts[1]
+		}
+		if len(parts) > 2 {
+			c.Aliases = parts[2:]
+		}
+		attrs = append(attrs, c)
+	}
+	return ValidateCustomAttributes(attrs)
+}
+
 func (c CustomAttribute) attribute() *Attribute {
+	typ := customTypes[strings.ToLower(strings.TrimSpace(c.Type))]
 	a := &Attribute{
 		Name:       c.Name,
 		Mutability: ReadWrite,
@@ -38,9 +152,9 @@ func (c CustomAttribute) attribute() *Attribute {
 		Schema:     SchemaPeakonUser,
 		Aliases:    c.Aliases,
 		Custom:     true,
-		CustomType: c.Type,
+		CustomType: typ,
 	}
-	switch c.Type {
+	switch typ {
 	case CustomDate:
 		a.Type = TypeDateTime
 		a.Description = "Date (YYYY-MM-DD; ISO 8601 date-times accepted)"
@@ -53,7 +167,13 @@ func (c CustomAttribute) attribute() *Attribute {
 		a.Description = "Employee (the email or id of another employee, who must be provisioned first)"
 	default:
 		a.Type = TypeString
+		a.CustomType = CustomOption // an unknown type, which validation rejects, degrades to text
 		a.Description = "Option (text of at most 256 characters)"
+	}
+	if len(c.Aliases) > 0 {
+		// /Schemas has no field for aliases; the description tells the
+		// administrator mapping attributes in Okta which names work.
+		a.Description += "; also accepted as " + strings.Join(c.Aliases, ", ")
 	}
 	return a
 }

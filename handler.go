@@ -61,6 +61,13 @@ type Handler struct {
 	MaxBulkOperations   int
 	MaxBulkPayloadBytes int64
 
+	// RateLimit limits each company's operations: every authenticated
+	// request counts one, a bulk request one per operation. Over the limit
+	// the answer is 429 with Retry-After. Nil applies Peakon's limit,
+	// DefaultRateLimit operations per hour per company, counted by this
+	// handler; NewWindowLimiter(0, 0) turns limiting off.
+	RateLimit RateLimiter
+
 	// OnChange, when set, is called after every committed change of a
 	// user, in the request's goroutine, in commit order for each user.
 	OnChange func(ctx context.Context, e Event)
@@ -74,6 +81,8 @@ type Handler struct {
 	once     sync.Once
 	validate *validator.Validate
 	log      *slog.Logger
+
+	defaultLimiter *WindowLimiter // used when RateLimit is nil
 }
 
 // ModelSource returns the attribute model of a tenant.
@@ -84,6 +93,9 @@ type ModelSource interface {
 func (h *Handler) init() {
 	h.once.Do(func() {
 		h.validate = newValidator()
+		if h.RateLimit == nil {
+			h.defaultLimiter = NewWindowLimiter(DefaultRateLimit, time.Hour)
+		}
 		h.log = h.Logger
 		if h.log == nil {
 			h.log = slog.New(slog.DiscardHandler)
@@ -198,6 +210,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := &request{h: h, w: w, r: r, ctx: r.Context(), tenant: tenant, store: h.Store, base: h.baseURL(r)}
+	if err := req.spend(1); err != nil {
+		req.fail(err)
+		return
+	}
 	if err := req.loadModel(); err != nil {
 		req.fail(err)
 		return

@@ -254,6 +254,7 @@ func (req *request) create(body []byte) (*User, error) {
 		return nil, err
 	}
 	req.committed(nil, u)
+	req.resolveReports(nil, u)
 	return u, nil
 }
 
@@ -358,6 +359,7 @@ func (req *request) update(id, ifMatch string, mutate func(cur *User) (*User, er
 		switch {
 		case err == nil:
 			req.committed(cur, next)
+			req.resolveReports(cur, next)
 			return next, nil
 		case errors.Is(err, ErrVersionMismatch):
 			if ifMatch != "" {

@@ -19,6 +19,7 @@ import (
 type MemoryStore struct {
 	mu      sync.RWMutex
 	tenants map[string]*memTenant
+	co      memCompanies // CompanyStore, in memcompany.go
 }
 
 // NewMemoryStore returns an empty MemoryStore.

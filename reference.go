@@ -2,12 +2,14 @@ package scim
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 )
 
-// findEmployee finds a user of the tenant by id, or by email or userName
-// (case-insensitive). It returns nil when there is none.
+// findEmployee finds a user of the tenant by id, by email or userName
+// (case-insensitive), or by externalId. It returns nil when there is none.
 func (req *request) findEmployee(ref string) (*User, error) {
 	ref = strings.TrimSpace(ref)
 	if ref == "" {
@@ -21,7 +23,7 @@ func (req *request) findEmployee(ref string) (*User, error) {
 		return nil, err
 	}
 	lit := formatValue(ref)
-	q, err := req.model.NewQuery("userName eq "+lit+" or emails.value eq "+lit, "", "", 1, 2)
+	q, err := req.model.NewQuery("userName eq "+lit+" or emails.value eq "+lit+" or externalId eq "+lit, "", "", 1, 2)
 	if err != nil {
 		return nil, err
 	}
@@ -119,4 +121,160 @@ func displayName(u *User) string {
 		return strings.TrimSpace(u.Name.GivenName + " " + u.Name.FamilyName)
 	}
 	return u.UserName
+}
+
+// reportsPageSize is how many reports resolveReports reads per query.
+const reportsPageSize = 100
+
+// resolveReports runs after u was committed (created, or updated from
+// before). Users whose manager named u before u existed, or by a name u
+// has only now, are kept with the manager as the client sent it; they now
+// get the manager resolved to u (value = u's id, $ref, displayName). Users
+// already managed by u get u's new display name. Each such user is updated
+// through the store's compare-and-swap and announced like any change.
+//
+// It is a follow-up of a committed write: a failure is logged and does
+// not fail the request, and renderReferences still shows a pending manager
+// resolved when it is read.
+func (req *request) resolveReports(before, u *User) {
+	if before != nil && !identityChanged(before, u) {
+		return
+	}
+	keys := managerKeys(u)
+	var f strings.Builder
+	for i, k := range keys {
+		if i > 0 {
+			f.WriteString(" or ")
+		}
+		f.WriteString(SchemaEnterpriseUser + ":manager.value eq " + formatValue(k))
+	}
+	for start := 1; ; {
+		q, err := req.model.NewQuery(f.String(), "", "", start, reportsPageSize)
+		if err != nil {
+			req.h.log.ErrorContext(req.ctx, "scim: resolving reports", "tenant", req.tenant, "user", u.ID, "error", err)
+			return
+		}
+		page, err := req.h.Store.ListUsers(req.ctx, req.tenant, q)
+		if err != nil {
+			req.h.log.ErrorContext(req.ctx, "scim: resolving reports", "tenant", req.tenant, "user", u.ID, "error", err)
+			return
+		}
+		for _, r := range page.Users {
+			if !managedBy(r.Enterprise.Manager, u) {
+				continue
+			}
+			if err := req.setManager(r.ID, u); err != nil {
+				req.h.log.ErrorContext(req.ctx, "scim: resolving a report's manager", "tenant", req.tenant, "user", r.ID, "manager", u.ID, "error", err)
+			}
+		}
+		// Updated reports still match (their value is now u's id), so the
+		// pages do not shift under this loop.
+		start += len(page.Users)
+		if len(page.Users) == 0 || start > page.Total {
+			return
+		}
+	}
+}
+
+// identityChanged reports whether an update changed what a manager
+// reference may name (userName, emails, externalId) or the display name a
+// resolved reference shows.
+func identityChanged(a, b *User) bool {
+	if a.UserName != b.UserName || a.ExternalID != b.ExternalID || displayName(a) != displayName(b) || len(a.Emails) != len(b.Emails) {
+		return true
+	}
+	for i := range a.Emails {
+		if a.Emails[i].Value != b.Emails[i].Value {
+			return true
+		}
+	}
+	return false
+}
+
+// managerKeys are the manager.value strings that may name u. manager.value
+// is case-exact, so emails and the userName are also tried in lower case,
+// the form identity providers send; managedBy makes the final,
+// case-insensitive decision.
+func managerKeys(u *User) []string {
+	var keys []string
+	add := func(k string) {
+		if k != "" && !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	add(u.ID)
+	add(u.ExternalID)
+	for _, k := range append([]string{u.UserName}, emailValues(u)...) {
+		add(k)
+		add(strings.ToLower(k))
+	}
+	return keys
+}
+
+func emailValues(u *User) []string {
+	out := make([]string, len(u.Emails))
+	for i, e := range u.Emails {
+		out[i] = e.Value
+	}
+	return out
+}
+
+// managedBy reports whether m, a report's manager, should now be u: it is
+// a pending reference naming u, or a resolved one to u whose display name
+// is out of date.
+func managedBy(m Manager, u *User) bool {
+	if m.Value == u.ID {
+		return m.DisplayName != displayName(u)
+	}
+	if m.DisplayName != "" {
+		return false // resolved to someone else
+	}
+	if m.Value == u.ExternalID || strings.EqualFold(m.Value, u.UserName) {
+		return true
+	}
+	for _, e := range u.Emails {
+		if strings.EqualFold(m.Value, e.Value) {
+			return true
+		}
+	}
+	return false
+}
+
+// setManager points the manager of the user with the id at mgr, if it still
+// names mgr, through the store's compare-and-swap.
+func (req *request) setManager(id string, mgr *User) error {
+	for attempt := 0; attempt < maxUpdateAttempts; attempt++ {
+		cur, err := req.h.Store.GetUser(req.ctx, req.tenant, id)
+		if errors.Is(err, ErrNotFound) {
+			return nil // deleted meanwhile
+		}
+		if err != nil {
+			return err
+		}
+		if !managedBy(cur.Enterprise.Manager, mgr) {
+			return nil // changed meanwhile
+		}
+		next := cur.Clone()
+		ref := cur.Enterprise.Manager.Ref
+		if cur.Enterprise.Manager.Value != mgr.ID || ref == "" {
+			ref = req.location(mgr.ID)
+		}
+		next.Enterprise.Manager = Manager{Value: mgr.ID, Ref: ref, DisplayName: displayName(mgr)}
+		next.Meta.LastModified = req.h.now().UTC()
+		if next.Meta.LastModified.Before(cur.Meta.LastModified) {
+			next.Meta.LastModified = cur.Meta.LastModified
+		}
+		next.Meta.Version = nextVersion(cur.Meta.Version)
+		err = req.h.Store.UpdateUser(req.ctx, req.tenant, next, cur.Meta.Version)
+		switch {
+		case err == nil:
+			req.committed(cur, next)
+			return nil
+		case errors.Is(err, ErrVersionMismatch):
+			backoff(attempt)
+		default:
+			return err
+		}
+	}
+	return fmt.Errorf("scim: user %s: too many concurrent updates", id)
 }

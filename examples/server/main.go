@@ -1,21 +1,26 @@
 // Command server runs a Peakon-like SCIM 2.0 endpoint for demos and manual
 // testing with Okta, Entra ID or curl:
 //
-//	go run ./examples/server
+//	go run ./examples/server -token tok-a-123456 -token tok-b-123456 \
+//		-attrs "Department:option,Business Unit:option,Employed Since:date:Employed_Since,Manager:employee,Salary:number"
 //
-// It serves both /scim/v2 and /api/scim/v2 and prints the base URL and the
-// bearer token to use.
+// Each -token creates a company with that bearer token (with none, one
+// company gets a random token, or $SCIM_TOKEN); every company gets the
+// custom attributes of -attrs. It serves both /scim/v2 and /api/scim/v2 and
+// prints the base URL and the tokens to use.
 package main
 
 import (
 	"context"
-	"crypto/rand"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -23,52 +28,134 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "server:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string) error {
+// backend is what a store must be for the demo: users and companies.
+type backend interface {
+	scim.Store
+	scim.CompanyStore
+}
+
+// config is the parsed command line.
+type config struct {
+	addr, storeKind, dsn string
+	tokens               []string
+	attrs                []scim.CustomAttribute
+	rateLimit            int
+	verbose              bool
+}
+
+func parseFlags(args []string) (*config, error) {
+	c := &config{}
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
-	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
-	token := fs.String("token", os.Getenv("SCIM_TOKEN"), "bearer token (default $SCIM_TOKEN, else a random one)")
-	storeKind := fs.String("store", "memory", "store: memory")
-	dsn := fs.String("dsn", "", "data source name for SQL stores")
-	verbose := fs.Bool("v", false, "log requests and errors")
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen address")
+	fs.Func("token", "bearer token of a company; repeat for more companies (default $SCIM_TOKEN, else a random one)", func(s string) error {
+		c.tokens = append(c.tokens, s)
+		return nil
+	})
+	attrs := fs.String("attrs", "", `custom attributes of every company, as comma-separated name:type[:alias...], e.g. "Department:option,Employed Since:date:Employed_Since"; types: option, date, number, employee`)
+	fs.IntVar(&c.rateLimit, "rate-limit", scim.DefaultRateLimit, "operations per hour per company (0: no limit)")
+	fs.StringVar(&c.storeKind, "store", "memory", "store: memory")
+	fs.StringVar(&c.dsn, "dsn", "", "data source name for SQL stores")
+	fs.BoolVar(&c.verbose, "v", false, "log requests and errors")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return nil, err
 	}
-	_ = dsn
-	if *token == "" {
-		*token = rand.Text()
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	var store scim.Store
-	switch *storeKind {
+	if c.rateLimit < 0 {
+		return nil, errors.New("-rate-limit must be 0 (no limit) or more")
+	}
+	var err error
+	if c.attrs, err = scim.ParseCustomAttributes(*attrs); err != nil {
+		return nil, fmt.Errorf("-attrs: %w", err)
+	}
+	if len(c.tokens) == 0 {
+		if t := os.Getenv("SCIM_TOKEN"); t != "" {
+			c.tokens = []string{t}
+		}
+	}
+	return c, nil
+}
+
+// company is a company the demo created, with its token's secret.
+type company struct {
+	*scim.Company
+	token string
+}
+
+// setup creates the store, the companies and their tokens, and the handler.
+func setup(ctx context.Context, c *config, logger *slog.Logger) (http.Handler, []company, error) {
+	var store backend
+	switch c.storeKind {
 	case "memory":
 		store = scim.NewMemoryStore()
 	default:
-		return fmt.Errorf("unknown -store %q (memory)", *storeKind)
+		return nil, nil, fmt.Errorf("unknown -store %q (memory)", c.storeKind)
 	}
-	logger := slog.New(slog.DiscardHandler)
-	if *verbose {
-		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	companies := scim.NewCompanies(store)
+	var made []company
+	newCompany := func(name string) (*scim.Company, error) {
+		return companies.Create(ctx, name, c.attrs)
+	}
+	for i, tok := range c.tokens {
+		co, err := newCompany(fmt.Sprintf("Company %d", i+1))
+		if err != nil {
+			return nil, nil, err
+		}
+		if _, err := companies.AddToken(ctx, co.ID, "-token flag", tok); err != nil {
+			return nil, nil, fmt.Errorf("-token %d: %w", i+1, err)
+		}
+		made = append(made, company{co, tok})
+	}
+	if len(made) == 0 {
+		co, err := newCompany("Company 1")
+		if err != nil {
+			return nil, nil, err
+		}
+		secret, _, err := companies.IssueToken(ctx, co.ID, "demo")
+		if err != nil {
+			return nil, nil, err
+		}
+		made = append(made, company{co, secret})
 	}
 	h := &scim.Handler{
-		Store:  store,
-		Auth:   scim.StaticTokens{*token: "demo"},
-		Logger: logger,
+		Store:     store,
+		Auth:      companies,
+		Models:    companies,
+		RateLimit: scim.NewWindowLimiter(c.rateLimit, time.Hour),
+		Logger:    logger,
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/scim/v2/", h)
 	mux.Handle("/api/scim/v2/", h)
-	srv := &http.Server{Addr: *addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	return mux, made, nil
+}
 
+func run(args []string, stdout io.Writer) error {
+	c, err := parseFlags(args)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.DiscardHandler)
+	if c.verbose {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	mux, companies, err := setup(ctx, c, logger)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Addr: c.addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
-	fmt.Printf("Peakon-like SCIM endpoint (store: %s)\n  base URL: http://%s/scim/v2  (also /api/scim/v2)\n  token:    %s\n", *storeKind, *addr, *token)
+	printBanner(stdout, c, companies)
 	select {
 	case err := <-errc:
 		return err
@@ -76,5 +163,28 @@ func run(args []string) error {
 		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		return srv.Shutdown(shut)
+	}
+}
+
+func printBanner(w io.Writer, c *config, companies []company) {
+	limit := "none"
+	if c.rateLimit > 0 {
+		limit = fmt.Sprintf("%d operations per hour per company", c.rateLimit)
+	}
+	fmt.Fprintf(w, "Peakon-like SCIM endpoint (store: %s, rate limit: %s)\n", c.storeKind, limit)
+	fmt.Fprintf(w, "  base URL: http://%s/scim/v2  (also /api/scim/v2)\n", c.addr)
+	if len(c.attrs) > 0 {
+		var names []string
+		for _, a := range c.attrs {
+			s := a.Name + " (" + a.Type
+			if len(a.Aliases) > 0 {
+				s += ", alias " + strings.Join(a.Aliases, ", ")
+			}
+			names = append(names, s+")")
+		}
+		fmt.Fprintf(w, "  custom attributes: %s\n", strings.Join(names, "; "))
+	}
+	for _, co := range companies {
+		fmt.Fprintf(w, "  %s (id %s): token %s\n", co.Name, co.ID, co.token)
 	}
 }

@@ -1,0 +1,163 @@
+package scim
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+)
+
+// memCompanies is MemoryStore's CompanyStore. It has its own lock: company
+// and token calls never contend with user traffic. The zero value is ready
+// to use.
+type memCompanies struct {
+	mu        sync.RWMutex
+	companies map[string]*Company
+	tokens    map[string]*memToken // by token id
+	byHash    map[[32]byte]*memToken
+	seq       uint64
+}
+
+type memToken struct {
+	seq   uint64 // creation order, for ListTokens
+	token Token
+}
+
+var _ CompanyStore = (*MemoryStore)(nil)
+
+// CreateCompany implements CompanyStore.
+func (s *MemoryStore) CreateCompany(ctx context.Context, c *Company) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m := &s.co
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.companies[c.ID]; ok {
+		return ConflictError("company id", c.ID)
+	}
+	if m.companies == nil {
+		m.companies = make(map[string]*Company)
+	}
+	m.companies[c.ID] = cloneCompany(c)
+	return nil
+}
+
+// GetCompany implements CompanyStore.
+func (s *MemoryStore) GetCompany(ctx context.Context, id string) (*Company, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m := &s.co
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	c, ok := m.companies[id]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	return cloneCompany(c), nil
+}
+
+// UpdateCompany implements CompanyStore.
+func (s *MemoryStore) UpdateCompany(ctx context.Context, c *Company) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m := &s.co
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	cur, ok := m.companies[c.ID]
+	if !ok {
+		return ErrNotFound
+	}
+	next := cloneCompany(c)
+	next.Created = cur.Created // not the caller's to change
+	m.companies[c.ID] = next
+	return nil
+}
+
+// CreateToken implements CompanyStore. The company must exist.
+func (s *MemoryStore) CreateToken(ctx context.Context, t *Token) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m := &s.co
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.companies[t.Company]; !ok {
+		return ErrNotFound
+	}
+	if _, ok := m.tokens[t.ID]; ok {
+		return ConflictError("token id", t.ID)
+	}
+	if _, ok := m.byHash[t.Hash]; ok {
+		return fmt.Errorf("%w: a token with the same hash exists", ErrConflict)
+	}
+	if m.tokens == nil {
+		m.tokens = make(map[string]*memToken)
+		m.byHash = make(map[[32]byte]*memToken)
+	}
+	m.seq++
+	e := &memToken{seq: m.seq, token: *t}
+	m.tokens[t.ID] = e
+	m.byHash[t.Hash] = e
+	return nil
+}
+
+// TokenByHash implements CompanyStore.
+func (s *MemoryStore) TokenByHash(ctx context.Context, hash [32]byte) (*Token, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m := &s.co
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	e, ok := m.byHash[hash]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	t := e.token
+	return &t, nil
+}
+
+// ListTokens implements CompanyStore.
+func (s *MemoryStore) ListTokens(ctx context.Context, company string) ([]*Token, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m := &s.co
+	m.mu.RLock()
+	var entries []*memToken
+	for _, e := range m.tokens {
+		if e.token.Company == company {
+			entries = append(entries, e)
+		}
+	}
+	m.mu.RUnlock()
+	// Creation order: Created may tie within a clock tick, seq never does.
+	slices.SortFunc(entries, func(a, b *memToken) int { return cmp.Compare(a.seq, b.seq) })
+	out := make([]*Token, len(entries))
+	for i, e := range entries {
+		t := e.token
+		out[i] = &t
+	}
+	return out, nil
+}
+
+// DeleteToken implements CompanyStore.
+func (s *MemoryStore) DeleteToken(ctx context.Context, company, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m := &s.co
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.tokens[id]
+	if !ok || e.token.Company != company {
+		return ErrNotFound
+	}
+	delete(m.tokens, id)
+	delete(m.byHash, e.token.Hash)
+	return nil
+}
