@@ -1,0 +1,101 @@
+package scim
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestPeakonEnterpriseManager covers the Enterprise extension: its plain
+// attributes, and a manager given by id or email, resolved at once or as
+// soon as that employee exists.
+func TestPeakonEnterpriseManager(t *testing.T) {
+	e := newPeakonEnv(t)
+	tenant, tok := e.company("Acme", nil)
+	ctx := context.Background()
+
+	bossID := e.create(tok, userJSON("boss@acme.test", `"displayName":"Bea Boss"`))
+	location := e.srv.URL + "/scim/v2/Users/" + bossID
+
+	// Entra: the manager as a raw id string; the other attributes too.
+	id := e.create(tok, userJSON("ann@acme.test", `"`+SchemaEnterpriseUser+`":{
+		"employeeNumber":"701","department":"IT","costCenter":"CC1","organization":"Acme","division":"R&D",
+		"manager":"`+bossID+`"}`))
+	r := e.must(http.StatusOK, tok, http.MethodGet, "/Users/"+id, "")
+	want := map[string]any{
+		"employeeNumber": "701", "department": "IT", "costCenter": "CC1", "organization": "Acme", "division": "R&D",
+		"manager": map[string]any{"value": bossID, "$ref": location, "displayName": "Bea Boss"},
+	}
+	if diff := cmp.Diff(want, r.obj(SchemaEnterpriseUser)); diff != "" {
+		t.Errorf("manager by id (-want +got):\n%s", diff)
+	}
+
+	// By email, in any case: resolved to the id.
+	id2 := e.create(tok, userJSON("bob@acme.test", `"`+SchemaEnterpriseUser+`":{"manager":{"value":"BOSS@acme.test"}}`))
+	r = e.must(http.StatusOK, tok, http.MethodGet, "/Users/"+id2, "")
+	if diff := cmp.Diff(map[string]any{"value": bossID, "$ref": location, "displayName": "Bea Boss"}, r.obj(SchemaEnterpriseUser)["manager"]); diff != "" {
+		t.Errorf("manager by email (-want +got):\n%s", diff)
+	}
+
+	// A manager who is not an employee yet is kept as sent...
+	early := e.create(tok, userJSON("early@acme.test", `"`+SchemaEnterpriseUser+`":{"manager":{"value":"later@acme.test"}}`))
+	viaExt := e.create(tok, userJSON("ext@acme.test", `"`+SchemaEnterpriseUser+`":{"manager":{"value":"HR-77"}}`))
+	r = e.must(http.StatusOK, tok, http.MethodGet, "/Users/"+early, "")
+	if diff := cmp.Diff(map[string]any{"value": "later@acme.test"}, r.obj(SchemaEnterpriseUser)["manager"]); diff != "" {
+		t.Errorf("pending manager (-want +got):\n%s", diff)
+	}
+	e.takeEvents()
+
+	// ...and resolved, in the store, when that employee is created.
+	laterID := e.create(tok, userJSON("Later@acme.test", `"externalId":"HR-77","name":{"givenName":"Lee","familyName":"Later"}`))
+	for _, uid := range []string{early, viaExt} {
+		u, err := e.store.GetUser(ctx, tenant, uid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := Manager{Value: laterID, Ref: e.srv.URL + "/scim/v2/Users/" + laterID, DisplayName: "Lee Later"}
+		if diff := cmp.Diff(want, u.Enterprise.Manager); diff != "" {
+			t.Errorf("stored manager of %s after the manager was created (-want +got):\n%s", uid, diff)
+		}
+	}
+	// The resolutions are committed changes, announced after the creation.
+	var got []string
+	for _, ev := range e.takeEvents() {
+		got = append(got, string(ev.Type)+" "+ev.After.UserName)
+	}
+	if diff := cmp.Diff([]string{"created Later@acme.test", "updated early@acme.test", "updated ext@acme.test"}, got); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
+	// So a filter on the manager's id finds both reports.
+	r = e.must(http.StatusOK, tok, http.MethodGet, filterPath(SchemaEnterpriseUser+`:manager.value eq "`+laterID+`"`), "")
+	if n := len(r.resources()); n != 2 {
+		t.Errorf("reports of %s: %d, want 2: %s", laterID, n, r.raw)
+	}
+
+	// Renaming the manager refreshes the reports' displayName.
+	e.must(http.StatusOK, tok, http.MethodPatch, "/Users/"+laterID, `{"schemas":["`+MessagePatchOp+`"],"Operations":[{"op":"replace","path":"displayName","value":"Lee L."}]}`)
+	u, _ := e.store.GetUser(ctx, tenant, early)
+	if u.Enterprise.Manager.DisplayName != "Lee L." {
+		t.Errorf("report's manager displayName after rename = %q", u.Enterprise.Manager.DisplayName)
+	}
+
+	// Removing the manager, as Entra does.
+	r = e.must(http.StatusOK, tok, http.MethodPatch, "/Users/"+early, `{"schemas":["`+MessagePatchOp+`"],"Operations":[{"op":"Replace","path":"`+SchemaEnterpriseUser+`:manager","value":{"value":""}}]}`)
+	if m, ok := r.obj(SchemaEnterpriseUser)["manager"]; ok {
+		t.Errorf("manager after removal = %v", m)
+	}
+}
+
+// TestPeakonStrictManager checks that StrictManager refuses a manager who
+// is not an employee.
+func TestPeakonStrictManager(t *testing.T) {
+	e := newPeakonEnv(t, func(h *Handler) { h.StrictManager = true })
+	_, tok := e.company("Acme", nil)
+	d := errorDetail(t, e.do(tok, http.MethodPost, "/Users", userJSON("a@acme.test", `"`+SchemaEnterpriseUser+`":{"manager":{"value":"nobody@acme.test"}}`)), http.StatusBadRequest, ScimTypeInvalidValue)
+	if !strings.Contains(d, "manager") {
+		t.Errorf("detail %q does not name the manager", d)
+	}
+}

@@ -1,0 +1,149 @@
+package scim
+
+import (
+	"net/http"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestWindowLimiter(t *testing.T) {
+	l := NewWindowLimiter(10, time.Hour) // buckets of a minute
+	start := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+	allow := func(tenant string, n int, at time.Time) (bool, time.Duration) {
+		t.Helper()
+		return l.Allow(tenant, n, at)
+	}
+
+	if ok, _ := allow("a", 4, start); !ok {
+		t.Fatal("4 of 10 refused")
+	}
+	if ok, _ := allow("a", 6, start.Add(30*time.Minute)); !ok {
+		t.Fatal("10 of 10 refused")
+	}
+	// Full: the 4 of 10:00 leave the window at 11:00.
+	ok, retry := allow("a", 1, start.Add(40*time.Minute))
+	if ok || retry != 20*time.Minute {
+		t.Fatalf("11th: ok=%v retry=%v, want refused for 20m", ok, retry)
+	}
+	// A refused request is not counted; another company is not affected.
+	if ok, _ := allow("b", 10, start.Add(40*time.Minute)); !ok {
+		t.Fatal("company b limited by a")
+	}
+	// Asking for more than the first bucket frees waits for the second.
+	if ok, retry := allow("a", 5, start.Add(59*time.Minute)); ok || retry != 31*time.Minute {
+		t.Fatalf("5 more: ok=%v retry=%v, want refused for 31m", ok, retry)
+	}
+	if ok, _ := allow("a", 4, start.Add(time.Hour)); !ok {
+		t.Fatal("after the first bucket expired: refused")
+	}
+	if ok, _ := allow("a", 1, start.Add(time.Hour)); ok {
+		t.Fatal("allowed beyond the limit")
+	}
+	// A quiet window forgets everything.
+	if ok, _ := allow("a", 10, start.Add(3*time.Hour)); !ok {
+		t.Fatal("after a quiet window: refused")
+	}
+	// More than the limit at once can never pass.
+	if ok, retry := allow("c", 11, start); ok || retry != time.Hour {
+		t.Fatalf("11 at once: ok=%v retry=%v", ok, retry)
+	}
+	// A clock stepping back counts into the newest bucket.
+	if ok, _ := allow("a", 1, start); ok {
+		t.Fatal("clock stepped back: allowed beyond the limit")
+	}
+	// Retry-After is at least a second.
+	l2 := NewWindowLimiter(1, time.Minute) // buckets of a second
+	l2.Allow("a", 1, start)
+	if ok, retry := l2.Allow("a", 1, start.Add(time.Minute-time.Millisecond)); ok || retry != time.Second {
+		t.Fatalf("sub-second retry: ok=%v retry=%v", ok, retry)
+	}
+}
+
+func TestWindowLimiterOff(t *testing.T) {
+	l := NewWindowLimiter(0, 0)
+	for range 100 {
+		if ok, _ := l.Allow("a", 1000, time.Now()); !ok {
+			t.Fatal("a zero limit refused")
+		}
+	}
+	if n, w := l.Limit(); n != 0 || w != time.Hour {
+		t.Errorf("Limit() = %d, %v", n, w)
+	}
+}
+
+func TestWindowLimiterConcurrent(t *testing.T) {
+	l := NewWindowLimiter(1000, time.Hour)
+	now := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	allowed := 0
+	for range 8 {
+		wg.Go(func() {
+			for range 200 {
+				if ok, _ := l.Allow("a", 1, now); ok {
+					mu.Lock()
+					allowed++
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if allowed != 1000 {
+		t.Errorf("allowed %d of 1600, want exactly 1000", allowed)
+	}
+}
+
+// TestRateLimitHandler checks the limit through HTTP: the request after the
+// limit gets 429 with Retry-After; other companies are unaffected; the
+// window moves with the handler's clock.
+func TestRateLimitHandler(t *testing.T) {
+	e := newPeakonEnv(t, func(h *Handler) { h.RateLimit = NewWindowLimiter(3, time.Hour) })
+	_, a := e.company("A", nil)
+	_, b := e.company("B", nil)
+
+	e.create(a, userJSON("a@x.test", ""))
+	e.must(http.StatusOK, a, http.MethodGet, "/Users", "")
+	e.clock.Advance(10 * time.Minute)
+	e.must(http.StatusOK, a, http.MethodGet, "/Schemas", "")
+
+	r := e.do(a, http.MethodGet, "/Users", "")
+	errorDetail(t, r, http.StatusTooManyRequests, "")
+	if got := r.header.Get("Retry-After"); got != strconv.Itoa(50*60) {
+		t.Errorf("Retry-After = %q, want %d", got, 50*60)
+	}
+	// Writes are refused too, before they touch anything.
+	errorDetail(t, e.do(a, http.MethodPost, "/Users", userJSON("b@x.test", "")), http.StatusTooManyRequests, "")
+
+	for range 3 {
+		e.must(http.StatusOK, b, http.MethodGet, "/Users", "")
+	}
+	// Requests without a valid token are not charged to anyone.
+	for range 5 {
+		e.must(http.StatusUnauthorized, "wrong-token", http.MethodGet, "/Users", "")
+	}
+
+	e.clock.Advance(50 * time.Minute) // the first two operations leave the window
+	e.must(http.StatusOK, a, http.MethodGet, "/Users", "")
+	e.must(http.StatusOK, a, http.MethodGet, "/Users", "")
+	errorDetail(t, e.do(a, http.MethodGet, "/Users", ""), http.StatusTooManyRequests, "")
+}
+
+// TestRateLimitDefault checks that a handler limits by default, at
+// Peakon's 25,000 operations per hour.
+func TestRateLimitDefault(t *testing.T) {
+	e := newPeakonEnv(t)
+	id, a := e.company("A", nil)
+	e.must(http.StatusOK, a, http.MethodGet, "/Users", "")
+	// Spend the rest of the hour's budget directly, then ask once more.
+	if ok, _ := e.h.rateLimiter().Allow(id, DefaultRateLimit-1, e.clock.Now()); !ok {
+		t.Fatal("default limiter refused the rest of the budget")
+	}
+	r := e.do(a, http.MethodGet, "/Users", "")
+	errorDetail(t, r, http.StatusTooManyRequests, "")
+	if r.header.Get("Retry-After") == "" {
+		t.Error("429 without Retry-After")
+	}
+}
