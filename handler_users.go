@@ -140,6 +140,10 @@ func (req *request) list(p listParams) {
 		req.fail(err)
 		return
 	}
+	if p.filter, err = req.employeeFilter(p.filter); err != nil {
+		req.fail(err)
+		return
+	}
 	q, err := req.model.NewQuery(p.filter, p.sortBy, p.sortOrder, max(p.startIndex, 1), count)
 	if err != nil {
 		req.fail(err)

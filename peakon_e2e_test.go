@@ -125,6 +125,8 @@ func TestPeakonCustomAttributesEndToEnd(t *testing.T) {
 		{SchemaPeakonUser + `:Employed_Since gt "2019-01-01"`, "jane@acme.test"},
 		{SchemaPeakonUser + `:Department eq "sales"`, "max@acme.test"},
 		{SchemaPeakonUser + `:salary ge 100000`, "jane@acme.test"},
+		{SchemaPeakonUser + `:Manager eq "BOSS@acme.test"`, "jane@acme.test"}, // shown as the email, stored as the id
+		{SchemaPeakonUser + `:Manager eq "` + bossID + `" and userName sw "j"`, "jane@acme.test"},
 		{SchemaPeakonUser + `:Business_Unit pr or ` + SchemaPeakonUser + `:Salary lt 100000`, ""}, // no such alias
 	} {
 		r := e.do(tok, http.MethodGet, filterPath(c.filter), "")

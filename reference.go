@@ -278,3 +278,55 @@ func (req *request) setManager(id string, mgr *User) error {
 	}
 	return fmt.Errorf("scim: user %s: too many concurrent updates", id)
 }
+
+// employeeFilter rewrites a filter's eq and ne comparisons of Employee
+// custom attributes from what clients see, the referenced employee's
+// email (or userName, or externalId), to what is stored, their id, so
+// "Manager eq "boss@example.com"" finds the reports GET shows with that
+// manager. Other filters are returned unchanged; a value naming nobody is
+// left as is and matches what it matches.
+func (req *request) employeeFilter(filter string) (string, error) {
+	if strings.TrimSpace(filter) == "" || len(req.model.Peakon.Attributes) == 0 {
+		return filter, nil
+	}
+	f, err := ParseFilter(filter)
+	if err != nil {
+		return filter, nil // NewQuery reports it
+	}
+	changed := false
+	var walk func(Filter) error
+	walk = func(f Filter) error {
+		switch n := f.(type) {
+		case *LogicalExpr:
+			if err := walk(n.Left); err != nil {
+				return err
+			}
+			return walk(n.Right)
+		case *NotExpr:
+			return walk(n.Filter)
+		case *AttrExpr:
+			v, ok := n.Value.(string)
+			if !ok || n.Op != OpEqual && n.Op != OpNotEqual || n.Path.Sub != "" || !strings.EqualFold(n.Path.URN, SchemaPeakonUser) {
+				return nil
+			}
+			if a := req.model.CustomAttribute(n.Path.Name); a == nil || a.CustomType != CustomEmployee {
+				return nil
+			}
+			e, err := req.findEmployee(v)
+			if err != nil {
+				return err
+			}
+			if e != nil && e.ID != v {
+				n.Value, changed = e.ID, true
+			}
+		}
+		return nil
+	}
+	if err := walk(f); err != nil {
+		return "", err
+	}
+	if !changed {
+		return filter, nil
+	}
+	return f.String(), nil
+}
