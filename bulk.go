@@ -86,6 +86,12 @@ func (req *request) serveBulk(rest string) {
 		req.fail(Errorf(http.StatusRequestEntityTooLarge, "", "the bulk request has %d operations, more than maxOperations (%d); split it into several requests", len(br.Operations), maxOps))
 		return
 	}
+	// The request was charged one operation; the rate limit counts each
+	// operation of a bulk request.
+	if err := req.spend(len(br.Operations) - 1); err != nil {
+		req.fail(err)
+		return
+	}
 	failOn := 0
 	if br.FailOnErrors != nil {
 		failOn = *br.FailOnErrors

@@ -45,6 +45,7 @@ func eventType(before, after *User) EventType {
 
 // committed delivers the event of a change the store has committed.
 func (req *request) committed(before, after *User) {
+	req.trackPending(before, after)
 	if req.h.OnChange == nil {
 		return
 	}

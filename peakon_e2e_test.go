@@ -79,7 +79,7 @@ func TestPeakonCustomAttributesEndToEnd(t *testing.T) {
 	}`)
 	want = map[string]any{"Employed Since": "2019-05-01", "Business Unit": "Engineering", "Manager": "boss@acme.test", "Salary": 120000.0}
 	if diff := cmp.Diff(want, r.obj(SchemaPeakonUser)); diff != "" {
-		t.Errorf("PUT response: Peakon extension (-want +got):\n%s", diff)
+		t.Errorf("PUT peakonResponse: Peakon extension (-want +got):\n%s", diff)
 	}
 
 	// PATCH by alias path, as Okta's attribute mapping produces.

@@ -107,8 +107,8 @@ func (e *peakonEnv) takeEvents() []Event {
 	return ev
 }
 
-// response is a decoded HTTP response.
-type response struct {
+// peakonResponse is a decoded HTTP response.
+type peakonResponse struct {
 	status int
 	header http.Header
 	body   map[string]any
@@ -116,13 +116,16 @@ type response struct {
 }
 
 // str returns a top-level string member of the body.
-func (r response) str(key string) string { s, _ := r.body[key].(string); return s }
+func (r peakonResponse) str(key string) string { s, _ := r.body[key].(string); return s }
 
 // obj returns an object member of the body.
-func (r response) obj(key string) map[string]any { m, _ := r.body[key].(map[string]any); return m }
+func (r peakonResponse) obj(key string) map[string]any {
+	m, _ := r.body[key].(map[string]any)
+	return m
+}
 
 // resources returns the Resources of a ListResponse.
-func (r response) resources() []map[string]any {
+func (r peakonResponse) resources() []map[string]any {
 	arr, _ := r.body["Resources"].([]any)
 	out := make([]map[string]any, len(arr))
 	for i, v := range arr {
@@ -132,7 +135,7 @@ func (r response) resources() []map[string]any {
 }
 
 // do sends a request with the token; body is JSON text or "".
-func (e *peakonEnv) do(token, method, path, body string) response {
+func (e *peakonEnv) do(token, method, path, body string) peakonResponse {
 	e.t.Helper()
 	var rd io.Reader
 	if body != "" {
@@ -157,7 +160,7 @@ func (e *peakonEnv) do(token, method, path, body string) response {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	r := response{status: res.StatusCode, header: res.Header, raw: string(raw)}
+	r := peakonResponse{status: res.StatusCode, header: res.Header, raw: string(raw)}
 	if len(bytes.TrimSpace(raw)) > 0 {
 		if err := json.Unmarshal(raw, &r.body); err != nil {
 			e.t.Fatalf("%s %s: response is not a JSON object: %v\n%s", method, path, err, raw)
@@ -170,7 +173,7 @@ func (e *peakonEnv) do(token, method, path, body string) response {
 }
 
 // must sends a request and fails the test unless the status is want.
-func (e *peakonEnv) must(want int, token, method, path, body string) response {
+func (e *peakonEnv) must(want int, token, method, path, body string) peakonResponse {
 	e.t.Helper()
 	r := e.do(token, method, path, body)
 	if r.status != want {
@@ -205,7 +208,7 @@ func filterPath(filter string) string {
 }
 
 // errorDetail asserts a SCIM error response and returns its detail.
-func errorDetail(t *testing.T, r response, status int, scimType string) string {
+func errorDetail(t *testing.T, r peakonResponse, status int, scimType string) string {
 	t.Helper()
 	if r.status != status {
 		t.Fatalf("status %d, want %d: %s", r.status, status, r.raw)

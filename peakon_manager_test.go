@@ -13,7 +13,23 @@ import (
 // attributes, and a manager given by id or email, resolved at once or as
 // soon as that employee exists.
 func TestPeakonEnterpriseManager(t *testing.T) {
-	e := newPeakonEnv(t)
+	t.Run("MemoryStore", func(t *testing.T) { testEnterpriseManager(t, nil) })
+	// Another store is queried for waiting reports on every creation,
+	// instead of through the handler's index of pending references.
+	t.Run("other store", func(t *testing.T) {
+		testEnterpriseManager(t, func(h *Handler) { h.Store = opaqueStore{h.Store} })
+	})
+}
+
+// opaqueStore hides the MemoryStore behind it from type assertions.
+type opaqueStore struct{ Store }
+
+func testEnterpriseManager(t *testing.T, configure func(*Handler)) {
+	var opts []func(*Handler)
+	if configure != nil {
+		opts = append(opts, configure)
+	}
+	e := newPeakonEnv(t, opts...)
 	tenant, tok := e.company("Acme", nil)
 	ctx := context.Background()
 
@@ -97,5 +113,44 @@ func TestPeakonStrictManager(t *testing.T) {
 	d := errorDetail(t, e.do(tok, http.MethodPost, "/Users", userJSON("a@acme.test", `"`+SchemaEnterpriseUser+`":{"manager":{"value":"nobody@acme.test"}}`)), http.StatusBadRequest, ScimTypeInvalidValue)
 	if !strings.Contains(d, "manager") {
 		t.Errorf("detail %q does not name the manager", d)
+	}
+}
+
+// TestPeakonPendingIndex checks the handler's index of pending manager
+// references over a MemoryStore: loaded from the store on first use, kept
+// up to date by every committed change.
+func TestPeakonPendingIndex(t *testing.T) {
+	e := newPeakonEnv(t)
+	tenant, tok := e.company("Acme", nil)
+	ctx := context.Background()
+
+	// Written before the handler ever looked: found by the initial scan.
+	direct := &User{ID: "direct", UserName: "direct@acme.test", Active: true,
+		Enterprise: EnterpriseUser{Manager: Manager{Value: "Boss@acme.test"}},
+		Meta:       Meta{ResourceType: "User", Created: t0, LastModified: t0, Version: `W/"1"`}}
+	if err := e.store.CreateUser(ctx, tenant, direct); err != nil {
+		t.Fatal(err)
+	}
+	// A pending reference that is changed, and one whose holder is deleted.
+	moved := e.create(tok, userJSON("moved@acme.test", `"`+SchemaEnterpriseUser+`":{"manager":"old@acme.test"}`))
+	e.must(http.StatusOK, tok, http.MethodPatch, "/Users/"+moved, `{"schemas":["`+MessagePatchOp+`"],"Operations":[{"op":"replace","path":"`+SchemaEnterpriseUser+`:manager","value":"new@acme.test"}]}`)
+	gone := e.create(tok, userJSON("gone@acme.test", `"`+SchemaEnterpriseUser+`":{"manager":"ghost@acme.test"}`))
+	e.must(http.StatusNoContent, tok, http.MethodDelete, "/Users/"+gone, "")
+
+	want := map[string]int{"boss@acme.test": 1, "new@acme.test": 1}
+	if diff := cmp.Diff(want, e.h.pending.tenants[tenant]); diff != "" {
+		t.Errorf("pending index (-want +got):\n%s", diff)
+	}
+
+	bossID := e.create(tok, userJSON("boss@acme.test", ""))
+	newID := e.create(tok, userJSON("new@acme.test", ""))
+	for id, mgr := range map[string]string{"direct": bossID, moved: newID} {
+		u, _ := e.store.GetUser(ctx, tenant, id)
+		if u.Enterprise.Manager.Value != mgr || u.Enterprise.Manager.DisplayName == "" {
+			t.Errorf("%s: manager %+v, want %s resolved", id, u.Enterprise.Manager, mgr)
+		}
+	}
+	if n := len(e.h.pending.tenants[tenant]); n != 0 {
+		t.Errorf("pending index after resolution: %v", e.h.pending.tenants[tenant])
 	}
 }
