@@ -147,3 +147,29 @@ func TestRateLimitDefault(t *testing.T) {
 		t.Error("429 without Retry-After")
 	}
 }
+
+// TestRateLimitBulk checks that a bulk request costs one operation per
+// operation it holds, and that one that does not fit is refused whole.
+func TestRateLimitBulk(t *testing.T) {
+	e := newPeakonEnv(t, func(h *Handler) { h.RateLimit = NewWindowLimiter(5, time.Hour) })
+	_, a := e.company("A", nil)
+	ops := func(names ...string) string {
+		var list []string
+		for _, n := range names {
+			list = append(list, bulkPost(n, userJSON(n+"@x.test", "")))
+		}
+		return bulkBody(0, list...)
+	}
+	e.must(http.StatusOK, a, http.MethodPost, "/Bulk", ops("u1", "u2", "u3")) // 3 of 5
+	r := e.do(a, http.MethodPost, "/Bulk", ops("u4", "u5", "u6"))             // 4 of 5, and 2 more do not fit
+	errorDetail(t, r, http.StatusTooManyRequests, "")
+	if r.header.Get("Retry-After") != "3600" {
+		t.Errorf("Retry-After = %q, want 3600", r.header.Get("Retry-After"))
+	}
+	// The refused request cost one operation, as every request does, and
+	// created nobody.
+	if got := e.must(http.StatusOK, a, http.MethodGet, "/Users", "").body["totalResults"]; got != 3.0 { // 5 of 5
+		t.Errorf("users after the refused bulk: %v", got)
+	}
+	errorDetail(t, e.do(a, http.MethodPost, "/Users", userJSON("u7@x.test", "")), http.StatusTooManyRequests, "")
+}
