@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -254,5 +256,41 @@ func TestMemoryCompanyStoreCopies(t *testing.T) {
 	}
 	if err := s.DeleteToken(ctx, "other", "t1"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("DeleteToken of another company: %v", err)
+	}
+}
+
+// TestCompaniesConcurrent races model reads, definition changes and token
+// checks; the last definitions win.
+func TestCompaniesConcurrent(t *testing.T) {
+	ctx := context.Background()
+	cs := NewCompanies(NewMemoryStore())
+	c, err := cs.Create(ctx, "Acme", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, _, _ := cs.IssueToken(ctx, c.ID, "x")
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Go(func() {
+			for j := range 50 {
+				if _, err := cs.Model(ctx, c.ID); err != nil {
+					t.Error(err)
+				}
+				if _, err := cs.Authenticate(ctx, secret); err != nil {
+					t.Error(err)
+				}
+				if i == 0 {
+					name := fmt.Sprintf("A%d", j)
+					if err := cs.SetAttributes(ctx, c.ID, []CustomAttribute{{Name: name, Type: CustomOption}}); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	m, _ := cs.Model(ctx, c.ID)
+	if m.CustomAttribute("A49") == nil || len(m.Peakon.Attributes) != 1 {
+		t.Errorf("final model: %v", m.Peakon.Attributes)
 	}
 }

@@ -55,7 +55,7 @@ const maxCustomName = 256
 // name or an alias of another attribute (a client's key would be
 // ambiguous); and when its type is unknown. The input is not modified.
 func ValidateCustomAttributes(attrs []CustomAttribute) ([]CustomAttribute, error) {
-	out := make([]CustomAttribute, 0, len(attrs))
+	var out []CustomAttribute
 	owner := make(map[string]string, len(attrs)) // folded name or alias → display name
 	claim := func(name, display string) error {
 		if err := checkCustomName(name); err != nil {
