@@ -128,11 +128,12 @@ func displayName(u *User) string {
 const reportsPageSize = 100
 
 // resolveReports runs after u was committed (created, or updated from
-// before). Users whose manager named u before u existed, or by a name u
-// has only now, are kept with the manager as the client sent it; they now
-// get the manager resolved to u (value = u's id, $ref, displayName). Users
-// already managed by u get u's new display name. Each such user is updated
-// through the store's compare-and-swap and announced like any change.
+// before). A manager reference naming someone who is not an employee yet
+// is stored as the client sent it; once u is the employee it names (by
+// id, userName, email or externalId), it is resolved to u (value = u's
+// id, $ref, displayName). References already resolved to u get u's new
+// display name. Each report is updated through the store's
+// compare-and-swap and announced like any other change.
 //
 // It is a follow-up of a committed write: a failure is logged and does
 // not fail the request, and renderReferences still shows a pending manager
