@@ -82,7 +82,7 @@ func TestDemoServerDefaults(t *testing.T) {
 	for _, args := range [][]string{
 		{"-attrs", "Team:colour"},
 		{"-rate-limit", "-1"},
-		{"-token", "short"},
+		{"-token", "two words"},
 		{"-store", "nosuch"},
 	} {
 		c, err := parseFlags(args)
