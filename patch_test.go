@@ -2,7 +2,12 @@ package scim
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -794,4 +799,155 @@ func TestPatchOkta(t *testing.T) {
 		{name: "unknown custom URN-qualified member rejected", body: ops(`{"op":"replace","value":{"urn:ietf:params:scim:schemas:extension:peakon:2.0:User:Shoe_Size":"9"}}`),
 			err: errValue, detail: []string{"Shoe_Size"}},
 	})
+}
+
+var patchPathSeeds = []string{
+	"userName",
+	"name.givenName",
+	"Name.GIVENNAME",
+	`emails[type eq "work"]`,
+	`emails[type eq "work"].value`,
+	`EMAILS[TYPE EQ "WORK"].VALUE`,
+	`addresses[type eq "work" and primary eq true].streetAddress`,
+	`emails[not (type eq "work") or value co "@x"].display`,
+	`phoneNumbers[type eq mobile].value`,
+	`x509Certificates[value pr]`,
+	entURN,
+	entURN + ":employeeNumber",
+	entURN + ":manager",
+	entURN + ":manager.value",
+	peakonURN,
+	peakonURN + ":Employed Since",
+	peakonURN + ":Employed_Since",
+	"urn:ietf:params:scim:schemas:core:2.0:User:name.familyName",
+	`urn:ietf:params:scim:schemas:core:2.0:User:emails[type eq "work"].value`,
+	`emails[type eq "work"`,
+	`emails[type eq "work"]]`,
+	`emails[type eq "work"].`,
+	"name..givenName",
+	`members[value eq "\u00e9\"x"]`,
+	`emails[type[value eq 1]]`,
+	"",
+}
+
+func FuzzPatchPath(f *testing.F) {
+	for _, s := range patchPathSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := ParsePath(s)
+		if err != nil {
+			e, ok := err.(*Error)
+			if !ok || e.Status != 400 || e.ScimType != ScimTypeInvalidPath {
+				t.Fatalf("ParsePath(%q): %v; want a 400 invalidPath *Error", s, err)
+			}
+			return
+		}
+		text := p.String()
+		q, err := ParsePath(text)
+		if err != nil {
+			t.Fatalf("ParsePath(%q).String() = %q does not parse: %v", s, text, err)
+		}
+		if q.String() != text {
+			t.Fatalf("ParsePath(%q): String %q parses back to %q", s, text, q.String())
+		}
+		// Resolving and applying it must not panic either.
+		req := &PatchRequest{Operations: []PatchOperation{{Op: "replace", Path: s, Value: "x"}, {Op: "remove", Path: s}}}
+		u := patchBase()
+		if _, err := patchModel.ApplyPatch(u, req, DecodeOptions{}); err != nil {
+			if _, ok := err.(*Error); !ok {
+				t.Fatalf("ApplyPatch: %v is not a *Error", err)
+			}
+		}
+	})
+}
+
+var applyPatchSeeds = []string{
+	ops(`{"op":"replace","value":{"active":false}}`),
+	ops(`{"op":"Replace","path":"active","value":"False"}`),
+	ops(`{"op":"add","path":"emails[type eq \"work\"].value","value":"a@x"}`),
+	ops(`{"op":"add","path":"emails","value":[{"value":"a@x","primary":true},{"value":"b@x","primary":"True"}]}`),
+	ops(`{"op":"replace","path":"emails[type eq \"home\"].primary","value":true}`),
+	ops(`{"op":"Remove","path":"emails","value":[{"value":"babs@jensen.org"}]}`),
+	ops(`{"op":"remove","path":"addresses[type eq \"work\"].streetAddress"}`),
+	ops(`{"op":"replace","path":"` + entURN + `:manager","value":[{"$ref":null,"value":"m"}]}`),
+	ops(`{"op":"replace","path":"` + entURN + `:manager","value":{"value":""}}`),
+	ops(`{"op":"replace","value":{"name.givenName":"A","` + entURN + `:employeeNumber":"7","` + peakonURN + `":{"Level":3}}}`),
+	ops(`{"op":"add","path":"` + peakonURN + `:Employed Since","value":"2020-01-01T00:00:00Z"}`),
+	ops(`{"op":"replace","value":{"id":"` + userID + `","groups":[],"meta":{"resourceType":"User"}}}`),
+	ops(`{"op":"replace","path":"title","value":"x"}`, `{"op":"replace","path":"id","value":"y"}`),
+	ops(`{"op":"remove","path":"userName"}`),
+	ops(`{"op":"remove"}`),
+	`{"operations":[{"OP":"ADD","PATH":"nickName","VALUE":"n"}]}`,
+	`{"Operations":[]}`,
+	`[]`,
+}
+
+func FuzzApplyPatch(f *testing.F) {
+	for _, s := range applyPatchSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		req, err := ParsePatch(data)
+		if err != nil {
+			if e, ok := err.(*Error); !ok || e.Status != 400 {
+				t.Fatalf("ParsePatch: %v; want a 400 *Error", err)
+			}
+			return
+		}
+		for _, opts := range []DecodeOptions{{}, {IgnoreUnknownCustom: true}} {
+			u := patchBase()
+			enc := patchModel.EncodeUser(nil, u, nil)
+			got, err := patchModel.ApplyPatch(u, req, opts)
+			if after := patchModel.EncodeUser(nil, u, nil); !bytes.Equal(enc, after) {
+				t.Fatalf("ApplyPatch modified its input:\n%s\n%s", enc, after)
+			}
+			if err != nil {
+				if e, ok := err.(*Error); !ok || e.Status != 400 || got != nil {
+					t.Fatalf("ApplyPatch: %v (user %v); want a 400 *Error and no user", err, got)
+				}
+				continue
+			}
+			if got.UserName == "" {
+				t.Fatalf("userName emptied")
+			}
+			for _, list := range [][]MultiValue{got.Emails, got.PhoneNumbers, got.IMs, got.Photos, got.Entitlements, got.Roles, got.X509Certificates} {
+				n := 0
+				for _, e := range list {
+					if e.Primary {
+						n++
+					}
+				}
+				if n > 1 {
+					t.Fatalf("%d primary elements in %+v", n, list)
+				}
+			}
+			if out := patchModel.EncodeUser(nil, got, nil); !json.Valid(out) {
+				t.Fatalf("result encodes to invalid JSON: %s", out)
+			}
+		}
+	})
+}
+
+// TestWritePatchFuzzCorpus regenerates the committed seed corpus under
+// testdata/fuzz when SCIM_WRITE_FUZZ_CORPUS=1.
+func TestWritePatchFuzzCorpus(t *testing.T) {
+	if os.Getenv("SCIM_WRITE_FUZZ_CORPUS") != "1" {
+		t.Skip("set SCIM_WRITE_FUZZ_CORPUS=1 to regenerate testdata/fuzz")
+	}
+	write := func(dir string, i int, line string) {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		name := filepath.Join(dir, fmt.Sprintf("seed%02d", i))
+		if err := os.WriteFile(name, []byte("go test fuzz v1\n"+line+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, s := range patchPathSeeds {
+		write(filepath.Join("testdata", "fuzz", "FuzzPatchPath"), i, "string("+strconv.Quote(s)+")")
+	}
+	for i, s := range applyPatchSeeds {
+		write(filepath.Join("testdata", "fuzz", "FuzzApplyPatch"), i, "[]byte("+strconv.Quote(s)+")")
+	}
 }
