@@ -334,6 +334,9 @@ func opError(i int, op *PatchOperation, err error) error {
 // does both.
 func (m *Model) ApplyPatch(u *User, req *PatchRequest, opts DecodeOptions) (*User, error) {
 	c := u.Clone()
+	if req == nil {
+		return c, nil
+	}
 	p := patcher{m: m, u: c, rv: reflect.ValueOf(c).Elem(), opts: opts}
 	for i := range req.Operations {
 		op := &req.Operations[i]
@@ -822,9 +825,7 @@ func (p *patcher) setEverySub(t target, val any) error {
 func (p *patcher) setFiltered(replace bool, t target, val any) error {
 	a := t.attr
 	f := p.rv.FieldByIndex(a.field)
-	if t.sub != nil {
-		val = unwrapOne(val)
-	}
+	val = unwrapOne(val)
 	matched := 0
 	primary := -1
 	pidx := primaryIndex(f.Type().Elem())

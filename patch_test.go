@@ -612,12 +612,8 @@ func TestParsePath(t *testing.T) {
 	}
 }
 
-// TestPatchEntraVerbose is the request Entra sends to update a user it
-// created with userName and a work email: one operation per mapped
-// attribute, value filters on emails, phones and addresses, then the
-// enterprise extension and the manager.
-func TestPatchEntraVerbose(t *testing.T) {
-	body := `{
+// entraVerbosePatch is Entra's verbose update request (see TestPatchEntraVerbose).
+var entraVerbosePatch = `{
   "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
   "Operations": [
     {"op": "Replace", "path": "userName", "value": "ryan.leenay@contoso.com"},
@@ -657,6 +653,13 @@ func TestPatchEntraVerbose(t *testing.T) {
     {"op": "Add", "path": "urn:ietf:params:scim:schemas:extension:peakon:2.0:User:Department", "value": "Platform"}
   ]
 }`
+
+// TestPatchEntraVerbose is the request Entra sends to update a user it
+// created with userName and a work email: one operation per mapped
+// attribute, value filters on emails, phones and addresses, then the
+// enterprise extension and the manager.
+func TestPatchEntraVerbose(t *testing.T) {
+	body := entraVerbosePatch
 	before := func() *User {
 		u := patchMinimal()
 		u.Emails = []MultiValue{{Value: "ryan.leenay@contoso.com", Type: "work"}}
@@ -843,13 +846,21 @@ func FuzzPatchPath(f *testing.F) {
 			}
 			return
 		}
+		// String is canonical: it parses, and after one round trip (which
+		// may normalise string literals, e.g. invalid UTF-8 to U+FFFD) it
+		// is a fixed point.
 		text := p.String()
 		q, err := ParsePath(text)
 		if err != nil {
 			t.Fatalf("ParsePath(%q).String() = %q does not parse: %v", s, text, err)
 		}
-		if q.String() != text {
-			t.Fatalf("ParsePath(%q): String %q parses back to %q", s, text, q.String())
+		text = q.String()
+		r, err := ParsePath(text)
+		if err != nil {
+			t.Fatalf("ParsePath(%q) does not parse: %v", text, err)
+		}
+		if r.String() != text {
+			t.Fatalf("ParsePath(%q): String %q parses back to %q", s, text, r.String())
 		}
 		// Resolving and applying it must not panic either.
 		req := &PatchRequest{Operations: []PatchOperation{{Op: "replace", Path: s, Value: "x"}, {Op: "remove", Path: s}}}
