@@ -337,7 +337,7 @@ func (m *Model) ApplyPatch(u *User, req *PatchRequest, opts DecodeOptions) (*Use
 	if req == nil {
 		return c, nil
 	}
-	p := patcher{m: m, u: c, rv: reflect.ValueOf(c).Elem(), opts: opts}
+	p := patcher{m: m, u: c, rv: reflectUser(c), opts: opts}
 	for i := range req.Operations {
 		op := &req.Operations[i]
 		var pp *PatchPath
