@@ -313,9 +313,14 @@ func opError(i int, op *PatchOperation, err error) error {
 //     or replace, creates the element with attr set (Entra provisions a first
 //     work email this way); any other filter that matches nothing is 400
 //     noTarget, on remove too.
+//   - replace with a value filter and no sub-attribute replaces each
+//     matching element whole (RFC 7644 §3.5.2.3); add merges into them.
 //   - remove without a path is 400 noTarget. With a value, remove on a
 //     multi-valued attribute removes the elements matching the given ones
-//     (Entra: {"op":"Remove","path":"emails","value":[{"value":"a@x"}]}).
+//     (Entra: {"op":"Remove","path":"emails","value":[{"value":"a@x"}]}):
+//     every sub-attribute a given element sets must match (caseExact aside);
+//     given elements that match nothing are no error. On other attributes
+//     a remove's value is ignored.
 //   - An element left without content by a sub-attribute change (an email
 //     whose value was removed) is dropped. At most one element of a
 //     multi-valued attribute is primary: the one most recently set.
@@ -419,10 +424,10 @@ func (p *patcher) resolve(pp *PatchPath) (target, error) {
 	var a *Attribute
 	switch {
 	case ap.URN == "":
-		if a = m.Core.Attribute(ap.Name); a == nil {
-			// Lenient: enterprise attributes without their URN.
-			a = m.Enterprise.Attribute(ap.Name)
-		}
+		// Unqualified names are core attributes (RFC 7644 §3.10), as in
+		// filters and resource bodies: "department" alone is not the
+		// enterprise extension's.
+		a = m.Core.Attribute(ap.Name)
 	default:
 		s := m.SchemaByURN(ap.URN)
 		switch {
