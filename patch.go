@@ -327,8 +327,13 @@ func opError(i int, op *PatchOperation, err error) error {
 //   - active is a boolean that is always present: removing it, or setting it
 //     to null, sets it to false (the employee leaves surveys), never to the
 //     create-time default true.
-//   - null sets an attribute to unassigned, as remove does (but a null that
-//     matches nothing is no error).
+//   - null sets an attribute to unassigned, as remove does; a null for an
+//     attr eq "v" filter that matches nothing creates nothing and is no error.
+//   - A one-element array is accepted for a singular attribute (Entra's
+//     manager: [{"$ref":"...","value":"id"}]); an empty array is null.
+//   - Unqualified names are core attributes; URN-qualified paths name the
+//     enterprise and Peakon extensions, custom attributes by display name or
+//     alias, case-insensitively.
 //   - Read-only attributes (id, meta, groups, manager.displayName) are 400
 //     mutability; removing or emptying userName is 400 mutability or
 //     invalidValue; unknown paths are 400 invalidPath; a value of the wrong
