@@ -2,22 +2,172 @@ package scim
 
 import (
 	"net/http"
+	"reflect"
+	"slices"
+	"strconv"
 	"strings"
+
+	"github.com/scimkit/scim/internal/fold"
 )
 
 // PatchOperation is one operation of a PatchOp request (RFC 7644 §3.5.2).
 type PatchOperation struct {
-	Op    string // "add", "replace" or "remove", lower case
-	Path  string
-	Value any // generic JSON; numbers as json.Number
+	// Op is "add", "replace" or "remove", lower-cased (clients send any case).
+	Op string
+	// Path is the target as the client wrote it, or "" for none.
+	Path string
+	// Value is generic JSON: nil, bool, string, json.Number, []any or
+	// map[string]any.
+	Value any
 }
 
-// PatchRequest is a parsed PatchOp request.
+// PatchRequest is a parsed PatchOp request. Parse it once with ParsePatch
+// and apply it as often as a compare-and-swap loop needs with
+// Model.ApplyPatch; a PatchRequest is not modified by ApplyPatch and may be
+// applied from several goroutines at once.
 type PatchRequest struct {
 	Operations []PatchOperation
+
+	// paths caches the parsed Path of each operation (nil for none), as
+	// ParsePatch found it. ApplyPatch uses an entry only while the
+	// operation's Path is still the text it was parsed from.
+	paths []*PatchPath
 }
 
-// ParsePatch parses a PatchOp request body.
+// PatchPath is a parsed PATCH path (RFC 7644 §3.5.2, "PATH" of Figure 1):
+//
+//	attr                          userName, name, emails
+//	attr.sub                      name.givenName
+//	URN:attr[.sub]                urn:...:enterprise:2.0:User:manager.value
+//	URN                           urn:...:enterprise:2.0:User (the whole extension)
+//	attr[filter]                  emails[type eq "work"]
+//	attr[filter].sub              emails[type eq "work"].value
+//
+// Peakon custom attributes are named after the Peakon extension URN by
+// display name or alias, which may contain spaces:
+// urn:ietf:params:scim:schemas:extension:peakon:2.0:User:Employed Since.
+// A PatchPath is syntax only; ApplyPatch resolves it against a Model.
+type PatchPath struct {
+	// Attr is the attribute as written. Attr.Name is "" when the path is a
+	// schema URN alone (Attr.URN). Attr.Attr and Attr.SubAttr stay nil.
+	Attr AttrPath
+	// Filter is the value filter of attr[filter], or nil.
+	Filter Filter
+	// Sub is the sub-attribute after attr[filter], or "".
+	Sub string
+
+	raw string // the text parsed, for PatchRequest's cache
+}
+
+// String returns the canonical text of the path, which ParsePath parses back
+// to an equal path.
+func (p PatchPath) String() string {
+	if p.Attr.Name == "" {
+		return p.Attr.URN
+	}
+	s := p.Attr.String()
+	if p.Filter != nil {
+		s += "[" + p.Filter.String() + "]"
+		if p.Sub != "" {
+			s += "." + p.Sub
+		}
+	}
+	return s
+}
+
+// ParsePath parses a PATCH path. Errors are *Error 400 invalidPath naming
+// the problem. Attribute names are not checked here: Model.ApplyPatch
+// resolves them.
+func ParsePath(s string) (PatchPath, error) {
+	if len(s) > MaxFilterLength {
+		return PatchPath{}, Errorf(http.StatusBadRequest, ScimTypeInvalidPath, "the path is %d bytes long; at most %d are accepted", len(s), MaxFilterLength)
+	}
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return PatchPath{}, Errorf(http.StatusBadRequest, ScimTypeInvalidPath, "the path is empty; omit it to patch the whole resource")
+	}
+	// A Peakon custom attribute's name may hold spaces and other
+	// characters a filter word cannot: everything after the URN is the name.
+	if len(t) >= len(SchemaPeakonUser) && strings.EqualFold(t[:len(SchemaPeakonUser)], SchemaPeakonUser) {
+		rest := t[len(SchemaPeakonUser):]
+		if rest == "" {
+			return PatchPath{Attr: AttrPath{URN: t}, raw: s}, nil
+		}
+		if rest[0] == ':' && len(rest) > 1 {
+			return PatchPath{Attr: AttrPath{URN: t[:len(SchemaPeakonUser)], Name: rest[1:]}, raw: s}, nil
+		}
+	}
+	if strings.EqualFold(t, SchemaUser) || strings.EqualFold(t, SchemaEnterpriseUser) {
+		return PatchPath{Attr: AttrPath{URN: t}, raw: s}, nil
+	}
+	if !strings.ContainsAny(t, "[] \t\r\n\"()") {
+		ap, ok := splitPath(t)
+		if !ok {
+			return PatchPath{}, badPath(s, "expected an attribute name such as name.givenName or urn:...:User:attribute")
+		}
+		return PatchPath{Attr: ap, raw: s}, nil
+	}
+	p := &parser{src: t}
+	p.next()
+	if p.tok.kind != tokWord {
+		return PatchPath{}, badPath(s, "expected an attribute name at position 1")
+	}
+	ap, ok := splitPath(p.tok.text)
+	if !ok {
+		return PatchPath{}, badPath(s, "%q is not an attribute name", p.tok.text)
+	}
+	p.next()
+	pp := PatchPath{Attr: ap, raw: s}
+	if p.tok.kind == tokLBracket {
+		if ap.Sub != "" {
+			return PatchPath{}, badPath(s, "a value filter \"[\" must follow a multi-valued attribute, not a sub-attribute")
+		}
+		p.next()
+		inner, err := p.parseOr(1)
+		if err != nil {
+			return PatchPath{}, badPath(s, "%s", err.(*Error).Detail)
+		}
+		if p.tok.kind != tokRBracket {
+			return PatchPath{}, badPath(s, "expected \"]\" at position %d", p.tok.pos+1)
+		}
+		end := p.pos
+		p.next()
+		pp.Filter = inner
+		if p.tok.kind == tokWord && p.tok.pos == end && strings.HasPrefix(p.tok.text, ".") {
+			sub := p.tok.text[1:]
+			if sub == "" || !validAttrName(sub) {
+				return PatchPath{}, badPath(s, "expected a sub-attribute name after \"].\"")
+			}
+			pp.Sub = sub
+			p.next()
+		}
+	}
+	if p.tok.kind != tokEOF {
+		return PatchPath{}, badPath(s, "unexpected %q at position %d", p.tok.raw, p.tok.pos+1)
+	}
+	return pp, nil
+}
+
+func badPath(path, format string, args ...any) *Error {
+	e := Errorf(http.StatusBadRequest, ScimTypeInvalidPath, format, args...)
+	e.Detail = "path " + quote(path) + ": " + e.Detail
+	return e
+}
+
+func quote(s string) string {
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"`
+}
+
+// ParsePatch parses a PatchOp request body. It accepts what Okta and Entra
+// send: "Operations" and the operation members in any case, op values in
+// any case ("Add", "Replace", "Remove"), schemas missing. Paths are parsed
+// (not yet resolved); errors are *Error 400: invalidSyntax for a body that
+// is not a PatchOp object, invalidValue for missing or empty Operations, an
+// unknown op or an add or replace without a value, invalidPath for a
+// malformed path.
 func ParsePatch(data []byte) (*PatchRequest, error) {
 	v, err := parseJSON(data)
 	if err != nil {
@@ -25,63 +175,944 @@ func ParsePatch(data []byte) (*PatchRequest, error) {
 	}
 	obj, ok := v.(map[string]any)
 	if !ok {
-		return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "a PatchOp request must be a JSON object")
+		return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "a PatchOp request must be a JSON object, not %s", jsonKind(v))
 	}
-	ops, _ := memberFold(obj, "Operations").([]any)
-	if len(ops) == 0 {
-		return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "a PatchOp request needs a non-empty Operations array")
+	var ops any
+	found := false
+	for k, x := range obj {
+		switch {
+		case strings.EqualFold(k, "schemas"):
+			if err := checkPatchSchemas(x); err != nil {
+				return nil, err
+			}
+		case strings.EqualFold(k, "Operations"):
+			ops, found = x, true
+		}
 	}
-	req := &PatchRequest{}
-	for i, o := range ops {
-		om, ok := o.(map[string]any)
+	if !found {
+		return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "a PatchOp request needs an \"Operations\" array")
+	}
+	list, ok := ops.([]any)
+	if !ok {
+		return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "\"Operations\" must be an array, not %s", jsonKind(ops))
+	}
+	if len(list) == 0 {
+		return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "\"Operations\" is empty; a PatchOp request needs at least one operation")
+	}
+	req := &PatchRequest{Operations: make([]PatchOperation, len(list)), paths: make([]*PatchPath, len(list))}
+	for i, x := range list {
+		o, ok := x.(map[string]any)
 		if !ok {
-			return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "Operations[%d] must be an object", i)
+			return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "Operations[%d] must be an object with op, path and value, not %s", i, jsonKind(x))
 		}
-		op := strings.ToLower(stringMember(om, "op"))
-		if op != "add" && op != "replace" && op != "remove" {
-			return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "Operations[%d].op must be add, replace or remove", i)
+		var op PatchOperation
+		var opSeen, hasValue bool
+		for k, val := range o {
+			switch {
+			case strings.EqualFold(k, "op"):
+				s, ok := val.(string)
+				if !ok {
+					return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "Operations[%d].op must be \"add\", \"replace\" or \"remove\", not %s", i, describe(val))
+				}
+				op.Op, opSeen = strings.ToLower(strings.TrimSpace(s)), true
+			case strings.EqualFold(k, "path"):
+				if val == nil {
+					continue
+				}
+				s, ok := val.(string)
+				if !ok {
+					return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "Operations[%d].path must be a string, not %s", i, jsonKind(val))
+				}
+				op.Path = s
+			case strings.EqualFold(k, "value"):
+				op.Value, hasValue = val, true
+			}
 		}
-		req.Operations = append(req.Operations, PatchOperation{Op: op, Path: stringMember(om, "path"), Value: memberFold(om, "value")})
+		if !opSeen {
+			return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "Operations[%d] has no \"op\"; use \"add\", \"replace\" or \"remove\"", i)
+		}
+		switch op.Op {
+		case "add", "replace":
+			if !hasValue {
+				return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "Operations[%d] (%s %s) has no \"value\"", i, op.Op, quote(op.Path))
+			}
+		case "remove":
+		default:
+			return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "Operations[%d].op is %s; use \"add\", \"replace\" or \"remove\"", i, quote(op.Op))
+		}
+		if strings.TrimSpace(op.Path) != "" {
+			pp, err := ParsePath(op.Path)
+			if err != nil {
+				return nil, opError(i, &op, err)
+			}
+			req.paths[i] = &pp
+		}
+		req.Operations[i] = op
 	}
 	return req, nil
 }
 
-// ApplyPatch applies the request to a copy of u and returns it; u is not
-// modified. This version handles attribute paths without value filters.
-func (m *Model) ApplyPatch(u *User, req *PatchRequest, opts DecodeOptions) (*User, error) {
-	out := u.Clone()
-	rv := reflectUser(out)
-	for i, op := range req.Operations {
-		if op.Op == "remove" {
-			if op.Path == "" {
-				return nil, Errorf(http.StatusBadRequest, ScimTypeNoTarget, "Operations[%d]: remove needs a path", i)
-			}
-			if err := m.setTop(out, rv, op.Path, nil, opts, false); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		if op.Path == "" {
-			obj, ok := op.Value.(map[string]any)
-			if !ok {
-				return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "Operations[%d]: without a path the value must be an object", i)
-			}
-			for k, v := range obj {
-				if strings.EqualFold(k, "id") {
-					continue
-				}
-				if err := m.setTop(out, rv, k, v, opts, op.Op == "add"); err != nil {
-					return nil, err
-				}
-			}
-			continue
-		}
-		if a, _ := m.Lookup(op.Path); a == nil && m.SchemaByURN(op.Path) == nil {
-			return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidPath, "Operations[%d]: unknown path %q", i, op.Path)
-		}
-		if err := m.setTop(out, rv, op.Path, op.Value, opts, op.Op == "add"); err != nil {
-			return nil, err
+func checkPatchSchemas(x any) error {
+	if x == nil {
+		return nil
+	}
+	list, ok := x.([]any)
+	if !ok {
+		return Errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "\"schemas\" must be an array holding %q, not %s", MessagePatchOp, jsonKind(x))
+	}
+	if len(list) == 0 {
+		return nil
+	}
+	for _, s := range list {
+		if str, ok := s.(string); ok && strings.EqualFold(str, MessagePatchOp) {
+			return nil
 		}
 	}
-	return out, nil
+	return Errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "\"schemas\" must hold %q: the body is not a PatchOp request", MessagePatchOp)
+}
+
+// opError prefixes an operation's error with its index, op and path.
+func opError(i int, op *PatchOperation, err error) error {
+	e, ok := err.(*Error)
+	if !ok {
+		return err
+	}
+	c := *e
+	if op.Path != "" {
+		c.Detail = "Operations[" + strconv.Itoa(i) + "] (" + op.Op + " " + quote(op.Path) + "): " + e.Detail
+	} else {
+		c.Detail = "Operations[" + strconv.Itoa(i) + "] (" + op.Op + " without path): " + e.Detail
+	}
+	return &c
+}
+
+// ApplyPatch applies the request's operations in order to a copy of u and
+// returns it; u is never modified. If an operation fails, ApplyPatch returns
+// that operation's *Error (its detail names the operation's index and path)
+// and no user: a PATCH is all or nothing (RFC 7644 §3.5.2).
+//
+// Semantics, beyond RFC 7644 §3.5.2, chosen for the clients Peakon serves:
+//
+//   - add sets a singular attribute, merges the sub-attributes of a complex
+//     one, and appends to a multi-valued one, skipping an element equal to
+//     an existing one (primary aside: an equal element sent as primary marks
+//     the existing one primary).
+//   - replace sets a singular attribute, merges the sub-attributes of a
+//     complex one (RFC 7644: sub-attributes not given are left unchanged),
+//     replaces a multi-valued attribute's whole list, and with a value filter
+//     replaces the matching elements (or their sub-attribute). Setting the
+//     manager to a new value drops its stale $ref and displayName.
+//   - Without a path, add and replace apply each member of the value object
+//     as its own operation; a member's name may itself be a path
+//     ("name.givenName", "urn:...:enterprise:2.0:User:employeeNumber") or a
+//     whole extension object. Members naming unknown core attributes are
+//     ignored, as in resource bodies; "schemas" and "meta" are ignored; "id"
+//     and "groups" are accepted when they echo the stored values (Okta sends
+//     the whole user).
+//   - A value filter of the form attr eq "v" that matches no element, on add
+//     or replace, creates the element with attr set (Entra provisions a first
+//     work email this way); any other filter that matches nothing is 400
+//     noTarget, on remove too.
+//   - replace with a value filter and no sub-attribute replaces each
+//     matching element whole (RFC 7644 §3.5.2.3); add merges into them.
+//   - remove without a path is 400 noTarget. With a value, remove on a
+//     multi-valued attribute removes the elements matching the given ones
+//     (Entra: {"op":"Remove","path":"emails","value":[{"value":"a@x"}]}):
+//     every sub-attribute a given element sets must match (caseExact aside);
+//     given elements that match nothing are no error. On other attributes
+//     a remove's value is ignored.
+//   - An element left without content by a sub-attribute change (an email
+//     whose value was removed) is dropped. At most one element of a
+//     multi-valued attribute is primary: the one most recently set.
+//   - active is a boolean that is always present: removing it, or setting it
+//     to null, sets it to false (the employee leaves surveys), never to the
+//     create-time default true.
+//   - null sets an attribute to unassigned, as remove does; a null for an
+//     attr eq "v" filter that matches nothing creates nothing and is no error.
+//   - A one-element array is accepted for a singular attribute (Entra's
+//     manager: [{"$ref":"...","value":"id"}]); an empty array is null.
+//   - Unqualified names are core attributes; URN-qualified paths name the
+//     enterprise and Peakon extensions, custom attributes by display name or
+//     alias, case-insensitively.
+//   - Read-only attributes (id, meta, groups, manager.displayName) are 400
+//     mutability; removing or emptying userName is 400 mutability or
+//     invalidValue; unknown paths are 400 invalidPath; a value of the wrong
+//     type is 400 invalidValue; an unknown Peakon custom attribute is 400
+//     invalidValue unless opts.IgnoreUnknownCustom.
+//
+// The result is not validated as a whole nor is its meta set: the caller
+// does both.
+func (m *Model) ApplyPatch(u *User, req *PatchRequest, opts DecodeOptions) (*User, error) {
+	c := u.Clone()
+	if req == nil {
+		return c, nil
+	}
+	p := patcher{m: m, u: c, rv: reflectUser(c), opts: opts}
+	for i := range req.Operations {
+		op := &req.Operations[i]
+		var pp *PatchPath
+		if i < len(req.paths) && req.paths[i] != nil && req.paths[i].raw == op.Path {
+			pp = req.paths[i]
+		} else if strings.TrimSpace(op.Path) != "" {
+			parsed, err := ParsePath(op.Path)
+			if err != nil {
+				return nil, opError(i, op, err)
+			}
+			pp = &parsed
+		}
+		kind := op.Op
+		switch kind {
+		case "add", "replace", "remove":
+		default:
+			kind = strings.ToLower(strings.TrimSpace(kind))
+		}
+		var err error
+		switch kind {
+		case "add", "replace":
+			err = p.set(kind == "replace", pp, op.Value)
+		case "remove":
+			err = p.remove(pp, op.Value)
+		default:
+			err = Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "op must be \"add\", \"replace\" or \"remove\", not %s", quote(op.Op))
+		}
+		if err != nil {
+			return nil, opError(i, op, err)
+		}
+	}
+	return c, nil
+}
+
+// patcher applies operations to the copy it owns.
+type patcher struct {
+	m    *Model
+	u    *User
+	rv   reflect.Value
+	opts DecodeOptions
+}
+
+type targetKind int
+
+const (
+	targetAttr    targetKind = iota
+	targetSchema             // a whole extension (or the core schema)
+	targetIgnored            // nothing to do (password, an unknown custom attribute allowed by opts)
+	targetUnknown            // no such attribute
+)
+
+// target is a resolved PatchPath.
+type target struct {
+	kind   targetKind
+	schema *Schema
+	attr   *Attribute
+	// sub is the sub-attribute named: of attr's value (name.givenName), of
+	// every element (emails.value) or of the matching elements
+	// (emails[type eq "work"].value).
+	sub    *Attribute
+	filter evaluator // elements selected by attr[filter], or nil
+	// create is the filter when it is `sub eq value`, so that a filter that
+	// matches nothing can create the element.
+	create *AttrExpr
+	why    string // for targetUnknown: what is unknown
+}
+
+// resolve resolves a path against the model.
+func (p *patcher) resolve(pp *PatchPath) (target, error) {
+	m := p.m
+	ap := &pp.Attr
+	if ap.Name == "" {
+		s := m.SchemaByURN(ap.URN)
+		if s == nil {
+			return target{kind: targetUnknown, why: "unknown schema " + quote(ap.URN)}, nil
+		}
+		return target{kind: targetSchema, schema: s}, nil
+	}
+	var a *Attribute
+	switch {
+	case ap.URN == "":
+		// Unqualified names are core attributes (RFC 7644 §3.10), as in
+		// filters and resource bodies: "department" alone is not the
+		// enterprise extension's.
+		a = m.Core.Attribute(ap.Name)
+	default:
+		s := m.SchemaByURN(ap.URN)
+		switch {
+		case s == nil:
+			return target{kind: targetUnknown, why: "unknown schema " + quote(ap.URN)}, nil
+		case s == m.Peakon:
+			if a = m.CustomAttribute(ap.Name); a == nil {
+				if p.opts.IgnoreUnknownCustom {
+					return target{kind: targetIgnored}, nil
+				}
+				return target{}, unknownCustom(ap.Name, m)
+			}
+		default:
+			a = s.Attribute(ap.Name)
+		}
+	}
+	if a == nil {
+		return target{kind: targetUnknown, why: "no attribute " + quote(ap.String()) + " in the User schemas"}, nil
+	}
+	t := target{kind: targetAttr, attr: a}
+	if ap.Sub != "" {
+		if a.Type != TypeComplex || a.Custom {
+			return target{kind: targetUnknown, why: a.Path() + " has no sub-attributes"}, nil
+		}
+		if t.sub = a.Sub(ap.Sub); t.sub == nil {
+			return target{kind: targetUnknown, why: a.Path() + " has no sub-attribute " + quote(ap.Sub)}, nil
+		}
+	}
+	if pp.Filter != nil {
+		if !a.MultiValued {
+			return target{kind: targetUnknown, why: a.Path() + " is not multi-valued and takes no value filter"}, nil
+		}
+		f := cloneFilter(pp.Filter)
+		ev, err := m.compile(f, a)
+		if err != nil {
+			e := *err.(*Error)
+			e.ScimType = ScimTypeInvalidPath
+			return target{}, &e
+		}
+		t.filter = ev
+		if ae, ok := f.(*AttrExpr); ok && ae.Op == OpEqual && ae.Value != nil && ae.Path.Attr != nil {
+			t.create = ae
+		}
+		if pp.Sub != "" {
+			if t.sub = a.Sub(pp.Sub); t.sub == nil {
+				return target{kind: targetUnknown, why: a.Path() + " has no sub-attribute " + quote(pp.Sub)}, nil
+			}
+		}
+	}
+	if a.field == nil && !a.Custom { // password: accepted, never stored
+		return target{kind: targetIgnored}, nil
+	}
+	return t, nil
+}
+
+// cloneFilter copies a filter tree without its resolved attributes, so that
+// compiling it (which records them) does not write to a shared request.
+func cloneFilter(f Filter) Filter {
+	switch n := f.(type) {
+	case *AttrExpr:
+		c := *n
+		c.Path.Attr, c.Path.SubAttr = nil, nil
+		return &c
+	case *LogicalExpr:
+		return &LogicalExpr{Op: n.Op, Left: cloneFilter(n.Left), Right: cloneFilter(n.Right)}
+	case *NotExpr:
+		return &NotExpr{Filter: cloneFilter(n.Filter)}
+	case *ValuePathExpr:
+		c := *n
+		c.Path.Attr, c.Path.SubAttr = nil, nil
+		c.Filter = cloneFilter(n.Filter)
+		return &c
+	}
+	return f
+}
+
+func readOnlyError(a *Attribute) *Error {
+	return Errorf(http.StatusBadRequest, ScimTypeMutability, "%s is read-only; the server sets it", a.Path())
+}
+
+func invalidPathError(t target) *Error {
+	return Errorf(http.StatusBadRequest, ScimTypeInvalidPath, "%s", t.why)
+}
+
+// set applies add (replace false) or replace.
+func (p *patcher) set(replace bool, pp *PatchPath, val any) error {
+	if pp == nil {
+		return p.setObject(replace, val)
+	}
+	t, err := p.resolve(pp)
+	if err != nil {
+		return err
+	}
+	return p.setTarget(replace, t, val, false)
+}
+
+// setObject applies a path-less add or replace: each member of the object
+// is an operation of its own.
+func (p *patcher) setObject(replace bool, val any) error {
+	if arr, ok := val.([]any); ok && len(arr) == 1 {
+		val = arr[0] // [{"active":false}]
+	}
+	obj, ok := val.(map[string]any)
+	if !ok {
+		return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "without a path the value must be an object of attributes, not %s", jsonKind(val))
+	}
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	if len(keys) > 1 {
+		// Parents before their sub-paths ("name" before "name.givenName",
+		// an extension object before its URN-qualified attributes), and a
+		// deterministic order throughout.
+		slices.SortFunc(keys, fold.Compare)
+	}
+	for _, k := range keys {
+		if strings.EqualFold(k, "schemas") || strings.EqualFold(k, "meta") {
+			continue
+		}
+		pp, err := ParsePath(k)
+		if err != nil {
+			continue // not an attribute name: ignored as unknown attributes are
+		}
+		t, err := p.resolve(&pp)
+		if err != nil {
+			return memberError(k, err)
+		}
+		if t.kind == targetUnknown {
+			continue
+		}
+		if t.kind == targetSchema && t.schema == p.m.Core {
+			continue // the core URN as a member: nothing sensible to do
+		}
+		if err := p.setTarget(replace, t, obj[k], true); err != nil {
+			return memberError(k, err)
+		}
+	}
+	return nil
+}
+
+func memberError(k string, err error) error {
+	e, ok := err.(*Error)
+	if !ok {
+		return err
+	}
+	c := *e
+	c.Detail = "member " + quote(k) + ": " + e.Detail
+	return &c
+}
+
+func (p *patcher) setTarget(replace bool, t target, val any, pathless bool) error {
+	switch t.kind {
+	case targetIgnored:
+		return nil
+	case targetUnknown:
+		return invalidPathError(t)
+	case targetSchema:
+		return p.setSchema(replace, t.schema, val)
+	}
+	a := t.attr
+	if a.Mutability == ReadOnly {
+		if t.sub == nil && t.filter == nil && p.echoes(a, val, pathless) {
+			return nil
+		}
+		return readOnlyError(a)
+	}
+	if t.sub != nil && t.sub.Mutability == ReadOnly {
+		return readOnlyError(t.sub)
+	}
+	switch {
+	case t.filter != nil:
+		return p.setFiltered(replace, t, val)
+	case t.sub != nil && a.MultiValued:
+		return p.setEverySub(t, val)
+	case t.sub != nil:
+		return p.setSub(a, p.rv.FieldByIndex(a.field), t.sub, val)
+	}
+	return p.setAttr(replace, a, val)
+}
+
+// echoes reports whether a value for a read-only attribute merely repeats
+// what is stored, as Okta does when it sends the whole user.
+func (p *patcher) echoes(a *Attribute, val any, pathless bool) bool {
+	switch a.Name {
+	case "id":
+		s, ok := val.(string)
+		return ok && s == p.u.ID
+	case "groups":
+		tmp := reflect.New(reflect.TypeFor[[]GroupRef]()).Elem()
+		if val != nil && decodeMulti(a, tmp, val) != nil {
+			return false
+		}
+		return reflect.DeepEqual(tmp.Interface().([]GroupRef), p.u.Groups) ||
+			tmp.Len() == 0 && len(p.u.Groups) == 0
+	case "meta":
+		return pathless
+	}
+	return false
+}
+
+// setSchema applies an extension object (path urn:...:enterprise:2.0:User)
+// attribute by attribute; null clears the extension.
+func (p *patcher) setSchema(replace bool, s *Schema, val any) error {
+	if s == p.m.Core {
+		return p.setObject(replace, val)
+	}
+	if val == nil {
+		p.m.clearSchema(p.u, p.rv, s)
+		return nil
+	}
+	obj, ok := val.(map[string]any)
+	if !ok {
+		return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be a JSON object, not %s", s.ID, jsonKind(val))
+	}
+	for k, v := range obj {
+		a := s.Attribute(k)
+		if a == nil {
+			if s == p.m.Peakon && !p.opts.IgnoreUnknownCustom {
+				return unknownCustom(k, p.m)
+			}
+			continue
+		}
+		if a.Mutability == ReadOnly {
+			return readOnlyError(a)
+		}
+		if err := p.setAttr(replace, a, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// unwrapOne accepts a one-element array for a singular attribute, as Entra
+// sends the manager: [{"$ref":"...","value":"id"}]. An empty array is null.
+func unwrapOne(val any) any {
+	if arr, ok := val.([]any); ok {
+		switch len(arr) {
+		case 0:
+			return nil
+		case 1:
+			return arr[0]
+		}
+	}
+	return val
+}
+
+// setAttr sets a whole top-level attribute.
+func (p *patcher) setAttr(replace bool, a *Attribute, val any) error {
+	if a.Custom {
+		err := setCustom(p.u, a, unwrapOne(val))
+		if len(p.u.Custom) == 0 {
+			p.u.Custom = nil
+		}
+		return err
+	}
+	f := p.rv.FieldByIndex(a.field)
+	if !a.MultiValued {
+		val = unwrapOne(val)
+	}
+	if val == nil {
+		return p.clearAttr(a, f, false)
+	}
+	switch {
+	case a.MultiValued:
+		tmp := reflect.New(f.Type()).Elem()
+		if err := decodeMulti(a, tmp, val); err != nil {
+			return err
+		}
+		if replace {
+			f.Set(tmp)
+			return nil
+		}
+		appendElems(a, f, tmp)
+		return nil
+	case a.Type == TypeComplex:
+		return mergeComplex(a, f, val)
+	}
+	var old string
+	if a.Mutability == Immutable && f.Kind() == reflect.String {
+		old = f.String()
+	}
+	if err := decodeScalar(a, f, val); err != nil {
+		return err
+	}
+	if old != "" && f.String() != old {
+		return Errorf(http.StatusBadRequest, ScimTypeMutability, "%s is immutable: it cannot change once set", a.Path())
+	}
+	if a.Required && f.IsZero() {
+		return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s is required and cannot be empty", a.Path())
+	}
+	return nil
+}
+
+// clearAttr makes a top-level attribute unassigned (remove, or null).
+func (p *patcher) clearAttr(a *Attribute, f reflect.Value, remove bool) error {
+	switch {
+	case a.Required:
+		if remove {
+			return Errorf(http.StatusBadRequest, ScimTypeMutability, "%s is required and cannot be removed", a.Path())
+		}
+		return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s is required and cannot be null", a.Path())
+	case a.Mutability == Immutable && !f.IsZero():
+		return Errorf(http.StatusBadRequest, ScimTypeMutability, "%s is immutable: it cannot be removed once set", a.Path())
+	}
+	// active unassigned is false: the employee leaves surveys (a bool has
+	// no "absent"; the create-time default true does not apply to PATCH).
+	f.SetZero()
+	return nil
+}
+
+// mergeComplex merges a singular complex value into f. A new "value"
+// (the manager's id) drops the sub-attributes that described the old one.
+func mergeComplex(a *Attribute, f reflect.Value, val any) error {
+	scratch := reflect.New(f.Type()).Elem()
+	if err := decodeComplex(a, scratch, val); err != nil {
+		return err
+	}
+	if vs := a.Sub("value"); vs != nil && valueGiven(val) {
+		if scratch.FieldByIndex(vs.field).String() != f.FieldByIndex(vs.field).String() {
+			f.SetZero()
+		}
+	}
+	return decodeComplex(a, f, val)
+}
+
+func valueGiven(val any) bool {
+	obj, ok := val.(map[string]any)
+	if !ok {
+		return true // a bare string is the value
+	}
+	for k := range obj {
+		if strings.EqualFold(k, "value") {
+			return true
+		}
+	}
+	return false
+}
+
+// setSub sets a sub-attribute of a singular complex attribute (name.givenName).
+func (p *patcher) setSub(a *Attribute, f reflect.Value, sub *Attribute, val any) error {
+	val = unwrapOne(val)
+	sf := f.FieldByIndex(sub.field)
+	if val == nil {
+		if sub.Name == "value" {
+			f.SetZero() // manager.value removed: the manager is
+			return nil
+		}
+		sf.SetZero()
+		return nil
+	}
+	old := ""
+	if sub.Name == "value" && sf.Kind() == reflect.String {
+		old = sf.String()
+	}
+	if err := decodeScalar(sub, sf, val); err != nil {
+		return err
+	}
+	if sub.Name == "value" && sf.Kind() == reflect.String && sf.String() != old {
+		s := sf.String()
+		f.SetZero()
+		sf.SetString(s)
+	}
+	return nil
+}
+
+// setEverySub sets a sub-attribute of every element (emails.value); with no
+// element, it creates one.
+func (p *patcher) setEverySub(t target, val any) error {
+	a, sub := t.attr, t.sub
+	f := p.rv.FieldByIndex(a.field)
+	val = unwrapOne(val)
+	if f.Len() == 0 {
+		if val == nil {
+			return nil
+		}
+		e := reflect.New(f.Type().Elem()).Elem()
+		if err := decodeScalar(sub, e.FieldByIndex(sub.field), val); err != nil {
+			return err
+		}
+		f.Set(reflect.Append(f, e))
+	} else {
+		for i := 0; i < f.Len(); i++ {
+			sf := f.Index(i).FieldByIndex(sub.field)
+			if val == nil {
+				sf.SetZero()
+				continue
+			}
+			if err := decodeScalar(sub, sf, val); err != nil {
+				return err
+			}
+		}
+	}
+	normalizePrimary(f)
+	prune(a, f)
+	return nil
+}
+
+// setFiltered applies add or replace to the elements a value filter selects.
+func (p *patcher) setFiltered(replace bool, t target, val any) error {
+	a := t.attr
+	f := p.rv.FieldByIndex(a.field)
+	val = unwrapOne(val)
+	matched := 0
+	primary := -1
+	pidx := primaryIndex(f.Type().Elem())
+	for i := 0; i < f.Len(); i++ {
+		e := f.Index(i)
+		if !t.filter(e) {
+			continue
+		}
+		matched++
+		switch {
+		case t.sub != nil && val == nil:
+			e.FieldByIndex(t.sub.field).SetZero()
+		case t.sub != nil:
+			if err := decodeScalar(t.sub, e.FieldByIndex(t.sub.field), val); err != nil {
+				return err
+			}
+		case val == nil:
+			e.SetZero() // pruned below
+		case replace:
+			scratch := reflect.New(e.Type()).Elem()
+			if err := decodeComplex(a, scratch, val); err != nil {
+				return err
+			}
+			e.Set(scratch)
+		default:
+			if err := decodeComplex(a, e, val); err != nil {
+				return err
+			}
+		}
+		if pidx >= 0 && e.Field(pidx).Bool() {
+			primary = i
+		}
+	}
+	if matched == 0 {
+		if t.create == nil {
+			return Errorf(http.StatusBadRequest, ScimTypeNoTarget, "no element of %s matches the filter", a.Path())
+		}
+		if val == nil {
+			return nil
+		}
+		e := reflect.New(f.Type().Elem()).Elem()
+		fa := t.create.Path.Attr
+		if fa.Mutability == ReadOnly {
+			return readOnlyError(fa)
+		}
+		if err := decodeScalar(fa, e.FieldByIndex(fa.field), t.create.Value); err != nil {
+			return err
+		}
+		if t.sub != nil {
+			if err := decodeScalar(t.sub, e.FieldByIndex(t.sub.field), val); err != nil {
+				return err
+			}
+		} else if err := decodeComplex(a, e, val); err != nil {
+			return err
+		}
+		f.Set(reflect.Append(f, e))
+		if pidx >= 0 && e.Field(pidx).Bool() {
+			primary = f.Len() - 1
+		}
+	}
+	if primary >= 0 {
+		onlyPrimary(f, pidx, primary)
+	}
+	prune(a, f)
+	return nil
+}
+
+// appendElems adds the elements of add to f, skipping those equal to an
+// existing element (primary aside).
+func appendElems(a *Attribute, f, add reflect.Value) {
+	pidx := primaryIndex(f.Type().Elem())
+	primary := -1
+	for i := 0; i < add.Len(); i++ {
+		e := add.Index(i)
+		j := 0
+		for ; j < f.Len(); j++ {
+			if sameElem(a, f.Index(j), e) {
+				break
+			}
+		}
+		if j == f.Len() {
+			f.Set(reflect.Append(f, e))
+		}
+		if pidx >= 0 && e.Field(pidx).Bool() {
+			primary = j
+		}
+	}
+	if primary >= 0 {
+		onlyPrimary(f, pidx, primary)
+	}
+}
+
+// sameElem compares two elements sub-attribute by sub-attribute, following
+// caseExact, ignoring primary.
+func sameElem(a *Attribute, x, y reflect.Value) bool {
+	for _, sub := range a.SubAttributes {
+		if sub.Name == "primary" {
+			continue
+		}
+		sx, sy := x.FieldByIndex(sub.field), y.FieldByIndex(sub.field)
+		if sx.Kind() == reflect.String {
+			if sub.CaseExact && sx.String() != sy.String() || !sub.CaseExact && !strings.EqualFold(sx.String(), sy.String()) {
+				return false
+			}
+		} else if !sx.Equal(sy) {
+			return false
+		}
+	}
+	return true
+}
+
+// covers reports whether every sub-attribute given in pattern (non-zero,
+// primary aside) equals e's, following caseExact.
+func covers(a *Attribute, e, pattern reflect.Value) bool {
+	for _, sub := range a.SubAttributes {
+		if sub.Name == "primary" {
+			continue
+		}
+		sp := pattern.FieldByIndex(sub.field)
+		if sp.IsZero() {
+			continue
+		}
+		se := e.FieldByIndex(sub.field)
+		if sp.Kind() == reflect.String {
+			if sub.CaseExact && sp.String() != se.String() || !sub.CaseExact && !strings.EqualFold(sp.String(), se.String()) {
+				return false
+			}
+		} else if !sp.Equal(se) {
+			return false
+		}
+	}
+	return true
+}
+
+func onlyPrimary(f reflect.Value, pidx, keep int) {
+	for i := 0; i < f.Len(); i++ {
+		f.Index(i).Field(pidx).SetBool(i == keep)
+	}
+}
+
+// prune drops elements left without content: with a "value" sub-attribute,
+// those whose value is empty; otherwise those with nothing but type and
+// primary.
+func prune(a *Attribute, f reflect.Value) {
+	vs := a.Sub("value")
+	deleteWhere(f, func(e reflect.Value) bool {
+		if vs != nil {
+			return e.FieldByIndex(vs.field).IsZero()
+		}
+		for _, sub := range a.SubAttributes {
+			if sub.Name == "type" || sub.Name == "primary" {
+				continue
+			}
+			if !e.FieldByIndex(sub.field).IsZero() {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// deleteWhere removes the elements for which drop is true, in place; an
+// emptied slice becomes nil.
+func deleteWhere(f reflect.Value, drop func(reflect.Value) bool) {
+	j := 0
+	for i := 0; i < f.Len(); i++ {
+		if drop(f.Index(i)) {
+			continue
+		}
+		if i != j {
+			f.Index(j).Set(f.Index(i))
+		}
+		j++
+	}
+	if j == f.Len() {
+		return
+	}
+	if j == 0 {
+		f.SetZero()
+		return
+	}
+	for i := j; i < f.Len(); i++ {
+		f.Index(i).SetZero() // release what the dropped elements referenced
+	}
+	f.SetLen(j)
+}
+
+// remove applies a remove operation.
+func (p *patcher) remove(pp *PatchPath, val any) error {
+	if pp == nil {
+		return Errorf(http.StatusBadRequest, ScimTypeNoTarget, "remove needs a path naming what to remove")
+	}
+	t, err := p.resolve(pp)
+	if err != nil {
+		return err
+	}
+	switch t.kind {
+	case targetIgnored:
+		return nil
+	case targetUnknown:
+		return invalidPathError(t)
+	case targetSchema:
+		if t.schema == p.m.Core {
+			return Errorf(http.StatusBadRequest, ScimTypeMutability, "the core User schema cannot be removed")
+		}
+		p.m.clearSchema(p.u, p.rv, t.schema)
+		return nil
+	}
+	a := t.attr
+	if a.Mutability == ReadOnly {
+		return readOnlyError(a)
+	}
+	if t.sub != nil && t.sub.Mutability == ReadOnly {
+		return readOnlyError(t.sub)
+	}
+	if a.Custom {
+		delete(p.u.Custom, a.Name)
+		if len(p.u.Custom) == 0 {
+			p.u.Custom = nil
+		}
+		return nil
+	}
+	f := p.rv.FieldByIndex(a.field)
+	switch {
+	case t.filter != nil:
+		matched := false
+		deleteOrClear := func(e reflect.Value) bool {
+			if !t.filter(e) {
+				return false
+			}
+			matched = true
+			if t.sub == nil {
+				return true
+			}
+			e.FieldByIndex(t.sub.field).SetZero()
+			return false
+		}
+		deleteWhere(f, deleteOrClear)
+		if !matched {
+			return Errorf(http.StatusBadRequest, ScimTypeNoTarget, "no element of %s matches the filter", a.Path())
+		}
+		prune(a, f)
+	case t.sub != nil && a.MultiValued:
+		for i := 0; i < f.Len(); i++ {
+			f.Index(i).FieldByIndex(t.sub.field).SetZero()
+		}
+		prune(a, f)
+	case t.sub != nil:
+		return p.setSub(a, f, t.sub, nil)
+	case a.MultiValued && val != nil:
+		return removeValues(a, f, val)
+	default:
+		return p.clearAttr(a, f, true)
+	}
+	return nil
+}
+
+// removeValues removes the elements matching the given ones: every
+// sub-attribute a given element sets must equal the stored element's.
+func removeValues(a *Attribute, fv reflect.Value, val any) error {
+	if s, ok := val.(string); ok && a.Sub("value") != nil {
+		val = map[string]any{"value": s}
+	}
+	given := reflect.New(fv.Type()).Elem()
+	if err := decodeMulti(a, given, val); err != nil {
+		return err
+	}
+	if given.Len() == 0 {
+		return nil
+	}
+	deleteWhere(fv, func(e reflect.Value) bool {
+		for i := 0; i < given.Len(); i++ {
+			if covers(a, e, given.Index(i)) {
+				return true
+			}
+		}
+		return false
+	})
+	return nil
 }
