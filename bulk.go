@@ -86,12 +86,6 @@ func (req *request) serveBulk(rest string) {
 		req.fail(Errorf(http.StatusRequestEntityTooLarge, "", "the bulk request has %d operations, more than maxOperations (%d); split it into several requests", len(br.Operations), maxOps))
 		return
 	}
-	// The request was charged one operation; the rate limit counts each
-	// operation of a bulk request.
-	if err := req.spend(len(br.Operations) - 1); err != nil {
-		req.fail(err)
-		return
-	}
 	failOn := 0
 	if br.FailOnErrors != nil {
 		failOn = *br.FailOnErrors
@@ -140,7 +134,10 @@ func (req *request) runBulk(ops []bulkOpJSON, failOn int) []*bulkResult {
 	for i := range pending {
 		pending[i] = i
 	}
-	limited := false
+	// The rate limit counts each operation, as Peakon does. The request
+	// itself was charged one, which pays for the first operation; when the
+	// budget runs out part-way, the remaining operations answer 429.
+	prepaid, limited := 1, error(nil)
 	for progress := true; progress && len(pending) > 0; {
 		progress = false
 		var waiting []int
@@ -172,11 +169,13 @@ func (req *request) runBulk(ops []bulkOpJSON, failOn int) []*bulkResult {
 			switch {
 			case bad != "":
 				res.fail(Errorf(http.StatusConflict, ScimTypeInvalidValue, "bulkId:%s does not name a user created by an earlier successful operation of this request", bad))
-			case limited:
-				res.fail(req.rateLimited())
+			case limited != nil:
+				res.fail(limited)
 			default:
-				if err := req.allowOperations(1); err != nil {
-					limited = true
+				if prepaid > 0 {
+					prepaid--
+				} else if err := req.spend(1); err != nil {
+					limited = err
 					res.fail(err)
 					break
 				}
@@ -374,13 +373,6 @@ func encodeBulkResponse(results []*bulkResult) []byte {
 	return append(buf, "]}"...)
 }
 
-// allowOperations charges n operations to the company's rate limit.
-// TODO(merge): wire to the rate limiter.
-func (req *request) allowOperations(n int) error { return nil }
-
-func (req *request) rateLimited() error {
-	return Errorf(http.StatusTooManyRequests, "", "the company's rate limit is exhausted")
-}
 
 // flushEvents delivers the events a batch deferred until its commit.
 func (req *request) flushEvents() {

@@ -1,6 +1,9 @@
 package scim
 
 import (
+	"encoding/json"
+
+	"github.com/google/go-cmp/cmp"
 	"net/http"
 	"strconv"
 	"sync"
@@ -149,10 +152,12 @@ func TestRateLimitDefault(t *testing.T) {
 }
 
 // TestRateLimitBulk checks that a bulk request costs one operation per
-// operation it holds, and that one that does not fit is refused whole.
+// operation it holds, and that when the budget runs out part-way the
+// remaining operations answer 429 inside the BulkResponse.
 func TestRateLimitBulk(t *testing.T) {
 	e := newPeakonEnv(t, func(h *Handler) { h.RateLimit = NewWindowLimiter(5, time.Hour) })
-	_, a := e.company("A", nil)
+	id, a := e.company("A", nil)
+	_, b := e.company("B", nil)
 	ops := func(names ...string) string {
 		var list []string
 		for _, n := range names {
@@ -161,15 +166,36 @@ func TestRateLimitBulk(t *testing.T) {
 		return bulkBody(0, list...)
 	}
 	e.must(http.StatusOK, a, http.MethodPost, "/Bulk", ops("u1", "u2", "u3")) // 3 of 5
-	r := e.do(a, http.MethodPost, "/Bulk", ops("u4", "u5", "u6"))             // 4 of 5, and 2 more do not fit
-	errorDetail(t, r, http.StatusTooManyRequests, "")
-	if r.header.Get("Retry-After") != "3600" {
-		t.Errorf("Retry-After = %q, want 3600", r.header.Get("Retry-After"))
+	r := e.must(http.StatusOK, a, http.MethodPost, "/Bulk", ops("u4", "u5", "u6", "u7"))
+	var out struct {
+		Operations []struct {
+			Status   string
+			Response *Error
+		}
 	}
-	// The refused request cost one operation, as every request does, and
-	// created nobody.
-	if got := e.must(http.StatusOK, a, http.MethodGet, "/Users", "").body["totalResults"]; got != 3.0 { // 5 of 5
-		t.Errorf("users after the refused bulk: %v", got)
+	if err := json.Unmarshal([]byte(r.raw), &out); err != nil {
+		t.Fatal(err)
 	}
-	errorDetail(t, e.do(a, http.MethodPost, "/Users", userJSON("u7@x.test", "")), http.StatusTooManyRequests, "")
+	var statuses []string
+	for _, o := range out.Operations {
+		statuses = append(statuses, o.Status)
+	}
+	if diff := cmp.Diff([]string{"201", "201", "429", "429"}, statuses); diff != "" {
+		t.Fatalf("statuses (-want +got):\n%s", diff)
+	}
+	if e := out.Operations[2].Response; e == nil || e.Status != 429 || e.Detail == "" {
+		t.Errorf("429 entry response: %+v", e)
+	}
+	// The budget is spent: the next request is refused with Retry-After.
+	res := e.do(a, http.MethodPost, "/Users", userJSON("u8@x.test", ""))
+	errorDetail(t, res, http.StatusTooManyRequests, "")
+	if res.header.Get("Retry-After") != "3600" {
+		t.Errorf("Retry-After = %q, want 3600", res.header.Get("Retry-After"))
+	}
+	page, err := e.store.ListUsers(t.Context(), id, &Query{StartIndex: 1, Count: 100})
+	if err != nil || page.Total != 5 {
+		t.Errorf("users created: %v %v, want 5", page, err)
+	}
+	// Another company is unaffected.
+	e.must(http.StatusOK, b, http.MethodPost, "/Bulk", ops("v1", "v2"))
 }
