@@ -1,21 +1,69 @@
 // Package fold compares strings case-insensitively without allocating, as
 // SCIM's caseExact=false attributes require on the filter hot path.
+//
+// Two runes are equal ignoring case exactly when strings.EqualFold says so:
+// when they belong to the same Unicode simple case-folding orbit. Every
+// function here maps a rune to one representative of its orbit, so Equal,
+// Key, Compare, HasPrefix, HasSuffix and Contains agree with each other and
+// with strings.EqualFold; an index keyed by Key finds what Equal matches.
 package fold
 
 import (
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
 
-// lower maps a rune to its canonical case-folded form.
-func lower(r rune) rune {
+// canon maps a rune to the representative of its case-folding orbit: the
+// lower case of the orbit's smallest member when that is in the orbit
+// (U+0130 İ lowers to i but does not fold to it), else the smallest member.
+// Lower case, so that ordering agrees with SQL's lower() for ASCII ("_"
+// sorts before "a").
+func canon(r rune) rune {
 	if r < utf8.RuneSelf {
 		if 'A' <= r && r <= 'Z' {
 			return r + 'a' - 'A'
 		}
 		return r
 	}
-	return unicode.ToLower(unicode.ToUpper(r))
+	least := r
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		least = min(least, f)
+	}
+	lower := unicode.ToLower(least)
+	for f := unicode.SimpleFold(r); ; f = unicode.SimpleFold(f) {
+		if f == lower {
+			return lower
+		}
+		if f == r {
+			return least
+		}
+	}
+}
+
+// Equal reports whether s and t are equal ignoring case (strings.EqualFold).
+func Equal(s, t string) bool { return strings.EqualFold(s, t) }
+
+// Key returns a string that is equal for two strings exactly when Equal
+// holds for them, for use as a map key. It allocates only when s is not
+// already in canonical form.
+func Key(s string) string {
+	for i, r := range s {
+		if canon(r) != r || r == utf8.RuneError {
+			return keySlow(s, i)
+		}
+	}
+	return s
+}
+
+func keySlow(s string, i int) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	b.WriteString(s[:i])
+	for _, r := range s[i:] {
+		b.WriteRune(canon(r))
+	}
+	return b.String()
 }
 
 // HasPrefix reports whether s begins with prefix, ignoring case.
@@ -33,7 +81,7 @@ func matchAt(s, p string) (int, bool) {
 			return 0, false
 		}
 		sr, size := utf8.DecodeRuneInString(s[i:])
-		if sr != pr && lower(sr) != lower(pr) {
+		if sr != pr && canon(sr) != canon(pr) {
 			return 0, false
 		}
 		i += size
@@ -43,18 +91,19 @@ func matchAt(s, p string) (int, bool) {
 
 // HasSuffix reports whether s ends with suffix, ignoring case.
 func HasSuffix(s, suffix string) bool {
-	for i := len(s); i >= 0; i-- {
-		if i < len(s) && !utf8.RuneStart(s[i]) {
-			continue
-		}
-		if n, ok := matchAt(s[i:], suffix); ok && i+n == len(s) {
-			return true
-		}
-		if len(s)-i > 4*len(suffix)+4 {
-			return false
-		}
+	n := utf8.RuneCountInString(suffix)
+	// Runes of one orbit may differ in encoded length, so count runes, not
+	// bytes, back from the end.
+	i := len(s)
+	for ; n > 0 && i > 0; n-- {
+		_, size := utf8.DecodeLastRuneInString(s[:i])
+		i -= size
 	}
-	return false
+	if n > 0 {
+		return false
+	}
+	m, ok := matchAt(s[i:], suffix)
+	return ok && i+m == len(s)
 }
 
 // Contains reports whether sub is within s, ignoring case.
@@ -73,13 +122,13 @@ func Contains(s, sub string) bool {
 }
 
 // Compare compares a and b rune by rune after case folding, returning -1, 0
-// or +1.
+// or +1. Compare(a, b) == 0 exactly when Equal(a, b).
 func Compare(a, b string) int {
 	for a != "" && b != "" {
 		ar, as := utf8.DecodeRuneInString(a)
 		br, bs := utf8.DecodeRuneInString(b)
 		if ar != br {
-			la, lb := lower(ar), lower(br)
+			la, lb := canon(ar), canon(br)
 			if la < lb {
 				return -1
 			}
