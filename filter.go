@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Filter is a parsed SCIM filter (RFC 7644 §3.4.2.2). Its concrete types are
@@ -113,21 +114,49 @@ func formatValue(v any) string {
 	case json.Number:
 		return x.String()
 	case string:
-		b, _ := json.Marshal(x)
-		return string(b)
+		return quote(x)
 	}
 	return fmt.Sprint(v)
 }
 
-func (e *LogicalExpr) String() string {
-	return wrap(e.Left, e.Op) + " " + e.Op + " " + wrap(e.Right, e.Op)
+// quote renders s as a JSON string literal. Unlike json.Marshal it leaves
+// "<", ">", "&" and non-ASCII text as they are, so the canonical text stays
+// readable and no longer than needed.
+func quote(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c == '\n':
+			b.WriteString(`\n`)
+		case c == '\t':
+			b.WriteString(`\t`)
+		case c == '\r':
+			b.WriteString(`\r`)
+		case c < 0x20:
+			fmt.Fprintf(&b, `\u%04x`, c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }
 
-// wrap parenthesises an operand whose precedence is lower than its
-// parent's, so String parses back to the same tree. Left-nested chains of the
-// same operator need none; right-nested ones do, to keep their shape.
-func wrap(f Filter, parent string) string {
-	if l, ok := f.(*LogicalExpr); ok && (l.Op == "or" && parent == "and") {
+func (e *LogicalExpr) String() string {
+	return wrap(e.Left, e.Op, false) + " " + e.Op + " " + wrap(e.Right, e.Op, true)
+}
+
+// wrap parenthesises an operand of a LogicalExpr where the parser would
+// otherwise build another tree: an "or" under an "and" (precedence), and a
+// right operand with the parent's operator (the parser nests chains to the
+// left: "a and b and c" is (a and b) and c).
+func wrap(f Filter, parent string, right bool) string {
+	if l, ok := f.(*LogicalExpr); ok && (l.Op == "or" && parent == "and" || right && l.Op == parent) {
 		return "(" + l.String() + ")"
 	}
 	return f.String()
@@ -146,15 +175,36 @@ const (
 	MaxFilterDepth  = 50
 )
 
-// ParseFilter parses a filter expression. Besides the RFC 7644 grammar it
-// accepts, on purpose, two forms real clients send: Entra's
-// `emails[type eq "work"].value eq "x"` (read as
-// `emails[type eq "work" and value eq "x"]`) and unquoted values
-// (`externalId eq jyoung`), read as strings. Errors are *Error with status
-// 400 and scimType invalidFilter, naming the position.
+// ParseFilter parses a filter expression (RFC 7644 §3.4.2.2). Operators,
+// "and", "or", "not", true, false and null are case-insensitive; "not"
+// binds tighter than "and", which binds tighter than "or". Literals are
+// JSON: strings with JSON escapes, numbers (integers, decimals, exponents),
+// true, false and null.
+//
+// Besides the RFC grammar ParseFilter accepts, on purpose, two forms real
+// clients send:
+//
+//   - Entra's `emails[type eq "work"].value eq "x"`, a value path followed
+//     by a sub-attribute comparison, read as
+//     `emails[type eq "work" and value eq "x"]` (String prints that form).
+//   - Unquoted values, as Entra and some Okta flows send them
+//     (`externalId eq jyoung`, `userName sw O`,
+//     `meta.created gt 2015-10-10T14:38:21.8617979-07:00`): a bare word
+//     that is not true, false, null or a JSON number is a string.
+//
+// Errors are *Error with status 400 and scimType invalidFilter; syntax
+// errors name the 1-based byte position and what was expected there.
+// Filters longer than MaxFilterLength bytes or nested deeper than
+// MaxFilterDepth levels (parentheses, "not" and value paths) are refused.
+//
+// ParseFilter only parses: attribute names are resolved, and checked,
+// by Model.CompileFilter.
 func ParseFilter(s string) (Filter, error) {
 	if len(s) > MaxFilterLength {
-		return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "the filter is %d bytes long; at most %d are accepted", len(s), MaxFilterLength)
+		return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "filter: the filter is %d bytes long; at most %d are accepted", len(s), MaxFilterLength)
+	}
+	if !utf8.ValidString(s) {
+		return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "filter: the filter is not valid UTF-8")
 	}
 	p := &parser{src: s}
 	p.next()
@@ -197,7 +247,11 @@ type parser struct {
 func (p *parser) errorf(format string, args ...any) *Error {
 	found := "the end of the filter"
 	if p.tok.kind != tokEOF {
-		found = strconv.Quote(p.tok.raw)
+		raw := p.tok.raw
+		if len(raw) > 40 { // an unterminated string runs to the end
+			raw = strings.ToValidUTF8(raw[:40], "") + "..."
+		}
+		found = strconv.Quote(raw)
 	}
 	return Errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "filter: at position %d: %s, found %s", p.tok.pos+1, fmt.Sprintf(format, args...), found)
 }
@@ -303,7 +357,7 @@ func (p *parser) parseAnd(depth int) (Filter, error) {
 
 func (p *parser) parseUnary(depth int) (Filter, error) {
 	if depth >= MaxFilterDepth {
-		return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "filter: nested more than %d levels deep", MaxFilterDepth)
+		return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "filter: at position %d: nested more than %d levels deep", p.tok.pos+1, MaxFilterDepth)
 	}
 	switch {
 	case p.tok.kind == tokLParen:
@@ -335,6 +389,9 @@ func (p *parser) parseUnary(depth int) (Filter, error) {
 	case p.tok.kind == tokWord:
 		return p.parseAttrExpr(depth)
 	}
+	if p.tok.kind == tokBad {
+		return nil, p.errorf("expected an attribute name, \"(\" or \"not\", not a string")
+	}
 	return nil, p.errorf("expected an attribute name, \"(\" or \"not\"")
 }
 
@@ -362,7 +419,7 @@ func (p *parser) parseAttrExpr(depth int) (Filter, error) {
 		vp := &ValuePathExpr{Path: path, Filter: inner}
 		if p.tok.kind == tokWord && p.tok.pos == end && strings.HasPrefix(p.tok.text, ".") {
 			sub := p.tok.text[1:]
-			if sub == "" || strings.ContainsAny(sub, ".:") {
+			if !validAttrName(sub) {
 				return nil, p.errorf("expected a sub-attribute name after \"].\"")
 			}
 			p.next()
@@ -408,7 +465,7 @@ func (p *parser) parseComparison(path AttrPath) (*AttrExpr, error) {
 			v = w // an unquoted value, as Entra and some Okta flows send
 		}
 	case tokBad:
-		return nil, p.errorf("malformed string literal")
+		return nil, p.errorf("malformed string: unterminated, or with an invalid escape or a raw control character")
 	default:
 		return nil, p.errorf("expected a value after %q", string(op))
 	}

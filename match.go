@@ -17,10 +17,33 @@ type Matcher func(*User) bool
 
 // CompileFilter resolves the filter's attribute paths against the model
 // (filling in AttrPath.Attr and SubAttr, so stores can push it down) and
-// returns a matcher that evaluates it without encoding the user. Unknown
-// attributes and operators that do not apply to an attribute's type are
-// 400 invalidFilter.
+// returns a matcher that evaluates it on a *User directly: no encoding, and
+// no allocation per user. Unknown attributes, and operators or literals that
+// do not apply to an attribute's type, are 400 invalidFilter. A nil filter
+// matches every user.
+//
+// The semantics, which every Store must reproduce:
+//
+//   - Strings compare as the attribute's caseExact says (userName, name.*,
+//     emails.value ignore case; id, externalId, meta.version do not).
+//     An absent or empty string satisfies no comparison but ne.
+//   - dateTime attributes compare as instants; literals are RFC 3339
+//     date-times, quoted or not, or bare dates (midnight UTC). Peakon date
+//     attributes compare as calendar dates.
+//   - Numbers compare as numbers; a quoted numeric literal is accepted.
+//   - Booleans take only eq, ne and pr.
+//   - pr is false for an absent value, an empty string and an empty array.
+//     "eq null" is "not pr", "ne null" is "pr".
+//   - A comparison on a multi-valued attribute matches when any element
+//     matches; a complex attribute without a sub-attribute ("emails") means
+//     its value sub-attribute. All conditions inside one value path must
+//     hold on the same element.
+//   - "ne" is "not eq": it matches absent attributes, and on a multi-valued
+//     attribute it matches when no element is equal.
 func (m *Model) CompileFilter(f Filter) (Matcher, error) {
+	if f == nil {
+		return func(*User) bool { return true }, nil
+	}
 	ev, err := m.compile(f, nil)
 	if err != nil {
 		return nil, err
@@ -32,9 +55,16 @@ func (m *Model) CompileFilter(f Filter) (Matcher, error) {
 // multi-valued attribute inside a value path.
 type evaluator func(reflect.Value) bool
 
+func invalidFilter(format string, args ...any) *Error {
+	return Errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "filter: "+format, args...)
+}
+
 func (m *Model) compile(f Filter, parent *Attribute) (evaluator, error) {
 	switch n := f.(type) {
 	case *LogicalExpr:
+		if n == nil || n.Left == nil || n.Right == nil {
+			return nil, invalidFilter("incomplete %q expression", "and/or")
+		}
 		l, err := m.compile(n.Left, parent)
 		if err != nil {
 			return nil, err
@@ -43,26 +73,35 @@ func (m *Model) compile(f Filter, parent *Attribute) (evaluator, error) {
 		if err != nil {
 			return nil, err
 		}
-		if n.Op == "and" {
+		switch n.Op {
+		case "and":
 			return func(v reflect.Value) bool { return l(v) && r(v) }, nil
+		case "or":
+			return func(v reflect.Value) bool { return l(v) || r(v) }, nil
 		}
-		return func(v reflect.Value) bool { return l(v) || r(v) }, nil
+		return nil, invalidFilter("unknown logical operator %q", n.Op)
 	case *NotExpr:
+		if n == nil || n.Filter == nil {
+			return nil, invalidFilter("incomplete \"not\" expression")
+		}
 		e, err := m.compile(n.Filter, parent)
 		if err != nil {
 			return nil, err
 		}
 		return func(v reflect.Value) bool { return !e(v) }, nil
 	case *ValuePathExpr:
-		if parent != nil {
-			return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "filter: value filters cannot nest (%s)", n.String())
+		if n == nil || n.Filter == nil {
+			return nil, invalidFilter("incomplete value filter")
 		}
-		if err := m.resolve(&n.Path, nil); err != nil {
+		if parent != nil {
+			return nil, invalidFilter("value filters cannot nest (%s inside %s[...])", n.Path.String(), parent.Name)
+		}
+		if err := m.ResolvePath(&n.Path); err != nil {
 			return nil, err
 		}
 		a := n.Path.Attr
-		if a.Type != TypeComplex || a.Custom {
-			return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "filter: %s is not a complex attribute and takes no value filter", a.Path())
+		if n.Path.SubAttr != nil || a.Type != TypeComplex || a.Custom {
+			return nil, invalidFilter("%s is not a complex attribute and takes no value filter", n.Path.String())
 		}
 		inner, err := m.compile(n.Filter, a)
 		if err != nil {
@@ -74,7 +113,7 @@ func (m *Model) compile(f Filter, parent *Attribute) (evaluator, error) {
 		}
 		return func(v reflect.Value) bool {
 			s := v.FieldByIndex(idx)
-			for i := 0; i < s.Len(); i++ {
+			for i := range s.Len() {
 				if inner(s.Index(i)) {
 					return true
 				}
@@ -82,12 +121,12 @@ func (m *Model) compile(f Filter, parent *Attribute) (evaluator, error) {
 			return false
 		}, nil
 	case *AttrExpr:
-		if err := m.resolve(&n.Path, parent); err != nil {
-			return nil, err
+		if n == nil {
+			return nil, invalidFilter("incomplete comparison")
 		}
 		return m.compileCompare(n, parent)
 	}
-	return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "filter: unsupported expression %T", f)
+	return nil, invalidFilter("unsupported expression %T", f)
 }
 
 // resolve fills in p.Attr and p.SubAttr. Inside a value path (parent set),
@@ -95,11 +134,12 @@ func (m *Model) compile(f Filter, parent *Attribute) (evaluator, error) {
 func (m *Model) resolve(p *AttrPath, parent *Attribute) error {
 	if parent != nil {
 		if p.URN != "" || p.Sub != "" {
-			return Errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "filter: %q inside %s[...] must be a sub-attribute name", p.String(), parent.Name)
+			return invalidFilter("%q inside %s[...] must be a sub-attribute name", p.String(), parent.Name)
 		}
 		if p.Attr = parent.Sub(p.Name); p.Attr == nil {
-			return Errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "filter: %s has no sub-attribute %q", parent.Path(), p.Name)
+			return invalidFilter("%s has no sub-attribute %q", parent.Path(), p.Name)
 		}
+		p.SubAttr = nil
 		return nil
 	}
 	return m.ResolvePath(p)
@@ -112,90 +152,106 @@ func (m *Model) ResolvePath(p *AttrPath) error {
 	if p.URN != "" {
 		s := m.SchemaByURN(p.URN)
 		if s == nil {
-			// "urn:...:enterprise:2.0:User" alone names the extension.
-			return Errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "filter: unknown schema %q", p.URN)
+			return invalidFilter("unknown schema %q in %q", p.URN, p.String())
 		}
 		a = s.Attribute(p.Name)
 	} else {
 		a = m.Core.Attribute(p.Name)
 	}
 	if a == nil {
-		return Errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "filter: unknown attribute %q", p.String())
+		return invalidFilter("unknown attribute %q", p.String())
 	}
-	p.Attr = a
+	p.Attr, p.SubAttr = a, nil
 	if p.Sub != "" {
 		if p.SubAttr = a.Sub(p.Sub); p.SubAttr == nil {
-			return Errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "filter: %s has no sub-attribute %q", a.Path(), p.Sub)
+			return invalidFilter("%s has no sub-attribute %q", a.Path(), p.Sub)
 		}
 	}
 	return nil
 }
 
-// target is the attribute a comparison reads and how to reach it.
+// scalarTest tests one scalar struct field (string, bool or time.Time).
+type scalarTest func(reflect.Value) bool
+
+// customTest tests a present custom attribute's canonical string.
+type customTest func(string) bool
+
 func (m *Model) compileCompare(e *AttrExpr, parent *Attribute) (evaluator, error) {
+	if err := m.resolve(&e.Path, parent); err != nil {
+		return nil, err
+	}
 	a, sub := e.Path.Attr, e.Path.SubAttr
 	if a.Mutability == WriteOnly || a.Returned == ReturnedNever {
-		return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "filter: %s cannot be filtered on", a.Path())
+		return nil, invalidFilter("%s cannot be filtered on", a.Path())
+	}
+	switch e.Op {
+	case OpPresent:
+		return presence(a, sub, parent), nil
+	case OpEqual, OpNotEqual, OpContains, OpStartsWith, OpEndsWith,
+		OpGreater, OpGreaterOrEqual, OpLess, OpLessOrEqual:
+	default:
+		return nil, invalidFilter("unknown operator %q", e.Op)
+	}
+	if e.Value == nil {
+		pr := presence(a, sub, parent)
+		switch e.Op {
+		case OpEqual:
+			return func(v reflect.Value) bool { return !pr(v) }, nil
+		case OpNotEqual:
+			return pr, nil
+		}
+		return nil, invalidFilter("%s %s null: only eq and ne compare with null", e.Path.String(), e.Op)
 	}
 	leaf := a
 	if sub != nil {
 		leaf = sub
 	} else if a.Type == TypeComplex {
-		// "emails co x" or "manager eq id": compare the value sub-attribute;
-		// "name pr": any sub-attribute present.
-		if e.Op != OpPresent {
-			if leaf = a.Sub("value"); leaf == nil {
-				return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "filter: %s is complex; name one of its sub-attributes", a.Path())
-			}
-			sub = leaf
+		// "emails co x", "manager eq id": compare the value sub-attribute.
+		if sub = a.Sub("value"); sub == nil {
+			return nil, invalidFilter("%s is complex; compare one of its sub-attributes, such as %s.%s", a.Path(), a.Path(), a.SubAttributes[0].Name)
 		}
+		leaf = sub
 	}
-	test, err := compileLeafTest(leaf, e)
+	op := e.Op
+	if op == OpNotEqual {
+		// ne is not eq: absent values match, and a multi-valued attribute
+		// matches when no element is equal.
+		op = OpEqual
+	}
+	st, ct, err := compileLeaf(leaf, op, e.Value, e.Path.String())
 	if err != nil {
 		return nil, err
 	}
-	if a.Custom {
-		name := a.Name
-		customIdx := customField
-		return func(v reflect.Value) bool {
-			c, _ := v.FieldByIndex(customIdx).Interface().(map[string]string)
-			s, ok := c[name]
-			return test.str(s, ok)
-		}, nil
-	}
-	idx := a.field
-	if parent != nil { // inside a value path: v is the element
-		return func(v reflect.Value) bool { return test.value(v.FieldByIndex(idx)) }, nil
-	}
-	negate := e.Op == OpNotEqual
-	if negate {
-		// ne matches when no value equals: absent attributes match.
-		test, _ = compileLeafTest(leaf, &AttrExpr{Path: e.Path, Op: OpEqual, Value: e.Value})
-	}
 	var ev evaluator
 	switch {
-	case a.MultiValued && sub != nil:
-		sidx := sub.field
+	case a.Custom:
+		name := a.Name
+		ev = func(v reflect.Value) bool {
+			s := customValue(v, name)
+			return s != "" && ct(s)
+		}
+	case parent != nil: // inside a value path: v is the element
+		idx := a.field
+		ev = func(v reflect.Value) bool { return st(v.FieldByIndex(idx)) }
+	case a.MultiValued:
+		idx, sidx := a.field, sub.field
 		ev = func(v reflect.Value) bool {
 			s := v.FieldByIndex(idx)
-			for i := 0; i < s.Len(); i++ {
-				if test.value(s.Index(i).FieldByIndex(sidx)) {
+			for i := range s.Len() {
+				if st(s.Index(i).FieldByIndex(sidx)) {
 					return true
 				}
 			}
 			return false
 		}
-	case a.MultiValued: // pr on the whole attribute
-		ev = func(v reflect.Value) bool { return v.FieldByIndex(idx).Len() > 0 }
 	case sub != nil:
-		sidx := sub.field
-		ev = func(v reflect.Value) bool { return test.value(v.FieldByIndex(idx).FieldByIndex(sidx)) }
-	case a.Type == TypeComplex: // pr on a singular complex attribute
-		ev = func(v reflect.Value) bool { return !v.FieldByIndex(idx).IsZero() }
+		idx, sidx := a.field, sub.field
+		ev = func(v reflect.Value) bool { return st(v.FieldByIndex(idx).FieldByIndex(sidx)) }
 	default:
-		ev = func(v reflect.Value) bool { return test.value(v.FieldByIndex(idx)) }
+		idx := a.field
+		ev = func(v reflect.Value) bool { return st(v.FieldByIndex(idx)) }
 	}
-	if negate {
+	if e.Op == OpNotEqual {
 		return func(v reflect.Value) bool { return !ev(v) }, nil
 	}
 	return ev, nil
@@ -203,114 +259,171 @@ func (m *Model) compileCompare(e *AttrExpr, parent *Attribute) (evaluator, error
 
 var customField = func() []int { f, _ := userType.FieldByName("Custom"); return f.Index }()
 
-// leafTest compares one scalar value with the filter's literal.
-type leafTest struct {
-	value func(reflect.Value) bool // a struct field
-	str   func(string, bool) bool  // a custom attribute's canonical string
+// customValue reads a custom attribute from the User struct without
+// allocating.
+func customValue(v reflect.Value, name string) string {
+	c, _ := reflect.TypeAssert[map[string]string](v.FieldByIndex(customField))
+	return c[name]
 }
 
-func compileLeafTest(a *Attribute, e *AttrExpr) (leafTest, error) {
-	op := e.Op
-	if op == OpPresent {
-		return leafTest{
-			value: func(f reflect.Value) bool {
-				if f.Kind() == reflect.Bool {
-					return true // a boolean always has a value
+// present reports whether a scalar field holds a value: a non-empty string,
+// a non-zero time. A boolean always has one.
+func present(f reflect.Value) bool {
+	if f.Kind() == reflect.Bool {
+		return true
+	}
+	return !f.IsZero()
+}
+
+// presence compiles "pr": false for absent values, empty strings and empty
+// arrays.
+func presence(a, sub *Attribute, parent *Attribute) evaluator {
+	idx := a.field
+	switch {
+	case a.Custom:
+		name := a.Name
+		return func(v reflect.Value) bool { return customValue(v, name) != "" }
+	case parent != nil:
+		return func(v reflect.Value) bool { return present(v.FieldByIndex(idx)) }
+	case a.MultiValued && sub != nil:
+		sidx := sub.field
+		return func(v reflect.Value) bool {
+			s := v.FieldByIndex(idx)
+			for i := range s.Len() {
+				if present(s.Index(i).FieldByIndex(sidx)) {
+					return true
 				}
-				return !f.IsZero()
-			},
-			str: func(s string, ok bool) bool { return ok && s != "" },
-		}, nil
-	}
-	bad := func(format string, args ...any) (leafTest, error) {
-		return leafTest{}, Errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "filter: "+format, args...)
-	}
-	if e.Value == nil {
-		// "attr eq null" is "not present"; "ne null" is "present".
-		if op != OpEqual && op != OpNotEqual {
-			return bad("%s %s null: only eq and ne compare with null", a.Path(), op)
+			}
+			return false
 		}
-		pr, _ := compileLeafTest(a, &AttrExpr{Op: OpPresent})
-		if op == OpEqual {
-			return leafTest{
-				value: func(f reflect.Value) bool { return !pr.value(f) },
-				str:   func(s string, ok bool) bool { return !pr.str(s, ok) },
-			}, nil
-		}
-		return pr, nil
+	case a.MultiValued:
+		return func(v reflect.Value) bool { return v.FieldByIndex(idx).Len() > 0 }
+	case sub != nil:
+		sidx := sub.field
+		return func(v reflect.Value) bool { return present(v.FieldByIndex(idx).FieldByIndex(sidx)) }
+	case a.Type == TypeComplex:
+		return func(v reflect.Value) bool { return !v.FieldByIndex(idx).IsZero() }
 	}
+	return func(v reflect.Value) bool { return present(v.FieldByIndex(idx)) }
+}
+
+// compileLeaf compiles the comparison of one scalar attribute with a
+// non-null literal (op is never ne: the caller negates eq). It returns a
+// test for struct fields, or for custom attributes' canonical strings.
+func compileLeaf(a *Attribute, op CompareOp, lit any, path string) (scalarTest, customTest, error) {
 	switch a.Type {
 	case TypeBoolean:
-		if op != OpEqual && op != OpNotEqual {
-			return bad("%s is a boolean; only eq, ne and pr apply, not %s", a.Path(), op)
+		if op != OpEqual {
+			return nil, nil, invalidFilter("%s is a boolean; only eq, ne and pr apply, not %s", path, op)
 		}
-		want, ok := parseBool(e.Value)
+		want, ok := parseBool(lit)
 		if !ok {
-			return bad("%s is a boolean; compare it with true or false, not %s", a.Path(), formatValue(e.Value))
+			return nil, nil, invalidFilter("%s is a boolean; compare it with true or false, not %s", path, formatValue(lit))
 		}
-		if op == OpNotEqual {
-			want = !want
-		}
-		return leafTest{value: func(f reflect.Value) bool { return f.Bool() == want }}, nil
+		return func(f reflect.Value) bool { return f.Bool() == want }, nil, nil
 	case TypeDateTime:
-		lit, ok := e.Value.(string)
-		if !ok {
-			return bad("%s is a date-time; compare it with a string such as \"2015-10-10T14:38:21Z\"", a.Path())
-		}
 		if !orderedOp(op) {
-			return bad("%s is a date-time; use eq, ne, gt, ge, lt, le or pr, not %s", a.Path(), op)
+			return nil, nil, invalidFilter("%s is a date-time; use eq, ne, gt, ge, lt, le or pr, not %s", path, op)
+		}
+		s, ok := lit.(string)
+		if !ok {
+			return nil, nil, invalidFilter("%s is a date-time; compare it with a date-time such as \"2015-10-10T14:38:21Z\", not %s", path, formatValue(lit))
 		}
 		if a.Custom { // canonical YYYY-MM-DD strings order as dates
-			d, ok := ParseDate(lit)
+			d, ok := ParseDate(s)
 			if !ok {
-				return bad("%s is a date; compare it with a date such as \"2020-01-01\", not %q", a.Path(), lit)
+				return nil, nil, invalidFilter("%s is a date; compare it with a date such as \"2020-01-01\", not %q", path, s)
 			}
-			return leafTest{str: func(s string, present bool) bool { return present && ordered(op, strings.Compare(s, d)) }}, nil
+			return nil, func(v string) bool { return ordered(op, strings.Compare(v, d)) }, nil
 		}
-		t, err := time.Parse(time.RFC3339Nano, lit)
-		if err != nil {
-			return bad("%s is a date-time; %q is not an RFC 3339 date-time", a.Path(), lit)
+		t, ok := parseDateTime(s)
+		if !ok {
+			return nil, nil, invalidFilter("%s is a date-time; %q is not an RFC 3339 date-time such as \"2015-10-10T14:38:21Z\"", path, s)
 		}
-		return leafTest{value: func(f reflect.Value) bool {
-			v := f.Addr().Interface().(*time.Time)
+		return func(f reflect.Value) bool {
+			v, _ := reflect.TypeAssert[time.Time](f)
 			return !v.IsZero() && ordered(op, v.Compare(t))
-		}}, nil
+		}, nil, nil
 	case TypeInteger, TypeDecimal:
-		var lit string
-		switch x := e.Value.(type) {
-		case json.Number:
-			lit = x.String()
-		case string:
-			lit = x
-		default:
-			return bad("%s is a number; compare it with a number, not %s", a.Path(), formatValue(e.Value))
-		}
-		n, err := strconv.ParseFloat(lit, 64)
-		if err != nil {
-			return bad("%s is a number; %q is not a number", a.Path(), lit)
-		}
 		if !orderedOp(op) {
-			return bad("%s is a number; use eq, ne, gt, ge, lt, le or pr, not %s", a.Path(), op)
+			return nil, nil, invalidFilter("%s is a number; use eq, ne, gt, ge, lt, le or pr, not %s", path, op)
 		}
-		return leafTest{str: func(s string, present bool) bool {
-			v, err := strconv.ParseFloat(s, 64)
-			return present && err == nil && ordered(op, cmpFloat(v, n))
-		}}, nil
+		var s string
+		switch x := lit.(type) {
+		case json.Number:
+			s = x.String()
+		case string:
+			s = strings.TrimSpace(x)
+		default:
+			return nil, nil, invalidFilter("%s is a number; compare it with a number, not %s", path, formatValue(lit))
+		}
+		n, ok := parseNumber(s)
+		if !ok {
+			return nil, nil, invalidFilter("%s is a number; %q is not a number", path, s)
+		}
+		return func(f reflect.Value) bool {
+				var v number
+				switch f.Kind() {
+				case reflect.Int, reflect.Int64, reflect.Int32:
+					v = number{i: f.Int(), f: float64(f.Int()), isInt: true}
+				case reflect.Float64, reflect.Float32:
+					v = number{f: f.Float()}
+				default:
+					return false
+				}
+				return ordered(op, v.compare(n))
+			}, func(s string) bool {
+				v, ok := parseNumber(s)
+				return ok && ordered(op, v.compare(n))
+			}, nil
 	}
-	var lit string
-	switch x := e.Value.(type) {
+	var s string
+	switch x := lit.(type) {
 	case string:
-		lit = x
+		s = x
 	case json.Number:
-		lit = x.String()
+		s = x.String()
 	case bool:
-		lit = strconv.FormatBool(x)
+		s = strconv.FormatBool(x)
 	}
-	cmp := stringTest(op, lit, !a.CaseExact)
-	return leafTest{
-		value: func(f reflect.Value) bool { return cmp(f.String()) },
-		str:   func(s string, ok bool) bool { return ok && cmp(s) },
-	}, nil
+	cmp := stringTest(op, s, !a.CaseExact)
+	return func(f reflect.Value) bool { v := f.String(); return v != "" && cmp(v) }, cmp, nil
+}
+
+// parseDateTime reads an RFC 3339 date-time; without an offset, or as a bare
+// date, it is UTC.
+func parseDateTime(s string) (time.Time, bool) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// number is a parsed numeric value: exact when both sides are integers.
+type number struct {
+	i     int64
+	f     float64
+	isInt bool
+}
+
+func parseNumber(s string) (number, bool) {
+	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return number{i: i, f: float64(i), isInt: true}, true
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f != f { // NaN orders with nothing
+		return number{}, false
+	}
+	return number{f: f}, true
+}
+
+func (n number) compare(m number) int {
+	if n.isInt && m.isInt {
+		return cmpInt(n.i, m.i)
+	}
+	return cmpFloat(n.f, m.f)
 }
 
 func orderedOp(op CompareOp) bool {
@@ -349,8 +462,9 @@ func cmpFloat(a, b float64) int {
 	return 0
 }
 
-// stringTest compiles a string comparison; fold selects case-insensitive
-// comparison (caseExact false), done without allocating.
+// stringTest compiles a comparison of a present string value; foldCase
+// selects case-insensitive comparison (caseExact false), done without
+// allocating. Ordering is by code point, after case folding when foldCase.
 func stringTest(op CompareOp, lit string, foldCase bool) func(string) bool {
 	if !foldCase {
 		switch op {
@@ -359,25 +473,25 @@ func stringTest(op CompareOp, lit string, foldCase bool) func(string) bool {
 		case OpNotEqual:
 			return func(s string) bool { return s != lit }
 		case OpContains:
-			return func(s string) bool { return s != "" && strings.Contains(s, lit) }
+			return func(s string) bool { return strings.Contains(s, lit) }
 		case OpStartsWith:
-			return func(s string) bool { return s != "" && strings.HasPrefix(s, lit) }
+			return func(s string) bool { return strings.HasPrefix(s, lit) }
 		case OpEndsWith:
-			return func(s string) bool { return s != "" && strings.HasSuffix(s, lit) }
+			return func(s string) bool { return strings.HasSuffix(s, lit) }
 		}
-		return func(s string) bool { return s != "" && ordered(op, strings.Compare(s, lit)) }
+		return func(s string) bool { return ordered(op, strings.Compare(s, lit)) }
 	}
 	switch op {
 	case OpEqual:
-		return func(s string) bool { return strings.EqualFold(s, lit) }
+		return func(s string) bool { return fold.Equal(s, lit) }
 	case OpNotEqual:
-		return func(s string) bool { return !strings.EqualFold(s, lit) }
+		return func(s string) bool { return !fold.Equal(s, lit) }
 	case OpContains:
-		return func(s string) bool { return s != "" && fold.Contains(s, lit) }
+		return func(s string) bool { return fold.Contains(s, lit) }
 	case OpStartsWith:
-		return func(s string) bool { return s != "" && fold.HasPrefix(s, lit) }
+		return func(s string) bool { return fold.HasPrefix(s, lit) }
 	case OpEndsWith:
-		return func(s string) bool { return s != "" && fold.HasSuffix(s, lit) }
+		return func(s string) bool { return fold.HasSuffix(s, lit) }
 	}
-	return func(s string) bool { return s != "" && ordered(op, fold.Compare(s, lit)) }
+	return func(s string) bool { return ordered(op, fold.Compare(s, lit)) }
 }
