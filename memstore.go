@@ -4,10 +4,12 @@ import (
 	"cmp"
 	"container/heap"
 	"context"
+	"encoding/json"
 	"slices"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/scimkit/scim/internal/fold"
 )
 
 // MemoryStore is a Store that keeps users in memory, for tests, demos and
@@ -17,6 +19,11 @@ import (
 // with the compiled filter otherwise. It records activation history
 // (HistoryStore). The zero value is ready to use.
 type MemoryStore struct {
+	// MaxResults, when positive, is the most matches a list query may have:
+	// ListUsers answers ErrTooMany (400 tooMany) beyond it, as a store that
+	// refuses to materialise a large result set would.
+	MaxResults int
+
 	mu      sync.RWMutex
 	tenants map[string]*memTenant
 	co      memCompanies // CompanyStore, in memcompany.go
@@ -60,7 +67,9 @@ func (s *MemoryStore) tenant(name string, create bool) *memTenant {
 	return t
 }
 
-func foldKey(s string) string { return strings.ToLower(s) }
+// foldKey is the userName index key: equal for userNames that are equal
+// ignoring case exactly as the filter matcher compares them.
+func foldKey(s string) string { return fold.Key(s) }
 
 // CreateUser implements Store.
 func (s *MemoryStore) CreateUser(ctx context.Context, tenant string, u *User) error {
@@ -197,25 +206,33 @@ func (s *MemoryStore) ListUsers(ctx context.Context, tenant string, q *Query) (*
 	if !indexed {
 		candidates = t.order
 	}
-	skip := q.StartIndex - 1
-	page := &Page{Users: make([]*User, 0, min(q.Count, len(candidates)))}
+	skip := max(q.StartIndex-1, 0)
+	count := max(q.Count, 0)
+	page := &Page{Users: make([]*User, 0, min(count, len(candidates)))}
 
 	if q.SortBy == nil {
-		// Creation order: stream, counting every match, keeping the page.
+		// Creation order: stream, counting every match, cloning only the
+		// page.
 		for _, e := range candidates {
 			if !q.Matches(e.user) {
 				continue
 			}
 			page.Total++
-			if page.Total > skip && len(page.Users) < q.Count {
+			if page.Total > skip && len(page.Users) < count {
 				page.Users = append(page.Users, e.user.Clone())
 			}
+		}
+		if s.MaxResults > 0 && page.Total > s.MaxResults {
+			return nil, ErrTooMany
 		}
 		return page, nil
 	}
 	// Sorted: keep only the first skip+count matches in a bounded heap, so
-	// a page never sorts more users than it needs.
-	limit := skip + q.Count
+	// a page never sorts more users than it needs; count=0 sorts none.
+	limit := skip + count
+	if count == 0 {
+		limit = 0
+	}
 	h := &userHeap{cmp: q.Compare}
 	for _, e := range candidates {
 		if !q.Matches(e.user) {
@@ -232,6 +249,9 @@ func (s *MemoryStore) ListUsers(ctx context.Context, tenant string, q *Query) (*
 			heap.Fix(h, 0)
 		}
 	}
+	if s.MaxResults > 0 && page.Total > s.MaxResults {
+		return nil, ErrTooMany
+	}
 	sorted := h.users
 	slices.SortFunc(sorted, q.Compare)
 	for i := skip; i < len(sorted); i++ {
@@ -245,8 +265,16 @@ func (s *MemoryStore) ListUsers(ctx context.Context, tenant string, q *Query) (*
 func (t *memTenant) indexed(f Filter) ([]*memEntry, bool) {
 	switch n := f.(type) {
 	case *AttrExpr:
-		v, ok := n.Value.(string)
-		if n.Op != OpEqual || !ok || n.Path.SubAttr != nil || n.Path.Attr == nil || n.Path.Attr.Schema != SchemaUser {
+		var v string
+		switch x := n.Value.(type) {
+		case string:
+			v = x
+		case json.Number: // userName eq 42, read by the matcher as "42"
+			v = x.String()
+		default:
+			return nil, false
+		}
+		if n.Op != OpEqual || n.Path.SubAttr != nil || n.Path.Attr == nil || n.Path.Attr.Schema != SchemaUser {
 			return nil, false
 		}
 		var e *memEntry

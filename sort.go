@@ -3,7 +3,6 @@ package scim
 import (
 	"net/http"
 	"reflect"
-	"strconv"
 	"strings"
 	"time"
 
@@ -12,8 +11,12 @@ import (
 
 // compileSort resolves a sortBy attribute and returns a comparator. A
 // multi-valued attribute sorts by its primary element, else its first
-// (RFC 7644 §3.4.2.3). Users without a value sort after those with one in
-// ascending order.
+// (RFC 7644 §3.4.2.3); a complex attribute by its value sub-attribute.
+// Strings collate by code point, after case folding unless caseExact;
+// dates as instants, numbers as numbers, false before true. Users without a
+// value sort after those with one in ascending order (so before them in
+// descending order, as SQL's NULLS LAST / NULLS FIRST defaults do). The
+// comparator reports ties; Query.Compare breaks them by id.
 func (m *Model) compileSort(sortBy string) (*AttrPath, func(a, b *User) int, error) {
 	p, ok := splitPath(sortBy)
 	if !ok {
@@ -37,9 +40,9 @@ func (m *Model) compileSort(sortBy string) (*AttrPath, func(a, b *User) int, err
 		switch a.CustomType {
 		case CustomNumber:
 			cmp = func(x, y string) int {
-				a, _ := strconv.ParseInt(x, 10, 64)
-				b, _ := strconv.ParseInt(y, 10, 64)
-				return cmpInt(a, b)
+				a, _ := parseNumber(x)
+				b, _ := parseNumber(y)
+				return a.compare(b)
 			}
 		case CustomDate:
 			cmp = strings.Compare
@@ -47,9 +50,8 @@ func (m *Model) compileSort(sortBy string) (*AttrPath, func(a, b *User) int, err
 			cmp = fold.Compare
 		}
 		return &p, func(x, y *User) int {
-			xv, xok := x.Custom[name]
-			yv, yok := y.Custom[name]
-			if c, done := absentLast(xok, yok); done {
+			xv, yv := x.Custom[name], y.Custom[name]
+			if c, done := absentLast(xv != "", yv != ""); done {
 				return c
 			}
 			return cmp(xv, yv)
@@ -66,7 +68,9 @@ func (m *Model) compileSort(sortBy string) (*AttrPath, func(a, b *User) int, err
 		cmp = func(x, y reflect.Value) int { return cmpBool(x.Bool(), y.Bool()) }
 	case TypeDateTime:
 		cmp = func(x, y reflect.Value) int {
-			return x.Addr().Interface().(*time.Time).Compare(*y.Addr().Interface().(*time.Time))
+			xt, _ := reflect.TypeAssert[time.Time](x)
+			yt, _ := reflect.TypeAssert[time.Time](y)
+			return xt.Compare(yt)
 		}
 	default:
 		if leaf.CaseExact {
@@ -90,24 +94,23 @@ func sortValue(a, sub *Attribute) func(reflect.Value) (reflect.Value, bool) {
 	idx := a.field
 	if a.MultiValued {
 		sidx := sub.field
+		pi := primaryIndex(userType.FieldByIndex(idx).Type.Elem())
 		return func(u reflect.Value) (reflect.Value, bool) {
 			s := u.FieldByIndex(idx)
 			if s.Len() == 0 {
 				return reflect.Value{}, false
 			}
 			el := s.Index(0)
-			if t := s.Type().Elem(); t.Kind() == reflect.Struct {
-				if pi := primaryIndex(t); pi >= 0 {
-					for i := 0; i < s.Len(); i++ {
-						if s.Index(i).Field(pi).Bool() {
-							el = s.Index(i)
-							break
-						}
+			if pi >= 0 {
+				for i := range s.Len() {
+					if s.Index(i).Field(pi).Bool() {
+						el = s.Index(i)
+						break
 					}
 				}
 			}
 			v := el.FieldByIndex(sidx)
-			return v, !v.IsZero()
+			return v, !v.IsZero() || v.Kind() == reflect.Bool
 		}
 	}
 	if sub != nil {
