@@ -356,7 +356,7 @@ func (p *parser) parseAnd(depth int) (Filter, error) {
 }
 
 func (p *parser) parseUnary(depth int) (Filter, error) {
-	if depth >= MaxFilterDepth {
+	if depth > MaxFilterDepth {
 		return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "filter: at position %d: nested more than %d levels deep", p.tok.pos+1, MaxFilterDepth)
 	}
 	switch {
@@ -419,7 +419,7 @@ func (p *parser) parseAttrExpr(depth int) (Filter, error) {
 		vp := &ValuePathExpr{Path: path, Filter: inner}
 		if p.tok.kind == tokWord && p.tok.pos == end && strings.HasPrefix(p.tok.text, ".") {
 			sub := p.tok.text[1:]
-			if !validAttrName(sub) {
+			if sub == "" || !validAttrName(sub) {
 				return nil, p.errorf("expected a sub-attribute name after \"].\"")
 			}
 			p.next()
