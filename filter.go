@@ -355,12 +355,21 @@ func (p *parser) parseAnd(depth int) (Filter, error) {
 	return left, nil
 }
 
-func (p *parser) parseUnary(depth int) (Filter, error) {
-	if depth > MaxFilterDepth {
-		return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "filter: at position %d: nested more than %d levels deep", p.tok.pos+1, MaxFilterDepth)
+// descend checks that a "(", "not (" or "[" at the current token may open
+// another level below depth.
+func (p *parser) descend(depth int) error {
+	if depth >= MaxFilterDepth {
+		return Errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "filter: at position %d: nested more than %d levels deep", p.tok.pos+1, MaxFilterDepth)
 	}
+	return nil
+}
+
+func (p *parser) parseUnary(depth int) (Filter, error) {
 	switch {
 	case p.tok.kind == tokLParen:
+		if err := p.descend(depth); err != nil {
+			return nil, err
+		}
 		p.next()
 		f, err := p.parseOr(depth + 1)
 		if err != nil {
@@ -372,6 +381,9 @@ func (p *parser) parseUnary(depth int) (Filter, error) {
 		p.next()
 		return f, nil
 	case p.isKeyword("not"):
+		if err := p.descend(depth); err != nil {
+			return nil, err
+		}
 		p.next()
 		if p.tok.kind != tokLParen {
 			return nil, p.errorf("expected \"(\" after \"not\"")
@@ -389,8 +401,8 @@ func (p *parser) parseUnary(depth int) (Filter, error) {
 	case p.tok.kind == tokWord:
 		return p.parseAttrExpr(depth)
 	}
-	if p.tok.kind == tokBad {
-		return nil, p.errorf("expected an attribute name, \"(\" or \"not\", not a string")
+	if p.tok.kind == tokBad || p.tok.kind == tokString {
+		return nil, p.errorf("expected an attribute name, \"(\" or \"not\" (a value must follow an attribute name and an operator)")
 	}
 	return nil, p.errorf("expected an attribute name, \"(\" or \"not\"")
 }
@@ -403,6 +415,9 @@ func (p *parser) parseAttrExpr(depth int) (Filter, error) {
 	if p.tok.kind == tokLBracket {
 		if path.Sub != "" {
 			return nil, p.errorf("a value filter \"[\" must follow a top-level attribute, not a sub-attribute")
+		}
+		if err := p.descend(depth); err != nil {
+			return nil, err
 		}
 		p.next()
 		inner, err := p.parseOr(depth + 1)
