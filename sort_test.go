@@ -1,0 +1,73 @@
+package scim_test
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	scim "github.com/scimkit/scim"
+	"github.com/scimkit/scim/storetest"
+)
+
+func TestSortByErrors(t *testing.T) {
+	m := storetest.FixtureModel()
+	for _, sortBy := range []string{"nonexistent", "name", "password", "name.bogus", "emails[type eq \"work\"].value", "urn:x:y", storetest.PeakonURN + "Bogus"} {
+		_, err := m.NewQuery("", sortBy, "", 1, 10)
+		var e *scim.Error
+		if !errors.As(err, &e) || e.Status != http.StatusBadRequest || e.ScimType != scim.ScimTypeInvalidValue {
+			t.Errorf("sortBy=%q: %v, want 400 invalidValue", sortBy, err)
+		}
+	}
+	if _, err := m.NewQuery("", "userName", "sideways", 1, 10); err == nil {
+		t.Error("sortOrder=sideways accepted")
+	}
+}
+
+// Query.Compare is a total order consistent with the table: sorting the
+// fixture with it directly gives what the store gives.
+func TestQueryCompare(t *testing.T) {
+	m := storetest.FixtureModel()
+	for _, c := range storetest.SortCases {
+		q, err := m.NewQuery(c.Filter, c.SortBy, c.SortOrder, 1, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		users := slices.DeleteFunc(storetest.FixtureUsers(), func(u *scim.User) bool { return !q.Matches(u) })
+		slices.SortFunc(users, q.Compare)
+		for _, u := range users {
+			got = append(got, u.ID)
+		}
+		if diff := cmp.Diff(c.Want, got); diff != "" {
+			t.Errorf("sortBy=%s %s filter=%s (-want +got):\n%s", c.SortBy, c.SortOrder, c.Filter, diff)
+		}
+		for _, a := range users {
+			if q.Compare(a, a) != 0 {
+				t.Errorf("Compare(%s, %s) != 0", a.ID, a.ID)
+			}
+			for _, b := range users {
+				if a != b && q.Compare(a, b) != -q.Compare(b, a) {
+					t.Errorf("sortBy=%s: Compare(%s, %s) is not antisymmetric", c.SortBy, a.ID, b.ID)
+				}
+			}
+		}
+	}
+}
+
+func TestSortByComplexMeansValue(t *testing.T) {
+	m := storetest.FixtureModel()
+	q, err := m.NewQuery("", storetest.EnterpriseURN+"manager", "", 1, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.SortBy == nil || q.SortBy.Attr == nil || q.SortBy.Attr.Name != "manager" {
+		t.Fatalf("SortBy = %+v, want the resolved manager attribute", q.SortBy)
+	}
+	users := storetest.FixtureUsers()
+	a, b := users[2], users[0] // managers u02 and u05
+	if q.Compare(a, b) >= 0 {
+		t.Errorf("manager u02 does not sort before manager u05")
+	}
+}
