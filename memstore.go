@@ -202,9 +202,14 @@ func (s *MemoryStore) ListUsers(ctx context.Context, tenant string, q *Query) (*
 	if t == nil {
 		return &Page{Users: []*User{}}, nil
 	}
-	candidates, indexed := t.indexed(q.Filter)
-	if !indexed {
-		candidates = t.order
+	candidates := t.order
+	var one [1]*memEntry // an index hit, without allocating
+	if e, ok := t.indexed(q.Filter); ok {
+		candidates = one[:0]
+		if e != nil {
+			one[0] = e
+			candidates = one[:1]
+		}
 	}
 	skip := max(q.StartIndex-1, 0)
 	count := max(q.Count, 0)
@@ -261,8 +266,10 @@ func (s *MemoryStore) ListUsers(ctx context.Context, tenant string, q *Query) (*
 }
 
 // indexed answers id, userName and externalId equality (alone or as a term
-// of an "and") from the indexes.
-func (t *memTenant) indexed(f Filter) ([]*memEntry, bool) {
+// of an "and") from the indexes: ok reports that the filter can match
+// only e, or nobody when e is nil. The caller still applies the whole
+// filter to e.
+func (t *memTenant) indexed(f Filter) (e *memEntry, ok bool) {
 	switch n := f.(type) {
 	case *AttrExpr:
 		var v string
@@ -277,21 +284,16 @@ func (t *memTenant) indexed(f Filter) ([]*memEntry, bool) {
 		if n.Op != OpEqual || n.Path.SubAttr != nil || n.Path.Attr == nil || n.Path.Attr.Schema != SchemaUser {
 			return nil, false
 		}
-		var e *memEntry
 		switch n.Path.Attr.Name {
 		case "id":
-			e = t.byID[v]
+			return t.byID[v], true
 		case "userName":
-			e = t.byUserName[foldKey(v)]
+			var buf [64]byte
+			return t.byUserName[string(fold.AppendKey(buf[:0], v))], true
 		case "externalId":
-			e = t.byExternalID[v]
-		default:
-			return nil, false
+			return t.byExternalID[v], true
 		}
-		if e == nil {
-			return nil, true
-		}
-		return []*memEntry{e}, true
+		return nil, false
 	case *LogicalExpr:
 		if n.Op != "and" {
 			return nil, false

@@ -66,6 +66,15 @@ func keySlow(s string, i int) string {
 	return b.String()
 }
 
+// AppendKey appends Key(s) to dst, so that a map lookup
+// m[string(AppendKey(buf[:0], s))] need not allocate.
+func AppendKey(dst []byte, s string) []byte {
+	for _, r := range s {
+		dst = utf8.AppendRune(dst, canon(r))
+	}
+	return dst
+}
+
 // HasPrefix reports whether s begins with prefix, ignoring case.
 func HasPrefix(s, prefix string) bool {
 	_, ok := matchAt(s, prefix)

@@ -19,6 +19,9 @@ func TestAgreesWithEqualFold(t *testing.T) {
 			if got := Compare(a, b) == 0; got != want {
 				t.Errorf("Compare(%q, %q) == 0 is %v, EqualFold %v", a, b, got, want)
 			}
+			if string(AppendKey(nil, a)) != Key(a) {
+				t.Errorf("AppendKey(%q) = %q, Key %q", a, AppendKey(nil, a), Key(a))
+			}
 			if got := Key(a) == Key(b); got != want {
 				t.Errorf("Key(%q) == Key(%q) is %v, EqualFold %v", a, b, got, want)
 			}
