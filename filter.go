@@ -300,8 +300,8 @@ func (p *parser) next() {
 		}
 		raw := p.src[start : end+1]
 		p.pos = end + 1
-		var v string
-		if err := json.Unmarshal([]byte(raw), &v); err != nil {
+		v, ok := unquote(raw)
+		if !ok {
 			p.tok = token{kind: tokBad, pos: start, raw: raw}
 			return
 		}
@@ -488,12 +488,63 @@ func (p *parser) parseComparison(path AttrPath) (*AttrExpr, error) {
 	return &AttrExpr{Path: path, Op: op, Value: v}, nil
 }
 
+// unquote decodes a JSON string literal. The common literal without
+// escapes is a substring of the filter; only escapes need encoding/json.
+func unquote(raw string) (string, bool) {
+	plain := true
+	for i := 1; i < len(raw)-1; i++ {
+		if c := raw[i]; c == '\\' || c < 0x20 {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return raw[1 : len(raw)-1], true
+	}
+	var v string
+	if err := json.Unmarshal([]byte(raw), &v); err != nil {
+		return "", false
+	}
+	return v, true
+}
+
+// isJSONNumber reports whether s is a number in the JSON grammar
+// (RFC 8259 §6): -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
 func isJSONNumber(s string) bool {
-	if s == "" {
+	i := 0
+	digits := func() int {
+		n := 0
+		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+			i++
+			n++
+		}
+		return n
+	}
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case digits() == 0:
 		return false
 	}
-	var n json.Number
-	return json.Unmarshal([]byte(s), &n) == nil && !strings.ContainsAny(s, " \t")
+	if i < len(s) && s[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(s)
 }
 
 // parsePath splits the current word into [URN:]name[.sub].

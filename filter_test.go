@@ -190,3 +190,19 @@ func TestParseFilterLimits(t *testing.T) {
 		t.Errorf("long chain: %v", err)
 	}
 }
+
+func TestIsJSONNumber(t *testing.T) {
+	for s, want := range map[string]bool{
+		"0": true, "-0": true, "42": true, "-1.5e3": true, "1E+5": true, "0.25": true, "1e-7": true,
+		"": false, "-": false, "007": false, "01": false, "1.": false, ".5": false, "1e": false, "1e+": false,
+		"+1": false, "0x10": false, "1_000": false, "NaN": false, "Infinity": false, "1.5.2": false, "12a": false,
+	} {
+		if got := isJSONNumber(s); got != want {
+			t.Errorf("isJSONNumber(%q) = %v, want %v", s, got, want)
+		}
+		var n json.Number
+		if jsonOK := json.Unmarshal([]byte(s), &n) == nil; jsonOK != want {
+			t.Errorf("encoding/json disagrees on %q: %v", s, jsonOK)
+		}
+	}
+}
