@@ -385,6 +385,8 @@ func compileLeaf(a *Attribute, op CompareOp, lit any, path string) (scalarTest, 
 		s = x.String()
 	case bool:
 		s = strconv.FormatBool(x)
+	default: // only hand-built trees hold other types
+		return nil, nil, invalidFilter("%s: unsupported literal of type %T", path, lit)
 	}
 	cmp := stringTest(op, s, !a.CaseExact)
 	return func(f reflect.Value) bool { v := f.String(); return v != "" && cmp(v) }, cmp, nil

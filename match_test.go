@@ -98,6 +98,10 @@ func TestCompileFilterHandBuilt(t *testing.T) {
 		&scim.ValuePathExpr{Path: scim.AttrPath{Name: "emails"}},
 		&scim.AttrExpr{Path: scim.AttrPath{Name: "userName"}, Op: "like", Value: "x"},
 		&scim.AttrExpr{Path: scim.AttrPath{Name: "userName"}},
+		&scim.AttrExpr{Path: scim.AttrPath{Name: "userName"}, Op: scim.OpEqual, Value: 42},
+		&scim.AttrExpr{Path: scim.AttrPath{URN: scim.SchemaPeakonUser, Name: "Salary"}, Op: scim.OpEqual, Value: 42},
+		&scim.ValuePathExpr{Path: scim.AttrPath{Name: "name", Sub: "givenName"}, Filter: ok},
+		&scim.ValuePathExpr{Path: scim.AttrPath{Name: "emails"}, Filter: &scim.ValuePathExpr{Path: scim.AttrPath{Name: "value"}, Filter: ok}},
 		nilAttr,
 	} {
 		_, err := m.CompileFilter(f)
