@@ -114,19 +114,30 @@ func formatValue(v any) string {
 	case json.Number:
 		return x.String()
 	case string:
-		return quote(x)
+		return jsonString(x)
 	}
 	return fmt.Sprint(v)
 }
 
-// quote renders s as a JSON string literal. Unlike json.Marshal it leaves
-// "<", ">", "&" and non-ASCII text as they are, so the canonical text stays
-// readable and no longer than needed.
-func quote(s string) string {
+// jsonString renders s as a JSON string literal. Unlike json.Marshal it
+// leaves "<", ">", "&" and non-ASCII text as they are, so the canonical text
+// stays readable and no longer than needed. Invalid UTF-8 (possible only in
+// hand-built trees) becomes U+FFFD, as encoding/json does.
+func jsonString(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + 2)
 	b.WriteByte('"')
 	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				b.WriteString(`\ufffd`)
+			} else {
+				b.WriteString(s[i : i+size])
+			}
+			i += size - 1
+			continue
+		}
 		switch c := s[i]; {
 		case c == '"' || c == '\\':
 			b.WriteByte('\\')

@@ -206,3 +206,19 @@ func TestIsJSONNumber(t *testing.T) {
 		}
 	}
 }
+
+// Canonical string literals are valid JSON that decodes to the value, as
+// callers embed them in JSON bodies.
+func TestJSONString(t *testing.T) {
+	for _, s := range []string{"", "plain", `a"b\c`, "<&>", "é日本", "\x00\x1f\n\t\r", "\u2028", "bad\xffutf8", "\x7f"} {
+		lit := formatValue(s)
+		var got string
+		if err := json.Unmarshal([]byte(lit), &got); err != nil {
+			t.Errorf("formatValue(%q) = %s: %v", s, lit, err)
+			continue
+		}
+		if want := strings.ToValidUTF8(s, "\uFFFD"); got != want {
+			t.Errorf("formatValue(%q) = %s decodes to %q", s, lit, got)
+		}
+	}
+}
