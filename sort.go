@@ -17,8 +17,16 @@ import (
 // value sort after those with one in ascending order (so before them in
 // descending order, as SQL's NULLS LAST / NULLS FIRST defaults do). The
 // comparator reports ties; Query.Compare breaks them by id.
+//
+// Unlike a filter, sortBy may name a Peakon custom attribute by a display
+// name with spaces ("urn:...:peakon:2.0:User:Employed Since").
 func (m *Model) compileSort(sortBy string) (*AttrPath, func(a, b *User) int, error) {
 	p, ok := splitPath(sortBy)
+	if !ok {
+		if a, rest := m.Lookup(sortBy); a != nil && a.Custom && rest == "" {
+			p, ok = AttrPath{URN: SchemaPeakonUser, Name: a.Name}, true
+		}
+	}
 	if !ok {
 		return nil, nil, Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q is not an attribute path", sortBy)
 	}

@@ -71,3 +71,20 @@ func TestSortByComplexMeansValue(t *testing.T) {
 		t.Errorf("manager u02 does not sort before manager u05")
 	}
 }
+
+func TestSortByDisplayNameWithSpaces(t *testing.T) {
+	m := storetest.FixtureModel()
+	byName := mustQuery(t, m, "", storetest.PeakonURN+"employed since", "", 1, 100)
+	byAlias := mustQuery(t, m, "", storetest.PeakonURN+"Employed_Since", "", 1, 100)
+	if byName.SortBy.Attr != byAlias.SortBy.Attr || byName.SortBy.Attr.Name != "Employed Since" {
+		t.Fatalf("sortBy display name resolved to %v, alias to %v", byName.SortBy.Attr, byAlias.SortBy.Attr)
+	}
+	users := storetest.FixtureUsers()
+	for _, a := range users {
+		for _, b := range users {
+			if byName.Compare(a, b) != byAlias.Compare(a, b) {
+				t.Fatalf("display name and alias order %s and %s differently", a.ID, b.ID)
+			}
+		}
+	}
+}
