@@ -42,7 +42,7 @@ var compareOps = map[string]CompareOp{
 
 // AttrPath names an attribute in a filter, PATCH path or sortBy:
 // [URN ":"] Name ["." Sub]. Attr and SubAttr are nil until the path is
-// resolved against a Model (Model.ResolveFilter, Model.ResolvePath).
+// resolved against a Model (Model.CompileFilter, Model.ResolvePath).
 type AttrPath struct {
 	URN  string // schema URN as written, or "" for the core schema
 	Name string
@@ -209,7 +209,9 @@ const (
 // MaxFilterDepth levels (parentheses, "not" and value paths) are refused.
 //
 // ParseFilter only parses: attribute names are resolved, and checked,
-// by Model.CompileFilter.
+// by Model.CompileFilter. A name is letters, digits, "_", "-" and "$",
+// so a Peakon custom attribute whose display name has spaces is named by
+// an alias ("urn:ietf:params:scim:schemas:extension:peakon:2.0:User:Employed_Since").
 func ParseFilter(s string) (Filter, error) {
 	if len(s) > MaxFilterLength {
 		return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "filter: the filter is %d bytes long; at most %d are accepted", len(s), MaxFilterLength)
