@@ -235,8 +235,22 @@ func none() []string { return []string{} }
 
 const invalid = scim.ScimTypeInvalidFilter
 
-// FilterCases is the filter table. Everything but WantErr cases must give
-// the same ids on every store.
+// FilterCases is the filter table: 234 filters with the ids they match and
+// 46 that must fail. Run a case by creating FixtureUsers in a tenant of a
+// store, building the query with FixtureModel().NewQuery(c.Filter, "", "",
+// 1, 100) and comparing the ids of the page, as a set, with Want. WantErr
+// cases fail in NewQuery (parsing and compiling), before any store is
+// called: a store sees only filters that compiled, with AttrPath.Attr and
+// SubAttr resolved for pushdown.
+//
+// The semantics a store must reproduce are those documented on
+// scim.Model.CompileFilter; the cases most likely to surprise a SQL
+// translation are commented. In short: absent values (NULL) satisfy no
+// comparison but ne, and "eq null"; ne is NOT (eq), also over multi-valued
+// attributes; an empty literal matches nothing but under ne and co/sw/ew;
+// case-insensitive comparison is Unicode simple case folding and ordering is
+// by code point after folding; Peakon numbers compare as numbers and dates
+// as dates.
 var FilterCases = []FilterCase{
 	// Equality on the indexed attributes, as Okta and Entra send it.
 	{Filter: `userName eq "bjensen"`, Want: ids(1)},
