@@ -247,7 +247,7 @@ const invalid = scim.ScimTypeInvalidFilter
 // scim.Model.CompileFilter; the cases most likely to surprise a SQL
 // translation are commented. In short: absent values (NULL) satisfy no
 // comparison but ne, and "eq null"; ne is NOT (eq), also over multi-valued
-// attributes; an empty literal matches nothing but under ne and co/sw/ew;
+// attributes; an empty string is an absent value, so `eq ""` matches nobody;
 // case-insensitive comparison is Unicode simple case folding and ordering is
 // by code point after folding; Peakon numbers compare as numbers and dates
 // as dates.
