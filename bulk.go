@@ -373,7 +373,6 @@ func encodeBulkResponse(results []*bulkResult) []byte {
 	return append(buf, "]}"...)
 }
 
-
 // flushEvents delivers the events a batch deferred until its commit.
 func (req *request) flushEvents() {
 	pending := req.pending
