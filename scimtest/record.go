@@ -1,0 +1,341 @@
+package scimtest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/scimkit/scim/internal/demo"
+)
+
+// Request is one request the server answered, as recorded.
+type Request struct {
+	// Seq numbers requests in the order they arrived, from 1.
+	Seq int
+	// Method is the HTTP method.
+	Method string
+	// Prefix is the mount prefix the request was sent under, "/scim/v2" or
+	// "/api/scim/v2" (empty for a path under neither), and Path the rest,
+	// as path patterns see it: "/Users/2819c223".
+	Prefix string
+	Path   string
+	// Query holds the decoded query parameters.
+	Query url.Values
+	// Header holds the request headers, Authorization included.
+	Header http.Header
+	// Body is the request body, up to the record limit; BodyTruncated
+	// reports that it was longer.
+	Body          []byte
+	BodyTruncated bool
+	// Status is the status answered: by the handler, or by a fault. It is 0
+	// when no response was sent: the connection was dropped, or the client
+	// gave up during a delay.
+	Status int
+	// ResponseHeader and ResponseBody are what was answered (the body up to
+	// the record limit).
+	ResponseHeader http.Header
+	ResponseBody   []byte
+	// Fault describes the fault that was injected into the request, or is
+	// empty.
+	Fault string
+}
+
+// URL returns the request's path with its mount prefix, and its query.
+func (r Request) URL() string {
+	u := r.Prefix + r.Path
+	if len(r.Query) > 0 {
+		u += "?" + r.Query.Encode()
+	}
+	return u
+}
+
+// String describes the request on one line: "#3 PATCH /scim/v2/Users/x → 200".
+func (r Request) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "#%d %s %s → ", r.Seq, r.Method, r.URL())
+	if r.Status == 0 {
+		b.WriteString("no response")
+	} else {
+		fmt.Fprintf(&b, "%d", r.Status)
+	}
+	if r.Fault != "" {
+		fmt.Fprintf(&b, " (fault: %s)", r.Fault)
+	}
+	return b.String()
+}
+
+// JSON decodes the request body into v.
+func (r Request) JSON(v any) error {
+	if r.BodyTruncated {
+		return fmt.Errorf("scimtest: request #%d: body truncated at %d bytes", r.Seq, len(r.Body))
+	}
+	return json.Unmarshal(r.Body, v)
+}
+
+// Matches reports whether the request has the method and its path matches
+// the pattern; see Server.RequestsMatching.
+func (r Request) Matches(method, pattern string) bool {
+	if method != "" && method != "*" && !strings.EqualFold(method, r.Method) {
+		return false
+	}
+	return matchPath(pattern, r.Prefix, r.Path)
+}
+
+// matchPath matches a path pattern: segments separated by "/", where
+// "{name}" matches any one segment, a final "*" any rest, and other
+// segments match literally, ignoring case as the handler's routing does.
+// The pattern is relative to the mount prefix unless it starts with one.
+// An empty pattern, or "*", matches every path.
+func matchPath(pattern, prefix, path string) bool {
+	if pattern == "" || pattern == "*" {
+		return true
+	}
+	for _, p := range demo.Prefixes {
+		if pattern == p || strings.HasPrefix(pattern, p+"/") {
+			if prefix != p {
+				return false
+			}
+			pattern = strings.TrimPrefix(pattern, p)
+			break
+		}
+	}
+	ps := strings.Split(strings.Trim(pattern, "/"), "/")
+	ss := strings.Split(strings.Trim(path, "/"), "/")
+	for i, p := range ps {
+		if p == "*" && i == len(ps)-1 {
+			return true
+		}
+		if i >= len(ss) {
+			return false
+		}
+		if len(p) > 2 && p[0] == '{' && p[len(p)-1] == '}' {
+			if ss[i] == "" {
+				return false
+			}
+			continue
+		}
+		if !strings.EqualFold(p, ss[i]) {
+			return false
+		}
+	}
+	return len(ps) == len(ss)
+}
+
+// splitPrefix separates the mount prefix from a request path.
+func splitPrefix(path string) (prefix, rest string) {
+	for _, p := range demo.Prefixes {
+		if path == p || strings.HasPrefix(path, p+"/") {
+			return p, path[len(p):]
+		}
+	}
+	return "", path
+}
+
+// Requests returns every request answered so far, in arrival order. A
+// request is recorded once it has been answered.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.requests)
+}
+
+// RequestsMatching returns the requests answered so far with the method
+// ("" or "*" for any) whose path matches the pattern, in arrival order.
+// Patterns are relative to the base URL, segment by segment: "{name}"
+// stands for one segment, a final "*" for the rest, and names compare
+// case-insensitively:
+//
+//	s.RequestsMatching("PATCH", "/Users/{id}")
+//	s.RequestsMatching("GET", "/Users")        // lists, whatever the query
+//	s.RequestsMatching("", "/Schemas/*")
+func (s *Server) RequestsMatching(method, pattern string) []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Request
+	for _, r := range s.requests {
+		if r.Matches(method, pattern) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// ResetRequests forgets the requests recorded so far.
+func (s *Server) ResetRequests() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests = nil
+}
+
+// AssertRequested checks that a request matching the method and pattern
+// (see RequestsMatching) was answered, and returns the matching requests.
+// If there is none it fails t with what was expected and the list of
+// requests received.
+func (s *Server) AssertRequested(t testing.TB, method, pattern string) []Request {
+	t.Helper()
+	got := s.RequestsMatching(method, pattern)
+	if len(got) == 0 {
+		t.Errorf("scimtest: no %s request was received\n%s", describe(method, pattern), s.report())
+	}
+	return got
+}
+
+// AssertNotRequested checks that no request matching the method and
+// pattern was answered, failing t with the list of requests otherwise.
+func (s *Server) AssertNotRequested(t testing.TB, method, pattern string) {
+	t.Helper()
+	if got := s.RequestsMatching(method, pattern); len(got) > 0 {
+		t.Errorf("scimtest: expected no %s request, received %d\n%s", describe(method, pattern), len(got), s.report())
+	}
+}
+
+// AssertRequestCount checks that exactly n requests matched the method and
+// pattern, failing t with the list of requests otherwise, and returns them.
+func (s *Server) AssertRequestCount(t testing.TB, method, pattern string, n int) []Request {
+	t.Helper()
+	got := s.RequestsMatching(method, pattern)
+	if len(got) != n {
+		t.Errorf("scimtest: expected %d %s request(s), received %d\n%s", n, describe(method, pattern), len(got), s.report())
+	}
+	return got
+}
+
+func describe(method, pattern string) string {
+	if method == "" || method == "*" {
+		method = "(any method)"
+	}
+	if pattern == "" {
+		pattern = "*"
+	}
+	return strings.ToUpper(method) + " " + pattern
+}
+
+// maxReportBody is how much of each request body a failure report shows.
+const maxReportBody = 200
+
+// report lists the requests received, with the start of their bodies.
+func (s *Server) report() string {
+	reqs := s.Requests()
+	if len(reqs) == 0 {
+		return "received no requests at all"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "received %d request(s):", len(reqs))
+	for _, r := range reqs {
+		b.WriteString("\n  ")
+		b.WriteString(r.String())
+		if len(r.Body) > 0 {
+			body := compact(r.Body)
+			if len(body) > maxReportBody {
+				body = body[:maxReportBody] + "…"
+			}
+			b.WriteString("\n      ")
+			b.WriteString(body)
+		}
+	}
+	return b.String()
+}
+
+func compact(body []byte) string {
+	var buf bytes.Buffer
+	if json.Compact(&buf, body) == nil {
+		return buf.String()
+	}
+	return string(body)
+}
+
+// recorder is the middleware that records requests and injects faults in
+// front of the endpoint.
+type recorder struct {
+	s    *Server
+	next http.Handler
+}
+
+func (rc *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s := rc.s
+	s.mu.Lock()
+	s.seq++
+	seq := s.seq
+	s.mu.Unlock()
+
+	prefix, path := splitPrefix(r.URL.Path)
+	rec := Request{
+		Seq:    seq,
+		Method: r.Method,
+		Prefix: prefix,
+		Path:   path,
+		Query:  r.URL.Query(),
+		Header: r.Header.Clone(),
+	}
+	// Read the start of the body for the record and give the handler a body
+	// that yields every byte the client sent, in order.
+	if r.Body != nil && r.Body != http.NoBody {
+		head, _ := io.ReadAll(io.LimitReader(r.Body, int64(s.recCap)+1))
+		if len(head) > s.recCap {
+			rec.Body, rec.BodyTruncated = head[:s.recCap:s.recCap], true
+		} else {
+			rec.Body = head
+		}
+		r.Body = readCloser{io.MultiReader(bytes.NewReader(head), r.Body), r.Body}
+	}
+	rw := &responseRecorder{ResponseWriter: w, limit: s.recCap}
+	defer func() {
+		rec.Status = rw.status
+		rec.ResponseHeader = w.Header().Clone()
+		rec.ResponseBody = rw.body
+		s.mu.Lock()
+		i, _ := slices.BinarySearchFunc(s.requests, seq, func(x Request, seq int) int { return x.Seq - seq })
+		s.requests = slices.Insert(s.requests, i, rec)
+		s.mu.Unlock()
+	}()
+	if f, ok := s.takeFault(&rec); ok {
+		rec.Fault = f.String()
+		if !s.applyFault(f, rw, w, r, &rec) {
+			return
+		}
+	}
+	rc.next.ServeHTTP(rw, r)
+	if rw.status == 0 {
+		rw.status = http.StatusOK // what net/http sends for a handler that wrote nothing
+	}
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+// responseRecorder passes a response through, noting its status and the
+// start of its body.
+type responseRecorder struct {
+	http.ResponseWriter
+	status int
+	body   []byte
+	limit  int
+}
+
+func (w *responseRecorder) WriteHeader(code int) {
+	if w.status == 0 && code >= 200 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *responseRecorder) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	if n := min(len(p), w.limit-len(w.body)); n > 0 {
+		w.body = append(w.body, p[:n]...)
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w *responseRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }

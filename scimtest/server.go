@@ -1,0 +1,267 @@
+package scimtest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/internal/demo"
+)
+
+// Server is a fake Peakon SCIM endpoint running in the test process. It
+// serves the library's real scim.Handler over an in-memory store, exactly as
+// the demo server does, and records every request it answers. Create one
+// with NewServer; all its methods are safe for concurrent use.
+type Server struct {
+	srv     *httptest.Server
+	demo    *demo.Demo
+	model   *scim.Model
+	token   string
+	newID   func() string
+	recCap  int
+	closing chan struct{}
+	once    sync.Once
+
+	mu       sync.Mutex
+	seq      int
+	requests []Request
+	faults   []*faultRule
+}
+
+// NewServer starts a fake Peakon endpoint for the test and stops it when
+// the test ends (through t.Cleanup). It fails the test if an option is
+// invalid or a seeded user is rejected.
+func NewServer(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	s, err := Start(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a fake Peakon endpoint outside a test: in TestMain, in an
+// example or a benchmark. The caller must Close it. Tests should prefer
+// NewServer, which closes it for them.
+func Start(opts ...Option) (*Server, error) {
+	cfg := config{recordLimit: DefaultRecordLimit}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.err != nil {
+		return nil, cfg.err
+	}
+	s := &Server{token: cfg.token, recCap: cfg.recordLimit, closing: make(chan struct{})}
+	if s.token == "" {
+		s.token = rand.Text()
+	}
+	s.newID = cfg.newID
+	if s.newID == nil {
+		s.newID = randomUUID
+	}
+	h, d, err := demo.NewHandler(demo.Config{
+		Tokens:     []string{s.token},
+		Attributes: cfg.attrs,
+		RateLimit:  cfg.rateLimit,
+		Store:      scim.NewMemoryStore(),
+		Logger:     cfg.logger,
+		Now:        cfg.now,
+		NewID:      s.newID,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("scimtest: %w", err)
+	}
+	s.demo = d
+	if s.model, err = d.SCIM.Models.Model(context.Background(), d.Company); err != nil {
+		return nil, fmt.Errorf("scimtest: %w", err)
+	}
+	handler := http.Handler(&recorder{s: s, next: h})
+	s.srv = httptest.NewUnstartedServer(handler)
+	// The http.Server's own complaints (TLS handshakes with clients that do
+	// not trust the certificate) go to the logger, if any.
+	s.srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	if cfg.logger != nil {
+		s.srv.Config.ErrorLog = slog.NewLogLogger(cfg.logger.Handler(), slog.LevelError)
+	}
+	if cfg.tls {
+		s.srv.StartTLS()
+	} else {
+		s.srv.Start()
+	}
+	// Seed once the server has its address, for the references (the
+	// manager's $ref) the handler builds from it.
+	for _, u := range cfg.users {
+		if _, err := s.AddUser(u); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// Close stops the server, ending delayed requests early. It is called
+// automatically for servers made by NewServer.
+func (s *Server) Close() {
+	s.once.Do(func() {
+		close(s.closing)
+		s.srv.Close()
+	})
+}
+
+// URL returns the base URL of the SCIM endpoint, like Peakon's
+// https://api.peakon.com/scim/v2: the URL a client is configured with.
+// The same endpoint is also served under /api/scim/v2 (see APIURL).
+func (s *Server) URL() string { return s.srv.URL + demo.Prefixes[0] }
+
+// APIURL returns the endpoint's other base URL, under /api/scim/v2, the
+// prefix of Peakon's OpenAPI reference.
+func (s *Server) APIURL() string { return s.srv.URL + demo.Prefixes[1] }
+
+// Token returns the company's bearer token.
+func (s *Server) Token() string { return s.token }
+
+// Client returns a new *http.Client that sends the bearer token with every
+// request (unless the request already carries an Authorization header)
+// and, with WithTLS, trusts the server's certificate.
+func (s *Server) Client() *http.Client {
+	return &http.Client{Transport: &authTransport{token: s.token, base: s.srv.Client().Transport}}
+}
+
+// Certificate returns the server's TLS certificate with WithTLS, else nil.
+func (s *Server) Certificate() *x509.Certificate {
+	if s.srv.TLS == nil {
+		return nil
+	}
+	return s.srv.Certificate()
+}
+
+// Company returns the tenant the token belongs to.
+func (s *Server) Company() string { return s.demo.Company }
+
+// Model returns the company's attribute model: core and Enterprise schemas
+// and the Peakon custom attributes given with WithAttributes.
+func (s *Server) Model() *scim.Model { return s.model }
+
+// authTransport adds the bearer token to requests that have none.
+type authTransport struct {
+	token string
+	base  http.RoundTripper
+}
+
+func (t *authTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Header.Get("Authorization") == "" {
+		r = r.Clone(r.Context())
+		r.Header.Set("Authorization", "Bearer "+t.token)
+	}
+	return t.base.RoundTrip(r)
+}
+
+// Users returns the company's employees as stored, in creation order,
+// without going through HTTP (and without being recorded or faulted).
+func (s *Server) Users() []*scim.User {
+	q, err := s.model.NewQuery("", "", "", 1, math.MaxInt32)
+	if err != nil {
+		panic(err)
+	}
+	page, err := s.demo.Store.ListUsers(context.Background(), s.demo.Company, q)
+	if err != nil {
+		panic(fmt.Sprintf("scimtest: listing users: %v", err))
+	}
+	for _, u := range page.Users {
+		s.locate(u)
+	}
+	return page.Users
+}
+
+// User returns the employee with the id as stored, or nil if there is none.
+func (s *Server) User(id string) *scim.User {
+	u, err := s.demo.Store.GetUser(context.Background(), s.demo.Company, id)
+	if err != nil {
+		return nil
+	}
+	return s.locate(u)
+}
+
+// UserByUserName returns the employee with the userName (compared
+// case-insensitively, as Peakon does), or nil if there is none.
+func (s *Server) UserByUserName(userName string) *scim.User {
+	q, err := s.model.NewQuery("userName eq "+quote(userName), "", "", 1, 1)
+	if err != nil {
+		panic(err)
+	}
+	page, err := s.demo.Store.ListUsers(context.Background(), s.demo.Company, q)
+	if err != nil || len(page.Users) == 0 {
+		return nil
+	}
+	return s.locate(page.Users[0])
+}
+
+func quote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+func (s *Server) locate(u *scim.User) *scim.User {
+	u.Meta.Location = s.URL() + "/Users/" + u.ID
+	return u
+}
+
+// AddUser provisions an employee directly, as if someone had created them
+// in Peakon: the user goes through the same validation as a POST /Users
+// (custom attribute values are canonicalised, the manager resolved) but is
+// neither recorded nor faulted nor rate limited. A non-empty u.ID is kept;
+// otherwise the id comes from the server's id generator. Set u.Active for
+// an active employee: the zero value is inactive. It returns the stored
+// user.
+func (s *Server) AddUser(u *scim.User) (*scim.User, error) {
+	for name := range u.Custom {
+		if s.model.CustomAttribute(name) == nil {
+			return nil, fmt.Errorf("scimtest: user %q has custom attribute %q, which the company does not define (see WithAttributes)", u.UserName, name)
+		}
+	}
+	newID := s.newID
+	if u.ID != "" {
+		id := u.ID
+		newID = func() string { return id }
+	}
+	main := s.demo.SCIM
+	h := &scim.Handler{Store: main.Store, Auth: main.Auth, Models: main.Models, Logger: main.Logger, Now: main.Now, NewID: newID}
+	req := httptest.NewRequest(http.MethodPost, s.URL()+"/Users", bytes.NewReader(s.model.EncodeUser(nil, u, nil)))
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	req.Header.Set("Content-Type", "application/scim+json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusCreated {
+		return nil, fmt.Errorf("scimtest: adding user %q: %d %s", u.UserName, rec.Code, strings.TrimSpace(rec.Body.String()))
+	}
+	var created struct{ ID string }
+	if err := json.Unmarshal(rec.Body.Bytes(), &created); err != nil {
+		return nil, fmt.Errorf("scimtest: adding user %q: %w", u.UserName, err)
+	}
+	return s.User(created.ID), nil
+}
+
+// randomUUID returns a version 4 UUID, as the handler's default ids are.
+func randomUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
