@@ -18,16 +18,17 @@ import (
 //	scimtest.Fault{Delay: 2 * time.Second, Status: 503}
 type Fault struct {
 	// Delay holds the request this long first, or until the client gives
-	// up or the server closes. A request whose client gave up is recorded
-	// with Status 0 and not served.
+	// up or the server closes. A request whose client gave up, or whose
+	// server closed, is not served and is recorded with Status 0.
 	Delay time.Duration
 	// Drop closes the connection without answering (after Delay).
 	Drop bool
 	// Status, when non-zero, answers with this status and a SCIM error body
 	// instead of serving the request: the endpoint never sees it.
 	Status int
-	// RetryAfter, when positive, is sent as the Retry-After header (in
-	// seconds, rounded up) with Status.
+	// RetryAfter is sent as the Retry-After header (in seconds, rounded up)
+	// with Status when it is positive, and always with a 429, as Peakon
+	// does.
 	RetryAfter time.Duration
 }
 
@@ -46,7 +47,11 @@ func RateLimited(retryAfter time.Duration) Fault {
 func Delay(d time.Duration) Fault { return Fault{Delay: d} }
 
 // Drop closes the connection without answering, as a crashed proxy does:
-// the client sees an error, not a status.
+// the client sees an error, not a status. Note that Go's http.Transport
+// itself retries a GET (or HEAD, OPTIONS) once when a reused keep-alive
+// connection drops before any response, so a client built on it may never
+// see a single dropped GET: drop a POST, PUT or PATCH, or drop more than
+// one request, to test a client's own retries.
 func Drop() Fault { return Fault{Drop: true} }
 
 // String describes the fault: "delay 2s, status 503".
@@ -59,7 +64,7 @@ func (f Fault) String() string {
 		parts = append(parts, "drop connection")
 	} else if f.Status != 0 {
 		p := "status " + strconv.Itoa(f.Status)
-		if f.RetryAfter > 0 {
+		if f.RetryAfter > 0 || f.Status == http.StatusTooManyRequests {
 			p += ", Retry-After " + strconv.Itoa(retryAfterSeconds(f.RetryAfter))
 		}
 		parts = append(parts, p)
@@ -70,7 +75,7 @@ func (f Fault) String() string {
 	return strings.Join(parts, ", ")
 }
 
-func retryAfterSeconds(d time.Duration) int { return int((d + time.Second - 1) / time.Second) }
+func retryAfterSeconds(d time.Duration) int { return max(int((d+time.Second-1)/time.Second), 0) }
 
 // Always, as the count of FailNext or FailMatching, faults every matching
 // request until ClearFaults.
@@ -137,7 +142,7 @@ func (s *Server) takeFault(r *Request) (Fault, bool) {
 
 // applyFault carries out the fault and reports whether the request should
 // still be served by the endpoint.
-func (s *Server) applyFault(f Fault, rw *responseRecorder, w http.ResponseWriter, r *http.Request, rec *Request) bool {
+func (s *Server) applyFault(f Fault, rw *responseBuffer, w http.ResponseWriter, r *http.Request, rec *Request, finish func()) bool {
 	if f.Delay > 0 {
 		t := time.NewTimer(f.Delay)
 		defer t.Stop()
@@ -148,33 +153,42 @@ func (s *Server) applyFault(f Fault, rw *responseRecorder, w http.ResponseWriter
 			return false
 		case <-s.closing:
 			rec.Fault += " (server closed)"
+			finish()
+			drop(w)
 			return false
 		}
 	}
 	switch {
 	case f.Drop:
-		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
-			_ = conn.Close()
-			return false
-		}
-		// HTTP/2 cannot hijack: abort the stream instead.
-		panic(http.ErrAbortHandler)
+		finish() // before the client can notice
+		drop(w)
+		return false
 	case f.Status != 0:
 		e := scim.Errorf(f.Status, "", "fault injected by scimtest: %s", f)
 		body, _ := e.MarshalJSON()
 		h := rw.Header()
-		if f.RetryAfter > 0 {
+		if f.RetryAfter > 0 || f.Status == http.StatusTooManyRequests {
 			h.Set("Retry-After", strconv.Itoa(retryAfterSeconds(f.RetryAfter)))
 		}
-		if f.Status == http.StatusNoContent || f.Status == http.StatusNotModified {
-			rw.WriteHeader(f.Status)
-			return false
-		}
-		h.Set("Content-Type", scim.MediaType)
-		h.Set("Content-Length", strconv.Itoa(len(body)))
 		rw.WriteHeader(f.Status)
-		_, _ = rw.Write(body)
+		if f.Status != http.StatusNoContent && f.Status != http.StatusNotModified {
+			h.Set("Content-Type", scim.MediaType)
+			h.Set("Content-Length", strconv.Itoa(len(body)))
+			_, _ = rw.Write(body)
+		}
+		finish()
+		rw.flush()
 		return false
 	}
 	return true
+}
+
+// drop closes the request's connection without a response.
+func drop(w http.ResponseWriter) {
+	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+		_ = conn.Close()
+		return
+	}
+	// HTTP/2 cannot hijack: abort the stream instead.
+	panic(http.ErrAbortHandler)
 }

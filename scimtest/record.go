@@ -209,11 +209,13 @@ func (s *Server) AssertRequestCount(t testing.TB, method, pattern string, n int)
 func describe(method, pattern string) string {
 	if method == "" || method == "*" {
 		method = "(any method)"
+	} else {
+		method = strings.ToUpper(method)
 	}
 	if pattern == "" {
 		pattern = "*"
 	}
-	return strings.ToUpper(method) + " " + pattern
+	return method + " " + pattern
 }
 
 // maxReportBody is how much of each request body a failure report shows.
@@ -251,7 +253,8 @@ func compact(body []byte) string {
 }
 
 // recorder is the middleware that records requests and injects faults in
-// front of the endpoint.
+// front of the endpoint. It holds each response until the request is
+// recorded, so that a client never sees an answer before the record does.
 type recorder struct {
 	s    *Server
 	next http.Handler
@@ -261,11 +264,12 @@ func (rc *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s := rc.s
 	s.mu.Lock()
 	s.seq++
+	s.inflight++
 	seq := s.seq
 	s.mu.Unlock()
 
 	prefix, path := splitPrefix(r.URL.Path)
-	rec := Request{
+	rec := &Request{
 		Seq:    seq,
 		Method: r.Method,
 		Prefix: prefix,
@@ -284,25 +288,48 @@ func (rc *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		r.Body = readCloser{io.MultiReader(bytes.NewReader(head), r.Body), r.Body}
 	}
-	rw := &responseRecorder{ResponseWriter: w, limit: s.recCap}
+	rw := &responseBuffer{w: w}
+	done := false
+	finish := func() {
+		if !done {
+			done = true
+			s.record(rec, rw)
+		}
+	}
 	defer func() {
-		rec.Status = rw.status
-		rec.ResponseHeader = w.Header().Clone()
-		rec.ResponseBody = rw.body
-		s.mu.Lock()
-		i, _ := slices.BinarySearchFunc(s.requests, seq, func(x Request, seq int) int { return x.Seq - seq })
-		s.requests = slices.Insert(s.requests, i, rec)
-		s.mu.Unlock()
+		if v := recover(); v != nil {
+			rw.status = 0 // no response: the connection is aborted
+			finish()
+			panic(v)
+		}
+		finish() // the client went away: nothing to send
 	}()
-	if f, ok := s.takeFault(&rec); ok {
+
+	if f, ok := s.takeFault(rec); ok {
 		rec.Fault = f.String()
-		if !s.applyFault(f, rw, w, r, &rec) {
+		if !s.applyFault(f, rw, w, r, rec, finish) {
 			return
 		}
 	}
 	rc.next.ServeHTTP(rw, r)
 	if rw.status == 0 {
 		rw.status = http.StatusOK // what net/http sends for a handler that wrote nothing
+	}
+	finish()
+	rw.flush()
+}
+
+// record stores a request that has been answered (or never will be).
+func (s *Server) record(rec *Request, rw *responseBuffer) {
+	rec.Status = rw.status
+	rec.ResponseHeader = rw.Header().Clone()
+	rec.ResponseBody = bytes.Clone(rw.buf.Bytes()[:min(rw.buf.Len(), s.recCap)])
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i, _ := slices.BinarySearchFunc(s.requests, rec.Seq, func(x Request, seq int) int { return x.Seq - seq })
+	s.requests = slices.Insert(s.requests, i, *rec)
+	if s.inflight--; s.inflight == 0 {
+		s.idle.Broadcast()
 	}
 }
 
@@ -311,31 +338,39 @@ type readCloser struct {
 	io.Closer
 }
 
-// responseRecorder passes a response through, noting its status and the
-// start of its body.
-type responseRecorder struct {
-	http.ResponseWriter
+// responseBuffer holds a response until flush.
+type responseBuffer struct {
+	w      http.ResponseWriter
 	status int
-	body   []byte
-	limit  int
+	buf    bytes.Buffer
 }
 
-func (w *responseRecorder) WriteHeader(code int) {
-	if w.status == 0 && code >= 200 {
-		w.status = code
+func (b *responseBuffer) Header() http.Header { return b.w.Header() }
+
+func (b *responseBuffer) WriteHeader(code int) {
+	if code < 200 {
+		b.w.WriteHeader(code) // informational: no reason to hold it
+		return
 	}
-	w.ResponseWriter.WriteHeader(code)
+	if b.status == 0 {
+		b.status = code
+	}
 }
 
-func (w *responseRecorder) Write(p []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
+func (b *responseBuffer) Write(p []byte) (int, error) {
+	if b.status == 0 {
+		b.status = http.StatusOK
 	}
-	if n := min(len(p), w.limit-len(w.body)); n > 0 {
-		w.body = append(w.body, p[:n]...)
-	}
-	return w.ResponseWriter.Write(p)
+	return b.buf.Write(p)
 }
 
 // Unwrap lets http.ResponseController reach the connection's writer.
-func (w *responseRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+func (b *responseBuffer) Unwrap() http.ResponseWriter { return b.w }
+
+// flush sends the held response.
+func (b *responseBuffer) flush() {
+	b.w.WriteHeader(b.status)
+	if b.buf.Len() > 0 {
+		_, _ = b.w.Write(b.buf.Bytes())
+	}
+}

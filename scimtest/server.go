@@ -37,6 +37,8 @@ type Server struct {
 	once    sync.Once
 
 	mu       sync.Mutex
+	idle     sync.Cond // signalled when inflight drops to 0
+	inflight int
 	seq      int
 	requests []Request
 	faults   []*faultRule
@@ -67,6 +69,7 @@ func Start(opts ...Option) (*Server, error) {
 		return nil, cfg.err
 	}
 	s := &Server{token: cfg.token, recCap: cfg.recordLimit, closing: make(chan struct{})}
+	s.idle.L = &s.mu
 	if s.token == "" {
 		s.token = rand.Text()
 	}
@@ -121,6 +124,18 @@ func (s *Server) Close() {
 		close(s.closing)
 		s.srv.Close()
 	})
+}
+
+// Wait blocks until every request the server has begun to handle has
+// been answered and recorded. After a client gives up on a request (a
+// timeout during a Delay fault, say), Wait lets the test check the record
+// and the state without racing the server.
+func (s *Server) Wait() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for s.inflight > 0 {
+		s.idle.Wait()
+	}
 }
 
 // URL returns the base URL of the SCIM endpoint, like Peakon's
