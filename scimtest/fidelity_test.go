@@ -1,6 +1,7 @@
 package scimtest
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -29,12 +30,16 @@ type exchange struct {
 	Body    string
 }
 
-var timeRE = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z`)
+var (
+	timeRE = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z`)
+	uuidRE = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+)
 
 // play runs the script against the endpoint at base with the token.
 func play(t *testing.T, base, token string, script []step) []exchange {
 	t.Helper()
-	ids := map[string]string{} // name → id on this server
+	ids := map[string]string{}    // name → id on this server
+	others := map[string]string{} // ids no step saved (bulk) → placeholder
 	var out []exchange
 	for _, st := range script {
 		path := st.path
@@ -87,6 +92,12 @@ func play(t *testing.T, base, token string, script []step) []exchange {
 			for name, id := range ids {
 				s = strings.ReplaceAll(s, id, "<"+name+">")
 			}
+			s = uuidRE.ReplaceAllStringFunc(s, func(id string) string {
+				if others[id] == "" {
+					others[id] = fmt.Sprintf("<id%d>", len(others)+1)
+				}
+				return others[id]
+			})
 			return timeRE.ReplaceAllString(s, "<time>")
 		}
 		ex := exchange{Request: st.method + " " + st.path, Status: res.StatusCode, Header: map[string]string{}, Body: norm(string(b))}
@@ -143,6 +154,14 @@ var baseScript = []step{
 	{method: "DELETE", path: "/scim/v2/Users/{bob}"},
 	{method: "GET", path: "/scim/v2/Users/{bob}"},
 	{method: "PATCH", path: "/scim/v2/Users", body: patchOp + `[]}`},
+	{method: "POST", path: "/scim/v2/Bulk", body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[
+{"method":"POST","path":"/Users","bulkId":"c1","data":{"userName":"carl@example.com","active":true}},
+{"method":"POST","path":"/Users","bulkId":"d1","data":{"userName":"dora@example.com","active":true,
+"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":"bulkId:c1"}}}},
+{"method":"PATCH","path":"/Users/bulkId:c1","data":{"Operations":[{"op":"replace","path":"title","value":"CEO"}]}},
+{"method":"DELETE","path":"/Users/bulkId:d1"},
+{"method":"DELETE","path":"/Users/nobody"}]}`},
+	{method: "GET", path: "/scim/v2/Users?sortBy=userName"},
 	{method: "GET", path: "/scim/v2/Groups"},
 	{method: "GET", path: "/scim/v2/ServiceProviderConfig"},
 	{method: "GET", path: "/scim/v2/ResourceTypes"},
