@@ -1,0 +1,127 @@
+// Package scimtest runs a fake Peakon employee-provisioning endpoint inside
+// your tests, for software that talks to Peakon over SCIM 2.0: HR system
+// connectors, identity bridges, sync jobs. No network, no Peakon account:
+// the fake is an httptest server running the very scim.Handler and
+// in-memory store of the library's demo server, so it answers exactly as
+// that endpoint does — status codes, error bodies, filters, paging, PATCH,
+// ETags, custom attributes.
+//
+// # A first test
+//
+// Point the code under test at Server.URL, authenticate it with
+// Server.Token (or just use Server.Client, which sends the token), run it,
+// and check what it did:
+//
+//	func TestSyncProvisionsNewHires(t *testing.T) {
+//		s := scimtest.NewServer(t) // closed when the test ends
+//
+//		sync := hrsync.New(s.URL(), s.Token()) // your code
+//		if err := sync.Run(ctx, []hrsync.Employee{{Email: "ada@example.com", Name: "Ada"}}); err != nil {
+//			t.Fatal(err)
+//		}
+//
+//		// What Peakon now holds, read directly (no HTTP, not recorded).
+//		u := s.UserByUserName("ada@example.com")
+//		if u == nil || !u.Active || u.Name.GivenName != "Ada" {
+//			t.Errorf("provisioned %+v", u)
+//		}
+//		// What the code sent.
+//		s.AssertRequested(t, "POST", "/Users")
+//		s.AssertNotRequested(t, "DELETE", "/Users/{id}")
+//	}
+//
+// The URL is the base URL, as for Peakon (https://api.peakon.com/scim/v2):
+// the code appends /Users, /Users/{id}, /Schemas and so on. The same
+// endpoint answers under /api/scim/v2 too (Server.APIURL), the prefix of
+// Peakon's OpenAPI reference.
+//
+// Every server is independent, so tests using it can run with t.Parallel.
+//
+// # Checking the state
+//
+// Server.Users returns every employee in creation order, Server.User one by
+// id and Server.UserByUserName one by userName, as typed scim.User values:
+// u.Active, u.Emails, u.Enterprise.Manager.Value, and the Peakon custom
+// attributes in u.Custom, keyed by display name, in canonical form (dates
+// as 2019-04-01).
+//
+// # Checking the requests
+//
+// The server records every request it answers — method, path, query,
+// headers, body, and the status it answered — before the client receives
+// the answer. Server.Requests returns them in arrival order;
+// Server.RequestsMatching those with a method and a path pattern:
+//
+//	patches := s.RequestsMatching("PATCH", "/Users/{id}")
+//
+// Patterns are relative to the base URL; "{id}" (any name in braces)
+// matches one path segment, a final "*" the rest, and names are compared
+// ignoring case. Request.JSON decodes a recorded body:
+//
+//	var op struct{ Operations []struct{ Op string; Value map[string]any } }
+//	if err := patches[0].JSON(&op); err != nil { ... }
+//
+// The assertions — Server.AssertRequested, AssertNotRequested,
+// AssertRequestCount — report a failure with what was expected and the
+// list of requests received, bodies included:
+//
+//	scimtest: no PATCH /Users/{id} request was received
+//	received 2 request(s):
+//	  #1 GET /scim/v2/Users?filter=userName+eq+%22ada%40example.com%22 → 200
+//	  #2 PUT /scim/v2/Users/2819c223-7f76-453a-919d-413861904646 → 200
+//	      {"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ada@example.com",…
+//
+// Bodies are recorded up to 1 MiB each (WithRecordLimit); the code under
+// test always sends and receives them whole.
+//
+// # Setting the scene
+//
+// Options to NewServer configure the fake company:
+//
+//   - WithAttributes defines its Peakon custom attributes (Option, Date,
+//     Number, Employee; aliases such as Employed_Since for clients that
+//     cannot send spaces). Without it, Peakon — and the fake — reject any
+//     custom attribute with 400.
+//   - WithUsers provisions employees before the test starts, as if created
+//     in Peakon; Server.AddUser does so during a test.
+//   - WithToken fixes the bearer token, which is otherwise random.
+//   - WithRateLimit enforces Peakon's rate limit (25,000 operations an hour
+//     in production; pick a small number), answering 429 with Retry-After.
+//     It is off by default.
+//   - WithTLS serves HTTPS; Server.Client trusts the certificate.
+//   - WithLogger receives the handler's server-side errors.
+//
+// For golden tests, WithFixedTime stops the clock and WithSequentialIDs
+// numbers new employees 00000000-0000-4000-8000-000000000001, ...0002, so
+// whole responses can be compared byte for byte (WithClock and WithIDs take
+// any clock and generator).
+//
+// # Faults
+//
+// To test retries and back-off, make requests fail:
+//
+//	// The next two requests, whatever they are, get 503.
+//	s.FailNext(2, scimtest.Status(503))
+//	// The next PATCH of a user gets 429 with Retry-After: 30.
+//	s.FailMatching("PATCH", "/Users/{id}", 1, scimtest.RateLimited(30*time.Second))
+//	// The next POST /Users has its connection closed, without an answer.
+//	s.FailMatching("POST", "/Users", 1, scimtest.Drop())
+//	// Every list request is held a minute, until ClearFaults.
+//	s.FailMatching("GET", "/Users", scimtest.Always, scimtest.Delay(time.Minute))
+//
+// A faulted request never reaches the endpoint (except after a Delay, which
+// then serves it) and is recorded with the status the fault answered, 0 for
+// none, and Request.Fault describing the fault. Fault values combine: a
+// scimtest.Fault{Delay: time.Second, Status: 503} is a slow 503.
+//
+// A Delay lasts until it ends, the client gives up or the server closes, so
+// a test of a client's timeout needs no long sleep: give the client a short
+// timeout, Delay the request by an hour, and check that the client returned
+// an error. The server notices the client left a moment later; call
+// Server.Wait before checking the record or the state.
+//
+// # Outside a test
+//
+// Start and Close run the fake where there is no *testing.T: in TestMain, an
+// example, a benchmark. The examples of this package do so.
+package scimtest
