@@ -2,7 +2,7 @@ package scimtest
 
 import (
 	"crypto/tls"
-	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -285,12 +285,47 @@ func TestWithTLS(t *testing.T) {
 
 func TestStartErrors(t *testing.T) {
 	t.Parallel()
-	_, err := Start(WithRecordLimit(-1))
-	if err == nil {
-		t.Error("negative record limit accepted")
+	for name, o := range map[string]Option{
+		"negative record limit": WithRecordLimit(-1),
+		"empty token":           WithToken(""),
+		"zero rate limit":       WithRateLimit(0),
+	} {
+		if _, err := Start(o); err == nil || !strings.HasPrefix(err.Error(), "scimtest: ") {
+			t.Errorf("%s: error %v", name, err)
+		}
 	}
-	var target interface{ Error() string }
-	if !errors.As(err, &target) {
-		t.Error("not an error")
+}
+
+func TestWithLogger(t *testing.T) {
+	t.Parallel()
+	var buf syncBuffer
+	s, err := Start(WithTLS(), WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
+	if err != nil {
+		t.Fatal(err)
 	}
+	untrusting := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{}}}
+	if _, err := sendErr(untrusting, "GET", s.URL()+"/Users", ""); err == nil {
+		t.Error("an untrusting client connected")
+	}
+	s.Close() // waits for the connection to be done with
+	if !strings.Contains(buf.String(), "TLS handshake error") {
+		t.Errorf("logged %q", buf.String())
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
