@@ -149,7 +149,8 @@ func (s *Server) Requests() []Request {
 // ("" or "*" for any) whose path matches the pattern, in arrival order.
 // Patterns are relative to the base URL, segment by segment: "{name}"
 // stands for one segment, a final "*" for the rest, and names compare
-// case-insensitively:
+// case-insensitively. The query is not part of the pattern: check
+// Request.Query.
 //
 //	s.RequestsMatching("PATCH", "/Users/{id}")
 //	s.RequestsMatching("GET", "/Users")        // lists, whatever the query
