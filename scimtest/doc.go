@@ -80,14 +80,16 @@
 //
 //   - WithAttributes defines its Peakon custom attributes (Option, Date,
 //     Number, Employee; aliases such as Employed_Since for clients that
-//     cannot send spaces). Without it, Peakon — and the fake — reject any
-//     custom attribute with 400.
+//     cannot send spaces); WithAttrs takes them as the demo server's -attrs
+//     flag does, "Department:option,Employed Since:date:Employed_Since".
+//     Without them, Peakon — and the fake — reject any custom attribute
+//     with 400. Server.SetAttributes changes them during a test.
 //   - WithUsers provisions employees before the test starts, as if created
 //     in Peakon; Server.AddUser does so during a test.
 //   - WithToken fixes the bearer token, which is otherwise random.
 //   - WithRateLimit enforces Peakon's rate limit (25,000 operations an hour
-//     in production; pick a small number), answering 429 with Retry-After.
-//     It is off by default.
+//     in production, a bulk request costing one per operation; pick a small
+//     number), answering 429 with Retry-After. It is off by default.
 //   - WithTLS serves HTTPS; Server.Client trusts the certificate.
 //   - WithLogger receives the handler's server-side errors.
 //

@@ -204,7 +204,9 @@ func TestFidelity(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			const token = "fidelity-token"
-			h, _, err := demo.NewHandler(demo.Config{Tokens: []string{token}, Store: scim.NewMemoryStore(), Attributes: tc.attrs})
+			// As examples/server builds it with -token and -attrs.
+			h, _, err := demo.NewHandler(t.Context(), demo.Config{Tokens: []string{token}, Attributes: tc.attrs,
+				RateLimit: scim.DefaultRateLimit, Store: scim.NewMemoryStore()})
 			if err != nil {
 				t.Fatal(err)
 			}

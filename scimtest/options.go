@@ -59,6 +59,21 @@ func WithAttributes(attrs ...scim.CustomAttribute) Option {
 	return func(c *config) { c.attrs = append(c.attrs, attrs...) }
 }
 
+// WithAttrs defines the company's Peakon custom attributes in the syntax
+// of the demo server's -attrs flag (see scim.ParseCustomAttributes):
+// comma-separated name:type[:alias...] items.
+//
+//	scimtest.WithAttrs("Department:option,Employed Since:date:Employed_Since,Manager:employee")
+func WithAttrs(spec string) Option {
+	return func(c *config) {
+		attrs, err := scim.ParseCustomAttributes(spec)
+		if err != nil {
+			c.fail(fmt.Errorf("scimtest: WithAttrs: %w", err))
+		}
+		c.attrs = append(c.attrs, attrs...)
+	}
+}
+
 // WithUsers provisions employees before the server starts, as if they had
 // been created in Peakon; see Server.AddUser for how they are stored.
 // Seeding is neither recorded nor faulted.
@@ -110,9 +125,11 @@ func WithSequentialIDs() Option {
 	})
 }
 
-// WithRateLimit limits the company to n operations per hour of the
-// server's clock, as Peakon does with 25,000; over it the server answers
-// 429 with Retry-After. By default there is no limit. To test a client's
+// WithRateLimit limits the company to n operations in any hour of the
+// server's clock, as Peakon does with scim.DefaultRateLimit (25,000): every
+// request counts one, a bulk request one per operation. Over the limit the
+// server answers 429 with Retry-After (and a bulk request's remaining
+// operations answer 429). By default there is no limit. To test a client's
 // handling of a single 429, a fault (RateLimited) is simpler.
 func WithRateLimit(n int) Option {
 	return func(c *config) {

@@ -3,9 +3,7 @@ package scimtest
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -29,9 +27,8 @@ import (
 type Server struct {
 	srv     *httptest.Server
 	demo    *demo.Demo
-	model   *scim.Model
+	company string
 	token   string
-	newID   func() string
 	recCap  int
 	closing chan struct{}
 	once    sync.Once
@@ -68,31 +65,25 @@ func Start(opts ...Option) (*Server, error) {
 	if cfg.err != nil {
 		return nil, cfg.err
 	}
-	s := &Server{token: cfg.token, recCap: cfg.recordLimit, closing: make(chan struct{})}
+	s := &Server{recCap: cfg.recordLimit, closing: make(chan struct{})}
 	s.idle.L = &s.mu
-	if s.token == "" {
-		s.token = rand.Text()
+	var tokens []string
+	if cfg.token != "" {
+		tokens = []string{cfg.token}
 	}
-	s.newID = cfg.newID
-	if s.newID == nil {
-		s.newID = randomUUID
-	}
-	h, d, err := demo.NewHandler(demo.Config{
-		Tokens:     []string{s.token},
+	h, d, err := demo.NewHandler(context.Background(), demo.Config{
+		Tokens:     tokens, // none: a random one
 		Attributes: cfg.attrs,
 		RateLimit:  cfg.rateLimit,
 		Store:      scim.NewMemoryStore(),
 		Logger:     cfg.logger,
 		Now:        cfg.now,
-		NewID:      s.newID,
+		NewID:      cfg.newID,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("scimtest: %w", err)
 	}
-	s.demo = d
-	if s.model, err = d.SCIM.Models.Model(context.Background(), d.Company); err != nil {
-		return nil, fmt.Errorf("scimtest: %w", err)
-	}
+	s.demo, s.company, s.token = d, d.Tenants[0].ID, d.Tenants[0].Token
 	handler := http.Handler(&recorder{s: s, next: h})
 	s.srv = httptest.NewUnstartedServer(handler)
 	// The http.Server's own complaints (TLS handshakes with clients that do
@@ -166,11 +157,27 @@ func (s *Server) Certificate() *x509.Certificate {
 }
 
 // Company returns the tenant the token belongs to.
-func (s *Server) Company() string { return s.demo.Company }
+func (s *Server) Company() string { return s.company }
 
 // Model returns the company's attribute model: core and Enterprise schemas
-// and the Peakon custom attributes given with WithAttributes.
-func (s *Server) Model() *scim.Model { return s.model }
+// and the Peakon custom attributes (WithAttributes, SetAttributes).
+func (s *Server) Model() *scim.Model {
+	m, err := s.demo.Companies.Model(context.Background(), s.company)
+	if err != nil {
+		panic(fmt.Sprintf("scimtest: the company's model: %v", err))
+	}
+	return m
+}
+
+// SetAttributes replaces the company's custom attribute definitions, as a
+// Peakon administrator may while a client is running. Stored values are
+// kept under the display name they were written with.
+func (s *Server) SetAttributes(attrs ...scim.CustomAttribute) error {
+	if err := s.demo.Companies.SetAttributes(context.Background(), s.company, attrs); err != nil {
+		return fmt.Errorf("scimtest: %w", err)
+	}
+	return nil
+}
 
 // authTransport adds the bearer token to requests that have none.
 type authTransport struct {
@@ -189,11 +196,11 @@ func (t *authTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // Users returns the company's employees as stored, in creation order,
 // without going through HTTP (and without being recorded or faulted).
 func (s *Server) Users() []*scim.User {
-	q, err := s.model.NewQuery("", "", "", 1, math.MaxInt32)
+	q, err := s.Model().NewQuery("", "", "", 1, math.MaxInt32)
 	if err != nil {
 		panic(err)
 	}
-	page, err := s.demo.Store.ListUsers(context.Background(), s.demo.Company, q)
+	page, err := s.demo.Store.ListUsers(context.Background(), s.company, q)
 	if err != nil {
 		panic(fmt.Sprintf("scimtest: listing users: %v", err))
 	}
@@ -205,7 +212,7 @@ func (s *Server) Users() []*scim.User {
 
 // User returns the employee with the id as stored, or nil if there is none.
 func (s *Server) User(id string) *scim.User {
-	u, err := s.demo.Store.GetUser(context.Background(), s.demo.Company, id)
+	u, err := s.demo.Store.GetUser(context.Background(), s.company, id)
 	if err != nil {
 		return nil
 	}
@@ -215,11 +222,11 @@ func (s *Server) User(id string) *scim.User {
 // UserByUserName returns the employee with the userName (compared
 // case-insensitively, as Peakon does), or nil if there is none.
 func (s *Server) UserByUserName(userName string) *scim.User {
-	q, err := s.model.NewQuery("userName eq "+quote(userName), "", "", 1, 1)
+	q, err := s.Model().NewQuery("userName eq "+quote(userName), "", "", 1, 1)
 	if err != nil {
 		panic(err)
 	}
-	page, err := s.demo.Store.ListUsers(context.Background(), s.demo.Company, q)
+	page, err := s.demo.Store.ListUsers(context.Background(), s.company, q)
 	if err != nil || len(page.Users) == 0 {
 		return nil
 	}
@@ -244,19 +251,22 @@ func (s *Server) locate(u *scim.User) *scim.User {
 // an active employee: the zero value is inactive. It returns the stored
 // user.
 func (s *Server) AddUser(u *scim.User) (*scim.User, error) {
+	model := s.Model()
 	for name := range u.Custom {
-		if s.model.CustomAttribute(name) == nil {
+		if model.CustomAttribute(name) == nil {
 			return nil, fmt.Errorf("scimtest: user %q has custom attribute %q, which the company does not define (see WithAttributes)", u.UserName, name)
 		}
 	}
-	newID := s.newID
+	main := s.demo.SCIM
+	newID := main.NewID
 	if u.ID != "" {
 		id := u.ID
 		newID = func() string { return id }
 	}
-	main := s.demo.SCIM
-	h := &scim.Handler{Store: main.Store, Auth: main.Auth, Models: main.Models, Logger: main.Logger, Now: main.Now, NewID: newID}
-	req := httptest.NewRequest(http.MethodPost, s.URL()+"/Users", bytes.NewReader(s.model.EncodeUser(nil, u, nil)))
+	// The endpoint's handler but for the id and the rate limit.
+	h := &scim.Handler{Store: main.Store, Auth: main.Auth, Models: main.Models, Logger: main.Logger, Now: main.Now, NewID: newID,
+		RateLimit: scim.NewWindowLimiter(0, 0)}
+	req := httptest.NewRequest(http.MethodPost, s.URL()+"/Users", bytes.NewReader(model.EncodeUser(nil, u, nil)))
 	req.Header.Set("Authorization", "Bearer "+s.token)
 	req.Header.Set("Content-Type", "application/scim+json")
 	rec := httptest.NewRecorder()
@@ -269,14 +279,4 @@ func (s *Server) AddUser(u *scim.User) (*scim.User, error) {
 		return nil, fmt.Errorf("scimtest: adding user %q: %w", u.UserName, err)
 	}
 	return s.User(created.ID), nil
-}
-
-// randomUUID returns a version 4 UUID, as the handler's default ids are.
-func randomUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }

@@ -329,3 +329,64 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.b.String()
 }
+
+func TestWithAttrsAndSetAttributes(t *testing.T) {
+	t.Parallel()
+	s := NewServer(t, WithAttrs("Department:option,Employed Since:date:Employed_Since,Salary:number"))
+	c := s.Client()
+	res := send(t, c, "POST", s.URL()+"/Users", `{"userName":"ann@example.com","active":true,
+"urn:ietf:params:scim:schemas:extension:peakon:2.0:User":{"department":"IT","Employed_Since":"2019-04-01","Salary":"42"}}`)
+	if res.status != 201 {
+		t.Fatalf("POST: %d %s", res.status, res.body)
+	}
+	if diff := cmp.Diff(map[string]string{"Department": "IT", "Employed Since": "2019-04-01", "Salary": "42"}, s.UserByUserName("ann@example.com").Custom); diff != "" {
+		t.Errorf("custom attributes (-want +got):\n%s", diff)
+	}
+	if a := s.Model().CustomAttribute("employed_since"); a == nil || a.CustomType != scim.CustomDate {
+		t.Errorf("Model() lacks Employed Since: %+v", a)
+	}
+
+	// The administrator adds an attribute while the client runs.
+	team := `{"userName":"bob@example.com","urn:ietf:params:scim:schemas:extension:peakon:2.0:User":{"Team":"Core"}}`
+	if res := send(t, c, "POST", s.URL()+"/Users", team); res.status != 400 {
+		t.Errorf("undefined Team: %d %s", res.status, res.body)
+	}
+	if err := s.SetAttributes(scim.CustomAttribute{Name: "Team", Type: scim.CustomOption}); err != nil {
+		t.Fatal(err)
+	}
+	if res := send(t, c, "POST", s.URL()+"/Users", team); res.status != 201 {
+		t.Errorf("Team after SetAttributes: %d %s", res.status, res.body)
+	}
+	if err := s.SetAttributes(scim.CustomAttribute{Name: "Team", Type: "colour"}); err == nil {
+		t.Error("SetAttributes accepted an unknown type")
+	}
+
+	for name, o := range map[string]Option{
+		"unknown type":   WithAttrs("Team:colour"),
+		"defined twice":  WithAttrs("Team,team"),
+		"dotted name":    WithAttributes(scim.CustomAttribute{Name: "a.b", Type: scim.CustomOption}),
+		"token w/ space": WithToken("two words"),
+	} {
+		if _, err := Start(o); err == nil || !strings.HasPrefix(err.Error(), "scimtest: ") {
+			t.Errorf("%s: error %v", name, err)
+		}
+	}
+}
+
+// TestRateLimitBulk checks that a bulk request costs one operation per
+// operation inside it, as in Peakon.
+func TestRateLimitBulk(t *testing.T) {
+	t.Parallel()
+	s := NewServer(t, WithRateLimit(3), WithFixedTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)))
+	bulk := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[
+{"method":"POST","path":"/Users","bulkId":"a","data":{"userName":"a@example.com"}},
+{"method":"POST","path":"/Users","bulkId":"b","data":{"userName":"b@example.com"}}]}`
+	if res := send(t, s.Client(), "POST", s.URL()+"/Bulk", bulk); res.status != 200 || len(s.Users()) != 2 {
+		t.Fatalf("bulk: %d %s", res.status, res.body)
+	}
+	send(t, s.Client(), "GET", s.URL()+"/Users", "")
+	res := send(t, s.Client(), "GET", s.URL()+"/Users", "")
+	if res.status != 429 || res.header.Get("Retry-After") == "" {
+		t.Errorf("fourth operation: %d %v", res.status, res.header)
+	}
+}

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/internal/demo"
 )
 
 func main() {
@@ -98,42 +99,14 @@ func setup(ctx context.Context, c *config, logger *slog.Logger) (http.Handler, [
 	default:
 		return nil, nil, fmt.Errorf("unknown -store %q (memory)", c.storeKind)
 	}
-	companies := scim.NewCompanies(store)
+	mux, d, err := demo.NewHandler(ctx, demo.Config{Tokens: c.tokens, Attributes: c.attrs, RateLimit: c.rateLimit, Store: store, Logger: logger})
+	if err != nil {
+		return nil, nil, err
+	}
 	var made []company
-	newCompany := func(name string) (*scim.Company, error) {
-		return companies.Create(ctx, name, c.attrs)
+	for _, co := range d.Tenants {
+		made = append(made, company{co.Company, co.Token})
 	}
-	for i, tok := range c.tokens {
-		co, err := newCompany(fmt.Sprintf("Company %d", i+1))
-		if err != nil {
-			return nil, nil, err
-		}
-		if _, err := companies.AddToken(ctx, co.ID, "-token flag", tok); err != nil {
-			return nil, nil, fmt.Errorf("-token %d: %w", i+1, err)
-		}
-		made = append(made, company{co, tok})
-	}
-	if len(made) == 0 {
-		co, err := newCompany("Company 1")
-		if err != nil {
-			return nil, nil, err
-		}
-		secret, _, err := companies.IssueToken(ctx, co.ID, "demo")
-		if err != nil {
-			return nil, nil, err
-		}
-		made = append(made, company{co, secret})
-	}
-	h := &scim.Handler{
-		Store:     store,
-		Auth:      companies,
-		Models:    companies,
-		RateLimit: scim.NewWindowLimiter(c.rateLimit, time.Hour),
-		Logger:    logger,
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/scim/v2/", h)
-	mux.Handle("/api/scim/v2/", h)
 	return mux, made, nil
 }
 

@@ -7,6 +7,7 @@ package demo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -18,93 +19,96 @@ import (
 // guides and client code use, and the one of its OpenAPI reference.
 var Prefixes = []string{"/scim/v2", "/api/scim/v2"}
 
-// Config describes a demo endpoint: one company, its tokens and its custom
-// attributes.
+// Backend is what a store must be for the demo: users and companies.
+type Backend interface {
+	scim.Store
+	scim.CompanyStore
+}
+
+// Config describes a demo endpoint.
 type Config struct {
-	// Tokens are the company's bearer tokens; at least one is required.
+	// Tokens creates one company per token ("Company 1", "Company 2", ...)
+	// with that bearer token. With none, one company gets a random token.
 	Tokens []string
-	// Company is the tenant the tokens belong to; "demo" when empty.
-	Company string
-	// Attributes are the company's Peakon custom attributes.
+	// Attributes are every company's Peakon custom attributes.
 	Attributes []scim.CustomAttribute
-	// RateLimit is the number of operations the company may make per hour
-	// (Peakon allows 25,000); over it, requests get 429 with Retry-After.
-	// Zero means no limit.
+	// RateLimit is the number of operations each company may make per
+	// hour (Peakon allows scim.DefaultRateLimit); over it, requests get 429
+	// with Retry-After. Zero means no limit.
 	RateLimit int
-	// Store keeps the users; nil means a new scim.MemoryStore.
-	Store scim.Store
+	// Store keeps users and companies; nil means a new scim.MemoryStore.
+	Store Backend
 	// Logger receives the handler's errors; nil logs nothing.
 	Logger *slog.Logger
-	// Now and NewID override the handler's clock and id generator.
+	// Now and NewID override the clock (of the handler, the rate limit and
+	// the companies) and the user id generator.
 	Now   func() time.Time
 	NewID func() string
-	// OnChange is passed to the handler.
-	OnChange func(ctx context.Context, e scim.Event)
+}
+
+// Company is a company the demo created, with its token's secret.
+type Company struct {
+	*scim.Company
+	Token string
 }
 
 // Demo is what NewHandler built, for callers that need more than the
-// http.Handler: the SCIM handler itself, its store and the tenant.
+// http.Handler.
 type Demo struct {
-	SCIM    *scim.Handler
-	Store   scim.Store
-	Company string
+	// SCIM is the handler mounted under every one of Prefixes.
+	SCIM      *scim.Handler
+	Store     Backend
+	Companies *scim.Companies
+	// Tenants are the companies created, in the order of Config.Tokens.
+	Tenants []Company
 }
 
-// NewHandler returns an http.Handler serving the endpoint under every one
-// of Prefixes, and the parts it is made of.
-func NewHandler(cfg Config) (http.Handler, *Demo, error) {
-	if len(cfg.Tokens) == 0 {
-		return nil, nil, errors.New("demo: at least one bearer token is required")
-	}
-	for _, tok := range cfg.Tokens {
-		if tok == "" {
-			return nil, nil, errors.New("demo: empty bearer token")
-		}
-	}
+// NewHandler creates the companies and returns an http.Handler serving the
+// endpoint under every one of Prefixes, and the parts it is made of.
+func NewHandler(ctx context.Context, cfg Config) (http.Handler, *Demo, error) {
 	if cfg.RateLimit < 0 {
-		return nil, nil, errors.New("demo: negative rate limit")
-	}
-	company := cfg.Company
-	if company == "" {
-		company = "demo"
+		return nil, nil, errors.New("demo: the rate limit must be 0 (no limit) or more")
 	}
 	store := cfg.Store
 	if store == nil {
 		store = scim.NewMemoryStore()
 	}
-	tokens := scim.StaticTokens{}
-	for _, tok := range cfg.Tokens {
-		tokens[tok] = company
+	companies := scim.NewCompanies(store)
+	companies.Now = cfg.Now
+	d := &Demo{Store: store, Companies: companies}
+	for i, tok := range cfg.Tokens {
+		co, err := companies.Create(ctx, fmt.Sprintf("Company %d", i+1), cfg.Attributes)
+		if err != nil {
+			return nil, nil, err
+		}
+		if _, err := companies.AddToken(ctx, co.ID, "-token flag", tok); err != nil {
+			return nil, nil, fmt.Errorf("-token %d: %w", i+1, err)
+		}
+		d.Tenants = append(d.Tenants, Company{co, tok})
 	}
-	h := &scim.Handler{
-		Store:    store,
-		Auth:     tokens,
-		Models:   staticModel{company: company, model: scim.NewModel(cfg.Attributes)},
-		Logger:   cfg.Logger,
-		Now:      cfg.Now,
-		NewID:    cfg.NewID,
-		OnChange: cfg.OnChange,
+	if len(d.Tenants) == 0 {
+		co, err := companies.Create(ctx, "Company 1", cfg.Attributes)
+		if err != nil {
+			return nil, nil, err
+		}
+		secret, _, err := companies.IssueToken(ctx, co.ID, "demo")
+		if err != nil {
+			return nil, nil, err
+		}
+		d.Tenants = append(d.Tenants, Company{co, secret})
 	}
-	var next http.Handler = h
-	if cfg.RateLimit > 0 {
-		next = newRateLimiter(next, cfg.RateLimit, time.Hour, cfg.Now)
+	d.SCIM = &scim.Handler{
+		Store:     store,
+		Auth:      companies,
+		Models:    companies,
+		RateLimit: scim.NewWindowLimiter(cfg.RateLimit, time.Hour),
+		Logger:    cfg.Logger,
+		Now:       cfg.Now,
+		NewID:     cfg.NewID,
 	}
 	mux := http.NewServeMux()
 	for _, p := range Prefixes {
-		mux.Handle(p+"/", next)
+		mux.Handle(p+"/", d.SCIM)
 	}
-	return mux, &Demo{SCIM: h, Store: store, Company: company}, nil
-}
-
-// staticModel gives the company its custom attributes.
-type staticModel struct {
-	company string
-	model   *scim.Model
-}
-
-func (m staticModel) Model(_ context.Context, tenant string) (*scim.Model, error) {
-	if tenant != m.company {
-		return nil, scim.ErrNotFound
-	}
-	return m.model, nil
+	return mux, d, nil
 }
