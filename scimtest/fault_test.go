@@ -3,6 +3,7 @@ package scimtest
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -316,5 +317,25 @@ func waitArrived(s *Server, n int) {
 			return
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestDelayClientTimeout is the usual timeout test: the client's own
+// timeout fires, whatever its length, because the delay outlasts any.
+func TestDelayClientTimeout(t *testing.T) {
+	t.Parallel()
+	s := NewServer(t)
+	s.FailMatching("PUT", "/Users/{id}", 1, Delay(time.Hour))
+	c := s.Client()
+	c.Timeout = 50 * time.Millisecond
+	_, err := sendErr(c, "PUT", s.URL()+"/Users/x", userJSON("a@example.com"))
+	var netErr net.Error
+	if !errors.As(err, &netErr) || !netErr.Timeout() {
+		t.Fatalf("client error %v, want a timeout", err)
+	}
+	s.Wait()
+	s.AssertRequestCount(t, "PUT", "/Users/{id}", 1)
+	if r := s.Requests()[0]; r.Status != 0 || r.Fault != "delay 1h0m0s (client gave up)" {
+		t.Errorf("recorded %v", r)
 	}
 }
