@@ -354,15 +354,9 @@ func (req *request) update(id, ifMatch string, mutate func(cur *User) (*User, er
 		if sameResource(cur, next) {
 			return cur, nil // nothing changed: no new version, no event
 		}
-		next.Meta.LastModified = req.h.now().UTC()
-		if next.Meta.LastModified.Before(cur.Meta.LastModified) {
-			next.Meta.LastModified = cur.Meta.LastModified
-		}
-		next.Meta.Version = nextVersion(cur.Meta.Version)
-		err = req.store.UpdateUser(req.ctx, req.tenant, next, cur.Meta.Version)
+		err = req.commitUpdate(cur, next)
 		switch {
 		case err == nil:
-			req.committed(cur, next)
 			req.resolveReports(cur, next)
 			return next, nil
 		case errors.Is(err, ErrVersionMismatch):
@@ -375,6 +369,21 @@ func (req *request) update(id, ifMatch string, mutate func(cur *User) (*User, er
 		}
 	}
 	return nil, Errorf(http.StatusConflict, "", "user %s is being modified by too many concurrent requests; retry later", id)
+}
+
+// commitUpdate stamps next as the version after cur and writes it through
+// the store's compare-and-swap; on success the change's event is delivered.
+func (req *request) commitUpdate(cur, next *User) error {
+	next.Meta.LastModified = req.h.now().UTC()
+	if next.Meta.LastModified.Before(cur.Meta.LastModified) {
+		next.Meta.LastModified = cur.Meta.LastModified // clocks may step back
+	}
+	next.Meta.Version = nextVersion(cur.Meta.Version)
+	if err := req.store.UpdateUser(req.ctx, req.tenant, next, cur.Meta.Version); err != nil {
+		return err
+	}
+	req.committed(cur, next)
+	return nil
 }
 
 // backoff sleeps a short, growing, jittered time between CAS attempts.

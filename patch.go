@@ -932,15 +932,7 @@ func appendElems(a *Attribute, f, add reflect.Value) {
 // caseExact, ignoring primary.
 func sameElem(a *Attribute, x, y reflect.Value) bool {
 	for _, sub := range a.SubAttributes {
-		if sub.Name == "primary" {
-			continue
-		}
-		sx, sy := x.FieldByIndex(sub.field), y.FieldByIndex(sub.field)
-		if sx.Kind() == reflect.String {
-			if sub.CaseExact && sx.String() != sy.String() || !sub.CaseExact && !strings.EqualFold(sx.String(), sy.String()) {
-				return false
-			}
-		} else if !sx.Equal(sy) {
+		if sub.Name != "primary" && !subEqual(sub, x.FieldByIndex(sub.field), y.FieldByIndex(sub.field)) {
 			return false
 		}
 	}
@@ -954,20 +946,22 @@ func covers(a *Attribute, e, pattern reflect.Value) bool {
 		if sub.Name == "primary" {
 			continue
 		}
-		sp := pattern.FieldByIndex(sub.field)
-		if sp.IsZero() {
-			continue
-		}
-		se := e.FieldByIndex(sub.field)
-		if sp.Kind() == reflect.String {
-			if sub.CaseExact && sp.String() != se.String() || !sub.CaseExact && !strings.EqualFold(sp.String(), se.String()) {
-				return false
-			}
-		} else if !sp.Equal(se) {
+		if sp := pattern.FieldByIndex(sub.field); !sp.IsZero() && !subEqual(sub, sp, e.FieldByIndex(sub.field)) {
 			return false
 		}
 	}
 	return true
+}
+
+// subEqual compares two values of a sub-attribute, following caseExact.
+func subEqual(sub *Attribute, x, y reflect.Value) bool {
+	if x.Kind() != reflect.String {
+		return x.Equal(y)
+	}
+	if sub.CaseExact {
+		return x.String() == y.String()
+	}
+	return strings.EqualFold(x.String(), y.String())
 }
 
 func onlyPrimary(f reflect.Value, pidx, keep int) {

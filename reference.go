@@ -280,15 +280,9 @@ func (req *request) setManager(id string, mgr *User) error {
 			ref = req.location(mgr.ID)
 		}
 		next.Enterprise.Manager = Manager{Value: mgr.ID, Ref: ref, DisplayName: displayName(mgr)}
-		next.Meta.LastModified = req.h.now().UTC()
-		if next.Meta.LastModified.Before(cur.Meta.LastModified) {
-			next.Meta.LastModified = cur.Meta.LastModified
-		}
-		next.Meta.Version = nextVersion(cur.Meta.Version)
-		err = req.store.UpdateUser(req.ctx, req.tenant, next, cur.Meta.Version)
+		err = req.commitUpdate(cur, next)
 		switch {
 		case err == nil:
-			req.committed(cur, next)
 			return nil
 		case errors.Is(err, ErrVersionMismatch):
 			backoff(attempt)
