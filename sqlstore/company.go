@@ -1,0 +1,145 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/scimkit/scim"
+)
+
+func isUnique(err error) bool {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return pg.Code == "23505"
+	}
+	return err != nil && (strings.Contains(err.Error(), "UNIQUE constraint failed") || strings.Contains(err.Error(), "PRIMARY KEY"))
+}
+
+func (s *Store) jsonParam() string {
+	if s.d == postgres {
+		return "?::jsonb"
+	}
+	return "?"
+}
+
+// CreateCompany implements scim.CompanyStore.
+func (s *Store) CreateCompany(ctx context.Context, c *scim.Company) error {
+	attrs, err := json.Marshal(c.Attributes)
+	if err != nil {
+		return err
+	}
+	_, err = s.w.ExecContext(ctx, s.q(`INSERT INTO companies (id, name, attributes, created) VALUES (?, ?, `+s.jsonParam()+`, ?)`),
+		c.ID, c.Name, string(attrs), fmtTime(c.Created))
+	if isUnique(err) {
+		return scim.ConflictError("company", c.ID)
+	}
+	return err
+}
+
+// GetCompany implements scim.CompanyStore.
+func (s *Store) GetCompany(ctx context.Context, id string) (*scim.Company, error) {
+	c := &scim.Company{ID: id}
+	var attrs []byte
+	var created string
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT name, attributes, created FROM companies WHERE id = ?`), id).Scan(&c.Name, &attrs, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, scim.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(attrs, &c.Attributes); err != nil {
+		return nil, err
+	}
+	c.Created = parseTime(created)
+	return c, nil
+}
+
+// UpdateCompany implements scim.CompanyStore.
+func (s *Store) UpdateCompany(ctx context.Context, c *scim.Company) error {
+	attrs, err := json.Marshal(c.Attributes)
+	if err != nil {
+		return err
+	}
+	res, err := s.w.ExecContext(ctx, s.q(`UPDATE companies SET name = ?, attributes = `+s.jsonParam()+` WHERE id = ?`), c.Name, string(attrs), c.ID)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return scim.ErrNotFound
+	}
+	return nil
+}
+
+// CreateToken implements scim.CompanyStore; only the hash is stored.
+func (s *Store) CreateToken(ctx context.Context, t *scim.Token) error {
+	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO tokens (id, company, hash, label, created) VALUES (?, ?, ?, ?, ?)`),
+		t.ID, t.Company, t.Hash[:], t.Label, fmtTime(t.Created))
+	if isUnique(err) {
+		return scim.ConflictError("token", t.ID)
+	}
+	return err
+}
+
+// TokenByHash implements scim.CompanyStore.
+func (s *Store) TokenByHash(ctx context.Context, hash [32]byte) (*scim.Token, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, company, hash, label, created FROM tokens WHERE hash = ?`), hash[:])
+	if err != nil {
+		return nil, err
+	}
+	ts, err := scanTokens(rows)
+	if err != nil {
+		return nil, err
+	}
+	if len(ts) == 0 {
+		return nil, scim.ErrNotFound
+	}
+	return ts[0], nil
+}
+
+// ListTokens implements scim.CompanyStore.
+func (s *Store) ListTokens(ctx context.Context, company string) ([]*scim.Token, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, company, hash, label, created FROM tokens WHERE company = ? ORDER BY created, id`), company)
+	if err != nil {
+		return nil, err
+	}
+	return scanTokens(rows)
+}
+
+func scanTokens(rows *sql.Rows) ([]*scim.Token, error) {
+	defer rows.Close()
+	var out []*scim.Token
+	for rows.Next() {
+		t := &scim.Token{}
+		var hash []byte
+		var created string
+		if err := rows.Scan(&t.ID, &t.Company, &hash, &t.Label, &created); err != nil {
+			return nil, err
+		}
+		copy(t.Hash[:], hash)
+		t.Created = parseTime(created)
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// DeleteToken implements scim.CompanyStore.
+func (s *Store) DeleteToken(ctx context.Context, company, id string) error {
+	res, err := s.w.ExecContext(ctx, s.q(`DELETE FROM tokens WHERE company = ? AND id = ?`), company, id)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return scim.ErrNotFound
+	}
+	return nil
+}

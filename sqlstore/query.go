@@ -1,0 +1,663 @@
+package sqlstore
+
+import (
+	"container/heap"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/scimkit/scim"
+)
+
+// column describes how a singular attribute is stored in users.
+type column struct {
+	expr     string
+	kind     byte // 's' string, 'b' boolean, 't' date-time
+	folded   bool // holds fold(value): only for attributes with caseExact false
+	nullable bool // NULL means "" (externalId, so that the unique index skips absent ones)
+}
+
+// columns maps an attribute's Path() to its column. Attributes not listed
+// (nickName, addresses, ...) are filtered in Go after a pushed-down
+// prefilter, never silently dropped.
+var columns = map[string]column{
+	"id":                {expr: "u.id", kind: 's'},
+	"externalId":        {expr: "u.external_id", kind: 's', nullable: true},
+	"userName":          {expr: "u.user_name_f", kind: 's', folded: true},
+	"displayName":       {expr: "u.display_name_f", kind: 's', folded: true},
+	"name.givenName":    {expr: "u.given_name_f", kind: 's', folded: true},
+	"name.familyName":   {expr: "u.family_name_f", kind: 's', folded: true},
+	"name.formatted":    {expr: "u.formatted_f", kind: 's', folded: true},
+	"title":             {expr: "u.title_f", kind: 's', folded: true},
+	"active":            {expr: "u.active", kind: 'b'},
+	"meta.created":      {expr: "u.created", kind: 't', nullable: true},
+	"meta.lastModified": {expr: "u.last_modified", kind: 't', nullable: true},
+	"meta.version":      {expr: "u.version", kind: 's'},
+	scim.SchemaEnterpriseUser + ":employeeNumber": {expr: "u.employee_number_f", kind: 's', folded: true},
+	scim.SchemaEnterpriseUser + ":department":     {expr: "u.department_f", kind: 's', folded: true},
+	scim.SchemaEnterpriseUser + ":manager.value":  {expr: "u.manager_id", kind: 's'},
+}
+
+// elementColumn is the column of user_values holding a sub-attribute of
+// an emails-like attribute.
+func elementColumn(sub *scim.Attribute) (column, bool) {
+	switch sub.Name {
+	case "value":
+		if sub.CaseExact {
+			return column{expr: "v.value", kind: 's'}, true
+		}
+		return column{expr: "v.value_f", kind: 's', folded: true}, true
+	case "display":
+		return column{expr: "v.display_f", kind: 's', folded: !sub.CaseExact}, !sub.CaseExact
+	case "type":
+		return column{expr: "v.type_f", kind: 's', folded: !sub.CaseExact}, !sub.CaseExact
+	case "primary":
+		return column{expr: "v.is_primary", kind: 'b'}, true
+	}
+	return column{}, false
+}
+
+// compiler turns a resolved filter into a parameterised SQL condition.
+// Literals only ever become arguments.
+type compiler struct {
+	pg   bool
+	args []any
+}
+
+func (c *compiler) arg(v any) string {
+	c.args = append(c.args, v)
+	if c.pg {
+		return "$" + strconv.Itoa(len(c.args))
+	}
+	return "?"
+}
+
+const sqlTrue, sqlFalse = "1=1", "1=0"
+
+// filter compiles f. exact reports whether the condition is exactly f;
+// otherwise cond is a necessary condition (possibly "", none) and the
+// caller must still evaluate f in Go.
+func (c *compiler) filter(f scim.Filter) (cond string, exact bool) {
+	mark := len(c.args)
+	cond, exact = c.node(f)
+	if cond == "" {
+		c.args = c.args[:mark] // drop what a failed compilation emitted
+	}
+	return cond, exact
+}
+
+func (c *compiler) node(f scim.Filter) (string, bool) {
+	switch n := f.(type) {
+	case *scim.LogicalExpr:
+		mark := len(c.args)
+		l, lx := c.filter(n.Left)
+		r, rx := c.filter(n.Right)
+		if n.Op == "and" {
+			switch {
+			case l == "" && r == "":
+				return "", false
+			case l == "":
+				return r, false
+			case r == "":
+				return l, false
+			}
+			return "(" + l + " AND " + r + ")", lx && rx
+		}
+		if !lx || !rx {
+			c.args = c.args[:mark]
+			return "", false
+		}
+		return "(" + l + " OR " + r + ")", true
+	case *scim.NotExpr:
+		mark := len(c.args)
+		in, x := c.filter(n.Filter)
+		if !x {
+			c.args = c.args[:mark]
+			return "", false
+		}
+		return "NOT (" + in + ")", true
+	case *scim.ValuePathExpr:
+		return c.valuePath(n)
+	case *scim.AttrExpr:
+		return c.attrExpr(n)
+	}
+	return "", false
+}
+
+func (c *compiler) valuePath(n *scim.ValuePathExpr) (string, bool) {
+	a := n.Path.Attr
+	mark := len(c.args)
+	// Arguments are positional: emit the attribute's before the inner ones.
+	attrArg := ""
+	if isMultiAttr(a) {
+		attrArg = c.arg(a.Name)
+	}
+	var inner func(scim.Filter) (string, bool)
+	inner = func(f scim.Filter) (string, bool) {
+		switch x := f.(type) {
+		case *scim.LogicalExpr:
+			l, lx := inner(x.Left)
+			r, rx := inner(x.Right)
+			if !lx || !rx {
+				return "", false
+			}
+			return "(" + l + " " + strings.ToUpper(x.Op) + " " + r + ")", true
+		case *scim.NotExpr:
+			in, ok := inner(x.Filter)
+			if !ok {
+				return "", false
+			}
+			return "NOT (" + in + ")", true
+		case *scim.AttrExpr:
+			sub := x.Path.Attr
+			var col column
+			var ok bool
+			if isMultiAttr(a) {
+				col, ok = elementColumn(sub)
+			} else {
+				col, ok = columns[sub.Path()]
+				ok = ok && (col.folded == !sub.CaseExact || col.kind != 's')
+			}
+			if !ok {
+				return "", false
+			}
+			return c.leaf(col, sub, x.Op, x.Value)
+		}
+		return "", false
+	}
+	cond, ok := inner(n.Filter)
+	if !ok {
+		c.args = c.args[:mark]
+		return "", false
+	}
+	if isMultiAttr(a) {
+		return "EXISTS (SELECT 1 FROM user_values v WHERE v.company = u.company AND v.user_id = u.id AND v.attr = " + attrArg + " AND " + cond + ")", true
+	}
+	return cond, true
+}
+
+func (c *compiler) attrExpr(e *scim.AttrExpr) (string, bool) {
+	a, sub := e.Path.Attr, e.Path.SubAttr
+	if a.Custom {
+		return c.custom(a, e.Op, e.Value)
+	}
+	leaf := a
+	if sub != nil {
+		leaf = sub
+	} else if a.Type == scim.TypeComplex {
+		if e.Op == scim.OpPresent {
+			if isMultiAttr(a) {
+				return "EXISTS (SELECT 1 FROM user_values v WHERE v.company = u.company AND v.user_id = u.id AND v.attr = " + c.arg(a.Name) + ")", true
+			}
+			return "", false
+		}
+		leaf = a.Sub("value")
+	}
+	op, negate := e.Op, false
+	if op == scim.OpNotEqual {
+		// ne at the top level matches when no value equals, absent ones included.
+		op, negate = scim.OpEqual, true
+	}
+	var cond string
+	var ok bool
+	if isMultiAttr(a) {
+		col, found := elementColumn(leaf)
+		if !found {
+			return "", false
+		}
+		attrArg := c.arg(a.Name)
+		var in string
+		if in, ok = c.leaf(col, leaf, op, e.Value); ok {
+			cond = "EXISTS (SELECT 1 FROM user_values v WHERE v.company = u.company AND v.user_id = u.id AND v.attr = " + attrArg + " AND " + in + ")"
+		}
+	} else if a.MultiValued {
+		return "", false
+	} else {
+		col, found := columns[leaf.Path()]
+		if !found || col.kind == 's' && col.folded == leaf.CaseExact {
+			return "", false
+		}
+		cond, ok = c.leaf(col, leaf, op, e.Value)
+	}
+	if !ok {
+		return "", false
+	}
+	if negate {
+		cond = "NOT (" + cond + ")"
+	}
+	return cond, true
+}
+
+// leaf compiles a comparison of one stored value, with the matcher's
+// semantics for a value in context (ne does not match absent date-times;
+// co, sw, ew and ordering never match an empty string).
+func (c *compiler) leaf(col column, a *scim.Attribute, op scim.CompareOp, v any) (string, bool) {
+	e := col.expr
+	switch col.kind {
+	case 'b':
+		switch {
+		case op == scim.OpPresent:
+			return sqlTrue, true
+		case v == nil:
+			if op == scim.OpEqual {
+				return sqlFalse, true
+			}
+			return sqlTrue, true
+		}
+		want, ok := boolValue(v)
+		if !ok {
+			return "", false
+		}
+		if op == scim.OpNotEqual {
+			want = !want
+		}
+		return e + " = " + c.arg(boolInt(want)), true
+	case 't':
+		present := e + " IS NOT NULL"
+		switch {
+		case op == scim.OpPresent || v == nil && op == scim.OpNotEqual:
+			return present, true
+		case v == nil:
+			return e + " IS NULL", true
+		}
+		s, ok := v.(string)
+		if !ok {
+			return "", false
+		}
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			return "", false
+		}
+		sqlOp, ok := orderOps[op]
+		if !ok {
+			return "", false
+		}
+		return "(" + present + " AND " + e + " " + sqlOp + " " + c.arg(fmtTime(t)) + ")", true
+	}
+	// Strings.
+	if col.nullable {
+		if op == scim.OpEqual {
+			if s, ok := v.(string); ok && s != "" {
+				return e + " = " + c.arg(s), true // served by the unique index
+			}
+		}
+		e = "COALESCE(" + e + ", '')"
+	}
+	if op == scim.OpPresent || v == nil && op == scim.OpNotEqual {
+		return e + " <> ''", true
+	}
+	if v == nil {
+		if op != scim.OpEqual {
+			return "", false
+		}
+		return e + " = ''", true
+	}
+	var lit string
+	switch x := v.(type) {
+	case string:
+		lit = x
+	case json.Number:
+		lit = x.String()
+	case bool:
+		lit = strconv.FormatBool(x)
+	default:
+		return "", false
+	}
+	if col.folded {
+		lit = fold(lit)
+	}
+	return c.stringOp(e, op, lit)
+}
+
+var orderOps = map[scim.CompareOp]string{
+	scim.OpEqual: "=", scim.OpNotEqual: "<>", scim.OpGreater: ">", scim.OpGreaterOrEqual: ">=",
+	scim.OpLess: "<", scim.OpLessOrEqual: "<=",
+}
+
+// stringOp compares the string expression e, binary, with lit.
+func (c *compiler) stringOp(e string, op scim.CompareOp, lit string) (string, bool) {
+	nonEmpty := e + " <> ''"
+	switch op {
+	case scim.OpEqual:
+		return e + " = " + c.arg(lit), true
+	case scim.OpNotEqual:
+		return e + " <> " + c.arg(lit), true
+	case scim.OpContains:
+		return "(" + nonEmpty + " AND " + e + " LIKE " + c.arg("%"+escapeLike(lit)+"%") + " ESCAPE '\\')", true
+	case scim.OpEndsWith:
+		return "(" + nonEmpty + " AND " + e + " LIKE " + c.arg("%"+escapeLike(lit)) + " ESCAPE '\\')", true
+	case scim.OpStartsWith:
+		if lit == "" {
+			return nonEmpty, true
+		}
+		// The range lets either database use a btree index on e; LIKE
+		// keeps the condition exact.
+		cond := "(" + e + " >= " + c.arg(lit)
+		if hi, ok := prefixEnd(lit); ok {
+			cond += " AND " + e + " < " + c.arg(hi)
+		}
+		return cond + " AND " + e + " LIKE " + c.arg(escapeLike(lit)+"%") + " ESCAPE '\\')", true
+	}
+	if sqlOp, ok := orderOps[op]; ok {
+		return "(" + nonEmpty + " AND " + e + " " + sqlOp + " " + c.arg(lit) + ")", true
+	}
+	return "", false
+}
+
+// escapeLike escapes LIKE's wildcards and the escape character itself.
+func escapeLike(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(s)
+}
+
+// prefixEnd returns the least string greater than every string with the
+// prefix p in code-point (UTF-8 byte) order: p with its last rune
+// incremented.
+func prefixEnd(p string) (string, bool) {
+	for len(p) > 0 {
+		r, size := utf8.DecodeLastRuneInString(p)
+		p = p[:len(p)-size]
+		if r == utf8.MaxRune || r == utf8.RuneError && size == 1 {
+			continue
+		}
+		r++
+		if r >= 0xD800 && r <= 0xDFFF {
+			r = 0xE000
+		}
+		return p + string(r), true
+	}
+	return "", false
+}
+
+func boolValue(v any) (bool, bool) {
+	switch x := v.(type) {
+	case bool:
+		return x, true
+	case string:
+		switch strings.ToLower(x) {
+		case "true":
+			return true, true
+		case "false":
+			return false, true
+		}
+	}
+	return false, false
+}
+
+// custom compiles a comparison of a Peakon custom attribute: the matcher
+// requires the attribute to be present for every operator but "eq null".
+func (c *compiler) custom(a *scim.Attribute, op scim.CompareOp, v any) (string, bool) {
+	mark := len(c.args)
+	// The name's argument is emitted first: arguments are positional.
+	head := "EXISTS (SELECT 1 FROM user_custom x WHERE x.company = u.company AND x.user_id = u.id AND x.name = " + c.arg(a.Name) + " AND "
+	cond, ok := c.customCond(a, op, v)
+	if !ok {
+		c.args = c.args[:mark]
+		return "", false
+	}
+	if v == nil && op == scim.OpEqual {
+		return "NOT " + head + cond + ")", true
+	}
+	return head + cond + ")", true
+}
+
+func (c *compiler) customCond(a *scim.Attribute, op scim.CompareOp, v any) (string, bool) {
+	switch {
+	case op == scim.OpPresent || v == nil && (op == scim.OpNotEqual || op == scim.OpEqual):
+		return "x.value <> ''", true
+	case v == nil:
+		return "", false
+	}
+	var lit string
+	switch x := v.(type) {
+	case string:
+		lit = x
+	case json.Number:
+		lit = x.String()
+	case bool:
+		lit = strconv.FormatBool(x)
+	}
+	switch a.Type {
+	case scim.TypeDateTime:
+		d, ok := scim.ParseDate(lit)
+		sqlOp, ok2 := orderOps[op]
+		if !ok || !ok2 {
+			return "", false
+		}
+		return "x.value " + sqlOp + " " + c.arg(d), true
+	case scim.TypeInteger, scim.TypeDecimal:
+		n, err := strconv.ParseFloat(lit, 64)
+		sqlOp, ok := orderOps[op]
+		if err != nil || !ok {
+			return "", false
+		}
+		return "x.num IS NOT NULL AND x.num " + sqlOp + " " + c.arg(n), true
+	}
+	if a.CaseExact {
+		return c.stringOp("x.value", op, lit)
+	}
+	return c.stringOp("x.value_f", op, fold(lit))
+}
+
+// sortKey returns the ORDER BY terms for q's sort, and any join it needs,
+// or ok false when the sort is done in Go.
+func (c *compiler) sortKey(q *scim.Query) (join, order string, ok bool) {
+	if q.SortBy == nil {
+		return "", "u.seq", true
+	}
+	a, sub := q.SortBy.Attr, q.SortBy.SubAttr
+	var key, absent string
+	switch {
+	case a.Custom:
+		join = " LEFT JOIN user_custom sc ON sc.company = u.company AND sc.user_id = u.id AND sc.name = " + c.arg(a.Name)
+		absent = "sc.user_id IS NULL"
+		switch a.CustomType {
+		case scim.CustomNumber:
+			key = "sc.num"
+		case scim.CustomDate:
+			key = "sc.value"
+		default:
+			key = "sc.value_f"
+		}
+	case isMultiAttr(a):
+		if sub == nil {
+			sub = a.Sub("value")
+		}
+		col, found := elementColumn(sub)
+		if !found || col.kind != 's' {
+			return "", "", false
+		}
+		// The attribute name is one of multiAttrs' constants, not client
+		// input; inlining it keeps the ORDER BY free of arguments, which
+		// would otherwise have to follow the WHERE clause's.
+		key = "(SELECT " + col.expr + " FROM user_values v WHERE v.company = u.company AND v.user_id = u.id AND v.attr = '" + a.Name + "' ORDER BY v.is_primary DESC, v.idx LIMIT 1)"
+		absent = "COALESCE(" + key + ", '') = ''"
+	default:
+		leaf := a
+		if sub != nil {
+			leaf = sub
+		} else if a.Type == scim.TypeComplex {
+			leaf = a.Sub("value")
+		}
+		col, found := columns[leaf.Path()]
+		if !found || col.kind == 's' && col.folded == leaf.CaseExact {
+			return "", "", false
+		}
+		key = col.expr
+		switch col.kind {
+		case 'b':
+			absent = sqlFalse
+		case 't':
+			absent = key + " IS NULL"
+		default:
+			if col.nullable {
+				key = "COALESCE(" + key + ", '')"
+			}
+			absent = key + " = ''"
+		}
+	}
+	flag := "(CASE WHEN " + absent + " THEN 1 ELSE 0 END)"
+	dir := " ASC"
+	if q.Descending {
+		dir = " DESC"
+	}
+	// Absent values sort last ascending (and so first descending); among
+	// them the key plays no part, and ties always break on id ascending,
+	// as Query.Compare does.
+	return join, flag + dir + ", CASE WHEN " + absent + " THEN NULL ELSE " + key + " END" + dir + ", u.id ASC", true
+}
+
+// ListUsers implements scim.Store. The filter, sort and page are pushed
+// down when they all compile to SQL; otherwise the compiled part narrows a
+// streaming scan evaluated with q.Matches and q.Compare.
+func (s *Store) ListUsers(ctx context.Context, tenant string, q *scim.Query) (*scim.Page, error) {
+	sq := s.compile(tenant, q)
+	if sq.exact {
+		return s.listPushed(ctx, sq, q)
+	}
+	return s.listScan(ctx, sq, q)
+}
+
+type sqlQuery struct {
+	from, where, order string
+	args               []any
+	exact              bool // filter and sort both in SQL
+	sorted             bool // order is q's order
+}
+
+func (s *Store) compile(tenant string, q *scim.Query) sqlQuery {
+	c := &compiler{pg: s.d == postgres}
+	join, order, sorted := c.sortKey(q)
+	if !sorted {
+		join, order = "", "u.seq"
+		c.args = c.args[:0]
+	}
+	where := "u.company = " + c.arg(tenant)
+	exact := true
+	if q.Filter != nil {
+		cond, x := c.filter(q.Filter)
+		if cond != "" {
+			where += " AND " + cond
+		}
+		exact = x
+	}
+	return sqlQuery{from: "users u" + join, where: where, order: order, args: c.args, exact: exact && sorted, sorted: sorted}
+}
+
+func (s *Store) listPushed(ctx context.Context, sq sqlQuery, q *scim.Query) (*scim.Page, error) {
+	// One snapshot for the count and the page.
+	opts := &sql.TxOptions{ReadOnly: true}
+	if s.d == postgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	tx, err := s.db.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	page := &scim.Page{Users: []*scim.User{}}
+	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+sq.from+" WHERE "+sq.where, sq.args...).Scan(&page.Total); err != nil {
+		return nil, err
+	}
+	skip := q.StartIndex - 1
+	if q.Count == 0 || skip >= page.Total {
+		return page, nil
+	}
+	c := &compiler{pg: s.d == postgres, args: slices.Clone(sq.args)}
+	text := "SELECT u.doc FROM " + sq.from + " WHERE " + sq.where + " ORDER BY " + sq.order +
+		" LIMIT " + c.arg(q.Count) + " OFFSET " + c.arg(skip)
+	rows, err := tx.QueryContext(ctx, text, c.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var doc []byte
+		if err := rows.Scan(&doc); err != nil {
+			return nil, err
+		}
+		u, err := decodeDoc(doc)
+		if err != nil {
+			return nil, err
+		}
+		page.Users = append(page.Users, u)
+	}
+	return page, rows.Err()
+}
+
+// listScan streams the rows the SQL part selects and finishes in Go.
+func (s *Store) listScan(ctx context.Context, sq sqlQuery, q *scim.Query) (*scim.Page, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT u.doc FROM "+sq.from+" WHERE "+sq.where+" ORDER BY "+sq.order, sq.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	skip := q.StartIndex - 1
+	limit := skip + q.Count
+	page := &scim.Page{Users: []*scim.User{}}
+	h := &userHeap{cmp: q.Compare}
+	scanned := 0
+	for rows.Next() {
+		scanned++
+		if s.maxScan > 0 && scanned > s.maxScan {
+			return nil, scim.ErrTooMany
+		}
+		var doc []byte
+		if err := rows.Scan(&doc); err != nil {
+			return nil, err
+		}
+		u, err := decodeDoc(doc)
+		if err != nil {
+			return nil, err
+		}
+		if !q.Matches(u) {
+			continue
+		}
+		page.Total++
+		switch {
+		case sq.sorted:
+			if page.Total > skip && len(page.Users) < q.Count {
+				page.Users = append(page.Users, u)
+			}
+		case limit == 0:
+		case h.Len() < limit:
+			heap.Push(h, u)
+		case q.Compare(u, h.users[0]) < 0:
+			h.users[0] = u
+			heap.Fix(h, 0)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if !sq.sorted {
+		sorted := h.users
+		slices.SortFunc(sorted, q.Compare)
+		if skip < len(sorted) {
+			page.Users = append(page.Users, sorted[skip:]...)
+		}
+	}
+	return page, nil
+}
+
+// userHeap is a max-heap under cmp: its root is the worst user kept.
+type userHeap struct {
+	users []*scim.User
+	cmp   func(a, b *scim.User) int
+}
+
+func (h *userHeap) Len() int           { return len(h.users) }
+func (h *userHeap) Less(i, j int) bool { return h.cmp(h.users[i], h.users[j]) > 0 }
+func (h *userHeap) Swap(i, j int)      { h.users[i], h.users[j] = h.users[j], h.users[i] }
+func (h *userHeap) Push(x any)         { h.users = append(h.users, x.(*scim.User)) }
+func (h *userHeap) Pop() any {
+	n := len(h.users)
+	u := h.users[n-1]
+	h.users = h.users[:n-1]
+	return u
+}

@@ -1,0 +1,138 @@
+package sqlstore
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/scimkit/scim"
+)
+
+// fold case-folds s rune by rune exactly as the library's matcher compares
+// (internal/fold: lower(upper(r))), so that comparing folded strings
+// bytewise gives the matcher's case-insensitive eq, sw, ew, co and order.
+func fold(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		if r < utf8.RuneSelf {
+			if 'A' <= r && r <= 'Z' {
+				r += 'a' - 'A'
+			}
+		} else {
+			r = unicode.ToLower(unicode.ToUpper(r))
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// timeLayout is fixed-width UTC with nanoseconds, so stored times order
+// as strings exactly as time.Time.Compare orders them (years 0-9999).
+const timeLayout = "2006-01-02T15:04:05.000000000Z"
+
+func fmtTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+// nullTime is NULL for the zero time, which the matcher treats as absent.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return fmtTime(t)
+}
+
+func parseTime(s string) time.Time {
+	t, _ := time.Parse(timeLayout, s)
+	return t
+}
+
+// docUser is scim.User without its methods, so encoding/json writes every
+// field as is: the stored document is the store's own stable encoding,
+// independent of the SCIM wire format and of the tenant's model.
+type docUser scim.User
+
+func encodeDoc(u *scim.User) ([]byte, error) { return json.Marshal((*docUser)(u)) }
+
+func decodeDoc(b []byte) (*scim.User, error) {
+	var d docUser
+	if err := json.Unmarshal(b, &d); err != nil {
+		return nil, err
+	}
+	u := (*scim.User)(&d)
+	return u, nil
+}
+
+// multiAttrs are the multi-valued attributes whose elements are
+// scim.MultiValue; their elements are rows of user_values.
+var multiAttrs = []struct {
+	name string
+	get  func(*scim.User) []scim.MultiValue
+}{
+	{"emails", func(u *scim.User) []scim.MultiValue { return u.Emails }},
+	{"phoneNumbers", func(u *scim.User) []scim.MultiValue { return u.PhoneNumbers }},
+	{"ims", func(u *scim.User) []scim.MultiValue { return u.IMs }},
+	{"photos", func(u *scim.User) []scim.MultiValue { return u.Photos }},
+	{"entitlements", func(u *scim.User) []scim.MultiValue { return u.Entitlements }},
+	{"roles", func(u *scim.User) []scim.MultiValue { return u.Roles }},
+	{"x509Certificates", func(u *scim.User) []scim.MultiValue { return u.X509Certificates }},
+}
+
+func isMultiAttr(a *scim.Attribute) bool {
+	if a == nil || a.Schema != scim.SchemaUser || a.Parent() != nil {
+		return false
+	}
+	for _, m := range multiAttrs {
+		if m.name == a.Name {
+			return true
+		}
+	}
+	return false
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// customNum is a custom value as the matcher reads numbers, or NULL.
+func customNum(v string) any {
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return nil
+	}
+	return f
+}
+
+// userColumns are the typed columns of users, in insert order, after
+// company and id.
+const userColumns = `user_name_f, external_id, display_name_f, given_name_f, family_name_f, formatted_f, title_f, employee_number_f, department_f, manager_id, active, created, last_modified, version, doc`
+
+func userValues(u *scim.User, doc []byte, pg bool) []any {
+	var ext any
+	if u.ExternalID != "" {
+		ext = u.ExternalID
+	}
+	var d any = string(doc)
+	if pg {
+		d = string(doc) // pgx encodes text into jsonb
+	}
+	return []any{fold(u.UserName), ext, fold(u.DisplayName), fold(u.Name.GivenName), fold(u.Name.FamilyName),
+		fold(u.Name.Formatted), fold(u.Title), fold(u.Enterprise.EmployeeNumber), fold(u.Enterprise.Department),
+		u.Enterprise.Manager.Value, boolInt(u.Active), nullTime(u.Meta.Created), nullTime(u.Meta.LastModified),
+		u.Meta.Version, d}
+}

@@ -1,0 +1,262 @@
+// Package sqlstore is a scim.Store on database/sql for SQLite (through
+// modernc.org/sqlite, pure Go) and PostgreSQL (through pgx's stdlib
+// driver). It creates and migrates its own schema, pushes filters, sorting
+// and paging down to SQL, and implements scim.HistoryStore and
+// scim.CompanyStore.
+//
+// Open it with a driver name and a data source:
+//
+//	st, err := sqlstore.Open(ctx, "sqlite", "/var/lib/scim/users.db")
+//	st, err := sqlstore.Open(ctx, "postgres", "postgres://u:p@host/db?sslmode=disable")
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	_ "modernc.org/sqlite"             // registers "sqlite"
+
+	"github.com/scimkit/scim"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+type dialect int
+
+const (
+	sqlite dialect = iota
+	postgres
+)
+
+// Store is a scim.Store, scim.HistoryStore and scim.CompanyStore backed by
+// SQLite or PostgreSQL. It is safe for concurrent use.
+type Store struct {
+	d dialect
+	// db serves reads. w serves writes: for SQLite a pool of one
+	// connection, so writers queue in Go instead of failing with
+	// SQLITE_BUSY when a read transaction would upgrade; for PostgreSQL
+	// the same pool as db.
+	db, w *sql.DB
+	// maxScan bounds how many rows a query that cannot be pushed down
+	// entirely may read before it is refused with scim.ErrTooMany.
+	maxScan int
+}
+
+var (
+	_ scim.HistoryStore = (*Store)(nil)
+	_ scim.CompanyStore = (*Store)(nil)
+)
+
+// Option configures Open.
+type Option func(*Store)
+
+// WithMaxScan sets how many rows a query that cannot be pushed down to SQL
+// completely (for instance a filter on addresses) may examine in Go before
+// ListUsers refuses it with scim.ErrTooMany. The default is 1,000,000; 0
+// or less means no limit.
+func WithMaxScan(n int) Option { return func(s *Store) { s.maxScan = n } }
+
+// Open opens (and creates or migrates) a store. driverName is "sqlite"
+// (dsn is a file path or a "file:" URI; the store adds its pragmas: WAL,
+// synchronous=FULL, busy_timeout, case-sensitive LIKE) or "postgres" (dsn
+// is a pgx connection string or URL).
+func Open(ctx context.Context, driverName, dsn string, opts ...Option) (*Store, error) {
+	s := &Store{maxScan: 1_000_000}
+	for _, o := range opts {
+		o(s)
+	}
+	var err error
+	switch driverName {
+	case "sqlite", "sqlite3":
+		s.d = sqlite
+		if s.w, err = sql.Open("sqlite", sqliteDSN(dsn, true)); err != nil {
+			return nil, err
+		}
+		s.w.SetMaxOpenConns(1)
+		if s.db, err = sql.Open("sqlite", sqliteDSN(dsn, false)); err != nil {
+			s.w.Close()
+			return nil, err
+		}
+	case "postgres", "postgresql", "pgx":
+		s.d = postgres
+		if s.db, err = sql.Open("pgx", dsn); err != nil {
+			return nil, err
+		}
+		s.w = s.db
+	default:
+		return nil, fmt.Errorf("sqlstore: unknown driver %q (want \"sqlite\" or \"postgres\")", driverName)
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// sqliteDSN adds the pragmas the store relies on. WAL lets readers run
+// beside the writer; synchronous=FULL makes every acknowledged commit
+// durable even against power loss (NORMAL would already survive a killed
+// process); busy_timeout covers other processes writing the same file;
+// case_sensitive_like makes LIKE binary, as the store folds case itself.
+//
+// The writer's transactions begin IMMEDIATE: they take the write lock at
+// BEGIN, so a read-then-write transaction never fails to upgrade.
+func sqliteDSN(dsn string, writer bool) string {
+	if !strings.HasPrefix(dsn, "file:") {
+		dsn = "file:" + dsn
+	}
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	p := url.Values{}
+	for _, pr := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "case_sensitive_like(1)", "foreign_keys(1)"} {
+		p.Add("_pragma", pr)
+	}
+	if writer {
+		p.Set("_txlock", "immediate")
+	}
+	return dsn + sep + p.Encode()
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	var err error
+	if s.w != nil && s.w != s.db {
+		err = s.w.Close()
+	}
+	if s.db != nil {
+		err = errors.Join(err, s.db.Close())
+	}
+	return err
+}
+
+// DB returns the database the store reads from, for diagnostics and tests
+// (EXPLAIN). Do not write to it behind the store's back.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Dialect returns "sqlite" or "postgres".
+func (s *Store) Dialect() string {
+	if s.d == postgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// migrate applies the embedded migrations not yet recorded in
+// schema_migrations, each in its own transaction.
+func (s *Store) migrate(ctx context.Context) error {
+	dir := "migrations/sqlite"
+	if s.d == postgres {
+		dir = "migrations/postgres"
+	}
+	entries, err := fs.ReadDir(migrations, dir)
+	if err != nil {
+		return err
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied TEXT NOT NULL)`); err != nil {
+		return fmt.Errorf("sqlstore: migrate: %w", err)
+	}
+	for _, name := range names {
+		v, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("sqlstore: migration %s: bad name", name)
+		}
+		body, err := migrations.ReadFile(dir + "/" + name)
+		if err != nil {
+			return err
+		}
+		if err := s.tx(ctx, func(tx *sql.Tx) error {
+			if s.d == postgres {
+				// Serialise concurrent Opens of one database.
+				if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(727274)`); err != nil {
+					return err
+				}
+			}
+			var n int
+			if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), v).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
+			for _, stmt := range splitSQL(string(body)) {
+				if _, err := tx.ExecContext(ctx, stmt); err != nil {
+					return fmt.Errorf("%s: %w", name, err)
+				}
+			}
+			_, err := tx.ExecContext(ctx, s.q(`INSERT INTO schema_migrations (version, applied) VALUES (?, ?)`), v, time.Now().UTC().Format(time.RFC3339))
+			return err
+		}); err != nil {
+			return fmt.Errorf("sqlstore: migrate: %w", err)
+		}
+	}
+	return nil
+}
+
+// splitSQL splits a migration into statements at semicolons ending a line.
+// Migrations contain no semicolons inside literals.
+func splitSQL(body string) []string {
+	var out []string
+	for _, part := range strings.Split(body, ";\n") {
+		var lines []string
+		for _, l := range strings.Split(part, "\n") {
+			if t := strings.TrimSpace(l); t != "" && !strings.HasPrefix(t, "--") {
+				lines = append(lines, l)
+			}
+		}
+		if st := strings.TrimSpace(strings.TrimSuffix(strings.Join(lines, "\n"), ";")); st != "" {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// q rewrites ? placeholders to PostgreSQL's $n. Only the store's own
+// constant SQL goes through it; it contains no '?' in literals.
+func (s *Store) q(query string) string {
+	if s.d != postgres {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	return b.String()
+}
+
+// tx runs f in a write transaction and commits it.
+func (s *Store) tx(ctx context.Context, f func(*sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := f(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}

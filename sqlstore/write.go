@@ -1,0 +1,187 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/scimkit/scim"
+)
+
+// CreateUser implements scim.Store.
+func (s *Store) CreateUser(ctx context.Context, tenant string, u *scim.User) error {
+	return s.CreateUsers(ctx, tenant, []*scim.User{u})
+}
+
+// CreateUsers creates several users in one transaction: all or none. It is
+// the fast way to load many users (one commit, one fsync).
+func (s *Store) CreateUsers(ctx context.Context, tenant string, users []*scim.User) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		ins := s.q(`INSERT INTO users (company, id, ` + userColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		if s.d == postgres {
+			ins = strings.Replace(ins, "$17)", "$17::jsonb)", 1)
+		}
+		stmt, err := tx.PrepareContext(ctx, ins)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, u := range users {
+			doc, err := encodeDoc(u)
+			if err != nil {
+				return err
+			}
+			if _, err := stmt.ExecContext(ctx, append([]any{tenant, u.ID}, userValues(u, doc, s.d == postgres)...)...); err != nil {
+				return conflict(err, u)
+			}
+			if err := s.writeChildren(ctx, tx, tenant, u); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO user_activations (company, user_id, n, at, active) VALUES (?, ?, 0, ?, ?)`),
+				tenant, u.ID, fmtTime(u.Meta.Created), boolInt(u.Active)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// conflict maps a unique-index violation to scim.ConflictError naming the
+// attribute, by the index the database names.
+func conflict(err error, u *scim.User) error {
+	var pg *pgconn.PgError
+	msg := err.Error()
+	if errors.As(err, &pg) {
+		if pg.Code != "23505" {
+			return err
+		}
+		msg = pg.ConstraintName
+	} else if !strings.Contains(msg, "UNIQUE constraint failed") {
+		return err
+	}
+	switch {
+	case strings.Contains(msg, "user_name"):
+		return scim.ConflictError("userName", u.UserName)
+	case strings.Contains(msg, "external_id"):
+		return scim.ConflictError("externalId", u.ExternalID)
+	}
+	return scim.ConflictError("id", u.ID)
+}
+
+// writeChildren inserts the rows of user_values and user_custom.
+func (s *Store) writeChildren(ctx context.Context, tx *sql.Tx, tenant string, u *scim.User) error {
+	for _, m := range multiAttrs {
+		for i, v := range m.get(u) {
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO user_values (company, user_id, attr, idx, value, value_f, display_f, type_f, is_primary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+				tenant, u.ID, m.name, i, v.Value, fold(v.Value), fold(v.Display), fold(v.Type), boolInt(v.Primary)); err != nil {
+				return err
+			}
+		}
+	}
+	for name, v := range u.Custom {
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO user_custom (company, user_id, name, value, value_f, num) VALUES (?, ?, ?, ?, ?, ?)`),
+			tenant, u.ID, name, v, fold(v), customNum(v)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) deleteChildren(ctx context.Context, tx *sql.Tx, tenant, id string, history bool) error {
+	tables := []string{"user_values", "user_custom"}
+	if history {
+		tables = append(tables, "user_activations")
+	}
+	for _, t := range tables {
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM `+t+` WHERE company = ? AND user_id = ?`), tenant, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// GetUser implements scim.Store.
+func (s *Store) GetUser(ctx context.Context, tenant, id string) (*scim.User, error) {
+	var doc []byte
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT doc FROM users WHERE company = ? AND id = ?`), tenant, id).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, scim.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return decodeDoc(doc)
+}
+
+// UpdateUser implements scim.Store: a compare-and-swap on the version
+// column inside a transaction that also rewrites the child rows and
+// records an activation when Active changes.
+func (s *Store) UpdateUser(ctx context.Context, tenant string, u *scim.User, version string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		lock := ""
+		if s.d == postgres {
+			lock = " FOR UPDATE"
+		}
+		var stored string
+		var active int
+		err := tx.QueryRowContext(ctx, s.q(`SELECT version, active FROM users WHERE company = ? AND id = ?`+lock), tenant, u.ID).Scan(&stored, &active)
+		if errors.Is(err, sql.ErrNoRows) {
+			return scim.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if stored != version {
+			return scim.ErrVersionMismatch
+		}
+		doc, err := encodeDoc(u)
+		if err != nil {
+			return err
+		}
+		set := strings.ReplaceAll(userColumns, ",", " = ?,") + " = ?"
+		if s.d == postgres {
+			set = strings.Replace(set, "doc = ?", "doc = ?::jsonb", 1)
+		}
+		args := append(userValues(u, doc, s.d == postgres), tenant, u.ID, version)
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE users SET `+set+` WHERE company = ? AND id = ? AND version = ?`), args...)
+		if err != nil {
+			return conflict(err, u)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return scim.ErrVersionMismatch
+		}
+		if err := s.deleteChildren(ctx, tx, tenant, u.ID, false); err != nil {
+			return err
+		}
+		if err := s.writeChildren(ctx, tx, tenant, u); err != nil {
+			return err
+		}
+		if (active == 1) != u.Active {
+			_, err = tx.ExecContext(ctx, s.q(`INSERT INTO user_activations (company, user_id, n, at, active)
+				SELECT ?, ?, COALESCE(MAX(n), -1) + 1, ?, ? FROM user_activations WHERE company = ? AND user_id = ?`),
+				tenant, u.ID, fmtTime(u.Meta.LastModified), boolInt(u.Active), tenant, u.ID)
+		}
+		return err
+	})
+}
+
+// DeleteUser implements scim.Store; it destroys the activation history too.
+func (s *Store) DeleteUser(ctx context.Context, tenant, id string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(`DELETE FROM users WHERE company = ? AND id = ?`), tenant, id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return scim.ErrNotFound
+		}
+		return s.deleteChildren(ctx, tx, tenant, id, true)
+	})
+}
