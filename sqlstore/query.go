@@ -283,7 +283,9 @@ func (c *compiler) leaf(col column, a *scim.Attribute, op scim.CompareOp, v any)
 	if col.nullable {
 		if op == scim.OpEqual {
 			if s, ok := v.(string); ok && s != "" {
-				return e + " = " + c.arg(s), true // served by the unique index
+				// Served by the unique index; IS NOT NULL keeps NOT (...)
+				// two-valued for ne.
+				return "(" + e + " IS NOT NULL AND " + e + " = " + c.arg(s) + ")", true
 			}
 		}
 		e = "COALESCE(" + e + ", '')"

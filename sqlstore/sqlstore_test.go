@@ -1,0 +1,78 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/storetest"
+)
+
+func openSQLite(t testing.TB) *Store {
+	t.Helper()
+	st, err := Open(context.Background(), "sqlite", filepath.Join(t.TempDir(), "scim.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// openPostgres opens a store in a schema of its own, dropped at cleanup,
+// or skips when SCIMKIT_POSTGRES_DSN is not set.
+func openPostgres(t testing.TB) *Store {
+	t.Helper()
+	dsn := os.Getenv("SCIMKIT_POSTGRES_DSN")
+	if dsn == "" {
+		t.Skip("SCIMKIT_POSTGRES_DSN is not set")
+	}
+	ctx := context.Background()
+	admin, err := Open(ctx, "postgres", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	b := make([]byte, 6)
+	rand.Read(b)
+	schema := "t_" + hex.EncodeToString(b)
+	if _, err := admin.db.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		admin, err := Open(ctx, "postgres", dsn)
+		if err == nil {
+			admin.db.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE")
+			admin.Close()
+		}
+	})
+	st, err := Open(ctx, "postgres", withSearchPath(dsn, schema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func withSearchPath(dsn, schema string) string {
+	if u, err := url.Parse(dsn); err == nil && u.Scheme != "" {
+		q := u.Query()
+		q.Set("search_path", schema)
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return strings.TrimSpace(dsn) + " search_path=" + schema
+}
+
+func TestSQLite(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) scim.Store { return openSQLite(t) })
+}
+
+func TestPostgres(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) scim.Store { return openPostgres(t) })
+}

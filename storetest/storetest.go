@@ -1,0 +1,549 @@
+// Package storetest is a conformance suite for scim.Store implementations.
+// A store's tests call Run with a constructor of empty stores; the suite
+// checks CRUD, uniqueness with case folding, compare-and-swap under
+// concurrency, filters (against a fixed table and against the memory
+// store), sorting, paging, tenant isolation, and, when the store
+// implements them, scim.HistoryStore and scim.CompanyStore.
+package storetest
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/scimkit/scim"
+)
+
+// Run runs the suite. newStore returns a new, empty store for each
+// subtest (subtests may run in parallel); the suite does not close it, so
+// register cleanup with t.Cleanup.
+func Run(t *testing.T, newStore func(t *testing.T) scim.Store) {
+	t.Run("CRUD", func(t *testing.T) { testCRUD(t, newStore(t)) })
+	t.Run("Uniqueness", func(t *testing.T) { testUniqueness(t, newStore(t)) })
+	t.Run("CAS", func(t *testing.T) { testCAS(t, newStore(t)) })
+	t.Run("Filters", func(t *testing.T) { testFilters(t, newStore(t)) })
+	t.Run("Sorting", func(t *testing.T) { testSorting(t, newStore(t)) })
+	t.Run("Paging", func(t *testing.T) { testPaging(t, newStore(t)) })
+	t.Run("Tenants", func(t *testing.T) { testTenants(t, newStore(t)) })
+	t.Run("History", func(t *testing.T) {
+		hs, ok := newStore(t).(scim.HistoryStore)
+		if !ok {
+			t.Skip("the store does not implement scim.HistoryStore")
+		}
+		testHistory(t, hs)
+	})
+	t.Run("Companies", func(t *testing.T) {
+		cs, ok := newStore(t).(scim.CompanyStore)
+		if !ok {
+			t.Skip("the store does not implement scim.CompanyStore")
+		}
+		testCompanies(t, cs)
+	})
+}
+
+// userDiff compares users, treating nil and empty slices and maps alike
+// and times by instant.
+var userOpts = cmp.Options{cmpopts.EquateEmpty()}
+
+const tenant = "acme"
+
+func load(t *testing.T, st scim.Store, tenant string, users []*scim.User) {
+	t.Helper()
+	for _, u := range users {
+		if err := st.CreateUser(context.Background(), tenant, u.Clone()); err != nil {
+			t.Fatalf("CreateUser(%s): %v", u.ID, err)
+		}
+	}
+}
+
+func ids(users []*scim.User) []string {
+	out := []string{}
+	for _, u := range users {
+		out = append(out, u.ID)
+	}
+	return out
+}
+
+func list(t *testing.T, st scim.Store, m *scim.Model, tenant, filter, sortBy, order string, start, count int) (*scim.Page, error) {
+	t.Helper()
+	q, err := m.NewQuery(filter, sortBy, order, start, count)
+	if err != nil {
+		return nil, err
+	}
+	return st.ListUsers(context.Background(), tenant, q)
+}
+
+func testCRUD(t *testing.T, st scim.Store) {
+	ctx := context.Background()
+	users := sqlUsers()
+	load(t, st, tenant, users)
+	for _, want := range users {
+		got, err := st.GetUser(ctx, tenant, want.ID)
+		if err != nil {
+			t.Fatalf("GetUser(%s): %v", want.ID, err)
+		}
+		if d := cmp.Diff(want, got, userOpts); d != "" {
+			t.Errorf("GetUser(%s) after create (-want +got):\n%s", want.ID, d)
+		}
+	}
+	if _, err := st.GetUser(ctx, tenant, "010101001010101011001010101011"); !errors.Is(err, scim.ErrNotFound) {
+		t.Errorf("GetUser(unknown) = %v, want ErrNotFound", err)
+	}
+	// The store keeps its own copy.
+	got, _ := st.GetUser(ctx, tenant, "u01")
+	got.Emails[0].Value = "changed"
+	again, _ := st.GetUser(ctx, tenant, "u01")
+	if again.Emails[0].Value != "alice@example.com" {
+		t.Errorf("a returned user aliases the store's")
+	}
+
+	u := users[0].Clone()
+	u.Name.GivenName = "Alicia"
+	u.Emails = append(u.Emails, scim.MultiValue{Value: "new@example.com", Type: "other"})
+	u.Custom["Level"] = "4"
+	delete(u.Custom, "Business Unit")
+	u.Meta.Version = `W/"2"`
+	u.Meta.LastModified = u.Meta.LastModified.Add(time.Hour)
+	if err := st.UpdateUser(ctx, tenant, u, `W/"1"`); err != nil {
+		t.Fatalf("UpdateUser: %v", err)
+	}
+	got, err := st.GetUser(ctx, tenant, "u01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(u, got, userOpts); d != "" {
+		t.Errorf("GetUser after update (-want +got):\n%s", d)
+	}
+	// The update is visible to queries, and the old values are gone.
+	m := sqlModel()
+	for filter, want := range map[string][]string{
+		`emails.value eq "new@example.com"`: {"u01"},
+		`name.givenName eq "alice"`:         {},
+		`name.givenName eq "alicia"`:        {"u01"},
+		`urn:ietf:params:scim:schemas:extension:peakon:2.0:User:Level eq 4`:           {"u01"},
+		`urn:ietf:params:scim:schemas:extension:peakon:2.0:User:Business_Unit pr`:     {"u02", "u04", "u05"},
+		`urn:ietf:params:scim:schemas:extension:peakon:2.0:User:Business_Unit eq "x"`: {},
+	} {
+		p, err := list(t, st, m, tenant, filter, "", "", 1, 100)
+		if err != nil {
+			t.Fatalf("%s: %v", filter, err)
+		}
+		if d := cmp.Diff(want, ids(p.Users)); d != "" {
+			t.Errorf("after update, %s (-want +got):\n%s", filter, d)
+		}
+	}
+	if err := st.UpdateUser(ctx, tenant, u, `W/"1"`); !errors.Is(err, scim.ErrVersionMismatch) {
+		t.Errorf("UpdateUser with a stale version = %v, want ErrVersionMismatch", err)
+	}
+	missing := u.Clone()
+	missing.ID = "nobody"
+	if err := st.UpdateUser(ctx, tenant, missing, `W/"2"`); !errors.Is(err, scim.ErrNotFound) {
+		t.Errorf("UpdateUser(unknown) = %v, want ErrNotFound", err)
+	}
+	if err := st.DeleteUser(ctx, tenant, "u01"); err != nil {
+		t.Fatalf("DeleteUser: %v", err)
+	}
+	if _, err := st.GetUser(ctx, tenant, "u01"); !errors.Is(err, scim.ErrNotFound) {
+		t.Errorf("GetUser after delete = %v, want ErrNotFound", err)
+	}
+	if err := st.DeleteUser(ctx, tenant, "u01"); !errors.Is(err, scim.ErrNotFound) {
+		t.Errorf("second DeleteUser = %v, want ErrNotFound", err)
+	}
+	p, err := list(t, st, m, tenant, `emails.value eq "new@example.com"`, "", "", 1, 100)
+	if err != nil || p.Total != 0 {
+		t.Errorf("a deleted user is still found by email: %v %v", p, err)
+	}
+	// The userName and externalId of a deleted user are free again.
+	if err := st.CreateUser(ctx, tenant, users[0].Clone()); err != nil {
+		t.Errorf("re-creating a deleted user: %v", err)
+	}
+}
+
+func testUniqueness(t *testing.T, st scim.Store) {
+	ctx := context.Background()
+	load(t, st, tenant, sqlUsers())
+	try := func(name string, err error, attr string) {
+		t.Helper()
+		if !errors.Is(err, scim.ErrConflict) {
+			t.Errorf("%s = %v, want ErrConflict", name, err)
+			return
+		}
+		if !strings.Contains(err.Error(), attr) {
+			t.Errorf("%s = %v, want the error to name %s", name, err, attr)
+		}
+	}
+	u := fixtureUser("n1", "ALICE@EXAMPLE.COM", 10, nil)
+	try("CreateUser(userName in other case)", st.CreateUser(ctx, tenant, u), "userName")
+	u = fixtureUser("n1", "ärger@EXAMPLE.de", 10, nil)
+	try("CreateUser(non-ASCII userName in other case)", st.CreateUser(ctx, tenant, u), "userName")
+	u = fixtureUser("n1", "new", 10, func(u *scim.User) { u.ExternalID = "ext-1" })
+	try("CreateUser(taken externalId)", st.CreateUser(ctx, tenant, u), "externalId")
+	u = fixtureUser("u01", "new", 10, nil)
+	if err := st.CreateUser(ctx, tenant, u); !errors.Is(err, scim.ErrConflict) {
+		t.Errorf("CreateUser(taken id) = %v, want ErrConflict", err)
+	}
+	// externalId is case-exact; empty ones do not collide.
+	for i, ext := range []string{"EXT-1", "", ""} {
+		u := fixtureUser(fmt.Sprintf("n%d", i), fmt.Sprintf("new%d", i), 10, func(u *scim.User) { u.ExternalID = ext })
+		if err := st.CreateUser(ctx, tenant, u); err != nil {
+			t.Errorf("CreateUser(externalId %q): %v", ext, err)
+		}
+	}
+	u, _ = st.GetUser(ctx, tenant, "u02")
+	old := u.Meta.Version
+	u.Meta.Version = `W/"2"`
+	u.UserName = "Carol"
+	try("UpdateUser(to a taken userName)", st.UpdateUser(ctx, tenant, u, old), "userName")
+	u.UserName = "bob"
+	u.ExternalID = "ext-4"
+	try("UpdateUser(to a taken externalId)", st.UpdateUser(ctx, tenant, u, old), "externalId")
+	// Changing one's own userName's case is no conflict.
+	u.ExternalID = "EXT-2"
+	u.UserName = "BOB.O'BRIEN@EXAMPLE.COM"
+	if err := st.UpdateUser(ctx, tenant, u, old); err != nil {
+		t.Errorf("UpdateUser(own userName in other case): %v", err)
+	}
+	// Another tenant may use the same names.
+	if err := st.CreateUser(ctx, "other", fixtureUser("u01", "alice@example.com", 1, func(u *scim.User) { u.ExternalID = "ext-1" })); err != nil {
+		t.Errorf("CreateUser in another tenant: %v", err)
+	}
+}
+
+func testCAS(t *testing.T, st scim.Store) {
+	ctx := context.Background()
+	load(t, st, tenant, sqlUsers()[:1])
+	const writers = 8
+	for round := 1; round <= 3; round++ {
+		cur, err := st.GetUser(ctx, tenant, "u01")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, writers)
+		for i := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				u := cur.Clone()
+				u.Title = fmt.Sprintf("writer %d", i)
+				u.Meta.Version = fmt.Sprintf(`W/"%d-%d"`, round, i)
+				errs[i] = st.UpdateUser(ctx, tenant, u, cur.Meta.Version)
+			}()
+		}
+		wg.Wait()
+		won := -1
+		for i, err := range errs {
+			switch {
+			case err == nil && won >= 0:
+				t.Fatalf("round %d: writers %d and %d both won", round, won, i)
+			case err == nil:
+				won = i
+			case !errors.Is(err, scim.ErrVersionMismatch):
+				t.Fatalf("round %d: writer %d: %v, want ErrVersionMismatch", round, i, err)
+			}
+		}
+		if won < 0 {
+			t.Fatalf("round %d: no writer won", round)
+		}
+		got, _ := st.GetUser(ctx, tenant, "u01")
+		if want := fmt.Sprintf("writer %d", won); got.Title != want || got.Meta.Version != fmt.Sprintf(`W/"%d-%d"`, round, won) {
+			t.Fatalf("round %d: stored %q %s, want the winner's %q", round, got.Title, got.Meta.Version, want)
+		}
+	}
+}
+
+// compareWithMemory runs a query on st and on a memory store holding the
+// same users and reports differences.
+func compareWithMemory(t *testing.T, st, mem scim.Store, m *scim.Model, filter, sortBy, order string, start, count int) (*scim.Page, bool) {
+	t.Helper()
+	got, err := list(t, st, m, tenant, filter, sortBy, order, start, count)
+	if err != nil {
+		t.Errorf("filter %q sortBy %q %s [%d,%d]: %v", filter, sortBy, order, start, count, err)
+		return nil, false
+	}
+	want, err := list(t, mem, m, tenant, filter, sortBy, order, start, count)
+	if err != nil {
+		t.Fatalf("memory store: %v", err)
+	}
+	if d := cmp.Diff(ids(want.Users), ids(got.Users)); d != "" || want.Total != got.Total {
+		t.Errorf("filter %q sortBy %q %s [%d,%d]: differs from the memory store: total %d, want %d; ids (-memory +store):\n%s",
+			filter, sortBy, order, start, count, got.Total, want.Total, d)
+		return got, false
+	}
+	return got, true
+}
+
+func testFilters(t *testing.T, st scim.Store) {
+	m := sqlModel()
+	users := sqlUsers()
+	load(t, st, tenant, users)
+	load(t, st, "other", users) // a second tenant must not leak into the results
+	mem := scim.NewMemoryStore()
+	load(t, mem, tenant, users)
+	for _, c := range sqlFilterCases {
+		if c.wantErr != "" {
+			_, err := list(t, st, m, tenant, c.filter, "", "", 1, 100)
+			if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+				t.Errorf("filter %q: error %v, want %q", c.filter, err, c.wantErr)
+			}
+			continue
+		}
+		got, ok := compareWithMemory(t, st, mem, m, c.filter, "", "", 1, 100)
+		if !ok {
+			continue
+		}
+		want := c.want
+		if want == nil {
+			want = []string{}
+		}
+		if d := cmp.Diff(want, ids(got.Users)); d != "" || got.Total != len(want) {
+			t.Errorf("filter %q: total %d (-want +got):\n%s", c.filter, got.Total, d)
+		}
+	}
+	runSharedFilterCases(t, st)
+}
+
+func testSorting(t *testing.T, st scim.Store) {
+	m := sqlModel()
+	users := sqlUsers()
+	load(t, st, tenant, users)
+	mem := scim.NewMemoryStore()
+	load(t, mem, tenant, users)
+	for _, sortBy := range sqlSortCases {
+		for _, order := range []string{"ascending", "descending"} {
+			compareWithMemory(t, st, mem, m, "", sortBy, order, 1, 100)
+			compareWithMemory(t, st, mem, m, "", sortBy, order, 2, 3)
+			compareWithMemory(t, st, mem, m, `active eq true`, sortBy, order, 1, 2)
+			compareWithMemory(t, st, mem, m, `addresses pr or userName sw "a"`, sortBy, order, 1, 100)
+		}
+	}
+}
+
+func testPaging(t *testing.T, st scim.Store) {
+	ctx := context.Background()
+	m := sqlModel()
+	var users []*scim.User
+	for i := range 25 {
+		users = append(users, fixtureUser(fmt.Sprintf("p%02d", i), fmt.Sprintf("user%02d", (i*7)%25), i, func(u *scim.User) {
+			u.Name.FamilyName = string(rune('A' + i%3))
+		}))
+	}
+	load(t, st, tenant, users)
+	mem := scim.NewMemoryStore()
+	load(t, mem, tenant, users)
+	for _, sortBy := range []string{"", "userName", "name.familyName", "nickName"} {
+		for _, filter := range []string{"", `name.familyName sw "b"`, `nickName eq null`} {
+			q, err := m.NewQuery(filter, sortBy, "", 1, 1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all, err := st.ListUsers(ctx, tenant, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var paged []string
+			for start := 1; start <= all.Total+1; start += 4 {
+				p, ok := compareWithMemory(t, st, mem, m, filter, sortBy, "", start, 4)
+				if !ok {
+					break
+				}
+				if p.Total != all.Total {
+					t.Errorf("%q sorted by %q: page at %d says total %d, want %d", filter, sortBy, start, p.Total, all.Total)
+				}
+				paged = append(paged, ids(p.Users)...)
+			}
+			if d := cmp.Diff(ids(all.Users), paged, cmpopts.EquateEmpty()); d != "" {
+				t.Errorf("%q sorted by %q: pages differ from one list (-all +pages):\n%s", filter, sortBy, d)
+			}
+			p, ok := compareWithMemory(t, st, mem, m, filter, sortBy, "", 1, 0)
+			if ok && (len(p.Users) != 0 || p.Total != all.Total) {
+				t.Errorf("count=0: %d users, total %d; want none and %d", len(p.Users), p.Total, all.Total)
+			}
+			compareWithMemory(t, st, mem, m, filter, sortBy, "", 100, 10)
+		}
+	}
+}
+
+func testTenants(t *testing.T, st scim.Store) {
+	ctx := context.Background()
+	m := sqlModel()
+	load(t, st, "a", sqlUsers())
+	if _, err := st.GetUser(ctx, "b", "u01"); !errors.Is(err, scim.ErrNotFound) {
+		t.Errorf("GetUser in another tenant = %v, want ErrNotFound", err)
+	}
+	u := sqlUsers()[0]
+	u.Meta.Version = `W/"2"`
+	if err := st.UpdateUser(ctx, "b", u, `W/"1"`); !errors.Is(err, scim.ErrNotFound) {
+		t.Errorf("UpdateUser in another tenant = %v, want ErrNotFound", err)
+	}
+	if err := st.DeleteUser(ctx, "b", "u01"); !errors.Is(err, scim.ErrNotFound) {
+		t.Errorf("DeleteUser in another tenant = %v, want ErrNotFound", err)
+	}
+	for _, f := range []string{"", `userName eq "alice@example.com"`, `emails pr`, `addresses pr`, `urn:ietf:params:scim:schemas:extension:peakon:2.0:User:Level pr`} {
+		p, err := list(t, st, m, "b", f, "userName", "", 1, 100)
+		if err != nil || p.Total != 0 || len(p.Users) != 0 {
+			t.Errorf("tenant b, filter %q: %v, %v; want nothing", f, p, err)
+		}
+	}
+	// The same id in two tenants is two users.
+	b := fixtureUser("u01", "someone.else", 1, nil)
+	if err := st.CreateUser(ctx, "b", b); err != nil {
+		t.Fatalf("CreateUser(b, u01): %v", err)
+	}
+	if err := st.DeleteUser(ctx, "b", "u01"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := st.GetUser(ctx, "a", "u01"); err != nil || got.UserName != "alice@example.com" {
+		t.Errorf("tenant a's u01 after deleting b's: %v, %v", got, err)
+	}
+	if hs, ok := st.(scim.HistoryStore); ok {
+		if _, err := hs.Activations(ctx, "b", "u02"); !errors.Is(err, scim.ErrNotFound) {
+			t.Errorf("Activations in another tenant = %v, want ErrNotFound", err)
+		}
+		if ids, err := hs.ActiveAt(ctx, "b", base.Add(time.Hour)); err != nil || len(ids) != 0 {
+			t.Errorf("ActiveAt in another tenant = %v, %v; want none", ids, err)
+		}
+	}
+}
+
+func testHistory(t *testing.T, st scim.HistoryStore) {
+	ctx := context.Background()
+	load(t, st, tenant, sqlUsers()[:3]) // u01, u02 active; u03 inactive
+	u, _ := st.GetUser(ctx, tenant, "u01")
+	set := func(active bool, at time.Time) {
+		t.Helper()
+		old := u.Meta.Version
+		u.Active = active
+		u.Meta.LastModified = at
+		u.Meta.Version = fmt.Sprintf(`W/"%d"`, at.Unix())
+		if err := st.UpdateUser(ctx, tenant, u, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t1, t2, t3 := base.Add(time.Hour), base.Add(2*time.Hour), base.Add(3*time.Hour)
+	set(false, t1)
+	u.Title = "no change of active"
+	set(false, t1.Add(time.Minute))
+	set(true, t2)
+	want := []scim.Activation{{Time: base.Add(time.Minute), Active: true}, {Time: t1, Active: false}, {Time: t2, Active: true}}
+	got, err := st.Activations(ctx, tenant, "u01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("Activations (-want +got):\n%s", d)
+	}
+	for _, c := range []struct {
+		at   time.Time
+		want []string
+	}{
+		{base, []string{}},
+		{base.Add(time.Minute), []string{"u01"}},
+		{base.Add(2 * time.Minute), []string{"u01", "u02"}},
+		{t1, []string{"u02"}},
+		{t2.Add(-time.Nanosecond), []string{"u02"}},
+		{t2, []string{"u01", "u02"}},
+		{t3, []string{"u01", "u02"}},
+	} {
+		got, err := st.ActiveAt(ctx, tenant, c.at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(c.want, got, cmpopts.EquateEmpty()); d != "" {
+			t.Errorf("ActiveAt(%v) (-want +got):\n%s", c.at, d)
+		}
+	}
+	if err := st.DeleteUser(ctx, tenant, "u01"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Activations(ctx, tenant, "u01"); !errors.Is(err, scim.ErrNotFound) {
+		t.Errorf("Activations after delete = %v, want ErrNotFound", err)
+	}
+	if got, _ := st.ActiveAt(ctx, tenant, t3); slices.Contains(got, "u01") {
+		t.Errorf("ActiveAt after delete still lists u01: %v", got)
+	}
+}
+
+func testCompanies(t *testing.T, st scim.CompanyStore) {
+	ctx := context.Background()
+	c := &scim.Company{ID: "acme", Name: "Acme", Created: base,
+		Attributes: []scim.CustomAttribute{{Name: "Employed Since", Type: scim.CustomDate, Aliases: []string{"Employed_Since"}}}}
+	if err := st.CreateCompany(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateCompany(ctx, c); !errors.Is(err, scim.ErrConflict) {
+		t.Errorf("CreateCompany twice = %v, want ErrConflict", err)
+	}
+	got, err := st.GetCompany(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(c, got, cmpopts.EquateEmpty()); d != "" {
+		t.Errorf("GetCompany (-want +got):\n%s", d)
+	}
+	if _, err := st.GetCompany(ctx, "nope"); !errors.Is(err, scim.ErrNotFound) {
+		t.Errorf("GetCompany(unknown) = %v, want ErrNotFound", err)
+	}
+	c.Name = "Acme Inc"
+	c.Attributes = append(c.Attributes, scim.CustomAttribute{Name: "Level", Type: scim.CustomNumber})
+	if err := st.UpdateCompany(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = st.GetCompany(ctx, "acme")
+	if d := cmp.Diff(c, got, cmpopts.EquateEmpty()); d != "" {
+		t.Errorf("GetCompany after update (-want +got):\n%s", d)
+	}
+	if err := st.UpdateCompany(ctx, &scim.Company{ID: "nope"}); !errors.Is(err, scim.ErrNotFound) {
+		t.Errorf("UpdateCompany(unknown) = %v, want ErrNotFound", err)
+	}
+	tok := func(id, secret string, at time.Time) *scim.Token {
+		return &scim.Token{ID: id, Company: "acme", Hash: sha256.Sum256([]byte(secret)), Label: "okta " + id, Created: at}
+	}
+	t1, t2 := tok("t1", "s1", base), tok("t2", "s2", base.Add(time.Hour))
+	for _, tk := range []*scim.Token{t2, t1} {
+		if err := st.CreateToken(ctx, tk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.CreateToken(ctx, tok("t3", "s1", base)); !errors.Is(err, scim.ErrConflict) {
+		t.Errorf("CreateToken(taken hash) = %v, want ErrConflict", err)
+	}
+	if err := st.CreateToken(ctx, tok("t1", "s9", base)); !errors.Is(err, scim.ErrConflict) {
+		t.Errorf("CreateToken(taken id) = %v, want ErrConflict", err)
+	}
+	got1, err := st.TokenByHash(ctx, sha256.Sum256([]byte("s1")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(t1, got1); d != "" {
+		t.Errorf("TokenByHash (-want +got):\n%s", d)
+	}
+	if _, err := st.TokenByHash(ctx, sha256.Sum256([]byte("nope"))); !errors.Is(err, scim.ErrNotFound) {
+		t.Errorf("TokenByHash(unknown) = %v, want ErrNotFound", err)
+	}
+	all, err := st.ListTokens(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]*scim.Token{t1, t2}, all); d != "" {
+		t.Errorf("ListTokens (-want +got):\n%s", d)
+	}
+	if err := st.DeleteToken(ctx, "other", "t1"); !errors.Is(err, scim.ErrNotFound) {
+		t.Errorf("DeleteToken of another company = %v, want ErrNotFound", err)
+	}
+	if err := st.DeleteToken(ctx, "acme", "t1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.TokenByHash(ctx, t1.Hash); !errors.Is(err, scim.ErrNotFound) {
+		t.Errorf("TokenByHash after delete = %v, want ErrNotFound", err)
+	}
+}
