@@ -65,8 +65,9 @@ func elementColumn(sub *scim.Attribute) (column, bool) {
 // compiler turns a resolved filter into a parameterised SQL condition.
 // Literals only ever become arguments.
 type compiler struct {
-	pg   bool
-	args []any
+	pg     bool
+	tenant string
+	args   []any
 }
 
 func (c *compiler) arg(v any) string {
@@ -133,9 +134,9 @@ func (c *compiler) valuePath(n *scim.ValuePathExpr) (string, bool) {
 	a := n.Path.Attr
 	mark := len(c.args)
 	// Arguments are positional: emit the attribute's before the inner ones.
-	attrArg := ""
+	head := ""
 	if isMultiAttr(a) {
-		attrArg = c.arg(a.Name)
+		head = c.valuesIn(a.Name)
 	}
 	var inner func(scim.Filter) (string, bool)
 	inner = func(f scim.Filter) (string, bool) {
@@ -176,9 +177,16 @@ func (c *compiler) valuePath(n *scim.ValuePathExpr) (string, bool) {
 		return "", false
 	}
 	if isMultiAttr(a) {
-		return "EXISTS (SELECT 1 FROM user_values v WHERE v.company = u.company AND v.user_id = u.id AND v.attr = " + attrArg + " AND " + cond + ")", true
+		return head + " AND " + cond + ")", true
 	}
 	return cond, true
+}
+
+// valuesIn opens "the user has an element of attr such that": an
+// uncorrelated IN, so the planner can start from the value index rather
+// than probe every user. The caller appends " AND cond)" or ")".
+func (c *compiler) valuesIn(attr string) string {
+	return "u.id IN (SELECT v.user_id FROM user_values v WHERE v.company = " + c.arg(c.tenant) + " AND v.attr = " + c.arg(attr)
 }
 
 func (c *compiler) attrExpr(e *scim.AttrExpr) (string, bool) {
@@ -192,7 +200,7 @@ func (c *compiler) attrExpr(e *scim.AttrExpr) (string, bool) {
 	} else if a.Type == scim.TypeComplex {
 		if e.Op == scim.OpPresent {
 			if isMultiAttr(a) {
-				return "EXISTS (SELECT 1 FROM user_values v WHERE v.company = u.company AND v.user_id = u.id AND v.attr = " + c.arg(a.Name) + ")", true
+				return c.valuesIn(a.Name) + ")", true
 			}
 			return "", false
 		}
@@ -210,10 +218,10 @@ func (c *compiler) attrExpr(e *scim.AttrExpr) (string, bool) {
 		if !found {
 			return "", false
 		}
-		attrArg := c.arg(a.Name)
+		head := c.valuesIn(a.Name)
 		var in string
 		if in, ok = c.leaf(col, leaf, op, e.Value); ok {
-			cond = "EXISTS (SELECT 1 FROM user_values v WHERE v.company = u.company AND v.user_id = u.id AND v.attr = " + attrArg + " AND " + in + ")"
+			cond = head + " AND " + in + ")"
 		}
 	} else if a.MultiValued {
 		return "", false
@@ -396,7 +404,7 @@ func boolValue(v any) (bool, bool) {
 func (c *compiler) custom(a *scim.Attribute, op scim.CompareOp, v any) (string, bool) {
 	mark := len(c.args)
 	// The name's argument is emitted first: arguments are positional.
-	head := "EXISTS (SELECT 1 FROM user_custom x WHERE x.company = u.company AND x.user_id = u.id AND x.name = " + c.arg(a.Name) + " AND "
+	head := "u.id IN (SELECT x.user_id FROM user_custom x WHERE x.company = " + c.arg(c.tenant) + " AND x.name = " + c.arg(a.Name) + " AND "
 	cond, ok := c.customCond(a, op, v)
 	if !ok {
 		c.args = c.args[:mark]
@@ -533,7 +541,7 @@ type sqlQuery struct {
 }
 
 func (s *Store) compile(tenant string, q *scim.Query) sqlQuery {
-	c := &compiler{pg: s.d == postgres}
+	c := &compiler{pg: s.d == postgres, tenant: tenant}
 	join, order, sorted := c.sortKey(q)
 	if !sorted {
 		join, order = "", "u.seq"
@@ -570,10 +578,8 @@ func (s *Store) listPushed(ctx context.Context, sq sqlQuery, q *scim.Query) (*sc
 	if q.Count == 0 || skip >= page.Total {
 		return page, nil
 	}
-	c := &compiler{pg: s.d == postgres, args: slices.Clone(sq.args)}
-	text := "SELECT u.doc FROM " + sq.from + " WHERE " + sq.where + " ORDER BY " + sq.order +
-		" LIMIT " + c.arg(q.Count) + " OFFSET " + c.arg(skip)
-	rows, err := tx.QueryContext(ctx, text, c.args...)
+	text, args := s.pageSQL(sq, q)
+	rows, err := tx.QueryContext(ctx, text, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -590,6 +596,14 @@ func (s *Store) listPushed(ctx context.Context, sq sqlQuery, q *scim.Query) (*sc
 		page.Users = append(page.Users, u)
 	}
 	return page, rows.Err()
+}
+
+// pageSQL is the query of one page of a pushed-down list.
+func (s *Store) pageSQL(sq sqlQuery, q *scim.Query) (string, []any) {
+	c := &compiler{pg: s.d == postgres, args: slices.Clone(sq.args)}
+	text := "SELECT u.doc FROM " + sq.from + " WHERE " + sq.where + " ORDER BY " + sq.order +
+		" LIMIT " + c.arg(q.Count) + " OFFSET " + c.arg(q.StartIndex-1)
+	return text, c.args
 }
 
 // listScan streams the rows the SQL part selects and finishes in Go.

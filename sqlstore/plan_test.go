@@ -1,0 +1,112 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/scimkit/scim"
+)
+
+// planModel has one custom attribute to query.
+var planModel = scim.NewModel([]scim.CustomAttribute{{Name: "Department", Type: scim.CustomOption}})
+
+func loadPlanUsers(t *testing.T, st *Store) {
+	t.Helper()
+	var users []*scim.User
+	for i := range 300 {
+		u := &scim.User{
+			ID:         fmt.Sprintf("id-%04d", i),
+			UserName:   fmt.Sprintf("User%04d@example.com", i),
+			ExternalID: fmt.Sprintf("ext-%04d", i),
+			Name:       scim.Name{FamilyName: string(rune('A'+i%26)) + "son", GivenName: "G"},
+			Active:     true,
+			Emails:     []scim.MultiValue{{Value: fmt.Sprintf("mail%04d@example.com", i), Type: "work", Primary: true}},
+			Custom:     map[string]string{"Department": fmt.Sprintf("dept-%d", i%10)},
+			Meta:       scim.Meta{Version: `W/"1"`},
+		}
+		users = append(users, u)
+	}
+	if err := st.CreateUsers(context.Background(), "acme", users); err != nil {
+		t.Fatal(err)
+	}
+	if st.d == postgres {
+		st.db.Exec("ANALYZE")
+	}
+}
+
+// explain returns the plan of the page query for filter.
+func explain(t *testing.T, st *Store, filter, sortBy string, count int) (plan, text string, exact bool) {
+	t.Helper()
+	ctx := context.Background()
+	q, err := planModel.NewQuery(filter, sortBy, "", 1, count)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sq := st.compile("acme", q)
+	text, args := st.pageSQL(sq, q)
+	tx, err := st.db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	prefix := "EXPLAIN QUERY PLAN "
+	if st.d == postgres {
+		prefix = "EXPLAIN "
+		// Small tables would otherwise be scanned: ask whether an index
+		// can serve the query at all.
+		if _, err := tx.ExecContext(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows, err := tx.QueryContext(ctx, prefix+text, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", text, err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var lines []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, fmt.Sprint(vals[len(vals)-1]))
+	}
+	return strings.Join(lines, "\n"), text, sq.exact
+}
+
+func testPlans(t *testing.T, st *Store) {
+	loadPlanUsers(t, st)
+	for _, c := range []struct {
+		filter, index string
+	}{
+		{`userName eq "USER0042@example.com"`, "users_user_name_uq"},
+		{`externalId eq "ext-0042"`, "users_external_id_uq"},
+		{`emails.value eq "MAIL0042@example.com"`, "user_values_value_ix"},
+		{`emails[type eq "work"].value eq "mail0042@example.com"`, "user_values_value_ix"},
+		{`urn:ietf:params:scim:schemas:extension:peakon:2.0:User:Department eq "Dept-4"`, "user_custom_value_ix"},
+		{`name.familyName sw "A"`, "users_family_name_ix"},
+	} {
+		plan, text, exact := explain(t, st, c.filter, "", 100)
+		if !exact {
+			t.Errorf("%s: not pushed down entirely", c.filter)
+		}
+		if !strings.Contains(plan, c.index) {
+			t.Errorf("%s: plan does not use %s:\n%s\n%s", c.filter, c.index, text, plan)
+		}
+	}
+	_, text, exact := explain(t, st, `name.familyName sw "A"`, "name.familyName", 100)
+	if !exact || !strings.Contains(text, " LIMIT ") {
+		t.Errorf("a paged, sorted sw query is not pushed down with LIMIT (exact %v): %s", exact, text)
+	}
+}
+
+func TestPlanSQLite(t *testing.T)   { testPlans(t, openSQLite(t)) }
+func TestPlanPostgres(t *testing.T) { testPlans(t, openPostgres(t)) }
+
