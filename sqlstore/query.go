@@ -486,7 +486,8 @@ func (c *compiler) sortKey(q *scim.Query) (join, order string, ok bool) {
 		// input; inlining it keeps the ORDER BY free of arguments, which
 		// would otherwise have to follow the WHERE clause's.
 		key = "(SELECT " + col.expr + " FROM user_values v WHERE v.company = u.company AND v.user_id = u.id AND v.attr = '" + a.Name + "' ORDER BY v.is_primary DESC, v.idx LIMIT 1)"
-		absent = "COALESCE(" + key + ", '') = ''"
+		key = "COALESCE(" + key + ", '')"
+		absent = key + " = ''"
 	default:
 		leaf := a
 		if sub != nil {
@@ -511,15 +512,40 @@ func (c *compiler) sortKey(q *scim.Query) (join, order string, ok bool) {
 			absent = key + " = ''"
 		}
 	}
-	flag := "(CASE WHEN " + absent + " THEN 1 ELSE 0 END)"
 	dir := " ASC"
 	if q.Descending {
 		dir = " DESC"
 	}
-	// Absent values sort last ascending (and so first descending); among
-	// them the key plays no part, and ties always break on id ascending,
-	// as Query.Compare does.
-	return join, flag + dir + ", CASE WHEN " + absent + " THEN NULL ELSE " + key + " END" + dir + ", u.id ASC", true
+	// Ties always break on id ascending, as Query.Compare does. Absent
+	// values sort last ascending (and so first descending); all absent
+	// values have the same key ('' or NULL), so among them id decides.
+	order = key + dir + ", u.id ASC"
+	if !presentImplied(q.Filter, q.SortBy) {
+		order = "(CASE WHEN " + absent + " THEN 1 ELSE 0 END)" + dir + ", " + order
+	}
+	return join, order, true
+}
+
+// presentImplied reports whether every user matching f has a value for
+// the sort path: then the "absent last" term can go, and an index on the
+// sort column can deliver the order and stop at LIMIT.
+func presentImplied(f scim.Filter, p *scim.AttrPath) bool {
+	switch n := f.(type) {
+	case *scim.LogicalExpr:
+		return n.Op == "and" && (presentImplied(n.Left, p) || presentImplied(n.Right, p))
+	case *scim.AttrExpr:
+		if n.Path.Attr != p.Attr || n.Path.SubAttr != p.SubAttr || p.Attr.MultiValued || p.Attr.Custom {
+			return false
+		}
+		switch n.Op {
+		case scim.OpStartsWith, scim.OpEndsWith, scim.OpContains, scim.OpGreater, scim.OpGreaterOrEqual, scim.OpLess, scim.OpLessOrEqual, scim.OpPresent:
+			return true
+		case scim.OpEqual:
+			s, ok := n.Value.(string)
+			return ok && s != ""
+		}
+	}
+	return false
 }
 
 // ListUsers implements scim.Store. The filter, sort and page are pushed
@@ -560,7 +586,7 @@ func (s *Store) compile(tenant string, q *scim.Query) sqlQuery {
 }
 
 func (s *Store) listPushed(ctx context.Context, sq sqlQuery, q *scim.Query) (*scim.Page, error) {
-	// One snapshot for the count and the page.
+	// One snapshot for the page and the count.
 	opts := &sql.TxOptions{ReadOnly: true}
 	if s.d == postgres {
 		opts.Isolation = sql.LevelRepeatableRead
@@ -571,31 +597,40 @@ func (s *Store) listPushed(ctx context.Context, sq sqlQuery, q *scim.Query) (*sc
 	}
 	defer tx.Rollback()
 	page := &scim.Page{Users: []*scim.User{}}
-	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+sq.from+" WHERE "+sq.where, sq.args...).Scan(&page.Total); err != nil {
-		return nil, err
-	}
 	skip := q.StartIndex - 1
-	if q.Count == 0 || skip >= page.Total {
-		return page, nil
-	}
-	text, args := s.pageSQL(sq, q)
-	rows, err := tx.QueryContext(ctx, text, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var doc []byte
-		if err := rows.Scan(&doc); err != nil {
-			return nil, err
-		}
-		u, err := decodeDoc(doc)
+	if q.Count > 0 {
+		text, args := s.pageSQL(sq, q)
+		rows, err := tx.QueryContext(ctx, text, args...)
 		if err != nil {
 			return nil, err
 		}
-		page.Users = append(page.Users, u)
+		defer rows.Close()
+		for rows.Next() {
+			var doc []byte
+			if err := rows.Scan(&doc); err != nil {
+				return nil, err
+			}
+			u, err := decodeDoc(doc)
+			if err != nil {
+				return nil, err
+			}
+			page.Users = append(page.Users, u)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		// A short, non-empty page (or a short first page) ends the
+		// result: it tells the total without counting, which makes
+		// lookups by userName, externalId or email one query.
+		if n := len(page.Users); n < q.Count && (n > 0 || skip == 0) {
+			page.Total = skip + n
+			return page, nil
+		}
 	}
-	return page, rows.Err()
+	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+sq.from+" WHERE "+sq.where, sq.args...).Scan(&page.Total); err != nil {
+		return nil, err
+	}
+	return page, nil
 }
 
 // pageSQL is the query of one page of a pushed-down list.

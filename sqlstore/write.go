@@ -29,6 +29,8 @@ func (s *Store) CreateUsers(ctx context.Context, tenant string, users []*scim.Us
 			return err
 		}
 		defer stmt.Close()
+		w := &txWriter{ctx: ctx, tx: tx, s: s}
+		defer w.close()
 		for _, u := range users {
 			doc, err := encodeDoc(u)
 			if err != nil {
@@ -37,10 +39,10 @@ func (s *Store) CreateUsers(ctx context.Context, tenant string, users []*scim.Us
 			if _, err := stmt.ExecContext(ctx, append([]any{tenant, u.ID}, userValues(u, doc, s.d == postgres)...)...); err != nil {
 				return conflict(err, u)
 			}
-			if err := s.writeChildren(ctx, tx, tenant, u); err != nil {
+			if err := w.children(tenant, u); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO user_activations (company, user_id, n, at, active) VALUES (?, ?, 0, ?, ?)`),
+			if err := w.exec(`INSERT INTO user_activations (company, user_id, n, at, active) VALUES (?, ?, 0, ?, ?)`,
 				tenant, u.ID, fmtTime(u.Meta.Created), boolInt(u.Active)); err != nil {
 				return err
 			}
@@ -71,18 +73,49 @@ func conflict(err error, u *scim.User) error {
 	return scim.ConflictError("id", u.ID)
 }
 
-// writeChildren inserts the rows of user_values and user_custom.
-func (s *Store) writeChildren(ctx context.Context, tx *sql.Tx, tenant string, u *scim.User) error {
+// txWriter runs the statements of one write transaction, preparing each
+// once: bulk loads repeat them for every user.
+type txWriter struct {
+	ctx   context.Context
+	tx    *sql.Tx
+	s     *Store
+	stmts map[string]*sql.Stmt
+}
+
+func (w *txWriter) exec(query string, args ...any) error {
+	st := w.stmts[query]
+	if st == nil {
+		var err error
+		if st, err = w.tx.PrepareContext(w.ctx, w.s.q(query)); err != nil {
+			return err
+		}
+		if w.stmts == nil {
+			w.stmts = make(map[string]*sql.Stmt)
+		}
+		w.stmts[query] = st
+	}
+	_, err := st.ExecContext(w.ctx, args...)
+	return err
+}
+
+func (w *txWriter) close() {
+	for _, st := range w.stmts {
+		st.Close()
+	}
+}
+
+// children inserts the rows of user_values and user_custom.
+func (w *txWriter) children(tenant string, u *scim.User) error {
 	for _, m := range multiAttrs {
 		for i, v := range m.get(u) {
-			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO user_values (company, user_id, attr, idx, value, value_f, display_f, type_f, is_primary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			if err := w.exec(`INSERT INTO user_values (company, user_id, attr, idx, value, value_f, display_f, type_f, is_primary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 				tenant, u.ID, m.name, i, v.Value, fold(v.Value), fold(v.Display), fold(v.Type), boolInt(v.Primary)); err != nil {
 				return err
 			}
 		}
 	}
 	for name, v := range u.Custom {
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO user_custom (company, user_id, name, value, value_f, num) VALUES (?, ?, ?, ?, ?, ?)`),
+		if err := w.exec(`INSERT INTO user_custom (company, user_id, name, value, value_f, num) VALUES (?, ?, ?, ?, ?, ?)`,
 			tenant, u.ID, name, v, fold(v), customNum(v)); err != nil {
 			return err
 		}
@@ -158,7 +191,9 @@ func (s *Store) UpdateUser(ctx context.Context, tenant string, u *scim.User, ver
 		if err := s.deleteChildren(ctx, tx, tenant, u.ID, false); err != nil {
 			return err
 		}
-		if err := s.writeChildren(ctx, tx, tenant, u); err != nil {
+		w := &txWriter{ctx: ctx, tx: tx, s: s}
+		defer w.close()
+		if err := w.children(tenant, u); err != nil {
 			return err
 		}
 		if (active == 1) != u.Active {

@@ -24,13 +24,13 @@ CREATE TABLE users (
 CREATE UNIQUE INDEX users_id_uq ON users (company, id);
 CREATE UNIQUE INDEX users_user_name_uq ON users (company, user_name_f);
 CREATE UNIQUE INDEX users_external_id_uq ON users (company, external_id);
-CREATE INDEX users_family_name_ix ON users (company, family_name_f);
-CREATE INDEX users_given_name_ix ON users (company, given_name_f);
-CREATE INDEX users_display_name_ix ON users (company, display_name_f);
-CREATE INDEX users_employee_number_ix ON users (company, employee_number_f);
-CREATE INDEX users_manager_ix ON users (company, manager_id);
-CREATE INDEX users_created_ix ON users (company, created);
-CREATE INDEX users_last_modified_ix ON users (company, last_modified);
+CREATE INDEX users_family_name_ix ON users (company, family_name_f, id);
+CREATE INDEX users_given_name_ix ON users (company, given_name_f, id);
+CREATE INDEX users_display_name_ix ON users (company, display_name_f, id);
+CREATE INDEX users_employee_number_ix ON users (company, employee_number_f, id);
+CREATE INDEX users_manager_ix ON users (company, manager_id, id);
+CREATE INDEX users_created_ix ON users (company, created, id);
+CREATE INDEX users_last_modified_ix ON users (company, last_modified, id);
 
 CREATE TABLE user_values (
 	company    TEXT COLLATE "C" NOT NULL,
@@ -84,4 +84,4 @@ CREATE TABLE tokens (
 	label   TEXT NOT NULL,
 	created TEXT COLLATE "C" NOT NULL
 );
-CREATE INDEX tokens_company_ix ON tokens (company, created);
+CREATE INDEX tokens_company_ix ON tokens (company, created, id);

@@ -25,13 +25,13 @@ CREATE TABLE users (
 CREATE UNIQUE INDEX users_id_uq ON users (company, id);
 CREATE UNIQUE INDEX users_user_name_uq ON users (company, user_name_f);
 CREATE UNIQUE INDEX users_external_id_uq ON users (company, external_id);
-CREATE INDEX users_family_name_ix ON users (company, family_name_f);
-CREATE INDEX users_given_name_ix ON users (company, given_name_f);
-CREATE INDEX users_display_name_ix ON users (company, display_name_f);
-CREATE INDEX users_employee_number_ix ON users (company, employee_number_f);
-CREATE INDEX users_manager_ix ON users (company, manager_id);
-CREATE INDEX users_created_ix ON users (company, created);
-CREATE INDEX users_last_modified_ix ON users (company, last_modified);
+CREATE INDEX users_family_name_ix ON users (company, family_name_f, id);
+CREATE INDEX users_given_name_ix ON users (company, given_name_f, id);
+CREATE INDEX users_display_name_ix ON users (company, display_name_f, id);
+CREATE INDEX users_employee_number_ix ON users (company, employee_number_f, id);
+CREATE INDEX users_manager_ix ON users (company, manager_id, id);
+CREATE INDEX users_created_ix ON users (company, created, id);
+CREATE INDEX users_last_modified_ix ON users (company, last_modified, id);
 
 -- Elements of the multi-valued attributes shaped like emails (emails,
 -- phoneNumbers, ims, photos, entitlements, roles, x509Certificates).
@@ -89,4 +89,4 @@ CREATE TABLE tokens (
 	label   TEXT NOT NULL,
 	created TEXT NOT NULL
 );
-CREATE INDEX tokens_company_ix ON tokens (company, created);
+CREATE INDEX tokens_company_ix ON tokens (company, created, id);
