@@ -1,0 +1,52 @@
+// Command sql serves a Peakon-like SCIM endpoint backed by the SQL store,
+// on SQLite (a file, no server needed) or PostgreSQL:
+//
+//	go run ./examples/sql -driver sqlite -dsn scim.db
+//	go run ./examples/sql -driver postgres -dsn "postgres://scimkit:scimkit@localhost/scimkit?sslmode=disable"
+//
+// The store creates and migrates its tables on Open.
+package main
+
+import (
+	"context"
+	"flag"
+	"log"
+	"net/http"
+	"os"
+	"os/signal"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/sqlstore"
+)
+
+func main() {
+	driver := flag.String("driver", "sqlite", `database: "sqlite" or "postgres"`)
+	dsn := flag.String("dsn", "scim.db", "SQLite file path, or PostgreSQL connection URL")
+	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+
+	st, err := sqlstore.Open(ctx, *driver, *dsn)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer st.Close()
+
+	h := &scim.Handler{
+		Store: st,
+		Auth:  scim.StaticTokens{"token": "company"}, // token → company
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/scim/v2/", h)
+	srv := &http.Server{Addr: *addr, Handler: mux}
+	go func() {
+		<-ctx.Done()
+		srv.Shutdown(context.Background())
+	}()
+	log.Printf("SCIM endpoint on %s: http://%s/scim/v2 (Authorization: Bearer token)", *driver, *addr)
+	if err := srv.ListenAndServe(); err != http.ErrServerClosed {
+		log.Fatal(err)
+	}
+}
