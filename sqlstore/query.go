@@ -68,6 +68,11 @@ type compiler struct {
 	pg     bool
 	tenant string
 	args   []any
+	// correlated compiles element and custom conditions as correlated
+	// EXISTS probes instead of IN (subquery): right when a unique lookup
+	// already pins the user, since SQLite materialises an uncorrelated IN
+	// subquery in full before using it.
+	correlated bool
 }
 
 func (c *compiler) arg(v any) string {
@@ -186,6 +191,9 @@ func (c *compiler) valuePath(n *scim.ValuePathExpr) (string, bool) {
 // uncorrelated IN, so the planner can start from the value index rather
 // than probe every user. The caller appends " AND cond)" or ")".
 func (c *compiler) valuesIn(attr string) string {
+	if c.correlated {
+		return "EXISTS (SELECT 1 FROM user_values v WHERE v.company = u.company AND v.user_id = u.id AND v.attr = " + c.arg(attr)
+	}
 	return "u.id IN (SELECT v.user_id FROM user_values v WHERE v.company = " + c.arg(c.tenant) + " AND v.attr = " + c.arg(attr)
 }
 
@@ -404,7 +412,12 @@ func boolValue(v any) (bool, bool) {
 func (c *compiler) custom(a *scim.Attribute, op scim.CompareOp, v any) (string, bool) {
 	mark := len(c.args)
 	// The name's argument is emitted first: arguments are positional.
-	head := "u.id IN (SELECT x.user_id FROM user_custom x WHERE x.company = " + c.arg(c.tenant) + " AND x.name = " + c.arg(a.Name) + " AND "
+	var head string
+	if c.correlated {
+		head = "EXISTS (SELECT 1 FROM user_custom x WHERE x.company = u.company AND x.user_id = u.id AND x.name = " + c.arg(a.Name) + " AND "
+	} else {
+		head = "u.id IN (SELECT x.user_id FROM user_custom x WHERE x.company = " + c.arg(c.tenant) + " AND x.name = " + c.arg(a.Name) + " AND "
+	}
 	cond, ok := c.customCond(a, op, v)
 	if !ok {
 		c.args = c.args[:mark]
@@ -526,6 +539,21 @@ func (c *compiler) sortKey(q *scim.Query) (join, order string, ok bool) {
 	return join, order, true
 }
 
+// uniqueLookup reports whether f's top-level "and" chain holds an
+// equality on id, userName or externalId: at most one user matches.
+func uniqueLookup(f scim.Filter) bool {
+	switch n := f.(type) {
+	case *scim.LogicalExpr:
+		return n.Op == "and" && (uniqueLookup(n.Left) || uniqueLookup(n.Right))
+	case *scim.AttrExpr:
+		v, ok := n.Value.(string)
+		a := n.Path.Attr
+		return ok && v != "" && n.Op == scim.OpEqual && n.Path.SubAttr == nil && a.Schema == scim.SchemaUser &&
+			(a.Name == "id" || a.Name == "userName" || a.Name == "externalId")
+	}
+	return false
+}
+
 // presentImplied reports whether every user matching f has a value for
 // the sort path: then the "absent last" term can go, and an index on the
 // sort column can deliver the order and stop at LIMIT.
@@ -567,7 +595,7 @@ type sqlQuery struct {
 }
 
 func (s *Store) compile(tenant string, q *scim.Query) sqlQuery {
-	c := &compiler{pg: s.d == postgres, tenant: tenant}
+	c := &compiler{pg: s.d == postgres, tenant: tenant, correlated: uniqueLookup(q.Filter)}
 	join, order, sorted := c.sortKey(q)
 	if !sorted {
 		join, order = "", "u.seq"
@@ -600,7 +628,11 @@ func (s *Store) listPushed(ctx context.Context, sq sqlQuery, q *scim.Query) (*sc
 	skip := q.StartIndex - 1
 	if q.Count > 0 {
 		text, args := s.pageSQL(sq, q)
-		rows, err := tx.QueryContext(ctx, text, args...)
+		st, err := s.stmt(ctx, text)
+		if err != nil {
+			return nil, err
+		}
+		rows, err := tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -627,7 +659,11 @@ func (s *Store) listPushed(ctx context.Context, sq sqlQuery, q *scim.Query) (*sc
 			return page, nil
 		}
 	}
-	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+sq.from+" WHERE "+sq.where, sq.args...).Scan(&page.Total); err != nil {
+	st, err := s.stmt(ctx, "SELECT COUNT(*) FROM "+sq.from+" WHERE "+sq.where)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.StmtContext(ctx, st).QueryRowContext(ctx, sq.args...).Scan(&page.Total); err != nil {
 		return nil, err
 	}
 	return page, nil

@@ -21,6 +21,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
@@ -51,6 +52,36 @@ type Store struct {
 	// maxScan bounds how many rows a query that cannot be pushed down
 	// entirely may read before it is refused with scim.ErrTooMany.
 	maxScan int
+
+	// stmts caches prepared read statements by text. Filter values are
+	// arguments, so a filter's shape repeats (userName eq ?) and SQLite
+	// need not parse and plan it again, which costs more than the lookup.
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt
+}
+
+// maxStmts bounds the statement cache; past it, statements are prepared
+// per call.
+const maxStmts = 512
+
+// stmt returns a cached prepared statement on the read pool.
+func (s *Store) stmt(ctx context.Context, text string) (*sql.Stmt, error) {
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	if st := s.stmts[text]; st != nil {
+		return st, nil
+	}
+	st, err := s.db.PrepareContext(ctx, text)
+	if err != nil {
+		return nil, err
+	}
+	if len(s.stmts) < maxStmts {
+		if s.stmts == nil {
+			s.stmts = make(map[string]*sql.Stmt)
+		}
+		s.stmts[text] = st
+	}
+	return st, nil
 }
 
 var (
@@ -133,6 +164,12 @@ func sqliteDSN(dsn string, writer bool) string {
 // Close closes the database.
 func (s *Store) Close() error {
 	var err error
+	s.stmtMu.Lock()
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	s.stmts = nil
+	s.stmtMu.Unlock()
 	if s.w != nil && s.w != s.db {
 		err = s.w.Close()
 	}

@@ -139,7 +139,11 @@ func (s *Store) deleteChildren(ctx context.Context, tx *sql.Tx, tenant, id strin
 // GetUser implements scim.Store.
 func (s *Store) GetUser(ctx context.Context, tenant, id string) (*scim.User, error) {
 	var doc []byte
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT doc FROM users WHERE company = ? AND id = ?`), tenant, id).Scan(&doc)
+	st, err := s.stmt(ctx, s.q(`SELECT doc FROM users WHERE company = ? AND id = ?`))
+	if err != nil {
+		return nil, err
+	}
+	err = st.QueryRowContext(ctx, tenant, id).Scan(&doc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, scim.ErrNotFound
 	}

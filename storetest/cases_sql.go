@@ -199,6 +199,10 @@ var sqlFilterCases = []filterCase{
 	{filter: `userName sw "a" or (active eq false and not (name.familyName eq "zed"))`, want: []string{"u01", "u03"}},
 	{filter: `(userName sw "a" or userName sw "b") and emails[type eq "work"]`, want: []string{"u01", "u02"}},
 	{filter: `not (emails[type eq "work"] or phoneNumbers pr)`, want: []string{}},
+	{filter: `userName eq "alice@example.com" and emails[type eq "home"]`, want: []string{"u01"}},
+	{filter: `emails[type eq "home"] and userName eq "bob.o'brien@example.com"`, want: []string{}},
+	{filter: `externalId eq "ext-4" and urn:ietf:params:scim:schemas:extension:peakon:2.0:User:Business_Unit eq "SALES"`, want: []string{"u04"}},
+	{filter: `id eq "u02" and not (urn:ietf:params:scim:schemas:extension:peakon:2.0:User:Level gt 5)`, want: []string{}},
 	{filter: `userName eq "a" and`, wantErr: "invalidFilter"},
 	{filter: `nosuch eq "x"`, wantErr: "invalidFilter"},
 }
