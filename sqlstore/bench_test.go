@@ -41,6 +41,7 @@ var benchStores struct {
 	m       map[string]*Store
 	loading map[string]time.Duration
 	dir     string
+	schemas []string // PostgreSQL schemas to drop
 }
 
 func loadedStore(b *testing.B, dialect string) *Store {
@@ -76,6 +77,7 @@ func loadedStore(b *testing.B, dialect string) *Store {
 			b.Fatal(err)
 		}
 		admin.Close()
+		benchStores.schemas = append(benchStores.schemas, schema)
 		st, err = Open(ctx, "postgres", withSearchPath(dsn, schema))
 		if err != nil {
 			b.Fatal(err)
@@ -198,10 +200,15 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	benchStores.Lock()
 	for _, st := range benchStores.m {
-		if st.d == postgres {
-			st.w.Exec("DROP SCHEMA " + "current_schema() CASCADE") // best effort; see below
-		}
 		st.Close()
+	}
+	if len(benchStores.schemas) > 0 {
+		if admin, err := Open(context.Background(), "postgres", os.Getenv("SCIMKIT_POSTGRES_DSN")); err == nil {
+			for _, schema := range benchStores.schemas {
+				admin.db.Exec("DROP SCHEMA " + schema + " CASCADE")
+			}
+			admin.Close()
+		}
 	}
 	if benchStores.dir != "" {
 		os.RemoveAll(benchStores.dir)
