@@ -65,7 +65,7 @@ func load(t *testing.T, st scim.Store, tenant string, users []*scim.User) {
 	}
 }
 
-func ids(users []*scim.User) []string {
+func userIDs(users []*scim.User) []string {
 	out := []string{}
 	for _, u := range users {
 		out = append(out, u.ID)
@@ -137,7 +137,7 @@ func testCRUD(t *testing.T, st scim.Store) {
 		if err != nil {
 			t.Fatalf("%s: %v", filter, err)
 		}
-		if d := cmp.Diff(want, ids(p.Users)); d != "" {
+		if d := cmp.Diff(want, userIDs(p.Users)); d != "" {
 			t.Errorf("after update, %s (-want +got):\n%s", filter, d)
 		}
 	}
@@ -274,7 +274,7 @@ func compareWithMemory(t *testing.T, st, mem scim.Store, m *scim.Model, filter, 
 	if err != nil {
 		t.Fatalf("memory store: %v", err)
 	}
-	if d := cmp.Diff(ids(want.Users), ids(got.Users)); d != "" || want.Total != got.Total {
+	if d := cmp.Diff(userIDs(want.Users), userIDs(got.Users)); d != "" || want.Total != got.Total {
 		t.Errorf("filter %q sortBy %q %s [%d,%d]: differs from the memory store: total %d, want %d; ids (-memory +store):\n%s",
 			filter, sortBy, order, start, count, got.Total, want.Total, d)
 		return got, false
@@ -305,7 +305,7 @@ func testFilters(t *testing.T, st scim.Store) {
 		if want == nil {
 			want = []string{}
 		}
-		if d := cmp.Diff(want, ids(got.Users)); d != "" || got.Total != len(want) {
+		if d := cmp.Diff(want, userIDs(got.Users)); d != "" || got.Total != len(want) {
 			t.Errorf("filter %q: total %d (-want +got):\n%s", c.filter, got.Total, d)
 		}
 	}
@@ -359,9 +359,9 @@ func testPaging(t *testing.T, st scim.Store) {
 				if p.Total != all.Total {
 					t.Errorf("%q sorted by %q: page at %d says total %d, want %d", filter, sortBy, start, p.Total, all.Total)
 				}
-				paged = append(paged, ids(p.Users)...)
+				paged = append(paged, userIDs(p.Users)...)
 			}
-			if d := cmp.Diff(ids(all.Users), paged, cmpopts.EquateEmpty()); d != "" {
+			if d := cmp.Diff(userIDs(all.Users), paged, cmpopts.EquateEmpty()); d != "" {
 				t.Errorf("%q sorted by %q: pages differ from one list (-all +pages):\n%s", filter, sortBy, d)
 			}
 			p, ok := compareWithMemory(t, st, mem, m, filter, sortBy, "", 1, 0)
