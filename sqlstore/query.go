@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"container/heap"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"slices"
 	"strconv"
@@ -471,7 +470,8 @@ func (c *compiler) customCond(a *scim.Attribute, op scim.CompareOp, v any) (stri
 // or ok false when the sort is done in Go.
 func (c *compiler) sortKey(q *scim.Query) (join, order string, ok bool) {
 	if q.SortBy == nil {
-		return "", "u.seq", true
+		// Query.Compare's order without sortBy: by id.
+		return "", "u.id", true
 	}
 	a, sub := q.SortBy.Attr, q.SortBy.SubAttr
 	var key, absent string
@@ -588,6 +588,7 @@ func (s *Store) ListUsers(ctx context.Context, tenant string, q *scim.Query) (*s
 }
 
 type sqlQuery struct {
+	tenant             string
 	from, where, order string
 	args               []any
 	exact              bool // filter and sort both in SQL
@@ -598,7 +599,7 @@ func (s *Store) compile(tenant string, q *scim.Query) sqlQuery {
 	c := &compiler{pg: s.d == postgres, tenant: tenant, correlated: uniqueLookup(q.Filter)}
 	join, order, sorted := c.sortKey(q)
 	if !sorted {
-		join, order = "", "u.seq"
+		join, order = "", "u.id"
 		c.args = c.args[:0]
 	}
 	where := "u.company = " + c.arg(tenant)
@@ -610,20 +611,10 @@ func (s *Store) compile(tenant string, q *scim.Query) sqlQuery {
 		}
 		exact = x
 	}
-	return sqlQuery{from: "users u" + join, where: where, order: order, args: c.args, exact: exact && sorted, sorted: sorted}
+	return sqlQuery{tenant: tenant, from: "users u" + join, where: where, order: order, args: c.args, exact: exact && sorted, sorted: sorted}
 }
 
 func (s *Store) listPushed(ctx context.Context, sq sqlQuery, q *scim.Query) (*scim.Page, error) {
-	// One snapshot for the page and the count.
-	opts := &sql.TxOptions{ReadOnly: true}
-	if s.d == postgres {
-		opts.Isolation = sql.LevelRepeatableRead
-	}
-	tx, err := s.db.BeginTx(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
 	page := &scim.Page{Users: []*scim.User{}}
 	skip := q.StartIndex - 1
 	if q.Count > 0 {
@@ -632,7 +623,7 @@ func (s *Store) listPushed(ctx context.Context, sq sqlQuery, q *scim.Query) (*sc
 		if err != nil {
 			return nil, err
 		}
-		rows, err := tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+		rows, err := st.QueryContext(ctx, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -653,17 +644,21 @@ func (s *Store) listPushed(ctx context.Context, sq sqlQuery, q *scim.Query) (*sc
 		}
 		// A short, non-empty page (or a short first page) ends the
 		// result: it tells the total without counting, which makes
-		// lookups by userName, externalId or email one query.
+		// lookups by userName, externalId or email one statement, with
+		// no transaction around it.
 		if n := len(page.Users); n < q.Count && (n > 0 || skip == 0) {
 			page.Total = skip + n
 			return page, nil
 		}
 	}
+	// The count is a second statement, outside a transaction: under
+	// concurrent writes it may count a slightly later state than the
+	// page shows, as a client paging through a changing set sees anyway.
 	st, err := s.stmt(ctx, "SELECT COUNT(*) FROM "+sq.from+" WHERE "+sq.where)
 	if err != nil {
 		return nil, err
 	}
-	if err := tx.StmtContext(ctx, st).QueryRowContext(ctx, sq.args...).Scan(&page.Total); err != nil {
+	if err := st.QueryRowContext(ctx, sq.args...).Scan(&page.Total); err != nil {
 		return nil, err
 	}
 	return page, nil
@@ -671,9 +666,13 @@ func (s *Store) listPushed(ctx context.Context, sq sqlQuery, q *scim.Query) (*sc
 
 // pageSQL is the query of one page of a pushed-down list.
 func (s *Store) pageSQL(sq sqlQuery, q *scim.Query) (string, []any) {
+	// A deferred join: the inner query orders and cuts the page reading
+	// only indexed columns (index-only where it can), and documents are
+	// fetched for the page's rows alone, not for every match.
 	c := &compiler{pg: s.d == postgres, args: slices.Clone(sq.args)}
-	text := "SELECT u.doc FROM " + sq.from + " WHERE " + sq.where + " ORDER BY " + sq.order +
-		" LIMIT " + c.arg(q.Count) + " OFFSET " + c.arg(q.StartIndex-1)
+	inner := "SELECT u.id AS pid, ROW_NUMBER() OVER (ORDER BY " + sq.order + ") AS rn FROM " + sq.from +
+		" WHERE " + sq.where + " ORDER BY " + sq.order + " LIMIT " + c.arg(q.Count) + " OFFSET " + c.arg(q.StartIndex-1)
+	text := "SELECT d.doc FROM (" + inner + ") p JOIN users d ON d.company = " + c.arg(sq.tenant) + " AND d.id = p.pid ORDER BY p.rn"
 	return text, c.args
 }
 
