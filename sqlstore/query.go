@@ -284,8 +284,8 @@ func (c *compiler) leaf(col column, a *scim.Attribute, op scim.CompareOp, v any)
 		if !ok {
 			return "", false
 		}
-		t, err := time.Parse(time.RFC3339Nano, s)
-		if err != nil {
+		t, ok := parseDateTime(s)
+		if !ok {
 			return "", false
 		}
 		sqlOp, ok := orderOps[op]
@@ -478,7 +478,7 @@ func (c *compiler) sortKey(q *scim.Query) (join, order string, ok bool) {
 	switch {
 	case a.Custom:
 		join = " LEFT JOIN user_custom sc ON sc.company = u.company AND sc.user_id = u.id AND sc.name = " + c.arg(a.Name)
-		absent = "sc.user_id IS NULL"
+		absent = "COALESCE(sc.value, '') = ''"
 		switch a.CustomType {
 		case scim.CustomNumber:
 			key = "sc.num"
@@ -746,4 +746,15 @@ func (h *userHeap) Pop() any {
 	u := h.users[n-1]
 	h.users = h.users[:n-1]
 	return u
+}
+
+// parseDateTime reads a filter's date-time literal as the matcher does:
+// RFC 3339, or without an offset (UTC), or a bare date.
+func parseDateTime(s string) (time.Time, bool) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
 }
