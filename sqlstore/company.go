@@ -33,7 +33,7 @@ func (s *Store) CreateCompany(ctx context.Context, c *scim.Company) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.w.ExecContext(ctx, s.q(`INSERT INTO companies (id, name, attributes, created) VALUES (?, ?, `+s.jsonParam()+`, ?)`),
+	_, err = s.exec(ctx, s.q(`INSERT INTO companies (id, name, attributes, created) VALUES (?, ?, `+s.jsonParam()+`, ?)`),
 		c.ID, c.Name, string(attrs), fmtTime(c.Created))
 	if isUnique(err) {
 		return scim.ConflictError("company", c.ID)
@@ -46,7 +46,7 @@ func (s *Store) GetCompany(ctx context.Context, id string) (*scim.Company, error
 	c := &scim.Company{ID: id}
 	var attrs []byte
 	var created string
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT name, attributes, created FROM companies WHERE id = ?`), id).Scan(&c.Name, &attrs, &created)
+	err := s.queryRow(ctx, s.q(`SELECT name, attributes, created FROM companies WHERE id = ?`), id).Scan(&c.Name, &attrs, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, scim.ErrNotFound
 	}
@@ -66,7 +66,7 @@ func (s *Store) UpdateCompany(ctx context.Context, c *scim.Company) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.w.ExecContext(ctx, s.q(`UPDATE companies SET name = ?, attributes = `+s.jsonParam()+` WHERE id = ?`), c.Name, string(attrs), c.ID)
+	res, err := s.exec(ctx, s.q(`UPDATE companies SET name = ?, attributes = `+s.jsonParam()+` WHERE id = ?`), c.Name, string(attrs), c.ID)
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func (s *Store) UpdateCompany(ctx context.Context, c *scim.Company) error {
 
 // CreateToken implements scim.CompanyStore; only the hash is stored.
 func (s *Store) CreateToken(ctx context.Context, t *scim.Token) error {
-	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO tokens (id, company, hash, label, created) VALUES (?, ?, ?, ?, ?)`),
+	_, err := s.exec(ctx, s.q(`INSERT INTO tokens (id, company, hash, label, created) VALUES (?, ?, ?, ?, ?)`),
 		t.ID, t.Company, t.Hash[:], t.Label, fmtTime(t.Created))
 	if isUnique(err) {
 		return scim.ConflictError("token", t.ID)
@@ -90,7 +90,7 @@ func (s *Store) CreateToken(ctx context.Context, t *scim.Token) error {
 
 // TokenByHash implements scim.CompanyStore.
 func (s *Store) TokenByHash(ctx context.Context, hash [32]byte) (*scim.Token, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, company, hash, label, created FROM tokens WHERE hash = ?`), hash[:])
+	rows, err := s.query(ctx, s.q(`SELECT id, company, hash, label, created FROM tokens WHERE hash = ?`), hash[:])
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +106,7 @@ func (s *Store) TokenByHash(ctx context.Context, hash [32]byte) (*scim.Token, er
 
 // ListTokens implements scim.CompanyStore.
 func (s *Store) ListTokens(ctx context.Context, company string) ([]*scim.Token, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, company, hash, label, created FROM tokens WHERE company = ? ORDER BY created, id`), company)
+	rows, err := s.query(ctx, s.q(`SELECT id, company, hash, label, created FROM tokens WHERE company = ? ORDER BY created, id`), company)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +132,7 @@ func scanTokens(rows *sql.Rows) ([]*scim.Token, error) {
 
 // DeleteToken implements scim.CompanyStore.
 func (s *Store) DeleteToken(ctx context.Context, company, id string) error {
-	res, err := s.w.ExecContext(ctx, s.q(`DELETE FROM tokens WHERE company = ? AND id = ?`), company, id)
+	res, err := s.exec(ctx, s.q(`DELETE FROM tokens WHERE company = ? AND id = ?`), company, id)
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,7 @@ import (
 
 // Activations implements scim.HistoryStore.
 func (s *Store) Activations(ctx context.Context, tenant, id string) ([]scim.Activation, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT at, active FROM user_activations WHERE company = ? AND user_id = ? ORDER BY n`), tenant, id)
+	rows, err := s.query(ctx, s.q(`SELECT at, active FROM user_activations WHERE company = ? AND user_id = ? ORDER BY n`), tenant, id)
 	if err != nil {
 		return nil, err
 	}
@@ -36,7 +36,7 @@ func (s *Store) Activations(ctx context.Context, tenant, id string) ([]scim.Acti
 // last activation at or before t says so (scim.ActiveIn).
 func (s *Store) ActiveAt(ctx context.Context, tenant string, t time.Time) ([]string, error) {
 	at := fmtTime(t)
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT a.user_id FROM user_activations a
+	rows, err := s.query(ctx, s.q(`SELECT a.user_id FROM user_activations a
 		WHERE a.company = ? AND a.at <= ? AND a.active = 1
 		AND NOT EXISTS (SELECT 1 FROM user_activations b
 			WHERE b.company = a.company AND b.user_id = a.user_id AND b.n > a.n AND b.at <= ?)

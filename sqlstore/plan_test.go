@@ -109,4 +109,3 @@ func testPlans(t *testing.T, st *Store) {
 
 func TestPlanSQLite(t *testing.T)   { testPlans(t, openSQLite(t)) }
 func TestPlanPostgres(t *testing.T) { testPlans(t, openPostgres(t)) }
-

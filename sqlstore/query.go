@@ -678,7 +678,7 @@ func (s *Store) pageSQL(sq sqlQuery, q *scim.Query) (string, []any) {
 
 // listScan streams the rows the SQL part selects and finishes in Go.
 func (s *Store) listScan(ctx context.Context, sq sqlQuery, q *scim.Query) (*scim.Page, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT u.doc FROM "+sq.from+" WHERE "+sq.where+" ORDER BY "+sq.order, sq.args...)
+	rows, err := s.query(ctx, "SELECT u.doc FROM "+sq.from+" WHERE "+sq.where+" ORDER BY "+sq.order, sq.args...)
 	if err != nil {
 		return nil, err
 	}

@@ -53,41 +53,81 @@ type Store struct {
 	// entirely may read before it is refused with scim.ErrTooMany.
 	maxScan int
 
-	// stmts caches prepared read statements by text. Filter values are
+	// cache holds prepared read statements by text. Filter values are
 	// arguments, so a filter's shape repeats (userName eq ?) and SQLite
 	// need not parse and plan it again, which costs more than the lookup.
-	stmtMu sync.Mutex
-	stmts  map[string]*sql.Stmt
+	cache *stmtCache
+
+	// btx is set on the Store a Batch hands to its function: every
+	// statement runs in that transaction.
+	btx *sql.Tx
+}
+
+var (
+	_ scim.HistoryStore = (*Store)(nil)
+	_ scim.CompanyStore = (*Store)(nil)
+	_ scim.Batcher      = (*Store)(nil)
+)
+
+type stmtCache struct {
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
 }
 
 // maxStmts bounds the statement cache; past it, statements are prepared
 // per call.
 const maxStmts = 512
 
-// stmt returns a cached prepared statement on the read pool.
+// stmt returns a prepared statement for text, cached on the read pool,
+// bound to the batch's transaction inside a Batch.
 func (s *Store) stmt(ctx context.Context, text string) (*sql.Stmt, error) {
-	s.stmtMu.Lock()
-	defer s.stmtMu.Unlock()
-	if st := s.stmts[text]; st != nil {
-		return st, nil
+	if s.btx != nil && s.w != s.db {
+		// SQLite: the batch runs on the writer's pool, where the cache's
+		// statements do not live.
+		return s.btx.PrepareContext(ctx, text)
 	}
-	st, err := s.db.PrepareContext(ctx, text)
-	if err != nil {
-		return nil, err
-	}
-	if len(s.stmts) < maxStmts {
-		if s.stmts == nil {
-			s.stmts = make(map[string]*sql.Stmt)
+	c := s.cache
+	c.mu.Lock()
+	st := c.m[text]
+	if st == nil {
+		var err error
+		if st, err = s.db.PrepareContext(ctx, text); err != nil {
+			c.mu.Unlock()
+			return nil, err
 		}
-		s.stmts[text] = st
+		if len(c.m) < maxStmts {
+			c.m[text] = st
+		}
+	}
+	c.mu.Unlock()
+	if s.btx != nil {
+		return s.btx.StmtContext(ctx, st), nil
 	}
 	return st, nil
 }
 
-var (
-	_ scim.HistoryStore = (*Store)(nil)
-	_ scim.CompanyStore = (*Store)(nil)
-)
+// query, queryRow and exec run a statement on the read pool (query,
+// queryRow) or the writer (exec), or in the batch's transaction.
+func (s *Store) query(ctx context.Context, text string, args ...any) (*sql.Rows, error) {
+	if s.btx != nil {
+		return s.btx.QueryContext(ctx, text, args...)
+	}
+	return s.db.QueryContext(ctx, text, args...)
+}
+
+func (s *Store) queryRow(ctx context.Context, text string, args ...any) *sql.Row {
+	if s.btx != nil {
+		return s.btx.QueryRowContext(ctx, text, args...)
+	}
+	return s.db.QueryRowContext(ctx, text, args...)
+}
+
+func (s *Store) exec(ctx context.Context, text string, args ...any) (sql.Result, error) {
+	if s.btx != nil {
+		return s.btx.ExecContext(ctx, text, args...)
+	}
+	return s.w.ExecContext(ctx, text, args...)
+}
 
 // Option configures Open.
 type Option func(*Store)
@@ -103,7 +143,7 @@ func WithMaxScan(n int) Option { return func(s *Store) { s.maxScan = n } }
 // synchronous=FULL, busy_timeout, case-sensitive LIKE) or "postgres" (dsn
 // is a pgx connection string or URL).
 func Open(ctx context.Context, driverName, dsn string, opts ...Option) (*Store, error) {
-	s := &Store{maxScan: 1_000_000}
+	s := &Store{maxScan: 1_000_000, cache: &stmtCache{m: make(map[string]*sql.Stmt)}}
 	for _, o := range opts {
 		o(s)
 	}
@@ -164,12 +204,12 @@ func sqliteDSN(dsn string, writer bool) string {
 // Close closes the database.
 func (s *Store) Close() error {
 	var err error
-	s.stmtMu.Lock()
-	for _, st := range s.stmts {
+	s.cache.mu.Lock()
+	for _, st := range s.cache.m {
 		st.Close()
 	}
-	s.stmts = nil
-	s.stmtMu.Unlock()
+	clear(s.cache.m)
+	s.cache.mu.Unlock()
 	if s.w != nil && s.w != s.db {
 		err = s.w.Close()
 	}
@@ -285,13 +325,52 @@ func (s *Store) q(query string) string {
 	return b.String()
 }
 
-// tx runs f in a write transaction and commits it.
+// tx runs f in a write transaction and commits it. Inside a Batch it runs
+// f under a savepoint of the batch's transaction instead, so that a failed
+// write changes nothing and leaves the batch usable.
 func (s *Store) tx(ctx context.Context, f func(*sql.Tx) error) error {
+	if s.btx != nil {
+		if _, err := s.btx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+			return err
+		}
+		if err := f(s.btx); err != nil {
+			if _, rerr := s.btx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT w"); rerr != nil {
+				return errors.Join(err, rerr)
+			}
+			s.btx.ExecContext(ctx, "RELEASE SAVEPOINT w")
+			return err
+		}
+		_, err := s.btx.ExecContext(ctx, "RELEASE SAVEPOINT w")
+		return err
+	}
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	if err := f(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// Batch implements scim.Batcher: fn's writes run in one transaction,
+// committed when fn returns nil and rolled back when it returns an error.
+// Each write is still atomic on its own (a savepoint): one that fails
+// changes nothing and the batch goes on. The Store fn receives is bound to
+// the transaction and must not be used concurrently or after fn returns.
+// On SQLite the batch holds the write lock until it ends.
+func (s *Store) Batch(ctx context.Context, fn func(st scim.Store) error) error {
+	if s.btx != nil {
+		return fn(s) // already inside a batch
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	b := *s
+	b.btx = tx
+	if err := fn(&b); err != nil {
 		tx.Rollback()
 		return err
 	}
