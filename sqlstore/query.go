@@ -666,10 +666,18 @@ func (s *Store) listPushed(ctx context.Context, sq sqlQuery, q *scim.Query) (*sc
 
 // pageSQL is the query of one page of a pushed-down list.
 func (s *Store) pageSQL(sq sqlQuery, q *scim.Query) (string, []any) {
-	// A deferred join: the inner query orders and cuts the page reading
-	// only indexed columns (index-only where it can), and documents are
-	// fetched for the page's rows alone, not for every match.
 	c := &compiler{pg: s.d == postgres, args: slices.Clone(sq.args)}
+	if s.d == sqlite {
+		// SQLite reads rows where it finds them, cheaply, and stops at
+		// LIMIT when an index gives the order; a window function would
+		// make it number every match first.
+		text := "SELECT u.doc FROM " + sq.from + " WHERE " + sq.where + " ORDER BY " + sq.order +
+			" LIMIT " + c.arg(q.Count) + " OFFSET " + c.arg(q.StartIndex-1)
+		return text, c.args
+	}
+	// PostgreSQL: a deferred join. The inner query orders and cuts the
+	// page reading only indexed columns (index-only where it can), and
+	// documents are fetched for the page's rows alone, not for every match.
 	inner := "SELECT u.id AS pid, ROW_NUMBER() OVER (ORDER BY " + sq.order + ") AS rn FROM " + sq.from +
 		" WHERE " + sq.where + " ORDER BY " + sq.order + " LIMIT " + c.arg(q.Count) + " OFFSET " + c.arg(q.StartIndex-1)
 	text := "SELECT d.doc FROM (" + inner + ") p JOIN users d ON d.company = " + c.arg(sq.tenant) + " AND d.id = p.pid ORDER BY p.rn"
