@@ -76,3 +76,32 @@ func TestSQLite(t *testing.T) {
 func TestPostgres(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) scim.Store { return openPostgres(t) })
 }
+
+// TestReopen checks that migrations apply once: a second Open of the same
+// database finds them recorded and the data in place.
+func TestReopen(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "scim.db")
+	for i := range 2 {
+		st, err := Open(ctx, "sqlite", path)
+		if err != nil {
+			t.Fatalf("Open #%d: %v", i+1, err)
+		}
+		if i == 0 {
+			if err := st.CreateUser(ctx, "acme", &scim.User{ID: "1", UserName: "a", Meta: scim.Meta{Version: "v"}}); err != nil {
+				t.Fatal(err)
+			}
+		} else if _, err := st.GetUser(ctx, "acme", "1"); err != nil {
+			t.Errorf("after reopening: %v", err)
+		}
+		entries, _ := migrations.ReadDir("migrations/sqlite")
+		var n int
+		if err := st.db.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != len(entries) {
+			t.Errorf("Open #%d: %d migrations recorded (%v), want %d", i+1, n, err, len(entries))
+		}
+		st.Close()
+	}
+	if _, err := Open(ctx, "mysql", "x"); err == nil {
+		t.Error("Open with an unknown driver succeeded")
+	}
+}
