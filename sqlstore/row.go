@@ -1,7 +1,6 @@
 package sqlstore
 
 import (
-	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -57,22 +56,6 @@ func nullTime(t time.Time) any {
 func parseTime(s string) time.Time {
 	t, _ := time.Parse(timeLayout, s)
 	return t
-}
-
-// docUser is scim.User without its methods, so encoding/json writes every
-// field as is: the stored document is the store's own stable encoding,
-// independent of the SCIM wire format and of the tenant's model.
-type docUser scim.User
-
-func encodeDoc(u *scim.User) ([]byte, error) { return json.Marshal((*docUser)(u)) }
-
-func decodeDoc(b []byte) (*scim.User, error) {
-	var d docUser
-	if err := json.Unmarshal(b, &d); err != nil {
-		return nil, err
-	}
-	u := (*scim.User)(&d)
-	return u, nil
 }
 
 // multiAttrs are the multi-valued attributes whose elements are
