@@ -126,9 +126,9 @@ func testCRUD(t *testing.T, st scim.Store) {
 	// The update is visible to queries, and the old values are gone.
 	m := sqlModel()
 	for filter, want := range map[string][]string{
-		`emails.value eq "new@example.com"`: {"u01"},
-		`name.givenName eq "alice"`:         {},
-		`name.givenName eq "alicia"`:        {"u01"},
+		`emails.value eq "new@example.com"`:                                           {"u01"},
+		`name.givenName eq "alice"`:                                                   {},
+		`name.givenName eq "alicia"`:                                                  {"u01"},
 		`urn:ietf:params:scim:schemas:extension:peakon:2.0:User:Level eq 4`:           {"u01"},
 		`urn:ietf:params:scim:schemas:extension:peakon:2.0:User:Business_Unit pr`:     {"u02", "u04", "u05"},
 		`urn:ietf:params:scim:schemas:extension:peakon:2.0:User:Business_Unit eq "x"`: {},
@@ -509,7 +509,9 @@ func testCompanies(t *testing.T, st scim.CompanyStore) {
 		return &scim.Token{ID: id, Company: "acme", Hash: sha256.Sum256([]byte(secret)), Label: "okta " + id, Created: at}
 	}
 	t1, t2 := tok("t1", "s1", base), tok("t2", "s2", base.Add(time.Hour))
-	for _, tk := range []*scim.Token{t2, t1} {
+	// Created in time order, so "oldest first" means the same by creation
+	// time and by insertion.
+	for _, tk := range []*scim.Token{t1, t2} {
 		if err := st.CreateToken(ctx, tk); err != nil {
 			t.Fatal(err)
 		}
