@@ -171,7 +171,7 @@ func (c *compiler) valuePath(n *scim.ValuePathExpr) (string, bool) {
 			if !ok {
 				return "", false
 			}
-			return c.leaf(col, sub, x.Op, x.Value)
+			return c.compare(col, x.Op, x.Value)
 		}
 		return "", false
 	}
@@ -196,48 +196,57 @@ func (c *compiler) valuesIn(attr string) string {
 	return "u.id IN (SELECT v.user_id FROM user_values v WHERE v.company = " + c.arg(c.tenant) + " AND v.attr = " + c.arg(attr)
 }
 
+// attrExpr compiles a comparison outside a value path, with the matcher's
+// rules: "eq null" is "not pr" and "ne null" is "pr"; ne is "not eq", so
+// absent values match it; a multi-valued attribute matches when one of
+// its elements does.
 func (c *compiler) attrExpr(e *scim.AttrExpr) (string, bool) {
 	a, sub := e.Path.Attr, e.Path.SubAttr
 	if a.Custom {
 		return c.custom(a, e.Op, e.Value)
 	}
+	switch {
+	case e.Op == scim.OpPresent || e.Value == nil && e.Op == scim.OpNotEqual:
+		return c.presence(a, sub)
+	case e.Value == nil && e.Op == scim.OpEqual:
+		if pr, ok := c.presence(a, sub); ok {
+			return "NOT (" + pr + ")", true
+		}
+		return "", false
+	case e.Value == nil:
+		return "", false
+	}
 	leaf := a
 	if sub != nil {
 		leaf = sub
 	} else if a.Type == scim.TypeComplex {
-		if e.Op == scim.OpPresent {
-			if isMultiAttr(a) {
-				return c.valuesIn(a.Name) + ")", true
-			}
-			return "", false
-		}
 		leaf = a.Sub("value")
 	}
 	op, negate := e.Op, false
 	if op == scim.OpNotEqual {
-		// ne at the top level matches when no value equals, absent ones included.
 		op, negate = scim.OpEqual, true
 	}
 	var cond string
 	var ok bool
-	if isMultiAttr(a) {
+	switch {
+	case isMultiAttr(a):
 		col, found := elementColumn(leaf)
 		if !found {
 			return "", false
 		}
 		head := c.valuesIn(a.Name)
 		var in string
-		if in, ok = c.leaf(col, leaf, op, e.Value); ok {
+		if in, ok = c.leaf(col, op, e.Value); ok {
 			cond = head + " AND " + in + ")"
 		}
-	} else if a.MultiValued {
+	case a.MultiValued:
 		return "", false
-	} else {
+	default:
 		col, found := columns[leaf.Path()]
 		if !found || col.kind == 's' && col.folded == leaf.CaseExact {
 			return "", false
 		}
-		cond, ok = c.leaf(col, leaf, op, e.Value)
+		cond, ok = c.leaf(col, op, e.Value)
 	}
 	if !ok {
 		return "", false
@@ -248,38 +257,78 @@ func (c *compiler) attrExpr(e *scim.AttrExpr) (string, bool) {
 	return cond, true
 }
 
-// leaf compiles a comparison of one stored value, with the matcher's
-// semantics for a value in context (ne does not match absent date-times;
-// co, sw, ew and ordering never match an empty string).
-func (c *compiler) leaf(col column, a *scim.Attribute, op scim.CompareOp, v any) (string, bool) {
-	e := col.expr
-	switch col.kind {
-	case 'b':
-		switch {
-		case op == scim.OpPresent:
-			return sqlTrue, true
-		case v == nil:
-			if op == scim.OpEqual {
-				return sqlFalse, true
-			}
-			return sqlTrue, true
-		}
-		want, ok := boolValue(v)
+// presence compiles "pr" on a top-level path.
+func (c *compiler) presence(a, sub *scim.Attribute) (string, bool) {
+	switch {
+	case isMultiAttr(a) && sub == nil:
+		return c.valuesIn(a.Name) + ")", true
+	case isMultiAttr(a):
+		col, ok := elementColumn(sub)
 		if !ok {
 			return "", false
 		}
-		if op == scim.OpNotEqual {
-			want = !want
+		return c.valuesIn(a.Name) + " AND " + present(col) + ")", true
+	case a.MultiValued:
+		return "", false
+	case sub == nil && a.Type == scim.TypeComplex:
+		return "", false // any sub-attribute: not all of them have columns
+	}
+	leaf := a
+	if sub != nil {
+		leaf = sub
+	}
+	col, ok := columns[leaf.Path()]
+	if !ok {
+		return "", false
+	}
+	return present(col), true
+}
+
+// present is the SQL of "the column holds a value".
+func present(col column) string {
+	switch {
+	case col.kind == 'b':
+		return sqlTrue
+	case col.kind == 't' || col.nullable && col.kind != 's':
+		return col.expr + " IS NOT NULL"
+	case col.nullable:
+		return "COALESCE(" + col.expr + ", '') <> ''"
+	}
+	return col.expr + " <> ''"
+}
+
+// compare compiles a comparison inside a value path (on the element's or
+// the complex attribute's columns): the same rules as attrExpr.
+func (c *compiler) compare(col column, op scim.CompareOp, v any) (string, bool) {
+	switch {
+	case op == scim.OpPresent || v == nil && op == scim.OpNotEqual:
+		return present(col), true
+	case v == nil && op == scim.OpEqual:
+		return "NOT (" + present(col) + ")", true
+	case v == nil:
+		return "", false
+	case op == scim.OpNotEqual:
+		if in, ok := c.leaf(col, scim.OpEqual, v); ok {
+			return "NOT (" + in + ")", true
+		}
+		return "", false
+	}
+	return c.leaf(col, op, v)
+}
+
+// leaf compiles a comparison of one stored value with a non-null literal;
+// op is never ne (callers negate eq). As in the matcher, an absent value
+// (empty string, zero time) satisfies no comparison.
+func (c *compiler) leaf(col column, op scim.CompareOp, v any) (string, bool) {
+	e := col.expr
+	switch col.kind {
+	case 'b':
+		want, ok := boolValue(v)
+		if !ok || op != scim.OpEqual {
+			return "", false
 		}
 		return e + " = " + c.arg(boolInt(want)), true
 	case 't':
-		present := e + " IS NOT NULL"
-		switch {
-		case op == scim.OpPresent || v == nil && op == scim.OpNotEqual:
-			return present, true
-		case v == nil:
-			return e + " IS NULL", true
-		}
 		s, ok := v.(string)
 		if !ok {
 			return "", false
@@ -292,27 +341,7 @@ func (c *compiler) leaf(col column, a *scim.Attribute, op scim.CompareOp, v any)
 		if !ok {
 			return "", false
 		}
-		return "(" + present + " AND " + e + " " + sqlOp + " " + c.arg(fmtTime(t)) + ")", true
-	}
-	// Strings.
-	if col.nullable {
-		if op == scim.OpEqual {
-			if s, ok := v.(string); ok && s != "" {
-				// Served by the unique index; IS NOT NULL keeps NOT (...)
-				// two-valued for ne.
-				return "(" + e + " IS NOT NULL AND " + e + " = " + c.arg(s) + ")", true
-			}
-		}
-		e = "COALESCE(" + e + ", '')"
-	}
-	if op == scim.OpPresent || v == nil && op == scim.OpNotEqual {
-		return e + " <> ''", true
-	}
-	if v == nil {
-		if op != scim.OpEqual {
-			return "", false
-		}
-		return e + " = ''", true
+		return "(" + e + " IS NOT NULL AND " + e + " " + sqlOp + " " + c.arg(fmtTime(t)) + ")", true
 	}
 	var lit string
 	switch x := v.(type) {
@@ -327,6 +356,20 @@ func (c *compiler) leaf(col column, a *scim.Attribute, op scim.CompareOp, v any)
 	}
 	if col.folded {
 		lit = fold(lit)
+	}
+	if op == scim.OpEqual {
+		if lit == "" {
+			return sqlFalse, true // an empty value is absent, never equal
+		}
+		if col.nullable {
+			// Served by the unique index; IS NOT NULL keeps NOT (...)
+			// two-valued.
+			return "(" + e + " IS NOT NULL AND " + e + " = " + c.arg(lit) + ")", true
+		}
+		return e + " = " + c.arg(lit), true
+	}
+	if col.nullable {
+		e = "COALESCE(" + e + ", '')"
 	}
 	return c.stringOp(e, op, lit)
 }
@@ -406,9 +449,28 @@ func boolValue(v any) (bool, bool) {
 	return false, false
 }
 
-// custom compiles a comparison of a Peakon custom attribute: the matcher
-// requires the attribute to be present for every operator but "eq null".
+// custom compiles a comparison of a Peakon custom attribute, with the
+// same rules: an empty or missing value is absent.
 func (c *compiler) custom(a *scim.Attribute, op scim.CompareOp, v any) (string, bool) {
+	switch {
+	case op == scim.OpPresent || v == nil && op == scim.OpNotEqual:
+		return c.customIn(a, func() (string, bool) { return "x.value <> ''", true })
+	case v == nil && op == scim.OpEqual:
+		pr, _ := c.customIn(a, func() (string, bool) { return "x.value <> ''", true })
+		return "NOT " + pr, true
+	case v == nil:
+		return "", false
+	case op == scim.OpNotEqual:
+		if eq, ok := c.customIn(a, func() (string, bool) { return c.customCond(a, scim.OpEqual, v) }); ok {
+			return "NOT " + eq, true
+		}
+		return "", false
+	}
+	return c.customIn(a, func() (string, bool) { return c.customCond(a, op, v) })
+}
+
+// customIn wraps cond as "the user has a value of a such that".
+func (c *compiler) customIn(a *scim.Attribute, cond func() (string, bool)) (string, bool) {
 	mark := len(c.args)
 	// The name's argument is emitted first: arguments are positional.
 	var head string
@@ -417,24 +479,15 @@ func (c *compiler) custom(a *scim.Attribute, op scim.CompareOp, v any) (string, 
 	} else {
 		head = "u.id IN (SELECT x.user_id FROM user_custom x WHERE x.company = " + c.arg(c.tenant) + " AND x.name = " + c.arg(a.Name) + " AND "
 	}
-	cond, ok := c.customCond(a, op, v)
+	in, ok := cond()
 	if !ok {
 		c.args = c.args[:mark]
 		return "", false
 	}
-	if v == nil && op == scim.OpEqual {
-		return "NOT " + head + cond + ")", true
-	}
-	return head + cond + ")", true
+	return head + in + ")", true
 }
 
 func (c *compiler) customCond(a *scim.Attribute, op scim.CompareOp, v any) (string, bool) {
-	switch {
-	case op == scim.OpPresent || v == nil && (op == scim.OpNotEqual || op == scim.OpEqual):
-		return "x.value <> ''", true
-	case v == nil:
-		return "", false
-	}
 	var lit string
 	switch x := v.(type) {
 	case string:
@@ -451,19 +504,23 @@ func (c *compiler) customCond(a *scim.Attribute, op scim.CompareOp, v any) (stri
 		if !ok || !ok2 {
 			return "", false
 		}
-		return "x.value " + sqlOp + " " + c.arg(d), true
+		return "x.value <> '' AND x.value " + sqlOp + " " + c.arg(d), true
 	case scim.TypeInteger, scim.TypeDecimal:
-		n, err := strconv.ParseFloat(lit, 64)
+		n, err := strconv.ParseFloat(strings.TrimSpace(lit), 64)
 		sqlOp, ok := orderOps[op]
 		if err != nil || !ok {
 			return "", false
 		}
 		return "x.num IS NOT NULL AND x.num " + sqlOp + " " + c.arg(n), true
 	}
-	if a.CaseExact {
-		return c.stringOp("x.value", op, lit)
+	e := "x.value"
+	if !a.CaseExact {
+		e, lit = "x.value_f", fold(lit)
 	}
-	return c.stringOp("x.value_f", op, fold(lit))
+	if op == scim.OpEqual && lit == "" {
+		return sqlFalse, true
+	}
+	return c.stringOp(e, op, lit)
 }
 
 // sortKey returns the ORDER BY terms for q's sort, and any join it needs,

@@ -2,42 +2,16 @@ package sqlstore
 
 import (
 	"strconv"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/scimkit/scim"
+	ifold "github.com/scimkit/scim/internal/fold"
 )
 
-// fold case-folds s rune by rune exactly as the library's matcher compares
-// (internal/fold: lower(upper(r))), so that comparing folded strings
-// bytewise gives the matcher's case-insensitive eq, sw, ew, co and order.
-func fold(s string) string {
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
-			ascii = false
-			break
-		}
-	}
-	if ascii {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		if r < utf8.RuneSelf {
-			if 'A' <= r && r <= 'Z' {
-				r += 'a' - 'A'
-			}
-		} else {
-			r = unicode.ToLower(unicode.ToUpper(r))
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+// fold maps s to the matcher's case-folding key (internal/fold.Key), so
+// that comparing folded strings bytewise gives the matcher's
+// case-insensitive eq, sw, ew, co and order.
+func fold(s string) string { return ifold.Key(s) }
 
 // timeLayout is fixed-width UTC with nanoseconds, so stored times order
 // as strings exactly as time.Time.Compare orders them (years 0-9999).
