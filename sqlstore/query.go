@@ -40,6 +40,24 @@ var columns = map[string]column{
 	scim.SchemaEnterpriseUser + ":employeeNumber": {expr: "u.employee_number_f", kind: 's', folded: true},
 	scim.SchemaEnterpriseUser + ":department":     {expr: "u.department_f", kind: 's', folded: true},
 	scim.SchemaEnterpriseUser + ":manager.value":  {expr: "u.manager_id", kind: 's'},
+	// Rarely filtered; unindexed, but a scan in SQL beats decoding every
+	// user in Go.
+	"nickName":             {expr: "u.nick_name_f", kind: 's', folded: true},
+	"userType":             {expr: "u.user_type_f", kind: 's', folded: true},
+	"preferredLanguage":    {expr: "u.preferred_language_f", kind: 's', folded: true},
+	"locale":               {expr: "u.locale_f", kind: 's', folded: true},
+	"timezone":             {expr: "u.timezone_f", kind: 's', folded: true},
+	"profileUrl":           {expr: "u.profile_url_f", kind: 's', folded: true},
+	"name.middleName":      {expr: "u.middle_name_f", kind: 's', folded: true},
+	"name.honorificPrefix": {expr: "u.honorific_prefix_f", kind: 's', folded: true},
+	"name.honorificSuffix": {expr: "u.honorific_suffix_f", kind: 's', folded: true},
+	scim.SchemaEnterpriseUser + ":costCenter":          {expr: "u.cost_center_f", kind: 's', folded: true},
+	scim.SchemaEnterpriseUser + ":organization":        {expr: "u.organization_f", kind: 's', folded: true},
+	scim.SchemaEnterpriseUser + ":division":            {expr: "u.division_f", kind: 's', folded: true},
+	scim.SchemaEnterpriseUser + ":manager.$ref":        {expr: "u.manager_ref_f", kind: 's', folded: true},
+	scim.SchemaEnterpriseUser + ":manager.displayName": {expr: "u.manager_name_f", kind: 's', folded: true},
+	"meta.resourceType":                                {expr: "u.resource_type", kind: 's'},
+	"meta.location":                                    {expr: "u.location", kind: 's'},
 }
 
 // elementColumn is the column of user_values holding a sub-attribute of
@@ -271,7 +289,16 @@ func (c *compiler) presence(a, sub *scim.Attribute) (string, bool) {
 	case a.MultiValued:
 		return "", false
 	case sub == nil && a.Type == scim.TypeComplex:
-		return "", false // any sub-attribute: not all of them have columns
+		// name pr, manager pr: any sub-attribute holds a value.
+		var terms []string
+		for _, s := range a.SubAttributes {
+			col, ok := columns[s.Path()]
+			if !ok {
+				return "", false
+			}
+			terms = append(terms, present(col))
+		}
+		return "(" + strings.Join(terms, " OR ") + ")", true
 	}
 	leaf := a
 	if sub != nil {

@@ -77,7 +77,7 @@ func customNum(v string) any {
 
 // userColumns are the typed columns of users, in insert order, after
 // company and id.
-const userColumns = `user_name_f, external_id, display_name_f, given_name_f, family_name_f, formatted_f, title_f, employee_number_f, department_f, manager_id, active, created, last_modified, version, doc`
+const userColumns = `user_name_f, external_id, display_name_f, given_name_f, family_name_f, formatted_f, title_f, employee_number_f, department_f, manager_id, nick_name_f, user_type_f, preferred_language_f, locale_f, timezone_f, profile_url_f, middle_name_f, honorific_prefix_f, honorific_suffix_f, cost_center_f, organization_f, division_f, manager_ref_f, manager_name_f, resource_type, location, active, created, last_modified, version, doc`
 
 func userValues(u *scim.User, doc []byte, pg bool) []any {
 	var ext any
@@ -90,6 +90,12 @@ func userValues(u *scim.User, doc []byte, pg bool) []any {
 	}
 	return []any{fold(u.UserName), ext, fold(u.DisplayName), fold(u.Name.GivenName), fold(u.Name.FamilyName),
 		fold(u.Name.Formatted), fold(u.Title), fold(u.Enterprise.EmployeeNumber), fold(u.Enterprise.Department),
-		u.Enterprise.Manager.Value, boolInt(u.Active), nullTime(u.Meta.Created), nullTime(u.Meta.LastModified),
+		u.Enterprise.Manager.Value,
+		fold(u.NickName), fold(u.UserType), fold(u.PreferredLanguage), fold(u.Locale), fold(u.Timezone), fold(u.ProfileURL),
+		fold(u.Name.MiddleName), fold(u.Name.HonorificPrefix), fold(u.Name.HonorificSuffix),
+		fold(u.Enterprise.CostCenter), fold(u.Enterprise.Organization), fold(u.Enterprise.Division),
+		fold(u.Enterprise.Manager.Ref), fold(u.Enterprise.Manager.DisplayName),
+		u.Meta.ResourceType, u.Meta.Location,
+		boolInt(u.Active), nullTime(u.Meta.Created), nullTime(u.Meta.LastModified),
 		u.Meta.Version, d}
 }

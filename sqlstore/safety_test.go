@@ -74,17 +74,17 @@ func TestMaxScan(t *testing.T) {
 	}
 	defer st.Close()
 	for _, id := range []string{"a", "b", "c", "d", "e"} {
-		if err := st.CreateUser(ctx, "acme", &scim.User{ID: id, UserName: id, NickName: "n" + id, Meta: scim.Meta{Version: "v"}}); err != nil {
+		if err := st.CreateUser(ctx, "acme", &scim.User{ID: id, UserName: id, Addresses: []scim.Address{{Locality: "Paris"}}, Meta: scim.Meta{Version: "v"}}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	m := scim.NewModel(nil)
-	q, _ := m.NewQuery(`nickName sw "n"`, "", "", 1, 1)
+	q, _ := m.NewQuery(`addresses.locality sw "p"`, "", "", 1, 1)
 	if _, err := st.ListUsers(ctx, "acme", q); !errors.Is(err, scim.ErrTooMany) {
 		t.Errorf("a Go-evaluated scan of 5 rows with WithMaxScan(3) = %v, want ErrTooMany", err)
 	}
 	// A pushed-down prefilter narrows the scan below the limit.
-	q, _ = m.NewQuery(`nickName sw "n" and userName le "b"`, "", "", 1, 10)
+	q, _ = m.NewQuery(`addresses.locality sw "p" and userName le "b"`, "", "", 1, 10)
 	if p, err := st.ListUsers(ctx, "acme", q); err != nil || p.Total != 2 {
 		t.Errorf("narrowed scan: %v, %v; want 2 users", p, err)
 	}

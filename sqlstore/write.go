@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -20,9 +21,11 @@ func (s *Store) CreateUser(ctx context.Context, tenant string, u *scim.User) err
 // the fast way to load many users (one commit, one fsync).
 func (s *Store) CreateUsers(ctx context.Context, tenant string, users []*scim.User) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		ins := s.q(`INSERT INTO users (company, id, ` + userColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		n := strings.Count(userColumns, ",") + 3 // company, id and the columns
+		ins := s.q(`INSERT INTO users (company, id, ` + userColumns + `) VALUES (` + strings.Repeat("?, ", n-1) + `?)`)
 		if s.d == postgres {
-			ins = strings.Replace(ins, "$17)", "$17::jsonb)", 1)
+			last := "$" + strconv.Itoa(n) + ")"
+			ins = strings.Replace(ins, last, "$"+strconv.Itoa(n)+"::jsonb)", 1)
 		}
 		stmt, err := tx.PrepareContext(ctx, ins)
 		if err != nil {
