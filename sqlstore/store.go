@@ -1,13 +1,45 @@
 // Package sqlstore is a scim.Store on database/sql for SQLite (through
 // modernc.org/sqlite, pure Go) and PostgreSQL (through pgx's stdlib
-// driver). It creates and migrates its own schema, pushes filters, sorting
-// and paging down to SQL, and implements scim.HistoryStore and
-// scim.CompanyStore.
-//
-// Open it with a driver name and a data source:
+// driver). It also implements scim.HistoryStore, scim.CompanyStore and
+// scim.Batcher. Open it with a driver name and a data source:
 //
 //	st, err := sqlstore.Open(ctx, "sqlite", "/var/lib/scim/users.db")
 //	st, err := sqlstore.Open(ctx, "postgres", "postgres://u:p@host/db?sslmode=disable")
+//
+// Open creates and migrates the schema: versioned migrations embedded in
+// the binary, applied once each and recorded in schema_migrations.
+//
+// # Layout
+//
+// A users row per user, keyed by (company, id), holds the user as a
+// document (JSON; JSONB on PostgreSQL) and typed columns for everything a
+// filter or sortBy can name: case-insensitive strings stored folded
+// (the matcher's case-folding key), so that eq, sw, ew, co and ordering are
+// binary comparisons an index can serve; times as fixed-width UTC text.
+// Unique indexes on (company, folded userName) and (company, externalId)
+// enforce uniqueness and map to scim.ConflictError. Elements of emails,
+// phoneNumbers and the other emails-shaped attributes are rows of
+// user_values, Peakon custom attributes rows of user_custom, both indexed
+// by (company, attribute, value).
+//
+// # Queries
+//
+// ListUsers compiles the filter, sortBy and page to one parameterised
+// statement (values are always arguments, never SQL text), with LIMIT and
+// OFFSET, and counts the total only when the page does not tell it.
+// Filters on addresses and groups, which have no columns, are evaluated in
+// Go (Query.Matches, Query.Compare) over a streaming cursor narrowed by
+// whatever part of the filter did compile; such a scan is refused with
+// scim.ErrTooMany past WithMaxScan rows. Results equal the memory store's:
+// package storetest checks it.
+//
+// # Durability and concurrency
+//
+// Writes are transactions; UpdateUser is a compare-and-swap on the version
+// column. SQLite runs in WAL mode with synchronous=FULL, so an
+// acknowledged write survives a killed process and a power cut, and its
+// writes are serialised through a one-connection pool (readers run beside
+// it).
 package sqlstore
 
 import (

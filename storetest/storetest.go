@@ -1,8 +1,9 @@
 // Package storetest is a conformance suite for scim.Store implementations.
 // A store's tests call Run with a constructor of empty stores; the suite
 // checks CRUD, uniqueness with case folding, compare-and-swap under
-// concurrency, filters (against a fixed table and against the memory
-// store), sorting, paging, tenant isolation, and, when the store
+// concurrency, filters and sorting (the shared FilterCases and SortCases
+// tables and the suite's own SQL-minded table, each answer also compared
+// with the memory store's), paging, tenant isolation, and, when the store
 // implements them, scim.HistoryStore and scim.CompanyStore.
 package storetest
 
