@@ -675,6 +675,7 @@ type sqlQuery struct {
 	tenant             string
 	from, where, order string
 	args               []any
+	nJoin              int  // args[:nJoin] belong to the join in from
 	exact              bool // filter and sort both in SQL
 	sorted             bool // order is q's order
 }
@@ -686,6 +687,7 @@ func (s *Store) compile(tenant string, q *scim.Query) sqlQuery {
 		join, order = "", "u.id"
 		c.args = c.args[:0]
 	}
+	nJoin := len(c.args)
 	where := "u.company = " + c.arg(tenant)
 	exact := true
 	if q.Filter != nil {
@@ -695,7 +697,7 @@ func (s *Store) compile(tenant string, q *scim.Query) sqlQuery {
 		}
 		exact = x
 	}
-	return sqlQuery{tenant: tenant, from: "users u" + join, where: where, order: order, args: c.args, exact: exact && sorted, sorted: sorted}
+	return sqlQuery{tenant: tenant, from: "users u" + join, where: where, order: order, args: c.args, nJoin: nJoin, exact: exact && sorted, sorted: sorted}
 }
 
 func (s *Store) listPushed(ctx context.Context, sq sqlQuery, q *scim.Query) (*scim.Page, error) {
@@ -752,11 +754,13 @@ func (s *Store) listPushed(ctx context.Context, sq sqlQuery, q *scim.Query) (*sc
 func (s *Store) pageSQL(sq sqlQuery, q *scim.Query) (string, []any) {
 	c := &compiler{pg: s.d == postgres, args: slices.Clone(sq.args)}
 	if s.d == sqlite {
-		// SQLite reads rows where it finds them, cheaply, and stops at
-		// LIMIT when an index gives the order; a window function would
-		// make it number every match first.
-		text := "SELECT u.doc FROM " + sq.from + " WHERE " + sq.where + " ORDER BY " + sq.order +
-			" LIMIT " + c.arg(q.Count) + " OFFSET " + c.arg(q.StartIndex-1)
+		// A deferred join without a window function (SQLite would number
+		// every match first): the inner query picks the page's rowids,
+		// from covering indexes where it can, and the outer one reads
+		// the documents of those rows only, ordering them again.
+		c.args = append(slices.Clone(sq.args[:sq.nJoin]), c.args...)
+		text := "SELECT u.doc FROM " + sq.from + " WHERE u.seq IN (SELECT u.seq FROM " + sq.from + " WHERE " + sq.where +
+			" ORDER BY " + sq.order + " LIMIT " + c.arg(q.Count) + " OFFSET " + c.arg(q.StartIndex-1) + ") ORDER BY " + sq.order
 		return text, c.args
 	}
 	// PostgreSQL: a deferred join. The inner query orders and cuts the
