@@ -26,6 +26,7 @@ import (
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/internal/demo"
+	"github.com/scimkit/scim/sqlstore"
 )
 
 func main() {
@@ -60,8 +61,8 @@ func parseFlags(args []string) (*config, error) {
 	})
 	attrs := fs.String("attrs", "", `custom attributes of every company, as comma-separated name:type[:alias...], e.g. "Department:option,Employed Since:date:Employed_Since"; types: option, date, number, employee`)
 	fs.IntVar(&c.rateLimit, "rate-limit", scim.DefaultRateLimit, "operations per hour per company (0: no limit)")
-	fs.StringVar(&c.storeKind, "store", "memory", "store: memory")
-	fs.StringVar(&c.dsn, "dsn", "", "data source name for SQL stores")
+	fs.StringVar(&c.storeKind, "store", "sqlite", "store: sqlite (a file), postgres, or memory")
+	fs.StringVar(&c.dsn, "dsn", "", `data source: the SQLite file (default "scimkit.db"), or a PostgreSQL URL such as postgres://user:pass@localhost/db`)
 	fs.BoolVar(&c.verbose, "v", false, "log requests and errors")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -91,23 +92,39 @@ type company struct {
 }
 
 // setup creates the store, the companies and their tokens, and the handler.
-func setup(ctx context.Context, c *config, logger *slog.Logger) (http.Handler, []company, error) {
+// The returned close function releases the store (the SQLite file).
+func setup(ctx context.Context, c *config, logger *slog.Logger) (http.Handler, []company, func() error, error) {
 	var store backend
+	closeStore := func() error { return nil }
 	switch c.storeKind {
 	case "memory":
 		store = scim.NewMemoryStore()
+	case "sqlite", "postgres":
+		dsn := c.dsn
+		if dsn == "" && c.storeKind == "sqlite" {
+			dsn = "scimkit.db"
+		}
+		if dsn == "" {
+			return nil, nil, nil, errors.New("-store postgres needs -dsn postgres://user:pass@host/db")
+		}
+		st, err := sqlstore.Open(ctx, c.storeKind, dsn)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		store, closeStore = st, st.Close
 	default:
-		return nil, nil, fmt.Errorf("unknown -store %q (memory)", c.storeKind)
+		return nil, nil, nil, fmt.Errorf("unknown -store %q (sqlite, postgres, memory)", c.storeKind)
 	}
 	mux, d, err := demo.NewHandler(ctx, demo.Config{Tokens: c.tokens, Attributes: c.attrs, RateLimit: c.rateLimit, Store: store, Logger: logger})
 	if err != nil {
-		return nil, nil, err
+		closeStore()
+		return nil, nil, nil, err
 	}
 	var made []company
 	for _, co := range d.Tenants {
 		made = append(made, company{co.Company, co.Token})
 	}
-	return mux, made, nil
+	return mux, made, closeStore, nil
 }
 
 func run(args []string, stdout io.Writer) error {
@@ -121,10 +138,11 @@ func run(args []string, stdout io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	mux, companies, err := setup(ctx, c, logger)
+	mux, companies, closeStore, err := setup(ctx, c, logger)
 	if err != nil {
 		return err
 	}
+	defer closeStore()
 	srv := &http.Server{Addr: c.addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()

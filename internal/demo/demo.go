@@ -77,6 +77,19 @@ func NewHandler(ctx context.Context, cfg Config) (http.Handler, *Demo, error) {
 	companies.Now = cfg.Now
 	d := &Demo{Store: store, Companies: companies}
 	for i, tok := range cfg.Tokens {
+		// A persistent store may already hold the token's company from an
+		// earlier run: keep it, with this run's attributes.
+		if id, err := companies.Authenticate(ctx, tok); err == nil {
+			if err := companies.SetAttributes(ctx, id, cfg.Attributes); err != nil {
+				return nil, nil, err
+			}
+			co, err := companies.Company(ctx, id)
+			if err != nil {
+				return nil, nil, err
+			}
+			d.Tenants = append(d.Tenants, Company{co, tok})
+			continue
+		}
 		co, err := companies.Create(ctx, fmt.Sprintf("Company %d", i+1), cfg.Attributes)
 		if err != nil {
 			return nil, nil, err
