@@ -554,7 +554,14 @@ func (c *compiler) customCond(a *scim.Attribute, op scim.CompareOp, v any) (stri
 // or ok false when the sort is done in Go.
 func (c *compiler) sortKey(q *scim.Query) (join, order string, ok bool) {
 	if q.SortBy == nil {
-		// Query.Compare's order without sortBy: by id.
+		// Query.Compare's order without sortBy: by id. When an equality
+		// narrows the result to a few rows, SQLite must find them by that
+		// equality's index and sort them, not walk the id index in order
+		// testing every user (its planner prefers the walk for ORDER BY
+		// ... LIMIT): the unary plus keeps the id index out of the plan.
+		if !c.pg && selective(q.Filter) {
+			return "", "+u.id", true
+		}
 		return "", "u.id", true
 	}
 	a, sub := q.SortBy.Attr, q.SortBy.SubAttr
@@ -634,6 +641,24 @@ func uniqueLookup(f scim.Filter) bool {
 		a := n.Path.Attr
 		return ok && v != "" && n.Op == scim.OpEqual && n.Path.SubAttr == nil && a.Schema == scim.SchemaUser &&
 			(a.Name == "id" || a.Name == "userName" || a.Name == "externalId")
+	}
+	return false
+}
+
+// selective reports whether f holds an equality with a value in every
+// branch, which an index can answer with few rows.
+func selective(f scim.Filter) bool {
+	switch n := f.(type) {
+	case *scim.LogicalExpr:
+		if n.Op == "and" {
+			return selective(n.Left) || selective(n.Right)
+		}
+		return selective(n.Left) && selective(n.Right)
+	case *scim.ValuePathExpr:
+		return selective(n.Filter)
+	case *scim.AttrExpr:
+		v, ok := n.Value.(string)
+		return ok && v != "" && n.Op == scim.OpEqual
 	}
 	return false
 }

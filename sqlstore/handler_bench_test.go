@@ -1,0 +1,123 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/scimkit/scim"
+)
+
+// benchModels gives every company the benchmark's custom attribute.
+type benchModels struct{}
+
+func (benchModels) Model(context.Context, string) (*scim.Model, error) { return benchModel, nil }
+
+func benchHandler(st scim.Store) *scim.Handler {
+	return &scim.Handler{
+		Store:     st,
+		Auth:      scim.StaticTokens{"bench-token": "acme"},
+		Models:    benchModels{},
+		RateLimit: scim.NewWindowLimiter(0, 0), // measure the store, not the limit
+	}
+}
+
+func serve(b *testing.B, h *scim.Handler, method, path, body string, want int) string {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer bench-token")
+	req.Header.Set("Content-Type", "application/scim+json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != want {
+		b.Fatalf("%s %s: %d %.300s", method, path, rec.Code, rec.Body)
+	}
+	return rec.Body.String()
+}
+
+func oktaBody(i int) string {
+	return fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"load%06d@example.com",
+"name":{"givenName":"Given%d","familyName":"Family%d"},"emails":[{"primary":true,"value":"load%06d@example.com","type":"work"}],
+"externalId":"00u%06d","locale":"en-US","groups":[],"active":true,
+"urn:ietf:params:scim:schemas:extension:peakon:2.0:User":{"Department":"dept-%d"}}`, i, i, i, i, i, i%50)
+}
+
+// freshStore opens an empty store of the dialect for one benchmark round.
+func freshStore(b *testing.B, dialect string) *Store {
+	b.Helper()
+	if dialect == "sqlite" {
+		st, err := Open(context.Background(), "sqlite", b.TempDir()+"/load.db")
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { st.Close() })
+		return st
+	}
+	return openPostgres(b)
+}
+
+// BenchmarkHandlerSQLite and BenchmarkHandlerPostgres measure the store
+// through the HTTP handler: GET and PATCH against 100,000 users, loading
+// 10,000 users with single POSTs, and 1,000 users by one bulk request
+// against 1,000 single POSTs.
+func BenchmarkHandlerSQLite(b *testing.B)   { runHandlerBenchmarks(b, "sqlite") }
+func BenchmarkHandlerPostgres(b *testing.B) { runHandlerBenchmarks(b, "postgres") }
+
+func runHandlerBenchmarks(b *testing.B, dialect string) {
+	st := loadedStore(b, dialect)
+	h := benchHandler(st)
+	b.Run("GetOn100k", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			serve(b, h, "GET", "/scim/v2/Users/"+benchUser(i%benchUsers).ID, "", 200)
+			i += 7919
+		}
+	})
+	b.Run("PatchOn100k", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			body := fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"t%d"}]}`, i)
+			serve(b, h, "PATCH", "/scim/v2/Users/"+benchUser(i%benchUsers).ID, body, 200)
+			i += 7919
+		}
+	})
+	b.Run("Load10000", func(b *testing.B) {
+		for b.Loop() {
+			b.StopTimer()
+			h := benchHandler(freshStore(b, dialect))
+			b.StartTimer()
+			for i := range 10000 {
+				serve(b, h, "POST", "/scim/v2/Users", oktaBody(i), 201)
+			}
+		}
+		b.ReportMetric(float64(10000*b.N)/b.Elapsed().Seconds(), "users/s")
+	})
+	ops := make([]string, 1000)
+	for i := range ops {
+		ops[i] = fmt.Sprintf(`{"method":"POST","path":"/Users","bulkId":"b%d","data":%s}`, i, oktaBody(i))
+	}
+	bulk := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[` + strings.Join(ops, ",") + `]}`
+	b.Run("Bulk1000", func(b *testing.B) {
+		for b.Loop() {
+			b.StopTimer()
+			h := benchHandler(freshStore(b, dialect))
+			b.StartTimer()
+			if out := serve(b, h, "POST", "/scim/v2/Bulk", bulk, 200); strings.Count(out, `"status":"201"`) != 1000 {
+				b.Fatalf("bulk: %.300s", out)
+			}
+		}
+		b.ReportMetric(float64(1000*b.N)/b.Elapsed().Seconds(), "users/s")
+	})
+	b.Run("SinglePost1000", func(b *testing.B) {
+		for b.Loop() {
+			b.StopTimer()
+			h := benchHandler(freshStore(b, dialect))
+			b.StartTimer()
+			for i := range 1000 {
+				serve(b, h, "POST", "/scim/v2/Users", oktaBody(i), 201)
+			}
+		}
+		b.ReportMetric(float64(1000*b.N)/b.Elapsed().Seconds(), "users/s")
+	})
+}
