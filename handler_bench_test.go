@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -77,11 +78,12 @@ func BenchmarkHandlerListUserNameEq(b *testing.B) {
 	serveBench(b, h, "GET", `/scim/v2/Users?filter=userName+eq+%22USER500%40example.com%22`, "", 200)
 }
 
-// BenchmarkLoopbackGet compares, side by side in one run, a GET by id
-// through the Handler over real HTTP (loopback, keep-alive) with a bare
-// net/http handler writing the same bytes. The ratio of their ns/op is the
-// handler's overhead.
-func BenchmarkLoopbackGet(b *testing.B) {
+// BenchmarkLoopback measures requests over real HTTP (loopback,
+// keep-alive), side by side in one run: a bare net/http handler writing the
+// bytes of a GET by id, the Handler's GET by id, and the Handler's PATCH of
+// one attribute. The ratios of their ns/op are the handler's overhead and
+// the cost of a PATCH relative to a GET.
+func BenchmarkLoopback(b *testing.B) {
 	h, ids := benchServer(b, 1000)
 	path := "/scim/v2/Users/" + ids[500]
 	rec := httptest.NewRecorder()
@@ -95,19 +97,29 @@ func BenchmarkLoopbackGet(b *testing.B) {
 		w.Header().Set("Content-Length", fmt.Sprint(len(body)))
 		_, _ = w.Write(body)
 	})
+	patches := [2]string{
+		`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"A"}]}`,
+		`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"B"}]}`,
+	}
 	for _, c := range []struct {
-		name string
-		h    http.Handler
-	}{{"bare", bare}, {"scim", h}} {
+		name   string
+		h      http.Handler
+		method string
+	}{{"bare", bare, "GET"}, {"get", h, "GET"}, {"patch", h, "PATCH"}} {
 		b.Run(c.name, func(b *testing.B) {
 			srv := httptest.NewServer(c.h)
 			defer srv.Close()
 			client := srv.Client()
 			client.Transport.(*http.Transport).MaxIdleConnsPerHost = 64
 			b.ReportAllocs()
+			var n atomic.Int64
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					req, _ := http.NewRequest("GET", srv.URL+path, nil)
+					var rd io.Reader
+					if c.method == "PATCH" {
+						rd = strings.NewReader(patches[n.Add(1)%2])
+					}
+					req, _ := http.NewRequest(c.method, srv.URL+path, rd)
 					req.Header.Set("Authorization", "Bearer "+testToken)
 					res, err := client.Do(req)
 					if err != nil {

@@ -265,7 +265,7 @@ func (req *request) create(body []byte) (*User, error) {
 // prepareWrite validates a user about to be written and resolves its
 // references to other employees.
 func (req *request) prepareWrite(before, after *User) error {
-	if err := validateUser(req.h.validate, after); err != nil {
+	if err := validateUser(req.h.validate, before, after); err != nil {
 		return err
 	}
 	return req.resolveReferences(before, after)

@@ -2,7 +2,6 @@ package scim
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"reflect"
 	"strings"
@@ -16,24 +15,92 @@ import (
 func newValidator() *validator.Validate {
 	v := validator.New(validator.WithRequiredStructEnabled())
 	v.RegisterTagNameFunc(func(f reflect.StructField) string { return f.Tag.Get("scim") })
-	v.RegisterStructValidation(func(sl validator.StructLevel) {
-		u := sl.Current().Addr().Interface().(*User)
-		if u.UserName != "" && strings.TrimSpace(u.UserName) == "" {
-			sl.ReportError(u.UserName, "userName", "UserName", "required", "")
-		}
-		for i, e := range u.Emails {
-			if err := sl.Validator().Var(e.Value, "required,email,max=256"); err != nil {
-				sl.ReportError(e.Value, fmt.Sprintf("emails[%d].value", i), "Value", "email", "")
-			}
-		}
-	}, User{})
 	return v
 }
 
+// validatedField is a field of User that carries validation rules, with the
+// paths StructPartial takes to check it alone.
+type validatedField struct {
+	index int
+	paths []string // Go field paths of its tagged leaves
+	whole bool     // a slice with "dive": only a full check reaches its elements
+}
+
+// validatedFields lists them, from the struct tags.
+var validatedFields = func() []validatedField {
+	var out []validatedField
+	for i := range userType.NumField() {
+		f := userType.Field(i)
+		switch {
+		case f.Type.Kind() == reflect.Slice && f.Tag.Get("validate") != "":
+			out = append(out, validatedField{index: i, whole: true})
+		case f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeFor[Meta]():
+			var paths []string
+			var walk func(t reflect.Type, prefix string)
+			walk = func(t reflect.Type, prefix string) {
+				for j := range t.NumField() {
+					sf := t.Field(j)
+					if sf.Type.Kind() == reflect.Struct {
+						walk(sf.Type, prefix+sf.Name+".")
+					} else if sf.Tag.Get("validate") != "" {
+						paths = append(paths, prefix+sf.Name)
+					}
+				}
+			}
+			walk(f.Type, f.Name+".")
+			if len(paths) > 0 {
+				out = append(out, validatedField{index: i, paths: paths})
+			}
+		case f.Tag.Get("validate") != "":
+			out = append(out, validatedField{index: i, paths: []string{f.Name}})
+		}
+	}
+	return out
+}()
+
+var emailsField = func() int { f, _ := userType.FieldByName("Emails"); return f.Index[0] }()
+
 // validateUser checks field rules; a failure is 400 invalidValue naming
-// the attribute.
-func validateUser(v *validator.Validate, u *User) error {
-	err := v.Struct(u)
+// the attribute. With before (an update), only the fields that changed are
+// checked: the others were checked when they were written, and a PATCH of
+// one attribute should not pay for validating all of them.
+func validateUser(v *validator.Validate, before, u *User) error {
+	if u.UserName != "" && strings.TrimSpace(u.UserName) == "" {
+		return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "userName is required and must not be empty")
+	}
+	var err error
+	checkEmails := before == nil
+	if before == nil {
+		err = v.Struct(u)
+	} else {
+		bv, uv := reflect.ValueOf(before).Elem(), reflect.ValueOf(u).Elem()
+		checkEmails = !reflect.DeepEqual(bv.Field(emailsField).Interface(), uv.Field(emailsField).Interface())
+		var paths []string
+		full := false
+		for _, f := range validatedFields {
+			if reflect.DeepEqual(bv.Field(f.index).Interface(), uv.Field(f.index).Interface()) {
+				continue
+			}
+			if f.whole {
+				full = true
+				break
+			}
+			paths = append(paths, f.paths...)
+		}
+		switch {
+		case full:
+			err = v.Struct(u)
+		case len(paths) > 0:
+			err = v.StructPartial(u, paths...)
+		}
+	}
+	if err == nil && checkEmails {
+		for i, e := range u.Emails {
+			if v.Var(e.Value, "required,email,max=256") != nil {
+				return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "emails[%d].value must be an email address such as jane@example.com, not %q", i, e.Value)
+			}
+		}
+	}
 	if err == nil {
 		return nil
 	}
@@ -47,16 +114,11 @@ func validateUser(v *validator.Validate, u *User) error {
 	if strings.HasPrefix(name, SchemaEnterpriseUser+".") {
 		name = SchemaEnterpriseUser + ":" + strings.TrimPrefix(name, SchemaEnterpriseUser+".")
 	}
-	if fe.Tag() == "email" {
-		name = fe.Field()
-	}
 	switch fe.Tag() {
 	case "required":
 		return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s is required and must not be empty", name)
 	case "max":
 		return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be at most %s characters long", name, fe.Param())
-	case "email":
-		return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be an email address such as jane@example.com, not %q", name, fe.Value())
 	}
 	return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s is invalid (%s)", name, fe.Tag())
 }
