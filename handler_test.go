@@ -537,3 +537,59 @@ func TestClock(t *testing.T) {
 		t.Errorf("created %v", c)
 	}
 }
+
+// TestSearchAndSort checks POST /Users/.search against the same query as
+// GET, sortBy/sortOrder with stable ties, and projection on every verb.
+func TestSearchAndSort(t *testing.T) {
+	s := newTestServer(t)
+	names := []string{"Zed", "adams", "Émile", "Baker", "baker"}
+	ids := map[string]string{}
+	for i, n := range names {
+		body := strings.Replace(oktaUser(i), fmt.Sprintf(`"familyName":"Family%03d"`, i), fmt.Sprintf(`"familyName":%q`, n), 1)
+		ids[n] = s.expect(s.do("POST", "/scim/v2/Users", body), 201)["id"].(string)
+	}
+	order := func(got map[string]any) []string {
+		var out []string
+		for _, r := range got["Resources"].([]any) {
+			out = append(out, r.(map[string]any)["name"].(map[string]any)["familyName"].(string))
+		}
+		return out
+	}
+	// Ties (Baker, baker) fall back to id order, so compute that order.
+	bakers := []string{"Baker", "baker"}
+	if ids["baker"] < ids["Baker"] {
+		bakers = []string{"baker", "Baker"}
+	}
+	want := append(append([]string{"adams"}, bakers...), "Zed", "Émile")
+	got := s.expect(s.do("GET", "/scim/v2/Users?sortBy=name.familyName&attributes=name.familyName", ""), 200)
+	if diff := cmp.Diff(want, order(got)); diff != "" {
+		t.Errorf("ascending (-want +got):\n%s", diff)
+	}
+	search := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"attributes":["name.familyName"],
+"filter":"name.familyName sw \"b\" or name.familyName eq \"Zed\"","sortBy":"name.familyName","sortOrder":"descending","startIndex":1,"count":2}`
+	got = s.expect(s.do("POST", "/scim/v2/Users/.search", search), 200)
+	if got["totalResults"] != float64(3) || len(got["Resources"].([]any)) != 2 || order(got)[0] != "Zed" {
+		t.Errorf(".search: %v", got)
+	}
+	viaGet := s.expect(s.do("GET", `/scim/v2/Users?attributes=name.familyName&filter=name.familyName+sw+%22b%22+or+name.familyName+eq+%22Zed%22&sortBy=name.familyName&sortOrder=descending&startIndex=1&count=2`, ""), 200)
+	if diff := cmp.Diff(viaGet, got); diff != "" {
+		t.Errorf(".search differs from GET (-get +search):\n%s", diff)
+	}
+	s.expect(s.do("POST", "/scim/v2/Users/.search", `{"filter":"name.familyName xx 1"}`), 400)
+	s.expect(s.do("GET", "/scim/v2/Users/.search", ""), 405)
+
+	// Projection applies to POST, PUT and PATCH answers too.
+	u := s.expect(s.do("POST", "/scim/v2/Users?excludedAttributes=emails,name,meta", oktaUser(9)), 201)
+	if _, ok := u["emails"]; ok || u["id"] == nil || u["userName"] == nil {
+		t.Errorf("POST projection: %v", u)
+	}
+	id := u["id"].(string)
+	u = s.expect(s.do("PUT", "/scim/v2/Users/"+id+"?attributes=displayName", oktaUser(9)), 200)
+	if diff := cmp.Diff(map[string]any{"schemas": []any{SchemaUser}, "id": id, "displayName": "Given009 Family009"}, u); diff != "" {
+		t.Errorf("PUT projection (-want +got):\n%s", diff)
+	}
+	u = s.expect(s.do("PATCH", "/scim/v2/Users/"+id+"?attributes=active", `{"Operations":[{"op":"Replace","path":"active","value":"False"}]}`), 200)
+	if diff := cmp.Diff(map[string]any{"schemas": []any{SchemaUser}, "id": id, "active": false}, u); diff != "" {
+		t.Errorf("PATCH projection (-want +got):\n%s", diff)
+	}
+}
