@@ -91,8 +91,11 @@ type Store struct {
 	cache *stmtCache
 
 	// btx is set on the Store a Batch hands to its function: every
-	// statement runs in that transaction.
-	btx *sql.Tx
+	// statement runs in that transaction. bstmts are the statements
+	// prepared in it, so a bulk request's thousand inserts are parsed once,
+	// not once each.
+	btx    *sql.Tx
+	bstmts map[string]*sql.Stmt
 }
 
 var (
@@ -116,7 +119,7 @@ func (s *Store) stmt(ctx context.Context, text string) (*sql.Stmt, error) {
 	if s.btx != nil && s.w != s.db {
 		// SQLite: the batch runs on the writer's pool, where the cache's
 		// statements do not live.
-		return s.btx.PrepareContext(ctx, text)
+		return s.batchStmt(ctx, text)
 	}
 	c := s.cache
 	c.mu.Lock()
@@ -211,7 +214,8 @@ func Open(ctx context.Context, driverName, dsn string, opts ...Option) (*Store, 
 // beside the writer; synchronous=FULL makes every acknowledged commit
 // durable even against power loss (NORMAL would already survive a killed
 // process); busy_timeout covers other processes writing the same file;
-// case_sensitive_like makes LIKE binary, as the store folds case itself.
+// case_sensitive_like makes LIKE binary, as the store folds case itself;
+// temp_store keeps the statement journals of a batch's savepoints in memory.
 //
 // The writer's transactions begin IMMEDIATE: they take the write lock at
 // BEGIN, so a read-then-write transaction never fails to upgrade.
@@ -224,13 +228,27 @@ func sqliteDSN(dsn string, writer bool) string {
 		sep = "&"
 	}
 	p := url.Values{}
-	for _, pr := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "case_sensitive_like(1)", "foreign_keys(1)"} {
+	for _, pr := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "case_sensitive_like(1)", "foreign_keys(1)", "temp_store(MEMORY)"} {
 		p.Add("_pragma", pr)
 	}
 	if writer {
 		p.Set("_txlock", "immediate")
 	}
 	return dsn + sep + p.Encode()
+}
+
+// batchStmt returns the statement for text prepared in the batch's
+// transaction, preparing it the first time.
+func (s *Store) batchStmt(ctx context.Context, text string) (*sql.Stmt, error) {
+	if st := s.bstmts[text]; st != nil {
+		return st, nil
+	}
+	st, err := s.btx.PrepareContext(ctx, text)
+	if err != nil {
+		return nil, err
+	}
+	s.bstmts[text] = st
+	return st, nil
 }
 
 // Close closes the database.
@@ -401,7 +419,12 @@ func (s *Store) Batch(ctx context.Context, fn func(st scim.Store) error) error {
 		return err
 	}
 	b := *s
-	b.btx = tx
+	b.btx, b.bstmts = tx, make(map[string]*sql.Stmt)
+	defer func() {
+		for _, st := range b.bstmts {
+			st.Close()
+		}
+	}()
 	if err := fn(&b); err != nil {
 		tx.Rollback()
 		return err

@@ -86,6 +86,14 @@ type txWriter struct {
 }
 
 func (w *txWriter) exec(query string, args ...any) error {
+	if w.s.bstmts != nil && w.tx == w.s.btx {
+		st, err := w.s.batchStmt(w.ctx, w.s.q(query))
+		if err != nil {
+			return err
+		}
+		_, err = st.ExecContext(w.ctx, args...)
+		return err
+	}
 	st := w.stmts[query]
 	if st == nil {
 		var err error
