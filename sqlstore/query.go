@@ -778,6 +778,13 @@ func (s *Store) listPushed(ctx context.Context, sq sqlQuery, q *scim.Query) (*sc
 // pageSQL is the query of one page of a pushed-down list.
 func (s *Store) pageSQL(sq sqlQuery, q *scim.Query) (string, []any) {
 	c := &compiler{pg: s.d == postgres, args: slices.Clone(sq.args)}
+	if s.d == sqlite && sq.order == "+u.id" {
+		// A selective filter (see sortKey): few rows match, so read their
+		// documents directly; the deferred join below would only add a
+		// temporary table.
+		text := "SELECT u.doc FROM " + sq.from + " WHERE " + sq.where + " ORDER BY " + sq.order + " LIMIT " + c.arg(q.Count) + " OFFSET " + c.arg(q.StartIndex-1)
+		return text, c.args
+	}
 	if s.d == sqlite {
 		// A deferred join without a window function (SQLite would number
 		// every match first): the inner query picks the page's rowids,
