@@ -593,3 +593,18 @@ func TestSearchAndSort(t *testing.T) {
 		t.Errorf("PATCH projection (-want +got):\n%s", diff)
 	}
 }
+
+// TestListResponseDecodes checks a client can read a list answer into
+// ListResponse.
+func TestListResponseDecodes(t *testing.T) {
+	s := newTestServer(t)
+	s.expect(s.do("POST", "/scim/v2/Users", oktaUser(1)), 201)
+	res := s.do("GET", "/scim/v2/Users", "")
+	var lr ListResponse
+	if err := json.Unmarshal(res.body, &lr); err != nil {
+		t.Fatal(err)
+	}
+	if lr.TotalResults != 1 || lr.ItemsPerPage != 1 || lr.StartIndex != 1 || len(lr.Resources) != 1 || lr.Resources[0].UserName != "user001@example.com" || lr.Resources[0].ID == "" {
+		t.Errorf("decoded %+v", lr)
+	}
+}

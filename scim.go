@@ -157,10 +157,12 @@ func ConflictError(attribute, value string) error {
 	return fmt.Errorf("%w: %s %q is already taken", ErrConflict, attribute, value)
 }
 
-// ListResponse is the RFC 7644 §3.4.2 list envelope.
+// ListResponse is the RFC 7644 §3.4.2 list envelope, for clients that
+// read list answers (json.Unmarshal into it; users decode leniently).
 type ListResponse struct {
-	TotalResults int
-	StartIndex   int
-	ItemsPerPage int
-	Resources    []*User
+	Schemas      []string `json:"schemas"`
+	TotalResults int      `json:"totalResults"`
+	StartIndex   int      `json:"startIndex"`
+	ItemsPerPage int      `json:"itemsPerPage"`
+	Resources    []*User  `json:"Resources"`
 }
