@@ -377,15 +377,8 @@ func compileLeaf(a *Attribute, op CompareOp, lit any, path string) (scalarTest, 
 				return ok && ordered(op, v.compare(n))
 			}, nil
 	}
-	var s string
-	switch x := lit.(type) {
-	case string:
-		s = x
-	case json.Number:
-		s = x.String()
-	case bool:
-		s = strconv.FormatBool(x)
-	default: // only hand-built trees hold other types
+	s, ok := LiteralText(lit)
+	if !ok { // only hand-built trees hold other types
 		return nil, nil, invalidFilter("%s: unsupported literal of type %T", path, lit)
 	}
 	cmp := stringTest(op, s, !a.CaseExact)

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"container/heap"
 	"context"
-	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
@@ -370,15 +369,8 @@ func (c *compiler) leaf(col column, op scim.CompareOp, v any) (string, bool) {
 		}
 		return "(" + e + " IS NOT NULL AND " + e + " " + sqlOp + " " + c.arg(fmtTime(t)) + ")", true
 	}
-	var lit string
-	switch x := v.(type) {
-	case string:
-		lit = x
-	case json.Number:
-		lit = x.String()
-	case bool:
-		lit = strconv.FormatBool(x)
-	default:
+	lit, ok := scim.LiteralText(v)
+	if !ok {
 		return "", false
 	}
 	if col.folded {
@@ -515,15 +507,7 @@ func (c *compiler) customIn(a *scim.Attribute, cond func() (string, bool)) (stri
 }
 
 func (c *compiler) customCond(a *scim.Attribute, op scim.CompareOp, v any) (string, bool) {
-	var lit string
-	switch x := v.(type) {
-	case string:
-		lit = x
-	case json.Number:
-		lit = x.String()
-	case bool:
-		lit = strconv.FormatBool(x)
-	}
+	lit, _ := scim.LiteralText(v)
 	switch a.Type {
 	case scim.TypeDateTime:
 		d, ok := scim.ParseDate(lit)
