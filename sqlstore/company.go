@@ -70,12 +70,7 @@ func (s *Store) UpdateCompany(ctx context.Context, c *scim.Company) error {
 	if err != nil {
 		return err
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
-		return scim.ErrNotFound
-	}
-	return nil
+	return affectedOne(res)
 }
 
 // CreateToken implements scim.CompanyStore; only the hash is stored.
@@ -136,9 +131,16 @@ func (s *Store) DeleteToken(ctx context.Context, company, id string) error {
 	if err != nil {
 		return err
 	}
-	if n, err := res.RowsAffected(); err != nil {
+	return affectedOne(res)
+}
+
+// affectedOne maps a statement that changed no row to scim.ErrNotFound.
+func affectedOne(res sql.Result) error {
+	n, err := res.RowsAffected()
+	if err != nil {
 		return err
-	} else if n == 0 {
+	}
+	if n == 0 {
 		return scim.ErrNotFound
 	}
 	return nil

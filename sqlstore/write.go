@@ -227,10 +227,8 @@ func (s *Store) DeleteUser(ctx context.Context, tenant, id string) error {
 		if err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil {
+		if err := affectedOne(res); err != nil {
 			return err
-		} else if n == 0 {
-			return scim.ErrNotFound
 		}
 		return s.deleteChildren(ctx, tx, tenant, id, true)
 	})
