@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"container/heap"
 	"context"
+	"database/sql"
 	"slices"
 	"strconv"
 	"strings"
@@ -724,11 +725,7 @@ func (s *Store) listPushed(ctx context.Context, sq sqlQuery, q *scim.Query) (*sc
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var doc []byte
-			if err := rows.Scan(&doc); err != nil {
-				return nil, err
-			}
-			u, err := decodeDoc(doc)
+			u, err := scanDoc(rows)
 			if err != nil {
 				return nil, err
 			}
@@ -805,11 +802,7 @@ func (s *Store) listScan(ctx context.Context, sq sqlQuery, q *scim.Query) (*scim
 		if s.maxScan > 0 && scanned > s.maxScan {
 			return nil, scim.ErrTooMany
 		}
-		var doc []byte
-		if err := rows.Scan(&doc); err != nil {
-			return nil, err
-		}
-		u, err := decodeDoc(doc)
+		u, err := scanDoc(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -869,4 +862,13 @@ func parseDateTime(s string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// scanDoc decodes the user document of the current row.
+func scanDoc(rows *sql.Rows) (*scim.User, error) {
+	var doc []byte
+	if err := rows.Scan(&doc); err != nil {
+		return nil, err
+	}
+	return decodeDoc(doc)
 }
