@@ -71,6 +71,13 @@
 //	  #2 PUT /scim/v2/Users/2819c223-7f76-453a-919d-413861904646 → 200
 //	      {"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ada@example.com",…
 //
+// A bulk request (POST /Bulk) is recorded as one request whose Operations
+// hold each of its operations with the status the BulkResponse gave it;
+// Server.BulkOperationsMatching finds them as RequestsMatching finds
+// requests:
+//
+//	creates := s.BulkOperationsMatching("POST", "/Users")
+//
 // Bodies are recorded up to 1 MiB each (WithRecordLimit); the code under
 // test always sends and receives them whole.
 //

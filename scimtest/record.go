@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -44,6 +45,84 @@ type Request struct {
 	// Fault describes the fault that was injected into the request, or is
 	// empty.
 	Fault string
+	// Operations are the operations of a bulk request (POST /Bulk), each
+	// with the status the BulkResponse gave it; nil for other requests.
+	Operations []BulkOperation
+}
+
+// BulkOperation is one operation of a recorded bulk request.
+type BulkOperation struct {
+	// Method, Path, BulkID and Data are as the client sent them; Path is
+	// relative to the base URL ("/Users/2819c223", "/Users/bulkId:qwerty").
+	Method string
+	Path   string
+	BulkID string
+	Data   json.RawMessage
+	// Status and Location are what the BulkResponse answered for it.
+	// Status is 0 when the server did not process the operation
+	// (failOnErrors was reached first) or the response was not readable.
+	Status   int
+	Location string
+}
+
+// Matches reports whether the operation has the method and its path
+// matches the pattern, as Request.Matches does.
+func (o BulkOperation) Matches(method, pattern string) bool {
+	if method != "" && method != "*" && !strings.EqualFold(method, o.Method) {
+		return false
+	}
+	return matchPath(pattern, "", o.Path)
+}
+
+// bulkOperations reads the operations of a recorded bulk request and pairs
+// them with the entries of its BulkResponse: by bulkId where the client gave
+// one, else in order among the entries without one.
+func bulkOperations(reqBody, respBody []byte) []BulkOperation {
+	var req struct {
+		Operations []struct {
+			Method string          `json:"method"`
+			Path   string          `json:"path"`
+			BulkID string          `json:"bulkId"`
+			Data   json.RawMessage `json:"data"`
+		}
+	}
+	if json.Unmarshal(reqBody, &req) != nil {
+		return nil
+	}
+	var resp struct {
+		Operations []struct {
+			Method   string `json:"method"`
+			BulkID   string `json:"bulkId"`
+			Location string `json:"location"`
+			Status   string `json:"status"`
+		}
+	}
+	_ = json.Unmarshal(respBody, &resp)
+	byID := map[string]int{}
+	var anonymous []int
+	for i, r := range resp.Operations {
+		if r.BulkID != "" {
+			byID[r.BulkID] = i
+		} else {
+			anonymous = append(anonymous, i)
+		}
+	}
+	out := make([]BulkOperation, len(req.Operations))
+	for i, op := range req.Operations {
+		_, path := splitPrefix(op.Path)
+		out[i] = BulkOperation{Method: strings.ToUpper(op.Method), Path: "/" + strings.TrimPrefix(path, "/"), BulkID: op.BulkID, Data: op.Data}
+		j, ok := byID[op.BulkID]
+		if op.BulkID == "" {
+			if ok = len(anonymous) > 0; ok {
+				j, anonymous = anonymous[0], anonymous[1:]
+			}
+		}
+		if ok {
+			out[i].Status, _ = strconv.Atoi(resp.Operations[j].Status)
+			out[i].Location = resp.Operations[j].Location
+		}
+	}
+	return out
 }
 
 // URL returns the request's path with its mount prefix, and its query.
@@ -167,6 +246,24 @@ func (s *Server) RequestsMatching(method, pattern string) []Request {
 	return out
 }
 
+// BulkOperationsMatching returns the operations of the bulk requests
+// answered so far whose method and path match, as RequestsMatching does for
+// requests: a client that sends its PATCHes in a bulk request is checked
+// the same way as one that sends them one by one.
+func (s *Server) BulkOperationsMatching(method, pattern string) []BulkOperation {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []BulkOperation
+	for _, r := range s.requests {
+		for _, op := range r.Operations {
+			if op.Matches(method, pattern) {
+				out = append(out, op)
+			}
+		}
+	}
+	return out
+}
+
 // ResetRequests forgets the requests recorded so far.
 func (s *Server) ResetRequests() {
 	s.mu.Lock()
@@ -240,6 +337,17 @@ func (s *Server) report() string {
 			}
 			b.WriteString("\n      ")
 			b.WriteString(body)
+		}
+		for _, op := range r.Operations {
+			fmt.Fprintf(&b, "\n      bulk operation %s %s", op.Method, op.Path)
+			if op.BulkID != "" {
+				fmt.Fprintf(&b, " (bulkId %s)", op.BulkID)
+			}
+			if op.Status == 0 {
+				b.WriteString(" → not processed")
+			} else {
+				fmt.Fprintf(&b, " → %d", op.Status)
+			}
 		}
 	}
 	return b.String()
@@ -325,6 +433,9 @@ func (s *Server) record(rec *Request, rw *responseBuffer) {
 	rec.Status = rw.status
 	rec.ResponseHeader = rw.Header().Clone()
 	rec.ResponseBody = bytes.Clone(rw.buf.Bytes()[:min(rw.buf.Len(), s.recCap)])
+	if rec.Matches("POST", "/Bulk") && !rec.BodyTruncated {
+		rec.Operations = bulkOperations(rec.Body, rw.buf.Bytes())
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	i, _ := slices.BinarySearchFunc(s.requests, rec.Seq, func(x Request, seq int) int { return x.Seq - seq })

@@ -2,6 +2,7 @@ package scimtest
 
 import (
 	"crypto/tls"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -388,5 +389,35 @@ func TestRateLimitBulk(t *testing.T) {
 	res := send(t, s.Client(), "GET", s.URL()+"/Users", "")
 	if res.status != 429 || res.header.Get("Retry-After") == "" {
 		t.Errorf("fourth operation: %d %v", res.status, res.header)
+	}
+}
+
+// TestRecordBulkOperations checks that a bulk request is recorded with
+// each of its operations and the status each was answered.
+func TestRecordBulkOperations(t *testing.T) {
+	t.Parallel()
+	s := NewServer(t)
+	bulk := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"failOnErrors":1,"Operations":[
+{"method":"POST","path":"/Users","bulkId":"a","data":{"userName":"a@example.com"}},
+{"method":"PATCH","path":"/Users/bulkId:a","data":{"Operations":[{"op":"replace","path":"active","value":false}]}},
+{"method":"DELETE","path":"/Users/nobody"},
+{"method":"POST","path":"/Users","bulkId":"b","data":{"userName":"b@example.com"}}]}`
+	if res := send(t, s.Client(), "POST", s.URL()+"/Bulk", bulk); res.status != 200 {
+		t.Fatalf("bulk: %d %s", res.status, res.body)
+	}
+	reqs := s.AssertRequestCount(t, "POST", "/Bulk", 1)
+	var got []string
+	for _, op := range reqs[0].Operations {
+		got = append(got, fmt.Sprintf("%s %s %s %d", op.Method, op.Path, op.BulkID, op.Status))
+	}
+	want := []string{"POST /Users a 201", "PATCH /Users/bulkId:a  200", "DELETE /Users/nobody  404", "POST /Users b 0"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("operations (-want +got):\n%s", diff)
+	}
+	if ops := s.BulkOperationsMatching("PATCH", "/Users/{id}"); len(ops) != 1 || string(ops[0].Data) == "" {
+		t.Errorf("BulkOperationsMatching: %+v", ops)
+	}
+	if u := s.Users(); len(u) != 1 || u[0].Active {
+		t.Errorf("state after the bulk request: %+v", u)
 	}
 }
