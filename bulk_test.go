@@ -47,66 +47,6 @@ func (s *testServer) bulk(body string, status int) []bulkOpOut {
 	return out.Operations
 }
 
-// TestBulkInitialSync creates 1,000 employees in one request.
-func TestBulkInitialSync(t *testing.T) {
-	s := newTestServer(t)
-	ops := make([]string, 1000)
-	for i := range ops {
-		ops[i] = bulkPost(fmt.Sprint("u", i), oktaUser(i))
-	}
-	out := s.bulk(bulkBody(0, ops...), 200)
-	if len(out) != 1000 {
-		t.Fatalf("%d results", len(out))
-	}
-	for i, o := range out {
-		if o.Status != "201" || o.BulkID != fmt.Sprint("u", i) || !strings.HasPrefix(o.Location, s.URL+"/scim/v2/Users/") || o.Version != `W/"1"` {
-			t.Fatalf("result %d: %+v", i, o)
-		}
-	}
-	got := s.expect(s.do("GET", "/scim/v2/Users?count=0", ""), 200)
-	if got["totalResults"] != float64(1000) {
-		t.Errorf("totalResults %v", got["totalResults"])
-	}
-}
-
-// TestBulkTwoStep: reports listed before their manager refer to it by
-// bulkId, in the enterprise manager and by path.
-func TestBulkTwoStep(t *testing.T) {
-	s := newTestServer(t)
-	report := func(i int) string {
-		return strings.Replace(oktaUser(i), `"active":true`, `"active":true,"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":"bulkId:boss"}}`, 1)
-	}
-	body := bulkBody(0,
-		bulkPost("r1", report(1)),
-		bulkPost("r2", report(2)),
-		`{"method":"PATCH","path":"/Users/bulkId:boss","data":{"Operations":[{"op":"replace","path":"title","value":"CEO"}]}}`,
-		bulkPost("boss", oktaUser(3)),
-	)
-	out := s.bulk(body, 200)
-	var statuses []string
-	for _, o := range out {
-		statuses = append(statuses, o.Method+" "+o.Status)
-	}
-	if diff := cmp.Diff([]string{"POST 201", "POST 201", "PATCH 200", "POST 201"}, statuses); diff != "" {
-		t.Fatalf("statuses (-want +got):\n%s\n%+v", diff, out)
-	}
-	bossID := strings.TrimPrefix(out[3].Location, s.URL+"/scim/v2/Users/")
-	for _, o := range out[:2] {
-		id := strings.TrimPrefix(o.Location, s.URL+"/scim/v2/Users/")
-		u, err := s.store.GetUser(t.Context(), "acme", id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if u.Enterprise.Manager.Value != bossID || u.Enterprise.Manager.DisplayName != "Given003 Family003" {
-			t.Errorf("manager of %s: %+v, want %s", id, u.Enterprise.Manager, bossID)
-		}
-	}
-	boss, _ := s.store.GetUser(t.Context(), "acme", bossID)
-	if boss.Title != "CEO" {
-		t.Errorf("boss title %q", boss.Title)
-	}
-}
-
 // TestBulkErrors covers failing operations, failOnErrors, cycles and limits.
 func TestBulkErrors(t *testing.T) {
 	s := newTestServer(t)

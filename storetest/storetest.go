@@ -3,8 +3,10 @@
 // checks CRUD, uniqueness with case folding, compare-and-swap under
 // concurrency, filters and sorting (the shared FilterCases and SortCases
 // tables and the suite's own SQL-minded table, each answer also compared
-// with the memory store's), paging, tenant isolation, and, when the store
-// implements them, scim.HistoryStore and scim.CompanyStore.
+// with the memory store's), paging, tenant isolation, bulk requests through
+// a scim.Handler over the store (in one transaction where the store is a
+// scim.Batcher), and, when the store implements them, scim.HistoryStore and
+// scim.CompanyStore.
 package storetest
 
 import (
@@ -35,6 +37,7 @@ func Run(t *testing.T, newStore func(t *testing.T) scim.Store) {
 	t.Run("Sorting", func(t *testing.T) { testSorting(t, newStore(t)) })
 	t.Run("Paging", func(t *testing.T) { testPaging(t, newStore(t)) })
 	t.Run("Tenants", func(t *testing.T) { testTenants(t, newStore(t)) })
+	t.Run("Bulk", func(t *testing.T) { testBulk(t, newStore) })
 	t.Run("History", func(t *testing.T) {
 		hs, ok := newStore(t).(scim.HistoryStore)
 		if !ok {
