@@ -45,7 +45,6 @@ func eventType(before, after *User) EventType {
 
 // committed delivers the event of a change the store has committed.
 func (req *request) committed(before, after *User) {
-	req.trackPending(before, after)
 	if req.h.OnChange == nil {
 		return
 	}

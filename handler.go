@@ -83,7 +83,6 @@ type Handler struct {
 	log      *slog.Logger
 
 	defaultLimiter *WindowLimiter // used when RateLimit is nil
-	pending        pendingRefs    // pending manager references (reference.go)
 }
 
 // ModelSource returns the attribute model of a tenant.

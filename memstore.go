@@ -36,7 +36,11 @@ type memTenant struct {
 	byID         map[string]*memEntry
 	byUserName   map[string]*memEntry // folded userName
 	byExternalID map[string]*memEntry
-	order        []*memEntry // ascending seq: creation order
+	// byManager indexes enterprise manager.value (exact, as it is
+	// caseExact): the handler looks up the reports waiting for a new
+	// employee by it on every creation.
+	byManager map[string]map[*memEntry]struct{}
+	order     []*memEntry // ascending seq: creation order
 	seq          uint64
 	history      map[string][]Activation
 }
@@ -60,6 +64,7 @@ func (s *MemoryStore) tenant(name string, create bool) *memTenant {
 			byID:         make(map[string]*memEntry),
 			byUserName:   make(map[string]*memEntry),
 			byExternalID: make(map[string]*memEntry),
+			byManager:    make(map[string]map[*memEntry]struct{}),
 			history:      make(map[string][]Activation),
 		}
 		s.tenants[name] = t
@@ -93,8 +98,30 @@ func (s *MemoryStore) CreateUser(ctx context.Context, tenant string, u *User) er
 		t.byExternalID[u.ExternalID] = e
 	}
 	t.order = append(t.order, e)
+	t.indexManager(e, "", u.Enterprise.Manager.Value)
 	t.history[u.ID] = []Activation{{Time: u.Meta.Created, Active: u.Active}}
 	return nil
+}
+
+// indexManager moves e in the manager index from the value old to new.
+func (t *memTenant) indexManager(e *memEntry, old, new string) {
+	if old == new {
+		return
+	}
+	if set := t.byManager[old]; old != "" {
+		delete(set, e)
+		if len(set) == 0 {
+			delete(t.byManager, old)
+		}
+	}
+	if new != "" {
+		set := t.byManager[new]
+		if set == nil {
+			set = make(map[*memEntry]struct{}, 1)
+			t.byManager[new] = set
+		}
+		set[e] = struct{}{}
+	}
 }
 
 func (t *memTenant) checkUnique(u *User, self *memEntry) error {
@@ -154,6 +181,7 @@ func (s *MemoryStore) UpdateUser(ctx context.Context, tenant string, u *User, ve
 		delete(t.byExternalID, old.ExternalID)
 	}
 	e.user = u.Clone()
+	t.indexManager(e, old.Enterprise.Manager.Value, u.Enterprise.Manager.Value)
 	t.byUserName[foldKey(u.UserName)] = e
 	if u.ExternalID != "" {
 		t.byExternalID[u.ExternalID] = e
@@ -184,6 +212,7 @@ func (s *MemoryStore) DeleteUser(ctx context.Context, tenant, id string) error {
 	if e.user.ExternalID != "" {
 		delete(t.byExternalID, e.user.ExternalID)
 	}
+	t.indexManager(e, e.user.Enterprise.Manager.Value, "")
 	delete(t.history, id)
 	if i, found := slices.BinarySearchFunc(t.order, e.seq, func(x *memEntry, seq uint64) int { return cmp.Compare(x.seq, seq) }); found {
 		t.order = slices.Delete(t.order, i, i+1)
@@ -210,6 +239,8 @@ func (s *MemoryStore) ListUsers(ctx context.Context, tenant string, q *Query) (*
 			one[0] = e
 			candidates = one[:1]
 		}
+	} else if es, ok := t.managed(q.Filter); ok {
+		candidates = es
 	}
 	skip := max(q.StartIndex-1, 0)
 	count := max(q.Count, 0)
@@ -305,6 +336,44 @@ func (t *memTenant) indexed(f Filter) (e *memEntry, ok bool) {
 	}
 	return nil, false
 }
+
+// managed answers manager.value equality from the manager index: alone, as
+// a term of an "and", or in every branch of an "or". The candidates come in
+// creation order; the caller still applies the whole filter.
+func (t *memTenant) managed(f Filter) ([]*memEntry, bool) {
+	switch n := f.(type) {
+	case *AttrExpr:
+		v, ok := n.Value.(string)
+		p := n.Path
+		if !ok || n.Op != OpEqual || p.Attr == nil || p.Attr.Schema != SchemaEnterpriseUser || p.Attr.Name != "manager" || p.SubAttr == nil || p.SubAttr.Name != "value" {
+			return nil, false
+		}
+		out := make([]*memEntry, 0, len(t.byManager[v]))
+		for e := range t.byManager[v] {
+			out = append(out, e)
+		}
+		slices.SortFunc(out, bySeq)
+		return out, true
+	case *LogicalExpr:
+		l, lok := t.managed(n.Left)
+		if n.Op == "and" {
+			if lok {
+				return l, true
+			}
+			return t.managed(n.Right)
+		}
+		r, rok := t.managed(n.Right)
+		if !lok || !rok {
+			return nil, false
+		}
+		out := append(l, r...)
+		slices.SortFunc(out, bySeq)
+		return slices.Compact(out), true
+	}
+	return nil, false
+}
+
+func bySeq(a, b *memEntry) int { return cmp.Compare(a.seq, b.seq) }
 
 // userHeap is a max-heap under cmp: its root is the worst user kept.
 type userHeap struct {

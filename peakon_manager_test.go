@@ -116,17 +116,17 @@ func TestPeakonStrictManager(t *testing.T) {
 	}
 }
 
-// TestPeakonPendingIndex checks the handler's index of pending manager
-// references over a MemoryStore: loaded from the store on first use, kept
-// up to date by every committed change.
-func TestPeakonPendingIndex(t *testing.T) {
+// TestPeakonPendingManagers checks that references waiting for a manager
+// are found through the store whatever wrote them, and kept up to date by
+// every change: written directly to the store, changed, or deleted.
+func TestPeakonPendingManagers(t *testing.T) {
 	e := newPeakonEnv(t)
 	tenant, tok := e.company("Acme", nil)
 	ctx := context.Background()
 
-	// Written before the handler ever looked: found by the initial scan.
+	// Written to the store behind the handler's back.
 	direct := &User{ID: "direct", UserName: "direct@acme.test", Active: true,
-		Enterprise: EnterpriseUser{Manager: Manager{Value: "Boss@acme.test"}},
+		Enterprise: EnterpriseUser{Manager: Manager{Value: "boss@acme.test"}},
 		Meta:       Meta{ResourceType: "User", Created: t0, LastModified: t0, Version: `W/"1"`}}
 	if err := e.store.CreateUser(ctx, tenant, direct); err != nil {
 		t.Fatal(err)
@@ -136,12 +136,11 @@ func TestPeakonPendingIndex(t *testing.T) {
 	e.must(http.StatusOK, tok, http.MethodPatch, "/Users/"+moved, `{"schemas":["`+MessagePatchOp+`"],"Operations":[{"op":"replace","path":"`+SchemaEnterpriseUser+`:manager","value":"new@acme.test"}]}`)
 	gone := e.create(tok, userJSON("gone@acme.test", `"`+SchemaEnterpriseUser+`":{"manager":"ghost@acme.test"}`))
 	e.must(http.StatusNoContent, tok, http.MethodDelete, "/Users/"+gone, "")
+	// A reference in another case than the manager's email.
+	upper := e.create(tok, userJSON("upper@acme.test", `"`+SchemaEnterpriseUser+`":{"manager":"BOSS@ACME.TEST"}`))
 
-	want := map[string]int{"boss@acme.test": 1, "new@acme.test": 1}
-	if diff := cmp.Diff(want, e.h.pending.tenants[tenant]); diff != "" {
-		t.Errorf("pending index (-want +got):\n%s", diff)
-	}
-
+	oldID := e.create(tok, userJSON("old@acme.test", ""))
+	ghostID := e.create(tok, userJSON("ghost@acme.test", ""))
 	bossID := e.create(tok, userJSON("boss@acme.test", ""))
 	newID := e.create(tok, userJSON("new@acme.test", ""))
 	for id, mgr := range map[string]string{"direct": bossID, moved: newID} {
@@ -150,7 +149,20 @@ func TestPeakonPendingIndex(t *testing.T) {
 			t.Errorf("%s: manager %+v, want %s resolved", id, u.Enterprise.Manager, mgr)
 		}
 	}
-	if n := len(e.h.pending.tenants[tenant]); n != 0 {
-		t.Errorf("pending index after resolution: %v", e.h.pending.tenants[tenant])
+	// Nobody was waiting for old@ any more, and ghost@'s report is gone.
+	for _, id := range []string{oldID, ghostID} {
+		r := e.must(http.StatusOK, tok, http.MethodGet, filterPath(SchemaEnterpriseUser+`:manager.value eq "`+id+`"`), "")
+		if n := len(r.resources()); n != 0 {
+			t.Errorf("reports of %s: %d, want none", id, n)
+		}
+	}
+	// manager.value is caseExact: the upper-case reference stays as sent in
+	// the store, and is shown resolved when read.
+	if u, _ := e.store.GetUser(ctx, tenant, upper); u.Enterprise.Manager.Value != "BOSS@ACME.TEST" {
+		t.Errorf("stored upper-case reference: %+v", u.Enterprise.Manager)
+	}
+	r := e.must(http.StatusOK, tok, http.MethodGet, "/Users/"+upper, "")
+	if m, _ := r.obj(SchemaEnterpriseUser)["manager"].(map[string]any); m["value"] != bossID {
+		t.Errorf("upper-case reference as read: %v, want %s", m, bossID)
 	}
 }

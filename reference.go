@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 )
 
 // findEmployee finds a user of the tenant by id, by email or userName
@@ -142,31 +141,17 @@ func (req *request) resolveReports(before, u *User) {
 	if before != nil && !identityChanged(before, u) {
 		return
 	}
-	keys := managerKeys(u)
-	if before == nil {
-		// A new user can have no resolved reports, only waiting ones.
-		waited, err := req.mayBeWaitedFor(keys)
-		if err != nil {
-			req.h.log.ErrorContext(req.ctx, "scim: resolving reports", "tenant", req.tenant, "user", u.ID, "error", err)
-		}
-		if !waited {
-			return
-		}
-	}
+	// The exact values a reference may hold (manager.value is caseExact),
+	// which every store can look up in an index: the memory store and the
+	// SQL stores index manager.value. A reference that differs from these
+	// in case is still shown resolved when read (renderReferences).
 	const mgr = SchemaEnterpriseUser + ":manager"
 	var f strings.Builder
-	if req.usesPendingIndex() {
-		// The memory store scans all users for either filter; this one
-		// also finds references that differ from keys in case.
-		f.WriteString(mgr + ".value eq " + formatValue(u.ID) + " or (" + mgr + ".value pr and not (" + mgr + ".displayName pr))")
-	} else {
-		// Exact values, which a store can look up in an index.
-		for i, k := range keys {
-			if i > 0 {
-				f.WriteString(" or ")
-			}
-			f.WriteString(mgr + ".value eq " + formatValue(k))
+	for i, k := range managerKeys(u) {
+		if i > 0 {
+			f.WriteString(" or ")
 		}
+		f.WriteString(mgr + ".value eq " + formatValue(k))
 	}
 	for start := 1; ; {
 		q, err := req.model.NewQuery(f.String(), "", "", start, reportsPageSize)
@@ -343,119 +328,4 @@ func (req *request) employeeFilter(filter string) (string, error) {
 		return filter, nil
 	}
 	return f.String(), nil
-}
-
-// pendingRefs remembers, per tenant, the manager references that are not
-// resolved yet (folded manager.value → how many users hold it), so that
-// creating a user costs no query when nobody is waiting for them. It is
-// used only with a MemoryStore, which answers the reports query by
-// scanning every user and lives in one process: there, every write goes
-// through a Handler and is seen by committed. A store shared by several
-// processes may gain pending references this Handler never sees, so it is
-// always queried; such a store can index manager.value.
-//
-// Counts may run high (a write counted both by the initial scan and by
-// committed), which costs an unneeded query, never a missed resolution.
-type pendingRefs struct {
-	mu      sync.Mutex
-	tenants map[string]map[string]int // a tenant absent: not loaded yet
-}
-
-// pendingKey returns the folded value of an unresolved manager reference.
-func pendingKey(u *User) (string, bool) {
-	if u == nil {
-		return "", false
-	}
-	m := u.Enterprise.Manager
-	if m.Value == "" || m.DisplayName != "" {
-		return "", false
-	}
-	return strings.ToLower(m.Value), true
-}
-
-// usesPendingIndex reports whether the handler keeps pendingRefs.
-func (req *request) usesPendingIndex() bool {
-	_, ok := req.h.Store.(*MemoryStore)
-	return ok
-}
-
-// trackPending records a committed change in the pending index.
-func (req *request) trackPending(before, after *User) {
-	if !req.usesPendingIndex() {
-		return
-	}
-	bk, bok := pendingKey(before)
-	ak, aok := pendingKey(after)
-	if bok == aok && bk == ak {
-		return
-	}
-	p := &req.h.pending
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	refs, loaded := p.tenants[req.tenant]
-	if !loaded {
-		return // the first lookup scans the store
-	}
-	if bok {
-		if refs[bk]--; refs[bk] <= 0 {
-			delete(refs, bk)
-		}
-	}
-	if aok {
-		refs[ak]++
-	}
-}
-
-// mayBeWaitedFor reports whether some user's pending manager reference may
-// name one of keys. Without the index it is always true.
-func (req *request) mayBeWaitedFor(keys []string) (bool, error) {
-	if !req.usesPendingIndex() {
-		return true, nil
-	}
-	p := &req.h.pending
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	refs, loaded := p.tenants[req.tenant]
-	if !loaded {
-		// Scan once, holding the lock so that no change is tracked
-		// against a half-built index.
-		var err error
-		if refs, err = req.scanPending(); err != nil {
-			return true, err
-		}
-		if p.tenants == nil {
-			p.tenants = make(map[string]map[string]int)
-		}
-		p.tenants[req.tenant] = refs
-	}
-	for _, k := range keys {
-		if refs[strings.ToLower(k)] > 0 {
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
-// scanPending reads the tenant's pending manager references from the store.
-func (req *request) scanPending() (map[string]int, error) {
-	refs := make(map[string]int)
-	for start := 1; ; {
-		q, err := req.model.NewQuery(SchemaEnterpriseUser+":manager.value pr", "", "", start, 1000)
-		if err != nil {
-			return nil, err
-		}
-		page, err := req.h.Store.ListUsers(req.ctx, req.tenant, q)
-		if err != nil {
-			return nil, err
-		}
-		for _, u := range page.Users {
-			if k, ok := pendingKey(u); ok {
-				refs[k]++
-			}
-		}
-		start += len(page.Users)
-		if len(page.Users) == 0 || start > page.Total {
-			return refs, nil
-		}
-	}
 }
