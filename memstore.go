@@ -41,8 +41,8 @@ type memTenant struct {
 	// employee by it on every creation.
 	byManager map[string]map[*memEntry]struct{}
 	order     []*memEntry // ascending seq: creation order
-	seq          uint64
-	history      map[string][]Activation
+	seq       uint64
+	history   map[string][]Activation
 }
 
 type memEntry struct {
