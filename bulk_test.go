@@ -120,3 +120,33 @@ func TestBulkErrors(t *testing.T) {
 		t.Errorf("bulk config (-want +got):\n%s", diff)
 	}
 }
+
+// TestBulkEmployeeAttribute checks a Peakon Employee attribute may name,
+// by bulkId, an employee created later in the same request.
+func TestBulkEmployeeAttribute(t *testing.T) {
+	s := newTestServer(t)
+	s.h.Models = fuzzModels{} // Manager is an Employee attribute
+	report := strings.Replace(oktaUser(1), `"active":true`, `"active":true,"urn:ietf:params:scim:schemas:extension:peakon:2.0:User":{"Manager":"bulkId:boss"}`, 1)
+	out := s.bulk(bulkBody(0, bulkPost("r", report), bulkPost("boss", oktaUser(2))), 200)
+	if len(out) != 2 || out[0].Status != "201" || out[1].Status != "201" {
+		t.Fatalf("results: %+v", out)
+	}
+	bossID := strings.TrimPrefix(out[1].Location, s.URL+"/scim/v2/Users/")
+	u, err := s.store.GetUser(t.Context(), "acme", strings.TrimPrefix(out[0].Location, s.URL+"/scim/v2/Users/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Custom["Manager"] != bossID {
+		t.Errorf("stored Manager %q, want the id %s", u.Custom["Manager"], bossID)
+	}
+	got := s.expect(s.do("GET", "/scim/v2/Users/"+u.ID, ""), 200)
+	if m := got[SchemaPeakonUser].(map[string]any)["Manager"]; m != "user002@example.com" {
+		t.Errorf("Manager rendered as %v, want the manager's email", m)
+	}
+	// A bulkId naming nobody in the request fails that operation.
+	bad := strings.Replace(oktaUser(3), `"active":true`, `"active":true,"urn:ietf:params:scim:schemas:extension:peakon:2.0:User":{"Manager":"bulkId:ghost"}`, 1)
+	out = s.bulk(bulkBody(0, bulkPost("x", bad)), 200)
+	if len(out) != 1 || out[0].Status != "409" {
+		t.Errorf("unknown bulkId: %+v", out)
+	}
+}
