@@ -2,7 +2,6 @@ package scim
 
 import (
 	"cmp"
-	"container/heap"
 	"context"
 	"encoding/json"
 	"slices"
@@ -242,56 +241,18 @@ func (s *MemoryStore) ListUsers(ctx context.Context, tenant string, q *Query) (*
 	} else if es, ok := t.managed(q.Filter); ok {
 		candidates = es
 	}
-	skip := max(q.StartIndex-1, 0)
-	count := max(q.Count, 0)
-	page := &Page{Users: make([]*User, 0, min(count, len(candidates)))}
-
-	if q.SortBy == nil {
-		// Creation order: stream, counting every match, cloning only the
-		// page.
-		for _, e := range candidates {
-			if !q.Matches(e.user) {
-				continue
-			}
-			page.Total++
-			if page.Total > skip && len(page.Users) < count {
-				page.Users = append(page.Users, e.user.Clone())
-			}
-		}
-		if s.MaxResults > 0 && page.Total > s.MaxResults {
-			return nil, ErrTooMany
-		}
-		return page, nil
-	}
-	// Sorted: keep only the first skip+count matches in a bounded heap, so
-	// a page never sorts more users than it needs; count=0 sorts none.
-	limit := skip + count
-	if count == 0 {
-		limit = 0
-	}
-	h := &userHeap{cmp: q.Compare}
+	// Creation order is the store's order without sortBy.
+	p := q.Pager(q.SortBy == nil)
+	p.Expect(len(candidates))
 	for _, e := range candidates {
-		if !q.Matches(e.user) {
-			continue
-		}
-		page.Total++
-		if limit == 0 {
-			continue
-		}
-		if h.Len() < limit {
-			heap.Push(h, e.user)
-		} else if q.Compare(e.user, h.users[0]) < 0 {
-			h.users[0] = e.user
-			heap.Fix(h, 0)
-		}
+		p.Offer(e.user)
 	}
-	if s.MaxResults > 0 && page.Total > s.MaxResults {
+	if s.MaxResults > 0 && p.Total() > s.MaxResults {
 		return nil, ErrTooMany
 	}
-	sorted := h.users
-	slices.SortFunc(sorted, q.Compare)
-	for i := skip; i < len(sorted); i++ {
-		page.Users = append(page.Users, sorted[i].Clone())
+	page := p.Page()
+	for i, u := range page.Users {
+		page.Users[i] = u.Clone() // only the page is copied
 	}
 	return page, nil
 }
@@ -374,23 +335,6 @@ func (t *memTenant) managed(f Filter) ([]*memEntry, bool) {
 }
 
 func bySeq(a, b *memEntry) int { return cmp.Compare(a.seq, b.seq) }
-
-// userHeap is a max-heap under cmp: its root is the worst user kept.
-type userHeap struct {
-	users []*User
-	cmp   func(a, b *User) int
-}
-
-func (h *userHeap) Len() int           { return len(h.users) }
-func (h *userHeap) Less(i, j int) bool { return h.cmp(h.users[i], h.users[j]) > 0 }
-func (h *userHeap) Swap(i, j int)      { h.users[i], h.users[j] = h.users[j], h.users[i] }
-func (h *userHeap) Push(x any)         { h.users = append(h.users, x.(*User)) }
-func (h *userHeap) Pop() any {
-	n := len(h.users)
-	u := h.users[n-1]
-	h.users = h.users[:n-1]
-	return u
-}
 
 // Activations implements HistoryStore.
 func (s *MemoryStore) Activations(ctx context.Context, tenant, id string) ([]Activation, error) {

@@ -1,7 +1,6 @@
 package sqlstore
 
 import (
-	"container/heap"
 	"context"
 	"database/sql"
 	"slices"
@@ -792,10 +791,7 @@ func (s *Store) listScan(ctx context.Context, sq sqlQuery, q *scim.Query) (*scim
 		return nil, err
 	}
 	defer rows.Close()
-	skip := q.StartIndex - 1
-	limit := skip + q.Count
-	page := &scim.Page{Users: []*scim.User{}}
-	h := &userHeap{cmp: q.Compare}
+	p := q.Pager(sq.sorted)
 	scanned := 0
 	for rows.Next() {
 		scanned++
@@ -806,51 +802,12 @@ func (s *Store) listScan(ctx context.Context, sq sqlQuery, q *scim.Query) (*scim
 		if err != nil {
 			return nil, err
 		}
-		if !q.Matches(u) {
-			continue
-		}
-		page.Total++
-		switch {
-		case sq.sorted:
-			if page.Total > skip && len(page.Users) < q.Count {
-				page.Users = append(page.Users, u)
-			}
-		case limit == 0:
-		case h.Len() < limit:
-			heap.Push(h, u)
-		case q.Compare(u, h.users[0]) < 0:
-			h.users[0] = u
-			heap.Fix(h, 0)
-		}
+		p.Offer(u)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if !sq.sorted {
-		sorted := h.users
-		slices.SortFunc(sorted, q.Compare)
-		if skip < len(sorted) {
-			page.Users = append(page.Users, sorted[skip:]...)
-		}
-	}
-	return page, nil
-}
-
-// userHeap is a max-heap under cmp: its root is the worst user kept.
-type userHeap struct {
-	users []*scim.User
-	cmp   func(a, b *scim.User) int
-}
-
-func (h *userHeap) Len() int           { return len(h.users) }
-func (h *userHeap) Less(i, j int) bool { return h.cmp(h.users[i], h.users[j]) > 0 }
-func (h *userHeap) Swap(i, j int)      { h.users[i], h.users[j] = h.users[j], h.users[i] }
-func (h *userHeap) Push(x any)         { h.users = append(h.users, x.(*scim.User)) }
-func (h *userHeap) Pop() any {
-	n := len(h.users)
-	u := h.users[n-1]
-	h.users = h.users[:n-1]
-	return u
+	return p.Page(), nil
 }
 
 // parseDateTime reads a filter's date-time literal as the matcher does:

@@ -1,0 +1,126 @@
+package scim
+
+import "slices"
+
+// Pager collects one page of a query's results from users offered one by
+// one, for stores that evaluate a query in Go (all of it, as the memory
+// store does, or the part they cannot push down). It counts every match for
+// Page.Total and keeps only what the page needs: with the users arriving in
+// the query's order, the page itself; otherwise the first startIndex+count
+// under Query.Compare, in a bounded heap, so that a page never sorts more
+// users than it needs.
+//
+//	p := q.Pager(false)
+//	for _, u := range candidates {
+//		p.Offer(u)
+//	}
+//	page := p.Page()
+type Pager struct {
+	q       *Query
+	ordered bool
+	skip    int
+	limit   int // skip+count: how many users the heap keeps
+	page    Page
+	heap    userHeap
+	offers  int // how many users will be offered, when known (Expect)
+}
+
+// Pager returns a Pager for q. ordered says the users will be offered in
+// q's order (SQL ORDER BY, or creation order when q has no SortBy and that
+// is the store's order).
+func (q *Query) Pager(ordered bool) Pager {
+	skip, count := max(q.StartIndex-1, 0), max(q.Count, 0)
+	limit := skip + count
+	if count == 0 {
+		limit = 0 // count=0 asks only for the total: keep and sort nothing
+	}
+	return Pager{q: q, ordered: ordered, skip: skip, limit: limit}
+}
+
+// Expect tells the Pager that at most n users will be offered, so that it
+// allocates no more than the page can hold.
+func (p *Pager) Expect(n int) { p.offers = n }
+
+// Offer considers u: it counts it if it matches the filter, and keeps it
+// while it may be on the page. The Pager keeps u itself, not a copy.
+func (p *Pager) Offer(u *User) {
+	if !p.q.Matches(u) {
+		return
+	}
+	p.page.Total++
+	switch {
+	case p.ordered:
+		if p.page.Total > p.skip && len(p.page.Users) < p.limit-p.skip {
+			if p.page.Users == nil {
+				n := min(p.limit-p.skip, 128)
+				if p.offers > 0 {
+					n = min(n, p.offers)
+				}
+				p.page.Users = make([]*User, 0, n)
+			}
+			p.page.Users = append(p.page.Users, u)
+		}
+	case p.limit == 0:
+	case len(p.heap) < p.limit:
+		p.heap.push(u, p.q)
+	case p.q.Compare(u, p.heap[0]) < 0:
+		p.heap.replaceTop(u, p.q)
+	}
+}
+
+// Total returns the number of matches offered so far.
+func (p *Pager) Total() int { return p.page.Total }
+
+// Page returns the page: the matches from startIndex, at most count of
+// them, in the query's order, with the total number of matches.
+func (p *Pager) Page() *Page {
+	page := p.page
+	if !p.ordered {
+		sorted := p.heap
+		slices.SortFunc(sorted, p.q.Compare)
+		if p.skip < len(sorted) {
+			page.Users = append(page.Users, sorted[p.skip:]...)
+		}
+	}
+	if page.Users == nil {
+		page.Users = []*User{}
+	}
+	return &page
+}
+
+// userHeap is a max-heap under Query.Compare: its root is the worst user
+// kept. It is written out rather than built on container/heap so that a
+// Pager on the stack stays there (no interface conversions).
+type userHeap []*User
+
+func (h *userHeap) push(u *User, q *Query) {
+	*h = append(*h, u)
+	s := *h
+	for i := len(s) - 1; i > 0; {
+		parent := (i - 1) / 2
+		if q.Compare(s[i], s[parent]) <= 0 {
+			break
+		}
+		s[i], s[parent] = s[parent], s[i]
+		i = parent
+	}
+}
+
+// replaceTop puts u in place of the root and restores the heap.
+func (h userHeap) replaceTop(u *User, q *Query) {
+	h[0] = u
+	for i := 0; ; {
+		worst, l, r := i, 2*i+1, 2*i+2
+		if l < len(h) && q.Compare(h[l], h[worst]) > 0 {
+			worst = l
+		}
+		if r < len(h) && q.Compare(h[r], h[worst]) > 0 {
+			worst = r
+		}
+		if worst == i {
+			return
+		}
+		h[i], h[worst] = h[worst], h[i]
+		i = worst
+	}
+}
