@@ -54,12 +54,7 @@ type bulkResult struct {
 const bulkRefPrefix = "bulkId:"
 
 func (req *request) serveBulk(rest string) {
-	if rest != "" {
-		req.fail(Errorf(http.StatusNotFound, "", "no resource at %s", req.r.URL.Path))
-		return
-	}
-	if req.r.Method != http.MethodPost {
-		req.methodNotAllowed("POST")
+	if !req.single(rest, http.MethodPost) {
 		return
 	}
 	maxOps, maxPayload := req.h.bulkLimits()

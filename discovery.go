@@ -14,12 +14,7 @@ type discoveryMeta struct {
 }
 
 func (req *request) serveServiceProviderConfig(rest string) {
-	if rest != "" {
-		req.fail(Errorf(http.StatusNotFound, "", "no resource at %s", req.r.URL.Path))
-		return
-	}
-	if req.r.Method != http.MethodGet {
-		req.methodNotAllowed("GET")
+	if !req.single(rest, http.MethodGet) {
 		return
 	}
 	_, maxSize := req.h.pageSizes()

@@ -316,6 +316,20 @@ func writeBody(w http.ResponseWriter, status int, body []byte) {
 	_, _ = w.Write(body)
 }
 
+// single checks a request to an endpoint that is one resource (no
+// sub-paths) with one method, answering 404 or 405 when it is not.
+func (req *request) single(rest, method string) bool {
+	switch {
+	case rest != "":
+		req.fail(Errorf(http.StatusNotFound, "", "no resource at %s", req.r.URL.Path))
+	case req.r.Method != method:
+		req.methodNotAllowed(method)
+	default:
+		return true
+	}
+	return false
+}
+
 func (req *request) methodNotAllowed(allowed string) {
 	req.w.Header().Set("Allow", allowed)
 	req.fail(Errorf(http.StatusMethodNotAllowed, "", "%s is not allowed here; allowed: %s", req.r.Method, allowed))

@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -30,26 +29,13 @@ func newPatchServer(t testing.TB) (*testServer, string) {
 func TestHandlerPatchConcurrentAdds(t *testing.T) {
 	s, id := newPatchServer(t)
 	const writers = 100
-	var wg sync.WaitGroup
-	errs := make(chan string, writers)
-	for i := range writers {
-		wg.Go(func() {
-			var body string
-			if i%2 == 0 { // RFC form
-				body = fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"emails","value":[{"value":"writer%03d@example.org","type":"other"}]}]}`, i)
-			} else { // Entra's form: a value filter that creates the element
-				body = fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Add","path":"emails[value eq \"writer%03d@example.org\"].type","value":"other"}]}`, i)
-			}
-			if res := s.do("PATCH", "/scim/v2/Users/"+id, body); res.status != 200 {
-				errs <- fmt.Sprintf("writer %d: %d %s", i, res.status, res.body)
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for e := range errs {
-		t.Error(e)
-	}
+	s.patchConcurrently(id, writers, func(i int) string {
+		if i%2 == 0 { // RFC form
+			return fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"emails","value":[{"value":"writer%03d@example.org","type":"other"}]}]}`, i)
+		}
+		// Entra's form: a value filter that creates the element
+		return fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Add","path":"emails[value eq \"writer%03d@example.org\"].type","value":"other"}]}`, i)
+	})
 	u, err := s.store.GetUser(t.Context(), "acme", id)
 	if err != nil {
 		t.Fatal(err)

@@ -426,13 +426,27 @@ func TestConcurrentUpdates(t *testing.T) {
 	s := newTestServer(t)
 	id := s.expect(s.do("POST", "/scim/v2/Users", oktaUser(1)), 201)["id"].(string)
 	const writers = 50
+	s.patchConcurrently(id, writers, func(i int) string {
+		return fmt.Sprintf(`{"Operations":[{"op":"add","value":{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter":"cc","phoneNumbers":[{"value":"+1555%04d","type":"work"}]}}]}`, i)
+	})
+	u, err := s.store.GetUser(t.Context(), "acme", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(u.PhoneNumbers) != writers {
+		t.Errorf("%d phone numbers after %d concurrent adds", len(u.PhoneNumbers), writers)
+	}
+}
+
+// patchConcurrently sends n PATCH requests to one user at once, body(i)
+// for the i-th, and fails the test for each that is not 200.
+func (s *testServer) patchConcurrently(id string, n int, body func(i int) string) {
+	s.t.Helper()
 	var wg sync.WaitGroup
-	errs := make(chan string, writers)
-	for i := range writers {
+	errs := make(chan string, n)
+	for i := range n {
 		wg.Go(func() {
-			body := fmt.Sprintf(`{"Operations":[{"op":"add","value":{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter":"cc","phoneNumbers":[{"value":"+1555%04d","type":"work"}]}}]}`, i)
-			res := s.do("PATCH", "/scim/v2/Users/"+id, body)
-			if res.status != 200 {
+			if res := s.do("PATCH", "/scim/v2/Users/"+id, body(i)); res.status != 200 {
 				errs <- fmt.Sprintf("writer %d: %d %s", i, res.status, res.body)
 			}
 		})
@@ -440,14 +454,7 @@ func TestConcurrentUpdates(t *testing.T) {
 	wg.Wait()
 	close(errs)
 	for e := range errs {
-		t.Error(e)
-	}
-	u, err := s.store.GetUser(t.Context(), "acme", id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(u.PhoneNumbers) != writers {
-		t.Errorf("%d phone numbers after %d concurrent adds", len(u.PhoneNumbers), writers)
+		s.t.Error(e)
 	}
 }
 
