@@ -45,7 +45,7 @@ func explain(t *testing.T, st *Store, filter, sortBy string, count int) (plan, t
 		t.Fatal(err)
 	}
 	sq := st.compile("acme", q)
-	text, args := st.pageSQL(sq, q)
+	text, args := st.pageSQL(sq, q, false)
 	tx, err := st.db.BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -101,9 +101,18 @@ func testPlans(t *testing.T, st *Store) {
 			t.Errorf("%s: plan does not use %s:\n%s\n%s", c.filter, c.index, text, plan)
 		}
 	}
-	_, text, exact := explain(t, st, `name.familyName sw "A"`, "name.familyName", 100)
-	if !exact || !strings.Contains(text, " LIMIT ") {
-		t.Errorf("a paged, sorted sw query is not pushed down with LIMIT (exact %v): %s", exact, text)
+	// Sorted or not, a paged sw query walks the family name index in
+	// order and stops at LIMIT: no sort of all the matches. (PostgreSQL's
+	// planner rightly sorts the dozen matches of this small table; at
+	// 100,000 users it walks the index, which the benchmarks show.)
+	for _, sortBy := range []string{"name.familyName", ""} {
+		plan, text, exact := explain(t, st, `name.familyName sw "A"`, sortBy, 100)
+		if !exact || !strings.Contains(text, " LIMIT ") {
+			t.Errorf("a paged sw query sorted by %q is not pushed down with LIMIT (exact %v): %s", sortBy, exact, text)
+		}
+		if !strings.Contains(plan, "users_family_name_ix") || st.d == sqlite && strings.Contains(plan, "TEMP B-TREE") {
+			t.Errorf("a paged sw query sorted by %q sorts its matches instead of reading the index in order:\n%s\n%s", sortBy, text, plan)
+		}
 	}
 }
 

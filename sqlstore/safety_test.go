@@ -29,7 +29,7 @@ func TestLiteralsAreArguments(t *testing.T) {
 				t.Fatalf("%s: %v", f, err)
 			}
 			sq := st.compile("acme", q)
-			text, _ := st.pageSQL(sq, q)
+			text, _ := st.pageSQL(sq, q, true)
 			if !sq.exact || strings.Contains(text, "DROP") || strings.Contains(text, "acme") {
 				t.Errorf("%s: exact %v, SQL holds a literal: %s", f, sq.exact, text)
 			}

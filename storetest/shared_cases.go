@@ -53,8 +53,10 @@ func runSharedFilterCases(t *testing.T, st scim.Store) {
 			t.Errorf("shared filter %q: %v", c.Filter, err)
 			continue
 		}
+		// Without sortBy the order is the store's own: compare sets.
 		memIDs, _, _ := run(mem, c.Filter, "", "")
-		if d := cmp.Diff(memIDs, got); d != "" {
+		slices.Sort(memIDs)
+		if d := cmp.Diff(memIDs, slices.Sorted(slices.Values(got)), cmpopts.EquateEmpty()); d != "" {
 			t.Errorf("shared filter %q: differs from the memory store (-memory +store):\n%s", c.Filter, d)
 		}
 		want := slices.Clone(c.Want)

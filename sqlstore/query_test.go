@@ -1,0 +1,64 @@
+package sqlstore
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/scimkit/scim/storetest"
+)
+
+func TestPrefixRange(t *testing.T) {
+	for _, c := range []struct {
+		p, hi string
+		ok    bool
+		exact bool // the range alone is the prefix condition
+	}{
+		{"a", "b", true, true},
+		{"smith", "smiti", true, true},
+		{"a%_\\", "a%_]", true, true},
+		{"\x7f", "\u0080", true, false},   // carries into a two-byte encoding
+		{"é", "ê", true, true},            // C3 A9 -> C3 AA
+		{"\u00bf", "\u00c0", true, false}, // C2 BF -> C3 80
+		{"a\U0010FFFF", "b", true, false}, // the maximal rune is dropped
+		{"\U0010FFFF", "", false, false},
+	} {
+		hi, ok := prefixEnd(c.p)
+		if hi != c.hi || ok != c.ok {
+			t.Errorf("prefixEnd(%q) = %q, %v; want %q, %v", c.p, hi, ok, c.hi, c.ok)
+		}
+		if got := ok && exactPrefixRange(c.p, hi); got != c.exact {
+			t.Errorf("exactPrefixRange(%q, %q) = %v, want %v", c.p, hi, got, c.exact)
+		}
+	}
+}
+
+// TestUnsortedOrder pins the order of lists without sortBy: by the indexed
+// column a range in the filter's top-level "and" chain reads, then id;
+// otherwise by id.
+func TestUnsortedOrder(t *testing.T) {
+	m := storetest.FixtureModel()
+	for _, c := range []struct {
+		filter, order string
+	}{
+		{``, "u.id"},
+		{`name.familyName sw "a"`, "u.family_name_f, u.id"},
+		{`active eq true and name.givenName gt "m"`, "u.given_name_f, u.id"},
+		{`meta.lastModified ge "2024-01-01T00:00:00Z" and name.familyName sw "a"`, "u.last_modified, u.id"},
+		{`name.familyName sw "a" or name.givenName sw "b"`, "u.id"}, // no one index
+		{`title sw "a"`, "u.id"},           // not indexed
+		{`name.familyName co "a"`, "u.id"}, // no range
+		{`userName eq "x"`, "+u.id"},       // selective: sort the few
+	} {
+		q, err := m.NewQuery(c.filter, "", "", 1, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sq := (&Store{d: sqlite}).compile("acme", q)
+		if sq.order != c.order {
+			t.Errorf("%q: ORDER BY %s, want %s", c.filter, sq.order, c.order)
+		}
+		if want := strings.HasPrefix(c.order, "u.") && c.order != "u.id"; sq.indexOrder != want {
+			t.Errorf("%q: indexOrder %v, want %v", c.filter, sq.indexOrder, want)
+		}
+	}
+}
