@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -58,7 +59,8 @@ func freshStore(b *testing.B, dialect string) *Store {
 }
 
 // BenchmarkHandlerSQLite and BenchmarkHandlerPostgres measure the store
-// through the HTTP handler: GET and PATCH against 100,000 users, loading
+// through the HTTP handler: GET, a userName lookup, a page of 100 of a sw
+// filter and PATCH against 100,000 users, loading
 // 10,000 users with single POSTs, and 1,000 users by one bulk request
 // against 1,000 single POSTs.
 func BenchmarkHandlerSQLite(b *testing.B)   { runHandlerBenchmarks(b, "sqlite") }
@@ -72,6 +74,25 @@ func runHandlerBenchmarks(b *testing.B, dialect string) {
 		for b.Loop() {
 			serve(b, h, "GET", "/scim/v2/Users/"+benchUser(i%benchUsers).ID, "", 200)
 			i += 7919
+		}
+	})
+	// The lookups and the page a client sends, answered as JSON.
+	b.Run("UserNameEqOn100k", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			q := url.QueryEscape(fmt.Sprintf(`userName eq "%s"`, benchUser(i%benchUsers).UserName))
+			if out := serve(b, h, "GET", "/scim/v2/Users?filter="+q, "", 200); !strings.Contains(out, `"totalResults":1,`) {
+				b.Fatalf("lookup: %.300s", out)
+			}
+			i += 7919
+		}
+	})
+	b.Run("FamilyNameSwPage100On100k", func(b *testing.B) {
+		path := "/scim/v2/Users?count=100&filter=" + url.QueryEscape(`name.familyName sw "A"`)
+		for b.Loop() {
+			if out := serve(b, h, "GET", path, "", 200); !strings.Contains(out, `"itemsPerPage":100,`) {
+				b.Fatalf("page: %.300s", out)
+			}
 		}
 	})
 	b.Run("PatchOn100k", func(b *testing.B) {

@@ -36,3 +36,23 @@ func TestKeyAndValues(t *testing.T) {
 		t.Errorf("got %s, want %s", b, want)
 	}
 }
+
+// TestTimeAsAppendFormat checks the hand-written digits against
+// time.AppendFormat over years, offsets and sub-millisecond fractions.
+func TestTimeAsAppendFormat(t *testing.T) {
+	for _, tm := range []time.Time{
+		{},
+		time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2024, 12, 31, 23, 59, 59, 999_999_999, time.UTC),
+		time.Date(2024, 2, 29, 0, 0, 0, 1_500_000, time.FixedZone("x", -7*3600)),
+		time.Date(2026, 11, 27, 9, 5, 3, 42_000_000, time.FixedZone("y", 5*3600+1800)),
+		time.Date(9999, 12, 31, 23, 0, 0, 0, time.FixedZone("z", -3600)), // year 10000 in UTC
+		time.Date(-5, 6, 7, 8, 9, 10, 0, time.UTC),
+		time.Unix(1<<40, 123456789),
+	} {
+		want := `"` + tm.UTC().Format("2006-01-02T15:04:05.000Z07:00") + `"`
+		if got := string(Time(nil, tm)); got != want {
+			t.Errorf("Time(%v) = %s, want %s", tm, got, want)
+		}
+	}
+}
