@@ -1,8 +1,11 @@
 package sqlstore
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -73,10 +76,194 @@ func TestDocRoundTrip(t *testing.T) {
 	}
 }
 
-func BenchmarkDecodeDoc(b *testing.B) {
+// pgDoc is benchUser(5)'s document as PostgreSQL returns it from a JSONB
+// column: spaces after ':' and ',', shorter keys first.
+const pgDoc = `{"a": true, "c": {"Department": "dept-5"}, "e": {"no": "5"}, "m": {"c": "2024-01-01T00:00:05Z", "v": "W/\"1\"", "lm": "2024-01-01T00:00:05Z", "rt": "User"}, "n": {"g": "Given5", "fa": "Jfamily00005"}, "em": [{"p": true, "t": "work", "v": "user000005@mail.example.com"}], "id": "00000005-0000-4000-8000-000000000005", "un": "user000005@example.com", "ext": "ext-000005"}`
+
+func mustParse(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// decodeDocTests are checked against encoding/json too, and seed
+// FuzzDecodeDoc.
+var decodeDocTests = []struct {
+	name    string
+	in      string
+	want    *scim.User // nil: an error
+	stdDiff bool       // encoding/json decodes differently (case-insensitive keys)
+}{
+	{name: "PostgreSQL", in: pgDoc, want: benchUser(5)},
+	{name: "whitespace", in: " \r\n{\t\"id\" :\"x\" ,\n\"em\" : [ { \"v\" : \"e\" } , null ] , \"a\" : false } \n",
+		want: &scim.User{ID: "x", Emails: []scim.MultiValue{{Value: "e"}, {}}}},
+	{name: "escapes", in: `{"id":"q\"b\\s\/\b\f\n\r\t\u00e9\u00E9\ud83d\ude00","\u0075n":"日本 é","dn":"\ud800x\udc00\ud800\ud800\udc00","nn":"a` + "\xff\xc3" + `b\u0000"}`,
+		want: &scim.User{ID: "q\"b\\s/\b\f\n\r\téé😀", UserName: "日本 é", DisplayName: "\ufffdx\ufffd\ufffd\U00010000", NickName: "a\ufffd\ufffdb\x00"}},
+	{name: "nulls", in: `{"id":null,"n":null,"a":null,"em":null,"ad":null,"gr":null,"e":null,"c":null,"m":null}`, want: &scim.User{}},
+	{name: "null keeps a value but clears a pointer, slice or map",
+		in:   `{"id":"x","id":null,"a":true,"a":null,"n":{"g":"G"},"n":null,"e":{"no":"1"},"e":null,"em":[{"v":"a"}],"em":null,"c":{"k":"v"},"c":null,"m":{"rt":"User","c":"2024-01-01T00:00:00Z"},"m":null,"m":{"c":null}}`,
+		want: &scim.User{ID: "x", Active: true, Meta: scim.Meta{ResourceType: "User", Created: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}}},
+	{name: "null elements and values", in: `{"em":[null,{"v":"x","p":null}],"c":{"k":null}}`,
+		want: &scim.User{Emails: []scim.MultiValue{{}, {Value: "x"}}, Custom: map[string]string{"k": ""}}},
+	{name: "unknown keys", in: `{"zz":{"a":[1,-2.5e-3,0,1E+2,{"b":null}],"c":true,"d":"\u00e9"},"id":"x","n":{"q":[],"g":"G"},"em":[{"zz":false,"v":"e"}],"m":{"x":"y"},"Id":"y"}`,
+		want: &scim.User{ID: "x", Name: scim.Name{GivenName: "G"}, Emails: []scim.MultiValue{{Value: "e"}}}, stdDiff: true},
+	{name: "empty", in: `{"em":[],"ph":[],"ad":[],"gr":[],"x5":[],"c":{},"n":{},"e":{},"m":{}}`,
+		want: &scim.User{Emails: []scim.MultiValue{}, PhoneNumbers: []scim.MultiValue{}, Addresses: []scim.Address{}, Groups: []scim.GroupRef{}, X509Certificates: []scim.MultiValue{}, Custom: map[string]string{}}},
+	{name: "repeated keys merge", in: `{"id":"a","id":"b","n":{"g":"G"},"n":{"fa":"F"},"c":{"a":"1"},"c":{"b":"2","a":"3"},"em":[{"v":"x"},{"v":"y"}],"em":[{"t":"w"}]}`,
+		want: &scim.User{ID: "b", Name: scim.Name{GivenName: "G", FamilyName: "F"}, Custom: map[string]string{"a": "3", "b": "2"}, Emails: []scim.MultiValue{{Value: "x", Type: "w"}}}},
+	{name: "repeated array reuses the earlier elements", in: `{"ad":[{"f":"x"},{"f":"y"}],"ad":[{}],"ad":[{},{"t":"t"}],"gr":[{"v":"g"}],"gr":[],"gr":[{}]}`,
+		want: &scim.User{Addresses: []scim.Address{{Formatted: "x"}, {Formatted: "y", Type: "t"}}, Groups: []scim.GroupRef{{}}}},
+	{name: "times", in: `{"m":{"c":"2024-02-29T23:59:59.123456789Z","lm":"2024-01-01T00:00:05.5+01:00"}}`,
+		want: &scim.User{Meta: scim.Meta{Created: time.Date(2024, 2, 29, 23, 59, 59, 123456789, time.UTC), LastModified: mustParse("2024-01-01T00:00:05.5+01:00")}}},
+	{name: "time with 10 fractional digits", in: `{"m":{"c":"0000-01-01T00:00:00.1234567891Z","lm":"9999-12-31T23:59:59.1Z"}}`,
+		want: &scim.User{Meta: scim.Meta{Created: time.Date(0, 1, 1, 0, 0, 0, 123456789, time.UTC), LastModified: time.Date(9999, 12, 31, 23, 59, 59, 1e8, time.UTC)}}},
+	{name: "null document", in: " null ", want: &scim.User{}},
+	{name: "deepest unknown value", in: `{"zz":` + strings.Repeat("[", 9999) + strings.Repeat("]", 9999) + "}", want: &scim.User{}},
+	{name: "key differing in case", in: `{"id":"x","ID":"y"}`, want: &scim.User{ID: "x"}, stdDiff: true},
+
+	{name: "string for bool", in: `{"a":"true"}`},
+	{name: "number for string", in: `{"id":1}`},
+	{name: "object for array", in: `{"em":{}}`},
+	{name: "number in array", in: `{"em":[1]}`},
+	{name: "number in custom", in: `{"c":{"k":1}}`},
+	{name: "string for object", in: `{"n":"x"}`},
+	{name: "array for map", in: `{"c":[]}`},
+	{name: "number for time", in: `{"m":{"c":1}}`},
+	{name: "month 13", in: `{"m":{"c":"2024-13-01T00:00:00Z"}}`},
+	{name: "February 30", in: `{"m":{"c":"2023-02-29T00:00:00Z"}}`},
+	{name: "hour 24", in: `{"m":{"c":"2024-01-01T24:00:00Z"}}`},
+	{name: "escaped time", in: `{"m":{"c":"2024-01-01T00:00:05\u005a"}}`},
+	{name: "no zone", in: `{"m":{"c":"2024-01-01T00:00:05"}}`},
+	{name: "array", in: `[]`},
+	{name: "empty", in: ``},
+	{name: "trailing data", in: `{"id":"x"} x`},
+	{name: "two documents", in: `{}{}`},
+	{name: "truncated", in: `{"id":"x"`},
+	{name: "invalid unknown value", in: `{"zz":[1,]}`},
+	{name: "key without value", in: `{"id":"x","un"}`},
+	{name: "control character", in: "{\"id\":\"a\nb\"}"},
+	{name: "too deep", in: `{"zz":` + strings.Repeat("[", 10000) + strings.Repeat("]", 10000) + "}"},
+}
+
+func TestDecodeDoc(t *testing.T) {
+	for _, tc := range decodeDocTests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := decodeDoc([]byte(tc.in))
+			if tc.want == nil {
+				if err == nil {
+					t.Errorf("decodeDoc = %+v, want an error", got)
+				}
+			} else if err != nil {
+				t.Errorf("decodeDoc: %v", err)
+			} else if d := cmp.Diff(tc.want, got, sameTime); d != "" {
+				t.Errorf("decodeDoc (-want +got):\n%s", d)
+			}
+			if tc.stdDiff {
+				return
+			}
+			std, err := decodeDocStd([]byte(tc.in))
+			if (err == nil) != (tc.want != nil) {
+				t.Fatalf("encoding/json: %v, %+v", err, std)
+			}
+			if d := cmp.Diff(tc.want, std, sameTime); tc.want != nil && d != "" {
+				t.Errorf("encoding/json (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+// sameTime compares times as instants and by location.
+var sameTime = cmp.Comparer(func(a, b time.Time) bool {
+	an, ao := a.Zone()
+	bn, bo := b.Zone()
+	return a.Equal(b) && an == bn && ao == bo && a.Location().String() == b.Location().String()
+})
+
+// docKeys are the keys of the doc types, from their tags.
+var docKeys = func() map[string]bool {
+	keys := map[string]bool{}
+	for _, v := range []any{doc{}, docName{}, docMulti{}, docAddress{}, docGroup{}, docEnterprise{}, docMeta{}} {
+		for f := range reflect.TypeOf(v).Fields() {
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			keys[name] = true
+		}
+	}
+	return keys
+}()
+
+// foldedKey reports whether the JSON b has a key that only differs in
+// case from a doc key, which encoding/json matches and decodeDoc does not.
+// It reads tokens, not an any, whose maps would drop repeated keys' values.
+func foldedKey(b []byte) bool {
+	if !json.Valid(b) {
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		k, ok := tok.(string)
+		if rest := bytes.TrimLeft(b[dec.InputOffset():], " \t\r\n"); !ok || !bytes.HasPrefix(rest, []byte(":")) {
+			continue // not a key
+		}
+		for known := range docKeys {
+			if k != known && strings.EqualFold(k, known) {
+				return true
+			}
+		}
+	}
+}
+
+// FuzzDecodeDoc checks decodeDoc against encoding/json into doc, the
+// decoder it replaced: the same user or both an error, except where a key
+// differs from a doc key only in case.
+func FuzzDecodeDoc(f *testing.F) {
+	var u scim.User
+	n := 0
+	fill(reflect.ValueOf(&u).Elem(), &n)
+	for _, u := range []*scim.User{benchUser(5), benchUser(10), &u, {}} {
+		b, err := encodeDoc(u)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	for _, tc := range decodeDocTests {
+		f.Add([]byte(tc.in))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, err := decodeDoc(b)
+		want, stdErr := decodeDocStd(b)
+		if foldedKey(b) {
+			return
+		}
+		switch {
+		case err != nil && stdErr == nil:
+			t.Fatalf("decodeDoc: %v; encoding/json decodes %q", err, b)
+		case err == nil && stdErr != nil:
+			t.Fatalf("decodeDoc decodes %q; encoding/json: %v", b, stdErr)
+		case err == nil:
+			if d := cmp.Diff(want, got, sameTime); d != "" {
+				t.Fatalf("%q: decodeDoc differs from encoding/json (-std +decodeDoc):\n%s", b, d)
+			}
+		}
+	})
+}
+
+func BenchmarkDecodeDoc(b *testing.B)    { benchmarkDecode(b, decodeDoc) }
+func BenchmarkDecodeDocStd(b *testing.B) { benchmarkDecode(b, decodeDocStd) }
+
+func benchmarkDecode(b *testing.B, decode func([]byte) (*scim.User, error)) {
 	doc, _ := encodeDoc(benchUser(5))
 	b.ReportMetric(float64(len(doc)), "bytes")
+	b.ReportAllocs()
 	for b.Loop() {
-		decodeDoc(doc)
+		if _, err := decode(doc); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
