@@ -169,6 +169,9 @@ func (s *Store) exec(ctx context.Context, text string, args ...any) (sql.Result,
 	return s.w.ExecContext(ctx, text, args...)
 }
 
+// maxIdle is how many idle read connections the store keeps open.
+const maxIdle = 16
+
 // Option configures Open.
 type Option func(*Store)
 
@@ -208,6 +211,11 @@ func Open(ctx context.Context, driverName, dsn string, opts ...Option) (*Store, 
 	default:
 		return nil, fmt.Errorf("sqlstore: unknown driver %q (want \"sqlite\" or \"postgres\")", driverName)
 	}
+	// database/sql keeps two idle connections by default: past two
+	// concurrent requests, every request would open a connection (and
+	// prepare its statements again) and close it after. A list also
+	// counts on a second connection.
+	s.db.SetMaxIdleConns(maxIdle)
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
