@@ -31,8 +31,8 @@ func loadPlanUsers(t *testing.T, st *Store) {
 	if err := st.CreateUsers(context.Background(), "acme", users); err != nil {
 		t.Fatal(err)
 	}
-	if st.d == postgres {
-		st.db.Exec("ANALYZE")
+	if err := st.Analyze(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -118,3 +118,58 @@ func testPlans(t *testing.T, st *Store) {
 
 func TestPlanSQLite(t *testing.T)   { testPlans(t, openSQLite(t)) }
 func TestPlanPostgres(t *testing.T) { testPlans(t, openPostgres(t)) }
+
+// TestGenericPlanPostgres checks the plan PostgreSQL caches for the
+// prepared lookup of the reports waiting for a new employee (the handler
+// runs it after every create), when no user has a manager: the generic
+// plan, which does not see the values, must still use the manager index.
+// It once walked every user: an absent manager was ”, the column's one
+// common value, so the plan assumed every user matched.
+func TestGenericPlanPostgres(t *testing.T) {
+	st := openPostgres(t)
+	loadPlanUsers(t, st)
+	ctx := context.Background()
+	q, err := planModel.NewQuery(`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "id-9999" or `+
+		`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "new@example.com"`, "", "", 1, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, args := st.pageSQL(st.compile("acme", q), q, false)
+	conn, err := st.db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SET plan_cache_mode = force_generic_plan"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, "PREPARE reports AS "+text); err != nil {
+		t.Fatal(err)
+	}
+	// EXECUTE takes its arguments as SQL text; these are the test's own.
+	lits := make([]string, len(args))
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			lits[i] = "'" + strings.ReplaceAll(s, "'", "''") + "'"
+		} else {
+			lits[i] = fmt.Sprint(a)
+		}
+	}
+	rows, err := conn.QueryContext(ctx, "EXPLAIN EXECUTE reports("+strings.Join(lits, ", ")+")")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, line)
+	}
+	p := strings.Join(plan, "\n")
+	if !strings.Contains(p, "users_manager_ix") || strings.Contains(p, "Seq Scan on users u") {
+		t.Errorf("the generic plan of the reports lookup does not use the manager index:\n%s\n%s", text, p)
+	}
+}

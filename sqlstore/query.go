@@ -14,10 +14,12 @@ import (
 
 // column describes how a singular attribute is stored in users.
 type column struct {
-	expr     string
-	kind     byte // 's' string, 'b' boolean, 't' date-time
-	folded   bool // holds fold(value): only for attributes with caseExact false
-	nullable bool // NULL means "" (externalId, so that the unique index skips absent ones)
+	expr   string
+	kind   byte // 's' string, 'b' boolean, 't' date-time
+	folded bool // holds fold(value): only for attributes with caseExact false
+	// nullable: NULL means "" (externalId, so that the unique index skips
+	// absent ones; manager.value on PostgreSQL, for its plans)
+	nullable bool
 }
 
 // columns maps an attribute's Path() to its column. Attributes not listed
@@ -38,7 +40,7 @@ var columns = map[string]column{
 	"meta.version":      {expr: "u.version", kind: 's'},
 	scim.SchemaEnterpriseUser + ":employeeNumber": {expr: "u.employee_number_f", kind: 's', folded: true},
 	scim.SchemaEnterpriseUser + ":department":     {expr: "u.department_f", kind: 's', folded: true},
-	scim.SchemaEnterpriseUser + ":manager.value":  {expr: "u.manager_id", kind: 's'},
+	scim.SchemaEnterpriseUser + ":manager.value":  {expr: "u.manager_id", kind: 's', nullable: true},
 	// Rarely filtered; unindexed, but a scan in SQL beats decoding every
 	// user in Go.
 	"nickName":             {expr: "u.nick_name_f", kind: 's', folded: true},
@@ -101,6 +103,11 @@ func (c *compiler) arg(v any) string {
 
 const sqlTrue, sqlFalse = "1=1", "1=0"
 
+// not negates a condition as the matcher does: a condition that is NULL
+// (a comparison with a NULL column: the value is absent) is false, so its
+// negation is true. SQL's bare NOT would keep it NULL, and drop the user.
+func not(cond string) string { return "NOT COALESCE(" + cond + ", " + sqlFalse + ")" }
+
 // filter compiles f. exact reports whether the condition is exactly f;
 // otherwise cond is a necessary condition (possibly "", none) and the
 // caller must still evaluate f in Go.
@@ -142,7 +149,7 @@ func (c *compiler) node(f scim.Filter) (string, bool) {
 			c.args = c.args[:mark]
 			return "", false
 		}
-		return "NOT (" + in + ")", true
+		return not(in), true
 	case *scim.ValuePathExpr:
 		return c.valuePath(n)
 	case *scim.AttrExpr:
@@ -174,7 +181,7 @@ func (c *compiler) valuePath(n *scim.ValuePathExpr) (string, bool) {
 			if !ok {
 				return "", false
 			}
-			return "NOT (" + in + ")", true
+			return not(in), true
 		case *scim.AttrExpr:
 			sub := x.Path.Attr
 			var col column
@@ -227,7 +234,7 @@ func (c *compiler) attrExpr(e *scim.AttrExpr) (string, bool) {
 		return c.presence(a, sub)
 	case e.Value == nil && e.Op == scim.OpEqual:
 		if pr, ok := c.presence(a, sub); ok {
-			return "NOT (" + pr + ")", true
+			return not(pr), true
 		}
 		return "", false
 	case e.Value == nil:
@@ -269,7 +276,7 @@ func (c *compiler) attrExpr(e *scim.AttrExpr) (string, bool) {
 		return "", false
 	}
 	if negate {
-		cond = "NOT (" + cond + ")"
+		cond = not(cond)
 	}
 	return cond, true
 }
@@ -330,12 +337,12 @@ func (c *compiler) compare(col column, op scim.CompareOp, v any) (string, bool) 
 	case op == scim.OpPresent || v == nil && op == scim.OpNotEqual:
 		return present(col), true
 	case v == nil && op == scim.OpEqual:
-		return "NOT (" + present(col) + ")", true
+		return not(present(col)), true
 	case v == nil:
 		return "", false
 	case op == scim.OpNotEqual:
 		if in, ok := c.leaf(col, scim.OpEqual, v); ok {
-			return "NOT (" + in + ")", true
+			return not(in), true
 		}
 		return "", false
 	}
@@ -380,11 +387,8 @@ func (c *compiler) leaf(col column, op scim.CompareOp, v any) (string, bool) {
 		if lit == "" {
 			return sqlFalse, true // an empty value is absent, never equal
 		}
-		if col.nullable {
-			// Served by the unique index; IS NOT NULL keeps NOT (...)
-			// two-valued.
-			return "(" + e + " IS NOT NULL AND " + e + " = " + c.arg(lit) + ")", true
-		}
+		// Plain, so that an index serves it, alone or in an OR; a NULL
+		// column makes it NULL, which not() reads as false.
 		return e + " = " + c.arg(lit), true
 	}
 	if col.nullable {
@@ -561,7 +565,13 @@ func (c *compiler) sortKey(q *scim.Query) (join, order string, ok bool) {
 		// equality's index and sort them, not walk the id index in order
 		// testing every user (its planner prefers the walk for ORDER BY
 		// ... LIMIT): the unary plus keeps the id index out of the plan.
-		if !c.pg && selective(q.Filter) {
+		if selective(q.Filter) {
+			if c.pg {
+				// The same for PostgreSQL's generic plan of a prepared
+				// statement, which does not see the value: concatenating
+				// '' sorts the same but cannot come from the id index.
+				return "", "u.id || ''", true
+			}
 			return "", "+u.id", true
 		}
 		// A range over an indexed column (name.familyName sw "A",

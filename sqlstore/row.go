@@ -84,13 +84,16 @@ func userValues(u *scim.User, doc []byte, pg bool) []any {
 	if u.ExternalID != "" {
 		ext = u.ExternalID
 	}
-	var d any = string(doc)
-	if pg {
-		d = string(doc) // pgx encodes text into jsonb
+	var d any = string(doc) // pgx encodes text into jsonb
+	// PostgreSQL stores an absent manager as NULL (see its migration
+	// 0002); SQLite plans without the values and keeps ''.
+	var manager any = u.Enterprise.Manager.Value
+	if pg && u.Enterprise.Manager.Value == "" {
+		manager = nil
 	}
 	return []any{fold(u.UserName), ext, fold(u.DisplayName), fold(u.Name.GivenName), fold(u.Name.FamilyName),
 		fold(u.Name.Formatted), fold(u.Title), fold(u.Enterprise.EmployeeNumber), fold(u.Enterprise.Department),
-		u.Enterprise.Manager.Value,
+		manager,
 		fold(u.NickName), fold(u.UserType), fold(u.PreferredLanguage), fold(u.Locale), fold(u.Timezone), fold(u.ProfileURL),
 		fold(u.Name.MiddleName), fold(u.Name.HonorificPrefix), fold(u.Name.HonorificSuffix),
 		fold(u.Enterprise.CostCenter), fold(u.Enterprise.Organization), fold(u.Enterprise.Division),
