@@ -38,6 +38,12 @@
 // scim.ErrTooMany past WithMaxScan rows. Results equal the memory store's:
 // package storetest checks it.
 //
+// # Maintenance
+//
+// Call Analyze after loading many users and now and then as they grow, so
+// that the planner knows the tables' sizes; on SQLite call it instead of a
+// plain ANALYZE (see Analyze for why).
+//
 // # Durability and concurrency
 //
 // Writes are transactions; UpdateUser is a compare-and-swap on the version

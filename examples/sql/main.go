@@ -4,7 +4,8 @@
 //	go run ./examples/sql -driver sqlite -dsn scim.db
 //	go run ./examples/sql -driver postgres -dsn "postgres://scimkit:scimkit@localhost/scimkit?sslmode=disable"
 //
-// The store creates and migrates its tables on Open.
+// The store creates and migrates its tables on Open, and gathers the
+// query planner's statistics on Analyze.
 package main
 
 import (
@@ -33,6 +34,10 @@ func main() {
 		log.Fatal(err)
 	}
 	defer st.Close()
+	// Refresh the query planner's statistics; rerun it after large loads.
+	if err := st.Analyze(ctx); err != nil {
+		log.Fatal(err)
+	}
 
 	h := &scim.Handler{
 		Store: st,
