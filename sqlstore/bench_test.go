@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"os"
@@ -158,6 +159,42 @@ func runBenchmarks(b *testing.B, dialect string) {
 	})
 	b.Run("FamilyNameSwPage100", func(b *testing.B) { benchList(b, st, `name.familyName sw "A"`, "", 100, 100) })
 	b.Run("FamilyNameSwSortedPage100", func(b *testing.B) { benchList(b, st, `name.familyName sw "A"`, "name.familyName", 100, 100) })
+	// The database alone, for the ratio's floor: the statements of a GET
+	// and of the page (no count), reading the documents without decoding.
+	raw := func(b *testing.B, text string, args []any, want int) {
+		st, err := st.stmt(ctx, text)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			rows, err := st.QueryContext(ctx, args...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			n := 0
+			for rows.Next() {
+				var doc sql.RawBytes
+				if err := rows.Scan(&doc); err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
+			if err := rows.Close(); err != nil || n != want {
+				b.Fatalf("%d rows, %v; want %d", n, err, want)
+			}
+		}
+	}
+	b.Run("RawGetByID", func(b *testing.B) {
+		raw(b, st.q(`SELECT doc FROM users WHERE company = ? AND id = ?`), []any{"acme", benchUser(54321).ID}, 1)
+	})
+	b.Run("RawFamilyNameSwPage100", func(b *testing.B) {
+		q, err := benchModel.NewQuery(`name.familyName sw "A"`, "", "", 1, 100)
+		if err != nil {
+			b.Fatal(err)
+		}
+		text, args := st.pageSQL(st.compile("acme", q), q, false)
+		raw(b, text, args, 100)
+	})
 	b.Run("UpdateCAS", func(b *testing.B) {
 		u, err := st.GetUser(ctx, "acme", benchUser(777).ID)
 		if err != nil {
