@@ -3,7 +3,9 @@
 // checks CRUD, uniqueness with case folding, compare-and-swap under
 // concurrency, filters and sorting (the shared FilterCases and SortCases
 // tables and the suite's own SQL-minded table, each answer also compared
-// with the memory store's), paging, tenant isolation, bulk requests through
+// with the memory store's: in order when sorted, as a set without sortBy,
+// where the order is each store's own), paging (the pages of one query add
+// up to its whole result), tenant isolation, bulk requests through
 // a scim.Handler over the store (in one transaction where the store is a
 // scim.Batcher), and, when the store implements them, scim.HistoryStore and
 // scim.CompanyStore.
