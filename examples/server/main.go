@@ -111,6 +111,11 @@ func setup(ctx context.Context, c *config, logger *slog.Logger) (http.Handler, [
 		if err != nil {
 			return nil, nil, nil, err
 		}
+		// Statistics for the query planner of what the database holds.
+		if err := st.Analyze(ctx); err != nil {
+			st.Close()
+			return nil, nil, nil, err
+		}
 		store, closeStore = st, st.Close
 	default:
 		return nil, nil, nil, fmt.Errorf("unknown -store %q (sqlite, postgres, memory)", c.storeKind)
