@@ -46,7 +46,10 @@ func NewReader(s string) *Reader { return &Reader{s: s} }
 // Object reads an object, calling f with each member's key, unquoted, when
 // the Reader is at the member's value; f must read that value, with any
 // method of r. Keys may repeat; f sees each occurrence.
-func (r *Reader) Object(f func(key string) error) error {
+func (r *Reader) Object(f func(key string) error) error { return r.object(true, f) }
+
+// object is Object; without unquote, keys are only checked, and f gets "".
+func (r *Reader) object(unquote bool, f func(key string) error) error {
 	if err := r.open('{', "object"); err != nil {
 		return err
 	}
@@ -57,7 +60,13 @@ func (r *Reader) Object(f func(key string) error) error {
 		if r.peek() != '"' {
 			return r.expected("string (object key)")
 		}
-		key, err := r.String()
+		var key string
+		var err error
+		if unquote {
+			key, err = r.String()
+		} else {
+			err = r.skipString()
+		}
 		if err != nil {
 			return err
 		}
@@ -164,36 +173,7 @@ func (r *Reader) Null() bool {
 func (r *Reader) Skip() error {
 	switch c := r.peek(); c {
 	case '{':
-		// Object's loop, but keys are only checked, not unquoted.
-		if err := r.open('{', "object"); err != nil {
-			return err
-		}
-		if r.peek() == '}' {
-			return r.close()
-		}
-		for {
-			if r.peek() != '"' {
-				return r.expected("string (object key)")
-			}
-			if err := r.skipString(); err != nil {
-				return err
-			}
-			if r.peek() != ':' {
-				return r.expected("':'")
-			}
-			r.i++
-			if err := r.Skip(); err != nil {
-				return err
-			}
-			switch r.peek() {
-			case ',':
-				r.i++
-			case '}':
-				return r.close()
-			default:
-				return r.expected("',' or '}'")
-			}
-		}
+		return r.object(false, func(string) error { return r.Skip() })
 	case '[':
 		return r.Array(r.Skip)
 	case '"':
