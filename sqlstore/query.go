@@ -798,7 +798,7 @@ func (s *Store) listPushed(ctx context.Context, sq sqlQuery, q *scim.Query) (*sc
 	skip := q.StartIndex - 1
 	countSQL := "SELECT COUNT(*) FROM " + sq.from + " WHERE " + sq.where
 	if q.Count == 0 {
-		n, err := s.count(ctx, countSQL, sq.args)
+		n, err := s.total(ctx, countSQL, sq.args)
 		page.Total = n
 		return page, err
 	}
@@ -817,7 +817,7 @@ func (s *Store) listPushed(ctx context.Context, sq sqlQuery, q *scim.Query) (*sc
 		defer cancel()
 		counted = make(chan countResult, 1)
 		go func() {
-			n, err := s.count(cctx, countSQL, sq.args)
+			n, err := s.total(cctx, countSQL, sq.args)
 			counted <- countResult{n, err}
 		}()
 	}
@@ -864,7 +864,7 @@ func (s *Store) listPushed(ctx context.Context, sq sqlQuery, q *scim.Query) (*sc
 		return page, nil
 	}
 	if counted == nil {
-		page.Total, err = s.count(ctx, countSQL, sq.args)
+		page.Total, err = s.total(ctx, countSQL, sq.args)
 		return page, err
 	}
 	r := <-counted
@@ -879,6 +879,7 @@ type countResult struct {
 
 // count runs a COUNT(*) statement.
 func (s *Store) count(ctx context.Context, text string, args []any) (int, error) {
+	s.counts.Add(1)
 	st, err := s.stmt(ctx, text)
 	if err != nil {
 		return 0, err

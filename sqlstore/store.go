@@ -65,6 +65,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
@@ -100,6 +101,10 @@ type Store struct {
 	// arguments, so a filter's shape repeats (userName eq ?) and SQLite
 	// need not parse and plan it again, which costs more than the lookup.
 	cache *stmtCache
+	// totals keeps list totals between commits (SQLite only, else nil).
+	totals *totals
+	// counts is how many COUNT statements ran, for tests.
+	counts *atomic.Int64
 
 	// btx is set on the Store a Batch hands to its function: every
 	// statement runs in that transaction. bstmts are the statements
@@ -192,7 +197,7 @@ func WithMaxScan(n int) Option { return func(s *Store) { s.maxScan = n } }
 // synchronous=FULL, busy_timeout, case-sensitive LIKE) or "postgres" (dsn
 // is a pgx connection string or URL).
 func Open(ctx context.Context, driverName, dsn string, opts ...Option) (*Store, error) {
-	s := &Store{maxScan: 1_000_000, cache: &stmtCache{m: make(map[string]*sql.Stmt)}}
+	s := &Store{maxScan: 1_000_000, cache: &stmtCache{m: make(map[string]*sql.Stmt)}, counts: new(atomic.Int64)}
 	for _, o := range opts {
 		o(s)
 	}
@@ -229,6 +234,10 @@ func Open(ctx context.Context, driverName, dsn string, opts ...Option) (*Store, 
 	if s.d == sqlite {
 		// Samples an ANALYZE run outside the store left (see Analyze).
 		if err := s.dropSamples(ctx); err != nil {
+			s.Close()
+			return nil, err
+		}
+		if s.totals, err = openTotals(ctx, s.db); err != nil {
 			s.Close()
 			return nil, err
 		}
@@ -332,8 +341,11 @@ func (s *Store) Close() error {
 	}
 	clear(s.cache.m)
 	s.cache.mu.Unlock()
+	if s.totals != nil {
+		err = s.totals.close()
+	}
 	if s.w != nil && s.w != s.db {
-		err = s.w.Close()
+		err = errors.Join(err, s.w.Close())
 	}
 	if s.db != nil {
 		err = errors.Join(err, s.db.Close())
