@@ -60,7 +60,7 @@ func freshStore(b *testing.B, dialect string) *Store {
 
 // BenchmarkHandlerSQLite and BenchmarkHandlerPostgres measure the store
 // through the HTTP handler: GET, a userName lookup, a page of 100 of a sw
-// filter and PATCH against 100,000 users, loading
+// filter, the pages of Okta's import and PATCH against 100,000 users, loading
 // 10,000 users with single POSTs, and 1,000 users by one bulk request
 // against 1,000 single POSTs.
 func BenchmarkHandlerSQLite(b *testing.B)   { runHandlerBenchmarks(b, "sqlite") }
@@ -92,6 +92,19 @@ func runHandlerBenchmarks(b *testing.B, dialect string) {
 		for b.Loop() {
 			if out := serve(b, h, "GET", path, "", 200); !strings.Contains(out, `"itemsPerPage":100,`) {
 				b.Fatalf("page: %.300s", out)
+			}
+		}
+	})
+	// Okta's import: every user, a hundred at a time, without a filter.
+	b.Run("ImportPageOn100k", func(b *testing.B) {
+		start := 1
+		for b.Loop() {
+			path := fmt.Sprintf("/scim/v2/Users?startIndex=%d&count=100", start)
+			if out := serve(b, h, "GET", path, "", 200); !strings.Contains(out, `"totalResults":100000,`) {
+				b.Fatalf("import page: %.300s", out)
+			}
+			if start += 100; start > benchUsers {
+				start = 1
 			}
 		}
 	})
