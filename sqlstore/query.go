@@ -921,8 +921,11 @@ func (s *Store) pageSQL(sq sqlQuery, q *scim.Query, withTotal bool) (string, []a
 	// PostgreSQL: a deferred join. The inner query orders and cuts the
 	// page reading only indexed columns (index-only where it can), and
 	// documents are fetched for the page's rows alone, not for every match.
-	inner := "SELECT u.id AS pid, ROW_NUMBER() OVER (ORDER BY " + sq.order + ") AS rn FROM " + sq.from +
-		" WHERE " + sq.where + " ORDER BY " + sq.order + " LIMIT " + c.arg(q.Count) + " OFFSET " + c.arg(q.StartIndex-1)
+	// The page's ids come as an array, whose ordinality keeps their order
+	// through the join; numbering rows with a window function instead
+	// would number every skipped row too (7 ms at an offset of 50,000).
+	inner := "SELECT u.id FROM " + sq.from + " WHERE " + sq.where + " ORDER BY " + sq.order +
+		" LIMIT " + c.arg(q.Count) + " OFFSET " + c.arg(q.StartIndex-1)
 	total := ""
 	if withTotal {
 		// Numbered parameters can repeat: the count reuses the filter's.
@@ -930,7 +933,8 @@ func (s *Store) pageSQL(sq sqlQuery, q *scim.Query, withTotal bool) (string, []a
 		// round trip of a second statement.
 		total = ", (SELECT COUNT(*) FROM " + sq.from + " WHERE " + sq.where + ")"
 	}
-	text := "SELECT d.doc" + total + " FROM (" + inner + ") p JOIN users d ON d.company = " + c.arg(sq.tenant) + " AND d.id = p.pid ORDER BY p.rn"
+	text := "SELECT d.doc" + total + " FROM unnest(ARRAY(" + inner + ")) WITH ORDINALITY AS p(pid, rn) JOIN users d ON d.company = " +
+		c.arg(sq.tenant) + " AND d.id = p.pid ORDER BY p.rn"
 	return text, c.args
 }
 
