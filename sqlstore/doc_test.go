@@ -62,7 +62,7 @@ func TestDocRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := decodeDoc(b)
+	got, err := decodeDoc(string(b))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestDocRoundTrip(t *testing.T) {
 	}
 	// The zero user round-trips to itself, nil slices and maps included.
 	b, _ = encodeDoc(&scim.User{})
-	if got, _ := decodeDoc(b); !reflect.DeepEqual(got, &scim.User{}) {
+	if got, _ := decodeDoc(string(b)); !reflect.DeepEqual(got, &scim.User{}) {
 		t.Errorf("zero user: %s decodes to %+v", b, got)
 	}
 }
@@ -150,7 +150,7 @@ var decodeDocTests = []struct {
 func TestDecodeDoc(t *testing.T) {
 	for _, tc := range decodeDocTests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := decodeDoc([]byte(tc.in))
+			got, err := decodeDoc(tc.in)
 			if tc.want == nil {
 				if err == nil {
 					t.Errorf("decodeDoc = %+v, want an error", got)
@@ -236,7 +236,7 @@ func FuzzDecodeDoc(f *testing.F) {
 		f.Add([]byte(tc.in))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		got, err := decodeDoc(b)
+		got, err := decodeDoc(string(b))
 		want, stdErr := decodeDocStd(b)
 		if foldedKey(b) {
 			return
@@ -254,15 +254,26 @@ func FuzzDecodeDoc(f *testing.F) {
 	})
 }
 
-func BenchmarkDecodeDoc(b *testing.B)    { benchmarkDecode(b, decodeDoc) }
-func BenchmarkDecodeDocStd(b *testing.B) { benchmarkDecode(b, decodeDocStd) }
-
-func benchmarkDecode(b *testing.B, decode func([]byte) (*scim.User, error)) {
-	doc, _ := encodeDoc(benchUser(5))
-	b.ReportMetric(float64(len(doc)), "bytes")
+// BenchmarkDecodeDoc decodes a document as the store reads it: a string
+// the driver allocated once.
+func BenchmarkDecodeDoc(b *testing.B) {
 	b.ReportAllocs()
+	doc, _ := encodeDoc(benchUser(5))
+	s := string(doc)
 	for b.Loop() {
-		if _, err := decode(doc); err != nil {
+		if _, err := decodeDoc(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecodeDocStd decodes it with encoding/json, as the store did,
+// from the []byte it scanned.
+func BenchmarkDecodeDocStd(b *testing.B) {
+	b.ReportAllocs()
+	doc, _ := encodeDoc(benchUser(5))
+	for b.Loop() {
+		if _, err := decodeDocStd(doc); err != nil {
 			b.Fatal(err)
 		}
 	}

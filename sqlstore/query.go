@@ -834,7 +834,7 @@ func (s *Store) listPushed(ctx context.Context, sq sqlQuery, q *scim.Query) (*sc
 	defer rows.Close()
 	total := -1
 	for rows.Next() {
-		var doc []byte
+		var doc string
 		if withTotal {
 			err = rows.Scan(&doc, &total)
 		} else {
@@ -977,7 +977,7 @@ func parseDateTime(s string) (time.Time, bool) {
 
 // scanDoc decodes the user document of the current row.
 func scanDoc(rows *sql.Rows) (*scim.User, error) {
-	var doc []byte
+	var doc string
 	if err := rows.Scan(&doc); err != nil {
 		return nil, err
 	}

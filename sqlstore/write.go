@@ -149,7 +149,7 @@ func (s *Store) deleteChildren(ctx context.Context, tx *sql.Tx, tenant, id strin
 
 // GetUser implements scim.Store.
 func (s *Store) GetUser(ctx context.Context, tenant, id string) (*scim.User, error) {
-	var doc []byte
+	var doc string
 	st, err := s.stmt(ctx, s.q(`SELECT doc FROM users WHERE company = ? AND id = ?`))
 	if err != nil {
 		return nil, err
