@@ -811,15 +811,24 @@ func (s *Store) listPushed(ctx context.Context, sq sqlQuery, q *scim.Query) (*sc
 	// slightly different state than the page shows, as a client paging
 	// through a changing set sees anyway.
 	countNow := s.btx == nil && (skip > 0 || !selective(q.Filter))
+	total := -1
 	var counted chan countResult
 	if countNow && s.d == sqlite {
-		cctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		counted = make(chan countResult, 1)
-		go func() {
-			n, err := s.total(cctx, countSQL, sq.args)
-			counted <- countResult{n, err}
-		}()
+		l, n, hit := s.lookupTotal(ctx, countSQL, sq.args)
+		if hit {
+			total = n
+		} else {
+			cctx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			counted = make(chan countResult, 1)
+			go func() {
+				n, err := s.count(cctx, countSQL, sq.args)
+				if err == nil {
+					l.store(n)
+				}
+				counted <- countResult{n, err}
+			}()
+		}
 	}
 	withTotal := countNow && s.d == postgres
 	text, args := s.pageSQL(sq, q, withTotal)
@@ -832,7 +841,6 @@ func (s *Store) listPushed(ctx context.Context, sq sqlQuery, q *scim.Query) (*sc
 		return nil, err
 	}
 	defer rows.Close()
-	total := -1
 	for rows.Next() {
 		var doc string
 		if withTotal {

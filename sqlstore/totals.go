@@ -89,22 +89,46 @@ func totalKey(text string, args []any) string {
 	return b.String()
 }
 
-// total returns the number of matches of a COUNT statement, counted again
-// only after a commit (SQLite), inside a batch and on PostgreSQL always.
-func (s *Store) total(ctx context.Context, text string, args []any) (int, error) {
+// totalLookup is a count's place in the totals cache.
+type totalLookup struct {
+	t       *totals // nil: not cached
+	key     string
+	version int64
+}
+
+// lookupTotal looks a COUNT statement up in the totals cache (SQLite,
+// outside a batch), and reports the total if no commit has happened since
+// it was counted.
+func (s *Store) lookupTotal(ctx context.Context, text string, args []any) (l totalLookup, n int, hit bool) {
 	if s.totals == nil || s.btx != nil {
-		return s.count(ctx, text, args)
+		return l, 0, false
 	}
-	key := totalKey(text, args)
 	v, ok := s.totals.version(ctx)
-	if ok {
-		if n, hit := s.totals.get(key, v); hit {
-			return n, nil
-		}
+	if !ok {
+		return l, 0, false
+	}
+	l = totalLookup{s.totals, totalKey(text, args), v}
+	n, hit = s.totals.get(l.key, v)
+	return l, n, hit
+}
+
+// store records the total counted after the lookup.
+func (l totalLookup) store(n int) {
+	if l.t != nil {
+		l.t.put(l.key, l.version, n)
+	}
+}
+
+// total returns the number of matches of a COUNT statement, from the
+// totals cache when it can.
+func (s *Store) total(ctx context.Context, text string, args []any) (int, error) {
+	l, n, hit := s.lookupTotal(ctx, text, args)
+	if hit {
+		return n, nil
 	}
 	n, err := s.count(ctx, text, args)
-	if err == nil && ok {
-		s.totals.put(key, v, n)
+	if err == nil {
+		l.store(n)
 	}
 	return n, err
 }
