@@ -123,6 +123,11 @@ func (c *compiler) filter(f scim.Filter) (cond string, exact bool) {
 func (c *compiler) node(f scim.Filter) (string, bool) {
 	switch n := f.(type) {
 	case *scim.LogicalExpr:
+		if n.Op == "or" {
+			if cond, ok := c.inList(n); ok {
+				return cond, true
+			}
+		}
 		mark := len(c.args)
 		l, lx := c.filter(n.Left)
 		r, rx := c.filter(n.Right)
@@ -156,6 +161,58 @@ func (c *compiler) node(f scim.Filter) (string, bool) {
 		return c.attrExpr(n)
 	}
 	return "", false
+}
+
+// inList compiles an "or" of equalities of one attribute with values
+// (manager.value eq "id" or manager.value eq "email", the lookup that
+// follows every create) to one IN list. Either database then probes that
+// attribute's index once per value, whatever its statistics say; as an OR
+// of equalities, PostgreSQL planning with stale statistics (a table that
+// has grown since it was last analysed) would rather read every user of
+// the company through any index.
+func (c *compiler) inList(n *scim.LogicalExpr) (string, bool) {
+	var path *scim.AttrPath // of the first equality
+	var lits []string
+	var walk func(scim.Filter) bool
+	walk = func(f scim.Filter) bool {
+		switch x := f.(type) {
+		case *scim.LogicalExpr:
+			return x.Op == "or" && walk(x.Left) && walk(x.Right)
+		case *scim.AttrExpr:
+			v, ok := x.Value.(string)
+			if !ok || v == "" || x.Op != scim.OpEqual || path != nil && (x.Path.Attr != path.Attr || x.Path.SubAttr != path.SubAttr) {
+				return false
+			}
+			if path == nil {
+				path = &x.Path
+			}
+			lits = append(lits, v)
+			return true
+		}
+		return false
+	}
+	if !walk(n) {
+		return "", false
+	}
+	a, leaf := path.Attr, path.Attr
+	if path.SubAttr != nil {
+		leaf = path.SubAttr
+	}
+	if a.Custom || a.MultiValued || path.SubAttr == nil && a.Type == scim.TypeComplex {
+		return "", false
+	}
+	col, ok := columns[leaf.Path()]
+	if !ok || col.kind != 's' || col.folded == leaf.CaseExact {
+		return "", false
+	}
+	args := make([]string, len(lits))
+	for i, lit := range lits {
+		if col.folded {
+			lit = fold(lit)
+		}
+		args[i] = c.arg(lit)
+	}
+	return col.expr + " IN (" + strings.Join(args, ", ") + ")", true
 }
 
 func (c *compiler) valuePath(n *scim.ValuePathExpr) (string, bool) {
@@ -651,10 +708,11 @@ func (c *compiler) sortKey(q *scim.Query) (join, order string, ok bool) {
 }
 
 // orderIndexes are the columns with an index on (company, column, id),
-// which can deliver matches in (column, id) order.
+// which can deliver matches in (column, id) order. (manager_id has one too,
+// but its ranges compare COALESCE(manager_id, ”), which no index serves.)
 var orderIndexes = map[string]bool{
 	"u.family_name_f": true, "u.given_name_f": true, "u.display_name_f": true,
-	"u.employee_number_f": true, "u.manager_id": true, "u.created": true, "u.last_modified": true,
+	"u.employee_number_f": true, "u.created": true, "u.last_modified": true,
 }
 
 // rangeColumn returns the indexed column that a comparison with a value

@@ -62,3 +62,28 @@ func TestUnsortedOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestInList pins the compilation of an "or" of equalities of one
+// attribute (the reports lookup after every create) to one IN list.
+func TestInList(t *testing.T) {
+	m := storetest.FixtureModel()
+	const mgr = storetest.EnterpriseURN + "manager.value"
+	for _, c := range []struct {
+		filter, where string
+	}{
+		{mgr + ` eq "a" or ` + mgr + ` eq "b@x" or ` + mgr + ` eq "C"`, "u.company = ? AND u.manager_id IN (?, ?, ?)"},
+		{`userName eq "A" or userName eq "b"`, "u.company = ? AND u.user_name_f IN (?, ?)"},
+		{`userName eq "a" or externalId eq "b"`, "u.company = ? AND (u.user_name_f = ? OR u.external_id = ?)"},
+		{`userName eq "a" or userName sw "b"`, "u.company = ? AND (u.user_name_f = ? OR (u.user_name_f >= ? AND u.user_name_f < ?))"},
+		{`userName eq "a" or userName eq ""`, "u.company = ? AND (u.user_name_f = ? OR 1=0)"},
+	} {
+		q, err := m.NewQuery(c.filter, "", "", 1, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sq := (&Store{d: sqlite}).compile("acme", q)
+		if sq.where != c.where || !sq.exact {
+			t.Errorf("%s:\n got %s (exact %v)\nwant %s", c.filter, sq.where, sq.exact, c.where)
+		}
+	}
+}
