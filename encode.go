@@ -104,16 +104,16 @@ func (m *Model) EncodeUser(dst []byte, u *User, p *Projection) []byte {
 	dst = append(dst, '{')
 	dst = jsonw.Key(dst, "schemas")
 	dst = append(dst, '[')
-	dst = jsonw.String(dst, SchemaUser)
+	dst = append(dst, `"`+SchemaUser+`"`...) // URNs need no escaping
 	hasEnt := !rv.FieldByIndex(m.Enterprise.Attributes[0].field[:1]).IsZero()
 	hasPeakon := len(u.Custom) > 0
 	if hasEnt {
 		dst = append(dst, ',')
-		dst = jsonw.String(dst, SchemaEnterpriseUser)
+		dst = append(dst, `"`+SchemaEnterpriseUser+`"`...)
 	}
 	if hasPeakon {
 		dst = append(dst, ',')
-		dst = jsonw.String(dst, SchemaPeakonUser)
+		dst = append(dst, `"`+SchemaPeakonUser+`"`...)
 	}
 	dst = append(dst, ']')
 	var meta *Attribute
@@ -151,7 +151,7 @@ func (m *Model) EncodeUser(dst []byte, u *User, p *Projection) []byte {
 			if yes, _ := p.returns(a); !yes {
 				continue
 			}
-			dst = jsonw.Key(dst, a.Name)
+			dst = a.jsonKey(dst)
 			if a.CustomType == CustomNumber {
 				dst = append(dst, v...)
 			} else {
@@ -170,6 +170,14 @@ func (m *Model) EncodeUser(dst []byte, u *User, p *Projection) []byte {
 	return append(dst, '}')
 }
 
+// jsonKey appends the attribute's name as an object key.
+func (a *Attribute) jsonKey(dst []byte) []byte {
+	if a.key == "" {
+		return jsonw.Key(dst, a.Name)
+	}
+	return jsonw.QuotedKey(dst, a.key)
+}
+
 func encodeAttr(dst []byte, rv reflect.Value, a *Attribute, p *Projection) []byte {
 	if a.field == nil {
 		return dst
@@ -183,7 +191,7 @@ func encodeAttr(dst []byte, rv reflect.Value, a *Attribute, p *Projection) []byt
 		return dst
 	}
 	mark := len(dst)
-	dst = jsonw.Key(dst, a.Name)
+	dst = a.jsonKey(dst)
 	switch {
 	case a.MultiValued:
 		dst = append(dst, '[')
@@ -220,7 +228,7 @@ func encodeComplex(dst []byte, f reflect.Value, a *Attribute, p *Projection, par
 		} else if sf.IsZero() {
 			continue
 		}
-		dst = jsonw.Key(dst, sub.Name)
+		dst = sub.jsonKey(dst)
 		dst = encodeScalar(dst, sf, sub)
 	}
 	return append(dst, '}')

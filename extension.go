@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/scimkit/scim/internal/jsonw"
 )
 
 // Peakon custom attribute types.
@@ -153,6 +155,7 @@ func (c CustomAttribute) attribute() *Attribute {
 		Aliases:    c.Aliases,
 		Custom:     true,
 		CustomType: typ,
+		key:        jsonw.Quote(c.Name),
 	}
 	switch typ {
 	case CustomDate:

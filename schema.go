@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"reflect"
 	"strings"
+
+	"github.com/scimkit/scim/internal/jsonw"
 )
 
 // Attribute types of RFC 7643 §2.3.
@@ -63,6 +65,9 @@ type Attribute struct {
 	Custom     bool
 	CustomType string
 
+	// key is Name as a JSON string (jsonw.Quote), which the encoder writes
+	// for every user; "" for attributes not built by this package.
+	key     string
 	goField string
 	// field is the Go struct field holding the value, as a reflect index path
 	// from *User (top-level attributes) or from the element/parent struct
@@ -284,6 +289,7 @@ func subs(s ...*Attribute) attrOpt {
 
 func newAttr(name, typ, field string, opts ...attrOpt) *Attribute {
 	a := &Attribute{Name: name, Type: typ, Mutability: ReadWrite, Returned: ReturnedDefault, Uniqueness: UniquenessNone}
+	a.key = jsonw.Quote(name)
 	a.goField = field
 	for _, o := range opts {
 		o(a)

@@ -82,6 +82,19 @@ func Key(dst []byte, name string) []byte {
 	return append(dst, ':')
 }
 
+// Quote returns s as a JSON string, for a key quoted once and written
+// many times with QuotedKey.
+func Quote(s string) string { return string(String(nil, s)) }
+
+// QuotedKey is Key for a name already quoted by Quote.
+func QuotedKey(dst []byte, quoted string) []byte {
+	if n := len(dst); n > 0 && dst[n-1] != '{' && dst[n-1] != '[' {
+		dst = append(dst, ',')
+	}
+	dst = append(dst, quoted...)
+	return append(dst, ':')
+}
+
 // Bool appends true or false.
 func Bool(dst []byte, b bool) []byte { return strconv.AppendBool(dst, b) }
 
