@@ -861,12 +861,13 @@ func (s *Store) listPushed(ctx context.Context, sq sqlQuery, q *scim.Query) (*sc
 		return page, err
 	}
 	// Unless the page will likely tell the total itself (below), the count
-	// runs with the page. SQLite counts on another connection while the
-	// page is read: the count walks every match, the page only its own
-	// rows, and the two take about as long. PostgreSQL counts in the
-	// page's statement. The count is a statement of its own on SQLite,
-	// outside a transaction: under concurrent writes it may count a
-	// slightly different state than the page shows, as a client paging
+	// runs with the page. SQLite reuses the total it counted before if no
+	// commit has happened since (totals.go), or else counts on another
+	// connection while the page is read: the count walks every match, the
+	// page only its own rows, and the two take about as long. PostgreSQL
+	// counts in the page's statement. On SQLite the count is a statement of
+	// its own, outside a transaction: under concurrent writes it may count
+	// a slightly different state than the page shows, as a client paging
 	// through a changing set sees anyway.
 	countNow := s.btx == nil && (skip > 0 || !selective(q.Filter))
 	total := -1
