@@ -27,8 +27,9 @@
 // ListUsers compiles the filter, sortBy and page to one parameterised
 // statement (values are always arguments, never SQL text), with LIMIT and
 // OFFSET, and counts the total only when the page does not tell it: on
-// SQLite beside the page on another connection, on PostgreSQL in the
-// page's statement. Without sortBy, users come by id; or, when the filter
+// SQLite beside the page on another connection, and once until the next
+// commit (a client paging through a large result does not count it for
+// every page); on PostgreSQL in the page's statement. Without sortBy, users come by id; or, when the filter
 // ranges over an indexed column (name.familyName sw "A", meta.lastModified
 // gt ...), by that column and then id, so that the page is read from the
 // index in order instead of sorting every match.
