@@ -2,13 +2,17 @@ package scim
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
 )
 
 // Authenticator resolves a bearer token to the tenant (company) it belongs
-// to. It returns ErrUnauthorized, or any error, for a token it does not
-// know; the handler answers 401 either way.
+// to. For a token it does not know it must return [ErrUnauthorized], or an
+// error wrapping it: the handler answers 401. Any other error means the
+// token could not be checked (the database is down, say): the handler
+// answers 503 with Retry-After and logs it, because identity providers
+// disable provisioning after repeated 401s, which an outage must not cause.
 type Authenticator interface {
 	Authenticate(ctx context.Context, token string) (tenant string, err error)
 }
@@ -25,15 +29,18 @@ func (f AuthenticatorFunc) Authenticate(ctx context.Context, token string) (stri
 }
 
 // StaticTokens maps bearer tokens to tenants, for demos and tests. Tokens
-// are compared in constant time, against every entry, so neither the
-// comparison nor the map lookup reveals how much of a token was right.
+// are compared as SHA-256 digests, in constant time, against every entry:
+// neither the comparison, the map lookup nor the tokens' lengths reveal how
+// much of a token was right.
 type StaticTokens map[string]string
 
 // Authenticate implements Authenticator.
 func (s StaticTokens) Authenticate(_ context.Context, token string) (string, error) {
+	presented := sha256.Sum256([]byte(token))
 	tenant, found := "", 0
 	for t, ten := range s {
-		if subtle.ConstantTimeCompare([]byte(t), []byte(token)) == 1 {
+		known := sha256.Sum256([]byte(t))
+		if subtle.ConstantTimeCompare(known[:], presented[:]) == 1 {
 			tenant, found = ten, 1
 		}
 	}

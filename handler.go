@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -30,7 +31,13 @@ type Handler struct {
 	Store Store
 	// Auth resolves bearer tokens to tenants. Required: every endpoint,
 	// discovery included, needs a token, because schemas are per company.
+	// A token it does not know must come back as [ErrUnauthorized] (401);
+	// any other error is taken for an outage and answered 503.
 	Auth Authenticator
+	// AuthFailures limits failed authentications per client address (or
+	// the key it is given). Nil applies an [AuthLimiter] with its defaults,
+	// kept by this handler.
+	AuthFailures *AuthLimiter
 	// Models returns a tenant's attribute model (its Peakon custom
 	// attributes). Nil gives every tenant the core and Enterprise schemas
 	// and no custom attributes.
@@ -83,6 +90,7 @@ type Handler struct {
 	log      *slog.Logger
 
 	defaultLimiter *WindowLimiter // used when RateLimit is nil
+	authFailures   *AuthLimiter   // AuthFailures, or a default
 }
 
 // ModelSource returns the attribute model of a tenant.
@@ -95,6 +103,10 @@ func (h *Handler) init() {
 		h.validate = newValidator()
 		if h.RateLimit == nil {
 			h.defaultLimiter = NewWindowLimiter(DefaultRateLimit, time.Hour)
+		}
+		h.authFailures = h.AuthFailures
+		if h.authFailures == nil {
+			h.authFailures = &AuthLimiter{}
 		}
 		h.log = h.Logger
 		if h.log == nil {
@@ -162,8 +174,9 @@ type request struct {
 	ctx    context.Context
 	tenant string
 	model  *Model
-	store  Store  // h.Store, or the batch a bulk request runs in
-	base   string // absolute base URL of the endpoint, no trailing slash
+	store  Store      // h.Store, or the batch a bulk request runs in
+	base   string     // absolute base URL of the endpoint, no trailing slash
+	query  url.Values // the query parameters, see parseQuery
 
 	deferEvents bool    // inside a bulk batch: hold events until commit
 	pending     []Event // the events held
@@ -205,11 +218,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	tenant, err := h.authenticate(r)
 	if err != nil {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="SCIM"`)
+		if asError(err).Status == http.StatusUnauthorized {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="SCIM"`)
+		}
 		writeError(w, err)
 		return
 	}
-	req := &request{h: h, w: w, r: r, ctx: r.Context(), tenant: tenant, store: h.Store, base: h.baseURL(r)}
+	query, err := parseQuery(r.URL.RawQuery)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	req := &request{h: h, w: w, r: r, ctx: r.Context(), tenant: tenant, store: h.Store, base: h.baseURL(r), query: query}
 	if err := req.spend(1); err != nil {
 		req.fail(err)
 		return
@@ -245,15 +265,45 @@ func (h *Handler) authenticate(r *http.Request) (string, error) {
 	if !found || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
 		return "", Errorf(http.StatusUnauthorized, "", "the Authorization header must be \"Bearer <token>\"")
 	}
+	return h.SignIn(r, strings.TrimSpace(token))
+}
+
+// SignIn resolves a bearer token to its tenant through Auth, counting a
+// failure against the request's key in AuthFailures, as every SCIM request
+// does. A sign-in form outside SCIM (a web page taking a company's token)
+// calls it so that guessing there is limited alike. The error is an
+// [*Error]: 401 for an unknown token, 429 with RetryAfter while the key is
+// blocked, 503 with RetryAfter when Auth fails otherwise (logged).
+func (h *Handler) SignIn(r *http.Request, token string) (string, error) {
+	h.init()
+	now := h.now()
+	if wait := h.authFailures.Blocked(r, now); wait > 0 {
+		h.log.WarnContext(r.Context(), "scim: authentication refused: too many failed attempts", "remote", r.RemoteAddr, "retry_after", wait)
+		e := Errorf(http.StatusTooManyRequests, "", "too many failed authentication attempts; try again in %d seconds", int((wait+time.Second-1)/time.Second))
+		e.RetryAfter = wait
+		return "", e
+	}
 	if h.Auth == nil {
 		return "", Errorf(http.StatusUnauthorized, "", "this endpoint has no authenticator configured")
 	}
-	tenant, err := h.Auth.Authenticate(r.Context(), strings.TrimSpace(token))
-	if err != nil || tenant == "" {
+	tenant, err := h.Auth.Authenticate(r.Context(), token)
+	switch {
+	case err == nil && tenant != "":
+		return tenant, nil
+	case err == nil || errors.Is(err, ErrUnauthorized):
+		h.authFailures.Fail(r, now)
+		h.log.WarnContext(r.Context(), "scim: authentication failed: unknown bearer token", "remote", r.RemoteAddr, "path", r.URL.Path)
 		return "", Errorf(http.StatusUnauthorized, "", "the bearer token is not valid; generate a new one in Peakon (Administration > Integrations > Employee provisioning)")
+	default:
+		h.log.ErrorContext(r.Context(), "scim: authentication unavailable", "remote", r.RemoteAddr, "path", r.URL.Path, "error", err)
+		e := Errorf(http.StatusServiceUnavailable, "", "the bearer token cannot be checked right now; try again later")
+		e.RetryAfter = authRetryAfter
+		return "", e
 	}
-	return tenant, nil
 }
+
+// authRetryAfter is the Retry-After of a 503 for an authenticator outage.
+const authRetryAfter = 30 * time.Second
 
 // baseURL returns the absolute URL the endpoint is mounted at. The prefix is
 // found in the original request URI, so it is right under http.StripPrefix.
@@ -379,7 +429,7 @@ func etagMatches(header, version string) bool {
 }
 
 func (req *request) queryInt(name string, def int) (int, error) {
-	s := req.r.URL.Query().Get(name)
+	s := req.query.Get(name)
 	if s == "" {
 		return def, nil
 	}

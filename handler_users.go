@@ -57,7 +57,7 @@ type listParams struct {
 }
 
 func (req *request) listUsers() {
-	q := req.r.URL.Query()
+	q := req.query
 	p := listParams{
 		filter: q.Get("filter"), sortBy: q.Get("sortBy"), sortOrder: q.Get("sortOrder"),
 		attributes: q.Get("attributes"), excluded: q.Get("excludedAttributes"),
@@ -185,7 +185,7 @@ func (req *request) encode(dst []byte, u *User, p *Projection) []byte {
 
 // respondUser writes a single user with its ETag and, for 201, Location.
 func (req *request) respondUser(status int, u *User) {
-	q := req.r.URL.Query()
+	q := req.query
 	proj, err := req.model.ParseProjection(q.Get("attributes"), q.Get("excludedAttributes"))
 	if err != nil {
 		req.fail(err)

@@ -27,8 +27,11 @@ const (
 	MessageError         = "urn:ietf:params:scim:api:messages:2.0:Error"
 )
 
-// MediaType is the content type of every SCIM response (RFC 7644 §3.1).
-const MediaType = "application/scim+json; charset=utf-8"
+// MediaType is the content type of every SCIM response: RFC 7644 §8.1
+// registers application/scim+json without parameters (its encoding is
+// UTF-8 by definition), and compliance suites compare the header exactly.
+// Requests may still carry a charset, or be application/json.
+const MediaType = "application/scim+json"
 
 // Meta is the read-only resource metadata of RFC 7643 §3.1.
 type Meta struct {
