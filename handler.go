@@ -49,6 +49,13 @@ type Handler struct {
 	// (default 100); MaxPageSize caps count (default 1000).
 	DefaultPageSize int
 	MaxPageSize     int
+	// Prefix is the path the handler is mounted at (e.g. "/scim/v2") when
+	// it is not mounted through a ServeMux pattern. Under a ServeMux the
+	// mount point is learned from the matched pattern, and under
+	// http.StripPrefix from what was stripped, so Prefix is rarely needed.
+	// Without any of these the handler takes the first path segment that
+	// names an endpoint, which a prefix holding such a name defeats.
+	Prefix string
 	// BaseURL, when set, is the absolute URL the endpoint is served at
 	// (e.g. "https://api.example.com/scim/v2"), used in meta.location.
 	// When empty it is derived from each request.
@@ -182,23 +189,6 @@ type request struct {
 	pending     []Event // the events held
 }
 
-// endpoints are the resource paths this handler serves; the mount prefix is
-// whatever precedes the first of them.
-var endpoints = [...]string{"Users", "Groups", "Schemas", "ResourceTypes", "ServiceProviderConfig", "Bulk", "Me"}
-
-// route splits a URL path into the mount prefix, the endpoint and the rest.
-func route(path string) (prefix, endpoint, rest string, ok bool) {
-	segs := strings.Split(strings.Trim(path, "/"), "/")
-	for i, s := range segs {
-		for _, e := range endpoints {
-			if strings.EqualFold(s, e) {
-				return "/" + strings.Join(segs[:i], "/"), e, strings.Join(segs[i+1:], "/"), true
-			}
-		}
-	}
-	return "", "", "", false
-}
-
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.init()
@@ -211,7 +201,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, &Error{Status: http.StatusInternalServerError, Detail: "internal server error"})
 		}
 	}()
-	_, endpoint, rest, ok := route(r.URL.Path)
+	mount, endpoint, rest, ok := h.route(r)
 	if !ok {
 		writeError(w, Errorf(http.StatusNotFound, "", "no SCIM endpoint at %s; Peakon serves /Users, /Schemas, /ResourceTypes and /ServiceProviderConfig", r.URL.Path))
 		return
@@ -229,7 +219,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	req := &request{h: h, w: w, r: r, ctx: r.Context(), tenant: tenant, store: h.Store, base: h.baseURL(r), query: query}
+	req := &request{h: h, w: w, r: r, ctx: r.Context(), tenant: tenant, store: h.Store, base: h.baseURL(r, mount), query: query}
 	if err := req.spend(1); err != nil {
 		req.fail(err)
 		return
@@ -305,26 +295,19 @@ func (h *Handler) SignIn(r *http.Request, token string) (string, error) {
 // authRetryAfter is the Retry-After of a 503 for an authenticator outage.
 const authRetryAfter = 30 * time.Second
 
-// baseURL returns the absolute URL the endpoint is mounted at. The prefix is
-// found in the original request URI, so it is right under http.StripPrefix.
-func (h *Handler) baseURL(r *http.Request) string {
+// baseURL returns the absolute URL the endpoint is mounted at, given the
+// mount path found by route.
+func (h *Handler) baseURL(r *http.Request, mount string) string {
 	if h.BaseURL != "" {
 		return strings.TrimSuffix(h.BaseURL, "/")
 	}
-	path := r.URL.Path
-	if r.RequestURI != "" {
-		if p, _, _ := strings.Cut(r.RequestURI, "?"); strings.HasPrefix(p, "/") {
-			path = p
-		}
-	}
-	prefix, _, _, _ := route(path)
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
 	} else if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
 		scheme = p
 	}
-	return scheme + "://" + r.Host + strings.TrimSuffix(prefix, "/")
+	return scheme + "://" + r.Host + mount
 }
 
 func (req *request) loadModel() error {

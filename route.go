@@ -1,0 +1,130 @@
+package scim
+
+import (
+	"net/http"
+	"strings"
+)
+
+// endpoints are the resource paths this handler serves, below its mount
+// point.
+var endpoints = [...]string{"Users", "Groups", "Schemas", "ResourceTypes", "ServiceProviderConfig", "Bulk", "Me"}
+
+// route finds the endpoint a request addresses, below the handler's mount
+// point, and the mount point as it appears in the request URI (for URLs the
+// handler writes, e.g. "/scim/v2"; "" at the root).
+//
+// The mount point comes, in order, from http.StripPrefix (the request's URL
+// path is then already relative: the original RequestURI is longer), from
+// Prefix, or from the ServeMux pattern that matched (r.Pattern, whose
+// segments, wildcards included, are the mount point's). Only without any
+// of them does route look for the first segment naming an endpoint.
+func (h *Handler) route(r *http.Request) (mount, endpoint, rest string, ok bool) {
+	path := r.URL.Path
+	full := requestPath(r)
+	var rel string
+	switch {
+	case full != r.URL.EscapedPath() && strings.HasSuffix(full, r.URL.EscapedPath()):
+		rel = path // stripped by http.StripPrefix
+	case h.Prefix != "":
+		p := strings.TrimSuffix(h.Prefix, "/")
+		if path != p && !strings.HasPrefix(path, p+"/") {
+			return "", "", "", false
+		}
+		rel = path[len(p):]
+	case r.Pattern != "":
+		n := patternSegments(r.Pattern)
+		segs := strings.SplitN(strings.TrimPrefix(path, "/"), "/", n+1)
+		if len(segs) <= n {
+			return "", "", "", false
+		}
+		rel = "/" + segs[n]
+	default:
+		return searchRoute(path, full)
+	}
+	endpoint, rest, ok = splitEndpoint(rel)
+	if !ok {
+		return "", "", "", false
+	}
+	mount = strings.TrimSuffix(full, "/")
+	if escRel := escapedSuffix(r, rel); strings.HasSuffix(full, escRel) {
+		mount = strings.TrimSuffix(full[:len(full)-len(escRel)], "/")
+	}
+	return mount, endpoint, rest, true
+}
+
+// requestPath is the path of the request as the client sent it (escaped),
+// which http.StripPrefix leaves alone.
+func requestPath(r *http.Request) string {
+	if r.RequestURI != "" {
+		if p, _, _ := strings.Cut(r.RequestURI, "?"); strings.HasPrefix(p, "/") {
+			return p
+		}
+	}
+	return r.URL.EscapedPath()
+}
+
+// escapedSuffix returns rel, a suffix of r.URL.Path, as it is escaped in the
+// request.
+func escapedSuffix(r *http.Request, rel string) string {
+	esc := r.URL.EscapedPath()
+	n := strings.Count(rel, "/")
+	// rel holds the last n segments; take as many from the escaped path.
+	i := len(esc)
+	for ; i > 0 && n > 0; i-- {
+		if esc[i-1] == '/' {
+			n--
+			if n == 0 {
+				return esc[i-1:]
+			}
+		}
+	}
+	return esc
+}
+
+// patternSegments returns how many path segments a ServeMux pattern's mount
+// point has: "/scim/v2/" and "/scim/v2/{rest...}" have two,
+// "GET example.com/tenants/{tenant}/scim/v2/" four.
+func patternSegments(pattern string) int {
+	if _, after, found := strings.Cut(pattern, " "); found {
+		pattern = strings.TrimLeft(after, " ")
+	}
+	if i := strings.IndexByte(pattern, '/'); i >= 0 {
+		pattern = pattern[i:]
+	}
+	n := 0
+	for seg := range strings.SplitSeq(strings.Trim(pattern, "/"), "/") {
+		if seg == "" || strings.HasSuffix(seg, "...}") || seg == "{$}" {
+			break
+		}
+		n++
+	}
+	return n
+}
+
+// splitEndpoint splits a path below the mount point into the endpoint its
+// first segment names (ignoring case) and the rest.
+func splitEndpoint(rel string) (endpoint, rest string, ok bool) {
+	first, rest, _ := strings.Cut(strings.TrimPrefix(rel, "/"), "/")
+	for _, e := range endpoints {
+		if strings.EqualFold(first, e) {
+			return e, strings.TrimSuffix(rest, "/"), true
+		}
+	}
+	return "", "", false
+}
+
+// searchRoute serves a handler whose mount point is unknown: the first
+// segment naming an endpoint is taken for it.
+func searchRoute(path, full string) (mount, endpoint, rest string, ok bool) {
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	for i := range segs {
+		if endpoint, rest, ok = splitEndpoint(strings.Join(segs[i:], "/")); ok {
+			mount = "/" + strings.Join(segs[:i], "/")
+			if fs := strings.Split(strings.Trim(full, "/"), "/"); len(fs) >= len(segs) {
+				mount = "/" + strings.Join(fs[:i], "/")
+			}
+			return strings.TrimSuffix(mount, "/"), endpoint, rest, true
+		}
+	}
+	return "", "", "", false
+}
