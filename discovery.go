@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -22,22 +23,31 @@ func (req *request) serveServiceProviderConfig(rest string) {
 	type supported struct {
 		Supported bool `json:"supported"`
 	}
+	scheme := map[string]any{
+		"type":        "oauthbearertoken",
+		"name":        cmp.Or(req.h.AuthScheme.Name, "OAuth Bearer Token"),
+		"description": cmp.Or(req.h.AuthScheme.Description, "Authentication with a bearer token (RFC 6750) issued by the service provider."),
+		"primary":     true,
+	}
+	if u := req.h.AuthScheme.SpecURI; u != "" {
+		scheme["specUri"] = u
+	}
+	if u := req.h.AuthScheme.DocumentationURI; u != "" {
+		scheme["documentationUri"] = u
+	}
 	doc := map[string]any{
-		"schemas":          []string{SchemaServiceProviderConfig},
-		"documentationUri": "https://pkg.go.dev/github.com/scimkit/scim",
-		"patch":            supported{true},
-		"bulk":             map[string]any{"supported": true, "maxOperations": maxOps, "maxPayloadSize": maxPayload},
-		"filter":           map[string]any{"supported": true, "maxResults": maxSize},
-		"changePassword":   supported{false},
-		"sort":             supported{true},
-		"etag":             supported{true},
-		"authenticationSchemes": []map[string]any{{
-			"type":        "oauthbearertoken",
-			"name":        "OAuth Bearer Token",
-			"description": "The company's provisioning token, generated in Peakon under Administration > Integrations > Employee provisioning (Connect).",
-			"primary":     true,
-		}},
-		"meta": discoveryMeta{"ServiceProviderConfig", req.base + "/ServiceProviderConfig"},
+		"schemas":               []string{SchemaServiceProviderConfig},
+		"patch":                 supported{true},
+		"bulk":                  map[string]any{"supported": true, "maxOperations": maxOps, "maxPayloadSize": maxPayload},
+		"filter":                map[string]any{"supported": true, "maxResults": maxSize},
+		"changePassword":        supported{false},
+		"sort":                  supported{true},
+		"etag":                  supported{true},
+		"authenticationSchemes": []map[string]any{scheme},
+		"meta":                  discoveryMeta{"ServiceProviderConfig", req.base + "/ServiceProviderConfig"},
+	}
+	if u := req.h.DocumentationURI; u != "" {
+		doc["documentationUri"] = u
 	}
 	req.writeAny(doc)
 }

@@ -39,8 +39,9 @@ type Handler struct {
 	// kept by this handler.
 	AuthFailures *AuthLimiter
 	// Models returns a tenant's attribute model (its Peakon custom
-	// attributes). Nil gives every tenant the core and Enterprise schemas
-	// and no custom attributes.
+	// attributes). When nil, Auth serves if it is also a ModelSource (as
+	// [Companies] is); otherwise every tenant has the core and Enterprise
+	// schemas and no custom attributes.
 	Models ModelSource
 
 	// MaxBodyBytes limits request bodies; larger ones get 413. Default 1 MiB.
@@ -77,10 +78,18 @@ type Handler struct {
 
 	// RateLimit limits each company's operations: every authenticated
 	// request counts one, a bulk request one per operation. Over the limit
-	// the answer is 429 with Retry-After. Nil applies Peakon's limit,
-	// DefaultRateLimit operations per hour per company, counted by this
-	// handler; NewWindowLimiter(0, 0) turns limiting off.
+	// the answer is 429 with Retry-After. Nil means no limit. Peakon allows
+	// DefaultRateLimit operations per hour per company:
+	// NewWindowLimiter(DefaultRateLimit, time.Hour) behaves so.
 	RateLimit RateLimiter
+
+	// DocumentationURI is published as /ServiceProviderConfig's
+	// documentationUri; empty leaves it out.
+	DocumentationURI string
+	// AuthScheme describes the bearer-token scheme in
+	// /ServiceProviderConfig. Empty fields get a neutral description of an
+	// OAuth bearer token.
+	AuthScheme AuthScheme
 
 	// OnChange, when set, is called after every committed change of a
 	// user, in the request's goroutine, in commit order for each user.
@@ -96,8 +105,8 @@ type Handler struct {
 	validate *validator.Validate
 	log      *slog.Logger
 
-	defaultLimiter *WindowLimiter // used when RateLimit is nil
-	authFailures   *AuthLimiter   // AuthFailures, or a default
+	authFailures *AuthLimiter // AuthFailures, or a default
+	models       ModelSource  // Models, Auth if it is one, or nil
 }
 
 // ModelSource returns the attribute model of a tenant.
@@ -105,11 +114,29 @@ type ModelSource interface {
 	Model(ctx context.Context, tenant string) (*Model, error)
 }
 
+// ModelSourceFunc adapts a function to [ModelSource].
+type ModelSourceFunc func(ctx context.Context, tenant string) (*Model, error)
+
+// Model implements ModelSource.
+func (f ModelSourceFunc) Model(ctx context.Context, tenant string) (*Model, error) {
+	return f(ctx, tenant)
+}
+
+// AuthScheme describes how clients authenticate, as
+// /ServiceProviderConfig publishes it (RFC 7643 §5).
+type AuthScheme struct {
+	Name             string // default "OAuth Bearer Token"
+	Description      string // e.g. where an administrator generates the token
+	SpecURI          string
+	DocumentationURI string
+}
+
 func (h *Handler) init() {
 	h.once.Do(func() {
 		h.validate = newValidator()
-		if h.RateLimit == nil {
-			h.defaultLimiter = NewWindowLimiter(DefaultRateLimit, time.Hour)
+		h.models = h.Models
+		if ms, ok := h.Auth.(ModelSource); ok && h.models == nil {
+			h.models = ms
 		}
 		h.authFailures = h.AuthFailures
 		if h.authFailures == nil {
@@ -283,7 +310,7 @@ func (h *Handler) SignIn(r *http.Request, token string) (string, error) {
 	case err == nil || errors.Is(err, ErrUnauthorized):
 		h.authFailures.Fail(r, now)
 		h.log.WarnContext(r.Context(), "scim: authentication failed: unknown bearer token", "remote", r.RemoteAddr, "path", r.URL.Path)
-		return "", Errorf(http.StatusUnauthorized, "", "the bearer token is not valid; generate a new one in Peakon (Administration > Integrations > Employee provisioning)")
+		return "", Errorf(http.StatusUnauthorized, "", "the bearer token is not valid; ask the administrator for a new one")
 	default:
 		h.log.ErrorContext(r.Context(), "scim: authentication unavailable", "remote", r.RemoteAddr, "path", r.URL.Path, "error", err)
 		e := Errorf(http.StatusServiceUnavailable, "", "the bearer token cannot be checked right now; try again later")
@@ -311,11 +338,11 @@ func (h *Handler) baseURL(r *http.Request, mount string) string {
 }
 
 func (req *request) loadModel() error {
-	if req.h.Models == nil {
+	if req.h.models == nil {
 		req.model = defaultModel
 		return nil
 	}
-	m, err := req.h.Models.Model(req.ctx, req.tenant)
+	m, err := req.h.models.Model(req.ctx, req.tenant)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"sync"
@@ -13,10 +14,12 @@ const DefaultRateLimit = 25000
 // RateLimiter decides whether a tenant may perform n more operations at
 // now. When it may not, retryAfter says how long until it may. The Handler
 // asks for one operation per authenticated request; a bulk request asks for
-// one per operation it holds. Implementations must be safe for concurrent
-// use; one backed by shared storage limits several processes together.
+// one per operation it holds. An error means the limiter could not decide
+// (a shared store is unreachable): the request is answered 503.
+// Implementations must be safe for concurrent use; one backed by shared
+// storage limits several processes together.
 type RateLimiter interface {
-	Allow(tenant string, n int, now time.Time) (ok bool, retryAfter time.Duration)
+	Allow(ctx context.Context, tenant string, n int, now time.Time) (ok bool, retryAfter time.Duration, err error)
 }
 
 // windowBuckets is how finely a WindowLimiter's window slides: an hour
@@ -59,12 +62,13 @@ func NewWindowLimiter(limit int, window time.Duration) *WindowLimiter {
 	return &WindowLimiter{limit: limit, width: width, window: width * windowBuckets}
 }
 
-// Limit returns the number of operations allowed per window (0 or less: no
-// limit) and the window's length.
-func (l *WindowLimiter) Limit() (int, time.Duration) { return l.limit, l.window }
+// Allow implements RateLimiter; it never fails.
+func (l *WindowLimiter) Allow(_ context.Context, tenant string, n int, now time.Time) (bool, time.Duration, error) {
+	ok, retry := l.allow(tenant, n, now)
+	return ok, retry, nil
+}
 
-// Allow implements RateLimiter.
-func (l *WindowLimiter) Allow(tenant string, n int, now time.Time) (bool, time.Duration) {
+func (l *WindowLimiter) allow(tenant string, n int, now time.Time) (bool, time.Duration) {
 	if l.limit <= 0 || n <= 0 {
 		return true, 0
 	}
@@ -141,23 +145,19 @@ func (l *WindowLimiter) sweep(b int64) {
 	}
 }
 
-// rateLimiter returns the handler's limiter: RateLimit, or Peakon's default.
-func (h *Handler) rateLimiter() RateLimiter {
-	if h.RateLimit != nil {
-		return h.RateLimit
-	}
-	if h.defaultLimiter == nil {
-		// RateLimit was set at the first request and cleared since, which
-		// the Handler's documentation forbids; limit nothing rather than panic.
-		return NewWindowLimiter(0, 0)
-	}
-	return h.defaultLimiter
-}
-
 // spend charges n operations to the request's tenant. Bulk requests call it
-// for the operations beyond the one every request is charged.
+// for the operations beyond the one every request is charged. A limiter
+// that cannot answer (its database is down) makes the request fail with
+// 503 and Retry-After rather than run unlimited.
 func (req *request) spend(n int) error {
-	ok, retry := req.h.rateLimiter().Allow(req.tenant, n, req.h.now())
+	if req.h.RateLimit == nil {
+		return nil
+	}
+	ok, retry, err := req.h.RateLimit.Allow(req.ctx, req.tenant, n, req.h.now())
+	if err != nil {
+		req.h.log.ErrorContext(req.ctx, "scim: rate limiter failed", "tenant", req.tenant, "error", err)
+		return &Error{Status: http.StatusServiceUnavailable, Detail: "the rate limit cannot be checked right now; try again later", RetryAfter: authRetryAfter}
+	}
 	if ok {
 		return nil
 	}

@@ -1,14 +1,18 @@
 package scim
 
 import (
+	"context"
 	"encoding/json"
-
-	"github.com/google/go-cmp/cmp"
+	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestWindowLimiter(t *testing.T) {
@@ -16,7 +20,7 @@ func TestWindowLimiter(t *testing.T) {
 	start := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
 	allow := func(tenant string, n int, at time.Time) (bool, time.Duration) {
 		t.Helper()
-		return l.Allow(tenant, n, at)
+		return l.allow(tenant, n, at)
 	}
 
 	if ok, _ := allow("a", 4, start); !ok {
@@ -58,8 +62,8 @@ func TestWindowLimiter(t *testing.T) {
 	}
 	// Retry-After is at least a second.
 	l2 := NewWindowLimiter(1, time.Minute) // buckets of a second
-	l2.Allow("a", 1, start)
-	if ok, retry := l2.Allow("a", 1, start.Add(time.Minute-time.Millisecond)); ok || retry != time.Second {
+	l2.allow("a", 1, start)
+	if ok, retry := l2.allow("a", 1, start.Add(time.Minute-time.Millisecond)); ok || retry != time.Second {
 		t.Fatalf("sub-second retry: ok=%v retry=%v", ok, retry)
 	}
 }
@@ -67,12 +71,12 @@ func TestWindowLimiter(t *testing.T) {
 func TestWindowLimiterOff(t *testing.T) {
 	l := NewWindowLimiter(0, 0)
 	for range 100 {
-		if ok, _ := l.Allow("a", 1000, time.Now()); !ok {
+		if ok, _ := l.allow("a", 1000, time.Now()); !ok {
 			t.Fatal("a zero limit refused")
 		}
 	}
-	if n, w := l.Limit(); n != 0 || w != time.Hour {
-		t.Errorf("Limit() = %d, %v", n, w)
+	if l.limit != 0 || l.window != time.Hour {
+		t.Errorf("limit, window = %d, %v", l.limit, l.window)
 	}
 }
 
@@ -85,7 +89,7 @@ func TestWindowLimiterConcurrent(t *testing.T) {
 	for range 8 {
 		wg.Go(func() {
 			for range 200 {
-				if ok, _ := l.Allow("a", 1, now); ok {
+				if ok, _ := l.allow("a", 1, now); ok {
 					mu.Lock()
 					allowed++
 					mu.Unlock()
@@ -134,20 +138,42 @@ func TestRateLimitHandler(t *testing.T) {
 	errorDetail(t, e.do(a, http.MethodGet, "/Users", ""), http.StatusTooManyRequests, "")
 }
 
-// TestRateLimitDefault checks that a handler limits by default, at
-// Peakon's 25,000 operations per hour.
-func TestRateLimitDefault(t *testing.T) {
+// TestRateLimitOffByDefault: a library's zero Handler does not limit (a
+// product's first large import must not hit Peakon's limit); the demo and
+// scimtest set Peakon's limit themselves.
+func TestRateLimitOffByDefault(t *testing.T) {
 	e := newPeakonEnv(t)
-	id, a := e.company("A", nil)
+	_, a := e.company("A", nil)
 	e.must(http.StatusOK, a, http.MethodGet, "/Users", "")
-	// Spend the rest of the hour's budget directly, then ask once more.
-	if ok, _ := e.h.rateLimiter().Allow(id, DefaultRateLimit-1, e.clock.Now()); !ok {
-		t.Fatal("default limiter refused the rest of the budget")
+	req := &request{h: e.h, ctx: t.Context(), tenant: "A"}
+	if err := req.spend(10 * DefaultRateLimit); err != nil {
+		t.Fatalf("a handler without RateLimit refused: %v", err)
 	}
-	r := e.do(a, http.MethodGet, "/Users", "")
-	errorDetail(t, r, http.StatusTooManyRequests, "")
-	if r.header.Get("Retry-After") == "" {
-		t.Error("429 without Retry-After")
+}
+
+// failingLimiter is a shared limiter whose database goes down.
+type failingLimiter struct{ down atomic.Bool }
+
+func (l *failingLimiter) Allow(context.Context, string, int, time.Time) (bool, time.Duration, error) {
+	if l.down.Load() {
+		return false, 0, errors.New("connection refused")
+	}
+	return true, 0, nil
+}
+
+// TestRateLimiterFails: a limiter that cannot decide makes the request 503
+// with Retry-After, not an unlimited request and not a 500.
+func TestRateLimiterFails(t *testing.T) {
+	limiter := &failingLimiter{}
+	e := newPeakonEnv(t, func(h *Handler) { h.RateLimit = limiter })
+	_, a := e.company("A", nil)
+	limiter.down.Store(true)
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "/scim/v2/Users", nil)
+	req.Header.Set("Authorization", "Bearer "+a)
+	e.h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("status %d, Retry-After %q; want 503 with Retry-After: %s", rec.Code, rec.Header().Get("Retry-After"), rec.Body)
 	}
 }
 

@@ -115,9 +115,15 @@ func NewHandler(ctx context.Context, cfg Config) (http.Handler, *Demo, error) {
 		Auth:      companies,
 		Models:    companies,
 		RateLimit: scim.NewWindowLimiter(cfg.RateLimit, time.Hour),
-		Logger:    cfg.Logger,
-		Now:       cfg.Now,
-		NewID:     cfg.NewID,
+		// Peakon's own wording.
+		DocumentationURI: "https://pkg.go.dev/github.com/scimkit/scim",
+		AuthScheme: scim.AuthScheme{
+			Name:        "OAuth Bearer Token",
+			Description: "The company's provisioning token, generated in Peakon under Administration > Integrations > Employee provisioning (Connect).",
+		},
+		Logger: cfg.Logger,
+		Now:    cfg.Now,
+		NewID:  cfg.NewID,
 	}
 	mux := http.NewServeMux()
 	for _, p := range Prefixes {
