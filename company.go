@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -30,7 +31,17 @@ type Token struct {
 	Hash    [32]byte
 	Label   string
 	Created time.Time
+	// LastUsed is when the token last authenticated a request, to within
+	// [TokenUseResolution]; zero if never.
+	LastUsed time.Time
+	// Expires, when not zero, is when the token stops working.
+	Expires time.Time
 }
+
+// TokenUseResolution is how precisely Token.LastUsed is kept: a token's use
+// is written to the store at most once per resolution, so that
+// authentication does not turn every request into a write.
+const TokenUseResolution = time.Minute
 
 // CompanyStore persists companies and their tokens. MemoryStore implements
 // it, and so does sqlstore.Store.
@@ -50,6 +61,14 @@ type CompanyStore interface {
 	ListTokens(ctx context.Context, company string) ([]*Token, error)
 	// DeleteToken revokes a token of the company, or returns ErrNotFound.
 	DeleteToken(ctx context.Context, company, id string) error
+	// TouchToken sets the token's LastUsed, or returns ErrNotFound.
+	TouchToken(ctx context.Context, id string, at time.Time) error
+	// ListCompanies returns every company, ordered by id.
+	ListCompanies(ctx context.Context) ([]*Company, error)
+	// DeleteCompany erases the company and everything it owns, at once:
+	// its users, their activation history and its tokens (and whatever
+	// else the store keeps per company). An unknown id is ErrNotFound.
+	DeleteCompany(ctx context.Context, id string) error
 }
 
 // Companies is the rich, user-side API over a CompanyStore, as database/sql
@@ -72,6 +91,9 @@ type Companies struct {
 
 	// Now returns the current time for Created stamps; nil means time.Now.
 	Now func() time.Time
+	// TokenLifetime, when positive, makes tokens issued from now on expire
+	// that long after they are issued. Zero: tokens do not expire.
+	TokenLifetime time.Duration
 
 	mu     sync.Mutex
 	models map[string]*Model // company id → model
@@ -112,6 +134,57 @@ func (cs *Companies) Create(ctx context.Context, name string, attrs []CustomAttr
 		return nil, err
 	}
 	return cloneCompany(c), nil
+}
+
+// Ensure makes the company with the chosen id exist with the given name and
+// custom attributes: it creates it, or updates the one a previous run
+// created. A product that restarts calls it with its own tenant ids instead
+// of Create, which picks a new id each time.
+func (cs *Companies) Ensure(ctx context.Context, id, name string, attrs []CustomAttribute) (*Company, error) {
+	if id == "" || strings.TrimSpace(id) != id {
+		return nil, errors.New("scim: a company id must be non-empty, without surrounding white space")
+	}
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return nil, errors.New("scim: a company needs a name")
+	}
+	defs, err := ValidateCustomAttributes(attrs)
+	if err != nil {
+		return nil, err
+	}
+	c, err := cs.store.GetCompany(ctx, id)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		c = &Company{ID: id, Name: name, Attributes: defs, Created: cs.now()}
+		if err := cs.store.CreateCompany(ctx, c); err != nil {
+			return nil, err
+		}
+		return cloneCompany(c), nil
+	case err != nil:
+		return nil, err
+	}
+	c.Name, c.Attributes = name, defs
+	if err := cs.store.UpdateCompany(ctx, c); err != nil {
+		return nil, err
+	}
+	cs.Forget(id)
+	return c, nil
+}
+
+// List returns every company, ordered by id.
+func (cs *Companies) List(ctx context.Context) ([]*Company, error) {
+	return cs.store.ListCompanies(ctx)
+}
+
+// Delete erases the company and everything it owns: its employees, their
+// activation history and its tokens, for offboarding a customer or an
+// erasure request. Requests bearing its tokens are refused from then on.
+func (cs *Companies) Delete(ctx context.Context, id string) error {
+	if err := cs.store.DeleteCompany(ctx, id); err != nil {
+		return err
+	}
+	cs.Forget(id)
+	return nil
 }
 
 // Company returns the company with the id, or an error wrapping
@@ -180,6 +253,9 @@ func (cs *Companies) AddToken(ctx context.Context, companyID, label, secret stri
 		return nil, err
 	}
 	t := &Token{ID: newUUID(), Company: companyID, Hash: sha256.Sum256([]byte(secret)), Label: label, Created: cs.now()}
+	if cs.TokenLifetime > 0 {
+		t.Expires = t.Created.Add(cs.TokenLifetime)
+	}
 	if err := cs.store.CreateToken(ctx, t); err != nil {
 		return nil, err
 	}
@@ -188,8 +264,8 @@ func (cs *Companies) AddToken(ctx context.Context, companyID, label, secret stri
 }
 
 // Tokens lists the company's tokens, oldest first. Their secrets are not
-// known; a token is identified to the administrator by its label, id and
-// creation time.
+// known; a token is identified to the administrator by its label, id,
+// creation time, last use and expiry.
 func (cs *Companies) Tokens(ctx context.Context, companyID string) ([]*Token, error) {
 	if _, err := cs.store.GetCompany(ctx, companyID); err != nil {
 		return nil, err
@@ -222,6 +298,15 @@ func (cs *Companies) Authenticate(ctx context.Context, token string) (string, er
 	}
 	if subtle.ConstantTimeCompare(t.Hash[:], hash[:]) != 1 || t.Company == "" {
 		return "", ErrUnauthorized
+	}
+	now := cs.now()
+	if !t.Expires.IsZero() && !now.Before(t.Expires) {
+		return "", fmt.Errorf("%w: the token expired at %s", ErrUnauthorized, t.Expires.Format(time.RFC3339))
+	}
+	if now.Sub(t.LastUsed) >= TokenUseResolution {
+		// Best effort: a failure to record the use must not refuse a
+		// valid token; the next request tries again.
+		_ = cs.store.TouchToken(ctx, t.ID, now)
 	}
 	return t.Company, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 )
 
 // memCompanies is MemoryStore's CompanyStore. It has its own lock: company
@@ -159,5 +160,62 @@ func (s *MemoryStore) DeleteToken(ctx context.Context, company, id string) error
 	}
 	delete(m.tokens, id)
 	delete(m.byHash, e.token.Hash)
+	return nil
+}
+
+// TouchToken implements CompanyStore.
+func (s *MemoryStore) TouchToken(ctx context.Context, id string, at time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m := &s.co
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.tokens[id]
+	if !ok {
+		return ErrNotFound
+	}
+	e.token.LastUsed = at
+	return nil
+}
+
+// ListCompanies implements CompanyStore.
+func (s *MemoryStore) ListCompanies(ctx context.Context) ([]*Company, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m := &s.co
+	m.mu.RLock()
+	out := make([]*Company, 0, len(m.companies))
+	for _, c := range m.companies {
+		out = append(out, cloneCompany(c))
+	}
+	m.mu.RUnlock()
+	slices.SortFunc(out, func(a, b *Company) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// DeleteCompany implements CompanyStore: the company's users and history go
+// with it, under both locks, so no reader sees the company half-erased.
+func (s *MemoryStore) DeleteCompany(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := &s.co
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.companies[id]; !ok {
+		return ErrNotFound
+	}
+	delete(m.companies, id)
+	for tid, e := range m.tokens {
+		if e.token.Company == id {
+			delete(m.tokens, tid)
+			delete(m.byHash, e.token.Hash)
+		}
+	}
+	delete(s.tenants, id)
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -75,8 +76,8 @@ func (s *Store) UpdateCompany(ctx context.Context, c *scim.Company) error {
 
 // CreateToken implements scim.CompanyStore; only the hash is stored.
 func (s *Store) CreateToken(ctx context.Context, t *scim.Token) error {
-	_, err := s.exec(ctx, s.q(`INSERT INTO tokens (id, company, hash, label, created) VALUES (?, ?, ?, ?, ?)`),
-		t.ID, t.Company, t.Hash[:], t.Label, fmtTime(t.Created))
+	_, err := s.exec(ctx, s.q(`INSERT INTO tokens (id, company, hash, label, created, last_used, expires) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+		t.ID, t.Company, t.Hash[:], t.Label, fmtTime(t.Created), optTime(t.LastUsed), optTime(t.Expires))
 	if isUnique(err) {
 		return scim.ConflictError("token", t.ID)
 	}
@@ -85,7 +86,7 @@ func (s *Store) CreateToken(ctx context.Context, t *scim.Token) error {
 
 // TokenByHash implements scim.CompanyStore.
 func (s *Store) TokenByHash(ctx context.Context, hash [32]byte) (*scim.Token, error) {
-	rows, err := s.query(ctx, s.q(`SELECT id, company, hash, label, created FROM tokens WHERE hash = ?`), hash[:])
+	rows, err := s.query(ctx, s.q(`SELECT id, company, hash, label, created, last_used, expires FROM tokens WHERE hash = ?`), hash[:])
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +102,7 @@ func (s *Store) TokenByHash(ctx context.Context, hash [32]byte) (*scim.Token, er
 
 // ListTokens implements scim.CompanyStore.
 func (s *Store) ListTokens(ctx context.Context, company string) ([]*scim.Token, error) {
-	rows, err := s.query(ctx, s.q(`SELECT id, company, hash, label, created FROM tokens WHERE company = ? ORDER BY created, id`), company)
+	rows, err := s.query(ctx, s.q(`SELECT id, company, hash, label, created, last_used, expires FROM tokens WHERE company = ? ORDER BY created, id`), company)
 	if err != nil {
 		return nil, err
 	}
@@ -115,11 +116,18 @@ func scanTokens(rows *sql.Rows) ([]*scim.Token, error) {
 		t := &scim.Token{}
 		var hash []byte
 		var created string
-		if err := rows.Scan(&t.ID, &t.Company, &hash, &t.Label, &created); err != nil {
+		var lastUsed, expires sql.NullString
+		if err := rows.Scan(&t.ID, &t.Company, &hash, &t.Label, &created, &lastUsed, &expires); err != nil {
 			return nil, err
 		}
 		copy(t.Hash[:], hash)
 		t.Created = parseTime(created)
+		if lastUsed.Valid {
+			t.LastUsed = parseTime(lastUsed.String)
+		}
+		if expires.Valid {
+			t.Expires = parseTime(expires.String)
+		}
 		out = append(out, t)
 	}
 	return out, rows.Err()
@@ -132,6 +140,70 @@ func (s *Store) DeleteToken(ctx context.Context, company, id string) error {
 		return err
 	}
 	return affectedOne(res)
+}
+
+// TouchToken implements scim.CompanyStore.
+func (s *Store) TouchToken(ctx context.Context, id string, at time.Time) error {
+	res, err := s.exec(ctx, s.q(`UPDATE tokens SET last_used = ? WHERE id = ?`), fmtTime(at), id)
+	if err != nil {
+		return err
+	}
+	return affectedOne(res)
+}
+
+// ListCompanies implements scim.CompanyStore.
+func (s *Store) ListCompanies(ctx context.Context) ([]*scim.Company, error) {
+	rows, err := s.query(ctx, s.q(`SELECT id, name, attributes, created FROM companies ORDER BY id`))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*scim.Company
+	for rows.Next() {
+		c := &scim.Company{}
+		var attrs []byte
+		var created string
+		if err := rows.Scan(&c.ID, &c.Name, &attrs, &created); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(attrs, &c.Attributes); err != nil {
+			return nil, err
+		}
+		c.Created = parseTime(created)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// companyTables are the tables holding a company's data, children first;
+// DeleteCompany empties them of the company in one transaction.
+var companyTables = []string{"user_values", "user_custom", "user_activations", "users", "tokens"}
+
+// DeleteCompany implements scim.CompanyStore.
+func (s *Store) DeleteCompany(ctx context.Context, id string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(`DELETE FROM companies WHERE id = ?`), id)
+		if err != nil {
+			return err
+		}
+		if err := affectedOne(res); err != nil {
+			return err
+		}
+		for _, table := range companyTables {
+			if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM `+table+` WHERE company = ?`), id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// optTime renders a time that may be zero (absent) for a nullable column.
+func optTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return fmtTime(t)
 }
 
 // affectedOne maps a statement that changed no row to scim.ErrNotFound.

@@ -54,6 +54,7 @@ func Run(t *testing.T, newStore func(t *testing.T) scim.Store) {
 		}
 		testCompanies(t, cs)
 	})
+	t.Run("CompanyLifecycle", func(t *testing.T) { testCompanyLifecycle(t, newStore(t)) })
 }
 
 // userDiff compares users, treating nil and empty slices and maps alike

@@ -1,0 +1,96 @@
+package scim
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestCompaniesEnsure: a product that restarts calls Ensure with its own
+// ids and finds its companies again, with their current attributes.
+func TestCompaniesEnsure(t *testing.T) {
+	ctx := context.Background()
+	store := NewMemoryStore()
+	cs := NewCompanies(store)
+	c, err := cs.Ensure(ctx, "tenant-42", "Acme", []CustomAttribute{{Name: "Department", Type: CustomOption}})
+	if err != nil || c.ID != "tenant-42" {
+		t.Fatalf("Ensure = %+v, %v", c, err)
+	}
+	// "Restart": a new Companies over the same store.
+	cs = NewCompanies(store)
+	c2, err := cs.Ensure(ctx, "tenant-42", "Acme Inc", []CustomAttribute{{Name: "Level", Type: CustomNumber}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c2.Name != "Acme Inc" || len(c2.Attributes) != 1 || c2.Attributes[0].Name != "Level" || !c2.Created.Equal(c.Created) {
+		t.Errorf("Ensure again = %+v", c2)
+	}
+	m, err := cs.Model(ctx, "tenant-42")
+	if err != nil || m.CustomAttribute("Level") == nil || m.CustomAttribute("Department") != nil {
+		t.Errorf("model after Ensure: %v", err)
+	}
+	all, err := cs.List(ctx)
+	if err != nil || len(all) != 1 || all[0].ID != "tenant-42" {
+		t.Errorf("List = %v, %v", all, err)
+	}
+	for _, bad := range []string{"", " x", "x "} {
+		if _, err := cs.Ensure(ctx, bad, "Acme", nil); err == nil {
+			t.Errorf("Ensure(%q) accepted", bad)
+		}
+	}
+}
+
+// TestCompaniesDelete: deleting a company erases its employees and its
+// tokens; its bearer token is refused at once.
+func TestCompaniesDelete(t *testing.T) {
+	e := newPeakonEnv(t)
+	idA, a := e.company("A", nil)
+	_, b := e.company("B", nil)
+	e.create(a, userJSON("a@x.test", ""))
+	e.create(b, userJSON("b@x.test", ""))
+	if err := e.companies.Delete(context.Background(), idA); err != nil {
+		t.Fatal(err)
+	}
+	e.must(http.StatusUnauthorized, a, http.MethodGet, "/Users", "")
+	if page, err := e.store.ListUsers(context.Background(), idA, &Query{StartIndex: 1, Count: 10}); err != nil || page.Total != 0 {
+		t.Errorf("the deleted company's users remain: %+v, %v", page, err)
+	}
+	if got := e.must(http.StatusOK, b, http.MethodGet, "/Users", "").body["totalResults"]; got != float64(1) {
+		t.Errorf("the other company lost its users: totalResults %v", got)
+	}
+	if err := e.companies.Delete(context.Background(), idA); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Delete twice = %v, want ErrNotFound", err)
+	}
+}
+
+// TestTokenLifecycle: tokens record their last use (at most once per
+// TokenUseResolution) and stop working when they expire.
+func TestTokenLifecycle(t *testing.T) {
+	e := newPeakonEnv(t)
+	e.companies.TokenLifetime = 24 * time.Hour
+	id, a := e.company("A", nil)
+	issued := e.clock.Now()
+	toks, _ := e.companies.Tokens(context.Background(), id)
+	if len(toks) != 1 || !toks[0].Expires.Equal(issued.Add(24*time.Hour)) || !toks[0].LastUsed.IsZero() {
+		t.Fatalf("issued token: %+v", toks)
+	}
+	e.must(http.StatusOK, a, http.MethodGet, "/Users", "")
+	e.clock.Advance(30 * time.Second)
+	e.must(http.StatusOK, a, http.MethodGet, "/Users", "")
+	toks, _ = e.companies.Tokens(context.Background(), id)
+	if d := cmp.Diff(issued, toks[0].LastUsed); d != "" {
+		t.Errorf("LastUsed (-want +got), written once per resolution:\n%s", d)
+	}
+	e.clock.Advance(TokenUseResolution)
+	e.must(http.StatusOK, a, http.MethodGet, "/Users", "")
+	toks, _ = e.companies.Tokens(context.Background(), id)
+	if want := issued.Add(30*time.Second + TokenUseResolution); !toks[0].LastUsed.Equal(want) {
+		t.Errorf("LastUsed %v, want %v", toks[0].LastUsed, want)
+	}
+	e.clock.Advance(24 * time.Hour)
+	e.must(http.StatusUnauthorized, a, http.MethodGet, "/Users", "")
+}
