@@ -94,10 +94,16 @@ type Companies struct {
 	// TokenLifetime, when positive, makes tokens issued from now on expire
 	// that long after they are issued. Zero: tokens do not expire.
 	TokenLifetime time.Duration
+	// TokenCacheTTL is how long a token found in the store is trusted
+	// without reading it again (default DefaultTokenCacheTTL; negative:
+	// never cached). It bounds how long a token revoked through another
+	// instance keeps working here.
+	TokenCacheTTL time.Duration
 
 	mu     sync.Mutex
-	models map[string]*Model // company id → model
-	gen    uint64            // incremented by Forget
+	models map[string]*Model             // company id → model
+	gen    uint64                        // incremented by Forget
+	tokens map[[32]byte]cachedTokenEntry // token hash → token, see Authenticate
 }
 
 // NewCompanies returns a Companies over store.
@@ -180,11 +186,10 @@ func (cs *Companies) List(ctx context.Context) ([]*Company, error) {
 // activation history and its tokens, for offboarding a customer or an
 // erasure request. Requests bearing its tokens are refused from then on.
 func (cs *Companies) Delete(ctx context.Context, id string) error {
-	if err := cs.store.DeleteCompany(ctx, id); err != nil {
-		return err
-	}
+	err := cs.store.DeleteCompany(ctx, id)
+	cs.forgetTokens(id, "")
 	cs.Forget(id)
-	return nil
+	return err
 }
 
 // Company returns the company with the id, or an error wrapping
@@ -276,7 +281,9 @@ func (cs *Companies) Tokens(ctx context.Context, companyID string) ([]*Token, er
 // RevokeToken deletes a token of the company; requests bearing it are
 // refused from then on. A token of another company is ErrNotFound.
 func (cs *Companies) RevokeToken(ctx context.Context, companyID, tokenID string) error {
-	return cs.store.DeleteToken(ctx, companyID, tokenID)
+	err := cs.store.DeleteToken(ctx, companyID, tokenID)
+	cs.forgetTokens(companyID, tokenID)
+	return err
 }
 
 // Authenticate implements Authenticator: the presented token is hashed and
@@ -284,31 +291,117 @@ func (cs *Companies) RevokeToken(ctx context.Context, companyID, tokenID string)
 // lookup time depends on the hash, not on how much of the secret was right.
 // The stored hash is compared once more in constant time, in case a store
 // matches hashes loosely.
+//
+// A token found is remembered for TokenCacheTTL, so that authentication
+// does not cost a query per request. Revoking a token or deleting a company
+// through this Companies takes effect at once; through another instance,
+// within TokenCacheTTL.
 func (cs *Companies) Authenticate(ctx context.Context, token string) (string, error) {
 	if token == "" {
 		return "", ErrUnauthorized
 	}
 	hash := sha256.Sum256([]byte(token))
-	t, err := cs.store.TokenByHash(ctx, hash)
-	if err != nil {
-		if errors.Is(err, ErrNotFound) {
+	now := cs.now()
+	t, cached := cs.cachedToken(hash, now)
+	if !cached {
+		var err error
+		if t, err = cs.store.TokenByHash(ctx, hash); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return "", ErrUnauthorized
+			}
+			return "", err
+		}
+		if subtle.ConstantTimeCompare(t.Hash[:], hash[:]) != 1 || t.Company == "" {
 			return "", ErrUnauthorized
 		}
-		return "", err
 	}
-	if subtle.ConstantTimeCompare(t.Hash[:], hash[:]) != 1 || t.Company == "" {
-		return "", ErrUnauthorized
-	}
-	now := cs.now()
 	if !t.Expires.IsZero() && !now.Before(t.Expires) {
 		return "", fmt.Errorf("%w: the token expired at %s", ErrUnauthorized, t.Expires.Format(time.RFC3339))
 	}
 	if now.Sub(t.LastUsed) >= TokenUseResolution {
 		// Best effort: a failure to record the use must not refuse a
 		// valid token; the next request tries again.
-		_ = cs.store.TouchToken(ctx, t.ID, now)
+		if err := cs.store.TouchToken(ctx, t.ID, now); err == nil {
+			t.LastUsed = now
+		}
+	}
+	if !cached || t.LastUsed.Equal(now) {
+		cs.cacheToken(t, now)
 	}
 	return t.Company, nil
+}
+
+// DefaultTokenCacheTTL is how long Companies trusts a token it has found,
+// unless TokenCacheTTL says otherwise.
+const DefaultTokenCacheTTL = 5 * time.Second
+
+// maxCachedTokens bounds the token cache; beyond it, arbitrary entries go.
+const maxCachedTokens = 10000
+
+// cachedTokenEntry is a token found by hash, and when it was read.
+type cachedTokenEntry struct {
+	token Token
+	read  time.Time
+}
+
+func (cs *Companies) tokenTTL() time.Duration {
+	switch {
+	case cs.TokenCacheTTL < 0:
+		return 0
+	case cs.TokenCacheTTL == 0:
+		return DefaultTokenCacheTTL
+	}
+	return cs.TokenCacheTTL
+}
+
+// cachedToken returns a copy of the token remembered for hash, if it was
+// read less than the TTL ago.
+func (cs *Companies) cachedToken(hash [32]byte, now time.Time) (*Token, bool) {
+	ttl := cs.tokenTTL()
+	if ttl == 0 {
+		return nil, false
+	}
+	cs.mu.Lock()
+	e, ok := cs.tokens[hash]
+	cs.mu.Unlock()
+	if !ok || now.Sub(e.read) >= ttl || now.Before(e.read) {
+		return nil, false
+	}
+	t := e.token
+	return &t, true
+}
+
+func (cs *Companies) cacheToken(t *Token, now time.Time) {
+	if cs.tokenTTL() == 0 {
+		return
+	}
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if cs.tokens == nil {
+		cs.tokens = make(map[[32]byte]cachedTokenEntry)
+	}
+	if _, ok := cs.tokens[t.Hash]; !ok && len(cs.tokens) >= maxCachedTokens {
+		for h := range cs.tokens {
+			delete(cs.tokens, h)
+			break
+		}
+	}
+	read := now
+	if e, ok := cs.tokens[t.Hash]; ok {
+		read = e.read // a recorded use does not make the entry fresher
+	}
+	cs.tokens[t.Hash] = cachedTokenEntry{token: *t, read: read}
+}
+
+// forgetTokens drops cached tokens matching company and, if not empty, id.
+func (cs *Companies) forgetTokens(company, id string) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	for h, e := range cs.tokens {
+		if e.token.Company == company && (id == "" || e.token.ID == id) {
+			delete(cs.tokens, h)
+		}
+	}
 }
 
 // Model implements ModelSource: the company's core, Enterprise and Peakon

@@ -94,3 +94,52 @@ func TestTokenLifecycle(t *testing.T) {
 	e.clock.Advance(24 * time.Hour)
 	e.must(http.StatusUnauthorized, a, http.MethodGet, "/Users", "")
 }
+
+// countingTokens counts TokenByHash calls.
+type countingTokens struct {
+	*MemoryStore
+	lookups int
+}
+
+func (c *countingTokens) TokenByHash(ctx context.Context, hash [32]byte) (*Token, error) {
+	c.lookups++
+	return c.MemoryStore.TokenByHash(ctx, hash)
+}
+
+// TestTokenCache: a token found is trusted for TokenCacheTTL, so requests do
+// not each query the store; revocation is immediate in the instance that
+// revoked and takes at most the TTL in another.
+func TestTokenCache(t *testing.T) {
+	ctx := context.Background()
+	clock := newFakeClock(t0)
+	store := &countingTokens{MemoryStore: NewMemoryStore()}
+	a, b := NewCompanies(store), NewCompanies(store) // two instances
+	a.Now, b.Now = clock.Now, clock.Now
+	c, _ := a.Create(ctx, "Acme", nil)
+	secret, tok, _ := a.IssueToken(ctx, c.ID, "okta")
+	for range 10 {
+		if _, err := b.Authenticate(ctx, secret); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if store.lookups != 1 {
+		t.Errorf("%d store lookups for 10 authentications, want 1", store.lookups)
+	}
+	if _, err := a.Authenticate(ctx, secret); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.RevokeToken(ctx, c.ID, tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Authenticate(ctx, secret); !errors.Is(err, ErrUnauthorized) {
+		t.Errorf("revoking instance: %v, want ErrUnauthorized at once", err)
+	}
+	clock.Advance(DefaultTokenCacheTTL - time.Second)
+	if _, err := b.Authenticate(ctx, secret); err != nil {
+		t.Errorf("other instance within the TTL: %v (a revoked token may live this long there)", err)
+	}
+	clock.Advance(time.Second)
+	if _, err := b.Authenticate(ctx, secret); !errors.Is(err, ErrUnauthorized) {
+		t.Errorf("other instance after the TTL: %v, want ErrUnauthorized", err)
+	}
+}
