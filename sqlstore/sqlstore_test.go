@@ -28,6 +28,14 @@ func openSQLite(t testing.TB) *Store {
 // or skips when SCIMKIT_POSTGRES_DSN is not set.
 func openPostgres(t testing.TB) *Store {
 	t.Helper()
+	return openPostgresDSN(t, postgresSchema(t))
+}
+
+// postgresSchema creates a schema of its own, dropped at cleanup, and
+// returns a DSN using it; it skips when SCIMKIT_POSTGRES_DSN is not set.
+// Stores opened on the DSN are instances sharing one database.
+func postgresSchema(t testing.TB) string {
+	t.Helper()
 	dsn := os.Getenv("SCIMKIT_POSTGRES_DSN")
 	if dsn == "" {
 		t.Skip("SCIMKIT_POSTGRES_DSN is not set")
@@ -51,7 +59,13 @@ func openPostgres(t testing.TB) *Store {
 			admin.Close()
 		}
 	})
-	st, err := Open(ctx, "postgres", withSearchPath(dsn, schema))
+	return withSearchPath(dsn, schema)
+}
+
+// openPostgresDSN opens a store on dsn, closed at cleanup.
+func openPostgresDSN(t testing.TB, dsn string) *Store {
+	t.Helper()
+	st, err := Open(context.Background(), "postgres", dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

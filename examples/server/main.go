@@ -95,6 +95,7 @@ type company struct {
 // The returned close function releases the store (the SQLite file).
 func setup(ctx context.Context, c *config, logger *slog.Logger) (http.Handler, []company, func() error, error) {
 	var store backend
+	var limiter scim.RateLimiter // nil: the demo's per-process limiter
 	closeStore := func() error { return nil }
 	switch c.storeKind {
 	case "memory":
@@ -117,10 +118,17 @@ func setup(ctx context.Context, c *config, logger *slog.Logger) (http.Handler, [
 			return nil, nil, nil, err
 		}
 		store, closeStore = st, st.Close
+		if c.storeKind == "postgres" && c.rateLimit > 0 {
+			// Instances on one database share each company's limit.
+			if limiter, err = sqlstore.NewRateLimiter(st, c.rateLimit, time.Hour); err != nil {
+				st.Close()
+				return nil, nil, nil, err
+			}
+		}
 	default:
 		return nil, nil, nil, fmt.Errorf("unknown -store %q (sqlite, postgres, memory)", c.storeKind)
 	}
-	mux, d, err := demo.NewHandler(ctx, demo.Config{Tokens: c.tokens, Attributes: c.attrs, RateLimit: c.rateLimit, Store: store, Logger: logger})
+	mux, d, err := demo.NewHandler(ctx, demo.Config{Tokens: c.tokens, Attributes: c.attrs, RateLimit: c.rateLimit, Limiter: limiter, Store: store, Logger: logger})
 	if err != nil {
 		closeStore()
 		return nil, nil, nil, err

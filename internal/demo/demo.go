@@ -36,6 +36,10 @@ type Config struct {
 	// hour (Peakon allows scim.DefaultRateLimit); over it, requests get 429
 	// with Retry-After. Zero means no limit.
 	RateLimit int
+	// Limiter, when set, counts RateLimit instead of a per-process
+	// scim.WindowLimiter: on PostgreSQL, a sqlstore.RateLimiter shared by
+	// every instance.
+	Limiter scim.RateLimiter
 	// Store keeps users and companies; nil means a new scim.MemoryStore.
 	Store Backend
 	// Logger receives the handler's errors; nil logs nothing.
@@ -110,11 +114,15 @@ func NewHandler(ctx context.Context, cfg Config) (http.Handler, *Demo, error) {
 		}
 		d.Tenants = append(d.Tenants, Company{co, secret})
 	}
+	var limiter scim.RateLimiter = scim.NewWindowLimiter(cfg.RateLimit, time.Hour)
+	if cfg.Limiter != nil {
+		limiter = cfg.Limiter
+	}
 	d.SCIM = &scim.Handler{
 		Store:     store,
 		Auth:      companies,
 		Models:    companies,
-		RateLimit: scim.NewWindowLimiter(cfg.RateLimit, time.Hour),
+		RateLimit: limiter,
 		// Peakon's own wording.
 		DocumentationURI: "https://pkg.go.dev/github.com/scimkit/scim",
 		AuthScheme: scim.AuthScheme{
