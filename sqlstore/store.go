@@ -385,6 +385,9 @@ func (s *Store) migrate(ctx context.Context) error {
 	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied TEXT NOT NULL)`); err != nil {
 		return fmt.Errorf("sqlstore: migrate: %w", err)
 	}
+	if err := s.checkSchemaVersion(ctx, names); err != nil {
+		return err
+	}
 	for _, name := range names {
 		v, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
 		if err != nil {
@@ -418,6 +421,33 @@ func (s *Store) migrate(ctx context.Context) error {
 		}); err != nil {
 			return fmt.Errorf("sqlstore: migrate: %w", err)
 		}
+	}
+	return nil
+}
+
+// ErrSchemaTooNew is returned by Open for a database that a newer release
+// has migrated past the migrations this binary knows.
+var ErrSchemaTooNew = errors.New("sqlstore: the database schema is newer than this binary")
+
+// checkSchemaVersion refuses a database migrated past the newest migration
+// among names. Migrations are additive (columns, tables and indexes are
+// added, never dropped or renamed), so during a rolling deploy the previous
+// release keeps working on a database the new one has migrated; but a
+// binary must not run against a schema it cannot know, for instance after
+// a rollback past a release that changed semantics.
+func (s *Store) checkSchemaVersion(ctx context.Context, names []string) error {
+	known := 0
+	for _, name := range names {
+		if v, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0]); err == nil {
+			known = max(known, v)
+		}
+	}
+	var applied sql.NullInt64
+	if err := s.w.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&applied); err != nil {
+		return fmt.Errorf("sqlstore: migrate: %w", err)
+	}
+	if applied.Valid && applied.Int64 > int64(known) {
+		return fmt.Errorf("%w: the database is at migration %d, this binary knows up to %d; deploy the newer release", ErrSchemaTooNew, applied.Int64, known)
 	}
 	return nil
 }
