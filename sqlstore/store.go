@@ -113,6 +113,9 @@ type Store struct {
 	// not once each.
 	btx    *sql.Tx
 	bstmts map[string]*sql.Stmt
+
+	// group commits concurrent writes together (SQLite only, else nil).
+	group *groupCommit
 }
 
 var (
@@ -210,6 +213,7 @@ func Open(ctx context.Context, driverName, dsn string, opts ...Option) (*Store, 
 			return nil, err
 		}
 		s.w.SetMaxOpenConns(1)
+		s.group = &groupCommit{}
 		if s.db, err = sql.Open("sqlite", sqliteDSN(dsn, false)); err != nil {
 			s.w.Close()
 			return nil, err
@@ -507,6 +511,9 @@ func (s *Store) tx(ctx context.Context, f func(*sql.Tx) error) error {
 		}
 		_, err := s.btx.ExecContext(ctx, "RELEASE SAVEPOINT w")
 		return err
+	}
+	if s.group != nil {
+		return s.group.run(ctx, s, f)
 	}
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {

@@ -1,0 +1,154 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"sync"
+)
+
+// maxGroup bounds how many writes commit in one transaction.
+const maxGroup = 128
+
+// groupCommit commits concurrent SQLite writes together. SQLite has one
+// writer and each commit waits for an fsync (synchronous=FULL), so writes
+// committed one by one queue behind each other's fsyncs. Here the writes
+// that arrive while a transaction commits wait in a queue, and the next
+// transaction takes them all: one BEGIN, a savepoint per write (so each
+// still succeeds or fails alone), one COMMIT and one fsync, after which
+// every write of the group is answered. There is no timer: a write that
+// finds no transaction running starts one at once, so a lone writer waits
+// for nothing.
+//
+// The writer whose write starts a transaction leads: it runs groups until
+// its own write is committed, then hands the lead to the first write still
+// queued.
+type groupCommit struct {
+	mu      sync.Mutex
+	queue   []*groupWrite
+	leading bool
+}
+
+type groupWrite struct {
+	ctx  context.Context
+	f    func(*sql.Tx) error
+	err  error
+	done chan struct{} // closed when the write is committed or failed
+	lead chan struct{} // closed when the write must lead
+}
+
+// run runs f in a transaction shared with the writes that arrive meanwhile
+// and returns once that transaction has committed (or f failed).
+func (g *groupCommit) run(ctx context.Context, s *Store, f func(*sql.Tx) error) error {
+	w := &groupWrite{ctx: ctx, f: f, done: make(chan struct{}), lead: make(chan struct{})}
+	g.mu.Lock()
+	g.queue = append(g.queue, w)
+	if g.leading {
+		g.mu.Unlock()
+		select {
+		case <-w.done:
+			return w.err
+		case <-w.lead:
+		}
+	} else {
+		g.leading = true
+		g.mu.Unlock()
+	}
+	// Lead: commit groups until this write is done.
+	for {
+		g.mu.Lock()
+		n := min(len(g.queue), maxGroup)
+		batch := g.queue[:n:n]
+		g.queue = g.queue[n:]
+		g.mu.Unlock()
+		commitGroup(s, batch)
+		select {
+		case <-w.done:
+			g.mu.Lock()
+			if len(g.queue) > 0 {
+				close(g.queue[0].lead)
+			} else {
+				g.leading = false
+			}
+			g.mu.Unlock()
+			return w.err
+		default:
+		}
+	}
+}
+
+// commitGroup runs the writes in one transaction, each under a savepoint,
+// and commits. If the transaction itself fails (a write's cancelled
+// context interrupted SQLite, which then rolls back the whole transaction),
+// the writes that had not failed on their own run again, each in its own
+// transaction, so that one client's failure is never another's.
+func commitGroup(s *Store, batch []*groupWrite) {
+	defer func() {
+		for _, w := range batch {
+			close(w.done)
+		}
+	}()
+	if len(batch) == 1 {
+		batch[0].err = commitAlone(s, batch[0])
+		return
+	}
+	// The transaction belongs to the group: no one request's context may
+	// roll it back.
+	ctx := context.Background()
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		for _, w := range batch {
+			w.err = err
+		}
+		return
+	}
+	broken := false
+	for _, w := range batch {
+		if w.err = w.ctx.Err(); w.err != nil {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+			broken = true
+			break
+		}
+		w.err = w.f(tx)
+		if w.err != nil {
+			_, err = tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT w")
+		}
+		if err == nil {
+			_, err = tx.ExecContext(ctx, "RELEASE SAVEPOINT w")
+		}
+		if err != nil {
+			broken = true
+			break
+		}
+	}
+	if !broken {
+		if err := tx.Commit(); err == nil {
+			return
+		}
+	} else {
+		tx.Rollback()
+	}
+	for _, w := range batch {
+		if w.err == nil || !errors.Is(w.err, w.ctx.Err()) {
+			w.err = commitAlone(s, w)
+		}
+	}
+}
+
+// commitAlone runs one write in its own transaction.
+func commitAlone(s *Store, w *groupWrite) error {
+	if err := w.ctx.Err(); err != nil {
+		return err
+	}
+	tx, err := s.w.BeginTx(context.WithoutCancel(w.ctx), nil)
+	if err != nil {
+		return err
+	}
+	if err := w.f(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
