@@ -258,7 +258,7 @@ func TestPatchPaths(t *testing.T) {
 		{name: "sub-attribute of every element", body: ops(`{"op":"replace","path":"emails.display","value":"Babs"}`),
 			want: func(u *User) { u.Emails[0].Display, u.Emails[1].Display = "Babs", "Babs" }},
 		{name: "enterprise attribute without URN", body: ops(`{"op":"replace","path":"employeeNumber","value":"77"}`),
-			err: errPath, detail: []string{`"employeeNumber"`}},
+			want: func(u *User) { u.Enterprise.EmployeeNumber = "77" }},
 		{name: "password accepted and dropped", body: ops(`{"op":"replace","path":"password","value":"t1meMa$heen"}`)},
 
 		{name: "unknown attribute", body: ops(`{"op":"replace","path":"title","value":"x"}`, `{"op":"replace","path":"shoeSize","value":"9"}`),
