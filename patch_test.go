@@ -473,7 +473,9 @@ func TestPatchUnqualifiedExtension(t *testing.T) {
 	titled := NewModel([]CustomAttribute{{Name: "Title"}, {Name: "Manager", Type: CustomEmployee}, {Name: "Cost Centre", Aliases: []string{"costCentre"}}})
 	runPatchCases(t, []patchCase{
 		{name: "entra manager", body: ops(`{"op":"Add","path":"manager","value":[{"$ref":"https://graph.microsoft.com/v1.0/users/m2","value":"m2"}]}`),
-			want: func(u *User) { u.Enterprise.Manager = Manager{Value: "m2", Ref: "https://graph.microsoft.com/v1.0/users/m2"} }},
+			want: func(u *User) {
+				u.Enterprise.Manager = Manager{Value: "m2", Ref: "https://graph.microsoft.com/v1.0/users/m2"}
+			}},
 		{name: "manager.value", body: ops(`{"op":"Replace","path":"manager.value","value":"m3"}`),
 			want: func(u *User) { u.Enterprise.Manager = Manager{Value: "m3"} }},
 		{name: "remove manager", body: ops(`{"op":"Remove","path":"Manager"}`),
