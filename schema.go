@@ -323,8 +323,8 @@ func subs(s ...*Attribute) attrOpt {
 	}
 }
 
-// sub applies options to the sub-attribute name, given by an earlier subs.
-func sub(name string, opts ...attrOpt) attrOpt {
+// subOpt applies options to the sub-attribute name, given by an earlier subs.
+func subOpt(name string, opts ...attrOpt) attrOpt {
 	return func(a *Attribute) {
 		s := a.Sub(name)
 		for _, o := range opts {

@@ -168,7 +168,7 @@ const emailValueRule = "An email address such as jane@example.com. Peakon identi
 // /Schemas, they decide which PATCH value filters may create an element
 // (see Model.ApplyPatch).
 func types(v ...string) attrOpt {
-	return sub("type", canonical(v...), desc("A label indicating the attribute's function: one of "+
+	return subOpt("type", canonical(v...), desc("A label indicating the attribute's function: one of "+
 		quoteList(v)+". A PATCH add or replace whose path filter is type eq one of them creates the element when none matches."))
 }
 
@@ -209,7 +209,7 @@ func coreUserSchema() *Schema {
 			newAttr("active", TypeBoolean, "Active"),
 			newAttr("password", TypeString, "", writeOnly, caseExact),
 			newAttr("emails", TypeComplex, "Emails", multi, mvSubs(TypeString, false),
-				sub("value", desc(emailValueRule)), types("work", "home", "other")),
+				subOpt("value", desc(emailValueRule)), types("work", "home", "other")),
 			newAttr("phoneNumbers", TypeComplex, "PhoneNumbers", multi, mvSubs(TypeString, false),
 				types("work", "home", "mobile", "fax", "pager", "other")),
 			newAttr("ims", TypeComplex, "IMs", multi, mvSubs(TypeString, false),
