@@ -49,7 +49,10 @@ func invalidSyntax(err error) *Error {
 // clients send: attribute names in any case, booleans as strings, explicit
 // nulls, extension objects whether or not listed in schemas. Read-only
 // attributes (id, meta, groups) and unknown core attributes are ignored.
-// Active defaults to true. The result is not yet validated: see Validate.
+// Active defaults to true. In a multi-valued attribute at most one element
+// stays primary (the last so marked) and an element repeating an earlier
+// one's type and value is dropped (RFC 7643 §2.4), the earlier one taking
+// its primary flag. The result is not yet validated: see Validate.
 func (m *Model) DecodeUser(data []byte, opts DecodeOptions) (*User, error) {
 	v, err := parseJSON(data)
 	if err != nil {
@@ -107,7 +110,7 @@ func (m *Model) setTop(u *User, rv reflect.Value, key string, val any, opts Deco
 		}
 		return nil
 	}
-	a, rest := m.Lookup(key)
+	a, rest := m.lookup(key, false)
 	if a == nil {
 		if len(key) > 4 && strings.EqualFold(key[:4], "urn:") && strings.HasPrefix(strings.ToLower(key), strings.ToLower(SchemaPeakonUser)+":") && !opts.IgnoreUnknownCustom {
 			return unknownCustom(key[len(SchemaPeakonUser)+1:], m)
@@ -244,6 +247,7 @@ func decodeMulti(a *Attribute, f reflect.Value, val any) error {
 	}
 	f.Set(out)
 	normalizePrimary(f)
+	dedupe(a, f)
 	return nil
 }
 

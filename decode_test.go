@@ -3,6 +3,8 @@ package scim
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,6 +60,19 @@ func TestDecodeUser(t *testing.T) {
 		{name: "object for string", in: `{"userName":{"a":1}}`, err: ScimTypeInvalidValue},
 		{name: "array for complex", in: `{"userName":"a","name":[1]}`, err: ScimTypeInvalidValue},
 		{name: "single object for multi", in: `{"userName":"a","emails":{"value":"a@b.c"}}`, want: &User{UserName: "a", Active: true, Emails: []MultiValue{{Value: "a@b.c"}}}},
+		// RFC 7643 §2.4: the same (type, value) once; the first stays, primary if a repeat was.
+		{name: "same type and value once", in: `{"userName":"a","emails":[{"value":"a@b.c","type":"work"},{"value":"d@e.f","type":"home"},{"value":"A@B.C","type":"Work","display":"x","primary":"True"}]}`,
+			want: &User{UserName: "a", Active: true, Emails: []MultiValue{{Value: "a@b.c", Type: "work", Primary: true}, {Value: "d@e.f", Type: "home"}}}},
+		{name: "same value other type kept", in: `{"userName":"a","emails":[{"value":"a@b.c","type":"work"},{"value":"a@b.c","type":"home"}]}`,
+			want: &User{UserName: "a", Active: true, Emails: []MultiValue{{Value: "a@b.c", Type: "work"}, {Value: "a@b.c", Type: "home"}}}},
+		{name: "repeat of the primary stays primary", in: `{"userName":"a","phoneNumbers":[{"value":"1","type":"work","primary":true},{"value":"2","type":"mobile"},{"value":"1","type":"work"}]}`,
+			want: &User{UserName: "a", Active: true, PhoneNumbers: []MultiValue{{Value: "1", Type: "work", Primary: true}, {Value: "2", Type: "mobile"}}}},
+		{name: "caseExact values differ by case", in: `{"userName":"a","x509Certificates":[{"value":"MIIC"},{"value":"miic"},{"value":"MIIC"}]}`,
+			want: &User{UserName: "a", Active: true, X509Certificates: []MultiValue{{Value: "MIIC"}, {Value: "miic"}}}},
+		{name: "identical addresses", in: `{"userName":"a","addresses":[{"type":"work","locality":"Oslo"},{"type":"work","locality":"OSLO","primary":true}]}`,
+			want: &User{UserName: "a", Active: true, Addresses: []Address{{Type: "work", Locality: "Oslo", Primary: true}}}},
+		{name: "many repeats", in: `{"userName":"a","phoneNumbers":[` + repeatedPhones(40) + `]}`,
+			want: &User{UserName: "a", Active: true, PhoneNumbers: distinctPhones(20)}},
 		{name: "not json", in: `{`, err: ScimTypeInvalidSyntax},
 		{name: "array body", in: `[]`, err: ScimTypeInvalidSyntax},
 	}
@@ -79,6 +94,31 @@ func TestDecodeUser(t *testing.T) {
 			}
 		})
 	}
+}
+
+// repeatedPhones returns n phone elements naming n/2 numbers twice each,
+// in another case of their type the second time: past dedupeLinear.
+func repeatedPhones(n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		typ := "work"
+		if i >= n/2 {
+			typ = "WORK"
+		}
+		fmt.Fprintf(&b, `{"value":"555-%03d","type":%q}`, i%(n/2), typ)
+	}
+	return b.String()
+}
+
+func distinctPhones(n int) []MultiValue {
+	out := make([]MultiValue, n)
+	for i := range out {
+		out[i] = MultiValue{Value: fmt.Sprintf("555-%03d", i), Type: "work"}
+	}
+	return out
 }
 
 func longString(n int) string {

@@ -33,8 +33,8 @@ func TestHandlerPatchConcurrentAdds(t *testing.T) {
 		if i%2 == 0 { // RFC form
 			return fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"emails","value":[{"value":"writer%03d@example.org","type":"other"}]}]}`, i)
 		}
-		// Entra's form: a value filter that creates the element
-		return fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Add","path":"emails[value eq \"writer%03d@example.org\"].type","value":"other"}]}`, i)
+		// Entra's form: capitalised op, a single object for the array
+		return fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Add","path":"emails","value":{"value":"writer%03d@example.org","type":"other"}}]}`, i)
 	})
 	u, err := s.store.GetUser(t.Context(), "acme", id)
 	if err != nil {

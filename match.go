@@ -145,8 +145,9 @@ func (m *Model) resolve(p *AttrPath, parent *Attribute) error {
 	return m.ResolvePath(p)
 }
 
-// ResolvePath resolves a top-level path against the model. An unknown
-// attribute is 400 invalidFilter.
+// ResolvePath resolves a top-level path against the model; a name without
+// a URN is resolved by [Model.Unqualified]. An unknown attribute is 400
+// invalidFilter.
 func (m *Model) ResolvePath(p *AttrPath) error {
 	var a *Attribute
 	if p.URN != "" {
@@ -156,7 +157,7 @@ func (m *Model) ResolvePath(p *AttrPath) error {
 		}
 		a = s.Attribute(p.Name)
 	} else {
-		a = m.Core.Attribute(p.Name)
+		a = m.Unqualified(p.Name)
 	}
 	if a == nil {
 		return invalidFilter("unknown attribute %q", p.String())

@@ -173,3 +173,67 @@ func TestMatchBareUser(t *testing.T) {
 		}
 	}
 }
+
+// TestUnqualifiedExtensionNames: a filter may name an extension attribute
+// without its URN when no core attribute has the name; the Enterprise
+// extension wins over a custom attribute of the same name (the fixture's
+// custom Department and Manager), a core attribute over both.
+func TestUnqualifiedExtensionNames(t *testing.T) {
+	m := storetest.FixtureModel()
+	users := storetest.FixtureUsers()
+	cases := []struct {
+		filter, same string // same: the qualified filter it must mean
+		attr         string // the resolved attribute's Path
+	}{
+		{`manager.value eq "u05"`, storetest.EnterpriseURN + `manager.value eq "u05"`, storetest.EnterpriseURN + "manager"},
+		{`Manager pr`, storetest.EnterpriseURN + `manager pr`, storetest.EnterpriseURN + "manager"},
+		{`department eq "Engineering"`, storetest.EnterpriseURN + `department eq "Engineering"`, storetest.EnterpriseURN + "department"},
+		{`employeeNumber co "10"`, storetest.EnterpriseURN + `employeeNumber co "10"`, storetest.EnterpriseURN + "employeeNumber"},
+		{`Employed_Since ge "2020-01-01"`, storetest.PeakonURN + `Employed_Since ge "2020-01-01"`, storetest.PeakonURN + "Employed Since"},
+		{`salary gt 100000`, storetest.PeakonURN + `Salary gt 100000`, storetest.PeakonURN + "Salary"},
+		{`business_unit eq "Platform" or title pr`, storetest.PeakonURN + `Business_Unit eq "Platform" or title pr`, storetest.PeakonURN + "Business Unit"},
+	}
+	for _, c := range cases {
+		f, err := scim.ParseFilter(c.filter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		match, err := m.CompileFilter(f)
+		if err != nil {
+			t.Errorf("CompileFilter(%q): %v", c.filter, err)
+			continue
+		}
+		first := f
+		if l, ok := f.(*scim.LogicalExpr); ok {
+			first = l.Left
+		}
+		if got := first.(*scim.AttrExpr).Path.Attr.Path(); got != c.attr {
+			t.Errorf("%q resolved to %s, want %s", c.filter, got, c.attr)
+		}
+		g, _ := scim.ParseFilter(c.same)
+		same, err := m.CompileFilter(g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, u := range users {
+			if match(u) != same(u) {
+				t.Errorf("%q and %q disagree on %s", c.filter, c.same, u.ID)
+			}
+			if match(u) {
+				n++
+			}
+		}
+		if n == 0 {
+			t.Errorf("%q matches no fixture user: the case tests nothing", c.filter)
+		}
+	}
+	for _, filter := range []string{`shoeSize eq "9"`, `manager.bogus eq "x"`} {
+		f, _ := scim.ParseFilter(filter)
+		_, err := m.CompileFilter(f)
+		var e *scim.Error
+		if !errors.As(err, &e) || e.ScimType != scim.ScimTypeInvalidFilter {
+			t.Errorf("CompileFilter(%q) = %v, want 400 invalidFilter", filter, err)
+		}
+	}
+}

@@ -294,9 +294,9 @@ func opError(i int, op *PatchOperation, err error) error {
 // Semantics, beyond RFC 7644 §3.5.2, chosen for the clients Peakon serves:
 //
 //   - add sets a singular attribute, merges the sub-attributes of a complex
-//     one, and appends to a multi-valued one, skipping an element equal to
-//     an existing one (primary aside: an equal element sent as primary marks
-//     the existing one primary).
+//     one, and appends to a multi-valued one, skipping an element with the
+//     type and value of an existing one (an element so skipped that is sent
+//     as primary marks the existing one primary).
 //   - replace sets a singular attribute, merges the sub-attributes of a
 //     complex one (RFC 7644: sub-attributes not given are left unchanged),
 //     replaces a multi-valued attribute's whole list, and with a value filter
@@ -309,10 +309,13 @@ func opError(i int, op *PatchOperation, err error) error {
 //     ignored, as in resource bodies; "schemas" and "meta" are ignored; "id"
 //     and "groups" are accepted when they echo the stored values (Okta sends
 //     the whole user).
-//   - A value filter of the form attr eq "v" that matches no element, on add
-//     or replace, creates the element with attr set (Entra provisions a first
-//     work email this way); any other filter that matches nothing is 400
-//     noTarget, on remove too.
+//   - A value filter type eq "V" that matches no element, on add or
+//     replace, creates the element with type V when V is one of the
+//     canonical values of the attribute's type sub-attribute (emails: work,
+//     home, other; phoneNumbers: work, home, mobile, fax, pager, other; ...;
+//     see /Schemas): Entra provisions a first work email or mobile phone
+//     this way. Any other filter that matches nothing is 400 noTarget
+//     (RFC 7644 §3.5.2.3), on remove too.
 //   - replace with a value filter and no sub-attribute replaces each
 //     matching element whole (RFC 7644 §3.5.2.3); add merges into them.
 //   - remove without a path is 400 noTarget. With a value, remove on a
@@ -323,17 +326,22 @@ func opError(i int, op *PatchOperation, err error) error {
 //     a remove's value is ignored.
 //   - An element left without content by a sub-attribute change (an email
 //     whose value was removed) is dropped. At most one element of a
-//     multi-valued attribute is primary: the one most recently set.
+//     multi-valued attribute is primary: the one most recently set. No two
+//     elements have the same type and value (see Model.DecodeUser): a
+//     change that makes an element repeat an earlier one drops it, and the
+//     earlier one keeps its primary flag or takes the dropped one's.
 //   - active is a boolean that is always present: removing it, or setting it
 //     to null, sets it to false (the employee leaves surveys), never to the
 //     create-time default true.
-//   - null sets an attribute to unassigned, as remove does; a null for an
-//     attr eq "v" filter that matches nothing creates nothing and is no error.
+//   - null sets an attribute to unassigned, as remove does; a null for a
+//     filter that could create an element but matches nothing creates
+//     nothing and is no error.
 //   - A one-element array is accepted for a singular attribute (Entra's
 //     manager: [{"$ref":"...","value":"id"}]); an empty array is null.
-//   - Unqualified names are core attributes; URN-qualified paths name the
-//     enterprise and Peakon extensions, custom attributes by display name or
-//     alias, case-insensitively.
+//   - URN-qualified paths name the enterprise and Peakon extensions, custom
+//     attributes by display name or alias, case-insensitively. An
+//     unqualified name is a core attribute, else an extension attribute as
+//     [Model.Unqualified] resolves it ("manager", "employeeNumber").
 //   - Read-only attributes (id, meta, groups, manager.displayName) are 400
 //     mutability; removing or emptying userName is 400 mutability or
 //     invalidValue; unknown paths are 400 invalidPath; a value of the wrong
@@ -409,9 +417,10 @@ type target struct {
 	// (emails[type eq "work"].value).
 	sub    *Attribute
 	filter evaluator // elements selected by attr[filter], or nil
-	// create is the filter when it is `sub eq value`, so that a filter that
-	// matches nothing can create the element.
-	create *AttrExpr
+	// create is V when the filter is `type eq V` with V a canonical value
+	// of attr's type sub-attribute, as the schema spells it: a filter that
+	// matches nothing then creates the element. "" otherwise.
+	create string
 	why    string // for targetUnknown: what is unknown
 }
 
@@ -429,10 +438,8 @@ func (p *patcher) resolve(pp *PatchPath) (target, error) {
 	var a *Attribute
 	switch {
 	case ap.URN == "":
-		// Unqualified names are core attributes (RFC 7644 §3.10), as in
-		// filters and resource bodies: "department" alone is not the
-		// enterprise extension's.
-		a = m.Core.Attribute(ap.Name)
+		// A core attribute, else an extension's (Entra's bare "manager").
+		a = m.Unqualified(ap.Name)
 	default:
 		s := m.SchemaByURN(ap.URN)
 		switch {
@@ -473,9 +480,7 @@ func (p *patcher) resolve(pp *PatchPath) (target, error) {
 			return target{}, &e
 		}
 		t.filter = ev
-		if ae, ok := f.(*AttrExpr); ok && ae.Op == OpEqual && ae.Value != nil && ae.Path.Attr != nil {
-			t.create = ae
-		}
+		t.create = canonicalType(a, f)
 		if pp.Sub != "" {
 			if t.sub = a.Sub(pp.Sub); t.sub == nil {
 				return target{kind: targetUnknown, why: a.Path() + " has no sub-attribute " + quote(pp.Sub)}, nil
@@ -486,6 +491,30 @@ func (p *patcher) resolve(pp *PatchPath) (target, error) {
 		return target{kind: targetIgnored}, nil
 	}
 	return t, nil
+}
+
+// canonicalType returns V when the compiled value filter f of the
+// multi-valued attribute a is `type eq V` and V is one of the canonical
+// values of a's type sub-attribute (compared ignoring case, as type is not
+// caseExact), spelt as the schema spells it; otherwise "". Entra creates a
+// first work email or mobile phone with such a filter; RFC 7644 §3.5.2.3
+// wants 400 noTarget for a filter that matches nothing, which every other
+// filter gets.
+func canonicalType(a *Attribute, f Filter) string {
+	ae, ok := f.(*AttrExpr)
+	if !ok || ae.Op != OpEqual || ae.Path.Attr == nil || ae.Path.Attr.parent != a || ae.Path.Attr.Name != "type" {
+		return ""
+	}
+	v, ok := ae.Value.(string)
+	if !ok {
+		return ""
+	}
+	for _, c := range ae.Path.Attr.CanonicalValues {
+		if strings.EqualFold(c, v) {
+			return c
+		}
+	}
+	return ""
 }
 
 // cloneFilter copies a filter tree without its resolved attributes, so that
@@ -707,6 +736,7 @@ func (p *patcher) setAttr(replace bool, a *Attribute, val any) error {
 			return nil
 		}
 		appendElems(a, f, tmp)
+		dedupe(a, f)
 		return nil
 	case a.Type == TypeComplex:
 		return mergeComplex(a, f, val)
@@ -828,6 +858,7 @@ func (p *patcher) setEverySub(t target, val any) error {
 	}
 	normalizePrimary(f)
 	prune(a, f)
+	dedupe(a, f) // every element's value set alike: same-typed ones now repeat
 	return nil
 }
 
@@ -870,20 +901,14 @@ func (p *patcher) setFiltered(replace bool, t target, val any) error {
 		}
 	}
 	if matched == 0 {
-		if t.create == nil {
-			return Errorf(http.StatusBadRequest, ScimTypeNoTarget, "no element of %s matches the filter", a.Path())
+		if t.create == "" {
+			return noTargetError(a)
 		}
 		if val == nil {
 			return nil
 		}
 		e := reflect.New(f.Type().Elem()).Elem()
-		fa := t.create.Path.Attr
-		if fa.Mutability == ReadOnly {
-			return readOnlyError(fa)
-		}
-		if err := decodeScalar(fa, e.FieldByIndex(fa.field), t.create.Value); err != nil {
-			return err
-		}
+		e.FieldByIndex(a.Sub("type").field).SetString(t.create)
 		if t.sub != nil {
 			if err := decodeScalar(t.sub, e.FieldByIndex(t.sub.field), val); err != nil {
 				return err
@@ -900,7 +925,18 @@ func (p *patcher) setFiltered(replace bool, t target, val any) error {
 		onlyPrimary(f, pidx, primary)
 	}
 	prune(a, f)
+	dedupe(a, f) // a replaced element may now equal another
 	return nil
+}
+
+// noTargetError is the answer to a value filter that matches no element
+// and may not create one.
+func noTargetError(a *Attribute) *Error {
+	e := Errorf(http.StatusBadRequest, ScimTypeNoTarget, "no element of %s matches the filter", a.Path())
+	if ts := a.Sub("type"); ts != nil && len(ts.CanonicalValues) > 0 {
+		e.Detail += "; a filter that matches nothing creates an element only when it is type eq one of " + quoteList(ts.CanonicalValues)
+	}
+	return e
 }
 
 // appendElems adds the elements of add to f, skipping those equal to an
@@ -1072,11 +1108,13 @@ func (p *patcher) remove(pp *PatchPath, val any) error {
 			return Errorf(http.StatusBadRequest, ScimTypeNoTarget, "no element of %s matches the filter", a.Path())
 		}
 		prune(a, f)
+		dedupe(a, f) // elements that lost their type may now repeat
 	case t.sub != nil && a.MultiValued:
 		for i := 0; i < f.Len(); i++ {
 			f.Index(i).FieldByIndex(t.sub.field).SetZero()
 		}
 		prune(a, f)
+		dedupe(a, f)
 	case t.sub != nil:
 		return p.setSub(a, f, t.sub, nil)
 	case a.MultiValued && val != nil:

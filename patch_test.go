@@ -258,7 +258,7 @@ func TestPatchPaths(t *testing.T) {
 		{name: "sub-attribute of every element", body: ops(`{"op":"replace","path":"emails.display","value":"Babs"}`),
 			want: func(u *User) { u.Emails[0].Display, u.Emails[1].Display = "Babs", "Babs" }},
 		{name: "enterprise attribute without URN", body: ops(`{"op":"replace","path":"employeeNumber","value":"77"}`),
-			err: errPath, detail: []string{`"employeeNumber"`}},
+			want: func(u *User) { u.Enterprise.EmployeeNumber = "77" }},
 		{name: "password accepted and dropped", body: ops(`{"op":"replace","path":"password","value":"t1meMa$heen"}`)},
 
 		{name: "unknown attribute", body: ops(`{"op":"replace","path":"title","value":"x"}`, `{"op":"replace","path":"shoeSize","value":"9"}`),
@@ -393,6 +393,117 @@ func TestPatchFilterCreates(t *testing.T) {
 			err: errNoTarget},
 		{name: "ne filter matching nothing", before: patchMinimal, body: ops(`{"op":"add","path":"emails[type ne \"work\"].value","value":"x"}`),
 			err: errNoTarget},
+
+		// Only type eq a canonical value of the attribute's type creates
+		// (RFC 7643 §8.7.1 values; RFC 7644 §3.5.2.3 noTarget otherwise).
+		{name: "non-canonical type is noTarget", before: patchMinimal, body: ops(`{"op":"replace","path":"emails[type eq \"nonexistent\"].value","value":"x@example.com"}`),
+			err: errNoTarget, detail: []string{"emails", `type eq one of "work", "home", "other"`}},
+		{name: "value eq filter matching nothing is noTarget", before: patchMinimal, body: ops(`{"op":"add","path":"emails[value eq \"r@contoso.com\"].type","value":"other"}`),
+			err: errNoTarget},
+		{name: "display eq filter matching nothing is noTarget", body: ops(`{"op":"replace","path":"phoneNumbers[display eq \"Desk\"].value","value":"555-9"}`),
+			err: errNoTarget},
+		{name: "type without canonical values is noTarget", before: patchMinimal, body: ops(`{"op":"add","path":"roles[type eq \"admin\"].value","value":"Owner"}`),
+			err: errNoTarget},
+		{name: "canonical value of another attribute is noTarget", before: patchMinimal, body: ops(`{"op":"add","path":"emails[type eq \"mobile\"].value","value":"m@example.com"}`),
+			err: errNoTarget, detail: []string{`"work", "home", "other"`}},
+		{name: "null with non-canonical type is noTarget", before: patchMinimal, body: ops(`{"op":"replace","path":"emails[type eq \"nonexistent\"].value","value":null}`),
+			err: errNoTarget},
+		{name: "canonical type in any case, stored as canonical", before: patchMinimal, body: ops(`{"op":"replace","path":"emails[type eq \"WORK\"].value","value":"r@contoso.com"}`),
+			want: func(u *User) { u.Emails = []MultiValue{{Type: "work", Value: "r@contoso.com"}} }},
+		{name: "unquoted canonical type", before: patchMinimal, body: ops(`{"op":"replace","path":"emails[type eq home].value","value":"r@home.org"}`),
+			want: func(u *User) { u.Emails = []MultiValue{{Type: "home", Value: "r@home.org"}} }},
+		{name: "phone pager", before: patchMinimal, body: ops(`{"op":"replace","path":"phoneNumbers[type eq \"pager\"].value","value":"555-7"}`),
+			want: func(u *User) { u.PhoneNumbers = []MultiValue{{Type: "pager", Value: "555-7"}} }},
+		{name: "ims skype", before: patchMinimal, body: ops(`{"op":"add","path":"ims[type eq \"skype\"].value","value":"ryan.l"}`),
+			want: func(u *User) { u.IMs = []MultiValue{{Type: "skype", Value: "ryan.l"}} }},
+		{name: "photos thumbnail", before: patchMinimal, body: ops(`{"op":"replace","path":"photos[type eq \"thumbnail\"].value","value":"https://photos.example.com/r.jpg"}`),
+			want: func(u *User) { u.Photos = []MultiValue{{Type: "thumbnail", Value: "https://photos.example.com/r.jpg"}} }},
+		{name: "addresses home", body: ops(`{"op":"replace","path":"addresses[type eq \"home\"].locality","value":"Burbank"}`),
+			want: func(u *User) { u.Addresses = append(u.Addresses, Address{Type: "home", Locality: "Burbank"}) }},
+	})
+}
+
+// TestPatchDuplicates: no write leaves two elements with the same type and
+// value (RFC 7643 §2.4); the first stays, primary if any repeat was.
+func TestPatchDuplicates(t *testing.T) {
+	twoWorkPhones := func() *User {
+		u := patchBase()
+		u.PhoneNumbers = []MultiValue{{Value: "555-1", Type: "work"}, {Value: "555-2", Type: "work", Primary: true}}
+		return u
+	}
+	runPatchCases(t, []patchCase{
+		{name: "add with another display is the same element", body: ops(`{"op":"add","path":"emails","value":[{"value":"BABS@jensen.org","type":"HOME","display":"Babs"}]}`)},
+		{name: "add repeating itself keeps one", before: patchMinimal, body: ops(`{"op":"add","path":"emails","value":[{"value":"r@c.com","type":"work"},{"value":"R@C.COM","type":"work","primary":true}]}`),
+			want: func(u *User) { u.Emails = []MultiValue{{Value: "r@c.com", Type: "work", Primary: true}} }},
+		{name: "same value with another type is another element", body: ops(`{"op":"add","path":"emails","value":[{"value":"babs@jensen.org","type":"other"}]}`),
+			want: func(u *User) { u.Emails = append(u.Emails, MultiValue{Value: "babs@jensen.org", Type: "other"}) }},
+		{name: "replace list with a repeat", body: ops(`{"op":"replace","path":"emails","value":[{"value":"a@x.org","type":"work"},{"value":"b@x.org","type":"home"},{"value":"A@x.org","type":"work","primary":true}]}`),
+			want: func(u *User) {
+				u.Emails = []MultiValue{{Value: "a@x.org", Type: "work", Primary: true}, {Value: "b@x.org", Type: "home"}}
+			}},
+		{name: "filtered replace making two equal", body: ops(`{"op":"replace","path":"emails[type eq \"home\"]","value":{"value":"BJENSEN@example.com","type":"work"}}`),
+			want: func(u *User) { u.Emails = u.Emails[:1] }},
+		{name: "filtered replace making two equal ORs primary", before: func() *User { u := patchBase(); u.Emails[0].Primary = false; return u },
+			body: ops(`{"op":"replace","path":"emails[type eq \"home\"]","value":{"value":"bjensen@example.com","type":"work","primary":true}}`),
+			want: func(u *User) { u.Emails = []MultiValue{{Value: "bjensen@example.com", Type: "work", Primary: true}} }},
+		{name: "filtered sub-attribute making two equal", body: ops(`{"op":"replace","path":"emails[type eq \"home\"].type","value":"work"}`, `{"op":"replace","path":"emails[value eq \"babs@jensen.org\"].value","value":"bjensen@example.com"}`),
+			want: func(u *User) { u.Emails = u.Emails[:1] }},
+		{name: "every element's value", before: twoWorkPhones, body: ops(`{"op":"replace","path":"phoneNumbers.value","value":"555-3"}`),
+			want: func(u *User) { u.PhoneNumbers = []MultiValue{{Value: "555-3", Type: "work", Primary: true}} }},
+		{name: "removed type making two equal", before: func() *User {
+			u := patchBase()
+			u.Emails = []MultiValue{{Value: "a@x.org"}, {Value: "a@x.org", Type: "work", Primary: true}}
+			return u
+		}, body: ops(`{"op":"remove","path":"emails[type eq \"work\"].type"}`),
+			want: func(u *User) { u.Emails = []MultiValue{{Value: "a@x.org", Primary: true}} }},
+		{name: "identical addresses", body: ops(`{"op":"add","path":"addresses","value":[{"type":"home","locality":"Burbank"},{"type":"HOME","locality":"burbank"}]}`),
+			want: func(u *User) { u.Addresses = append(u.Addresses, Address{Type: "home", Locality: "Burbank"}) }},
+		{name: "caseExact value compared exactly", body: ops(`{"op":"add","path":"photos","value":[{"value":"https://x.org/A.jpg","type":"photo"},{"value":"https://x.org/a.jpg","type":"photo"},{"value":"https://x.org/A.jpg","type":"photo"}]}`),
+			want: func(u *User) {
+				u.Photos = []MultiValue{{Value: "https://x.org/A.jpg", Type: "photo"}, {Value: "https://x.org/a.jpg", Type: "photo"}}
+			}},
+	})
+}
+
+// TestPatchUnqualifiedExtension: an attribute name without a URN that no
+// core attribute has names the extension attribute (Entra's bare
+// "manager"); the enterprise extension wins over a custom attribute of the
+// same name, and a core attribute over both.
+func TestPatchUnqualifiedExtension(t *testing.T) {
+	titled := NewModel([]CustomAttribute{{Name: "Title"}, {Name: "Manager", Type: CustomEmployee}, {Name: "Cost Centre", Aliases: []string{"costCentre"}}})
+	runPatchCases(t, []patchCase{
+		{name: "entra manager", body: ops(`{"op":"Add","path":"manager","value":[{"$ref":"https://graph.microsoft.com/v1.0/users/m2","value":"m2"}]}`),
+			want: func(u *User) {
+				u.Enterprise.Manager = Manager{Value: "m2", Ref: "https://graph.microsoft.com/v1.0/users/m2"}
+			}},
+		{name: "manager.value", body: ops(`{"op":"Replace","path":"manager.value","value":"m3"}`),
+			want: func(u *User) { u.Enterprise.Manager = Manager{Value: "m3"} }},
+		{name: "remove manager", body: ops(`{"op":"Remove","path":"Manager"}`),
+			want: func(u *User) { u.Enterprise.Manager = Manager{} }},
+		{name: "employeeNumber", body: ops(`{"op":"Replace","path":"EMPLOYEENUMBER","value":"8"}`),
+			want: func(u *User) { u.Enterprise.EmployeeNumber = "8" }},
+		{name: "enterprise wins over a custom attribute", body: ops(`{"op":"replace","path":"department","value":"Sales"}`),
+			want: func(u *User) { u.Enterprise.Department = "Sales" }},
+		{name: "custom attribute by alias", body: ops(`{"op":"replace","path":"employed_since","value":"2020-01-01"}`),
+			want: func(u *User) { u.Custom["Employed Since"] = "2020-01-01" }},
+		{name: "custom attribute by name", body: ops(`{"op":"add","path":"Level","value":3}`),
+			want: func(u *User) { u.Custom["Level"] = "3" }},
+		{name: "path-less members", body: ops(`{"op":"replace","value":{"manager":"m4","costCenter":"CC-9","Mentor":"b@x.org"}}`),
+			want: func(u *User) {
+				u.Enterprise.Manager = Manager{Value: "m4"}
+				u.Enterprise.CostCenter = "CC-9"
+				u.Custom["Mentor"] = "b@x.org"
+			}},
+		{name: "core wins over a custom attribute", model: titled, body: ops(`{"op":"replace","path":"title","value":"CTO"}`),
+			want: func(u *User) { u.Title = "CTO" }},
+		{name: "enterprise wins over a custom employee", model: titled, body: ops(`{"op":"replace","path":"manager","value":"m5"}`),
+			want: func(u *User) { u.Enterprise.Manager = Manager{Value: "m5"} }},
+		{name: "custom of another model", model: titled, body: ops(`{"op":"replace","path":"costCentre","value":"North"}`),
+			want: func(u *User) { u.Custom["Cost Centre"] = "North" }},
+		{name: "unknown name is still invalidPath", body: ops(`{"op":"replace","path":"shoeSize","value":"9"}`),
+			err: errPath, detail: []string{`"shoeSize"`}},
+		{name: "custom attribute has no sub-attributes", body: ops(`{"op":"replace","path":"Level.value","value":"9"}`),
+			err: errPath},
 	})
 }
 

@@ -75,6 +75,9 @@ type Attribute struct {
 	field []int
 	// parent is the complex attribute this is a sub-attribute of.
 	parent *Attribute
+	// identity lists the sub-attributes that tell the elements of a
+	// multi-valued complex attribute apart (see dedupe).
+	identity []*Attribute
 }
 
 // Parent returns the complex attribute a sub-attribute belongs to, or nil.
@@ -202,12 +205,21 @@ func (m *Model) CustomAttribute(name string) *Attribute {
 	return m.custom[strings.ToLower(name)]
 }
 
-// Lookup resolves a top-level attribute name as a client may write it:
-// "userName", "name", "urn:...:enterprise:2.0:User:employeeNumber",
-// "urn:...:peakon:2.0:User:Employed_Since". rest is what follows the
-// attribute (".givenName" or ""), unparsed. Lookup returns nil when nothing
-// matches.
+// Lookup resolves a top-level attribute name as a client may write it in a
+// filter, a PATCH path, sortBy or attributes: "userName", "name",
+// "urn:...:enterprise:2.0:User:employeeNumber",
+// "urn:...:peakon:2.0:User:Employed_Since", or an extension attribute
+// without its URN ("manager"; see [Model.Unqualified]). rest is what
+// follows the attribute (".givenName" or ""), unparsed. Lookup returns nil
+// when nothing matches.
 func (m *Model) Lookup(path string) (attr *Attribute, rest string) {
+	return m.lookup(path, true)
+}
+
+// lookup is Lookup; with extensions false an unqualified name is a core
+// attribute or nothing, as in the top level of a resource body, where
+// extension attributes belong inside their extension's object.
+func (m *Model) lookup(path string, extensions bool) (attr *Attribute, rest string) {
 	if len(path) > 4 && strings.EqualFold(path[:4], "urn:") {
 		for _, s := range m.Schemas() {
 			if len(path) > len(s.ID)+1 && strings.EqualFold(path[:len(s.ID)], s.ID) && path[len(s.ID)] == ':' {
@@ -230,7 +242,30 @@ func (m *Model) Lookup(path string) (attr *Attribute, rest string) {
 	if i := strings.IndexByte(path, '.'); i >= 0 {
 		name, sub = path[:i], path[i:]
 	}
-	return m.Core.Attribute(name), sub
+	if !extensions {
+		return m.Core.Attribute(name), sub
+	}
+	return m.Unqualified(name), sub
+}
+
+// Unqualified resolves an attribute name written without a schema URN, as
+// filters, PATCH paths, sortBy and attributes may: a core attribute of that
+// name (or alias) if there is one, else the Enterprise extension's, else
+// the company's Peakon custom attribute's. RFC 7644 §3.10 lets clients omit
+// the URN of core attributes; Entra omits it for extension attributes too
+// ({"op":"Add","path":"manager",...}). The order settles names that several
+// schemas define: a core attribute always wins, and the Enterprise
+// extension wins over a custom attribute ("Department", "Manager"), since
+// that is what Entra means by the bare name. Unqualified returns nil when
+// no schema defines the name.
+func (m *Model) Unqualified(name string) *Attribute {
+	if a := m.Core.Attribute(name); a != nil {
+		return a
+	}
+	if a := m.Enterprise.Attribute(name); a != nil {
+		return a
+	}
+	return m.CustomAttribute(name)
 }
 
 // NewModel returns the model for a tenant with the given Peakon custom
@@ -283,6 +318,17 @@ func subs(s ...*Attribute) attrOpt {
 		a.SubAttributes = s
 		for _, sub := range s {
 			sub.parent = a
+		}
+		a.identity = identity(s)
+	}
+}
+
+// subOpt applies options to the sub-attribute name, given by an earlier subs.
+func subOpt(name string, opts ...attrOpt) attrOpt {
+	return func(a *Attribute) {
+		s := a.Sub(name)
+		for _, o := range opts {
+			o(s)
 		}
 	}
 }

@@ -88,3 +88,25 @@ func TestSortByDisplayNameWithSpaces(t *testing.T) {
 		}
 	}
 }
+
+// TestSortByUnqualifiedExtension: sortBy resolves names as filters do.
+func TestSortByUnqualifiedExtension(t *testing.T) {
+	m := storetest.FixtureModel()
+	for unqualified, qualified := range map[string]string{
+		"employeeNumber": storetest.EnterpriseURN + "employeeNumber",
+		"Department":     storetest.EnterpriseURN + "department", // the enterprise one, not the custom one
+		"manager":        storetest.EnterpriseURN + "manager",
+		"Employed Since": storetest.PeakonURN + "Employed Since",
+		"salary":         storetest.PeakonURN + "Salary",
+	} {
+		q, err := m.NewQuery("", unqualified, "", 1, 100)
+		if err != nil {
+			t.Errorf("sortBy=%s: %v", unqualified, err)
+			continue
+		}
+		want := mustQuery(t, m, "", qualified, "", 1, 100)
+		if q.SortBy.Attr != want.SortBy.Attr {
+			t.Errorf("sortBy=%s resolved to %s, want %s", unqualified, q.SortBy.Attr.Path(), want.SortBy.Attr.Path())
+		}
+	}
+}

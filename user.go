@@ -4,6 +4,7 @@ import (
 	"maps"
 	"reflect"
 	"slices"
+	"strings"
 )
 
 // User is a SCIM User (RFC 7643 §4.1) with the Enterprise extension
@@ -157,6 +158,28 @@ func mvSubs(valueType string, valueCaseExact bool, refs ...string) attrOpt {
 	)
 }
 
+// emailValueRule is the description /Schemas gives emails.value: the
+// rule validateUser enforces.
+const emailValueRule = "An email address such as jane@example.com. Peakon identifies employees by email, " +
+	"so every value must be an address: any other value is rejected with 400 invalidValue."
+
+// types sets the canonical values of a multi-valued attribute's type
+// sub-attribute (RFC 7643 §8.7.1). Besides documenting the labels in
+// /Schemas, they decide which PATCH value filters may create an element
+// (see Model.ApplyPatch).
+func types(v ...string) attrOpt {
+	return subOpt("type", canonical(v...), desc("A label indicating the attribute's function: one of "+
+		quoteList(v)+". A PATCH add or replace whose path filter is type eq one of them creates the element when none matches."))
+}
+
+func quoteList(v []string) string {
+	q := make([]string, len(v))
+	for i, s := range v {
+		q[i] = `"` + s + `"`
+	}
+	return strings.Join(q, ", ")
+}
+
 func coreUserSchema() *Schema {
 	s := &Schema{
 		ID:          SchemaUser,
@@ -185,10 +208,14 @@ func coreUserSchema() *Schema {
 			newAttr("timezone", TypeString, "Timezone"),
 			newAttr("active", TypeBoolean, "Active"),
 			newAttr("password", TypeString, "", writeOnly, caseExact),
-			newAttr("emails", TypeComplex, "Emails", multi, mvSubs(TypeString, false), canonical("work", "home", "other")),
-			newAttr("phoneNumbers", TypeComplex, "PhoneNumbers", multi, mvSubs(TypeString, false)),
-			newAttr("ims", TypeComplex, "IMs", multi, mvSubs(TypeString, false)),
-			newAttr("photos", TypeComplex, "Photos", multi, mvSubs(TypeReference, true, "external")),
+			newAttr("emails", TypeComplex, "Emails", multi, mvSubs(TypeString, false),
+				subOpt("value", desc(emailValueRule)), types("work", "home", "other")),
+			newAttr("phoneNumbers", TypeComplex, "PhoneNumbers", multi, mvSubs(TypeString, false),
+				types("work", "home", "mobile", "fax", "pager", "other")),
+			newAttr("ims", TypeComplex, "IMs", multi, mvSubs(TypeString, false),
+				types("aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo")),
+			newAttr("photos", TypeComplex, "Photos", multi, mvSubs(TypeReference, true, "external"),
+				types("photo", "thumbnail")),
 			newAttr("addresses", TypeComplex, "Addresses", multi, subs(
 				newAttr("formatted", TypeString, "Formatted"),
 				newAttr("streetAddress", TypeString, "StreetAddress"),
@@ -198,7 +225,7 @@ func coreUserSchema() *Schema {
 				newAttr("country", TypeString, "Country"),
 				newAttr("type", TypeString, "Type"),
 				newAttr("primary", TypeBoolean, "Primary"),
-			)),
+			), types("work", "home", "other")),
 			newAttr("groups", TypeComplex, "Groups", multi, readOnly, subs(
 				newAttr("value", TypeString, "Value", readOnly),
 				newAttr("$ref", TypeReference, "Ref", readOnly, refTypes("Group")),

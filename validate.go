@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/go-playground/validator/v10"
 )
@@ -95,10 +96,8 @@ func validateUser(v *validator.Validate, before, u *User) error {
 		}
 	}
 	if err == nil && checkEmails {
-		for i, e := range u.Emails {
-			if v.Var(e.Value, "required,email,max=256") != nil {
-				return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "emails[%d].value must be an email address such as jane@example.com, not %q", i, e.Value)
-			}
+		if err := validateEmails(v, u.Emails); err != nil {
+			return err
 		}
 	}
 	if err == nil {
@@ -121,4 +120,23 @@ func validateUser(v *validator.Validate, before, u *User) error {
 		return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be at most %s characters long", name, fe.Param())
 	}
 	return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s is invalid (%s)", name, fe.Tag())
+}
+
+// maxEmail bounds an email value, as Peakon stores it.
+const maxEmail = 256
+
+// validateEmails enforces the rule /Schemas states for emails.value
+// (emailValueRule): Peakon keys employees by email, so a value that is not
+// an address is 400 invalidValue naming the element and the value.
+func validateEmails(v *validator.Validate, emails []MultiValue) error {
+	for i, e := range emails {
+		if utf8.RuneCountInString(e.Value) > maxEmail {
+			return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "emails[%d].value %s is longer than %d characters", i, describe(e.Value), maxEmail)
+		}
+		if v.Var(e.Value, "required,email") != nil {
+			return Errorf(http.StatusBadRequest, ScimTypeInvalidValue,
+				"emails[%d].value %s is not an email address: Peakon identifies employees by email, so every emails value must be an address such as jane@example.com", i, describe(e.Value))
+		}
+	}
+	return nil
 }
