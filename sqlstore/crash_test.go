@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 
@@ -29,20 +30,36 @@ func TestCrashChild(t *testing.T) {
 		fmt.Println("error", err)
 		os.Exit(1)
 	}
-	for i := 0; ; i++ {
-		id := fmt.Sprintf("c%06d", i)
-		u := &scim.User{ID: id, UserName: id, Active: true, Meta: scim.Meta{Version: `W/"1"`}}
-		if err := st.CreateUser(ctx, "acme", u); err != nil {
-			fmt.Println("error", err)
-			os.Exit(1)
+	// Concurrent writers, so that writes commit in groups.
+	var mu sync.Mutex
+	for w := 0; ; w++ {
+		if w < crashWriters {
+			go func() {
+				for i := 0; ; i++ {
+					id := fmt.Sprintf("c%d-%06d", w, i)
+					u := &scim.User{ID: id, UserName: id, Active: true, Meta: scim.Meta{Version: `W/"1"`}}
+					if err := st.CreateUser(ctx, "acme", u); err != nil {
+						fmt.Println("error", err)
+						os.Exit(1)
+					}
+					// Acknowledge only after the commit returned, as a handler would.
+					mu.Lock()
+					fmt.Println("ack", id)
+					mu.Unlock()
+				}
+			}()
+			continue
 		}
-		// Acknowledge only after the commit returned, as a handler would.
-		fmt.Println("ack", id)
+		select {}
 	}
 }
 
-// TestCrash kills a writing process with SIGKILL and checks that every
-// write it acknowledged survived.
+// crashWriters is how many goroutines write concurrently in the child.
+const crashWriters = 8
+
+// TestCrash kills a process writing from several goroutines (group
+// commit) with SIGKILL and checks that every write it acknowledged
+// survived.
 func TestCrash(t *testing.T) {
 	if os.Getenv(crashEnv) != "" {
 		t.Skip("inside the child")

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"sync"
+	"sync/atomic"
 )
 
 // maxGroup bounds how many writes commit in one transaction.
@@ -27,6 +28,8 @@ type groupCommit struct {
 	mu      sync.Mutex
 	queue   []*groupWrite
 	leading bool
+
+	commits atomic.Int64 // transactions committed, for tests
 }
 
 type groupWrite struct {
@@ -61,7 +64,7 @@ func (g *groupCommit) run(ctx context.Context, s *Store, f func(*sql.Tx) error) 
 		batch := g.queue[:n:n]
 		g.queue = g.queue[n:]
 		g.mu.Unlock()
-		commitGroup(s, batch)
+		g.commitGroup(s, batch)
 		select {
 		case <-w.done:
 			g.mu.Lock()
@@ -82,7 +85,7 @@ func (g *groupCommit) run(ctx context.Context, s *Store, f func(*sql.Tx) error) 
 // context interrupted SQLite, which then rolls back the whole transaction),
 // the writes that had not failed on their own run again, each in its own
 // transaction, so that one client's failure is never another's.
-func commitGroup(s *Store, batch []*groupWrite) {
+func (g *groupCommit) commitGroup(s *Store, batch []*groupWrite) {
 	defer func() {
 		for _, w := range batch {
 			close(w.done)
@@ -125,6 +128,7 @@ func commitGroup(s *Store, batch []*groupWrite) {
 	}
 	if !broken {
 		if err := tx.Commit(); err == nil {
+			g.commits.Add(1)
 			return
 		}
 	} else {

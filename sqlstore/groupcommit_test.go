@@ -1,0 +1,129 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/scimkit/scim"
+)
+
+// TestGroupCommit: writes that arrive while a transaction runs commit
+// together in the next one, and a write that fails in the group (a taken
+// userName) fails alone, its neighbours committed.
+func TestGroupCommit(t *testing.T) {
+	st := openSQLite(t)
+	ctx := context.Background()
+	user := func(id, userName string) *scim.User {
+		return &scim.User{ID: id, UserName: userName, Active: true, Meta: scim.Meta{Version: `W/"1"`}}
+	}
+	started, release := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- st.tx(ctx, func(tx *sql.Tx) error {
+			close(started)
+			<-release // hold the transaction while others queue
+			_, err := tx.ExecContext(ctx, `SELECT 1`)
+			return err
+		})
+	}()
+	<-started
+	before := st.group.commits.Load()
+
+	const n = 6
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			name := fmt.Sprintf("u%d@x.test", i)
+			if i == 3 {
+				name = "u1@x.test" // taken by its neighbour in the group
+			}
+			errs[i] = st.CreateUser(ctx, "acme", user(fmt.Sprintf("id%d", i), name))
+		})
+	}
+	// Wait (bounded) until every write is queued behind the first.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		st.group.mu.Lock()
+		queued := len(st.group.queue)
+		st.group.mu.Unlock()
+		if queued == n {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d writes queued, want %d", queued, n)
+		}
+	}
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+
+	conflicts := 0
+	for i, err := range errs {
+		switch {
+		case errors.Is(err, scim.ErrConflict):
+			conflicts++
+		case err != nil:
+			t.Errorf("write %d: %v", i, err)
+		}
+	}
+	if conflicts != 1 {
+		t.Errorf("%d conflicts, want 1 (u1 and u3 share a userName): %v", conflicts, errs)
+	}
+	page, err := st.ListUsers(ctx, "acme", &scim.Query{StartIndex: 1, Count: 100})
+	if err != nil || page.Total != n-1 {
+		t.Fatalf("%d users stored, want %d (%v)", page.Total, n-1, err)
+	}
+	// The first transaction plus one group for the six.
+	if got := st.group.commits.Load() - before; got != 1 {
+		t.Errorf("%d group transactions after the first, want 1", got)
+	}
+}
+
+// TestGroupCommitCancelled: a write whose context ends while it waits in
+// the queue fails with the context's error and changes nothing; the others
+// commit.
+func TestGroupCommitCancelled(t *testing.T) {
+	st := openSQLite(t)
+	ctx := context.Background()
+	started, release := make(chan struct{}), make(chan struct{})
+	go st.tx(ctx, func(tx *sql.Tx) error { close(started); <-release; return nil })
+	<-started
+	cctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 2)
+	go func() {
+		done <- st.CreateUser(cctx, "acme", &scim.User{ID: "gone", UserName: "gone", Meta: scim.Meta{Version: `W/"1"`}})
+	}()
+	go func() {
+		done <- st.CreateUser(ctx, "acme", &scim.User{ID: "kept", UserName: "kept", Meta: scim.Meta{Version: `W/"1"`}})
+	}()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		st.group.mu.Lock()
+		queued := len(st.group.queue)
+		st.group.mu.Unlock()
+		if queued == 2 || time.Now().After(deadline) {
+			break
+		}
+	}
+	cancel()
+	close(release)
+	var errs []error
+	for range 2 {
+		errs = append(errs, <-done)
+	}
+	if !errors.Is(errors.Join(errs...), context.Canceled) {
+		t.Errorf("errors %v, want one context.Canceled", errs)
+	}
+	if _, err := st.GetUser(ctx, "acme", "kept"); err != nil {
+		t.Errorf("the other write was lost: %v", err)
+	}
+	if _, err := st.GetUser(ctx, "acme", "gone"); !errors.Is(err, scim.ErrNotFound) {
+		t.Errorf("the cancelled write was stored: %v", err)
+	}
+}
