@@ -28,7 +28,7 @@ func (s *syncer) apply(ctx context.Context, work []*Change) error {
 func (s *syncer) bulkOp(ch *Change) BulkOperation {
 	switch ch.Action {
 	case ActionCreate:
-		return BulkOperation{Method: http.MethodPost, Path: "/Users", BulkID: "u" + strconv.Itoa(ch.index+1), Data: ch.User}
+		return BulkOperation{Method: http.MethodPost, Path: "/Users", BulkID: "u" + strconv.Itoa(ch.Index+1), Data: ch.User}
 	case ActionDelete:
 		return BulkOperation{Method: http.MethodDelete, Path: userPath(ch.ID), Version: ch.version}
 	}

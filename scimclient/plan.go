@@ -123,7 +123,7 @@ func (s *syncer) plan(current []*scim.User) *plan {
 		if key == "" {
 			key = "#" + strconv.Itoa(i+1)
 		}
-		ch := &Change{Action: ActionSkip, Key: key, Err: err, index: i}
+		ch := &Change{Action: ActionSkip, Key: key, Err: err, Index: i}
 		if d != nil {
 			ch.UserName = d.UserName
 		}
@@ -173,7 +173,7 @@ func (s *syncer) plan(current []*scim.User) *plan {
 		}
 		p.deferred = p.deferred || deferred
 		if e.current == nil {
-			p.creates = append(p.creates, &Change{Action: ActionCreate, Key: e.key, UserName: e.want.UserName, User: e.want, index: e.index})
+			p.creates = append(p.creates, &Change{Action: ActionCreate, Key: e.key, UserName: e.want.UserName, User: e.want, Index: e.index})
 			p.keys[e.key] = true
 			continue
 		}
@@ -195,7 +195,7 @@ func (s *syncer) plan(current []*scim.User) *plan {
 			action = ActionDeactivate
 		}
 		p.updates = append(p.updates, &Change{Action: action, Key: e.key, UserName: e.current.UserName, ID: e.current.ID,
-			Operations: ops, version: e.current.Meta.Version, index: e.index})
+			Operations: ops, version: e.current.Meta.Version, Index: e.index})
 		p.keys[e.key] = true
 	}
 	for _, u := range current {
@@ -206,7 +206,7 @@ func (s *syncer) plan(current []*scim.User) *plan {
 		if key == "" {
 			key = "id:" + u.ID
 		}
-		ch := &Change{Action: ActionDeactivate, Key: key, UserName: u.UserName, ID: u.ID, version: u.Meta.Version, index: -1,
+		ch := &Change{Action: ActionDeactivate, Key: key, UserName: u.UserName, ID: u.ID, version: u.Meta.Version, Index: -1,
 			Operations: []scim.PatchOperation{{Op: "replace", Path: "active", Value: false}}}
 		if s.opts.DeleteAbsent {
 			ch.Action, ch.Operations = ActionDelete, nil

@@ -95,9 +95,11 @@ type Change struct {
 	// Err is why the change failed (or, for ActionSkip, was not planned);
 	// nil once applied.
 	Err error
+	// Index is the employee's position in the desired slice; -1 for an
+	// employee absent from it.
+	Index int
 
 	version string
-	index   int // in the desired slice; -1 for absent employees
 }
 
 // Report is what Sync planned and did.
