@@ -191,7 +191,7 @@ var columns = map[string]struct {
 		}
 		b, err := strconv.ParseBool(strings.ToLower(v))
 		if err != nil {
-			return fmt.Errorf("Active is %q; use true or false", v)
+			return fmt.Errorf("the Active column is %q; use true or false", v)
 		}
 		u.Active = b
 		return nil
@@ -282,7 +282,7 @@ func parseRow(header, rec []string) (*scim.User, error) {
 		return nil, errors.New("the Email column is empty")
 	}
 	if !strings.Contains(u.UserName, "@") {
-		return nil, fmt.Errorf("Email %q is not an email address", u.UserName)
+		return nil, fmt.Errorf("the Email column %q is not an email address", u.UserName)
 	}
 	return u, nil
 }

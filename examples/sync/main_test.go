@@ -36,7 +36,7 @@ func TestCommand(t *testing.T) {
 	if code := run(context.Background(), args, &out, &errOut); code != 2 {
 		t.Fatalf("plan: exit %d\n%s%s", code, out.String(), errOut.String())
 	}
-	for _, want := range []string{":4: Email \"not-an-email\"", ":5: Active is \"maybe\""} {
+	for _, want := range []string{":4: the Email column \"not-an-email\"", ":5: the Active column is \"maybe\""} {
 		if !strings.Contains(errOut.String(), want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut.String())
 		}
