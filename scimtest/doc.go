@@ -117,10 +117,14 @@
 //	s.FailMatching("POST", "/Users", 1, scimtest.Drop())
 //	// Every list request is held a minute, until ClearFaults.
 //	s.FailMatching("GET", "/Users", scimtest.Always, scimtest.Delay(time.Minute))
+//	// The next POST /Users creates the user, but its answer is lost.
+//	s.FailMatching("POST", "/Users", 1, scimtest.LoseAnswer())
 //
 // A faulted request never reaches the endpoint (except after a Delay, which
-// then serves it) and is recorded with the status the fault answered, 0 for
-// none, and Request.Fault describing the fault. Fault values combine: a
+// then serves it, and with LoseAnswer, which serves it and then drops the
+// connection, recording the status the endpoint answered) and is recorded
+// with the status the fault answered, 0 for none, and Request.Fault
+// describing the fault. Fault values combine: a
 // scimtest.Fault{Delay: time.Second, Status: 503} is a slow 503.
 //
 // A Delay lasts until it ends, the client gives up or the server closes, so

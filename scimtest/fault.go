@@ -23,6 +23,10 @@ type Fault struct {
 	Delay time.Duration
 	// Drop closes the connection without answering (after Delay).
 	Drop bool
+	// LoseAnswer serves the request, then closes the connection instead
+	// of sending the answer: the endpoint commits the write, the client
+	// never learns it did. It takes precedence over Status.
+	LoseAnswer bool
 	// Status, when non-zero, answers with this status and a SCIM error body
 	// instead of serving the request: the endpoint never sees it.
 	Status int
@@ -54,13 +58,22 @@ func Delay(d time.Duration) Fault { return Fault{Delay: d} }
 // one request, to test a client's own retries.
 func Drop() Fault { return Fault{Drop: true} }
 
+// LoseAnswer serves the request, then closes the connection before the
+// answer is sent, as a proxy that crashes on the way back does: the write
+// is committed, but the client sees a network error. A client that simply
+// repeats a POST after such an error creates the user twice (or gets 409);
+// this fault tests that it looks first.
+func LoseAnswer() Fault { return Fault{LoseAnswer: true} }
+
 // String describes the fault: "delay 2s, status 503".
 func (f Fault) String() string {
 	var parts []string
 	if f.Delay > 0 {
 		parts = append(parts, "delay "+f.Delay.String())
 	}
-	if f.Drop {
+	if f.LoseAnswer {
+		parts = append(parts, "serve, then drop connection")
+	} else if f.Drop {
 		parts = append(parts, "drop connection")
 	} else if f.Status != 0 {
 		p := "status " + strconv.Itoa(f.Status)
@@ -159,6 +172,8 @@ func (s *Server) applyFault(f Fault, rw *responseBuffer, w http.ResponseWriter, 
 		}
 	}
 	switch {
+	case f.LoseAnswer:
+		return true // served; ServeHTTP drops the answer
 	case f.Drop:
 		finish() // before the client can notice
 		drop(w)

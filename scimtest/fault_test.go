@@ -255,6 +255,34 @@ func TestDrop(t *testing.T) {
 	}
 }
 
+// TestLoseAnswer: the request is served (the user exists), the client gets
+// no answer, and a blind repeat meets the user it already created.
+func TestLoseAnswer(t *testing.T) {
+	t.Parallel()
+	for _, tls := range []bool{false, true} {
+		opts := []Option{}
+		if tls {
+			opts = append(opts, WithTLS())
+		}
+		s := NewServer(t, opts...)
+		c := s.Client()
+		s.FailMatching("POST", "/Users", 1, LoseAnswer())
+		if res, err := sendErr(c, "POST", s.URL()+"/Users", userJSON("a@example.com")); err == nil {
+			t.Errorf("tls %v: a lost answer arrived: %d %s", tls, res.status, res.body)
+		}
+		if s.UserByUserName("a@example.com") == nil {
+			t.Errorf("tls %v: the request was not served", tls)
+		}
+		if res := send(t, c, "POST", s.URL()+"/Users", userJSON("a@example.com")); res.status != 409 {
+			t.Errorf("tls %v: repeat: %d %s, want 409", tls, res.status, res.body)
+		}
+		want := []string{"POST /Users Created [serve, then drop connection]", "POST /Users Conflict"}
+		if diff := cmp.Diff(want, statuses(s)); diff != "" {
+			t.Errorf("tls %v: recorded (-want +got):\n%s", tls, diff)
+		}
+	}
+}
+
 // TestRetryingClient is the use the faults are for: a client that retries
 // on 429 and 5xx, honouring Retry-After, gets through.
 func TestRetryingClient(t *testing.T) {
@@ -297,6 +325,7 @@ func TestFaultString(t *testing.T) {
 		RateLimited(time.Second):          "status 429, Retry-After 1",
 		Delay(2 * time.Second):            "delay 2s",
 		Drop():                            "drop connection",
+		LoseAnswer():                      "serve, then drop connection",
 		{Delay: time.Second, Drop: true}:  "delay 1s, drop connection",
 		{Delay: time.Second, Status: 503}: "delay 1s, status 503",
 		{Status: 503, RetryAfter: 1}:      "status 503, Retry-After 1",

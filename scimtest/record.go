@@ -414,7 +414,8 @@ func (rc *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		finish() // the client went away: nothing to send
 	}()
 
-	if f, ok := s.takeFault(rec); ok {
+	f, faulted := s.takeFault(rec)
+	if faulted {
 		rec.Fault = f.String()
 		if !s.applyFault(f, rw, w, r, rec, finish) {
 			return
@@ -425,6 +426,10 @@ func (rc *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rw.status = http.StatusOK // what net/http sends for a handler that wrote nothing
 	}
 	finish()
+	if faulted && f.LoseAnswer {
+		drop(w) // served and recorded with its status; the client never sees it
+		return
+	}
 	rw.flush()
 }
 
