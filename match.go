@@ -38,8 +38,11 @@ type Matcher func(*User) bool
 //     matches; a complex attribute without a sub-attribute ("emails") means
 //     its value sub-attribute. All conditions inside one value path must
 //     hold on the same element.
-//   - "ne" is "not eq": it matches absent attributes, and on a multi-valued
-//     attribute it matches when no element is equal.
+//   - "ne" matches absent attributes. On a multi-valued attribute it
+//     follows RFC 7644 §3.4.2.2 like every operator: it matches when some
+//     element differs (an element without the sub-attribute differs), or
+//     when there is no element. "Has no work email" is
+//     "not (emails.type eq "work")".
 func (m *Model) CompileFilter(f Filter) (Matcher, error) {
 	if f == nil {
 		return func(*User) bool { return true }, nil
@@ -214,8 +217,8 @@ func (m *Model) compileCompare(e *AttrExpr, parent *Attribute) (evaluator, error
 	}
 	op := e.Op
 	if op == OpNotEqual {
-		// ne is not eq: absent values match, and a multi-valued attribute
-		// matches when no element is equal.
+		// ne is not eq on each value: absent values match. On a
+		// multi-valued attribute the negation is per element (below).
 		op = OpEqual
 	}
 	st, ct, err := compileLeaf(leaf, op, e.Value, e.Path.String())
@@ -233,6 +236,21 @@ func (m *Model) compileCompare(e *AttrExpr, parent *Attribute) (evaluator, error
 	case parent != nil: // inside a value path: v is the element
 		idx := a.field
 		ev = func(v reflect.Value) bool { return st(v.FieldByIndex(idx)) }
+	case a.MultiValued && e.Op == OpNotEqual:
+		// Some element differs, or there is none.
+		idx, sidx := a.field, sub.field
+		return func(v reflect.Value) bool {
+			s := v.FieldByIndex(idx)
+			if s.Len() == 0 {
+				return true
+			}
+			for i := range s.Len() {
+				if !st(s.Index(i).FieldByIndex(sidx)) {
+					return true
+				}
+			}
+			return false
+		}, nil
 	case a.MultiValued:
 		idx, sidx := a.field, sub.field
 		ev = func(v reflect.Value) bool {

@@ -280,7 +280,7 @@ func (c *compiler) valuesIn(attr string) string {
 // attrExpr compiles a comparison outside a value path, with the matcher's
 // rules: "eq null" is "not pr" and "ne null" is "pr"; ne is "not eq", so
 // absent values match it; a multi-valued attribute matches when one of
-// its elements does.
+// its elements does, for ne too (or when it has none).
 func (c *compiler) attrExpr(e *scim.AttrExpr) (string, bool) {
 	a, sub := e.Path.Attr, e.Path.SubAttr
 	if a.Custom {
@@ -315,10 +315,26 @@ func (c *compiler) attrExpr(e *scim.AttrExpr) (string, bool) {
 		if !found {
 			return "", false
 		}
+		mark := len(c.args)
+		if negate {
+			// RFC 7644 §3.4.2.2: some element differs (an absent value
+			// differs), or there is no element. The arguments are
+			// positional: the first term's come first.
+			none := not(c.valuesIn(a.Name) + ")")
+			head := c.valuesIn(a.Name)
+			in, ok := c.leaf(col, op, e.Value)
+			if !ok {
+				c.args = c.args[:mark]
+				return "", false
+			}
+			return "(" + none + " OR " + head + " AND " + not(in) + "))", true
+		}
 		head := c.valuesIn(a.Name)
 		var in string
 		if in, ok = c.leaf(col, op, e.Value); ok {
 			cond = head + " AND " + in + ")"
+		} else {
+			c.args = c.args[:mark]
 		}
 	case a.MultiValued:
 		return "", false
