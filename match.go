@@ -54,6 +54,20 @@ func (m *Model) CompileFilter(f Filter) (Matcher, error) {
 	return func(u *User) bool { return ev(reflect.ValueOf(u).Elem()) }, nil
 }
 
+// NewFilterQuery builds the query of an unsorted page of the users
+// matching f, a filter built as a value rather than parsed from a client's
+// text: such a filter is not bound by the parser's limits, so a program can
+// ask for many users at once (id eq "a" or id eq "b" or ...), which stores
+// answer as one lookup per attribute. f is resolved in place, as
+// CompileFilter does.
+func (m *Model) NewFilterQuery(f Filter, startIndex, count int) (*Query, error) {
+	match, err := m.CompileFilter(f)
+	if err != nil {
+		return nil, err
+	}
+	return &Query{Filter: f, StartIndex: max(startIndex, 1), Count: max(count, 0), match: match}, nil
+}
+
 // evaluator tests a context value: the User struct, or an element of a
 // multi-valued attribute inside a value path.
 type evaluator func(reflect.Value) bool
@@ -68,6 +82,9 @@ func (m *Model) compile(f Filter, parent *Attribute) (evaluator, error) {
 		if n == nil || n.Left == nil || n.Right == nil {
 			return nil, invalidFilter("incomplete %q expression", "and/or")
 		}
+		if n.Op == "or" {
+			return m.compileOr(n, parent)
+		}
 		l, err := m.compile(n.Left, parent)
 		if err != nil {
 			return nil, err
@@ -76,11 +93,8 @@ func (m *Model) compile(f Filter, parent *Attribute) (evaluator, error) {
 		if err != nil {
 			return nil, err
 		}
-		switch n.Op {
-		case "and":
+		if n.Op == "and" {
 			return func(v reflect.Value) bool { return l(v) && r(v) }, nil
-		case "or":
-			return func(v reflect.Value) bool { return l(v) || r(v) }, nil
 		}
 		return nil, invalidFilter("unknown logical operator %q", n.Op)
 	case *NotExpr:
@@ -130,6 +144,149 @@ func (m *Model) compile(f Filter, parent *Attribute) (evaluator, error) {
 		return m.compileCompare(n, parent)
 	}
 	return nil, invalidFilter("unsupported expression %T", f)
+}
+
+// compileOr compiles a chain of "or" flat, and its equalities of one
+// string attribute as one set lookup. A long chain, such as the lookup of
+// a page's references (id eq a or id eq b or ...), then neither nests
+// closures as deep as it is long nor compares each user with every
+// literal: a store that evaluates it in Go pays a few map lookups per user.
+func (m *Model) compileOr(n *LogicalExpr, parent *Attribute) (evaluator, error) {
+	var terms []Filter
+	for stack := []Filter{n}; len(stack) > 0; {
+		f := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if x, ok := f.(*LogicalExpr); ok && x != nil && x.Op == "or" {
+			if x.Left == nil || x.Right == nil {
+				return nil, invalidFilter("incomplete %q expression", "or")
+			}
+			stack = append(stack, x.Right, x.Left)
+			continue
+		}
+		terms = append(terms, f)
+	}
+	type set struct {
+		first int // index of the first equality in terms
+		eqs   []*AttrExpr
+	}
+	sets := map[[2]*Attribute]*set{}
+	in := make([]*set, len(terms)) // the set of each equality
+	for i, f := range terms {
+		e, ok := f.(*AttrExpr)
+		if !ok || e == nil || e.Op != OpEqual {
+			continue
+		}
+		if _, ok := LiteralText(e.Value); !ok || e.Value == nil {
+			continue
+		}
+		if err := m.resolve(&e.Path, parent); err != nil {
+			return nil, err
+		}
+		if setLeaf(e.Path.Attr, e.Path.SubAttr) == nil {
+			continue
+		}
+		k := [2]*Attribute{e.Path.Attr, e.Path.SubAttr}
+		if sets[k] == nil {
+			sets[k] = &set{first: i}
+		}
+		sets[k].eqs = append(sets[k].eqs, e)
+		in[i] = sets[k]
+	}
+	var evs []evaluator
+	for i, f := range terms {
+		if st := in[i]; st != nil && len(st.eqs) > 1 {
+			if st.first == i {
+				e := st.eqs[0]
+				evs = append(evs, equalsOneOf(e.Path.Attr, e.Path.SubAttr, parent, st.eqs))
+			}
+			continue
+		}
+		ev, err := m.compile(f, parent)
+		if err != nil {
+			return nil, err
+		}
+		evs = append(evs, ev)
+	}
+	if len(evs) == 1 {
+		return evs[0], nil
+	}
+	return func(v reflect.Value) bool {
+		for _, ev := range evs {
+			if ev(v) {
+				return true
+			}
+		}
+		return false
+	}, nil
+}
+
+// setLeaf returns the string attribute an equality on a (and sub) compares,
+// when compileOr may test it as a set, or nil.
+func setLeaf(a, sub *Attribute) *Attribute {
+	if a == nil || a.Custom || a.Mutability == WriteOnly || a.Returned == ReturnedNever {
+		return nil
+	}
+	leaf := a
+	if sub != nil {
+		leaf = sub
+	} else if a.Type == TypeComplex {
+		leaf = a.Sub("value")
+	}
+	if leaf == nil || leaf.field == nil {
+		return nil
+	}
+	switch leaf.Type {
+	case TypeString, TypeReference, TypeBinary:
+		return leaf
+	}
+	return nil
+}
+
+// equalsOneOf compiles an "or" of equalities of one string attribute (as
+// setLeaf allows) with the literals of eqs: compileCompare's rules, with
+// one map lookup per value.
+func equalsOneOf(a, sub, parent *Attribute, eqs []*AttrExpr) evaluator {
+	leaf := setLeaf(a, sub)
+	foldCase := !leaf.CaseExact
+	set := make(map[string]bool, len(eqs))
+	for _, e := range eqs {
+		s, _ := LiteralText(e.Value)
+		if foldCase {
+			s = fold.Key(s)
+		}
+		set[s] = true
+	}
+	has := func(f reflect.Value) bool {
+		s := f.String()
+		if s == "" {
+			return false // an empty value is absent, never equal
+		}
+		if !foldCase {
+			return set[s]
+		}
+		var buf [64]byte
+		return set[string(fold.AppendKey(buf[:0], s))]
+	}
+	idx := a.field
+	switch {
+	case parent != nil: // inside a value path: v is the element
+		return func(v reflect.Value) bool { return has(v.FieldByIndex(idx)) }
+	case a.MultiValued:
+		sidx := leaf.field
+		return func(v reflect.Value) bool {
+			s := v.FieldByIndex(idx)
+			for i := range s.Len() {
+				if has(s.Index(i).FieldByIndex(sidx)) {
+					return true
+				}
+			}
+			return false
+		}
+	case leaf != a:
+		sidx := leaf.field
+		return func(v reflect.Value) bool { return has(v.FieldByIndex(idx).FieldByIndex(sidx)) }
+	}
+	return func(v reflect.Value) bool { return has(v.FieldByIndex(idx)) }
 }
 
 // resolve fills in p.Attr and p.SubAttr. Inside a value path (parent set),

@@ -401,6 +401,18 @@ var FilterCases = []FilterCase{
 	{Filter: `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager[value eq "u16"]`, Want: ids(18, 19, 20, 23, 27, 29)},
 	{Filter: `emails[type eq "work"] and phoneNumbers[type eq "work"]`, Want: ids(1, 2, 5, 10, 12, 16, 21, 24, 31)},
 
+	// Chains of "or" of equalities, as the handler builds to look up a
+	// page's references at once (a store may answer each attribute's
+	// equalities as one set or IN list): case rules per attribute, empty
+	// literals, value paths, and a negated chain.
+	{Filter: `userName eq "BJENSEN" or userName eq "zoë" or externalId eq "BJENSEN" or externalId eq "00042" or id eq "u07" or id eq "U08"`, Want: ids(1, 3, 4, 7, 30)},
+	{Filter: `emails.value eq "BJENSEN@example.com" or emails.value eq "eloise@gmail.com" or emails eq "nobody@example.com" or emails.value eq ""`, Want: ids(1, 3)},
+	{Filter: `emails[type eq "home" or type eq "OTHER" or value eq "zoe@example.se" or value eq "KEVIN@example.ie"]`, Want: ids(1, 3, 4, 5, 10, 12, 15, 16, 21)},
+	{Filter: `name.familyName eq "jensen" or name.familyName eq "DUPRÉ" or title eq "Designer"`, Want: ids(1, 3, 4, 21, 30)},
+	{Filter: EnterpriseURN + `manager.value eq "u16" or ` + EnterpriseURN + `manager.value eq "u05" or ` + EnterpriseURN + `manager.value eq "U02"`, Want: ids(1, 2, 4, 8, 10, 12, 16, 17, 18, 19, 20, 23, 24, 27, 28, 29, 30)},
+	{Filter: `(userName eq "bjensen" or userName eq "edupre") and (emails.type eq "home" or emails.type eq "other")`, Want: ids(1, 3)},
+	{Filter: `not (id eq "u01" or id eq "u02" or id eq "u03")`, Want: span(4, 32)},
+
 	// Presence, null and ne.
 	{Filter: `title pr`, Want: allBut(13)},
 	{Filter: `title eq null`, Want: ids(13)},
