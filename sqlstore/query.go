@@ -168,9 +168,9 @@ func (c *compiler) node(f scim.Filter) (string, bool) {
 // that attribute's index once per value, whatever its statistics say; as
 // an OR of equalities, PostgreSQL planning with stale statistics (a table
 // that has grown since it was last analysed) would rather read every user
-// of the company through any index, and SQLite refuses an expression
-// nested as deep as a long chain. The condition is exact only when every
-// term is.
+// of the company through any index. Flat, a long chain also compiles
+// without recursing as deep as it is long. The condition is exact only
+// when every term is.
 func (c *compiler) or(n *scim.LogicalExpr) (string, bool) {
 	var terms []scim.Filter
 	for stack := []scim.Filter{n}; len(stack) > 0; {
