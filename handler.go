@@ -58,8 +58,12 @@ type Handler struct {
 	// names an endpoint, which a prefix holding such a name defeats.
 	Prefix string
 	// BaseURL, when set, is the absolute URL the endpoint is served at
-	// (e.g. "https://api.example.com/scim/v2"), used in meta.location.
-	// When empty it is derived from each request.
+	// (e.g. "https://api.example.com/scim/v2"), used in meta.location, the
+	// Location header and the manager's $ref. When empty it is derived
+	// from each request's Host and X-Forwarded-Proto headers, which the
+	// client chooses: set it behind a proxy, and wherever clients could
+	// reach the server under names it does not own. Either way these URLs
+	// are built for each response, never stored.
 	BaseURL string
 	// IgnoreUnknownAttributes accepts Peakon extension attributes the
 	// company has not defined, dropping them, instead of answering 400.

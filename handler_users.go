@@ -162,24 +162,25 @@ func (req *request) list(p listParams) {
 	buf = append(buf, `,"startIndex":`...)
 	buf = jsonw.Int(buf, int64(q.StartIndex))
 	buf = append(buf, `,"Resources":[`...)
+	refs := req.lookupReferences(page.Users)
 	for i, u := range page.Users {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
-		buf = req.encode(buf, u, proj)
+		buf = req.encode(buf, u, proj, refs)
 	}
 	buf = append(buf, "]}"...)
 	req.writeJSON(http.StatusOK, buf)
 }
 
 // encode renders a stored user for this request: location, references
-// resolved for display, projection applied.
-func (req *request) encode(dst []byte, u *User, p *Projection) []byte {
+// (looked up in refs) resolved for display, projection applied.
+func (req *request) encode(dst []byte, u *User, p *Projection, refs *references) []byte {
 	u.Meta.Location = req.location(u.ID)
 	if u.Meta.ResourceType == "" {
 		u.Meta.ResourceType = "User"
 	}
-	u = req.renderReferences(u)
+	u = req.renderReferences(u, refs)
 	return req.model.EncodeUser(dst, u, p)
 }
 
@@ -191,7 +192,7 @@ func (req *request) respondUser(status int, u *User) {
 		req.fail(err)
 		return
 	}
-	body := req.encode(make([]byte, 0, 1024), u, proj)
+	body := req.encode(make([]byte, 0, 1024), u, proj, req.lookupReferences([]*User{u}))
 	hdr := req.w.Header()
 	if u.Meta.Version != "" {
 		hdr["Etag"] = []string{u.Meta.Version}

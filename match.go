@@ -38,8 +38,11 @@ type Matcher func(*User) bool
 //     matches; a complex attribute without a sub-attribute ("emails") means
 //     its value sub-attribute. All conditions inside one value path must
 //     hold on the same element.
-//   - "ne" is "not eq": it matches absent attributes, and on a multi-valued
-//     attribute it matches when no element is equal.
+//   - "ne" matches absent attributes. On a multi-valued attribute it
+//     follows RFC 7644 §3.4.2.2 like every operator: it matches when some
+//     element differs (an element without the sub-attribute differs), or
+//     when there is no element. "Has no work email" is
+//     "not (emails.type eq "work")".
 func (m *Model) CompileFilter(f Filter) (Matcher, error) {
 	if f == nil {
 		return func(*User) bool { return true }, nil
@@ -49,6 +52,20 @@ func (m *Model) CompileFilter(f Filter) (Matcher, error) {
 		return nil, err
 	}
 	return func(u *User) bool { return ev(reflect.ValueOf(u).Elem()) }, nil
+}
+
+// NewFilterQuery builds the query of an unsorted page of the users
+// matching f, a filter built as a value rather than parsed from a client's
+// text: such a filter is not bound by the parser's limits, so a program can
+// ask for many users at once (id eq "a" or id eq "b" or ...), which stores
+// answer as one lookup per attribute. f is resolved in place, as
+// CompileFilter does.
+func (m *Model) NewFilterQuery(f Filter, startIndex, count int) (*Query, error) {
+	match, err := m.CompileFilter(f)
+	if err != nil {
+		return nil, err
+	}
+	return &Query{Filter: f, StartIndex: max(startIndex, 1), Count: max(count, 0), match: match}, nil
 }
 
 // evaluator tests a context value: the User struct, or an element of a
@@ -65,6 +82,9 @@ func (m *Model) compile(f Filter, parent *Attribute) (evaluator, error) {
 		if n == nil || n.Left == nil || n.Right == nil {
 			return nil, invalidFilter("incomplete %q expression", "and/or")
 		}
+		if n.Op == "or" {
+			return m.compileOr(n, parent)
+		}
 		l, err := m.compile(n.Left, parent)
 		if err != nil {
 			return nil, err
@@ -73,11 +93,8 @@ func (m *Model) compile(f Filter, parent *Attribute) (evaluator, error) {
 		if err != nil {
 			return nil, err
 		}
-		switch n.Op {
-		case "and":
+		if n.Op == "and" {
 			return func(v reflect.Value) bool { return l(v) && r(v) }, nil
-		case "or":
-			return func(v reflect.Value) bool { return l(v) || r(v) }, nil
 		}
 		return nil, invalidFilter("unknown logical operator %q", n.Op)
 	case *NotExpr:
@@ -127,6 +144,149 @@ func (m *Model) compile(f Filter, parent *Attribute) (evaluator, error) {
 		return m.compileCompare(n, parent)
 	}
 	return nil, invalidFilter("unsupported expression %T", f)
+}
+
+// compileOr compiles a chain of "or" flat, and its equalities of one
+// string attribute as one set lookup. A long chain, such as the lookup of
+// a page's references (id eq a or id eq b or ...), then neither nests
+// closures as deep as it is long nor compares each user with every
+// literal: a store that evaluates it in Go pays a few map lookups per user.
+func (m *Model) compileOr(n *LogicalExpr, parent *Attribute) (evaluator, error) {
+	var terms []Filter
+	for stack := []Filter{n}; len(stack) > 0; {
+		f := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if x, ok := f.(*LogicalExpr); ok && x != nil && x.Op == "or" {
+			if x.Left == nil || x.Right == nil {
+				return nil, invalidFilter("incomplete %q expression", "or")
+			}
+			stack = append(stack, x.Right, x.Left)
+			continue
+		}
+		terms = append(terms, f)
+	}
+	type set struct {
+		first int // index of the first equality in terms
+		eqs   []*AttrExpr
+	}
+	sets := map[[2]*Attribute]*set{}
+	in := make([]*set, len(terms)) // the set of each equality
+	for i, f := range terms {
+		e, ok := f.(*AttrExpr)
+		if !ok || e == nil || e.Op != OpEqual {
+			continue
+		}
+		if _, ok := LiteralText(e.Value); !ok || e.Value == nil {
+			continue
+		}
+		if err := m.resolve(&e.Path, parent); err != nil {
+			return nil, err
+		}
+		if setLeaf(e.Path.Attr, e.Path.SubAttr) == nil {
+			continue
+		}
+		k := [2]*Attribute{e.Path.Attr, e.Path.SubAttr}
+		if sets[k] == nil {
+			sets[k] = &set{first: i}
+		}
+		sets[k].eqs = append(sets[k].eqs, e)
+		in[i] = sets[k]
+	}
+	var evs []evaluator
+	for i, f := range terms {
+		if st := in[i]; st != nil && len(st.eqs) > 1 {
+			if st.first == i {
+				e := st.eqs[0]
+				evs = append(evs, equalsOneOf(e.Path.Attr, e.Path.SubAttr, parent, st.eqs))
+			}
+			continue
+		}
+		ev, err := m.compile(f, parent)
+		if err != nil {
+			return nil, err
+		}
+		evs = append(evs, ev)
+	}
+	if len(evs) == 1 {
+		return evs[0], nil
+	}
+	return func(v reflect.Value) bool {
+		for _, ev := range evs {
+			if ev(v) {
+				return true
+			}
+		}
+		return false
+	}, nil
+}
+
+// setLeaf returns the string attribute an equality on a (and sub) compares,
+// when compileOr may test it as a set, or nil.
+func setLeaf(a, sub *Attribute) *Attribute {
+	if a == nil || a.Custom || a.Mutability == WriteOnly || a.Returned == ReturnedNever {
+		return nil
+	}
+	leaf := a
+	if sub != nil {
+		leaf = sub
+	} else if a.Type == TypeComplex {
+		leaf = a.Sub("value")
+	}
+	if leaf == nil || leaf.field == nil {
+		return nil
+	}
+	switch leaf.Type {
+	case TypeString, TypeReference, TypeBinary:
+		return leaf
+	}
+	return nil
+}
+
+// equalsOneOf compiles an "or" of equalities of one string attribute (as
+// setLeaf allows) with the literals of eqs: compileCompare's rules, with
+// one map lookup per value.
+func equalsOneOf(a, sub, parent *Attribute, eqs []*AttrExpr) evaluator {
+	leaf := setLeaf(a, sub)
+	foldCase := !leaf.CaseExact
+	set := make(map[string]bool, len(eqs))
+	for _, e := range eqs {
+		s, _ := LiteralText(e.Value)
+		if foldCase {
+			s = fold.Key(s)
+		}
+		set[s] = true
+	}
+	has := func(f reflect.Value) bool {
+		s := f.String()
+		if s == "" {
+			return false // an empty value is absent, never equal
+		}
+		if !foldCase {
+			return set[s]
+		}
+		var buf [64]byte
+		return set[string(fold.AppendKey(buf[:0], s))]
+	}
+	idx := a.field
+	switch {
+	case parent != nil: // inside a value path: v is the element
+		return func(v reflect.Value) bool { return has(v.FieldByIndex(idx)) }
+	case a.MultiValued:
+		sidx := leaf.field
+		return func(v reflect.Value) bool {
+			s := v.FieldByIndex(idx)
+			for i := range s.Len() {
+				if has(s.Index(i).FieldByIndex(sidx)) {
+					return true
+				}
+			}
+			return false
+		}
+	case leaf != a:
+		sidx := leaf.field
+		return func(v reflect.Value) bool { return has(v.FieldByIndex(idx).FieldByIndex(sidx)) }
+	}
+	return func(v reflect.Value) bool { return has(v.FieldByIndex(idx)) }
 }
 
 // resolve fills in p.Attr and p.SubAttr. Inside a value path (parent set),
@@ -215,8 +375,8 @@ func (m *Model) compileCompare(e *AttrExpr, parent *Attribute) (evaluator, error
 	}
 	op := e.Op
 	if op == OpNotEqual {
-		// ne is not eq: absent values match, and a multi-valued attribute
-		// matches when no element is equal.
+		// ne is not eq on each value: absent values match. On a
+		// multi-valued attribute the negation is per element (below).
 		op = OpEqual
 	}
 	st, ct, err := compileLeaf(leaf, op, e.Value, e.Path.String())
@@ -234,6 +394,21 @@ func (m *Model) compileCompare(e *AttrExpr, parent *Attribute) (evaluator, error
 	case parent != nil: // inside a value path: v is the element
 		idx := a.field
 		ev = func(v reflect.Value) bool { return st(v.FieldByIndex(idx)) }
+	case a.MultiValued && e.Op == OpNotEqual:
+		// Some element differs, or there is none.
+		idx, sidx := a.field, sub.field
+		return func(v reflect.Value) bool {
+			s := v.FieldByIndex(idx)
+			if s.Len() == 0 {
+				return true
+			}
+			for i := range s.Len() {
+				if !st(s.Index(i).FieldByIndex(sidx)) {
+					return true
+				}
+			}
+			return false
+		}, nil
 	case a.MultiValued:
 		idx, sidx := a.field, sub.field
 		ev = func(v reflect.Value) bool {

@@ -50,13 +50,17 @@ func (req *request) resolveReferences(before, after *User) error {
 		}
 		switch {
 		case m != nil:
-			mgr.Value, mgr.Ref, mgr.DisplayName = m.ID, req.location(m.ID), displayName(m)
+			mgr.Value, mgr.DisplayName = m.ID, displayName(m)
 		case req.h.StrictManager:
 			return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s:manager %q is not an employee of this company; provision the manager first", SchemaEnterpriseUser, mgr.Value)
 		}
 	} else if mgr.Value == "" {
 		*mgr = Manager{}
 	}
+	// $ref and meta.location are rendered from the base URL each request
+	// is served at, never stored: without Handler.BaseURL that comes from
+	// the request's Host header, which a client chooses.
+	mgr.Ref, after.Meta.Location = "", ""
 	for name, v := range after.Custom {
 		a := req.model.CustomAttribute(name)
 		if a == nil || a.CustomType != CustomEmployee {
@@ -77,36 +81,201 @@ func (req *request) resolveReferences(before, after *User) error {
 	return nil
 }
 
-// renderReferences returns u with Employee attributes shown as the
-// referenced employee's email, and an unresolved manager resolved if that
-// employee exists by now. u itself is not modified.
-func (req *request) renderReferences(u *User) *User {
+// maxRefValues bounds the values one reference query looks up (each
+// pending manager counts once, though it is tried as an id, userName, email
+// and externalId): a list page of the largest size, with its managers and
+// Employee values, takes one query.
+const maxRefValues = 2000
+
+// references are the employees a page of users refers to, looked up at
+// once by lookupReferences.
+type references struct {
+	byID map[string]*User // by id: Employee values, resolved managers
+	// byKey maps a pending manager's value (trimmed) to the employee it
+	// names, as findEmployee would find them.
+	byKey map[string]*User
+}
+
+// lookupReferences finds the employees that rendering users needs and
+// cannot read from them: the values of Employee attributes (stored as
+// ids, shown as the employee's email) and managers not resolved when they
+// were written. It asks the store once (per maxRefValues values) with an
+// "or" of equalities built as a Filter value, which stores answer with one
+// index lookup per attribute; resolving user by user would cost up to
+// three lookups per user of a page. A lookup that fails leaves the
+// references as stored: rendering never fails on them.
+func (req *request) lookupReferences(users []*User) *references {
+	refs := &references{byID: map[string]*User{}, byKey: map[string]*User{}}
+	type want struct {
+		v   string
+		key bool // a pending manager's value, not only an id
+	}
+	var wants []want
+	seen := map[want]bool{}
+	add := func(w want) {
+		if w.v != "" && !seen[w] {
+			seen[w] = true
+			wants = append(wants, w)
+		}
+	}
+	for _, u := range users {
+		for name, id := range u.Custom {
+			if a := req.model.CustomAttribute(name); a != nil && a.CustomType == CustomEmployee {
+				add(want{v: id})
+			}
+		}
+		if m := u.Enterprise.Manager; m.Value != "" && m.DisplayName == "" {
+			add(want{v: strings.TrimSpace(m.Value), key: true})
+		}
+	}
+	if len(wants) == 1 && !wants[0].key {
+		// One id (a single user's Employee value): the store's cheapest
+		// lookup.
+		if e, err := req.store.GetUser(req.ctx, req.tenant, wants[0].v); err == nil {
+			refs.byID[e.ID] = e
+		}
+		return refs
+	}
+	var found []*User // in the store's order
+	for chunk := range slices.Chunk(wants, maxRefValues) {
+		var ids, keys []string
+		for _, w := range chunk {
+			ids = append(ids, w.v)
+			if w.key {
+				keys = append(keys, w.v)
+			}
+		}
+		users, err := req.listMatching(referenceFilter(ids, keys), len(chunk))
+		if err != nil {
+			req.h.log.ErrorContext(req.ctx, "scim: looking up references", "tenant", req.tenant, "error", err)
+			return refs
+		}
+		found = append(found, users...)
+	}
+	for _, e := range found {
+		refs.byID[e.ID] = e
+	}
+	for _, w := range wants {
+		if !w.key {
+			continue
+		}
+		if e := refs.byID[w.v]; e != nil {
+			refs.byKey[w.v] = e
+			continue
+		}
+		for _, e := range found {
+			if namedBy(e, w.v) {
+				refs.byKey[w.v] = e
+				break
+			}
+		}
+	}
+	return refs
+}
+
+// listMatching returns every user matching f, reading pages of size.
+func (req *request) listMatching(f Filter, size int) ([]*User, error) {
+	q, err := req.model.NewFilterQuery(f, 1, max(size, 1))
+	if err != nil {
+		return nil, err
+	}
+	var out []*User
+	for {
+		page, err := req.store.ListUsers(req.ctx, req.tenant, q)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.Users...)
+		q.StartIndex += len(page.Users)
+		if len(page.Users) == 0 || q.StartIndex > page.Total {
+			return out, nil
+		}
+	}
+}
+
+// referenceFilter is "id eq v" for each of ids, or "userName eq k or
+// emails.value eq k or externalId eq k" for each of keys, grouped by
+// attribute so that a store compiles each attribute's equalities to one
+// lookup. The tree is balanced: a store that walks it recursively goes
+// only log2(n) deep.
+func referenceFilter(ids, keys []string) Filter {
+	var terms []Filter
+	eq := func(name, sub string, vals []string) {
+		for _, v := range vals {
+			terms = append(terms, &AttrExpr{Path: AttrPath{Name: name, Sub: sub}, Op: OpEqual, Value: v})
+		}
+	}
+	eq("id", "", ids)
+	eq("userName", "", keys)
+	eq("emails", "value", keys)
+	eq("externalId", "", keys)
+	var or func([]Filter) Filter
+	or = func(fs []Filter) Filter {
+		if len(fs) == 1 {
+			return fs[0]
+		}
+		return &LogicalExpr{Op: "or", Left: or(fs[:len(fs)/2]), Right: or(fs[len(fs)/2:])}
+	}
+	return or(terms)
+}
+
+// namedBy reports whether ref names u by userName or email (ignoring case)
+// or externalId, as findEmployee's query does.
+func namedBy(u *User, ref string) bool {
+	if u.ExternalID == ref || strings.EqualFold(u.UserName, ref) {
+		return true
+	}
+	for _, e := range u.Emails {
+		if e.Value != "" && strings.EqualFold(e.Value, ref) {
+			return true
+		}
+	}
+	return false
+}
+
+// renderReferences returns u as shown to this request's client: Employee
+// attributes as the referenced employee's email, a manager resolved if
+// that employee exists by now, and a resolved manager's $ref built from
+// the request's base URL (stored users hold no $ref). u itself is not
+// modified.
+func (req *request) renderReferences(u *User, refs *references) *User {
 	out := u
+	clone := func() {
+		if out == u {
+			out = u.Clone()
+		}
+	}
 	for name, id := range u.Custom {
 		a := req.model.CustomAttribute(name)
 		if a == nil || a.CustomType != CustomEmployee {
 			continue
 		}
-		e, err := req.store.GetUser(req.ctx, req.tenant, id)
-		if err != nil {
+		e := refs.byID[id]
+		if e == nil {
 			continue // deleted since: show the stored reference
 		}
-		if out == u {
-			out = u.Clone()
-		}
+		clone()
 		if email := e.PrimaryEmail(); email != "" {
 			out.Custom[name] = email
 		} else {
 			out.Custom[name] = e.UserName
 		}
 	}
-	if m := u.Enterprise.Manager; m.Value != "" && m.DisplayName == "" {
-		if e, err := req.findEmployee(m.Value); err == nil && e != nil {
-			if out == u {
-				out = u.Clone()
-			}
-			out.Enterprise.Manager = Manager{Value: e.ID, Ref: req.location(e.ID), DisplayName: displayName(e)}
+	m := u.Enterprise.Manager
+	want := m
+	switch {
+	case m.Value == "":
+	case m.DisplayName != "":
+		want.Ref = req.location(m.Value)
+	default:
+		want.Ref = "" // pending: there is no resource to refer to
+		if e := refs.byKey[strings.TrimSpace(m.Value)]; e != nil {
+			want = Manager{Value: e.ID, Ref: req.location(e.ID), DisplayName: displayName(e)}
 		}
+	}
+	if want != m {
+		clone()
+		out.Enterprise.Manager = want
 	}
 	return out
 }
@@ -260,11 +429,8 @@ func (req *request) setManager(id string, mgr *User) error {
 			return nil // changed meanwhile
 		}
 		next := cur.Clone()
-		ref := cur.Enterprise.Manager.Ref
-		if cur.Enterprise.Manager.Value != mgr.ID || ref == "" {
-			ref = req.location(mgr.ID)
-		}
-		next.Enterprise.Manager = Manager{Value: mgr.ID, Ref: ref, DisplayName: displayName(mgr)}
+		next.Enterprise.Manager = Manager{Value: mgr.ID, DisplayName: displayName(mgr)} // $ref is rendered
+		next.Meta.Location = ""
 		err = req.commitUpdate(cur, next)
 		switch {
 		case err == nil:

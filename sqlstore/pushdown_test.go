@@ -39,6 +39,8 @@ func TestPushdownCoverage(t *testing.T) {
 		storetest.PeakonURN + `Salary gt 5`, storetest.PeakonURN + `Manager pr`,
 		storetest.EnterpriseURN + `employeeNumber eq "1"`, storetest.EnterpriseURN + `manager.value eq "u1"`,
 		`not (userName sw "a") or title co "x"`,
+		`emails.type ne "work"`, `phoneNumbers ne "x"`, `emails[not (type eq "work")]`, `not (emails.value ne "x")`,
+		`id eq "a" or userName eq "a" or emails.value eq "a" or externalId eq "a" or id eq "b" or userName eq "b"`,
 	} {
 		q, err := m.NewQuery(f, "", "", 1, 100)
 		if err != nil {

@@ -124,9 +124,7 @@ func (c *compiler) node(f scim.Filter) (string, bool) {
 	switch n := f.(type) {
 	case *scim.LogicalExpr:
 		if n.Op == "or" {
-			if cond, ok := c.inList(n); ok {
-				return cond, true
-			}
+			return c.or(n)
 		}
 		mark := len(c.args)
 		l, lx := c.filter(n.Left)
@@ -163,56 +161,128 @@ func (c *compiler) node(f scim.Filter) (string, bool) {
 	return "", false
 }
 
-// inList compiles an "or" of equalities of one attribute with values
-// (manager.value eq "id" or manager.value eq "email", the lookup that
-// follows every create) to one IN list. Either database then probes that
-// attribute's index once per value, whatever its statistics say; as an OR
-// of equalities, PostgreSQL planning with stale statistics (a table that
-// has grown since it was last analysed) would rather read every user of
-// the company through any index.
-func (c *compiler) inList(n *scim.LogicalExpr) (string, bool) {
-	var path *scim.AttrPath // of the first equality
-	var lits []string
-	var walk func(scim.Filter) bool
-	walk = func(f scim.Filter) bool {
-		switch x := f.(type) {
-		case *scim.LogicalExpr:
-			return x.Op == "or" && walk(x.Left) && walk(x.Right)
-		case *scim.AttrExpr:
-			v, ok := x.Value.(string)
-			if !ok || v == "" || x.Op != scim.OpEqual || path != nil && (x.Path.Attr != path.Attr || x.Path.SubAttr != path.SubAttr) {
-				return false
-			}
-			if path == nil {
-				path = &x.Path
-			}
-			lits = append(lits, v)
-			return true
+// or compiles a chain of "or" flat, with the equalities of each attribute
+// as one IN list (manager.value eq "id" or manager.value eq "email", the
+// lookup that follows every create; id eq a or id eq b or userName eq c
+// ..., the lookup of a page's references). Either database then probes
+// that attribute's index once per value, whatever its statistics say; as
+// an OR of equalities, PostgreSQL planning with stale statistics (a table
+// that has grown since it was last analysed) would rather read every user
+// of the company through any index. Flat, a long chain also compiles
+// without recursing as deep as it is long. The condition is exact only
+// when every term is.
+func (c *compiler) or(n *scim.LogicalExpr) (string, bool) {
+	var terms []scim.Filter
+	for stack := []scim.Filter{n}; len(stack) > 0; {
+		f := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if x, ok := f.(*scim.LogicalExpr); ok && x.Op == "or" {
+			stack = append(stack, x.Right, x.Left)
+			continue
 		}
+		terms = append(terms, f)
+	}
+	type list struct {
+		first int
+		path  *scim.AttrPath
+		lits  []string
+	}
+	lists := map[[2]*scim.Attribute]*list{}
+	in := make([]*list, len(terms))
+	for i, f := range terms {
+		e, ok := f.(*scim.AttrExpr)
+		if !ok || !listable(e) {
+			continue
+		}
+		k := [2]*scim.Attribute{e.Path.Attr, e.Path.SubAttr}
+		if lists[k] == nil {
+			lists[k] = &list{first: i, path: &e.Path}
+		}
+		lists[k].lits = append(lists[k].lits, e.Value.(string))
+		in[i] = lists[k]
+	}
+	mark := len(c.args)
+	var parts []string
+	for i, f := range terms {
+		if l := in[i]; l != nil && len(l.lits) > 1 {
+			if l.first == i {
+				parts = append(parts, c.inList(l.path, l.lits))
+			}
+			continue
+		}
+		cond, exact := c.filter(f)
+		if !exact {
+			c.args = c.args[:mark]
+			return "", false
+		}
+		parts = append(parts, cond)
+	}
+	if len(parts) == 1 {
+		return parts[0], true
+	}
+	return "(" + strings.Join(parts, " OR ") + ")", true
+}
+
+// listable reports whether e is an equality with a string that inList
+// can compile with others of its attribute.
+func listable(e *scim.AttrExpr) bool {
+	v, ok := e.Value.(string)
+	if !ok || v == "" || e.Op != scim.OpEqual || e.Path.Attr == nil {
 		return false
 	}
-	if !walk(n) {
-		return "", false
+	_, _, ok = listColumn(&e.Path)
+	return ok
+}
+
+// listColumn returns the column equalities on p compare, and whether it
+// is an element column of user_values.
+func listColumn(p *scim.AttrPath) (col column, element, ok bool) {
+	a, leaf := p.Attr, p.Attr
+	if p.SubAttr != nil {
+		leaf = p.SubAttr
+	} else if a.Type == scim.TypeComplex {
+		leaf = a.Sub("value")
 	}
-	a, leaf := path.Attr, path.Attr
-	if path.SubAttr != nil {
-		leaf = path.SubAttr
+	switch {
+	case a.Custom || leaf == nil:
+		return column{}, false, false
+	case isMultiAttr(a):
+		col, ok = elementColumn(leaf)
+		return col, true, ok && col.kind == 's'
+	case a.MultiValued || p.SubAttr == nil && a.Type == scim.TypeComplex:
+		return column{}, false, false
 	}
-	if a.Custom || a.MultiValued || path.SubAttr == nil && a.Type == scim.TypeComplex {
-		return "", false
+	col, ok = columns[leaf.Path()]
+	return col, false, ok && col.kind == 's' && col.folded != leaf.CaseExact
+}
+
+// inList compiles equalities of the attribute at p (as listable allows)
+// with lits as one IN list. The list is padded to a power of two by
+// repeating its last value, so that lists of many lengths share a few
+// statement texts (and prepared statements).
+func (c *compiler) inList(p *scim.AttrPath, lits []string) string {
+	col, element, _ := listColumn(p)
+	head := ""
+	if element {
+		head = c.valuesIn(p.Attr.Name) + " AND "
 	}
-	col, ok := columns[leaf.Path()]
-	if !ok || col.kind != 's' || col.folded == leaf.CaseExact {
-		return "", false
+	n := 1
+	for n < len(lits) {
+		n *= 2
 	}
-	args := make([]string, len(lits))
-	for i, lit := range lits {
+	args := make([]string, n)
+	for i := range args {
+		lit := lits[min(i, len(lits)-1)]
 		if col.folded {
 			lit = fold(lit)
 		}
 		args[i] = c.arg(lit)
 	}
-	return col.expr + " IN (" + strings.Join(args, ", ") + ")", true
+	cond := col.expr + " IN (" + strings.Join(args, ", ") + ")"
+	if element {
+		return head + cond + ")"
+	}
+	return cond
 }
 
 func (c *compiler) valuePath(n *scim.ValuePathExpr) (string, bool) {
@@ -280,7 +350,7 @@ func (c *compiler) valuesIn(attr string) string {
 // attrExpr compiles a comparison outside a value path, with the matcher's
 // rules: "eq null" is "not pr" and "ne null" is "pr"; ne is "not eq", so
 // absent values match it; a multi-valued attribute matches when one of
-// its elements does.
+// its elements does, for ne too (or when it has none).
 func (c *compiler) attrExpr(e *scim.AttrExpr) (string, bool) {
 	a, sub := e.Path.Attr, e.Path.SubAttr
 	if a.Custom {
@@ -315,10 +385,26 @@ func (c *compiler) attrExpr(e *scim.AttrExpr) (string, bool) {
 		if !found {
 			return "", false
 		}
+		mark := len(c.args)
+		if negate {
+			// RFC 7644 §3.4.2.2: some element differs (an absent value
+			// differs), or there is no element. The arguments are
+			// positional: the first term's come first.
+			none := not(c.valuesIn(a.Name) + ")")
+			head := c.valuesIn(a.Name)
+			in, ok := c.leaf(col, op, e.Value)
+			if !ok {
+				c.args = c.args[:mark]
+				return "", false
+			}
+			return "(" + none + " OR " + head + " AND " + not(in) + "))", true
+		}
 		head := c.valuesIn(a.Name)
 		var in string
 		if in, ok = c.leaf(col, op, e.Value); ok {
 			cond = head + " AND " + in + ")"
+		} else {
+			c.args = c.args[:mark]
 		}
 	case a.MultiValued:
 		return "", false

@@ -64,16 +64,27 @@ func TestUnsortedOrder(t *testing.T) {
 }
 
 // TestInList pins the compilation of an "or" of equalities of one
-// attribute (the reports lookup after every create) to one IN list.
+// attribute (the reports lookup after every create) to one IN list, and
+// of a multi-valued attribute's ne.
 func TestInList(t *testing.T) {
 	m := storetest.FixtureModel()
 	const mgr = storetest.EnterpriseURN + "manager.value"
 	for _, c := range []struct {
 		filter, where string
 	}{
-		{mgr + ` eq "a" or ` + mgr + ` eq "b@x" or ` + mgr + ` eq "C"`, "u.company = ? AND u.manager_id IN (?, ?, ?)"},
+		// Padded to a power of two: few statement texts.
+		{mgr + ` eq "a" or ` + mgr + ` eq "b@x" or ` + mgr + ` eq "C"`, "u.company = ? AND u.manager_id IN (?, ?, ?, ?)"},
 		{`userName eq "A" or userName eq "b"`, "u.company = ? AND u.user_name_f IN (?, ?)"},
 		{`userName eq "a" or externalId eq "b"`, "u.company = ? AND (u.user_name_f = ? OR u.external_id = ?)"},
+		// Several attributes, as the lookup of a page's references: one IN
+		// list each, flat.
+		{`id eq "1" or userName eq "a" or id eq "2" or emails.value eq "a" or externalId eq "a" or userName eq "b" or emails.value eq "b" or externalId eq "b"`,
+			"u.company = ? AND (u.id IN (?, ?) OR u.user_name_f IN (?, ?) OR u.id IN (SELECT v.user_id FROM user_values v WHERE v.company = ? AND v.attr = ? AND v.value_f IN (?, ?)) OR u.external_id IN (?, ?))"},
+		{`emails[type eq "home" or type eq "other"]`,
+			"u.company = ? AND u.id IN (SELECT v.user_id FROM user_values v WHERE v.company = ? AND v.attr = ? AND (v.type_f = ? OR v.type_f = ?))"},
+		// ne on a multi-valued attribute: no element, or one that differs.
+		{`emails.type ne "work"`,
+			"u.company = ? AND (NOT COALESCE(u.id IN (SELECT v.user_id FROM user_values v WHERE v.company = ? AND v.attr = ?), 1=0) OR u.id IN (SELECT v.user_id FROM user_values v WHERE v.company = ? AND v.attr = ? AND NOT COALESCE(v.type_f = ?, 1=0)))"},
 		{`userName eq "a" or userName sw "b"`, "u.company = ? AND (u.user_name_f = ? OR (u.user_name_f >= ? AND u.user_name_f < ?))"},
 		{`userName eq "a" or userName eq ""`, "u.company = ? AND (u.user_name_f = ? OR 1=0)"},
 	} {

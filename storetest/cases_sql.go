@@ -161,7 +161,17 @@ var sqlFilterCases = []filterCase{
 	{filter: `emails[primary eq true and value sw "under"]`, want: []string{"u03"}},
 	{filter: `emails[not (type eq "work")]`, want: []string{"u01", "u03"}},
 	{filter: `emails[value ne "alice@example.com"]`, want: []string{"u01", "u02", "u03", "u04", "u05"}},
-	{filter: `emails.value ne "alice@example.com"`, want: []string{"u02", "u03", "u04", "u05", "u06"}},
+	// ne on a multi-valued attribute: some element differs, or there is
+	// none (RFC 7644 §3.4.2.2); u01's home email differs.
+	{filter: `emails.value ne "alice@example.com"`, want: []string{"u01", "u02", "u03", "u04", "u05", "u06"}},
+	{filter: `not (emails.value ne "alice@example.com")`, want: []string{}},
+	{filter: `emails.type ne "work"`, want: []string{"u01", "u03", "u06"}}, // u04's "Work" equals, u05's empty value does not matter
+	{filter: `not (emails.type eq "work")`, want: []string{"u06"}},
+	{filter: `emails.primary ne true`, want: []string{"u01", "u02", "u03", "u04", "u05", "u06"}},
+	{filter: `emails.value ne "x" and userName eq "carol"`, want: []string{"u05"}}, // an element without a value differs
+	{filter: `phoneNumbers.type ne "mobile"`, want: []string{"u01", "u02", "u03", "u04", "u05"}},
+	{filter: `phoneNumbers[type ne "mobile"]`, want: []string{"u01"}},
+	{filter: `addresses.type ne "work"`, want: []string{"u01", "u02", "u03", "u05", "u06"}},
 	{filter: `emails pr`, want: []string{"u01", "u02", "u03", "u04", "u05"}},
 	{filter: `emails.value pr`, want: []string{"u01", "u02", "u03", "u04"}},
 	{filter: `emails.value eq null`, want: []string{"u05", "u06"}},

@@ -87,7 +87,8 @@ func FixtureUsers() []*scim.User {
 			Enterprise: ent("1002", "Engineering", "u05"), Custom: custom("Engineering", "Platform", "2018-06-15", "85000", "u05")},
 		{UserName: "edupre", ExternalID: "00042", Name: name("Éloïse", "Dupré"), DisplayName: "Éloïse Dupré", Title: "Ingénieure",
 			Locale: "fr-FR", Active: true, Emails: mv(pwork("eloise.dupre@example.fr"), home("Eloise@Gmail.com")),
-			Addresses:  []scim.Address{{StreetAddress: "1 rue de Rivoli", Locality: "Paris", Country: "FR", Type: "home"}},
+			Addresses: []scim.Address{{StreetAddress: "1 rue de Rivoli", Locality: "Paris", Country: "FR", Type: "home"},
+				{Locality: "Lyon", Country: "FR", Type: "work"}},
 			Enterprise: ent("1003", "Engineering", "u02"), Custom: custom("Engineering", "Platform", "2019-09-01", "91000", "u02")},
 		{UserName: "ZOË", ExternalID: "zoe-a", Name: name("Zoë", "Ångström"), DisplayName: "Zoë Ångström", Title: "Designer",
 			Active: true, Emails: mv(pwork("zoe@example.se")), PhoneNumbers: mv(mobile("+46 70 123 4567")),
@@ -246,8 +247,9 @@ const invalid = scim.ScimTypeInvalidFilter
 // The semantics a store must reproduce are those documented on
 // scim.Model.CompileFilter; the cases most likely to surprise a SQL
 // translation are commented. In short: absent values (NULL) satisfy no
-// comparison but ne, and "eq null"; ne is NOT (eq), also over multi-valued
-// attributes; an empty string is an absent value, so `eq ""` matches nobody;
+// comparison but ne, and "eq null"; ne is NOT (eq) on each value, and a
+// multi-valued attribute matches ne, like any operator, when some element
+// does (RFC 7644 §3.4.2.2), or when it has no element; an empty string is an absent value, so `eq ""` matches nobody;
 // case-insensitive comparison is Unicode simple case folding and ordering is
 // by code point after folding; Peakon numbers compare as numbers and dates
 // as dates.
@@ -399,6 +401,18 @@ var FilterCases = []FilterCase{
 	{Filter: `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager[value eq "u16"]`, Want: ids(18, 19, 20, 23, 27, 29)},
 	{Filter: `emails[type eq "work"] and phoneNumbers[type eq "work"]`, Want: ids(1, 2, 5, 10, 12, 16, 21, 24, 31)},
 
+	// Chains of "or" of equalities, as the handler builds to look up a
+	// page's references at once (a store may answer each attribute's
+	// equalities as one set or IN list): case rules per attribute, empty
+	// literals, value paths, and a negated chain.
+	{Filter: `userName eq "BJENSEN" or userName eq "zoë" or externalId eq "BJENSEN" or externalId eq "00042" or id eq "u07" or id eq "U08"`, Want: ids(1, 3, 4, 7, 30)},
+	{Filter: `emails.value eq "BJENSEN@example.com" or emails.value eq "eloise@gmail.com" or emails eq "nobody@example.com" or emails.value eq ""`, Want: ids(1, 3)},
+	{Filter: `emails[type eq "home" or type eq "OTHER" or value eq "zoe@example.se" or value eq "KEVIN@example.ie"]`, Want: ids(1, 3, 4, 5, 10, 12, 15, 16, 21)},
+	{Filter: `name.familyName eq "jensen" or name.familyName eq "DUPRÉ" or title eq "Designer"`, Want: ids(1, 3, 4, 21, 30)},
+	{Filter: EnterpriseURN + `manager.value eq "u16" or ` + EnterpriseURN + `manager.value eq "u05" or ` + EnterpriseURN + `manager.value eq "U02"`, Want: ids(1, 2, 4, 8, 10, 12, 16, 17, 18, 19, 20, 23, 24, 27, 28, 29, 30)},
+	{Filter: `(userName eq "bjensen" or userName eq "edupre") and (emails.type eq "home" or emails.type eq "other")`, Want: ids(1, 3)},
+	{Filter: `not (id eq "u01" or id eq "u02" or id eq "u03")`, Want: span(4, 32)},
+
 	// Presence, null and ne.
 	{Filter: `title pr`, Want: allBut(13)},
 	{Filter: `title eq null`, Want: ids(13)},
@@ -414,7 +428,35 @@ var FilterCases = []FilterCase{
 	{Filter: `title ne "Engineer"`, Want: allBut(2, 6, 9, 15, 19, 20, 27, 29, 31, 32)},
 	{Filter: `emails.value ne "anna@example.com"`, Want: allBut(6)},
 	{Filter: `emails ne "anna@example.com"`, Want: allBut(6)},
-	{Filter: `emails.type ne "work"`, Want: ids(13, 14, 15, 17)}, // ne on multi-valued: no element equal
+	// ne on a multi-valued attribute (RFC 7644 §3.4.2.2): some element
+	// differs (one without the sub-attribute differs), or there is none.
+	// "Has no work email" is not (emails.type eq "work").
+	{Filter: `emails.type ne "work"`, Want: ids(1, 3, 5, 10, 13, 14, 15, 16, 17, 21)},
+	{Filter: `emails.type ne "home"`, Want: allBut(15)},
+	{Filter: `emails.value ne "bjensen@example.com"`, Want: span(1, 32)}, // u01's home email differs
+	{Filter: `emails ne "bjensen@example.com"`, Want: span(1, 32)},
+	{Filter: `emails.primary ne true`, Want: ids(1, 3, 5, 7, 10, 13, 14, 15, 16, 17, 18, 21)},
+	{Filter: `not (emails.type eq "work")`, Want: ids(13, 14, 15, 17)},
+	{Filter: `not (emails.type ne "work")`, Want: ids(2, 4, 6, 7, 8, 9, 11, 12, 18, 19, 20, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32)},
+	{Filter: `not (emails.value ne "bjensen@example.com")`, Want: none()},
+	{Filter: `emails[not (type eq "work")]`, Want: ids(1, 3, 5, 10, 15, 16, 17, 21)}, // as emails[type ne "work"]
+	{Filter: `emails[type ne "work"] or emails eq null`, Want: ids(1, 3, 5, 10, 13, 14, 15, 16, 17, 21)},
+	{Filter: `phoneNumbers.type ne "work"`, Want: ids(1, 3, 4, 6, 7, 8, 9, 10, 11, 13, 14, 15, 17, 18, 19, 20, 22, 23, 25, 26, 27, 28, 29, 30, 32)},
+	{Filter: `phoneNumbers ne "+1 555 555 5555"`, Want: span(1, 32)}, // u01's mobile differs
+	{Filter: `phoneNumbers.value ne "+354 555 1234"`, Want: allBut(8)},
+	{Filter: `phoneNumbers[type ne "work"]`, Want: ids(1, 4, 8, 10, 14, 18, 22)},
+	{Filter: `phoneNumbers[not (type eq "work")]`, Want: ids(1, 4, 8, 10, 14, 18, 22)},
+	{Filter: `not (phoneNumbers.type eq "work")`, Want: ids(3, 4, 6, 7, 8, 9, 11, 13, 15, 17, 18, 19, 20, 22, 23, 25, 26, 27, 28, 29, 30, 32)},
+	{Filter: `addresses.type ne "work"`, Want: allBut(1)}, // u03: a home and a work address
+	{Filter: `addresses.locality ne "Paris"`, Want: span(1, 32)},
+	{Filter: `addresses.country ne "US"`, Want: allBut(1)},
+	{Filter: `addresses[type ne "work"]`, Want: ids(3)},
+	{Filter: `addresses[not (type eq "work")]`, Want: ids(3)},
+	{Filter: `not (addresses.type eq "work")`, Want: allBut(1, 3)},
+	{Filter: `roles.value ne "admin"`, Want: allBut(5)}, // u16 also has "manager"
+	{Filter: `roles[value ne "admin"]`, Want: ids(16)},
+	{Filter: `photos.type ne "photo"`, Want: allBut(1)},
+	{Filter: `ims.value ne "x"`, Want: span(1, 32)}, // nobody has ims
 	{Filter: `externalId ne "bjensen"`, Want: allBut(1)},
 	{Filter: `name.familyName ne "jensen"`, Want: allBut(1, 30)},
 

@@ -1,0 +1,232 @@
+package scim
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// countingStore counts the calls made to the store behind it.
+type countingStore struct {
+	Store
+	mu    sync.Mutex
+	calls map[string]int
+}
+
+func (s *countingStore) count(method string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.calls == nil {
+		s.calls = map[string]int{}
+	}
+	s.calls[method]++
+}
+
+// take returns and clears the counts.
+func (s *countingStore) take() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.calls
+	s.calls = nil
+	return c
+}
+
+func (s *countingStore) GetUser(ctx context.Context, tenant, id string) (*User, error) {
+	s.count("GetUser")
+	return s.Store.GetUser(ctx, tenant, id)
+}
+
+func (s *countingStore) ListUsers(ctx context.Context, tenant string, q *Query) (*Page, error) {
+	s.count("ListUsers")
+	return s.Store.ListUsers(ctx, tenant, q)
+}
+
+// TestReferencesOneQuery checks that reading users looks up the employees
+// they refer to (Employee attributes, managers still pending) with one
+// store query, whatever the number of users, and shows them as before.
+func TestReferencesOneQuery(t *testing.T) {
+	var cs *countingStore
+	e := newPeakonEnv(t, func(h *Handler) {
+		cs = &countingStore{Store: h.Store}
+		h.Store = cs
+	})
+	_, tok := e.company("Acme", []CustomAttribute{{Name: "Mentor", Type: CustomEmployee}})
+	const peakon = SchemaPeakonUser
+	e.create(tok, userJSON("mentor@acme.test", ""))
+	const reports = 60
+	for i := range reports {
+		// Half name the boss, not yet provisioned, in a case that the
+		// resolution after the boss's creation does not try (it is shown
+		// resolved when read); half name nobody.
+		mgr := "Boss@Acme.Test"
+		if i%2 == 1 {
+			mgr = fmt.Sprintf("ghost-%d@acme.test", i)
+		}
+		e.create(tok, userJSON(fmt.Sprintf("r%02d@acme.test", i),
+			`"`+SchemaEnterpriseUser+`":{"manager":{"value":"`+mgr+`"}},"`+peakon+`":{"Mentor":"mentor@acme.test"}`))
+	}
+	boss := e.create(tok, userJSON("boss@acme.test", `"displayName":"Bea Boss"`))
+
+	cs.take()
+	r := e.must(http.StatusOK, tok, http.MethodGet, "/Users?count=1000", "")
+	if diff := cmp.Diff(map[string]int{"ListUsers": 2}, cs.take()); diff != "" {
+		t.Errorf("store calls of a list page of %d users with references (-want +got):\n%s", reports+2, diff)
+	}
+	res := r.resources()
+	if len(res) != reports+2 {
+		t.Fatalf("%d resources, want %d", len(res), reports+2)
+	}
+	for _, u := range res {
+		name, _ := u["userName"].(string)
+		if !strings.HasPrefix(name, "r") {
+			continue
+		}
+		var i int
+		fmt.Sscanf(name, "r%02d@", &i)
+		wantMgr := map[string]any{"value": boss, "$ref": e.srv.URL + "/scim/v2/Users/" + boss, "displayName": "Bea Boss"}
+		if i%2 == 1 {
+			wantMgr = map[string]any{"value": fmt.Sprintf("ghost-%d@acme.test", i)}
+		}
+		ent, _ := u[SchemaEnterpriseUser].(map[string]any)
+		if diff := cmp.Diff(wantMgr, ent["manager"]); diff != "" {
+			t.Errorf("%s: manager (-want +got):\n%s", name, diff)
+		}
+		ext, _ := u[peakon].(map[string]any)
+		if diff := cmp.Diff(map[string]any{"Mentor": "mentor@acme.test"}, ext); diff != "" {
+			t.Errorf("%s: Peakon attributes (-want +got):\n%s", name, diff)
+		}
+	}
+
+	// One user: read, then one lookup for both of its references.
+	id := res[1]["id"].(string)
+	e.must(http.StatusOK, tok, http.MethodGet, "/Users/"+id, "")
+	if diff := cmp.Diff(map[string]int{"GetUser": 1, "ListUsers": 1}, cs.take()); diff != "" {
+		t.Errorf("store calls of a GET of one user (-want +got):\n%s", diff)
+	}
+	// A user with only an Employee value: read it and the employee.
+	only := e.create(tok, userJSON("solo@acme.test", `"`+peakon+`":{"Mentor":"mentor@acme.test"}`))
+	cs.take()
+	r = e.must(http.StatusOK, tok, http.MethodGet, "/Users/"+only, "")
+	if diff := cmp.Diff(map[string]int{"GetUser": 2}, cs.take()); diff != "" {
+		t.Errorf("store calls of a GET of a user with one Employee value (-want +got):\n%s", diff)
+	}
+	if got := r.obj(peakon)["Mentor"]; got != "mentor@acme.test" {
+		t.Errorf("Mentor = %v, want the mentor's email", got)
+	}
+}
+
+// doHost sends a request as do does, with the Host header (and any other
+// headers) given.
+func (e *peakonEnv) doHost(token, method, path, body string, header map[string]string) (int, string) {
+	e.t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, e.srv.URL+"/scim/v2"+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/scim+json")
+	for k, v := range header {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
+		req.Header.Set(k, v)
+	}
+	res, err := e.srv.Client().Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(raw)
+}
+
+// TestReferencesRendered checks that $ref and meta.location are built for
+// each response from the base URL it is served at, and never stored: a
+// client that forges Host (or X-Forwarded-Proto) on a write does not change
+// what others read.
+func TestReferencesRendered(t *testing.T) {
+	for _, base := range []string{"", "https://scim.example.com/scim/v2/"} {
+		t.Run("BaseURL="+base, func(t *testing.T) {
+			e := newPeakonEnv(t, func(h *Handler) { h.BaseURL = base })
+			tenant, tok := e.company("Acme", nil)
+			forged := map[string]string{"Host": "evil.example", "X-Forwarded-Proto": "https"}
+			status, raw := e.doHost(tok, http.MethodPost, "/Users", userJSON("boss@acme.test", `"displayName":"Bea Boss"`), forged)
+			if status != http.StatusCreated {
+				t.Fatalf("POST boss: %d %s", status, raw)
+			}
+			boss := e.store.mustFind(t, tenant, "boss@acme.test")
+			// Resolved at once, and after the fact (the manager created
+			// after the report, with a PATCH in between).
+			status, raw = e.doHost(tok, http.MethodPost, "/Users", userJSON("ann@acme.test", `"`+SchemaEnterpriseUser+`":{"manager":{"value":"boss@acme.test","$ref":"https://evil.example/Users/x"}}`), forged)
+			if status != http.StatusCreated {
+				t.Fatalf("POST ann: %d %s", status, raw)
+			}
+			status, raw = e.doHost(tok, http.MethodPost, "/Users", userJSON("bob@acme.test", `"`+SchemaEnterpriseUser+`":{"manager":{"value":"carl@acme.test"}}`), forged)
+			if status != http.StatusCreated {
+				t.Fatalf("POST bob: %d %s", status, raw)
+			}
+			status, raw = e.doHost(tok, http.MethodPost, "/Users", userJSON("carl@acme.test", `"displayName":"Carl"`), forged)
+			if status != http.StatusCreated {
+				t.Fatalf("POST carl: %d %s", status, raw)
+			}
+			carl := e.store.mustFind(t, tenant, "carl@acme.test")
+
+			want := "http://good.example/scim/v2"
+			if base != "" {
+				want = strings.TrimSuffix(base, "/")
+			}
+			for _, c := range []struct{ user, mgr, name string }{{"ann@acme.test", boss, "Bea Boss"}, {"bob@acme.test", carl, "Carl"}} {
+				id := e.store.mustFind(t, tenant, c.user)
+				stored, err := e.store.GetUser(context.Background(), tenant, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(Manager{Value: c.mgr, DisplayName: c.name}, stored.Enterprise.Manager); diff != "" {
+					t.Errorf("%s: stored manager (-want +got):\n%s", c.user, diff)
+				}
+				if stored.Meta.Location != "" {
+					t.Errorf("%s: stored meta.location %q", c.user, stored.Meta.Location)
+				}
+				for _, path := range []string{"/Users/" + id, filterPath(`userName eq "` + c.user + `"`)} {
+					status, raw := e.doHost(tok, http.MethodGet, path, "", map[string]string{"Host": "good.example"})
+					if status != http.StatusOK {
+						t.Fatalf("GET %s: %d %s", path, status, raw)
+					}
+					for _, w := range []string{`"$ref":"` + want + `/Users/` + c.mgr + `"`, `"location":"` + want + `/Users/` + id + `"`} {
+						if !strings.Contains(raw, w) {
+							t.Errorf("GET %s: no %s in %s", path, w, raw)
+						}
+					}
+					if strings.Contains(raw, "evil.example") {
+						t.Errorf("GET %s shows the forged host: %s", path, raw)
+					}
+				}
+			}
+		})
+	}
+}
+
+// mustFind returns the id of the tenant's user with the userName.
+func (s *MemoryStore) mustFind(t *testing.T, tenant, userName string) string {
+	t.Helper()
+	q, err := defaultModel.NewQuery(`userName eq "`+userName+`"`, "", "", 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.ListUsers(context.Background(), tenant, q)
+	if err != nil || len(p.Users) != 1 {
+		t.Fatalf("user %s: %v, %d found", userName, err, len(p.Users))
+	}
+	return p.Users[0].ID
+}
