@@ -2,6 +2,7 @@ package webui
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -52,7 +53,7 @@ func (ui *UI) events(w http.ResponseWriter, r *http.Request, co *scim.Company) {
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	send := func(s string) bool {
-		if err := rc.SetWriteDeadline(time.Now().Add(writeWindow)); err != nil && err != http.ErrNotSupported {
+		if err := rc.SetWriteDeadline(time.Now().Add(writeWindow)); err != nil && !errors.Is(err, http.ErrNotSupported) {
 			return false
 		}
 		if _, err := fmt.Fprint(w, s); err != nil {
