@@ -78,7 +78,7 @@ func (ui *UI) employees(r *http.Request, co *scim.Company) (*employeesView, erro
 		names[u.ID] = displayName(u)
 	}
 	for _, u := range res.Users {
-		row, err := ui.row(r, co, u, names)
+		row, err := ui.row(r, co, model, u, names)
 		if err != nil {
 			return nil, err
 		}
@@ -104,23 +104,34 @@ func (ui *UI) employees(r *http.Request, co *scim.Company) (*employeesView, erro
 	return v, nil
 }
 
-// row builds a table row; names caches the display names of managers.
-func (ui *UI) row(r *http.Request, co *scim.Company, u *scim.User, names map[string]string) (employeeRow, error) {
+// row builds a table row; names caches the display names of the
+// employees referred to (manager, custom attributes of type employee).
+func (ui *UI) row(r *http.Request, co *scim.Company, model *scim.Model, u *scim.User, names map[string]string) (employeeRow, error) {
 	row := employeeRow{
 		ID: u.ID, Name: displayName(u), Email: u.PrimaryEmail(), EmployeeNumber: u.Enterprise.EmployeeNumber,
 		Locale: u.Locale, Timezone: u.Timezone, Active: u.Active, Since: u.Meta.Created,
 	}
+	name := func(id string) (string, bool) {
+		if n, ok := names[id]; ok {
+			return n, true
+		}
+		if ru, err := ui.cfg.Store.GetUser(r.Context(), co.ID, id); err == nil {
+			names[id] = displayName(ru)
+			return names[id], true
+		}
+		return id, false // not provisioned yet: the reference as sent
+	}
 	for _, k := range slices.Sorted(maps.Keys(u.Custom)) {
-		row.Custom = append(row.Custom, customValue{k, u.Custom[k]})
+		v := u.Custom[k]
+		if a := model.CustomAttribute(k); a != nil && a.CustomType == scim.CustomEmployee {
+			v, _ = name(v)
+		}
+		row.Custom = append(row.Custom, customValue{k, v})
 	}
 	if m := u.Enterprise.Manager.Value; m != "" {
-		row.ManagerID, row.Manager = m, m
-		if n, ok := names[m]; ok {
-			row.Manager = n
-		} else if mu, err := ui.cfg.Store.GetUser(r.Context(), co.ID, m); err == nil {
-			row.Manager, names[m] = displayName(mu), displayName(mu)
-		} else {
-			row.ManagerID = "" // not provisioned yet: the reference as sent
+		var ok bool
+		if row.Manager, ok = name(m); ok {
+			row.ManagerID = m
 		}
 	}
 	if hs, ok := ui.cfg.Store.(scim.HistoryStore); ok {
@@ -163,7 +174,7 @@ func (ui *UI) employee(w http.ResponseWriter, r *http.Request, co *scim.Company)
 		ui.fail(w, r, co, err)
 		return
 	}
-	row, err := ui.row(r, co, u, map[string]string{})
+	row, err := ui.row(r, co, model, u, map[string]string{})
 	if err != nil {
 		ui.fail(w, r, co, err)
 		return
