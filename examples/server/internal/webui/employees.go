@@ -219,8 +219,8 @@ type eligibilityView struct {
 	Now       time.Time
 	At        time.Time
 	// AtInput is the chosen time as the form's datetime-local input shows it.
-	AtInput    string
-	AtError    string
+	AtInput string
+	AtError string
 	// NowCount and AtCount are how many are active; the lists name the
 	// first ShownLimit of them.
 	NowCount, AtCount   int
