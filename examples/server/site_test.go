@@ -249,3 +249,25 @@ func TestLibraryDeps(t *testing.T) {
 		}
 	}
 }
+
+// TestVerboseLog checks that the logger the demo's -v configures receives
+// the handler's access log.
+func TestVerboseLog(t *testing.T) {
+	t.Parallel()
+	var buf strings.Builder
+	c, err := parseFlags([]string{"-store", "memory", "-token", "tok-acme-1234", "-v"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux, _, closeStore, err := setup(context.Background(), c, slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeStore()
+	req := httptest.NewRequest("GET", "/scim/v2/Users?filter=userName+eq", nil)
+	req.Header.Set("Authorization", "Bearer tok-acme-1234")
+	mux.ServeHTTP(httptest.NewRecorder(), req)
+	if want := `level=WARN msg="scim request" method=GET route=/Users status=400`; !strings.Contains(buf.String(), want) || !strings.Contains(buf.String(), "scimType=invalidFilter") {
+		t.Errorf("log lacks %q:\n%s", want, buf.String())
+	}
+}

@@ -28,13 +28,14 @@ type logRow struct {
 	Changes  []string `json:"changes,omitempty"`
 	Error    string   `json:"error,omitempty"`
 	Failed   bool     `json:"failed"`
+	Bulk     int      `json:"bulk,omitempty"`
 }
 
 func newLogRow(e Entry) logRow {
 	return logRow{
 		Seq: e.Seq, Time: e.Time.UTC().Format("15:04:05"), Method: e.Method, Path: e.Path,
 		Status: e.Status, Duration: e.Duration.Round(10 * time.Microsecond).String(),
-		Changes: e.Changes, Error: e.Error, Failed: e.Status >= 400,
+		Changes: e.Changes, Error: e.Error, Failed: e.Status >= 400, Bulk: e.BulkOperations,
 	}
 }
 

@@ -22,6 +22,8 @@ type Entry struct {
 	Changes []string `json:"changes,omitempty"`
 	// Error is the SCIM error of a failed request: status, scimType, detail.
 	Error string `json:"error,omitempty"`
+	// BulkOperations is the number of operations of a bulk request.
+	BulkOperations int `json:"bulkOperations,omitempty"`
 }
 
 // Log is the provisioning log: the last SCIM requests of each company,
@@ -81,6 +83,8 @@ func (l *Log) OnRequest(ctx context.Context, info scim.RequestInfo) {
 		Path:     info.Path,
 		Status:   info.Status,
 		Duration: info.Duration,
+
+		BulkOperations: info.BulkOperations,
 	}
 	if changes, ok := ctx.Value(changesKey{}).(*[]string); ok {
 		e.Changes = *changes

@@ -70,16 +70,17 @@ func TestLogChanges(t *testing.T) {
 		Status  int
 		Changes []string
 		Error   string
+		Bulk    int
 	}
 	var got []row
 	for _, e := range l.Entries("acme") {
-		got = append(got, row{e.Method, e.Status, e.Changes, e.Error})
+		got = append(got, row{e.Method, e.Status, e.Changes, e.Error, e.BulkOperations})
 	}
 	want := []row{
-		{"POST", http.StatusOK, []string{"created a@example.com", "deleted jane@example.com"}, ""},
-		{"POST", http.StatusConflict, nil, `409 uniqueness: scim: uniqueness conflict: userName "jane@example.com" is already taken`},
-		{"PATCH", http.StatusOK, []string{"deactivated jane@example.com; title: (none) → CTO"}, ""},
-		{"POST", http.StatusCreated, []string{"created jane@example.com"}, ""},
+		{"POST", http.StatusOK, []string{"created a@example.com", "deleted jane@example.com"}, "", 2},
+		{"POST", http.StatusConflict, nil, `409 uniqueness: scim: uniqueness conflict: userName "jane@example.com" is already taken`, 0},
+		{"PATCH", http.StatusOK, []string{"deactivated jane@example.com; title: (none) → CTO"}, "", 0},
+		{"POST", http.StatusCreated, []string{"created jane@example.com"}, "", 0},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("log (-want +got):\n%s", diff)

@@ -22,6 +22,12 @@
     if (e.failed) tr.className = "failed";
     tr.append(td(e.time), td(e.method), td(e.path, "path"), td(String(e.status)), td(e.duration));
     const what = document.createElement("td");
+    if (e.bulk) {
+      const d = document.createElement("div");
+      d.className = "hint";
+      d.textContent = "bulk of " + e.bulk + " operations";
+      what.append(d);
+    }
     for (const c of e.changes || []) {
       const d = document.createElement("div");
       d.textContent = c;
