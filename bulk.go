@@ -73,6 +73,7 @@ func (req *request) serveBulk(rest string) {
 		req.fail(invalidSyntax(err))
 		return
 	}
+	observedBulk(req.w, len(br.Operations))
 	if len(br.Operations) == 0 {
 		req.fail(Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "a BulkRequest needs a non-empty Operations array"))
 		return

@@ -98,7 +98,16 @@ type Handler struct {
 	// OnChange, when set, is called after every committed change of a
 	// user, in the request's goroutine, in commit order for each user.
 	OnChange func(ctx context.Context, e Event)
-	// Logger receives errors and recovered panics. Nil logs nothing.
+	// OnRequest, when set, is called once per request after its response
+	// is written, with what an access log or metrics want to know.
+	OnRequest func(ctx context.Context, info RequestInfo)
+	// Logger receives server errors, recovered panics and one access log
+	// record per request ("scim request": method, route, status, duration,
+	// company, bulkOperations, scimType and detail of an error) at a level
+	// by outcome: server errors at Error, rejected requests (invalid
+	// input, a refused token, the rate limit) at Warn, successful writes at
+	// Info, reads at Debug. Nil sends the server errors and panics to
+	// slog.Default() and writes no access log.
 	Logger *slog.Logger
 	// Now returns the current time; nil means time.Now. Tests set a clock.
 	Now func() time.Time
@@ -148,7 +157,7 @@ func (h *Handler) init() {
 		}
 		h.log = h.Logger
 		if h.log == nil {
-			h.log = slog.New(slog.DiscardHandler)
+			h.log = slog.Default()
 		}
 	})
 }
@@ -223,6 +232,9 @@ type request struct {
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.init()
+	mount, endpoint, rest, ok := h.route(r)
+	w, done := h.observe(w, r, endpoint, rest, ok)
+	defer done()
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
@@ -232,7 +244,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, &Error{Status: http.StatusInternalServerError, Detail: "internal server error"})
 		}
 	}()
-	mount, endpoint, rest, ok := h.route(r)
 	if !ok {
 		writeError(w, Errorf(http.StatusNotFound, "", "no SCIM endpoint at %s; Peakon serves /Users, /Schemas, /ResourceTypes and /ServiceProviderConfig", r.URL.Path))
 		return
@@ -245,6 +256,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	observedCompany(w, tenant)
 	query, err := parseQuery(r.URL.RawQuery)
 	if err != nil {
 		writeError(w, err)
@@ -360,11 +372,12 @@ func (req *request) fail(err error) {
 	if e.Status >= 500 && e.Status != http.StatusNotImplemented {
 		req.h.log.ErrorContext(req.ctx, "scim: request failed", "method", req.r.Method, "path", req.r.URL.Path, "tenant", req.tenant, "error", err)
 	}
-	writeError(req.w, e)
+	writeError(req.w, err)
 }
 
 func writeError(w http.ResponseWriter, err error) {
 	e := asError(err)
+	observedError(w, err)
 	body, _ := e.MarshalJSON()
 	if e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))

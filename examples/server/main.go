@@ -128,7 +128,12 @@ func setup(ctx context.Context, c *config, logger *slog.Logger) (http.Handler, [
 	default:
 		return nil, nil, nil, fmt.Errorf("unknown -store %q (sqlite, postgres, memory)", c.storeKind)
 	}
-	mux, d, err := demo.NewHandler(ctx, demo.Config{Tokens: c.tokens, Attributes: c.attrs, RateLimit: c.rateLimit, Limiter: limiter, Store: store, Logger: logger})
+	scimMux, d, err := demo.NewHandler(ctx, demo.Config{Tokens: c.tokens, Attributes: c.attrs, RateLimit: c.rateLimit, Limiter: limiter, Store: store, Logger: logger})
+	if err != nil {
+		closeStore()
+		return nil, nil, nil, err
+	}
+	mux, err := site(ctx, scimMux, d, logger)
 	if err != nil {
 		closeStore()
 		return nil, nil, nil, err
@@ -145,7 +150,8 @@ func run(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.DiscardHandler)
+	// Without -v, server errors only; with it, every request.
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	if c.verbose {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
@@ -177,6 +183,7 @@ func printBanner(w io.Writer, c *config, companies []company) {
 	}
 	fmt.Fprintf(w, "Peakon-like SCIM endpoint (store: %s, rate limit: %s)\n", c.storeKind, limit)
 	fmt.Fprintf(w, "  base URL: http://%s/scim/v2  (also /api/scim/v2)\n", c.addr)
+	fmt.Fprintf(w, "  web page: http://%s/  (sign in with a token below; metrics at /metrics)\n", c.addr)
 	if len(c.attrs) > 0 {
 		var names []string
 		for _, a := range c.attrs {

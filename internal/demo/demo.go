@@ -42,7 +42,8 @@ type Config struct {
 	Limiter scim.RateLimiter
 	// Store keeps users and companies; nil means a new scim.MemoryStore.
 	Store Backend
-	// Logger receives the handler's errors; nil logs nothing.
+	// Logger receives the handler's errors and its access log; nil sends
+	// the errors to slog.Default() and logs no requests.
 	Logger *slog.Logger
 	// Now and NewID override the clock (of the handler, the rate limit and
 	// the companies) and the user id generator.

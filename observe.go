@@ -1,0 +1,186 @@
+package scim
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// RequestInfo describes one request the Handler served, for access logs
+// and metrics: it is what Handler.OnRequest receives and what the access
+// log records.
+type RequestInfo struct {
+	Method string
+	// Route is the endpoint's pattern, such as "/Users/{id}", not the raw
+	// path, so that metrics have few distinct values; it is "" for a path
+	// that is no SCIM endpoint.
+	Route string
+	// Path is the request's URL path as received.
+	Path     string
+	Status   int
+	Duration time.Duration
+	// Company is the tenant the bearer token belongs to; "" when the
+	// request was not authenticated.
+	Company string
+	// BulkOperations is the number of operations of a bulk request.
+	BulkOperations int
+	// Error is the SCIM error the request was answered with, nil on
+	// success. Failures of single bulk operations are in the bulk response
+	// only.
+	Error *Error
+	// Cause, for a server-side failure (a 500), is the error behind it:
+	// the store's or the model source's.
+	Cause error
+}
+
+// IsWrite reports whether the request is one that may change data (POST,
+// PUT, PATCH, DELETE, bulk), as opposed to a read (GET, and
+// POST /Users/.search).
+func (ri *RequestInfo) IsWrite() bool {
+	switch ri.Method {
+	case http.MethodGet, http.MethodHead:
+		return false
+	case http.MethodPost:
+		return ri.Route != "/Users/.search"
+	}
+	return true
+}
+
+// observed is the http.ResponseWriter of a request while it is observed:
+// it records the status and what the handler learns on the way (company,
+// error, bulk operations) for RequestInfo.
+type observed struct {
+	http.ResponseWriter
+	info  RequestInfo
+	start time.Time
+	wrote bool
+}
+
+func (o *observed) WriteHeader(status int) {
+	if !o.wrote {
+		o.info.Status, o.wrote = status, true
+	}
+	o.ResponseWriter.WriteHeader(status)
+}
+
+func (o *observed) Write(b []byte) (int, error) {
+	if !o.wrote {
+		o.info.Status, o.wrote = http.StatusOK, true
+	}
+	return o.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (o *observed) Unwrap() http.ResponseWriter { return o.ResponseWriter }
+
+// observe starts observing a request when an access log or OnRequest is
+// configured; done reports it once the response is written.
+func (h *Handler) observe(w http.ResponseWriter, r *http.Request, endpoint, rest string, routed bool) (_ http.ResponseWriter, done func()) {
+	if h.Logger == nil && h.OnRequest == nil {
+		return w, func() {}
+	}
+	o := &observed{ResponseWriter: w, start: h.now()}
+	o.info.Method, o.info.Path = r.Method, r.URL.Path
+	if routed {
+		o.info.Route = routePattern(endpoint, rest)
+	}
+	return o, func() {
+		o.info.Duration = h.now().Sub(o.start)
+		if !o.wrote {
+			o.info.Status = http.StatusOK
+		}
+		h.report(r.Context(), &o.info)
+	}
+}
+
+// routePattern names an endpoint's route for logs and metrics.
+func routePattern(endpoint, rest string) string {
+	switch {
+	case rest == "":
+		return "/" + endpoint
+	case endpoint == "Users" && rest == ".search":
+		return "/Users/.search"
+	}
+	return "/" + endpoint + "/{id}"
+}
+
+// observedCompany records the authenticated company of an observed request.
+func observedCompany(w http.ResponseWriter, company string) {
+	if o, ok := w.(*observed); ok {
+		o.info.Company = company
+	}
+}
+
+// observedBulk records the number of operations of an observed bulk request.
+func observedBulk(w http.ResponseWriter, n int) {
+	if o, ok := w.(*observed); ok {
+		o.info.BulkOperations = n
+	}
+}
+
+// observedError records the error an observed request is answered with.
+func observedError(w http.ResponseWriter, err error) {
+	o, ok := w.(*observed)
+	if !ok {
+		return
+	}
+	o.info.Error = asError(err)
+	var e *Error
+	if o.info.Error.Status == http.StatusInternalServerError && !errors.As(err, &e) {
+		o.info.Cause = err
+	}
+}
+
+// report writes the access log record of a request and calls OnRequest.
+func (h *Handler) report(ctx context.Context, info *RequestInfo) {
+	if h.Logger != nil {
+		h.accessLog(ctx, info)
+	}
+	if h.OnRequest != nil {
+		h.OnRequest(context.WithoutCancel(ctx), *info)
+	}
+}
+
+// accessLog writes one record for a request: server errors at Error,
+// rejected requests (bad input, a refused token, the rate limit) at Warn,
+// writes at Info and reads at Debug, so that a production service logging
+// at Info sees every change and every problem but not the reads.
+func (h *Handler) accessLog(ctx context.Context, info *RequestInfo) {
+	level := slog.LevelDebug
+	switch {
+	case info.Status >= 500:
+		level = slog.LevelError
+	case info.Status >= 400:
+		level = slog.LevelWarn
+	case info.IsWrite():
+		level = slog.LevelInfo
+	}
+	if !h.Logger.Enabled(ctx, level) {
+		return
+	}
+	attrs := make([]slog.Attr, 0, 9)
+	attrs = append(attrs,
+		slog.String("method", info.Method),
+		slog.String("route", info.Route),
+		slog.Int("status", info.Status),
+		slog.Duration("duration", info.Duration),
+	)
+	if info.Company != "" {
+		attrs = append(attrs, slog.String("company", info.Company))
+	}
+	if info.BulkOperations > 0 {
+		attrs = append(attrs, slog.Int("bulkOperations", info.BulkOperations))
+	}
+	if info.Error != nil {
+		if info.Error.ScimType != "" {
+			attrs = append(attrs, slog.String("scimType", info.Error.ScimType))
+		}
+		attrs = append(attrs, slog.String("detail", info.Error.Detail))
+	}
+	if info.Route == "" {
+		attrs = append(attrs, slog.String("path", info.Path))
+	}
+	h.Logger.LogAttrs(ctx, level, "scim request", attrs...)
+}

@@ -1,0 +1,236 @@
+package scim
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+// failingStore fails listings filtered by userName "fail", as a database
+// that went away does.
+type failingStore struct{ *MemoryStore }
+
+var errStoreDown = errors.New("connection refused")
+
+func (s failingStore) ListUsers(ctx context.Context, tenant string, q *Query) (*Page, error) {
+	if q.Filter != nil && strings.Contains(q.Filter.String(), `"fail"`) {
+		return nil, errStoreDown
+	}
+	return s.MemoryStore.ListUsers(ctx, tenant, q)
+}
+
+// observedHandler is a Handler with a JSON access log and an OnRequest
+// recorder, a clock that advances 5ms per reading and a rate limit of 9.
+type observedHandler struct {
+	h     *Handler
+	log   bytes.Buffer
+	mu    sync.Mutex
+	infos []RequestInfo
+	ids   int
+}
+
+func newObservedHandler(level slog.Level) *observedHandler {
+	o := &observedHandler{}
+	clock := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	var clockMu sync.Mutex
+	o.h = &Handler{
+		Store:     failingStore{NewMemoryStore()},
+		Auth:      StaticTokens{"tok-a": "acme"},
+		RateLimit: NewWindowLimiter(9, time.Hour),
+		Logger:    slog.New(slog.NewJSONHandler(&o.log, &slog.HandlerOptions{Level: level})),
+		NewID:     func() string { o.ids++; return fmt.Sprintf("u%d", o.ids) },
+		Now: func() time.Time {
+			clockMu.Lock()
+			defer clockMu.Unlock()
+			clock = clock.Add(5 * time.Millisecond)
+			return clock
+		},
+		OnRequest: func(_ context.Context, info RequestInfo) {
+			o.mu.Lock()
+			o.infos = append(o.infos, info)
+			o.mu.Unlock()
+		},
+	}
+	return o
+}
+
+func (o *observedHandler) send(method, path, token, body string) {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	o.h.ServeHTTP(httptest.NewRecorder(), req)
+}
+
+// records returns the access log records written since the last call
+// (not the error records),
+// without their time and duration, which the test does not control.
+func (o *observedHandler) records(t *testing.T) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for line := range strings.SplitSeq(strings.TrimSpace(o.log.String()), "\n") {
+		if line == "" {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("%v: %s", err, line)
+		}
+		if m["msg"] != "scim request" {
+			continue // the error log's own record
+		}
+		if _, ok := m["duration"].(float64); !ok {
+			t.Errorf("record without a duration: %s", line)
+		}
+		delete(m, "time")
+		delete(m, "duration")
+		out = append(out, m)
+	}
+	o.log.Reset()
+	return out
+}
+
+// TestAccessLog checks the access log's fields and levels, request by request.
+func TestAccessLog(t *testing.T) {
+	t.Parallel()
+	o := newObservedHandler(slog.LevelDebug)
+	const user = `{"userName":"jane@example.com"}`
+	const patch = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"active":false}}]}`
+	const bulk = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[` +
+		`{"method":"POST","bulkId":"a","path":"/Users","data":{"userName":"a@example.com"}},` +
+		`{"method":"POST","bulkId":"b","path":"/Users","data":{"userName":"b@example.com"}}]}`
+	rec := func(level, method, route string, status int, extra ...any) map[string]any {
+		m := map[string]any{"level": level, "msg": "scim request", "method": method, "route": route, "status": float64(status)}
+		for i := 0; i < len(extra); i += 2 {
+			m[extra[i].(string)] = extra[i+1]
+		}
+		return m
+	}
+	for _, tc := range []struct {
+		name                string
+		method, path, token string
+		body                string
+		want                map[string]any
+	}{
+		{"create is a write", "POST", "/scim/v2/Users", "tok-a", user,
+			rec("INFO", "POST", "/Users", 201, "company", "acme")},
+		{"get is a read", "GET", "/scim/v2/Users/u1", "tok-a", "",
+			rec("DEBUG", "GET", "/Users/{id}", 200, "company", "acme")},
+		{"search is a read", "POST", "/scim/v2/Users/.search", "tok-a", `{"filter":"userName eq \"fail\""}`,
+			rec("ERROR", "POST", "/Users/.search", 500, "company", "acme", "detail", "internal server error")},
+		{"patch is a write", "PATCH", "/api/scim/v2/Users/u1", "tok-a", patch,
+			rec("INFO", "PATCH", "/Users/{id}", 200, "company", "acme")},
+		{"bulk counts its operations", "POST", "/scim/v2/Bulk", "tok-a", bulk,
+			rec("INFO", "POST", "/Bulk", 200, "company", "acme", "bulkOperations", float64(2))},
+		{"bad filter", "GET", "/scim/v2/Users?filter=userName+eq", "tok-a", "",
+			rec("WARN", "GET", "/Users", 400, "company", "acme", "scimType", "invalidFilter", "detail", "filter: at position 12: expected a value after \"eq\", found the end of the filter")},
+		{"refused token", "GET", "/scim/v2/Users", "tok-x", "",
+			rec("WARN", "GET", "/Users", 401, "detail", "the bearer token is not valid; generate a new one in Peakon (Administration > Integrations > Employee provisioning)")},
+		{"no endpoint", "GET", "/scim/v2/Nothing", "tok-a", "",
+			rec("WARN", "GET", "", 404, "path", "/scim/v2/Nothing", "detail", "no SCIM endpoint at /scim/v2/Nothing; Peakon serves /Users, /Schemas, /ResourceTypes and /ServiceProviderConfig")},
+		{"discovery", "GET", "/scim/v2/Schemas", "tok-a", "",
+			rec("DEBUG", "GET", "/Schemas", 200, "company", "acme")},
+		{"delete", "DELETE", "/scim/v2/Users/u1", "tok-a", "",
+			rec("INFO", "DELETE", "/Users/{id}", 204, "company", "acme")},
+		{"rate limited", "GET", "/scim/v2/Users/u1", "tok-a", "",
+			rec("WARN", "GET", "/Users/{id}", 429, "company", "acme", "detail", "")},
+	} {
+		o.send(tc.method, tc.path, tc.token, tc.body)
+		got := o.records(t)
+		if len(got) == 1 && tc.want["status"] == float64(429) {
+			tc.want["detail"] = got[0]["detail"] // the wait is the limiter's to word
+		}
+		if diff := cmp.Diff([]map[string]any{tc.want}, got); diff != "" {
+			t.Errorf("%s: access log (-want +got):\n%s", tc.name, diff)
+		}
+	}
+}
+
+// TestAccessLogLevel checks that a logger at Info gets writes and problems
+// but not reads.
+func TestAccessLogLevel(t *testing.T) {
+	t.Parallel()
+	o := newObservedHandler(slog.LevelInfo)
+	o.send("POST", "/scim/v2/Users", "tok-a", `{"userName":"jane@example.com"}`)
+	o.send("GET", "/scim/v2/Users/u1", "tok-a", "")
+	o.send("GET", "/scim/v2/Users/u1", "nope", "")
+	var got []string
+	for _, r := range o.records(t) {
+		got = append(got, r["level"].(string)+" "+r["method"].(string)+" "+r["route"].(string))
+	}
+	if diff := cmp.Diff([]string{"INFO POST /Users", "WARN GET /Users/{id}"}, got); diff != "" {
+		t.Errorf("records at Info (-want +got):\n%s", diff)
+	}
+}
+
+// TestOnRequest checks what the metrics hook receives.
+func TestOnRequest(t *testing.T) {
+	t.Parallel()
+	o := newObservedHandler(slog.LevelError)
+	o.send("POST", "/scim/v2/Users", "tok-a", `{"userName":"jane@example.com"}`)
+	o.send("GET", "/scim/v2/Users?filter=userName+eq+%22fail%22", "tok-a", "")
+	o.send("POST", "/scim/v2/Users", "tok-a", `{"userName":"jane@example.com"}`)
+	o.send("GET", "/scim/v2/Users", "", "")
+	want := []RequestInfo{
+		{Method: "POST", Route: "/Users", Path: "/scim/v2/Users", Status: 201, Company: "acme"},
+		{Method: "GET", Route: "/Users", Path: "/scim/v2/Users", Status: 500, Company: "acme",
+			Error: &Error{Status: 500, Detail: "internal server error"}, Cause: errStoreDown},
+		{Method: "POST", Route: "/Users", Path: "/scim/v2/Users", Status: 409, Company: "acme",
+			Error: &Error{Status: 409, ScimType: ScimTypeUniqueness, Detail: `scim: uniqueness conflict: userName "jane@example.com" is already taken`}},
+		{Method: "GET", Route: "/Users", Path: "/scim/v2/Users", Status: 401,
+			Error: &Error{Status: 401, Detail: `authorization required: send the company's token as "Authorization: Bearer <token>"`}},
+	}
+	if diff := cmp.Diff(want, o.infos, cmpopts.IgnoreFields(RequestInfo{}, "Duration"), equateErrorText); diff != "" {
+		t.Errorf("OnRequest (-want +got):\n%s", diff)
+	}
+	for _, info := range o.infos {
+		// The clock advances 5ms per reading, and the handler reads it
+		// at least at the start and the end.
+		if info.Duration < 5*time.Millisecond {
+			t.Errorf("%s %s: duration %v", info.Method, info.Path, info.Duration)
+		}
+	}
+}
+
+// equateErrorText compares errors by their text.
+// (fmt prints a nil *Error as "<nil>").
+var equateErrorText = cmp.Comparer(func(a, b error) bool { return fmt.Sprint(a) == fmt.Sprint(b) })
+
+// TestNilLoggerLogsServerErrors checks that without a Logger, server
+// errors and recovered panics still reach slog.Default(), and requests do
+// not. It replaces the default logger, so it does not run in parallel.
+func TestNilLoggerLogsServerErrors(t *testing.T) {
+	var buf bytes.Buffer
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	t.Cleanup(func() { slog.SetDefault(prev) })
+
+	for _, store := range []Store{failingStore{NewMemoryStore()}, panicStore{}} {
+		h := &Handler{Store: store, Auth: StaticTokens{"t": "acme"}}
+		for _, path := range []string{"/scim/v2/Users?filter=userName+eq+%22fail%22", "/scim/v2/Users/1", "/scim/v2/Schemas"} {
+			req := httptest.NewRequest("GET", path, nil)
+			req.Header.Set("Authorization", "Bearer t")
+			h.ServeHTTP(httptest.NewRecorder(), req)
+		}
+	}
+	out := buf.String()
+	for _, want := range []string{`msg="scim: request failed" method=GET path=/scim/v2/Users tenant=acme error="connection refused"`, `msg="scim: panic serving request"`, "panic=boom"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("default logger lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "scim request") {
+		t.Errorf("access log written without a Logger:\n%s", out)
+	}
+}
