@@ -17,7 +17,7 @@ type column struct {
 	expr   string
 	kind   byte // 's' string, 'b' boolean, 't' date-time
 	folded bool // holds fold(value): only for attributes with caseExact false
-	// nullable: NULL means "" (externalId, so that the unique index skips
+	// nullable: NULL means "" (externalId, so that its index skips
 	// absent ones; manager.value on PostgreSQL, for its plans)
 	nullable bool
 }
@@ -751,7 +751,8 @@ func rangeColumn(f scim.Filter) string {
 }
 
 // uniqueLookup reports whether f's top-level "and" chain holds an
-// equality on id, userName or externalId: at most one user matches.
+// equality on an attribute the model declares unique (id, userName; not
+// externalId): at most one user matches.
 func uniqueLookup(f scim.Filter) bool {
 	switch n := f.(type) {
 	case *scim.LogicalExpr:
@@ -760,7 +761,7 @@ func uniqueLookup(f scim.Filter) bool {
 		v, ok := n.Value.(string)
 		a := n.Path.Attr
 		return ok && v != "" && n.Op == scim.OpEqual && n.Path.SubAttr == nil && a.Schema == scim.SchemaUser &&
-			(a.Name == "id" || a.Name == "userName" || a.Name == "externalId")
+			!a.MultiValued && a.Uniqueness != "" && a.Uniqueness != scim.UniquenessNone
 	}
 	return false
 }

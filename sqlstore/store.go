@@ -16,8 +16,8 @@
 // filter or sortBy can name: case-insensitive strings stored folded
 // (the matcher's case-folding key), so that eq, sw, ew, co and ordering are
 // binary comparisons an index can serve; times as fixed-width UTC text.
-// Unique indexes on (company, folded userName) and (company, externalId)
-// enforce uniqueness and map to scim.ConflictError. Elements of emails,
+// A unique index on (company, folded userName) enforces its uniqueness
+// and maps to scim.ConflictError; externalId is indexed but not unique. Elements of emails,
 // phoneNumbers and the other emails-shaped attributes are rows of
 // user_values, Peakon custom attributes rows of user_custom, both indexed
 // by (company, attribute, value).
