@@ -854,9 +854,9 @@ func (s *Store) compile(tenant string, q *scim.Query) sqlQuery {
 
 func (s *Store) listPushed(ctx context.Context, sq sqlQuery, q *scim.Query) (*scim.Page, error) {
 	page := &scim.Page{Users: []*scim.User{}}
-	skip := q.StartIndex - 1
+	skip, count := q.Bounds()
 	countSQL := "SELECT COUNT(*) FROM " + sq.from + " WHERE " + sq.where
-	if q.Count == 0 {
+	if count == 0 {
 		n, err := s.total(ctx, countSQL, sq.args)
 		page.Total = n
 		return page, err
@@ -923,7 +923,7 @@ func (s *Store) listPushed(ctx context.Context, sq sqlQuery, q *scim.Query) (*sc
 	// A short, non-empty page (or a short first page) ends the result: it
 	// tells the total without counting, which makes lookups by userName,
 	// externalId or email one statement, with no transaction around it.
-	if n := len(page.Users); n < q.Count && (n > 0 || skip == 0) {
+	if n := len(page.Users); n < count && (n > 0 || skip == 0) {
 		page.Total = skip + n
 		return page, nil
 	}
@@ -967,13 +967,17 @@ const directSkip = 500
 // withTotal adds the count of all matches as a second column.
 func (s *Store) pageSQL(sq sqlQuery, q *scim.Query, withTotal bool) (string, []any) {
 	c := &compiler{pg: s.d == postgres, args: slices.Clone(sq.args)}
-	if s.d == sqlite && (sq.order == "+u.id" || sq.indexOrder && q.StartIndex <= directSkip) {
+	// Both at least 0: SQLite reads a negative LIMIT as none, PostgreSQL
+	// refuses a negative OFFSET. Each fits in a BIGINT; the databases add
+	// them without overflowing.
+	skip, count := q.Bounds()
+	if s.d == sqlite && (sq.order == "+u.id" || sq.indexOrder && skip < directSkip) {
 		// A selective filter (see sortKey): few rows match, so read their
 		// documents directly; the deferred join below would only add a
 		// temporary table. Likewise when the index delivers the order and
 		// the page starts early: the walk stops after the page, and the
 		// few rows skipped cost less than the join's temporary table.
-		text := "SELECT u.doc FROM " + sq.from + " WHERE " + sq.where + " ORDER BY " + sq.order + " LIMIT " + c.arg(q.Count) + " OFFSET " + c.arg(q.StartIndex-1)
+		text := "SELECT u.doc FROM " + sq.from + " WHERE " + sq.where + " ORDER BY " + sq.order + " LIMIT " + c.arg(count) + " OFFSET " + c.arg(skip)
 		return text, c.args
 	}
 	if s.d == sqlite {
@@ -983,7 +987,7 @@ func (s *Store) pageSQL(sq sqlQuery, q *scim.Query, withTotal bool) (string, []a
 		// the documents of those rows only, ordering them again.
 		c.args = append(slices.Clone(sq.args[:sq.nJoin]), c.args...)
 		text := "SELECT u.doc FROM " + sq.from + " WHERE u.seq IN (SELECT u.seq FROM " + sq.from + " WHERE " + sq.where +
-			" ORDER BY " + sq.order + " LIMIT " + c.arg(q.Count) + " OFFSET " + c.arg(q.StartIndex-1) + ") ORDER BY " + sq.order
+			" ORDER BY " + sq.order + " LIMIT " + c.arg(count) + " OFFSET " + c.arg(skip) + ") ORDER BY " + sq.order
 		return text, c.args
 	}
 	// PostgreSQL: a deferred join. The inner query orders and cuts the
@@ -993,7 +997,7 @@ func (s *Store) pageSQL(sq sqlQuery, q *scim.Query, withTotal bool) (string, []a
 	// through the join; numbering rows with a window function instead
 	// would number every skipped row too (7 ms at an offset of 50,000).
 	inner := "SELECT u.id FROM " + sq.from + " WHERE " + sq.where + " ORDER BY " + sq.order +
-		" LIMIT " + c.arg(q.Count) + " OFFSET " + c.arg(q.StartIndex-1)
+		" LIMIT " + c.arg(count) + " OFFSET " + c.arg(skip)
 	total := ""
 	if withTotal {
 		// Numbered parameters can repeat: the count reuses the filter's.

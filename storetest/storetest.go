@@ -40,6 +40,7 @@ func Run(t *testing.T, newStore func(t *testing.T) scim.Store) {
 	t.Run("Filters", func(t *testing.T) { testFilters(t, newStore(t)) })
 	t.Run("Sorting", func(t *testing.T) { testSorting(t, newStore(t)) })
 	t.Run("Paging", func(t *testing.T) { testPaging(t, newStore(t)) })
+	t.Run("PageBounds", func(t *testing.T) { testPageBounds(t, newStore(t)) })
 	t.Run("Tenants", func(t *testing.T) { testTenants(t, newStore(t)) })
 	t.Run("Bulk", func(t *testing.T) { testBulk(t, newStore) })
 	t.Run("History", func(t *testing.T) {
