@@ -162,10 +162,11 @@ func runBenchmarks(b *testing.B, dialect string) {
 	// The database alone, for the ratio's floor: the statements of a GET
 	// and of the page (no count), reading the documents without decoding.
 	raw := func(b *testing.B, text string, args []any, want int) {
-		st, err := st.stmt(ctx, text)
+		st, release, err := st.stmt(ctx, text)
 		if err != nil {
 			b.Fatal(err)
 		}
+		defer release()
 		for b.Loop() {
 			rows, err := st.QueryContext(ctx, args...)
 			if err != nil {

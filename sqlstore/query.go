@@ -892,10 +892,11 @@ func (s *Store) listPushed(ctx context.Context, sq sqlQuery, q *scim.Query) (*sc
 	}
 	withTotal := countNow && s.d == postgres
 	text, args := s.pageSQL(sq, q, withTotal)
-	st, err := s.stmt(ctx, text)
+	st, release, err := s.stmt(ctx, text)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, err
@@ -948,10 +949,11 @@ type countResult struct {
 // count runs a COUNT(*) statement.
 func (s *Store) count(ctx context.Context, text string, args []any) (int, error) {
 	s.counts.Add(1)
-	st, err := s.stmt(ctx, text)
+	st, release, err := s.stmt(ctx, text)
 	if err != nil {
 		return 0, err
 	}
+	defer release()
 	var n int
 	err = st.QueryRowContext(ctx, args...).Scan(&n)
 	return n, err

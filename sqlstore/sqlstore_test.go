@@ -14,9 +14,9 @@ import (
 	"github.com/scimkit/scim/storetest"
 )
 
-func openSQLite(t testing.TB) *Store {
+func openSQLite(t testing.TB, opts ...Option) *Store {
 	t.Helper()
-	st, err := Open(context.Background(), "sqlite", filepath.Join(t.TempDir(), "scim.db"))
+	st, err := Open(context.Background(), "sqlite", filepath.Join(t.TempDir(), "scim.db"), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +26,7 @@ func openSQLite(t testing.TB) *Store {
 
 // openPostgres opens a store in a schema of its own, dropped at cleanup,
 // or skips when SCIMKIT_POSTGRES_DSN is not set.
-func openPostgres(t testing.TB) *Store {
+func openPostgres(t testing.TB, opts ...Option) *Store {
 	t.Helper()
 	dsn := os.Getenv("SCIMKIT_POSTGRES_DSN")
 	if dsn == "" {
@@ -51,7 +51,7 @@ func openPostgres(t testing.TB) *Store {
 			admin.Close()
 		}
 	})
-	st, err := Open(ctx, "postgres", withSearchPath(dsn, schema))
+	st, err := Open(ctx, "postgres", withSearchPath(dsn, schema), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

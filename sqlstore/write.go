@@ -147,10 +147,11 @@ func (s *Store) deleteChildren(ctx context.Context, tx *sql.Tx, tenant, id strin
 // GetUser implements scim.Store.
 func (s *Store) GetUser(ctx context.Context, tenant, id string) (*scim.User, error) {
 	var doc string
-	st, err := s.stmt(ctx, s.q(`SELECT doc FROM users WHERE company = ? AND id = ?`))
+	st, release, err := s.stmt(ctx, s.q(`SELECT doc FROM users WHERE company = ? AND id = ?`))
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	err = st.QueryRowContext(ctx, tenant, id).Scan(&doc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, scim.ErrNotFound
