@@ -126,14 +126,18 @@ func (x memIndex) move(e *memEntry, old, new string) {
 	}
 }
 
-// lookup returns the users holding v, in creation order.
-func (x memIndex) lookup(v string) []*memEntry {
-	out := make([]*memEntry, 0, len(x[v]))
-	for e := range x[v] {
-		out = append(out, e)
+// lookup appends the users holding v to buf, in creation order.
+func (x memIndex) lookup(buf []*memEntry, v string) []*memEntry {
+	set := x[v]
+	if cap(buf)-len(buf) < len(set) {
+		buf = slices.Grow(buf, len(set))
 	}
-	slices.SortFunc(out, bySeq)
-	return out
+	n := len(buf)
+	for e := range set {
+		buf = append(buf, e)
+	}
+	slices.SortFunc(buf[n:], bySeq)
+	return buf
 }
 
 // checkUnique enforces the one unique attribute a client sets, userName,
@@ -286,7 +290,7 @@ func (t *memTenant) indexed(f Filter, buf []*memEntry) (es []*memEntry, ok bool)
 			var key [64]byte
 			e = t.byUserName[string(fold.AppendKey(key[:0], v))]
 		case "externalId":
-			return t.byExternalID.lookup(v), true
+			return t.byExternalID.lookup(buf, v), true
 		default:
 			return nil, false
 		}
@@ -317,7 +321,7 @@ func (t *memTenant) managed(f Filter) ([]*memEntry, bool) {
 		if !ok || n.Op != OpEqual || p.Attr == nil || p.Attr.Schema != SchemaEnterpriseUser || p.Attr.Name != "manager" || p.SubAttr == nil || p.SubAttr.Name != "value" {
 			return nil, false
 		}
-		return t.byManager.lookup(v), true
+		return t.byManager.lookup(nil, v), true
 	case *LogicalExpr:
 		l, lok := t.managed(n.Left)
 		if n.Op == "and" {

@@ -47,8 +47,10 @@
 //
 // # Durability and concurrency
 //
-// Writes are transactions; UpdateUser is a compare-and-swap on the version
-// column. SQLite runs in WAL mode with synchronous=FULL, so an
+// Writes are transactions; UpdateUser, and DeleteUser given a version, are
+// compare-and-swaps on the version column. Open bounds the connection
+// pools it opens (WithMaxConns) and the prepared statements it keeps
+// (WithStatementCache). SQLite runs in WAL mode with synchronous=FULL, so an
 // acknowledged write survives a killed process and a power cut, and its
 // writes are serialised through a one-connection pool (readers run beside
 // it).
