@@ -72,6 +72,20 @@ func BenchmarkListUserNameEq(b *testing.B) {
 	}
 }
 
+// BenchmarkListExternalIDEq is the lookup Okta and Entra make by
+// externalId, served by the (non-unique) externalId index.
+func BenchmarkListExternalIDEq(b *testing.B) {
+	s := manyUsers(b, bigTenant)
+	q := mustQuery(b, storetest.FixtureModel(), `externalId eq "ext-77777"`, "", "", 1, 100)
+	b.ReportAllocs()
+	for b.Loop() {
+		page, err := s.ListUsers(context.Background(), tenant, q)
+		if err != nil || len(page.Users) != 1 {
+			b.Fatal(page, err)
+		}
+	}
+}
+
 func BenchmarkGetUser(b *testing.B) {
 	s := manyUsers(b, bigTenant)
 	b.ReportAllocs()

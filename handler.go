@@ -461,6 +461,12 @@ func (req *request) queryInt(name string, def int) (int, error) {
 		return def, nil
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if errors.Is(err, strconv.ErrRange) {
+		// An integer past the int range is clamped to it (Atoi's n) like
+		// any other out-of-range startIndex or count: a startIndex past
+		// the end is an empty page.
+		return n, nil
+	}
 	if err != nil {
 		return 0, Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be an integer, not %q", name, s)
 	}

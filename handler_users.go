@@ -413,18 +413,33 @@ func (req *request) deleteUser(id string) {
 	req.w.WriteHeader(http.StatusNoContent)
 }
 
-// remove implements DELETE.
+// remove implements DELETE through the store's compare-and-swap delete:
+// the version deleted is the one read, so that a concurrent update is
+// never deleted unseen. With If-Match, an update in between is 412; without
+// it the delete retries on the new version, so that the event announces
+// the user as it was when deleted.
 func (req *request) remove(id, ifMatch string) error {
-	cur, err := req.store.GetUser(req.ctx, req.tenant, id)
-	if err != nil {
-		return notFound(err, id)
+	for attempt := 0; attempt < maxUpdateAttempts; attempt++ {
+		cur, err := req.store.GetUser(req.ctx, req.tenant, id)
+		if err != nil {
+			return notFound(err, id)
+		}
+		if ifMatch != "" && !etagMatches(ifMatch, cur.Meta.Version) {
+			return Errorf(http.StatusPreconditionFailed, "", "user %s is at version %s, not %s", id, cur.Meta.Version, ifMatch)
+		}
+		err = req.store.DeleteUser(req.ctx, req.tenant, id, cur.Meta.Version)
+		switch {
+		case err == nil:
+			req.committed(cur, nil)
+			return nil
+		case errors.Is(err, ErrVersionMismatch):
+			if ifMatch != "" {
+				return Errorf(http.StatusPreconditionFailed, "", "user %s was modified concurrently; read it again and retry", id)
+			}
+			backoff(attempt)
+		default:
+			return notFound(err, id)
+		}
 	}
-	if ifMatch != "" && !etagMatches(ifMatch, cur.Meta.Version) {
-		return Errorf(http.StatusPreconditionFailed, "", "user %s is at version %s, not %s", id, cur.Meta.Version, ifMatch)
-	}
-	if err := req.store.DeleteUser(req.ctx, req.tenant, id); err != nil {
-		return notFound(err, id)
-	}
-	req.committed(cur, nil)
-	return nil
+	return Errorf(http.StatusConflict, "", "user %s is being modified by too many concurrent requests; retry later", id)
 }

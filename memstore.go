@@ -12,8 +12,8 @@ import (
 )
 
 // MemoryStore is a Store that keeps users in memory, for tests, demos and
-// single-process products. It indexes id, case-folded userName and
-// externalId per tenant, keeps creation order for stable paging, answers
+// single-process products. It indexes id, case-folded userName (unique)
+// and externalId (not unique) per tenant, keeps creation order for stable paging, answers
 // userName, externalId and id equality filters from its indexes and scans
 // with the compiled filter otherwise. It records activation history
 // (HistoryStore). The zero value is ready to use.
@@ -32,13 +32,15 @@ type MemoryStore struct {
 func NewMemoryStore() *MemoryStore { return &MemoryStore{} }
 
 type memTenant struct {
-	byID         map[string]*memEntry
-	byUserName   map[string]*memEntry // folded userName
-	byExternalID map[string]*memEntry
+	byID       map[string]*memEntry
+	byUserName map[string]*memEntry // folded userName
+	// byExternalID holds every user with the externalId: it is not
+	// unique (RFC 7643 §3.1).
+	byExternalID memIndex
 	// byManager indexes enterprise manager.value (exact, as it is
 	// caseExact): the handler looks up the reports waiting for a new
 	// employee by it on every creation.
-	byManager map[string]map[*memEntry]struct{}
+	byManager memIndex
 	order     []*memEntry // ascending seq: creation order
 	seq       uint64
 	history   map[string][]Activation
@@ -62,8 +64,8 @@ func (s *MemoryStore) tenant(name string, create bool) *memTenant {
 		t = &memTenant{
 			byID:         make(map[string]*memEntry),
 			byUserName:   make(map[string]*memEntry),
-			byExternalID: make(map[string]*memEntry),
-			byManager:    make(map[string]map[*memEntry]struct{}),
+			byExternalID: make(memIndex),
+			byManager:    make(memIndex),
 			history:      make(map[string][]Activation),
 		}
 		s.tenants[name] = t
@@ -93,44 +95,56 @@ func (s *MemoryStore) CreateUser(ctx context.Context, tenant string, u *User) er
 	e := &memEntry{seq: t.seq, user: u.Clone()}
 	t.byID[u.ID] = e
 	t.byUserName[foldKey(u.UserName)] = e
-	if u.ExternalID != "" {
-		t.byExternalID[u.ExternalID] = e
-	}
+	t.byExternalID.move(e, "", u.ExternalID)
 	t.order = append(t.order, e)
-	t.indexManager(e, "", u.Enterprise.Manager.Value)
+	t.byManager.move(e, "", u.Enterprise.Manager.Value)
 	t.history[u.ID] = []Activation{{Time: u.Meta.Created, Active: u.Active}}
 	return nil
 }
 
-// indexManager moves e in the manager index from the value old to new.
-func (t *memTenant) indexManager(e *memEntry, old, new string) {
+// memIndex maps a value that several users may hold to those users.
+type memIndex map[string]map[*memEntry]struct{}
+
+// move moves e in the index from the value old to new; "" is no value.
+func (x memIndex) move(e *memEntry, old, new string) {
 	if old == new {
 		return
 	}
-	if set := t.byManager[old]; old != "" {
+	if set := x[old]; old != "" {
 		delete(set, e)
 		if len(set) == 0 {
-			delete(t.byManager, old)
+			delete(x, old)
 		}
 	}
 	if new != "" {
-		set := t.byManager[new]
+		set := x[new]
 		if set == nil {
 			set = make(map[*memEntry]struct{}, 1)
-			t.byManager[new] = set
+			x[new] = set
 		}
 		set[e] = struct{}{}
 	}
 }
 
+// lookup appends the users holding v to buf, in creation order.
+func (x memIndex) lookup(buf []*memEntry, v string) []*memEntry {
+	set := x[v]
+	if cap(buf)-len(buf) < len(set) {
+		buf = slices.Grow(buf, len(set))
+	}
+	n := len(buf)
+	for e := range set {
+		buf = append(buf, e)
+	}
+	slices.SortFunc(buf[n:], bySeq)
+	return buf
+}
+
+// checkUnique enforces the one unique attribute a client sets, userName,
+// ignoring case.
 func (t *memTenant) checkUnique(u *User, self *memEntry) error {
 	if e, ok := t.byUserName[foldKey(u.UserName)]; ok && e != self {
 		return ConflictError("userName", u.UserName)
-	}
-	if u.ExternalID != "" {
-		if e, ok := t.byExternalID[u.ExternalID]; ok && e != self {
-			return ConflictError("externalId", u.ExternalID)
-		}
 	}
 	return nil
 }
@@ -176,15 +190,10 @@ func (s *MemoryStore) UpdateUser(ctx context.Context, tenant string, u *User, ve
 		return err
 	}
 	delete(t.byUserName, foldKey(old.UserName))
-	if old.ExternalID != "" {
-		delete(t.byExternalID, old.ExternalID)
-	}
 	e.user = u.Clone()
-	t.indexManager(e, old.Enterprise.Manager.Value, u.Enterprise.Manager.Value)
+	t.byManager.move(e, old.Enterprise.Manager.Value, u.Enterprise.Manager.Value)
+	t.byExternalID.move(e, old.ExternalID, u.ExternalID)
 	t.byUserName[foldKey(u.UserName)] = e
-	if u.ExternalID != "" {
-		t.byExternalID[u.ExternalID] = e
-	}
 	if old.Active != u.Active {
 		t.history[u.ID] = append(t.history[u.ID], Activation{Time: u.Meta.LastModified, Active: u.Active})
 	}
@@ -192,7 +201,7 @@ func (s *MemoryStore) UpdateUser(ctx context.Context, tenant string, u *User, ve
 }
 
 // DeleteUser implements Store.
-func (s *MemoryStore) DeleteUser(ctx context.Context, tenant, id string) error {
+func (s *MemoryStore) DeleteUser(ctx context.Context, tenant, id, version string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -206,12 +215,13 @@ func (s *MemoryStore) DeleteUser(ctx context.Context, tenant, id string) error {
 	if !ok {
 		return ErrNotFound
 	}
+	if version != "" && e.user.Meta.Version != version {
+		return ErrVersionMismatch
+	}
 	delete(t.byID, id)
 	delete(t.byUserName, foldKey(e.user.UserName))
-	if e.user.ExternalID != "" {
-		delete(t.byExternalID, e.user.ExternalID)
-	}
-	t.indexManager(e, e.user.Enterprise.Manager.Value, "")
+	t.byExternalID.move(e, e.user.ExternalID, "")
+	t.byManager.move(e, e.user.Enterprise.Manager.Value, "")
 	delete(t.history, id)
 	if i, found := slices.BinarySearchFunc(t.order, e.seq, func(x *memEntry, seq uint64) int { return cmp.Compare(x.seq, seq) }); found {
 		t.order = slices.Delete(t.order, i, i+1)
@@ -231,13 +241,9 @@ func (s *MemoryStore) ListUsers(ctx context.Context, tenant string, q *Query) (*
 		return &Page{Users: []*User{}}, nil
 	}
 	candidates := t.order
-	var one [1]*memEntry // an index hit, without allocating
-	if e, ok := t.indexed(q.Filter); ok {
-		candidates = one[:0]
-		if e != nil {
-			one[0] = e
-			candidates = one[:1]
-		}
+	var one [1]*memEntry // a unique index hit, without allocating
+	if es, ok := t.indexed(q.Filter, one[:0]); ok {
+		candidates = es
 	} else if es, ok := t.managed(q.Filter); ok {
 		candidates = es
 	}
@@ -259,9 +265,9 @@ func (s *MemoryStore) ListUsers(ctx context.Context, tenant string, q *Query) (*
 
 // indexed answers id, userName and externalId equality (alone or as a term
 // of an "and") from the indexes: ok reports that the filter can match
-// only e, or nobody when e is nil. The caller still applies the whole
-// filter to e.
-func (t *memTenant) indexed(f Filter) (e *memEntry, ok bool) {
+// only the users returned (appended to buf, in creation order). The caller
+// still applies the whole filter to them.
+func (t *memTenant) indexed(f Filter, buf []*memEntry) (es []*memEntry, ok bool) {
 	switch n := f.(type) {
 	case *AttrExpr:
 		var v string
@@ -276,24 +282,30 @@ func (t *memTenant) indexed(f Filter) (e *memEntry, ok bool) {
 		if n.Op != OpEqual || n.Path.SubAttr != nil || n.Path.Attr == nil || n.Path.Attr.Schema != SchemaUser {
 			return nil, false
 		}
+		var e *memEntry
 		switch n.Path.Attr.Name {
 		case "id":
-			return t.byID[v], true
+			e = t.byID[v]
 		case "userName":
-			var buf [64]byte
-			return t.byUserName[string(fold.AppendKey(buf[:0], v))], true
+			var key [64]byte
+			e = t.byUserName[string(fold.AppendKey(key[:0], v))]
 		case "externalId":
-			return t.byExternalID[v], true
+			return t.byExternalID.lookup(buf, v), true
+		default:
+			return nil, false
 		}
-		return nil, false
+		if e != nil {
+			buf = append(buf, e)
+		}
+		return buf, true
 	case *LogicalExpr:
 		if n.Op != "and" {
 			return nil, false
 		}
-		if c, ok := t.indexed(n.Left); ok {
+		if c, ok := t.indexed(n.Left, buf); ok {
 			return c, true
 		}
-		return t.indexed(n.Right)
+		return t.indexed(n.Right, buf)
 	}
 	return nil, false
 }
@@ -309,12 +321,7 @@ func (t *memTenant) managed(f Filter) ([]*memEntry, bool) {
 		if !ok || n.Op != OpEqual || p.Attr == nil || p.Attr.Schema != SchemaEnterpriseUser || p.Attr.Name != "manager" || p.SubAttr == nil || p.SubAttr.Name != "value" {
 			return nil, false
 		}
-		out := make([]*memEntry, 0, len(t.byManager[v]))
-		for e := range t.byManager[v] {
-			out = append(out, e)
-		}
-		slices.SortFunc(out, bySeq)
-		return out, true
+		return t.byManager.lookup(nil, v), true
 	case *LogicalExpr:
 		l, lok := t.managed(n.Left)
 		if n.Op == "and" {

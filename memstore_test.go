@@ -52,7 +52,7 @@ func TestMemoryStoreIndexes(t *testing.T) {
 			t.Errorf("after rename, %s (-want +got):\n%s", f, diff)
 		}
 	}
-	if err := s.DeleteUser(ctx, tenant, "1"); err != nil {
+	if err := s.DeleteUser(ctx, tenant, "1", ""); err != nil {
 		t.Fatal(err)
 	}
 	if got := ids(`userName eq "samuel" or userName pr`); len(got) != 0 {

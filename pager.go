@@ -1,6 +1,9 @@
 package scim
 
-import "slices"
+import (
+	"math"
+	"slices"
+)
 
 // Pager collects one page of a query's results from users offered one by
 // one, for stores that evaluate a query in Go (all of it, as the memory
@@ -19,7 +22,8 @@ type Pager struct {
 	q       *Query
 	ordered bool
 	skip    int
-	limit   int // skip+count: how many users the heap keeps
+	count   int
+	limit   int // skip+count, at most math.MaxInt: how many users the heap keeps
 	page    Page
 	heap    userHeap
 	offers  int // how many users will be offered, when known (Expect)
@@ -29,12 +33,26 @@ type Pager struct {
 // q's order (SQL ORDER BY, or creation order when q has no SortBy and that
 // is the store's order).
 func (q *Query) Pager(ordered bool) Pager {
-	skip, count := max(q.StartIndex-1, 0), max(q.Count, 0)
+	skip, count := q.Bounds()
 	limit := skip + count
-	if count == 0 {
+	switch {
+	case count == 0:
 		limit = 0 // count=0 asks only for the total: keep and sort nothing
+	case skip > math.MaxInt-count:
+		limit = math.MaxInt // a startIndex near the largest int: no overflow
 	}
-	return Pager{q: q, ordered: ordered, skip: skip, limit: limit}
+	return Pager{q: q, ordered: ordered, skip: skip, count: count, limit: limit}
+}
+
+// Bounds returns how many matches the page skips (StartIndex-1) and how
+// many it holds at most (Count), both at least 0 whatever the Query holds,
+// so that a store can compute offsets without overflowing: skip+count may
+// still exceed the largest int, and a store adding them must check.
+func (q *Query) Bounds() (skip, count int) {
+	if q.StartIndex > 1 {
+		skip = q.StartIndex - 1
+	}
+	return skip, max(q.Count, 0)
 }
 
 // Expect tells the Pager that at most n users will be offered, so that it
@@ -50,9 +68,9 @@ func (p *Pager) Offer(u *User) {
 	p.page.Total++
 	switch {
 	case p.ordered:
-		if p.page.Total > p.skip && len(p.page.Users) < p.limit-p.skip {
+		if p.page.Total > p.skip && len(p.page.Users) < p.count {
 			if p.page.Users == nil {
-				n := min(p.limit-p.skip, 128)
+				n := min(p.count, 128)
 				if p.offers > 0 {
 					n = min(n, p.offers)
 				}
@@ -75,12 +93,10 @@ func (p *Pager) Total() int { return p.page.Total }
 // them, in the query's order, with the total number of matches.
 func (p *Pager) Page() *Page {
 	page := p.page
-	if !p.ordered {
+	if !p.ordered && p.skip < len(p.heap) { // past the end: nothing to sort
 		sorted := p.heap
 		slices.SortFunc(sorted, p.q.Compare)
-		if p.skip < len(sorted) {
-			page.Users = append(page.Users, sorted[p.skip:]...)
-		}
+		page.Users = append(page.Users, sorted[p.skip:]...)
 	}
 	if page.Users == nil {
 		page.Users = []*User{}

@@ -9,7 +9,9 @@ import (
 )
 
 // findEmployee finds a user of the tenant by id, by email or userName
-// (case-insensitive), or by externalId. It returns nil when there is none.
+// (case-insensitive), or by externalId. It returns nil when there is none,
+// and when several users have it (externalId and emails are not unique):
+// a reference names one employee or stays unresolved.
 func (req *request) findEmployee(ref string) (*User, error) {
 	ref = strings.TrimSpace(ref)
 	if ref == "" {
@@ -31,7 +33,7 @@ func (req *request) findEmployee(ref string) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(page.Users) == 0 {
+	if page.Total != 1 || len(page.Users) != 1 {
 		return nil, nil
 	}
 	return page.Users[0], nil
@@ -334,7 +336,7 @@ func (req *request) resolveReports(before, u *User) {
 			return
 		}
 		for _, r := range page.Users {
-			if !managedBy(r.Enterprise.Manager, u) {
+			if !managedBy(r.Enterprise.Manager, u) || !req.namesOnly(r.Enterprise.Manager, u) {
 				continue
 			}
 			if err := req.setManager(r.ID, u); err != nil {
@@ -348,6 +350,17 @@ func (req *request) resolveReports(before, u *User) {
 			return
 		}
 	}
+}
+
+// namesOnly reports whether m, a reference managedBy u, names u and nobody
+// else: a pending reference by an externalId that several employees share
+// stays pending.
+func (req *request) namesOnly(m Manager, u *User) bool {
+	if m.Value == u.ID {
+		return true
+	}
+	e, err := req.findEmployee(m.Value)
+	return err == nil && e != nil && e.ID == u.ID
 }
 
 // identityChanged reports whether an update changed what a manager

@@ -119,7 +119,7 @@ func (e *Error) UnmarshalJSON(b []byte) error {
 var (
 	// ErrNotFound: no resource with that id in the tenant.
 	ErrNotFound = errors.New("scim: resource not found")
-	// ErrConflict: a unique attribute (userName, externalId) is taken in the tenant.
+	// ErrConflict: a unique attribute (userName) is taken in the tenant.
 	ErrConflict = errors.New("scim: uniqueness conflict")
 	// ErrVersionMismatch: the stored version is not the one the writer read.
 	ErrVersionMismatch = errors.New("scim: version mismatch")
@@ -151,7 +151,7 @@ func conflictDetail(err error) string {
 	if err.Error() != ErrConflict.Error() {
 		return err.Error()
 	}
-	return "a user with the same userName or externalId already exists"
+	return "a user with the same userName already exists"
 }
 
 // ConflictError wraps ErrConflict naming the attribute that collided, so the

@@ -25,8 +25,10 @@ import (
 type Store interface {
 	// CreateUser stores a new user. The caller has set ID, Meta.Created,
 	// Meta.LastModified and Meta.Version. A userName equal, ignoring case,
-	// to another user's of the tenant, or an equal non-empty externalId, is
-	// ErrConflict (wrap it with ConflictError to name the attribute).
+	// to another user's of the tenant is ErrConflict (wrap it with
+	// ConflictError to name the attribute). externalId is not unique
+	// (RFC 7643 §3.1): several users may share one, and a store keeps
+	// looking them up by it through an index.
 	CreateUser(ctx context.Context, tenant string, u *User) error
 	// GetUser returns the user with the id, or ErrNotFound.
 	GetUser(ctx context.Context, tenant, id string) (*User, error)
@@ -34,11 +36,15 @@ type Store interface {
 	// Meta.Version equals version (compare-and-swap); the caller has
 	// already set u.Meta.Version to the new version. A different stored
 	// version is ErrVersionMismatch, a missing user ErrNotFound, a taken
-	// userName or externalId ErrConflict.
+	// userName ErrConflict.
 	UpdateUser(ctx context.Context, tenant string, u *User, version string) error
 	// DeleteUser removes the user and its activation history, or returns
-	// ErrNotFound.
-	DeleteUser(ctx context.Context, tenant, id string) error
+	// ErrNotFound. With a non-empty version it is a compare-and-swap, as
+	// UpdateUser is: a different stored Meta.Version is ErrVersionMismatch
+	// and deletes nothing, so that a DELETE with If-Match cannot remove an
+	// update that happened after the client's read. An empty version
+	// deletes whatever version is stored.
+	DeleteUser(ctx context.Context, tenant, id, version string) error
 	// ListUsers returns one page of the users matching q, with the total
 	// number of matches. A store may push the query down (walking q.Filter
 	// and q.SortBy) or evaluate it with q.Matches and q.Compare; either way

@@ -94,7 +94,7 @@ func testPlans(t *testing.T, st *Store) {
 		filter, index string
 	}{
 		{`userName eq "USER0042@example.com"`, "users_user_name_uq"},
-		{`externalId eq "ext-0042"`, "users_external_id_uq"},
+		{`externalId eq "ext-0042"`, "users_external_id_ix"},
 		{`emails.value eq "MAIL0042@example.com"`, "user_values_value_ix"},
 		{`emails[type eq "work"].value eq "mail0042@example.com"`, "user_values_value_ix"},
 		{`urn:ietf:params:scim:schemas:extension:peakon:2.0:User:Department eq "Dept-4"`, "user_custom_value_ix"},

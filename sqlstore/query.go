@@ -17,7 +17,7 @@ type column struct {
 	expr   string
 	kind   byte // 's' string, 'b' boolean, 't' date-time
 	folded bool // holds fold(value): only for attributes with caseExact false
-	// nullable: NULL means "" (externalId, so that the unique index skips
+	// nullable: NULL means "" (externalId, so that its index skips
 	// absent ones; manager.value on PostgreSQL, for its plans)
 	nullable bool
 }
@@ -837,7 +837,8 @@ func rangeColumn(f scim.Filter) string {
 }
 
 // uniqueLookup reports whether f's top-level "and" chain holds an
-// equality on id, userName or externalId: at most one user matches.
+// equality on an attribute the model declares unique (id, userName; not
+// externalId): at most one user matches.
 func uniqueLookup(f scim.Filter) bool {
 	switch n := f.(type) {
 	case *scim.LogicalExpr:
@@ -846,7 +847,7 @@ func uniqueLookup(f scim.Filter) bool {
 		v, ok := n.Value.(string)
 		a := n.Path.Attr
 		return ok && v != "" && n.Op == scim.OpEqual && n.Path.SubAttr == nil && a.Schema == scim.SchemaUser &&
-			(a.Name == "id" || a.Name == "userName" || a.Name == "externalId")
+			!a.MultiValued && a.Uniqueness != "" && a.Uniqueness != scim.UniquenessNone
 	}
 	return false
 }
@@ -939,9 +940,9 @@ func (s *Store) compile(tenant string, q *scim.Query) sqlQuery {
 
 func (s *Store) listPushed(ctx context.Context, sq sqlQuery, q *scim.Query) (*scim.Page, error) {
 	page := &scim.Page{Users: []*scim.User{}}
-	skip := q.StartIndex - 1
+	skip, count := q.Bounds()
 	countSQL := "SELECT COUNT(*) FROM " + sq.from + " WHERE " + sq.where
-	if q.Count == 0 {
+	if count == 0 {
 		n, err := s.total(ctx, countSQL, sq.args)
 		page.Total = n
 		return page, err
@@ -977,10 +978,11 @@ func (s *Store) listPushed(ctx context.Context, sq sqlQuery, q *scim.Query) (*sc
 	}
 	withTotal := countNow && s.d == postgres
 	text, args := s.pageSQL(sq, q, withTotal)
-	st, err := s.stmt(ctx, text)
+	st, release, err := s.stmt(ctx, text)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, err
@@ -1008,7 +1010,7 @@ func (s *Store) listPushed(ctx context.Context, sq sqlQuery, q *scim.Query) (*sc
 	// A short, non-empty page (or a short first page) ends the result: it
 	// tells the total without counting, which makes lookups by userName,
 	// externalId or email one statement, with no transaction around it.
-	if n := len(page.Users); n < q.Count && (n > 0 || skip == 0) {
+	if n := len(page.Users); n < count && (n > 0 || skip == 0) {
 		page.Total = skip + n
 		return page, nil
 	}
@@ -1033,10 +1035,11 @@ type countResult struct {
 // count runs a COUNT(*) statement.
 func (s *Store) count(ctx context.Context, text string, args []any) (int, error) {
 	s.counts.Add(1)
-	st, err := s.stmt(ctx, text)
+	st, release, err := s.stmt(ctx, text)
 	if err != nil {
 		return 0, err
 	}
+	defer release()
 	var n int
 	err = st.QueryRowContext(ctx, args...).Scan(&n)
 	return n, err
@@ -1052,13 +1055,17 @@ const directSkip = 500
 // withTotal adds the count of all matches as a second column.
 func (s *Store) pageSQL(sq sqlQuery, q *scim.Query, withTotal bool) (string, []any) {
 	c := &compiler{pg: s.d == postgres, args: slices.Clone(sq.args)}
-	if s.d == sqlite && (sq.order == "+u.id" || sq.indexOrder && q.StartIndex <= directSkip) {
+	// Both at least 0: SQLite reads a negative LIMIT as none, PostgreSQL
+	// refuses a negative OFFSET. Each fits in a BIGINT; the databases add
+	// them without overflowing.
+	skip, count := q.Bounds()
+	if s.d == sqlite && (sq.order == "+u.id" || sq.indexOrder && skip < directSkip) {
 		// A selective filter (see sortKey): few rows match, so read their
 		// documents directly; the deferred join below would only add a
 		// temporary table. Likewise when the index delivers the order and
 		// the page starts early: the walk stops after the page, and the
 		// few rows skipped cost less than the join's temporary table.
-		text := "SELECT u.doc FROM " + sq.from + " WHERE " + sq.where + " ORDER BY " + sq.order + " LIMIT " + c.arg(q.Count) + " OFFSET " + c.arg(q.StartIndex-1)
+		text := "SELECT u.doc FROM " + sq.from + " WHERE " + sq.where + " ORDER BY " + sq.order + " LIMIT " + c.arg(count) + " OFFSET " + c.arg(skip)
 		return text, c.args
 	}
 	if s.d == sqlite {
@@ -1068,7 +1075,7 @@ func (s *Store) pageSQL(sq sqlQuery, q *scim.Query, withTotal bool) (string, []a
 		// the documents of those rows only, ordering them again.
 		c.args = append(slices.Clone(sq.args[:sq.nJoin]), c.args...)
 		text := "SELECT u.doc FROM " + sq.from + " WHERE u.seq IN (SELECT u.seq FROM " + sq.from + " WHERE " + sq.where +
-			" ORDER BY " + sq.order + " LIMIT " + c.arg(q.Count) + " OFFSET " + c.arg(q.StartIndex-1) + ") ORDER BY " + sq.order
+			" ORDER BY " + sq.order + " LIMIT " + c.arg(count) + " OFFSET " + c.arg(skip) + ") ORDER BY " + sq.order
 		return text, c.args
 	}
 	// PostgreSQL: a deferred join. The inner query orders and cuts the
@@ -1078,7 +1085,7 @@ func (s *Store) pageSQL(sq sqlQuery, q *scim.Query, withTotal bool) (string, []a
 	// through the join; numbering rows with a window function instead
 	// would number every skipped row too (7 ms at an offset of 50,000).
 	inner := "SELECT u.id FROM " + sq.from + " WHERE " + sq.where + " ORDER BY " + sq.order +
-		" LIMIT " + c.arg(q.Count) + " OFFSET " + c.arg(q.StartIndex-1)
+		" LIMIT " + c.arg(count) + " OFFSET " + c.arg(skip)
 	total := ""
 	if withTotal {
 		// Numbered parameters can repeat: the count reuses the filter's.

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"net/url"
 	"os"
@@ -14,9 +15,9 @@ import (
 	"github.com/scimkit/scim/storetest"
 )
 
-func openSQLite(t testing.TB) *Store {
+func openSQLite(t testing.TB, opts ...Option) *Store {
 	t.Helper()
-	st, err := Open(context.Background(), "sqlite", filepath.Join(t.TempDir(), "scim.db"))
+	st, err := Open(context.Background(), "sqlite", filepath.Join(t.TempDir(), "scim.db"), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,9 +27,9 @@ func openSQLite(t testing.TB) *Store {
 
 // openPostgres opens a store in a schema of its own, dropped at cleanup,
 // or skips when SCIMKIT_POSTGRES_DSN is not set.
-func openPostgres(t testing.TB) *Store {
+func openPostgres(t testing.TB, opts ...Option) *Store {
 	t.Helper()
-	return openPostgresDSN(t, postgresSchema(t))
+	return openPostgresDSN(t, postgresSchema(t), opts...)
 }
 
 // postgresSchema creates a schema of its own, dropped at cleanup, and
@@ -41,7 +42,7 @@ func postgresSchema(t testing.TB) string {
 		t.Skip("SCIMKIT_POSTGRES_DSN is not set")
 	}
 	ctx := context.Background()
-	admin, err := Open(ctx, "postgres", dsn)
+	admin, err := sql.Open("pgx", dsn) // no migration: the default schema is not the tests'
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,13 +50,13 @@ func postgresSchema(t testing.TB) string {
 	b := make([]byte, 6)
 	rand.Read(b)
 	schema := "t_" + hex.EncodeToString(b)
-	if _, err := admin.db.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		admin, err := Open(ctx, "postgres", dsn)
+		admin, err := sql.Open("pgx", dsn) // no migration: the default schema is not the tests'
 		if err == nil {
-			admin.db.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE")
+			admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE")
 			admin.Close()
 		}
 	})
@@ -63,9 +64,9 @@ func postgresSchema(t testing.TB) string {
 }
 
 // openPostgresDSN opens a store on dsn, closed at cleanup.
-func openPostgresDSN(t testing.TB, dsn string) *Store {
+func openPostgresDSN(t testing.TB, dsn string, opts ...Option) *Store {
 	t.Helper()
-	st, err := Open(context.Background(), "postgres", dsn)
+	st, err := Open(context.Background(), "postgres", dsn, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,8 +16,8 @@
 // filter or sortBy can name: case-insensitive strings stored folded
 // (the matcher's case-folding key), so that eq, sw, ew, co and ordering are
 // binary comparisons an index can serve; times as fixed-width UTC text.
-// Unique indexes on (company, folded userName) and (company, externalId)
-// enforce uniqueness and map to scim.ConflictError. Elements of emails,
+// A unique index on (company, folded userName) enforces its uniqueness
+// and maps to scim.ConflictError; externalId is indexed but not unique. Elements of emails,
 // phoneNumbers and the other emails-shaped attributes are rows of
 // user_values, Peakon custom attributes rows of user_custom, both indexed
 // by (company, attribute, value).
@@ -47,8 +47,10 @@
 //
 // # Durability and concurrency
 //
-// Writes are transactions; UpdateUser is a compare-and-swap on the version
-// column. SQLite runs in WAL mode with synchronous=FULL, so an
+// Writes are transactions; UpdateUser, and DeleteUser given a version, are
+// compare-and-swaps on the version column. Open bounds the connection
+// pools it opens (WithMaxConns) and the prepared statements it keeps
+// (WithStatementCache). SQLite runs in WAL mode with synchronous=FULL, so an
 // acknowledged write survives a killed process and a power cut, and its
 // writes are serialised through a one-connection pool (readers run beside
 // it).
@@ -65,7 +67,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -94,14 +95,16 @@ type Store struct {
 	// SQLITE_BUSY when a read transaction would upgrade; for PostgreSQL
 	// the same pool as db.
 	db, w *sql.DB
+	// maxConns bounds the read pool (WithMaxConns).
+	maxConns int
 	// maxScan bounds how many rows a query that cannot be pushed down
 	// entirely may read before it is refused with scim.ErrTooMany.
 	maxScan int
 
-	// cache holds prepared read statements by text. Filter values are
-	// arguments, so a filter's shape repeats (userName eq ?) and SQLite
-	// need not parse and plan it again, which costs more than the lookup.
+	// cache holds prepared read statements by text (stmtcache.go), at
+	// most stmts of them.
 	cache *stmtCache
+	stmts int
 	// totals keeps list totals between commits (SQLite only, else nil).
 	totals *totals
 	// counts is how many COUNT statements ran, for tests.
@@ -124,41 +127,20 @@ var (
 	_ scim.Batcher      = (*Store)(nil)
 )
 
-type stmtCache struct {
-	mu sync.Mutex
-	m  map[string]*sql.Stmt
-}
-
-// maxStmts bounds the statement cache; past it, statements are prepared
-// per call.
-const maxStmts = 512
-
-// stmt returns a prepared statement for text, cached on the read pool,
-// bound to the batch's transaction inside a Batch.
-func (s *Store) stmt(ctx context.Context, text string) (*sql.Stmt, error) {
-	if s.btx != nil && s.w != s.db {
-		// SQLite: the batch runs on the writer's pool, where the cache's
-		// statements do not live.
-		return s.batchStmt(ctx, text)
-	}
-	c := s.cache
-	c.mu.Lock()
-	st := c.m[text]
-	if st == nil {
-		var err error
-		if st, err = s.db.PrepareContext(ctx, text); err != nil {
-			c.mu.Unlock()
-			return nil, err
-		}
-		if len(c.m) < maxStmts {
-			c.m[text] = st
-		}
-	}
-	c.mu.Unlock()
+// stmt returns a prepared statement for text, cached on the read pool, or
+// prepared in the batch's transaction inside a Batch. The caller calls
+// release when done with it (after closing its rows).
+func (s *Store) stmt(ctx context.Context, text string) (st *sql.Stmt, release func(), err error) {
 	if s.btx != nil {
-		return s.btx.StmtContext(ctx, st), nil
+		// Prepared in the batch's transaction, which the batch closes: on
+		// SQLite the batch runs on the writer's pool, where the cache's
+		// statements do not live; on PostgreSQL preparing on the pool
+		// would wait for a second connection while the batch holds one,
+		// which a bounded pool may not have.
+		st, err := s.batchStmt(ctx, text)
+		return st, func() {}, err
 	}
-	return st, nil
+	return s.cache.get(ctx, s.db, text)
 }
 
 // query, queryRow and exec run a statement on the read pool (query,
@@ -184,8 +166,18 @@ func (s *Store) exec(ctx context.Context, text string, args ...any) (sql.Result,
 	return s.w.ExecContext(ctx, text, args...)
 }
 
-// maxIdle is how many idle read connections the store keeps open.
+// maxIdle is how many idle read connections the store keeps open, at
+// most.
 const maxIdle = 16
+
+// Default pool bounds (WithMaxConns). PostgreSQL's default max_connections
+// is 100, a few reserved: ten per store lets several replicas of a product
+// and the operators' tools share a small server. SQLite's readers are file
+// handles in the process.
+const (
+	defaultPostgresConns = 10
+	defaultSQLiteReaders = 16
+)
 
 // Option configures Open.
 type Option func(*Store)
@@ -196,15 +188,36 @@ type Option func(*Store)
 // or less means no limit.
 func WithMaxScan(n int) Option { return func(s *Store) { s.maxScan = n } }
 
+// WithMaxConns bounds the connections the store opens: on PostgreSQL the
+// pool that serves reads and writes (default 10), on SQLite the readers
+// (default 16), beside its one writer and the one connection that watches
+// for commits. Requests past the bound wait for a connection (or their
+// context) instead of opening more than the database allows. n below 1 is
+// taken as 1.
+func WithMaxConns(n int) Option { return func(s *Store) { s.maxConns = max(n, 1) } }
+
+// WithStatementCache sets how many prepared statements the store keeps
+// for its reads; past it, the least recently used one is closed. The
+// default is 512; 0 or less prepares and closes a statement for every
+// query.
+func WithStatementCache(n int) Option { return func(s *Store) { s.stmts = n } }
+
 // Open opens (and creates or migrates) a store. driverName is "sqlite"
 // (dsn is a file path or a "file:" URI; the store adds its pragmas: WAL,
 // synchronous=FULL, busy_timeout, case-sensitive LIKE) or "postgres" (dsn
 // is a pgx connection string or URL).
 func Open(ctx context.Context, driverName, dsn string, opts ...Option) (*Store, error) {
-	s := &Store{maxScan: 1_000_000, cache: &stmtCache{m: make(map[string]*sql.Stmt)}, counts: new(atomic.Int64)}
+	s := &Store{maxScan: 1_000_000, stmts: maxStmts, counts: new(atomic.Int64)}
+	switch driverName {
+	case "sqlite", "sqlite3":
+		s.maxConns = defaultSQLiteReaders
+	default:
+		s.maxConns = defaultPostgresConns
+	}
 	for _, o := range opts {
 		o(s)
 	}
+	s.cache = newStmtCache(s.stmts)
 	var err error
 	switch driverName {
 	case "sqlite", "sqlite3":
@@ -218,12 +231,18 @@ func Open(ctx context.Context, driverName, dsn string, opts ...Option) (*Store, 
 			s.w.Close()
 			return nil, err
 		}
+		// The totals' watcher holds one reader for good.
+		s.db.SetMaxOpenConns(s.maxConns + 1)
 	case "postgres", "postgresql", "pgx":
 		s.d = postgres
 		if s.db, err = sql.Open("pgx", dsn); err != nil {
 			return nil, err
 		}
 		s.w = s.db
+		s.db.SetMaxOpenConns(s.maxConns)
+		// Connections idle for long go back to the server, which other
+		// clients may need.
+		s.db.SetConnMaxIdleTime(5 * time.Minute)
 	default:
 		return nil, fmt.Errorf("sqlstore: unknown driver %q (want \"sqlite\" or \"postgres\")", driverName)
 	}
@@ -231,7 +250,7 @@ func Open(ctx context.Context, driverName, dsn string, opts ...Option) (*Store, 
 	// concurrent requests, every request would open a connection (and
 	// prepare its statements again) and close it after. A list also
 	// counts on a second connection.
-	s.db.SetMaxIdleConns(maxIdle)
+	s.db.SetMaxIdleConns(s.idleConns())
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -248,6 +267,15 @@ func Open(ctx context.Context, driverName, dsn string, opts ...Option) (*Store, 
 		}
 	}
 	return s, nil
+}
+
+// idleConns is how many idle read connections the store keeps: all it may
+// open, up to maxIdle.
+func (s *Store) idleConns() int {
+	if s.d == sqlite {
+		return min(maxIdle, s.maxConns+1)
+	}
+	return min(maxIdle, s.maxConns)
 }
 
 // sqliteDSN adds the pragmas the store relies on. WAL lets readers run
@@ -317,7 +345,7 @@ func (s *Store) Analyze(ctx context.Context) error {
 	// idle ones, so that the next statements are planned with the new
 	// statistics.
 	s.db.SetMaxIdleConns(0)
-	s.db.SetMaxIdleConns(maxIdle)
+	s.db.SetMaxIdleConns(s.idleConns())
 	return nil
 }
 
@@ -340,12 +368,7 @@ func (s *Store) dropSamples(ctx context.Context) error {
 // Close closes the database.
 func (s *Store) Close() error {
 	var err error
-	s.cache.mu.Lock()
-	for _, st := range s.cache.m {
-		st.Close()
-	}
-	clear(s.cache.m)
-	s.cache.mu.Unlock()
+	s.cache.closeAll()
 	if s.totals != nil {
 		err = s.totals.close()
 	}

@@ -65,7 +65,7 @@ func TestTotalsSQLite(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("after another connection's create", 1, 32, 3)
-	if err := other.DeleteUser(ctx, "acme", "u000"); err != nil {
+	if err := other.DeleteUser(ctx, "acme", "u000", ""); err != nil {
 		t.Fatal(err)
 	}
 	check("after another connection's delete", 1, 31, 4)

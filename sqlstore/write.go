@@ -67,11 +67,8 @@ func conflict(err error, u *scim.User) error {
 	} else if !strings.Contains(msg, "UNIQUE constraint failed") {
 		return err
 	}
-	switch {
-	case strings.Contains(msg, "user_name"):
+	if strings.Contains(msg, "user_name") {
 		return scim.ConflictError("userName", u.UserName)
-	case strings.Contains(msg, "external_id"):
-		return scim.ConflictError("externalId", u.ExternalID)
 	}
 	return scim.ConflictError("id", u.ID)
 }
@@ -150,10 +147,11 @@ func (s *Store) deleteChildren(ctx context.Context, tx *sql.Tx, tenant, id strin
 // GetUser implements scim.Store.
 func (s *Store) GetUser(ctx context.Context, tenant, id string) (*scim.User, error) {
 	var doc string
-	st, err := s.stmt(ctx, s.q(`SELECT doc FROM users WHERE company = ? AND id = ?`))
+	st, release, err := s.stmt(ctx, s.q(`SELECT doc FROM users WHERE company = ? AND id = ?`))
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	err = st.QueryRowContext(ctx, tenant, id).Scan(&doc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, scim.ErrNotFound
@@ -221,13 +219,31 @@ func (s *Store) UpdateUser(ctx context.Context, tenant string, u *scim.User, ver
 }
 
 // DeleteUser implements scim.Store; it destroys the activation history too.
-func (s *Store) DeleteUser(ctx context.Context, tenant, id string) error {
+// With a version, the DELETE's own WHERE compares it, so that no update
+// can slip in between the check and the delete.
+func (s *Store) DeleteUser(ctx context.Context, tenant, id, version string) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, s.q(`DELETE FROM users WHERE company = ? AND id = ?`), tenant, id)
+		var res sql.Result
+		var err error
+		if version == "" {
+			res, err = tx.ExecContext(ctx, s.q(`DELETE FROM users WHERE company = ? AND id = ?`), tenant, id)
+		} else {
+			res, err = tx.ExecContext(ctx, s.q(`DELETE FROM users WHERE company = ? AND id = ? AND version = ?`), tenant, id, version)
+		}
 		if err != nil {
 			return err
 		}
 		if err := affectedOne(res); err != nil {
+			if version != "" && errors.Is(err, scim.ErrNotFound) {
+				// Gone, or at another version?
+				var n int
+				if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM users WHERE company = ? AND id = ?`), tenant, id).Scan(&n); err != nil {
+					return err
+				}
+				if n > 0 {
+					return scim.ErrVersionMismatch
+				}
+			}
 			return err
 		}
 		return s.deleteChildren(ctx, tx, tenant, id, true)

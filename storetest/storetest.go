@@ -1,6 +1,7 @@
 // Package storetest is a conformance suite for scim.Store implementations.
 // A store's tests call Run with a constructor of empty stores; the suite
-// checks CRUD, uniqueness with case folding, compare-and-swap under
+// checks CRUD, uniqueness with case folding (userName; externalId is
+// shared), compare-and-swap of updates and deletes under
 // concurrency, filters and sorting (the shared FilterCases and SortCases
 // tables and the suite's own SQL-minded table, each answer also compared
 // with the memory store's: in order when sorted, as a set without sortBy,
@@ -35,9 +36,11 @@ func Run(t *testing.T, newStore func(t *testing.T) scim.Store) {
 	t.Run("CRUD", func(t *testing.T) { testCRUD(t, newStore(t)) })
 	t.Run("Uniqueness", func(t *testing.T) { testUniqueness(t, newStore(t)) })
 	t.Run("CAS", func(t *testing.T) { testCAS(t, newStore(t)) })
+	t.Run("ConditionalDelete", func(t *testing.T) { testConditionalDelete(t, newStore(t)) })
 	t.Run("Filters", func(t *testing.T) { testFilters(t, newStore(t)) })
 	t.Run("Sorting", func(t *testing.T) { testSorting(t, newStore(t)) })
 	t.Run("Paging", func(t *testing.T) { testPaging(t, newStore(t)) })
+	t.Run("PageBounds", func(t *testing.T) { testPageBounds(t, newStore(t)) })
 	t.Run("Tenants", func(t *testing.T) { testTenants(t, newStore(t)) })
 	t.Run("Bulk", func(t *testing.T) { testBulk(t, newStore) })
 	t.Run("History", func(t *testing.T) {
@@ -156,13 +159,13 @@ func testCRUD(t *testing.T, st scim.Store) {
 	if err := st.UpdateUser(ctx, tenant, missing, `W/"2"`); !errors.Is(err, scim.ErrNotFound) {
 		t.Errorf("UpdateUser(unknown) = %v, want ErrNotFound", err)
 	}
-	if err := st.DeleteUser(ctx, tenant, "u01"); err != nil {
+	if err := st.DeleteUser(ctx, tenant, "u01", ""); err != nil {
 		t.Fatalf("DeleteUser: %v", err)
 	}
 	if _, err := st.GetUser(ctx, tenant, "u01"); !errors.Is(err, scim.ErrNotFound) {
 		t.Errorf("GetUser after delete = %v, want ErrNotFound", err)
 	}
-	if err := st.DeleteUser(ctx, tenant, "u01"); !errors.Is(err, scim.ErrNotFound) {
+	if err := st.DeleteUser(ctx, tenant, "u01", ""); !errors.Is(err, scim.ErrNotFound) {
 		t.Errorf("second DeleteUser = %v, want ErrNotFound", err)
 	}
 	p, err := list(t, st, m, tenant, `emails.value eq "new@example.com"`, "", "", 1, 100)
@@ -192,14 +195,13 @@ func testUniqueness(t *testing.T, st scim.Store) {
 	try("CreateUser(userName in other case)", st.CreateUser(ctx, tenant, u), "userName")
 	u = fixtureUser("n1", "ärger@EXAMPLE.de", 10, nil)
 	try("CreateUser(non-ASCII userName in other case)", st.CreateUser(ctx, tenant, u), "userName")
-	u = fixtureUser("n1", "new", 10, func(u *scim.User) { u.ExternalID = "ext-1" })
-	try("CreateUser(taken externalId)", st.CreateUser(ctx, tenant, u), "externalId")
 	u = fixtureUser("u01", "new", 10, nil)
 	if err := st.CreateUser(ctx, tenant, u); !errors.Is(err, scim.ErrConflict) {
 		t.Errorf("CreateUser(taken id) = %v, want ErrConflict", err)
 	}
-	// externalId is case-exact; empty ones do not collide.
-	for i, ext := range []string{"EXT-1", "", ""} {
+	// externalId is not unique (RFC 7643 §3.1): users may share one, in
+	// any case, or have none.
+	for i, ext := range []string{"ext-1", "ext-1", "EXT-1", "", ""} {
 		u := fixtureUser(fmt.Sprintf("n%d", i), fmt.Sprintf("new%d", i), 10, func(u *scim.User) { u.ExternalID = ext })
 		if err := st.CreateUser(ctx, tenant, u); err != nil {
 			t.Errorf("CreateUser(externalId %q): %v", ext, err)
@@ -210,18 +212,147 @@ func testUniqueness(t *testing.T, st scim.Store) {
 	u.Meta.Version = `W/"2"`
 	u.UserName = "Carol"
 	try("UpdateUser(to a taken userName)", st.UpdateUser(ctx, tenant, u, old), "userName")
-	u.UserName = "bob"
+	// Changing one's own userName's case is no conflict, nor taking
+	// another user's externalId.
 	u.ExternalID = "ext-4"
-	try("UpdateUser(to a taken externalId)", st.UpdateUser(ctx, tenant, u, old), "externalId")
-	// Changing one's own userName's case is no conflict.
-	u.ExternalID = "EXT-2"
 	u.UserName = "BOB.O'BRIEN@EXAMPLE.COM"
 	if err := st.UpdateUser(ctx, tenant, u, old); err != nil {
-		t.Errorf("UpdateUser(own userName in other case): %v", err)
+		t.Errorf("UpdateUser(own userName in other case, a shared externalId): %v", err)
+	}
+	// Lookups by externalId find every holder, and follow updates and
+	// deletes.
+	m := sqlModel()
+	byExt := func(step, ext string, want ...string) {
+		t.Helper()
+		p, err := list(t, st, m, tenant, `externalId eq "`+ext+`"`, "", "", 1, 10)
+		if err != nil {
+			t.Fatalf("%s: externalId eq %q: %v", step, ext, err)
+		}
+		got := userIDs(p.Users)
+		slices.Sort(got)
+		if d := cmp.Diff(want, got, userOpts); d != "" || p.Total != len(want) {
+			t.Errorf("%s: externalId eq %q (-want +got):\n%s(total %d)", step, ext, d, p.Total)
+		}
+	}
+	byExt("after creating", "ext-1", "n0", "n1", "u01")
+	byExt("after creating", "EXT-1", "n2")
+	byExt("after updating", "ext-4", "u02", "u04")
+	byExt("after updating", "EXT-2")
+	if err := st.DeleteUser(ctx, tenant, "n0", ""); err != nil {
+		t.Fatal(err)
+	}
+	byExt("after deleting", "ext-1", "n1", "u01")
+	p, err := list(t, st, m, tenant, `externalId eq "ext-1" and userName eq "new1"`, "", "", 1, 10)
+	if err != nil || len(p.Users) != 1 || p.Users[0].ID != "n1" {
+		t.Errorf("externalId eq with userName eq = %v %v, want n1", p, err)
 	}
 	// Another tenant may use the same names.
 	if err := st.CreateUser(ctx, "other", fixtureUser("u01", "alice@example.com", 1, func(u *scim.User) { u.ExternalID = "ext-1" })); err != nil {
 		t.Errorf("CreateUser in another tenant: %v", err)
+	}
+	byExt("after another tenant's create", "ext-1", "n1", "u01")
+}
+
+// testConditionalDelete checks DeleteUser with a version: a
+// compare-and-swap, as UpdateUser is.
+func testConditionalDelete(t *testing.T, st scim.Store) {
+	ctx := context.Background()
+	load(t, st, tenant, sqlUsers()[:2])
+	m := sqlModel()
+	u, err := st.GetUser(ctx, tenant, "u01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := u.Meta.Version
+	// An update after the read: the delete of the version read must fail
+	// and leave the user, its values and its history as they are.
+	next := u.Clone()
+	next.Title = "updated"
+	next.Meta.Version = `W/"2"`
+	if err := st.UpdateUser(ctx, tenant, next, read); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.DeleteUser(ctx, tenant, "u01", read); !errors.Is(err, scim.ErrVersionMismatch) {
+		t.Fatalf("DeleteUser(stale version) = %v, want ErrVersionMismatch", err)
+	}
+	got, err := st.GetUser(ctx, tenant, "u01")
+	if err != nil {
+		t.Fatalf("GetUser after a refused delete: %v", err)
+	}
+	if d := cmp.Diff(next, got, userOpts); d != "" {
+		t.Errorf("after a refused delete (-want +got):\n%s", d)
+	}
+	if p, err := list(t, st, m, tenant, `emails.value eq "alice@example.com"`, "", "", 1, 10); err != nil || p.Total != 1 {
+		t.Errorf("after a refused delete, the user's email finds %v (%v), want u01", p, err)
+	}
+	if hs, ok := st.(scim.HistoryStore); ok {
+		if h, err := hs.Activations(ctx, tenant, "u01"); err != nil || len(h) == 0 {
+			t.Errorf("after a refused delete, Activations = %v, %v", h, err)
+		}
+	}
+	for _, c := range []struct {
+		name, tenant, id, version string
+		want                      error
+	}{
+		{"another tenant", "other", "u01", `W/"2"`, scim.ErrNotFound},
+		{"unknown id", tenant, "nobody", `W/"2"`, scim.ErrNotFound},
+		{"current version", tenant, "u01", `W/"2"`, nil},
+		{"deleted", tenant, "u01", `W/"2"`, scim.ErrNotFound},
+		{"without version", tenant, "u02", "", nil},
+	} {
+		if err := st.DeleteUser(ctx, c.tenant, c.id, c.version); !errors.Is(err, c.want) || (c.want == nil) != (err == nil) {
+			t.Errorf("DeleteUser(%s) = %v, want %v", c.name, err, c.want)
+		}
+	}
+	if _, err := st.GetUser(ctx, tenant, "u01"); !errors.Is(err, scim.ErrNotFound) {
+		t.Errorf("GetUser after the conditional delete = %v, want ErrNotFound", err)
+	}
+
+	// Racing: updaters and a deleter all start from one version; exactly
+	// one of them wins.
+	const racers = 6
+	for round := range 3 {
+		id := fmt.Sprintf("r%d", round)
+		load(t, st, tenant, []*scim.User{fixtureUser(id, id, 1, nil)})
+		cur, err := st.GetUser(ctx, tenant, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, racers)
+		for i := range racers {
+			wg.Go(func() {
+				if i == 0 {
+					errs[i] = st.DeleteUser(ctx, tenant, id, cur.Meta.Version)
+					return
+				}
+				u := cur.Clone()
+				u.Title = fmt.Sprintf("writer %d", i)
+				u.Meta.Version = fmt.Sprintf(`W/"w%d"`, i)
+				errs[i] = st.UpdateUser(ctx, tenant, u, cur.Meta.Version)
+			})
+		}
+		wg.Wait()
+		won := -1
+		for i, err := range errs {
+			switch {
+			case err == nil && won >= 0:
+				t.Fatalf("round %d: racers %d and %d both won", round, won, i)
+			case err == nil:
+				won = i
+			case !errors.Is(err, scim.ErrVersionMismatch) && !errors.Is(err, scim.ErrNotFound):
+				t.Fatalf("round %d: racer %d: %v", round, i, err)
+			}
+		}
+		_, err = st.GetUser(ctx, tenant, id)
+		switch {
+		case won < 0:
+			t.Fatalf("round %d: nobody won", round)
+		case won == 0 && !errors.Is(err, scim.ErrNotFound):
+			t.Errorf("round %d: the delete won, but GetUser = %v", round, err)
+		case won > 0 && err != nil:
+			t.Errorf("round %d: an update won, but GetUser = %v", round, err)
+		}
 	}
 }
 
@@ -418,7 +549,7 @@ func testTenants(t *testing.T, st scim.Store) {
 	if err := st.UpdateUser(ctx, "b", u, `W/"1"`); !errors.Is(err, scim.ErrNotFound) {
 		t.Errorf("UpdateUser in another tenant = %v, want ErrNotFound", err)
 	}
-	if err := st.DeleteUser(ctx, "b", "u01"); !errors.Is(err, scim.ErrNotFound) {
+	if err := st.DeleteUser(ctx, "b", "u01", ""); !errors.Is(err, scim.ErrNotFound) {
 		t.Errorf("DeleteUser in another tenant = %v, want ErrNotFound", err)
 	}
 	for _, f := range []string{"", `userName eq "alice@example.com"`, `emails pr`, `addresses pr`, `urn:ietf:params:scim:schemas:extension:peakon:2.0:User:Level pr`} {
@@ -432,7 +563,7 @@ func testTenants(t *testing.T, st scim.Store) {
 	if err := st.CreateUser(ctx, "b", b); err != nil {
 		t.Fatalf("CreateUser(b, u01): %v", err)
 	}
-	if err := st.DeleteUser(ctx, "b", "u01"); err != nil {
+	if err := st.DeleteUser(ctx, "b", "u01", ""); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := st.GetUser(ctx, "a", "u01"); err != nil || got.UserName != "alice@example.com" {
@@ -495,7 +626,7 @@ func testHistory(t *testing.T, st scim.HistoryStore) {
 			t.Errorf("ActiveAt(%v) (-want +got):\n%s", c.at, d)
 		}
 	}
-	if err := st.DeleteUser(ctx, tenant, "u01"); err != nil {
+	if err := st.DeleteUser(ctx, tenant, "u01", ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.Activations(ctx, tenant, "u01"); !errors.Is(err, scim.ErrNotFound) {

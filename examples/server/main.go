@@ -162,7 +162,7 @@ func run(args []string, stdout io.Writer) error {
 		return err
 	}
 	defer closeStore()
-	srv := &http.Server{Addr: c.addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := newServer(c.addr, mux)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	printBanner(stdout, c, companies)
@@ -173,6 +173,22 @@ func run(args []string, stdout io.Writer) error {
 		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		return srv.Shutdown(shut)
+	}
+}
+
+// newServer returns the HTTP server for the handler, with every timeout
+// set: without them a client that sends its request or reads the answer
+// slowly, or keeps idle connections open, holds a connection (and its
+// goroutine) as long as it likes. The write timeout covers the handler's
+// work too: a bulk request of a thousand operations fits in it.
+func newServer(addr string, h http.Handler) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
 	}
 }
 

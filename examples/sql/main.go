@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"time"
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/sqlstore"
@@ -45,7 +46,7 @@ func main() {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/scim/v2/", h)
-	srv := &http.Server{Addr: *addr, Handler: mux}
+	srv := newServer(*addr, mux)
 	go func() {
 		<-ctx.Done()
 		srv.Shutdown(context.Background())
@@ -53,5 +54,19 @@ func main() {
 	log.Printf("SCIM endpoint on %s: http://%s/scim/v2 (Authorization: Bearer token)", *driver, *addr)
 	if err := srv.ListenAndServe(); err != http.ErrServerClosed {
 		log.Fatal(err)
+	}
+}
+
+// newServer returns the HTTP server for the handler, with every timeout
+// set, so that a slow or idle client cannot hold a connection (and a
+// database connection behind it) for ever.
+func newServer(addr string, h http.Handler) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
 	}
 }

@@ -32,7 +32,7 @@ func newTestSite(t *testing.T, writeTimeout, heartbeat time.Duration) (srv *http
 	l := NewLog(100)
 	scimHandler = &scim.Handler{Store: store, Auth: companies, Models: companies, OnChange: l.OnChange, OnRequest: l.OnRequest}
 	ctx, cancel := context.WithCancel(context.Background())
-	ui, err := New(ctx, Config{Companies: companies, Store: store, Log: l, SCIMPath: "/scim/v2", Heartbeat: heartbeat})
+	ui, err := New(ctx, Config{Companies: companies, SignIn: scimHandler.SignIn, Store: store, Log: l, SCIMPath: "/scim/v2", Heartbeat: heartbeat})
 	if err != nil {
 		t.Fatal(err)
 	}

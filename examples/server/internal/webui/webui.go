@@ -61,8 +61,8 @@ type UI struct {
 // New returns the UI. Its event streams end when ctx is done, so that a
 // server shutting down need not wait for them.
 func New(ctx context.Context, cfg Config) (*UI, error) {
-	if cfg.Companies == nil || cfg.Store == nil || cfg.Log == nil {
-		return nil, errors.New("webui: Companies, Store and Log are required")
+	if cfg.Companies == nil || cfg.SignIn == nil || cfg.Store == nil || cfg.Log == nil {
+		return nil, errors.New("webui: Companies, SignIn, Store and Log are required")
 	}
 	if cfg.Heartbeat <= 0 {
 		cfg.Heartbeat = 15 * time.Second
