@@ -136,7 +136,7 @@ func TestAccessLog(t *testing.T) {
 		{"bad filter", "GET", "/scim/v2/Users?filter=userName+eq", "tok-a", "",
 			rec("WARN", "GET", "/Users", 400, "company", "acme", "scimType", "invalidFilter", "detail", "filter: at position 12: expected a value after \"eq\", found the end of the filter")},
 		{"refused token", "GET", "/scim/v2/Users", "tok-x", "",
-			rec("WARN", "GET", "/Users", 401, "detail", "the bearer token is not valid; generate a new one in Peakon (Administration > Integrations > Employee provisioning)")},
+			rec("WARN", "GET", "/Users", 401, "detail", "the bearer token is not valid; ask the administrator for a new one")},
 		{"no endpoint", "GET", "/scim/v2/Nothing", "tok-a", "",
 			rec("WARN", "GET", "", 404, "path", "/scim/v2/Nothing", "detail", "no SCIM endpoint at /scim/v2/Nothing; Peakon serves /Users, /Schemas, /ResourceTypes and /ServiceProviderConfig")},
 		{"discovery", "GET", "/scim/v2/Schemas", "tok-a", "",

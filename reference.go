@@ -24,8 +24,7 @@ func (req *request) findEmployee(ref string) (*User, error) {
 	if !errors.Is(err, ErrNotFound) {
 		return nil, err
 	}
-	lit := formatValue(ref)
-	q, err := req.model.NewQuery("userName eq "+lit+" or emails.value eq "+lit+" or externalId eq "+lit, "", "", 1, 2)
+	q, err := req.model.NewFilterQuery(referenceFilter(nil, []string{ref}), 1, 2)
 	if err != nil {
 		return nil, err
 	}
@@ -165,11 +164,21 @@ func (req *request) lookupReferences(users []*User) *references {
 			refs.byKey[w.v] = e
 			continue
 		}
+		// A key names one employee or none: several holders (externalId
+		// and emails are not unique) leave the manager unresolved, as
+		// findEmployee does.
+		var named *User
 		for _, e := range found {
 			if namedBy(e, w.v) {
-				refs.byKey[w.v] = e
-				break
+				if named != nil {
+					named = nil
+					break
+				}
+				named = e
 			}
+		}
+		if named != nil {
+			refs.byKey[w.v] = named
 		}
 	}
 	return refs
