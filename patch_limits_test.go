@@ -79,7 +79,9 @@ func TestPatchMaxValues(t *testing.T) {
 		{name: "one operation of several", opts: three, body: ops(`{"op":"replace","path":"title","value":"T"}`, `{"op":"add","path":"addresses","value":[{"locality":"A"},{"locality":"B"},{"locality":"C"}]}`),
 			err: errValue, detail: []string{"Operations[1]", "addresses", "at most 3"}},
 		{name: "no limit", body: ops(`{"op":"add","path":"emails","value":` + emails(2) + `}`),
-			want: func(u *User) { u.Emails = append(u.Emails, MultiValue{Value: "e0@x.org"}, MultiValue{Value: "e1@x.org"}) }},
+			want: func(u *User) {
+				u.Emails = append(u.Emails, MultiValue{Value: "e0@x.org"}, MultiValue{Value: "e1@x.org"})
+			}},
 		{name: "already over: other attributes change", opts: three, before: over, body: ops(`{"op":"replace","path":"title","value":"T"}`),
 			want: func(u *User) { u.Title = "T" }},
 		{name: "already over: may shrink", opts: three, before: over, body: ops(`{"op":"remove","path":"emails[value eq \"old0@x.org\"]"}`),
