@@ -1213,16 +1213,53 @@ func removeValues(a *Attribute, fv reflect.Value, val any) error {
 	if err := decodeMulti(a, given, val); err != nil {
 		return err
 	}
+	removeMatching(a, fv, given)
+	return nil
+}
+
+// removeMatching removes from fv the elements that some element of given
+// covers.
+func removeMatching(a *Attribute, fv, given reflect.Value) {
 	if given.Len() == 0 {
-		return nil
+		return
+	}
+	all, keyed := compareMask(a, fv.Type().Elem())
+	if !keyed {
+		deleteWhere(fv, func(e reflect.Value) bool {
+			for i := 0; i < given.Len(); i++ {
+				if covers(a, e, given.Index(i)) {
+					return true
+				}
+			}
+			return false
+		})
+		return
+	}
+	// Index the given elements by the sub-attributes each sets, so that
+	// removing n values from m costs about n+m, not n×m.
+	byMask := make(map[uint64]map[string]bool)
+	var key []byte
+	for i := 0; i < given.Len(); i++ {
+		g := given.Index(i)
+		var mask uint64
+		for j, sub := range a.SubAttributes {
+			if all&(1<<j) != 0 && !g.FieldByIndex(sub.field).IsZero() {
+				mask |= 1 << j
+			}
+		}
+		if byMask[mask] == nil {
+			byMask[mask] = make(map[string]bool)
+		}
+		key = elemKey(key[:0], a, mask, g)
+		byMask[mask][string(key)] = true
 	}
 	deleteWhere(fv, func(e reflect.Value) bool {
-		for i := 0; i < given.Len(); i++ {
-			if covers(a, e, given.Index(i)) {
+		for mask, keys := range byMask {
+			key = elemKey(key[:0], a, mask, e)
+			if keys[string(key)] {
 				return true
 			}
 		}
 		return false
 	})
-	return nil
 }

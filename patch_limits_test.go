@@ -118,7 +118,9 @@ func appendPairwise(a *Attribute, f, add reflect.Value) {
 
 // TestAppendElemsAgreesWithPairwise: indexing elements by key finds
 // exactly the duplicates comparing them pairwise finds, caseExact and
-// Unicode case folding included, for every multi-valued attribute.
+// Unicode case folding included, for every multi-valued attribute; and
+// removeValues removes exactly what matching each given element against
+// each stored one removes.
 func TestAppendElemsAgreesWithPairwise(t *testing.T) {
 	// Strings that are equal ignoring case in ways a naive lower-casing
 	// gets wrong (K and the Kelvin sign, σ and ς), or nearly so.
@@ -176,6 +178,29 @@ func TestAppendElemsAgreesWithPairwise(t *testing.T) {
 			appendPairwise(a, want, add)
 			if diff := cmp.Diff(want.Interface(), got.Interface()); diff != "" {
 				t.Fatalf("%s: adding %v to %v (-pairwise +keyed):\n%s", a.Name, add, have, diff)
+			}
+
+			// Removing: the given elements' zero sub-attributes match anything.
+			for i := 0; i < add.Len(); i++ {
+				for j := 0; j < add.Index(i).NumField(); j++ {
+					if rng.IntN(3) == 0 {
+						add.Index(i).Field(j).SetZero()
+					}
+				}
+			}
+			got.Set(reflect.AppendSlice(reflect.MakeSlice(typ, 0, have.Len()), have))
+			want.Set(reflect.AppendSlice(reflect.MakeSlice(typ, 0, have.Len()), have))
+			deleteWhere(want, func(e reflect.Value) bool {
+				for i := 0; i < add.Len(); i++ {
+					if covers(a, e, add.Index(i)) {
+						return true
+					}
+				}
+				return false
+			})
+			removeMatching(a, got, add)
+			if diff := cmp.Diff(want.Interface(), got.Interface()); diff != "" {
+				t.Fatalf("%s: removing %v from %v (-pairwise +keyed):\n%s", a.Name, add, have, diff)
 			}
 		}
 	}
