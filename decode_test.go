@@ -190,6 +190,9 @@ func FuzzDecodeUser(f *testing.F) {
 			}
 			return
 		}
+		if !utf8.Valid(data) {
+			t.Fatalf("decoded a body that is not UTF-8: %q", data)
+		}
 		// Whatever decodes must encode to valid JSON that decodes again.
 		out := m.EncodeUser(nil, u, nil)
 		if !json.Valid(out) {
