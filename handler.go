@@ -46,7 +46,8 @@ type Handler struct {
 	// MaxValues limits the values of each multi-valued attribute of a user
 	// (emails, phoneNumbers, addresses, ...): a POST, PUT, PATCH or bulk
 	// operation that leaves more is 400 invalidValue. Default
-	// DefaultMaxValues.
+	// DefaultMaxValues. The read-only groups are the server's and are not
+	// counted; nor would a group's members be, were groups served.
 	MaxValues int
 	// MaxUserBytes limits a stored user's size as rendered JSON: a write
 	// that leaves it larger is 400 invalidValue. Default
