@@ -67,6 +67,10 @@ func (req *request) serveBulk(rest string) {
 		req.fail(Errorf(http.StatusRequestEntityTooLarge, "", "the bulk request is larger than maxPayloadSize (%d bytes); split it into several requests", maxPayload))
 		return
 	}
+	if err := checkUTF8(body); err != nil {
+		req.fail(err) // the whole request: its operations' data are not the client's either
+		return
+	}
 	var br bulkRequest
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&br); err != nil {

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // DecodeOptions tune how client JSON becomes a User.
@@ -17,11 +18,22 @@ type DecodeOptions struct {
 	// IgnoreUnknownCustom drops Peakon extension keys the tenant has not
 	// defined instead of rejecting them with 400 invalidValue.
 	IgnoreUnknownCustom bool
+	// MaxValues, when positive, limits the values of each multi-valued
+	// attribute: Model.ApplyPatch fails with 400 invalidValue as soon as
+	// an operation leaves more than MaxValues, and more than the user had
+	// before, rather than building a user it will refuse. DecodeUser does
+	// not count: a body's size bounds its values, and the write that
+	// follows is checked as a whole (Handler.MaxValues).
+	MaxValues int
 }
 
 // parseJSON decodes a request body into generic JSON with numbers kept
-// exact. Trailing data after the value is a syntax error.
+// exact. Trailing data after the value is a syntax error, and so are
+// strings that are not UTF-8 (see [checkUTF8]).
 func parseJSON(data []byte) (any, error) {
+	if err := checkUTF8(data); err != nil {
+		return nil, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any
@@ -32,6 +44,104 @@ func parseJSON(data []byte) (any, error) {
 		return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "the request body holds data after its JSON value")
 	}
 	return v, nil
+}
+
+// checkUTF8 rejects a body that is not UTF-8, which RFC 8259 §8.1
+// requires. encoding/json would quietly replace the bad bytes with U+FFFD
+// and the server would store data the client never sent. The error is 400
+// invalidSyntax naming the member that holds the bytes, such as
+// "displayName" or "Operations[0].value.name.givenName".
+func checkUTF8(data []byte) error {
+	if utf8.Valid(data) {
+		return nil
+	}
+	bad := 0
+	for bad < len(data) {
+		r, n := utf8.DecodeRune(data[bad:])
+		if r == utf8.RuneError && n <= 1 {
+			break
+		}
+		bad += n
+	}
+	// Outside strings, any byte that is not UTF-8 is a syntax error the
+	// tokenizer reports; inside one, the string token spans it.
+	type frame struct {
+		object  bool
+		key     string
+		index   int
+		wantKey bool
+	}
+	var stack []frame
+	where := func() string {
+		var b strings.Builder
+		for _, f := range stack {
+			switch {
+			case !f.object:
+				fmt.Fprintf(&b, "[%d]", f.index)
+			case b.Len() > 0:
+				b.WriteString("." + f.key)
+			default:
+				b.WriteString(f.key)
+			}
+		}
+		return b.String()
+	}
+	valueDone := func() {
+		if n := len(stack); n > 0 {
+			if top := &stack[n-1]; top.object {
+				top.wantKey = true
+			} else {
+				top.index++
+			}
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			if err == io.EOF {
+				break
+			}
+			return invalidSyntax(err)
+		}
+		isKey := false
+		if n := len(stack); n > 0 && stack[n-1].object && stack[n-1].wantKey {
+			if k, ok := tok.(string); ok {
+				isKey = true
+				stack[n-1].key, stack[n-1].wantKey = k, false
+			}
+		}
+		if _, ok := tok.(string); ok && int64(bad) < dec.InputOffset() {
+			return notUTF8(where(), isKey, bad)
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, frame{object: true, wantKey: true})
+		case json.Delim('['):
+			stack = append(stack, frame{})
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+			valueDone()
+		default:
+			if !isKey {
+				valueDone()
+			}
+		}
+	}
+	return notUTF8(where(), false, bad) // not reached: the bytes are in some token
+}
+
+func notUTF8(path string, isKey bool, offset int) *Error {
+	what := "the request body"
+	switch {
+	case path == "":
+	case isKey:
+		what = "the member name " + quote(path)
+	default:
+		what = "the value of " + quote(path)
+	}
+	return Errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "%s is not valid UTF-8 (at byte %d); JSON text must be UTF-8 (RFC 8259): send the text UTF-8 encoded", what, offset)
 }
 
 func invalidSyntax(err error) *Error {
@@ -163,6 +273,12 @@ func (m *Model) setAttr(u *User, rv reflect.Value, a *Attribute, val any, merge 
 	if a.Custom {
 		return setCustom(u, a, val)
 	}
+	if arr, ok := val.([]any); ok && isManager(a) && len(arr) <= 1 {
+		val = nil // Entra's forms: [{"value":"id"}] sets the manager, [] clears it
+		if len(arr) == 1 {
+			val = arr[0]
+		}
+	}
 	f := rv.FieldByIndex(a.field)
 	if val == nil {
 		if a.Type == TypeBoolean && a.Name == "active" {
@@ -182,6 +298,13 @@ func (m *Model) setAttr(u *User, rv reflect.Value, a *Attribute, val any, merge 
 		return decodeComplex(a, f, val)
 	}
 	return decodeScalar(a, f, val)
+}
+
+// isManager reports whether a is the enterprise manager, the one singular
+// attribute a client may send as an array: Entra sends [{"value":"id"}],
+// and [] to clear it.
+func isManager(a *Attribute) bool {
+	return a.Schema == SchemaEnterpriseUser && a.Name == "manager"
 }
 
 func (m *Model) setSub(rv reflect.Value, parent, sub *Attribute, val any) error {

@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -73,6 +75,17 @@ func TestDecodeUser(t *testing.T) {
 			want: &User{UserName: "a", Active: true, Addresses: []Address{{Type: "work", Locality: "Oslo", Primary: true}}}},
 		{name: "many repeats", in: `{"userName":"a","phoneNumbers":[` + repeatedPhones(40) + `]}`,
 			want: &User{UserName: "a", Active: true, PhoneNumbers: distinctPhones(20)}},
+
+		{name: "manager as array of one", in: `{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":[{"value":"m1"}]}}`,
+			want: &User{UserName: "a", Active: true, Enterprise: EnterpriseUser{Manager: Manager{Value: "m1"}}}},
+		{name: "manager as empty array", in: `{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"D","manager":[]}}`,
+			want: &User{UserName: "a", Active: true, Enterprise: EnterpriseUser{Department: "D"}}},
+		{name: "manager as array of two", in: `{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":[{"value":"m1"},{"value":"m2"}]}}`, err: ScimTypeInvalidValue},
+		{name: "empty array for complex", in: `{"userName":"a","name":[]}`, err: ScimTypeInvalidValue},
+		{name: "empty array for string", in: `{"userName":"a","displayName":[]}`, err: ScimTypeInvalidValue},
+		{name: "empty array for boolean", in: `{"userName":"a","active":[]}`, err: ScimTypeInvalidValue},
+		{name: "empty array for custom", in: `{"userName":"a","urn:ietf:params:scim:schemas:extension:peakon:2.0:User":{"Department":[]}}`, err: ScimTypeInvalidValue},
+		{name: "empty array for multi-valued", in: `{"userName":"a","emails":[]}`, want: &User{UserName: "a", Active: true}},
 		{name: "not json", in: `{`, err: ScimTypeInvalidSyntax},
 		{name: "array body", in: `[]`, err: ScimTypeInvalidSyntax},
 	}
@@ -119,6 +132,52 @@ func distinctPhones(n int) []MultiValue {
 		out[i] = MultiValue{Value: fmt.Sprintf("555-%03d", i), Type: "work"}
 	}
 	return out
+}
+
+// TestDecodeUTF8: RFC 8259 requires UTF-8. A body with bytes that are
+// not is 400 invalidSyntax naming where they are, never decoded with
+// U+FFFD in their place.
+func TestDecodeUTF8(t *testing.T) {
+	m := NewModel(testCustom)
+	cases := []struct {
+		name   string
+		in     string
+		detail string // where, as the detail names it; "" for a valid body
+	}{
+		{name: "displayName", in: "{\"userName\":\"a\",\"displayName\":\"bad \xff\xfe\xc3\x28 bytes\"}", detail: `the value of "displayName"`},
+		{name: "sub-attribute", in: "{\"userName\":\"a\",\"name\":{\"familyName\":\"F\",\"givenName\":\"\xc3\"}}", detail: `the value of "name.givenName"`},
+		{name: "element", in: "{\"userName\":\"a\",\"emails\":[{\"value\":\"a@b.c\"},{\"type\":\"work\",\"value\":\"\xe2\x82\"}]}", detail: `the value of "emails[1].value"`},
+		{name: "extension", in: "{\"userName\":\"a\",\"urn:ietf:params:scim:schemas:extension:peakon:2.0:User\":{\"Department\":\"I\xf0T\"}}", detail: `the value of "urn:ietf:params:scim:schemas:extension:peakon:2.0:User.Department"`},
+		{name: "array of strings", in: "{\"userName\":\"a\",\"schemas\":[\"x\",\"\x80\"]}", detail: `the value of "schemas[1]"`},
+		{name: "member name", in: "{\"userName\":\"a\",\"nick\xffName\":\"n\"}", detail: "the member name \"nick\ufffdName\""},
+		{name: "after nested values", in: "{\"name\":{\"a\":[1,{\"b\":null}],\"c\":true},\"userName\":\"\xed\xa0\x80\"}", detail: `the value of "userName"`},
+		{name: "surrogate bytes", in: "{\"userName\":\"\xed\xa0\x80\"}", detail: `the value of "userName"`},
+		{name: "overlong encoding", in: "{\"userName\":\"\xc0\xaf\"}", detail: `the value of "userName"`},
+		{name: "outside strings", in: "{\"userName\":\"a\"\xff}", detail: "not valid JSON"},
+		{name: "escaped replacement character is fine", in: `{"userName":"a","displayName":"\ufffd"}`},
+		{name: "multi-byte text is fine", in: `{"userName":"a","displayName":"Zoë Ñúñez 山田 🙂"}`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			u, err := m.DecodeUser([]byte(c.in), DecodeOptions{})
+			if c.detail == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			var e *Error
+			if !errors.As(err, &e) || e.Status != 400 || e.ScimType != ScimTypeInvalidSyntax {
+				t.Fatalf("DecodeUser = %+v, %v; want 400 invalidSyntax", u, err)
+			}
+			if !strings.Contains(e.Detail, c.detail) {
+				t.Errorf("detail %q does not name %s", e.Detail, c.detail)
+			}
+			if !utf8.ValidString(e.Detail) {
+				t.Errorf("detail %q is not UTF-8 itself", e.Detail)
+			}
+		})
+	}
 }
 
 func longString(n int) string {
@@ -171,6 +230,9 @@ func FuzzDecodeUser(f *testing.F) {
 				t.Fatalf("error is not a 400 *Error: %v", err)
 			}
 			return
+		}
+		if !utf8.Valid(data) {
+			t.Fatalf("decoded a body that is not UTF-8: %q", data)
 		}
 		// Whatever decodes must encode to valid JSON that decodes again.
 		out := m.EncodeUser(nil, u, nil)

@@ -18,7 +18,7 @@ func (req *request) serveServiceProviderConfig(rest string) {
 	if !req.single(rest, http.MethodGet) {
 		return
 	}
-	_, maxSize := req.h.pageSizes()
+	_, maxSize := req.h.pageSizes(req.base)
 	maxOps, maxPayload := req.h.bulkLimits()
 	type supported struct {
 		Supported bool `json:"supported"`

@@ -47,7 +47,8 @@ type Handler struct {
 	// MaxBodyBytes limits request bodies; larger ones get 413. Default 1 MiB.
 	MaxBodyBytes int64
 	// DefaultPageSize is the page size when a list request names no count
-	// (default 100); MaxPageSize caps count (default 1000).
+	// (default 100); MaxPageSize caps count (default 1000). Both are lowered
+	// when a page of that many users could exceed MaxListBytes.
 	DefaultPageSize int
 	MaxPageSize     int
 	// Prefix is the path the handler is mounted at (e.g. "/scim/v2") when
@@ -57,6 +58,22 @@ type Handler struct {
 	// Without any of these the handler takes the first path segment that
 	// names an endpoint, which a prefix holding such a name defeats.
 	Prefix string
+
+	// MaxValues limits the values of each multi-valued attribute of a user
+	// (emails, phoneNumbers, addresses, ...): a POST, PUT, PATCH or bulk
+	// operation that leaves more is 400 invalidValue. Default
+	// DefaultMaxValues. The read-only groups are the server's and are not
+	// counted; nor would a group's members be, were groups served.
+	MaxValues int
+	// MaxUserBytes limits a stored user's size as rendered JSON: a write
+	// that leaves it larger is 400 invalidValue. Default
+	// DefaultMaxUserBytes.
+	MaxUserBytes int
+	// MaxListBytes bounds a list response: a list request's count, and the
+	// default page size, are lowered to the number of users of at most
+	// MaxUserBytes that fit in it, and itemsPerPage says so. Pages are
+	// never cut short otherwise. Default DefaultMaxListBytes.
+	MaxListBytes int64
 	// BaseURL, when set, is the absolute URL the endpoint is served at
 	// (e.g. "https://api.example.com/scim/v2"), used in meta.location, the
 	// Location header and the manager's $ref. When empty it is derived
@@ -167,17 +184,6 @@ func (h *Handler) maxBody() int64 {
 		return h.MaxBodyBytes
 	}
 	return 1 << 20
-}
-
-func (h *Handler) pageSizes() (def, maxSize int) {
-	def, maxSize = h.DefaultPageSize, h.MaxPageSize
-	if maxSize <= 0 {
-		maxSize = 1000
-	}
-	if def <= 0 {
-		def = 100
-	}
-	return min(def, maxSize), maxSize
 }
 
 func (h *Handler) now() time.Time {

@@ -29,6 +29,7 @@ func newPatchServer(t testing.TB) (*testServer, string) {
 func TestHandlerPatchConcurrentAdds(t *testing.T) {
 	s, id := newPatchServer(t)
 	const writers = 100
+	s.h.MaxValues = 2 * writers // about concurrency, not the limit
 	s.patchConcurrently(id, writers, func(i int) string {
 		if i%2 == 0 { // RFC form
 			return fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"emails","value":[{"value":"writer%03d@example.org","type":"other"}]}]}`, i)

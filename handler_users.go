@@ -110,6 +110,10 @@ func (req *request) searchUsers() {
 		return
 	}
 	var sr searchRequest
+	if err := checkUTF8(body); err != nil {
+		req.fail(err)
+		return
+	}
 	if len(strings.TrimSpace(string(body))) > 0 {
 		if err := json.Unmarshal(body, &sr); err != nil {
 			req.fail(Errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "the SearchRequest body is not valid: %v", err))
@@ -130,7 +134,7 @@ func (req *request) searchUsers() {
 }
 
 func (req *request) list(p listParams) {
-	def, maxSize := req.h.pageSizes()
+	def, maxSize := req.h.pageSizes(req.base)
 	count := def
 	if p.countGiven {
 		count = min(max(p.count, 0), maxSize)
@@ -226,7 +230,7 @@ func notFound(err error, id string) error {
 }
 
 func (req *request) decodeOptions() DecodeOptions {
-	return DecodeOptions{IgnoreUnknownCustom: req.h.IgnoreUnknownAttributes}
+	return DecodeOptions{IgnoreUnknownCustom: req.h.IgnoreUnknownAttributes, MaxValues: req.h.maxValues()}
 }
 
 func (req *request) createUser() {
@@ -266,10 +270,16 @@ func (req *request) create(body []byte) (*User, error) {
 // prepareWrite validates a user about to be written and resolves its
 // references to other employees.
 func (req *request) prepareWrite(before, after *User) error {
+	if err := checkValueCounts(req.model, before, after, req.h.maxValues()); err != nil {
+		return err // first: a user with thousands of emails is not worth validating
+	}
 	if err := validateUser(req.h.validate, before, after); err != nil {
 		return err
 	}
-	return req.resolveReferences(before, after)
+	if err := req.resolveReferences(before, after); err != nil {
+		return err
+	}
+	return checkUserSize(req.model, before, after, req.h.maxUserBytes())
 }
 
 func (req *request) replaceUser(id string) {

@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"encoding/binary"
 	"net/http"
 	"reflect"
 	"slices"
@@ -337,7 +338,13 @@ func opError(i int, op *PatchOperation, err error) error {
 //     filter that could create an element but matches nothing creates
 //     nothing and is no error.
 //   - A one-element array is accepted for a singular attribute (Entra's
-//     manager: [{"$ref":"...","value":"id"}]); an empty array is null.
+//     manager: [{"$ref":"...","value":"id"}]). An empty array clears a
+//     multi-valued attribute; for a singular one it is 400 invalidValue, as
+//     on POST and PUT, except for the enterprise manager, which Entra may
+//     clear with [].
+//   - With opts.MaxValues set, an operation that leaves a multi-valued
+//     attribute with more values than that, and more than it had before
+//     the request, is 400 invalidValue; the request stops there.
 //   - URN-qualified paths name the enterprise and Peakon extensions, custom
 //     attributes by display name or alias, case-insensitively. An
 //     unqualified name is a core attribute, else an extension attribute as
@@ -355,7 +362,7 @@ func (m *Model) ApplyPatch(u *User, req *PatchRequest, opts DecodeOptions) (*Use
 	if req == nil {
 		return c, nil
 	}
-	p := patcher{m: m, u: c, rv: reflectUser(c), opts: opts}
+	p := patcher{m: m, u: c, rv: reflectUser(c), orig: reflectUser(u), opts: opts}
 	for i := range req.Operations {
 		op := &req.Operations[i]
 		var pp *PatchPath
@@ -395,7 +402,19 @@ type patcher struct {
 	m    *Model
 	u    *User
 	rv   reflect.Value
+	orig reflect.Value // the user as it was before the request
 	opts DecodeOptions
+}
+
+// checkValues enforces opts.MaxValues on a multi-valued attribute an
+// operation has changed. An attribute that already held more values before
+// the request (the limit was lowered since) may keep them but not grow.
+func (p *patcher) checkValues(a *Attribute, f reflect.Value) error {
+	limit := p.opts.MaxValues
+	if limit <= 0 || f.Len() <= limit || f.Len() <= p.orig.FieldByIndex(a.field).Len() {
+		return nil
+	}
+	return tooManyValues(a, f.Len(), limit)
 }
 
 type targetKind int
@@ -695,33 +714,42 @@ func (p *patcher) setSchema(replace bool, s *Schema, val any) error {
 	return nil
 }
 
-// unwrapOne accepts a one-element array for a singular attribute, as Entra
-// sends the manager: [{"$ref":"...","value":"id"}]. An empty array is null.
-func unwrapOne(val any) any {
-	if arr, ok := val.([]any); ok {
-		switch len(arr) {
-		case 0:
-			return nil
-		case 1:
-			return arr[0]
-		}
+// unwrapOne accepts a one-element array for a singular attribute a, as
+// Entra sends the manager: [{"$ref":"...","value":"id"}]. An empty array is
+// 400 invalidValue, as it is on POST and PUT, but clears the manager.
+func unwrapOne(a *Attribute, val any) (any, error) {
+	arr, ok := val.([]any)
+	if !ok {
+		return val, nil
 	}
-	return val
+	switch len(arr) {
+	case 0:
+		if isManager(a) {
+			return nil, nil
+		}
+		return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s is single-valued: an empty array is not a value for it; use remove, or null, to clear it", a.Path())
+	case 1:
+		return arr[0], nil
+	}
+	return val, nil
 }
 
 // setAttr sets a whole top-level attribute.
 func (p *patcher) setAttr(replace bool, a *Attribute, val any) error {
+	if !a.MultiValued {
+		var err error
+		if val, err = unwrapOne(a, val); err != nil {
+			return err
+		}
+	}
 	if a.Custom {
-		err := setCustom(p.u, a, unwrapOne(val))
+		err := setCustom(p.u, a, val)
 		if len(p.u.Custom) == 0 {
 			p.u.Custom = nil
 		}
 		return err
 	}
 	f := p.rv.FieldByIndex(a.field)
-	if !a.MultiValued {
-		val = unwrapOne(val)
-	}
 	if val == nil {
 		return p.clearAttr(a, f, false)
 	}
@@ -733,11 +761,11 @@ func (p *patcher) setAttr(replace bool, a *Attribute, val any) error {
 		}
 		if replace {
 			f.Set(tmp)
-			return nil
+		} else {
+			appendElems(a, f, tmp)
 		}
-		appendElems(a, f, tmp)
 		dedupe(a, f)
-		return nil
+		return p.checkValues(a, f)
 	case a.Type == TypeComplex:
 		return mergeComplex(a, f, val)
 	}
@@ -804,7 +832,10 @@ func valueGiven(val any) bool {
 
 // setSub sets a sub-attribute of a singular complex attribute (name.givenName).
 func (p *patcher) setSub(a *Attribute, f reflect.Value, sub *Attribute, val any) error {
-	val = unwrapOne(val)
+	val, err := unwrapOne(sub, val)
+	if err != nil {
+		return err
+	}
 	sf := f.FieldByIndex(sub.field)
 	if val == nil {
 		if sub.Name == "value" {
@@ -834,7 +865,10 @@ func (p *patcher) setSub(a *Attribute, f reflect.Value, sub *Attribute, val any)
 func (p *patcher) setEverySub(t target, val any) error {
 	a, sub := t.attr, t.sub
 	f := p.rv.FieldByIndex(a.field)
-	val = unwrapOne(val)
+	val, err := unwrapOne(sub, val)
+	if err != nil {
+		return err
+	}
 	if f.Len() == 0 {
 		if val == nil {
 			return nil
@@ -866,7 +900,14 @@ func (p *patcher) setEverySub(t target, val any) error {
 func (p *patcher) setFiltered(replace bool, t target, val any) error {
 	a := t.attr
 	f := p.rv.FieldByIndex(a.field)
-	val = unwrapOne(val)
+	elem := a // the target is one element, or a sub-attribute of it
+	if t.sub != nil {
+		elem = t.sub
+	}
+	val, err := unwrapOne(elem, val)
+	if err != nil {
+		return err
+	}
 	matched := 0
 	primary := -1
 	pidx := primaryIndex(f.Type().Elem())
@@ -920,6 +961,9 @@ func (p *patcher) setFiltered(replace bool, t target, val any) error {
 		if pidx >= 0 && e.Field(pidx).Bool() {
 			primary = f.Len() - 1
 		}
+		if err := p.checkValues(a, f); err != nil {
+			return err
+		}
 	}
 	if primary >= 0 {
 		onlyPrimary(f, pidx, primary)
@@ -940,20 +984,40 @@ func noTargetError(a *Attribute) *Error {
 }
 
 // appendElems adds the elements of add to f, skipping those equal to an
-// existing element (primary aside).
+// element already there (primary aside). It indexes f's elements by
+// [elemKey], so that adding n elements to m costs n+m, not n×m: a PATCH
+// may carry tens of thousands of values.
 func appendElems(a *Attribute, f, add reflect.Value) {
 	pidx := primaryIndex(f.Type().Elem())
 	primary := -1
+	all, keyed := compareMask(a, f.Type().Elem())
+	index := make(map[string]int, f.Len()+add.Len())
+	var key []byte
+	for j := 0; keyed && j < f.Len(); j++ {
+		key = elemKey(key[:0], a, all, f.Index(j))
+		if _, dup := index[string(key)]; !dup {
+			index[string(key)] = j
+		}
+	}
+	f.Grow(add.Len())
 	for i := 0; i < add.Len(); i++ {
 		e := add.Index(i)
-		j := 0
-		for ; j < f.Len(); j++ {
-			if sameElem(a, f.Index(j), e) {
-				break
+		j, found := -1, false
+		if keyed {
+			key = elemKey(key[:0], a, all, e)
+			j, found = index[string(key)]
+		} else {
+			for j = 0; j < f.Len() && !found; j++ {
+				found = sameElem(a, f.Index(j), e)
 			}
+			j-- // the loop stepped past the match
 		}
-		if j == f.Len() {
+		if !found {
+			j = f.Len()
 			f.Set(reflect.Append(f, e))
+			if keyed {
+				index[string(key)] = j
+			}
 		}
 		if pidx >= 0 && e.Field(pidx).Bool() {
 			primary = j
@@ -962,6 +1026,58 @@ func appendElems(a *Attribute, f, add reflect.Value) {
 	if primary >= 0 {
 		onlyPrimary(f, pidx, primary)
 	}
+}
+
+// compareMask returns the sub-attributes [sameElem] compares, as a bit set
+// over a.SubAttributes: all but primary. keyed reports whether [elemKey]
+// can key them: every one a string or a boolean, as in every multi-valued
+// attribute of [User].
+func compareMask(a *Attribute, elem reflect.Type) (mask uint64, keyed bool) {
+	keyed = len(a.SubAttributes) <= 64
+	for i, sub := range a.SubAttributes {
+		if sub.Name == "primary" || i >= 64 {
+			continue
+		}
+		mask |= 1 << i
+		if k := elem.FieldByIndex(sub.field).Type.Kind(); k != reflect.String && k != reflect.Bool {
+			keyed = false
+		}
+	}
+	return mask, keyed
+}
+
+// elemKey appends to dst a key of e's sub-attributes in mask (bit i is
+// a.SubAttributes[i]): two elements have equal keys exactly when
+// [subEqual] holds for each of them. Strings that are not caseExact are
+// folded with [fold.AppendKey]; each part is length-prefixed so that
+// parts cannot run into each other.
+func elemKey(dst []byte, a *Attribute, mask uint64, e reflect.Value) []byte {
+	for i, sub := range a.SubAttributes {
+		if mask&(1<<i) == 0 {
+			continue
+		}
+		v := e.FieldByIndex(sub.field)
+		if v.Kind() == reflect.Bool {
+			dst = append(dst, boolByte(v.Bool()))
+			continue
+		}
+		mark := len(dst)
+		dst = append(dst, 0, 0, 0, 0)
+		if sub.CaseExact {
+			dst = append(dst, v.String()...)
+		} else {
+			dst = fold.AppendKey(dst, v.String())
+		}
+		binary.LittleEndian.PutUint32(dst[mark:], uint32(len(dst)-mark-4))
+	}
+	return dst
+}
+
+func boolByte(b bool) byte {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // sameElem compares two elements sub-attribute by sub-attribute, following
@@ -1135,16 +1251,53 @@ func removeValues(a *Attribute, fv reflect.Value, val any) error {
 	if err := decodeMulti(a, given, val); err != nil {
 		return err
 	}
+	removeMatching(a, fv, given)
+	return nil
+}
+
+// removeMatching removes from fv the elements that some element of given
+// covers.
+func removeMatching(a *Attribute, fv, given reflect.Value) {
 	if given.Len() == 0 {
-		return nil
+		return
+	}
+	all, keyed := compareMask(a, fv.Type().Elem())
+	if !keyed {
+		deleteWhere(fv, func(e reflect.Value) bool {
+			for i := 0; i < given.Len(); i++ {
+				if covers(a, e, given.Index(i)) {
+					return true
+				}
+			}
+			return false
+		})
+		return
+	}
+	// Index the given elements by the sub-attributes each sets, so that
+	// removing n values from m costs about n+m, not n×m.
+	byMask := make(map[uint64]map[string]bool)
+	var key []byte
+	for i := 0; i < given.Len(); i++ {
+		g := given.Index(i)
+		var mask uint64
+		for j, sub := range a.SubAttributes {
+			if all&(1<<j) != 0 && !g.FieldByIndex(sub.field).IsZero() {
+				mask |= 1 << j
+			}
+		}
+		if byMask[mask] == nil {
+			byMask[mask] = make(map[string]bool)
+		}
+		key = elemKey(key[:0], a, mask, g)
+		byMask[mask][string(key)] = true
 	}
 	deleteWhere(fv, func(e reflect.Value) bool {
-		for i := 0; i < given.Len(); i++ {
-			if covers(a, e, given.Index(i)) {
+		for mask, keys := range byMask {
+			key = elemKey(key[:0], a, mask, e)
+			if keys[string(key)] {
 				return true
 			}
 		}
 		return false
 	})
-	return nil
 }

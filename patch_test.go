@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -1017,7 +1018,10 @@ func FuzzApplyPatch(f *testing.F) {
 			}
 			return
 		}
-		for _, opts := range []DecodeOptions{{}, {IgnoreUnknownCustom: true}} {
+		if !utf8.Valid(data) {
+			t.Fatalf("parsed a body that is not UTF-8: %q", data)
+		}
+		for _, opts := range []DecodeOptions{{}, {IgnoreUnknownCustom: true}, {MaxValues: 2}} {
 			u := patchBase()
 			enc := patchModel.EncodeUser(nil, u, nil)
 			got, err := patchModel.ApplyPatch(u, req, opts)
@@ -1032,6 +1036,11 @@ func FuzzApplyPatch(f *testing.F) {
 			}
 			if got.UserName == "" {
 				t.Fatalf("userName emptied")
+			}
+			if opts.MaxValues > 0 {
+				if n := len(got.Emails); n > opts.MaxValues && n > len(u.Emails) {
+					t.Fatalf("%d emails with MaxValues %d", n, opts.MaxValues)
+				}
 			}
 			for _, list := range [][]MultiValue{got.Emails, got.PhoneNumbers, got.IMs, got.Photos, got.Entitlements, got.Roles, got.X509Certificates} {
 				n := 0

@@ -393,8 +393,10 @@ func identityChanged(a, b *User) bool {
 // case-insensitive decision.
 func managerKeys(u *User) []string {
 	var keys []string
+	seen := make(map[string]bool, 2+2*len(u.Emails))
 	add := func(k string) {
-		if k != "" && !slices.Contains(keys, k) {
+		if k != "" && !seen[k] {
+			seen[k] = true
 			keys = append(keys, k)
 		}
 	}

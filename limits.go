@@ -1,0 +1,128 @@
+package scim
+
+import (
+	"net/http"
+	"reflect"
+)
+
+// Defaults of the Handler's limits on what one user may hold and on what
+// one list response may carry. No user Okta or Entra provisions comes near
+// them: a typical user has one to three values per multi-valued attribute
+// and renders in about a kilobyte.
+const (
+	// DefaultMaxValues is the default of Handler.MaxValues.
+	DefaultMaxValues = 100
+	// DefaultMaxUserBytes is the default of Handler.MaxUserBytes.
+	DefaultMaxUserBytes = 32 << 10
+	// DefaultMaxListBytes is the default of Handler.MaxListBytes. With
+	// DefaultMaxUserBytes it leaves the default MaxPageSize (1000) as is.
+	DefaultMaxListBytes = 64 << 20
+)
+
+// renderAllowance bounds what rendering adds to a stored user besides the
+// base URL: meta.location's path, the manager's $ref path and displayName
+// (256 characters, escaped), resourceType and the keys around them.
+const renderAllowance = 2 << 10
+
+func (h *Handler) maxValues() int {
+	if h.MaxValues > 0 {
+		return h.MaxValues
+	}
+	return DefaultMaxValues
+}
+
+func (h *Handler) maxUserBytes() int {
+	if h.MaxUserBytes > 0 {
+		return h.MaxUserBytes
+	}
+	return DefaultMaxUserBytes
+}
+
+func (h *Handler) maxListBytes() int64 {
+	if h.MaxListBytes > 0 {
+		return h.MaxListBytes
+	}
+	return DefaultMaxListBytes
+}
+
+// pageSizes returns the page size of a list that names no count and the
+// largest count a list may have when served at base. Every stored user
+// renders in at most MaxUserBytes plus what rendering adds (its location
+// and its manager's $ref hold the base URL), so a page of maxSize users
+// fits in MaxListBytes. The bound lowers the page size up front, where
+// itemsPerPage reports it, and never cuts a page short: identity providers
+// stop importing at a page shorter than they asked for, taking it for the
+// last.
+func (h *Handler) pageSizes(base string) (def, maxSize int) {
+	def, maxSize = h.DefaultPageSize, h.MaxPageSize
+	if maxSize <= 0 {
+		maxSize = 1000
+	}
+	if def <= 0 {
+		def = 100
+	}
+	perUser := int64(h.maxUserBytes()) + renderAllowance + 2*int64(len(base))
+	if fit := h.maxListBytes() / perUser; fit < int64(maxSize) {
+		maxSize = int(max(fit, 1))
+	}
+	return min(def, maxSize), maxSize
+}
+
+func tooManyValues(a *Attribute, n, limit int) *Error {
+	return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s would hold %d values; at most %d are accepted per attribute", a.Path(), n, limit)
+}
+
+// checkValueCounts enforces MaxValues on a user about to be written: no
+// multi-valued attribute may hold more values, unless it already held more
+// before the write (the limit was lowered since) and does not grow. The
+// read-only groups are the server's, not the client's, and not counted.
+func checkValueCounts(m *Model, before, u *User, limit int) error {
+	rv := reflect.ValueOf(u).Elem()
+	for _, s := range [...]*Schema{m.Core, m.Enterprise} {
+		for _, a := range s.Attributes {
+			if !a.MultiValued || a.Mutability == ReadOnly || a.field == nil {
+				continue
+			}
+			n := rv.FieldByIndex(a.field).Len()
+			if n <= limit {
+				continue
+			}
+			if before != nil && n <= reflect.ValueOf(before).Elem().FieldByIndex(a.field).Len() {
+				continue
+			}
+			return tooManyValues(a, n, limit)
+		}
+	}
+	return nil
+}
+
+// checkUserSize enforces MaxUserBytes on a user about to be written, as
+// rendered with every attribute: the bound that keeps a page of users
+// within MaxListBytes. A user that was already larger (the limit was
+// lowered since) may be written as long as it does not grow.
+func checkUserSize(m *Model, before, u *User, limit int) error {
+	size := len(m.EncodeUser(make([]byte, 0, 1024), u, nil))
+	if size <= limit {
+		return nil
+	}
+	if before != nil && size <= len(m.EncodeUser(nil, before, nil)) {
+		return nil
+	}
+	largest, largestSize := "", 0
+	rv := reflect.ValueOf(u).Elem()
+	for _, s := range [...]*Schema{m.Core, m.Enterprise} {
+		for _, a := range s.Attributes {
+			if n := len(encodeAttr(nil, rv, a, nil)); n > largestSize {
+				largest, largestSize = a.Path(), n
+			}
+		}
+	}
+	custom := 0
+	for k, v := range u.Custom {
+		custom += len(k) + len(v) + 6
+	}
+	if custom > largestSize {
+		largest, largestSize = m.Peakon.ID, custom
+	}
+	return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "the user would be %d bytes as JSON; at most %d are accepted (its largest attribute, %s, takes %d)", size, limit, largest, largestSize)
+}
