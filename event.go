@@ -62,5 +62,13 @@ func (req *request) committed(before, after *User) {
 		req.pending = append(req.pending, e)
 		return
 	}
+	req.deliver(e)
+}
+
+// deliver hands a committed change to OnChange. The change is committed
+// whether or not the client is still waiting for the answer, so the context
+// carries the request's values but not its cancellation: single writes and
+// bulk batches alike.
+func (req *request) deliver(e Event) {
 	req.h.OnChange(context.WithoutCancel(req.ctx), e)
 }
