@@ -92,7 +92,11 @@ func (req *request) serveBulk(rest string) {
 
 	// Everything about the references that does not depend on the
 	// outcome of the writes is worked out here, before a Batcher's
-	// transaction (on SQLite, the single writer) is taken.
+	// transaction (on SQLite, the single writer) is taken. What remains
+	// inside depends on the writes: which operation runs next (linear in
+	// the operations and references), the created ids substituted into
+	// the data, each user's decoding and validation, the writes, and the
+	// rate-limit charges. The loop stops when the request's context ends.
 	plan := planBulk(br.Operations)
 	var results []*bulkResult
 	run := func(s Store) error {
