@@ -211,8 +211,9 @@ func parseBulkOp(op bulkOpJSON) bulkOp {
 // The operations run in rounds: each round goes through the waiting
 // operations in request order and runs those whose references are all
 // created. An operation is looked at again only once a POST it waits for has
-// run, so the rounds cost time linear in the operations and references,
-// however the references chain. Every operation that gets a result is
+// run, so however the references chain, scheduling costs O((n+r) log n) for
+// n operations and r references, not a decoding of every waiting operation
+// per round. Every operation that gets a result is
 // charged to the rate limit, those failing on their references included.
 // When the request's context ends, runBulk stops and returns its error with
 // the results so far.
