@@ -20,6 +20,10 @@ const (
 
 // Event is one committed change of a user, as delivered to
 // Handler.OnChange. Before is nil for a creation, After nil for a deletion.
+// A bulk request's events are delivered once its batch has committed. The
+// context OnChange receives carries the request's values but is not
+// cancelled when the client goes away, since the change is committed either
+// way.
 type Event struct {
 	Type    EventType
 	Company string

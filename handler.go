@@ -62,18 +62,14 @@ type Handler struct {
 	MaxBulkPayloadBytes int64
 
 	// RateLimit limits each company's operations: every authenticated
-	// request counts one, a bulk request one per operation it answers,
-	// including those that fail on their bulkId references. Over the limit
+	// request counts one, a bulk request one per operation. Over the limit
 	// the answer is 429 with Retry-After. Nil applies Peakon's limit,
 	// DefaultRateLimit operations per hour per company, counted by this
 	// handler; NewWindowLimiter(0, 0) turns limiting off.
 	RateLimit RateLimiter
 
 	// OnChange, when set, is called after every committed change of a
-	// user, in the request's goroutine, in commit order for each user; a
-	// bulk request's changes once its batch has committed. Its context
-	// carries the request's values but is not cancelled when the client
-	// goes away, since the change is committed either way.
+	// user, in the request's goroutine, in commit order for each user.
 	OnChange func(ctx context.Context, e Event)
 	// Logger receives errors and recovered panics. Nil logs nothing.
 	Logger *slog.Logger
