@@ -2,9 +2,13 @@ package scim
 
 import (
 	"bytes"
+	"container/heap"
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -91,11 +95,20 @@ func (req *request) serveBulk(rest string) {
 		failOn = *br.FailOnErrors
 	}
 
+	// Everything about the references that does not depend on the
+	// outcome of the writes is worked out here, before a Batcher's
+	// transaction (on SQLite, the single writer) is taken. What remains
+	// inside depends on the writes: which operation runs next (linear in
+	// the operations and references), the created ids substituted into
+	// the data, each user's decoding and validation, the writes, and the
+	// rate-limit charges. The loop stops when the request's context ends.
+	plan := planBulk(br.Operations)
 	var results []*bulkResult
 	run := func(s Store) error {
 		req.store = s
-		results = req.runBulk(br.Operations, failOn)
-		return nil
+		var err error
+		results, err = req.runBulk(plan, failOn)
+		return err
 	}
 	if b, ok := req.h.Store.(Batcher); ok {
 		req.deferEvents = true
@@ -104,101 +117,263 @@ func (req *request) serveBulk(rest string) {
 		req.store = req.h.Store
 		if err != nil {
 			req.pending = nil
-			req.fail(err)
+			req.fail(bulkStopped(req.ctx, err))
 			return
 		}
 		req.flushEvents()
 	} else {
+		// Without a batch every operation that ran is committed, so when
+		// the request's context ends part-way the answer lists those.
 		_ = run(req.h.Store)
 	}
 	req.writeJSON(http.StatusOK, encodeBulkResponse(results))
+}
+
+// bulkStopped words the error that ended a bulk batch: when the request's
+// context ended, nothing was committed and the client may send it again.
+func bulkStopped(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); cerr != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		return Errorf(http.StatusServiceUnavailable, "", "the request ended (%v) before its bulk operations were done; none of them was committed, send it again", cerr)
+	}
+	return err
+}
+
+// bulkOp is one operation of a bulk request with its bulkId references
+// found once, before any of them runs.
+type bulkOp struct {
+	bulkOpJSON
+	// refs are the distinct bulkIds the operation refers to: its path's
+	// first, then those of its data in sorted order.
+	refs []string
+	// tree is the decoded data when it refers to bulkIds, ready for their
+	// substitution; nil otherwise.
+	tree any
+}
+
+// bulkPlan is what a bulk request's references are, independent of how its
+// writes turn out.
+type bulkPlan struct {
+	ops     []bulkOp
+	defined map[string]int // bulkId → index of the first POST defining it
+}
+
+// planBulk parses each operation's references, once.
+func planBulk(in []bulkOpJSON) *bulkPlan {
+	p := &bulkPlan{ops: make([]bulkOp, len(in)), defined: make(map[string]int)}
+	for i, op := range in {
+		p.ops[i] = parseBulkOp(op)
+		if op.BulkID != "" && strings.EqualFold(op.Method, http.MethodPost) {
+			if _, dup := p.defined[op.BulkID]; !dup {
+				p.defined[op.BulkID] = i
+			}
+		}
+	}
+	return p
+}
+
+// parseBulkOp finds the bulkIds op refers to, in its path or as a string
+// value anywhere in its data.
+func parseBulkOp(op bulkOpJSON) bulkOp {
+	b := bulkOp{bulkOpJSON: op}
+	if _, id, _ := strings.Cut(strings.Trim(op.Path, "/"), "/"); strings.HasPrefix(id, bulkRefPrefix) {
+		b.refs = append(b.refs, strings.TrimPrefix(id, bulkRefPrefix))
+	}
+	if !bytes.Contains(op.Data, []byte(bulkRefPrefix)) {
+		return b
+	}
+	dec := json.NewDecoder(bytes.NewReader(op.Data))
+	dec.UseNumber()
+	if dec.Decode(&b.tree) != nil {
+		b.tree = nil // the operation itself reports the bad data
+		return b
+	}
+	var data []string
+	walkStrings(b.tree, func(s string) string {
+		if ref, ok := strings.CutPrefix(s, bulkRefPrefix); ok {
+			data = append(data, ref)
+		}
+		return s
+	})
+	if len(data) == 0 {
+		b.tree = nil
+		return b
+	}
+	slices.Sort(data)
+	hasPath := len(b.refs) == 1
+	for _, ref := range slices.Compact(data) {
+		if !hasPath || ref != b.refs[0] {
+			b.refs = append(b.refs, ref)
+		}
+	}
+	return b
 }
 
 // runBulk executes the operations, resolving bulkId references: an
 // operation that refers to a user created later in the request waits for
 // it; references that can never resolve (a cycle, an unknown or failed
 // bulkId) fail with 409.
-func (req *request) runBulk(ops []bulkOpJSON, failOn int) []*bulkResult {
-	results := make([]*bulkResult, len(ops))
+//
+// The operations run in rounds: each round goes through the waiting
+// operations in request order and runs those whose references are all
+// created. An operation is looked at again only once a POST it waits for has
+// run, so however the references chain, scheduling costs O((n+r) log n) for
+// n operations and r references, not a decoding of every waiting operation
+// per round. Every operation that gets a result is
+// charged to the rate limit, those failing on their references included.
+// When the request's context ends, runBulk stops and returns its error with
+// the results so far.
+func (req *request) runBulk(p *bulkPlan, failOn int) ([]*bulkResult, error) {
+	n := len(p.ops)
+	results := make([]*bulkResult, n)
 	created := make(map[string]string) // bulkId → id
-	defined := make(map[string]int)    // bulkId → index of the POST defining it
-	for i, op := range ops {
-		if op.BulkID != "" && strings.EqualFold(op.Method, http.MethodPost) {
-			if _, dup := defined[op.BulkID]; !dup {
-				defined[op.BulkID] = i
-			}
-		}
-	}
+	waiters := make([][]int, n)        // waiters[j]: operations waiting for POST j's bulkId
+	missing := make([]int, n)          // a waiting operation's references not yet created
+	queued := make([]bool, n)
 	errorsSeen := 0
-	pending := make([]int, len(ops))
-	for i := range pending {
-		pending[i] = i
-	}
+
 	// The rate limit counts each operation, as Peakon does. The request
 	// itself was charged one, which pays for the first operation; when the
 	// budget runs out part-way, the remaining operations answer 429.
 	prepaid, limited := 1, error(nil)
-	for progress := true; progress && len(pending) > 0; {
-		progress = false
-		var waiting []int
-		for _, i := range pending {
+	charge := func() error {
+		switch {
+		case limited != nil:
+			return limited
+		case prepaid > 0:
+			prepaid--
+			return nil
+		}
+		limited = req.spend(1)
+		return limited
+	}
+
+	round := make(bulkQueue, n) // this round's operations to look at
+	for i := range round {
+		round[i], queued[i] = i, true
+	}
+	var next bulkQueue // the next round's
+	enqueue := func(w, ran int) {
+		if queued[w] || results[w] != nil {
+			return
+		}
+		queued[w] = true
+		if w > ran { // the round has not reached it yet
+			heap.Push(&round, w)
+		} else {
+			next = append(next, w)
+		}
+	}
+	for len(round) > 0 {
+		for len(round) > 0 {
+			i := heap.Pop(&round).(int)
+			queued[i] = false
 			if failOn > 0 && errorsSeen >= failOn {
-				return compact(results)
+				return compact(results), nil
 			}
-			op := ops[i]
-			refs := bulkRefs(op)
-			wait, bad := false, ""
-			for _, ref := range refs {
+			op := &p.ops[i]
+			bad, wait := "", 0
+			for _, ref := range op.refs {
 				if _, ok := created[ref]; ok {
 					continue
 				}
-				j, ok := defined[ref]
+				j, ok := p.defined[ref]
 				if !ok || results[j] != nil || j == i {
 					bad = ref
 					break
 				}
-				wait = true
+				wait++
 			}
-			if wait && bad == "" {
-				waiting = append(waiting, i)
+			if bad == "" && wait > 0 {
+				if missing[i] == 0 { // first look: wait for the POSTs
+					for _, ref := range op.refs {
+						if _, ok := created[ref]; !ok {
+							j := p.defined[ref]
+							waiters[j] = append(waiters[j], i)
+						}
+					}
+				}
+				missing[i] = wait
 				continue
 			}
-			progress = true
+			cerr := charge()
+			if err := req.ctx.Err(); err != nil {
+				return compact(results), err
+			}
 			res := &bulkResult{method: strings.ToUpper(op.Method), bulkID: op.BulkID}
 			results[i] = res
 			switch {
+			case cerr != nil:
+				res.fail(cerr)
 			case bad != "":
 				res.fail(Errorf(http.StatusConflict, ScimTypeInvalidValue, "bulkId:%s does not name a user created by an earlier successful operation of this request", bad))
-			case limited != nil:
-				res.fail(limited)
 			default:
-				if prepaid > 0 {
-					prepaid--
-				} else if err := req.spend(1); err != nil {
-					limited = err
-					res.fail(err)
-					break
-				}
 				req.execBulk(op, created, res)
 			}
 			if res.err != nil {
 				errorsSeen++
-			} else if res.method == http.MethodPost && op.BulkID != "" {
-				created[op.BulkID] = strings.TrimPrefix(res.location, req.base+"/Users/")
+			}
+			if res.method != http.MethodPost || op.BulkID == "" {
+				continue
+			}
+			// Wake the operations waiting for this bulkId: all of them when
+			// it failed, those with nothing else to wait for when it succeeded.
+			id := op.BulkID
+			_, had := created[id]
+			switch {
+			case res.err == nil:
+				created[id] = strings.TrimPrefix(res.location, req.base+"/Users/")
+				if !had {
+					for _, w := range waiters[p.defined[id]] {
+						if missing[w]--; missing[w] == 0 {
+							enqueue(w, i)
+						}
+					}
+				}
+			case !had && p.defined[id] == i:
+				for _, w := range waiters[i] {
+					enqueue(w, i)
+				}
 			}
 		}
-		pending = waiting
+		round, next = next, round[:0]
+		heap.Init(&round)
 	}
-	for _, i := range pending { // what is left waits on itself: a cycle
+	for i := range p.ops { // what is left waits on itself: a cycle
+		if results[i] != nil {
+			continue
+		}
 		if failOn > 0 && errorsSeen >= failOn {
 			break
 		}
-		res := &bulkResult{method: strings.ToUpper(ops[i].Method), bulkID: ops[i].BulkID}
-		res.fail(Errorf(http.StatusConflict, ScimTypeInvalidValue, "circular bulkId references: this operation and the ones it refers to wait on each other; split them into two requests"))
+		cerr := charge()
+		if err := req.ctx.Err(); err != nil {
+			return compact(results), err
+		}
+		res := &bulkResult{method: strings.ToUpper(p.ops[i].Method), bulkID: p.ops[i].BulkID}
+		if cerr != nil {
+			res.fail(cerr)
+		} else {
+			res.fail(Errorf(http.StatusConflict, ScimTypeInvalidValue, "circular bulkId references: this operation and the ones it refers to wait on each other; split them into two requests"))
+		}
 		results[i] = res
 		errorsSeen++
 	}
-	return compact(results)
+	return compact(results), nil
+}
+
+// bulkQueue is a min-heap of operation indexes, so that a round runs its
+// operations in request order.
+type bulkQueue []int
+
+func (q bulkQueue) Len() int           { return len(q) }
+func (q bulkQueue) Less(i, j int) bool { return q[i] < q[j] }
+func (q bulkQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
+func (q *bulkQueue) Push(x any)        { *q = append(*q, x.(int)) }
+func (q *bulkQueue) Pop() any {
+	old := *q
+	x := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return x
 }
 
 func compact(results []*bulkResult) []*bulkResult {
@@ -217,7 +392,7 @@ func (r *bulkResult) fail(err error) {
 }
 
 // execBulk runs one operation with its bulkId references substituted.
-func (req *request) execBulk(op bulkOpJSON, created map[string]string, res *bulkResult) {
+func (req *request) execBulk(op *bulkOp, created map[string]string, res *bulkResult) {
 	path := strings.Trim(op.Path, "/")
 	resource, id, _ := strings.Cut(path, "/")
 	if strings.HasPrefix(id, bulkRefPrefix) {
@@ -232,8 +407,8 @@ func (req *request) execBulk(op bulkOpJSON, created map[string]string, res *bulk
 		return
 	}
 	data := op.Data
-	if len(created) > 0 && bytes.Contains(data, []byte(bulkRefPrefix)) {
-		data = substituteBulkIDs(data, created)
+	if op.tree != nil {
+		data = substituteBulkIDs(op.tree, created, data)
 	}
 	var u *User
 	var err error
@@ -279,50 +454,27 @@ func (req *request) execBulk(op bulkOpJSON, created map[string]string, res *bulk
 	}
 }
 
-// bulkRefs lists the bulkIds an operation refers to, in its path or data.
-func bulkRefs(op bulkOpJSON) []string {
-	var refs []string
-	if _, id, _ := strings.Cut(strings.Trim(op.Path, "/"), "/"); strings.HasPrefix(id, bulkRefPrefix) {
-		refs = append(refs, strings.TrimPrefix(id, bulkRefPrefix))
-	}
-	if !bytes.Contains(op.Data, []byte(bulkRefPrefix)) {
-		return refs
-	}
-	var v any
-	if json.Unmarshal(op.Data, &v) != nil {
-		return refs
-	}
-	walkStrings(v, func(s string) string {
-		if strings.HasPrefix(s, bulkRefPrefix) {
-			refs = append(refs, strings.TrimPrefix(s, bulkRefPrefix))
+// substituteBulkIDs replaces every string value "bulkId:x" in the decoded
+// data tree by the id of the user created as x, and encodes the result; if
+// that fails, the data is used as sent.
+func substituteBulkIDs(tree any, created map[string]string, data json.RawMessage) json.RawMessage {
+	tree = walkStrings(tree, func(s string) string {
+		if ref, ok := strings.CutPrefix(s, bulkRefPrefix); ok {
+			if id, ok := created[ref]; ok {
+				return id
+			}
 		}
 		return s
 	})
-	return refs
-}
-
-// substituteBulkIDs replaces every string value "bulkId:x" in data by the
-// id of the user created as x.
-func substituteBulkIDs(data json.RawMessage, created map[string]string) json.RawMessage {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var v any
-	if dec.Decode(&v) != nil {
-		return data
-	}
-	v = walkStrings(v, func(s string) string {
-		if id, ok := created[strings.TrimPrefix(s, bulkRefPrefix)]; ok && strings.HasPrefix(s, bulkRefPrefix) {
-			return id
-		}
-		return s
-	})
-	out, err := json.Marshal(v)
+	out, err := json.Marshal(tree)
 	if err != nil {
 		return data
 	}
 	return out
 }
 
+// walkStrings calls f on every string value (not key) in a decoded JSON
+// tree, replacing the value by f's result.
 func walkStrings(v any, f func(string) string) any {
 	switch x := v.(type) {
 	case string:
@@ -338,7 +490,6 @@ func walkStrings(v any, f func(string) string) any {
 	}
 	return v
 }
-
 func encodeBulkResponse(results []*bulkResult) []byte {
 	buf := make([]byte, 0, 64+len(results)*160)
 	buf = append(buf, `{"schemas":["`+MessageBulkResponse+`"],"Operations":[`...)
@@ -378,6 +529,6 @@ func (req *request) flushEvents() {
 	pending := req.pending
 	req.pending = nil
 	for _, e := range pending {
-		req.h.OnChange(req.ctx, e)
+		req.deliver(e)
 	}
 }

@@ -1,12 +1,18 @@
 package scim
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 type bulkOpOut struct {
@@ -148,5 +154,292 @@ func TestBulkEmployeeAttribute(t *testing.T) {
 	out = s.bulk(bulkBody(0, bulkPost("x", bad)), 200)
 	if len(out) != 1 || out[0].Status != "409" {
 		t.Errorf("unknown bulkId: %+v", out)
+	}
+}
+
+// countingLimiter grants operations up to limit (0: no limit) and counts
+// every operation it is asked for, granted or not. When cancel is set it
+// is called on the cancelAt-th call, as if the client went away then.
+type countingLimiter struct {
+	mu       sync.Mutex
+	limit    int
+	asked    int
+	granted  int
+	calls    int
+	cancelAt int
+	cancel   context.CancelFunc
+}
+
+func (l *countingLimiter) Allow(_ context.Context, _ string, n int, _ time.Time) (bool, time.Duration, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.asked += n
+	if l.calls++; l.cancel != nil && l.calls == l.cancelAt {
+		l.cancel()
+	}
+	if l.limit > 0 && l.granted+n > l.limit {
+		return false, time.Minute, nil
+	}
+	l.granted += n
+	return true, 0, nil
+}
+
+// reportOf is a user naming its enterprise manager by bulkId.
+func reportOf(i int, ref string) string {
+	return strings.Replace(oktaUser(i), `"active":true`,
+		`"active":true,"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":"bulkId:`+ref+`"}}`, 1)
+}
+
+// TestBulkReferences pins how bulkId references resolve and fail, in which
+// order the operations run, and that every operation with a result is
+// charged to the rate limit, those failing on their references included.
+func TestBulkReferences(t *testing.T) {
+	type want struct{ status, detail string } // detail: a substring of the error's
+	unresolved := func(ref string) want { return want{"409", "bulkId:" + ref + " does not name a user"} }
+	circular := want{"409", "circular bulkId references"}
+	created := want{"201", ""}
+	chain := func(n int) (ops []string, wants []want) {
+		for i := range n {
+			if i == n-1 {
+				ops = append(ops, bulkPost(fmt.Sprint("b", i), `{"userName":""}`))
+				wants = append(wants, want{"400", "userName"})
+				break
+			}
+			ops = append(ops, bulkPost(fmt.Sprint("b", i), reportOf(i, fmt.Sprint("b", i+1))))
+			wants = append(wants, unresolved(fmt.Sprint("b", i+1)))
+		}
+		return ops, wants
+	}
+	chainOps, chainWants := chain(1000)
+	tests := []struct {
+		name    string
+		failOn  int
+		limit   int // of the rate limiter, the request's own operation included
+		ops     []string
+		want    []want
+		charged int // operations asked of the rate limiter
+	}{{
+		name:    "chain of 1000 ending in an invalid user",
+		ops:     chainOps,
+		want:    chainWants,
+		charged: 1000,
+	}, {
+		name: "forward references resolve",
+		ops: []string{
+			bulkPost("r1", reportOf(1, "boss")),
+			`{"method":"PATCH","path":"/Users/bulkId:boss","data":{"Operations":[{"op":"replace","path":"title","value":"CEO"}]}}`,
+			bulkPost("r2", reportOf(2, "r1")),
+			bulkPost("boss", oktaUser(3)),
+		},
+		want:    []want{created, {"200", ""}, created, created},
+		charged: 4,
+	}, {
+		name:    "cycle and unknown bulkId",
+		ops:     []string{bulkPost("c10", reportOf(10, "c11")), bulkPost("c11", reportOf(11, "c10")), bulkPost("c12", reportOf(12, "c99"))},
+		want:    []want{circular, circular, unresolved("c99")},
+		charged: 3,
+	}, {
+		name:    "self reference",
+		ops:     []string{bulkPost("me", reportOf(1, "me")), `{"method":"PUT","path":"/Users/bulkId:ghost","data":{"userName":"g@example.com"}}`},
+		want:    []want{unresolved("me"), unresolved("ghost")},
+		charged: 2,
+	}, {
+		name:    "a failed POST fails what waits for it",
+		ops:     []string{bulkPost("r", reportOf(1, "boss")), bulkPost("boss", `{"userName":""}`), bulkPost("x", oktaUser(2))},
+		want:    []want{unresolved("boss"), {"400", ""}, created},
+		charged: 3,
+	}, {
+		name:    "failOnErrors stops after the chain's first failure",
+		failOn:  1,
+		ops:     chainOps[995:],
+		want:    chainWants[999:],
+		charged: 1,
+	}, {
+		name:    "failOnErrors counts cycles",
+		failOn:  2,
+		ops:     []string{bulkPost("c1", reportOf(1, "c2")), bulkPost("c2", reportOf(2, "c1")), bulkPost("c3", reportOf(3, "c1"))},
+		want:    []want{circular, circular},
+		charged: 2,
+	}, {
+		// Operations 0 and 1 wait; 2 and 3 run in the first round, 1 in
+		// the second, and 0 in the third is over the limit.
+		name:    "the rate limit runs out part-way through a chain",
+		limit:   3,
+		ops:     []string{bulkPost("r0", reportOf(0, "r1")), bulkPost("r1", reportOf(1, "r2")), bulkPost("r2", oktaUser(2)), bulkPost("r3", oktaUser(3))},
+		want:    []want{{"429", "rate limit"}, created, created, created},
+		charged: 4,
+	}, {
+		// Once refused, the rest answer 429 without asking again, the
+		// unresolved references included.
+		name:    "references to an operation over the limit answer 429",
+		limit:   1,
+		ops:     []string{bulkPost("a", oktaUser(1)), bulkPost("b", oktaUser(2)), bulkPost("c", reportOf(3, "b")), bulkPost("d", reportOf(4, "zz"))},
+		want:    []want{created, {"429", ""}, {"429", ""}, {"429", ""}},
+		charged: 2,
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newTestServer(t)
+			lim := &countingLimiter{limit: tt.limit}
+			s.h.RateLimit = lim
+			out := s.bulk(bulkBody(tt.failOn, tt.ops...), 200)
+			var got []want
+			for i, o := range out {
+				w := want{status: o.Status}
+				if i < len(tt.want) && tt.want[i].detail != "" {
+					var e Error
+					if err := json.Unmarshal(o.Response, &e); err != nil {
+						t.Fatalf("operation %d's response %s: %v", i, o.Response, err)
+					}
+					if strings.Contains(e.Detail, tt.want[i].detail) {
+						w.detail = tt.want[i].detail
+					} else {
+						w.detail = e.Detail
+					}
+				}
+				got = append(got, w)
+			}
+			if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(want{})); diff != "" {
+				t.Errorf("results (-want +got):\n%s", diff)
+			}
+			if lim.asked != tt.charged {
+				t.Errorf("%d operations charged to the rate limit, want %d", lim.asked, tt.charged)
+			}
+		})
+	}
+}
+
+// batchStore is a memory store posing as a Batcher whose Batch runs fn
+// and then calls after, if set; it cannot roll back.
+type batchStore struct {
+	*MemoryStore
+	after func()
+}
+
+func (s batchStore) Batch(_ context.Context, fn func(Store) error) error {
+	err := fn(s.MemoryStore)
+	if s.after != nil {
+		s.after()
+	}
+	return err
+}
+
+// TestBulkStopsWhenContextEnds sends 100 POSTs and cancels the request's
+// context while the 10th is charged: no operation runs after that. Without
+// a batch the answer lists the nine committed; a batch ends with an error,
+// so that the Batcher rolls back, and the answer says nothing was committed.
+func TestBulkStopsWhenContextEnds(t *testing.T) {
+	tests := []struct {
+		name       string
+		batch      bool
+		wantStatus int
+	}{
+		{"memory store", false, 200},
+		{"batch", true, 503},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mem := NewMemoryStore()
+			var st Store = mem
+			if tt.batch {
+				st = batchStore{MemoryStore: mem}
+			}
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			lim := &countingLimiter{cancelAt: 10, cancel: cancel} // call 1 is the request's own
+			h := &Handler{Store: st, Auth: StaticTokens{testToken: "acme"}, RateLimit: lim}
+			ops := make([]string, 100)
+			for i := range ops {
+				ops[i] = bulkPost(fmt.Sprint("u", i), oktaUser(i))
+			}
+			req := httptest.NewRequestWithContext(ctx, "POST", "/scim/v2/Bulk", strings.NewReader(bulkBody(0, ops...)))
+			req.Header.Set("Authorization", "Bearer "+testToken)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != tt.wantStatus {
+				t.Fatalf("status %d, want %d: %.300s", rec.Code, tt.wantStatus, rec.Body)
+			}
+			if lim.calls != 10 {
+				t.Errorf("rate limiter asked %d times, want 10: the loop went on after the context ended", lim.calls)
+			}
+			page, err := mem.ListUsers(context.Background(), "acme", &Query{StartIndex: 1, Count: 1000})
+			if err != nil || page.Total != 9 {
+				t.Errorf("users stored: %d (%v), want 9", page.Total, err)
+			}
+			if !tt.batch {
+				var out struct{ Operations []bulkOpOut }
+				if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+					t.Fatal(err)
+				}
+				want := slices.Repeat([]string{"201"}, 9)
+				var got []string
+				for _, o := range out.Operations {
+					got = append(got, o.Status)
+				}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("statuses (-want +got):\n%s", diff)
+				}
+			} else if !strings.Contains(rec.Body.String(), "none of them was committed") {
+				t.Errorf("answer %.300s does not say nothing was committed", rec.Body)
+			}
+		})
+	}
+}
+
+// cancelStore cancels the request's context right after a user is
+// created, as a client that disconnects after the commit.
+type cancelStore struct {
+	*MemoryStore
+	cancel context.CancelFunc
+}
+
+func (s cancelStore) CreateUser(ctx context.Context, tenant string, u *User) error {
+	err := s.MemoryStore.CreateUser(ctx, tenant, u)
+	s.cancel()
+	return err
+}
+
+// TestEventsOutliveRequest checks the one rule for change events: a
+// committed change is delivered with a live context even when the client
+// has gone by then, from a single write and from a bulk batch alike.
+func TestEventsOutliveRequest(t *testing.T) {
+	tests := []struct {
+		name       string
+		store      func(cancel context.CancelFunc) Store
+		path, body string
+		wantEvents int
+	}{{
+		name:       "single POST",
+		store:      func(cancel context.CancelFunc) Store { return cancelStore{NewMemoryStore(), cancel} },
+		path:       "/scim/v2/Users",
+		body:       oktaUser(1),
+		wantEvents: 1,
+	}, {
+		name:       "bulk batch",
+		store:      func(cancel context.CancelFunc) Store { return batchStore{NewMemoryStore(), cancel} },
+		path:       "/scim/v2/Bulk",
+		body:       bulkBody(0, bulkPost("a", oktaUser(1)), bulkPost("b", reportOf(2, "a")), bulkPost("c", oktaUser(3))),
+		wantEvents: 3,
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			var ctxErrs []error
+			h := &Handler{
+				Store: tt.store(cancel), Auth: StaticTokens{testToken: "acme"},
+				OnChange: func(ctx context.Context, e Event) { ctxErrs = append(ctxErrs, ctx.Err()) },
+			}
+			req := httptest.NewRequestWithContext(ctx, "POST", tt.path, strings.NewReader(tt.body))
+			req.Header.Set("Authorization", "Bearer "+testToken)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code >= 300 || strings.Contains(rec.Body.String(), `"status":"4`) {
+				t.Fatalf("answer %d: %.300s", rec.Code, rec.Body)
+			}
+			if diff := cmp.Diff(make([]error, tt.wantEvents), ctxErrs, cmpopts.EquateErrors()); diff != "" {
+				t.Errorf("OnChange contexts' errors (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -20,6 +20,10 @@ const (
 
 // Event is one committed change of a user, as delivered to
 // Handler.OnChange. Before is nil for a creation, After nil for a deletion.
+// A bulk request's events are delivered once its batch has committed. The
+// context OnChange receives carries the request's values but is not
+// cancelled when the client goes away, since the change is committed either
+// way.
 type Event struct {
 	Type    EventType
 	Company string
@@ -62,5 +66,13 @@ func (req *request) committed(before, after *User) {
 		req.pending = append(req.pending, e)
 		return
 	}
+	req.deliver(e)
+}
+
+// deliver hands a committed change to OnChange. The change is committed
+// whether or not the client is still waiting for the answer, so the context
+// carries the request's values but not its cancellation: single writes and
+// bulk batches alike.
+func (req *request) deliver(e Event) {
 	req.h.OnChange(context.WithoutCancel(req.ctx), e)
 }

@@ -2,7 +2,9 @@ package scim
 
 import (
 	"context"
+	"encoding/json"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -55,3 +57,52 @@ var fuzzModel = NewModel([]CustomAttribute{
 })
 
 func (fuzzModels) Model(_ context.Context, _ string) (*Model, error) { return fuzzModel, nil }
+
+// FuzzHandlerBulk sends arbitrary bulk requests, with and without a batch:
+// the answer is never a server error, for the request or any operation, and
+// every operation with a result is charged to the rate limit exactly once.
+func FuzzHandlerBulk(f *testing.F) {
+	chain := `{"Operations":[` +
+		`{"method":"POST","path":"/Users","bulkId":"b0","data":{"userName":"a@b.c","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":"bulkId:b1"}}}},` +
+		`{"method":"POST","path":"/Users","bulkId":"b1","data":{"userName":"b@b.c","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":"bulkId:b2"}}}},` +
+		`{"method":"POST","path":"/Users","bulkId":"b2","data":{"userName":""}}]}`
+	f.Add(false, chain)
+	f.Add(true, strings.Replace(chain, `"userName":""`, `"userName":"c@b.c"`, 1))
+	f.Add(true, `{"failOnErrors":1,"Operations":[{"method":"POST","path":"/Users","bulkId":"x","data":{"userName":"x@y.z","urn:ietf:params:scim:schemas:extension:peakon:2.0:User":{"Manager":"bulkId:x"}}},{"method":"PATCH","path":"/Users/bulkId:x","data":{"Operations":[{"op":"add","path":"emails","value":[{"value":"bulkId:x"}]}]}}]}`)
+	f.Add(false, `{"Operations":[{"method":"DELETE","path":"/Users/u1","version":"W/\"1\""},{"method":"PUT","path":"/Users/bulkId:","data":{"userName":"bulkId:"}},{"method":"GET","path":"/Groups/1"}]}`)
+	f.Fuzz(func(t *testing.T, batch bool, body string) {
+		mem := NewMemoryStore()
+		var st Store = mem
+		if batch {
+			st = batchStore{MemoryStore: mem}
+		}
+		lim := &countingLimiter{}
+		h := &Handler{Store: st, Auth: StaticTokens{"t": "acme"}, Models: fuzzModels{}, RateLimit: lim, MaxBulkOperations: 50}
+		u := &User{ID: "u1", UserName: "a@b.c", Active: true, Meta: Meta{ResourceType: "User", Version: `W/"1"`}}
+		if err := mem.CreateUser(t.Context(), "acme", u); err != nil {
+			t.Fatal(err)
+		}
+		req := httptest.NewRequest("POST", "/scim/v2/Bulk", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer t")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("%q: %d %s", body, rec.Code, rec.Body)
+		}
+		if rec.Code != 200 {
+			return
+		}
+		var out struct{ Operations []bulkOpOut }
+		if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+			t.Fatalf("%q: the answer is not JSON: %v\n%s", body, err, rec.Body)
+		}
+		for _, o := range out.Operations {
+			if n, _ := strconv.Atoi(o.Status); n >= 500 && n != 501 {
+				t.Errorf("%q: operation %+v answered %s: %s", body, o, o.Status, o.Response)
+			}
+		}
+		if len(out.Operations) == 0 || lim.asked != len(out.Operations) {
+			t.Errorf("%q: %d results, %d operations charged", body, len(out.Operations), lim.asked)
+		}
+	})
+}

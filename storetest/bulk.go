@@ -1,11 +1,13 @@
 package storetest
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -103,6 +105,65 @@ func testBulk(t *testing.T, newStore func(t *testing.T) scim.Store) {
 		}
 	})
 
+	t.Run("ChainedBulkIDs", func(t *testing.T) {
+		// Each POST names the next as its manager and the last is invalid:
+		// every one fails, each is charged, and nothing is stored.
+		b := newBulkClient(t, newStore(t), 0)
+		lim := &countingLimiter{}
+		b.h.RateLimit = lim
+		const n = 1000
+		ops := make([]string, n)
+		want := make([]string, n)
+		for i := range ops {
+			ops[i] = bulkPost(fmt.Sprint("b", i), bulkUser(i, fmt.Sprintf(`,"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":"bulkId:b%d"}}`, i+1)))
+			want[i] = "409"
+		}
+		ops[n-1], want[n-1] = bulkPost(fmt.Sprint("b", n-1), `{"userName":""}`), "400"
+		out := b.bulk(0, ops...)
+		if diff := cmp.Diff(want, statuses(out)); diff != "" {
+			t.Errorf("statuses (-want +got):\n%s", diff)
+		}
+		if lim.asked != n {
+			t.Errorf("%d operations charged to the rate limit, want %d", lim.asked, n)
+		}
+		page, err := b.h.Store.ListUsers(t.Context(), tenant, &scim.Query{StartIndex: 1})
+		if err != nil || page.Total != 0 {
+			t.Errorf("users stored: %v, %v; want none", page, err)
+		}
+	})
+
+	t.Run("ContextEnds", func(t *testing.T) {
+		// The client goes away while the 10th operation is charged: no
+		// operation runs after it. In a batch nothing is committed (503);
+		// without one the nine that ran are committed and listed.
+		st := newStore(t)
+		b := newBulkClient(t, st, 0)
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		lim := &countingLimiter{cancelAt: 10, cancel: cancel} // call 1 is the request's own
+		b.h.RateLimit = lim
+		ops := make([]string, 100)
+		for i := range ops {
+			ops[i] = bulkPost(fmt.Sprint("u", i), bulkUser(i, ""))
+		}
+		rec := b.send(ctx, 0, ops...)
+		_, batch := st.(scim.Batcher)
+		wantStatus, wantUsers := http.StatusOK, 9
+		if batch {
+			wantStatus, wantUsers = http.StatusServiceUnavailable, 0
+		}
+		if rec.Code != wantStatus {
+			t.Fatalf("status %d, want %d: %.300s", rec.Code, wantStatus, rec.Body)
+		}
+		if lim.calls != 10 {
+			t.Errorf("rate limiter asked %d times, want 10: operations ran after the context ended", lim.calls)
+		}
+		page, err := st.ListUsers(context.Background(), tenant, &scim.Query{StartIndex: 1})
+		if err != nil || page.Total != wantUsers {
+			t.Errorf("users stored: %d (%v), want %d", page.Total, err, wantUsers)
+		}
+	})
+
 	t.Run("RateLimitPartWay", func(t *testing.T) {
 		b := newBulkClient(t, newStore(t), 3)
 		out := b.bulk(0, bulkPost("a", bulkUser(1, "")), bulkPost("b", bulkUser(2, "")), bulkPost("c", bulkUser(3, "")), bulkPost("d", bulkUser(4, "")))
@@ -137,12 +198,7 @@ func (r bulkResult) id() string { return r.Location[strings.LastIndex(r.Location
 
 func (b *bulkClient) bulk(failOnErrors int, ops ...string) []bulkResult {
 	b.t.Helper()
-	body := fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"failOnErrors":%d,"Operations":[%s]}`, failOnErrors, strings.Join(ops, ","))
-	req := httptest.NewRequest("POST", "/scim/v2/Bulk", strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer bulk-token")
-	req.Header.Set("Content-Type", "application/scim+json")
-	rec := httptest.NewRecorder()
-	b.h.ServeHTTP(rec, req)
+	rec := b.send(b.t.Context(), failOnErrors, ops...)
 	if rec.Code != http.StatusOK {
 		b.t.Fatalf("bulk: %d %s", rec.Code, rec.Body)
 	}
@@ -151,6 +207,37 @@ func (b *bulkClient) bulk(failOnErrors int, ops ...string) []bulkResult {
 		b.t.Fatal(err)
 	}
 	return out.Operations
+}
+
+// send sends a bulk request with the given context and returns the answer.
+func (b *bulkClient) send(ctx context.Context, failOnErrors int, ops ...string) *httptest.ResponseRecorder {
+	body := fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"failOnErrors":%d,"Operations":[%s]}`, failOnErrors, strings.Join(ops, ","))
+	req := httptest.NewRequestWithContext(ctx, "POST", "/scim/v2/Bulk", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer bulk-token")
+	req.Header.Set("Content-Type", "application/scim+json")
+	rec := httptest.NewRecorder()
+	b.h.ServeHTTP(rec, req)
+	return rec
+}
+
+// countingLimiter grants every operation and counts them. When cancel is
+// set it is called on the cancelAt-th call, as if the client went away.
+type countingLimiter struct {
+	mu       sync.Mutex
+	asked    int
+	calls    int
+	cancelAt int
+	cancel   context.CancelFunc
+}
+
+func (l *countingLimiter) Allow(_ context.Context, _ string, n int, _ time.Time) (bool, time.Duration, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.asked += n
+	if l.calls++; l.cancel != nil && l.calls == l.cancelAt {
+		l.cancel()
+	}
+	return true, 0, nil
 }
 
 func statuses(out []bulkResult) []string {
