@@ -64,7 +64,7 @@ func (req *request) serveBulk(rest string) {
 	maxOps, maxPayload := req.h.bulkLimits()
 	body, err := io.ReadAll(io.LimitReader(req.r.Body, maxPayload+1))
 	if err != nil {
-		req.fail(Errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "reading the request body: %v", err))
+		req.fail(Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "reading the request body: %v", err))
 		return
 	}
 	if int64(len(body)) > maxPayload {
@@ -83,7 +83,7 @@ func (req *request) serveBulk(rest string) {
 	}
 	observedBulk(req.w, len(br.Operations))
 	if len(br.Operations) == 0 {
-		req.fail(Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "a BulkRequest needs a non-empty Operations array"))
+		req.fail(Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "a BulkRequest needs a non-empty Operations array"))
 		return
 	}
 	if len(br.Operations) > maxOps {
@@ -305,7 +305,7 @@ func (req *request) runBulk(p *bulkPlan, failOn int) ([]*bulkResult, error) {
 			case cerr != nil:
 				res.fail(cerr)
 			case bad != "":
-				res.fail(Errorf(http.StatusConflict, ScimTypeInvalidValue, "bulkId:%s does not name a user created by an earlier successful operation of this request", bad))
+				res.fail(Errorf(http.StatusConflict, SCIMTypeInvalidValue, "bulkId:%s does not name a user created by an earlier successful operation of this request", bad))
 			default:
 				req.execBulk(op, created, res)
 			}
@@ -353,7 +353,7 @@ func (req *request) runBulk(p *bulkPlan, failOn int) ([]*bulkResult, error) {
 		if cerr != nil {
 			res.fail(cerr)
 		} else {
-			res.fail(Errorf(http.StatusConflict, ScimTypeInvalidValue, "circular bulkId references: this operation and the ones it refers to wait on each other; split them into two requests"))
+			res.fail(Errorf(http.StatusConflict, SCIMTypeInvalidValue, "circular bulkId references: this operation and the ones it refers to wait on each other; split them into two requests"))
 		}
 		results[i] = res
 		errorsSeen++
@@ -402,7 +402,7 @@ func (req *request) execBulk(op *bulkOp, created map[string]string, res *bulkRes
 		if strings.EqualFold(resource, "Groups") {
 			res.fail(Errorf(http.StatusNotImplemented, "", "groups are not supported: Peakon provisions users only"))
 		} else {
-			res.fail(Errorf(http.StatusBadRequest, ScimTypeInvalidPath, "path %q: bulk operations apply to /Users and /Users/{id}", op.Path))
+			res.fail(Errorf(http.StatusBadRequest, SCIMTypeInvalidPath, "path %q: bulk operations apply to /Users and /Users/{id}", op.Path))
 		}
 		return
 	}
@@ -415,7 +415,7 @@ func (req *request) execBulk(op *bulkOp, created map[string]string, res *bulkRes
 	switch strings.ToUpper(op.Method) {
 	case http.MethodPost:
 		if id != "" {
-			err = Errorf(http.StatusBadRequest, ScimTypeInvalidPath, "POST takes the path /Users, not %q", op.Path)
+			err = Errorf(http.StatusBadRequest, SCIMTypeInvalidPath, "POST takes the path /Users, not %q", op.Path)
 			break
 		}
 		u, err = req.create(data)
@@ -424,7 +424,7 @@ func (req *request) execBulk(op *bulkOp, created map[string]string, res *bulkRes
 		}
 	case http.MethodPut, http.MethodPatch, http.MethodDelete:
 		if id == "" {
-			err = Errorf(http.StatusBadRequest, ScimTypeInvalidPath, "%s needs the path /Users/{id}, not %q", op.Method, op.Path)
+			err = Errorf(http.StatusBadRequest, SCIMTypeInvalidPath, "%s needs the path /Users/{id}, not %q", op.Method, op.Path)
 			break
 		}
 		switch strings.ToUpper(op.Method) {
@@ -443,7 +443,7 @@ func (req *request) execBulk(op *bulkOp, created map[string]string, res *bulkRes
 			res.status = http.StatusOK
 		}
 	default:
-		err = Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "method %q is not a bulk method (POST, PUT, PATCH, DELETE)", op.Method)
+		err = Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "method %q is not a bulk method (POST, PUT, PATCH, DELETE)", op.Method)
 	}
 	if err != nil {
 		res.fail(err)

@@ -75,7 +75,7 @@ func TestBulkErrors(t *testing.T) {
 		t.Errorf("statuses (-want +got):\n%s", diff)
 	}
 	var e Error
-	if err := json.Unmarshal(out[1].Response, &e); err != nil || e.ScimType != ScimTypeUniqueness {
+	if err := json.Unmarshal(out[1].Response, &e); err != nil || e.SCIMType != SCIMTypeUniqueness {
 		t.Errorf("duplicate response %s (%v)", out[1].Response, err)
 	}
 

@@ -15,9 +15,9 @@ import (
 
 // DecodeOptions tune how client JSON becomes a User.
 type DecodeOptions struct {
-	// IgnoreUnknownCustom drops Peakon extension keys the tenant has not
+	// IgnoreUnknownAttributes drops Peakon extension keys the tenant has not
 	// defined instead of rejecting them with 400 invalidValue.
-	IgnoreUnknownCustom bool
+	IgnoreUnknownAttributes bool
 	// MaxValues, when positive, limits the values of each multi-valued
 	// attribute: Model.ApplyPatch fails with 400 invalidValue as soon as
 	// an operation leaves more than MaxValues, and more than the user had
@@ -41,7 +41,7 @@ func parseJSON(data []byte) (any, error) {
 		return nil, invalidSyntax(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "the request body holds data after its JSON value")
+		return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "the request body holds data after its JSON value")
 	}
 	return v, nil
 }
@@ -141,18 +141,18 @@ func notUTF8(path string, isKey bool, offset int) *Error {
 	default:
 		what = "the value of " + quote(path)
 	}
-	return Errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "%s is not valid UTF-8 (at byte %d); JSON text must be UTF-8 (RFC 8259): send the text UTF-8 encoded", what, offset)
+	return Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "%s is not valid UTF-8 (at byte %d); JSON text must be UTF-8 (RFC 8259): send the text UTF-8 encoded", what, offset)
 }
 
 func invalidSyntax(err error) *Error {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		return Errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "the request body is not valid JSON: %v (at byte %d)", err, se.Offset)
+		return Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "the request body is not valid JSON: %v (at byte %d)", err, se.Offset)
 	}
 	if errors.Is(err, io.EOF) {
-		return Errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "the request body is empty; a JSON object was expected")
+		return Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "the request body is empty; a JSON object was expected")
 	}
-	return Errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "the request body is not valid JSON: %v", err)
+	return Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "the request body is not valid JSON: %v", err)
 }
 
 // DecodeUser decodes a User from a client's JSON body, accepting what real
@@ -170,7 +170,7 @@ func (m *Model) DecodeUser(data []byte, opts DecodeOptions) (*User, error) {
 	}
 	obj, ok := v.(map[string]any)
 	if !ok {
-		return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "the request body must be a JSON object, not %s", jsonKind(v))
+		return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "the request body must be a JSON object, not %s", jsonKind(v))
 	}
 	return m.userFromObject(obj, opts)
 }
@@ -201,7 +201,7 @@ func (m *Model) setTop(u *User, rv reflect.Value, key string, val any, opts Deco
 		}
 		ext, ok := val.(map[string]any)
 		if !ok {
-			return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be a JSON object, not %s", s.ID, jsonKind(val))
+			return Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "%s must be a JSON object, not %s", s.ID, jsonKind(val))
 		}
 		if !merge {
 			m.clearSchema(u, rv, s)
@@ -209,7 +209,7 @@ func (m *Model) setTop(u *User, rv reflect.Value, key string, val any, opts Deco
 		for k, v := range ext {
 			a := s.Attribute(k)
 			if a == nil {
-				if s == m.Peakon && !opts.IgnoreUnknownCustom {
+				if s == m.Peakon && !opts.IgnoreUnknownAttributes {
 					return unknownCustom(k, m)
 				}
 				continue
@@ -222,7 +222,7 @@ func (m *Model) setTop(u *User, rv reflect.Value, key string, val any, opts Deco
 	}
 	a, rest := m.lookup(key, false)
 	if a == nil {
-		if len(key) > 4 && strings.EqualFold(key[:4], "urn:") && strings.HasPrefix(strings.ToLower(key), strings.ToLower(SchemaPeakonUser)+":") && !opts.IgnoreUnknownCustom {
+		if len(key) > 4 && strings.EqualFold(key[:4], "urn:") && strings.HasPrefix(strings.ToLower(key), strings.ToLower(SchemaPeakonUser)+":") && !opts.IgnoreUnknownAttributes {
 			return unknownCustom(key[len(SchemaPeakonUser)+1:], m)
 		}
 		return nil // unknown core attributes are ignored, as RFC 7644 §3.3 permits
@@ -249,7 +249,7 @@ func unknownCustom(name string, m *Model) *Error {
 	if len(known) > 0 {
 		list = "defined: " + strings.Join(known, ", ")
 	}
-	return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s:%s is not a custom attribute of this company (%s)", SchemaPeakonUser, name, list)
+	return Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "%s:%s is not a custom attribute of this company (%s)", SchemaPeakonUser, name, list)
 }
 
 func (m *Model) clearSchema(u *User, rv reflect.Value, s *Schema) {
@@ -347,7 +347,7 @@ func decodeMulti(a *Attribute, f reflect.Value, val any) error {
 		if obj, isObj := val.(map[string]any); isObj {
 			arr = []any{obj}
 		} else {
-			return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be an array, not %s", a.Path(), jsonKind(val))
+			return Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "%s must be an array, not %s", a.Path(), jsonKind(val))
 		}
 	}
 	out := reflect.MakeSlice(f.Type(), 0, len(arr))
@@ -411,7 +411,7 @@ func decodeComplex(a *Attribute, f reflect.Value, val any) error {
 				return decodeScalar(sub, f.FieldByIndex(sub.field), s)
 			}
 		}
-		return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be a JSON object, not %s", a.Path(), jsonKind(val))
+		return Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "%s must be a JSON object, not %s", a.Path(), jsonKind(val))
 	}
 	for k, v := range obj {
 		sub := a.Sub(k)
@@ -435,14 +435,14 @@ func decodeScalar(a *Attribute, f reflect.Value, val any) error {
 	case TypeBoolean:
 		b, ok := parseBool(val)
 		if !ok {
-			return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be a boolean (true or false), not %s", a.Path(), describe(val))
+			return Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "%s must be a boolean (true or false), not %s", a.Path(), describe(val))
 		}
 		f.SetBool(b)
 	case TypeDateTime:
 		s, ok := val.(string)
 		t, err := time.Parse(time.RFC3339Nano, s)
 		if !ok || err != nil {
-			return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be an RFC 3339 date-time such as 2019-04-01T00:00:00Z, not %s", a.Path(), describe(val))
+			return Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "%s must be an RFC 3339 date-time such as 2019-04-01T00:00:00Z, not %s", a.Path(), describe(val))
 		}
 		f.Set(reflect.ValueOf(t))
 	case TypeComplex:
@@ -454,7 +454,7 @@ func decodeScalar(a *Attribute, f reflect.Value, val any) error {
 		case json.Number:
 			f.SetString(v.String())
 		default:
-			return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be a string, not %s", a.Path(), describe(val))
+			return Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "%s must be a string, not %s", a.Path(), describe(val))
 		}
 	}
 	return nil

@@ -51,16 +51,16 @@ func TestDecodeUser(t *testing.T) {
 			want: &User{UserName: "a", Active: true, Custom: map[string]string{"Employed Since": "2019-04-01", "Department": "IT", "Salary": "42"}}},
 		{name: "custom number", in: `{"userName":"a","urn:ietf:params:scim:schemas:extension:peakon:2.0:User":{"Salary":42}}`,
 			want: &User{UserName: "a", Active: true, Custom: map[string]string{"Salary": "42"}}},
-		{name: "custom bad date", in: `{"userName":"a","urn:ietf:params:scim:schemas:extension:peakon:2.0:User":{"Employed Since":"yesterday"}}`, err: ScimTypeInvalidValue},
-		{name: "custom bad number", in: `{"userName":"a","urn:ietf:params:scim:schemas:extension:peakon:2.0:User":{"Salary":"4.5"}}`, err: ScimTypeInvalidValue},
-		{name: "custom unknown", in: `{"userName":"a","urn:ietf:params:scim:schemas:extension:peakon:2.0:User":{"Shoe":"44"}}`, err: ScimTypeInvalidValue},
+		{name: "custom bad date", in: `{"userName":"a","urn:ietf:params:scim:schemas:extension:peakon:2.0:User":{"Employed Since":"yesterday"}}`, err: SCIMTypeInvalidValue},
+		{name: "custom bad number", in: `{"userName":"a","urn:ietf:params:scim:schemas:extension:peakon:2.0:User":{"Salary":"4.5"}}`, err: SCIMTypeInvalidValue},
+		{name: "custom unknown", in: `{"userName":"a","urn:ietf:params:scim:schemas:extension:peakon:2.0:User":{"Shoe":"44"}}`, err: SCIMTypeInvalidValue},
 		{name: "custom unknown lenient", in: `{"userName":"a","urn:ietf:params:scim:schemas:extension:peakon:2.0:User":{"Shoe":"44"}}`,
-			opts: DecodeOptions{IgnoreUnknownCustom: true}, want: &User{UserName: "a", Active: true}},
-		{name: "custom too long", in: `{"userName":"a","urn:ietf:params:scim:schemas:extension:peakon:2.0:User":{"Department":"` + string(make([]byte, 0)) + longString(257) + `"}}`, err: ScimTypeInvalidValue},
-		{name: "bad boolean", in: `{"userName":"a","active":"yes"}`, err: ScimTypeInvalidValue},
+			opts: DecodeOptions{IgnoreUnknownAttributes: true}, want: &User{UserName: "a", Active: true}},
+		{name: "custom too long", in: `{"userName":"a","urn:ietf:params:scim:schemas:extension:peakon:2.0:User":{"Department":"` + string(make([]byte, 0)) + longString(257) + `"}}`, err: SCIMTypeInvalidValue},
+		{name: "bad boolean", in: `{"userName":"a","active":"yes"}`, err: SCIMTypeInvalidValue},
 		{name: "number for string", in: `{"userName":12}`, want: &User{UserName: "12", Active: true}},
-		{name: "object for string", in: `{"userName":{"a":1}}`, err: ScimTypeInvalidValue},
-		{name: "array for complex", in: `{"userName":"a","name":[1]}`, err: ScimTypeInvalidValue},
+		{name: "object for string", in: `{"userName":{"a":1}}`, err: SCIMTypeInvalidValue},
+		{name: "array for complex", in: `{"userName":"a","name":[1]}`, err: SCIMTypeInvalidValue},
 		{name: "single object for multi", in: `{"userName":"a","emails":{"value":"a@b.c"}}`, want: &User{UserName: "a", Active: true, Emails: []MultiValue{{Value: "a@b.c"}}}},
 		// RFC 7643 §2.4: the same (type, value) once; the first stays, primary if a repeat was.
 		{name: "same type and value once", in: `{"userName":"a","emails":[{"value":"a@b.c","type":"work"},{"value":"d@e.f","type":"home"},{"value":"A@B.C","type":"Work","display":"x","primary":"True"}]}`,
@@ -80,21 +80,21 @@ func TestDecodeUser(t *testing.T) {
 			want: &User{UserName: "a", Active: true, Enterprise: EnterpriseUser{Manager: Manager{Value: "m1"}}}},
 		{name: "manager as empty array", in: `{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"D","manager":[]}}`,
 			want: &User{UserName: "a", Active: true, Enterprise: EnterpriseUser{Department: "D"}}},
-		{name: "manager as array of two", in: `{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":[{"value":"m1"},{"value":"m2"}]}}`, err: ScimTypeInvalidValue},
-		{name: "empty array for complex", in: `{"userName":"a","name":[]}`, err: ScimTypeInvalidValue},
-		{name: "empty array for string", in: `{"userName":"a","displayName":[]}`, err: ScimTypeInvalidValue},
-		{name: "empty array for boolean", in: `{"userName":"a","active":[]}`, err: ScimTypeInvalidValue},
-		{name: "empty array for custom", in: `{"userName":"a","urn:ietf:params:scim:schemas:extension:peakon:2.0:User":{"Department":[]}}`, err: ScimTypeInvalidValue},
+		{name: "manager as array of two", in: `{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":[{"value":"m1"},{"value":"m2"}]}}`, err: SCIMTypeInvalidValue},
+		{name: "empty array for complex", in: `{"userName":"a","name":[]}`, err: SCIMTypeInvalidValue},
+		{name: "empty array for string", in: `{"userName":"a","displayName":[]}`, err: SCIMTypeInvalidValue},
+		{name: "empty array for boolean", in: `{"userName":"a","active":[]}`, err: SCIMTypeInvalidValue},
+		{name: "empty array for custom", in: `{"userName":"a","urn:ietf:params:scim:schemas:extension:peakon:2.0:User":{"Department":[]}}`, err: SCIMTypeInvalidValue},
 		{name: "empty array for multi-valued", in: `{"userName":"a","emails":[]}`, want: &User{UserName: "a", Active: true}},
-		{name: "not json", in: `{`, err: ScimTypeInvalidSyntax},
-		{name: "array body", in: `[]`, err: ScimTypeInvalidSyntax},
+		{name: "not json", in: `{`, err: SCIMTypeInvalidSyntax},
+		{name: "array body", in: `[]`, err: SCIMTypeInvalidSyntax},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			got, err := m.DecodeUser([]byte(c.in), c.opts)
 			if c.err != "" {
 				var e *Error
-				if !errors.As(err, &e) || e.ScimType != c.err || e.Status != 400 || e.Detail == "" {
+				if !errors.As(err, &e) || e.SCIMType != c.err || e.Status != 400 || e.Detail == "" {
 					t.Fatalf("err = %v, want 400 %s", err, c.err)
 				}
 				return
@@ -167,7 +167,7 @@ func TestDecodeUTF8(t *testing.T) {
 				return
 			}
 			var e *Error
-			if !errors.As(err, &e) || e.Status != 400 || e.ScimType != ScimTypeInvalidSyntax {
+			if !errors.As(err, &e) || e.Status != 400 || e.SCIMType != SCIMTypeInvalidSyntax {
 				t.Fatalf("DecodeUser = %+v, %v; want 400 invalidSyntax", u, err)
 			}
 			if !strings.Contains(e.Detail, c.detail) {

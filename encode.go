@@ -264,7 +264,7 @@ func (u *User) UnmarshalJSON(data []byte) error {
 	}
 	obj, ok := v.(map[string]any)
 	if !ok {
-		return Errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "a user must be a JSON object, not %s", jsonKind(v))
+		return Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "a user must be a JSON object, not %s", jsonKind(v))
 	}
 	var custom map[string]string
 	for k, val := range obj {
@@ -281,7 +281,7 @@ func (u *User) UnmarshalJSON(data []byte) error {
 			}
 		}
 	}
-	d, err := defaultModel.userFromObject(obj, DecodeOptions{IgnoreUnknownCustom: true})
+	d, err := defaultModel.userFromObject(obj, DecodeOptions{IgnoreUnknownAttributes: true})
 	if err != nil {
 		return err
 	}

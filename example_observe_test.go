@@ -21,8 +21,8 @@ func ExampleHandler_onRequest() {
 		Auth:  scim.StaticTokens{"secret-token": "acme"},
 		OnRequest: func(_ context.Context, info scim.RequestInfo) {
 			key := fmt.Sprintf("%s %s %d", info.Method, info.Route, info.Status)
-			if info.Error != nil && info.Error.ScimType != "" {
-				key += " " + info.Error.ScimType
+			if info.Error != nil && info.Error.SCIMType != "" {
+				key += " " + info.Error.SCIMType
 			}
 			mu.Lock()
 			counts[key]++

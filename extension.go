@@ -227,7 +227,7 @@ func CanonicalCustomValue(a *Attribute, v any) (string, error) {
 		return strconv.FormatInt(n, 10), nil
 	default:
 		if utf8.RuneCountInString(s) > maxText {
-			return "", Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s:%s must be at most %d characters", SchemaPeakonUser, a.Name, maxText)
+			return "", Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "%s:%s must be at most %d characters", SchemaPeakonUser, a.Name, maxText)
 		}
 		return s, nil
 	}
@@ -245,7 +245,7 @@ func badCustom(a *Attribute, v any) error {
 	default:
 		want = "a string of at most 256 characters"
 	}
-	return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s:%s must be %s, not %s", SchemaPeakonUser, a.Name, want, describe(v))
+	return Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "%s:%s must be %s, not %s", SchemaPeakonUser, a.Name, want, describe(v))
 }
 
 // ParseDate accepts an ISO 8601 calendar date or date-time and returns the

@@ -214,10 +214,10 @@ const (
 // an alias ("urn:ietf:params:scim:schemas:extension:peakon:2.0:User:Employed_Since").
 func ParseFilter(s string) (Filter, error) {
 	if len(s) > MaxFilterLength {
-		return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "filter: the filter is %d bytes long; at most %d are accepted", len(s), MaxFilterLength)
+		return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidFilter, "filter: the filter is %d bytes long; at most %d are accepted", len(s), MaxFilterLength)
 	}
 	if !utf8.ValidString(s) {
-		return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "filter: the filter is not valid UTF-8")
+		return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidFilter, "filter: the filter is not valid UTF-8")
 	}
 	p := &parser{src: s}
 	p.next()
@@ -266,7 +266,7 @@ func (p *parser) errorf(format string, args ...any) *Error {
 		}
 		found = strconv.Quote(raw)
 	}
-	return Errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "filter: at position %d: %s, found %s", p.tok.pos+1, fmt.Sprintf(format, args...), found)
+	return Errorf(http.StatusBadRequest, SCIMTypeInvalidFilter, "filter: at position %d: %s, found %s", p.tok.pos+1, fmt.Sprintf(format, args...), found)
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
@@ -372,7 +372,7 @@ func (p *parser) parseAnd(depth int) (Filter, error) {
 // another level below depth.
 func (p *parser) descend(depth int) error {
 	if depth >= MaxFilterDepth {
-		return Errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "filter: at position %d: nested more than %d levels deep", p.tok.pos+1, MaxFilterDepth)
+		return Errorf(http.StatusBadRequest, SCIMTypeInvalidFilter, "filter: at position %d: nested more than %d levels deep", p.tok.pos+1, MaxFilterDepth)
 	}
 	return nil
 }

@@ -16,7 +16,7 @@ var ignoreResolved = cmpopts.IgnoreFields(scim.AttrPath{}, "Attr", "SubAttr")
 
 func isInvalidFilter(err error) bool {
 	var e *scim.Error
-	return errors.As(err, &e) && e.Status == http.StatusBadRequest && e.ScimType == scim.ScimTypeInvalidFilter && e.Detail != ""
+	return errors.As(err, &e) && e.Status == http.StatusBadRequest && e.SCIMType == scim.SCIMTypeInvalidFilter && e.Detail != ""
 }
 
 // isLimit reports a refusal for length or depth, which the canonical text

@@ -154,7 +154,7 @@ func TestParseFilterErrors(t *testing.T) {
 	for _, tt := range tests {
 		_, err := ParseFilter(tt.in)
 		var e *Error
-		if !errors.As(err, &e) || e.Status != http.StatusBadRequest || e.ScimType != ScimTypeInvalidFilter {
+		if !errors.As(err, &e) || e.Status != http.StatusBadRequest || e.SCIMType != SCIMTypeInvalidFilter {
 			t.Errorf("ParseFilter(%.40q) = %v, want a 400 invalidFilter *Error", tt.in, err)
 			continue
 		}

@@ -434,7 +434,7 @@ func (req *request) readBody() ([]byte, error) {
 		if errors.As(err, &mbe) {
 			return nil, Errorf(http.StatusRequestEntityTooLarge, "", "the request body is larger than %d bytes", limit)
 		}
-		return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "reading the request body: %v", err)
+		return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "reading the request body: %v", err)
 	}
 	return body, nil
 }
@@ -474,7 +474,7 @@ func (req *request) queryInt(name string, def int) (int, error) {
 		return n, nil
 	}
 	if err != nil {
-		return 0, Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be an integer, not %q", name, s)
+		return 0, Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "%s must be an integer, not %q", name, s)
 	}
 	return n, nil
 }

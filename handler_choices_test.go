@@ -72,7 +72,7 @@ func TestChoiceStrictEmails(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			s := &testServer{Server: s.Server, h: s.h, store: s.store, t: t}
 			e := s.expect(s.do(c.method, c.path, c.body), 400)
-			if e["scimType"] != ScimTypeInvalidValue {
+			if e["scimType"] != SCIMTypeInvalidValue {
 				t.Errorf("scimType %v, want invalidValue", e["scimType"])
 			}
 			for _, d := range c.detail {
@@ -159,7 +159,7 @@ func TestChoiceCanonicalTypes(t *testing.T) {
 			s := &testServer{Server: s.Server, h: s.h, store: s.store, t: t}
 			got := s.expect(s.do("PATCH", "/scim/v2/Users/"+id, patchOp+c.op+`]}`), c.status)
 			if c.status == 400 {
-				if got["scimType"] != ScimTypeNoTarget || !strings.Contains(got["detail"].(string), "type eq one of") {
+				if got["scimType"] != SCIMTypeNoTarget || !strings.Contains(got["detail"].(string), "type eq one of") {
 					t.Errorf("got %v; want noTarget naming the canonical types", got)
 				}
 				return

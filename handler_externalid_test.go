@@ -36,7 +36,7 @@ func TestExternalIDNotUnique(t *testing.T) {
 		ids = append(ids, e.create(tok, userJSON(name, shared)))
 	}
 	// userName stays unique, ignoring case.
-	errorDetail(t, e.do(tok, http.MethodPost, "/Users", userJSON("FIRST@acme.test", `"externalId":"other"`)), http.StatusConflict, ScimTypeUniqueness)
+	errorDetail(t, e.do(tok, http.MethodPost, "/Users", userJSON("FIRST@acme.test", `"externalId":"other"`)), http.StatusConflict, SCIMTypeUniqueness)
 	// PUT and PATCH may take a shared externalId too.
 	third := e.create(tok, userJSON("third@acme.test", `"externalId":"ms-ext-3"`))
 	e.must(http.StatusOK, tok, http.MethodPatch, "/Users/"+third, `{"schemas":["`+MessagePatchOp+`"],"Operations":[{"op":"replace","path":"externalId","value":"ms-ext-1"}]}`)
@@ -83,6 +83,6 @@ func TestExternalIDNotUnique(t *testing.T) {
 
 	// StrictManager: an ambiguous reference is refused like an unknown one.
 	e.h.StrictManager = true
-	errorDetail(t, e.do(tok, http.MethodPost, "/Users", userJSON("strict@acme.test", mgr("ms-ext-1"))), http.StatusBadRequest, ScimTypeInvalidValue)
+	errorDetail(t, e.do(tok, http.MethodPost, "/Users", userJSON("strict@acme.test", mgr("ms-ext-1"))), http.StatusBadRequest, SCIMTypeInvalidValue)
 	e.create(tok, userJSON("strict@acme.test", mgr("ms-boss")))
 }

@@ -130,7 +130,7 @@ func TestHandlerMaxValues(t *testing.T) {
 				}
 				return
 			}
-			failure(t, status, body, http.StatusBadRequest, ScimTypeInvalidValue, c.detail...)
+			failure(t, status, body, http.StatusBadRequest, SCIMTypeInvalidValue, c.detail...)
 			if diff := cmp.Diff(before, s.snapshot()); diff != "" {
 				t.Errorf("a failed write changed the users (-before +after):\n%s", diff)
 			}
@@ -174,7 +174,7 @@ func TestHandlerMaxUserBytes(t *testing.T) {
 				s.expect(r, want)
 				return
 			}
-			failure(t, r.status, r.json(t), http.StatusBadRequest, ScimTypeInvalidValue, c.detail...)
+			failure(t, r.status, r.json(t), http.StatusBadRequest, SCIMTypeInvalidValue, c.detail...)
 			if diff := cmp.Diff(before, s.snapshot()); diff != "" {
 				t.Errorf("a failed write changed the users (-before +after):\n%s", diff)
 			}
@@ -188,7 +188,7 @@ func TestHandlerMaxUserBytes(t *testing.T) {
 		s.h.MaxUserBytes = 2048
 		s.expect(s.do("PATCH", "/scim/v2/Users/"+id, ops(`{"op":"replace","path":"title","value":"`+ctrl(200)+`"}`)), 200)
 		r := s.do("PATCH", "/scim/v2/Users/"+id, ops(`{"op":"replace","path":"nickName","value":"`+ctrl(100)+`"}`))
-		failure(t, r.status, r.json(t), http.StatusBadRequest, ScimTypeInvalidValue, "at most 2048", "displayName")
+		failure(t, r.status, r.json(t), http.StatusBadRequest, SCIMTypeInvalidValue, "at most 2048", "displayName")
 	})
 }
 
@@ -296,7 +296,7 @@ func TestHandlerInvalidUTF8(t *testing.T) {
 			id := s.expect(s.do("POST", "/scim/v2/Users", `{"userName":"old","displayName":"Old"}`), 201)["id"].(string)
 			before := s.snapshot()
 			r := s.do(c.method, "/scim/v2"+strings.ReplaceAll(c.path, "{id}", id), strings.ReplaceAll(c.body, "{id}", id))
-			failure(t, r.status, r.json(t), http.StatusBadRequest, ScimTypeInvalidSyntax, c.detail, "UTF-8")
+			failure(t, r.status, r.json(t), http.StatusBadRequest, SCIMTypeInvalidSyntax, c.detail, "UTF-8")
 			if diff := cmp.Diff(before, s.snapshot()); diff != "" {
 				t.Errorf("users changed (-before +after):\n%s", diff)
 			}
@@ -370,7 +370,7 @@ func TestHandlerEmptyArray(t *testing.T) {
 				if detail == "" {
 					detail = "name"
 				}
-				failure(t, status, body, http.StatusBadRequest, ScimTypeInvalidValue, detail)
+				failure(t, status, body, http.StatusBadRequest, SCIMTypeInvalidValue, detail)
 				if diff := cmp.Diff(before, s.snapshot()); diff != "" {
 					t.Errorf("users changed (-before +after):\n%s", diff)
 				}

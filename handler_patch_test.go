@@ -72,12 +72,12 @@ func TestHandlerPatchAtomic(t *testing.T) {
 	for _, tc := range []struct {
 		name, last, scimType string
 	}{
-		{"read-only id", `{"op":"replace","path":"id","value":"other"}`, ScimTypeMutability},
-		{"unknown path", `{"op":"replace","path":"shoeSize","value":"9"}`, ScimTypeInvalidPath},
-		{"filter matching nothing", `{"op":"remove","path":"emails[type eq \"home\"]"}`, ScimTypeNoTarget},
-		{"bad boolean", `{"op":"replace","path":"active","value":"maybe"}`, ScimTypeInvalidValue},
-		{"unknown custom attribute", `{"op":"add","path":"urn:ietf:params:scim:schemas:extension:peakon:2.0:User:Shoe Size","value":"9"}`, ScimTypeInvalidValue},
-		{"fails validation", `{"op":"add","path":"emails","value":[{"value":"not an email"}]}`, ScimTypeInvalidValue},
+		{"read-only id", `{"op":"replace","path":"id","value":"other"}`, SCIMTypeMutability},
+		{"unknown path", `{"op":"replace","path":"shoeSize","value":"9"}`, SCIMTypeInvalidPath},
+		{"filter matching nothing", `{"op":"remove","path":"emails[type eq \"home\"]"}`, SCIMTypeNoTarget},
+		{"bad boolean", `{"op":"replace","path":"active","value":"maybe"}`, SCIMTypeInvalidValue},
+		{"unknown custom attribute", `{"op":"add","path":"urn:ietf:params:scim:schemas:extension:peakon:2.0:User:Shoe Size","value":"9"}`, SCIMTypeInvalidValue},
+		{"fails validation", `{"op":"add","path":"emails","value":[{"value":"not an email"}]}`, SCIMTypeInvalidValue},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := s.do("GET", "/scim/v2/Users/"+id, "")

@@ -116,7 +116,7 @@ func (req *request) searchUsers() {
 	}
 	if len(strings.TrimSpace(string(body))) > 0 {
 		if err := json.Unmarshal(body, &sr); err != nil {
-			req.fail(Errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "the SearchRequest body is not valid: %v", err))
+			req.fail(Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "the SearchRequest body is not valid: %v", err))
 			return
 		}
 	}
@@ -230,7 +230,7 @@ func notFound(err error, id string) error {
 }
 
 func (req *request) decodeOptions() DecodeOptions {
-	return DecodeOptions{IgnoreUnknownCustom: req.h.IgnoreUnknownAttributes, MaxValues: req.h.maxValues()}
+	return DecodeOptions{IgnoreUnknownAttributes: req.h.IgnoreUnknownAttributes, MaxValues: req.h.maxValues()}
 }
 
 func (req *request) createUser() {

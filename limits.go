@@ -69,7 +69,7 @@ func (h *Handler) pageSizes(base string) (def, maxSize int) {
 }
 
 func tooManyValues(a *Attribute, n, limit int) *Error {
-	return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s would hold %d values; at most %d are accepted per attribute", a.Path(), n, limit)
+	return Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "%s would hold %d values; at most %d are accepted per attribute", a.Path(), n, limit)
 }
 
 // checkValueCounts enforces MaxValues on a user about to be written: no
@@ -124,5 +124,5 @@ func checkUserSize(m *Model, before, u *User, limit int) error {
 	if custom > largestSize {
 		largest, largestSize = m.Peakon.ID, custom
 	}
-	return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "the user would be %d bytes as JSON; at most %d are accepted (its largest attribute, %s, takes %d)", size, limit, largest, largestSize)
+	return Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "the user would be %d bytes as JSON; at most %d are accepted (its largest attribute, %s, takes %d)", size, limit, largest, largestSize)
 }

@@ -73,7 +73,7 @@ func (m *Model) NewFilterQuery(f Filter, startIndex, count int) (*Query, error) 
 type evaluator func(reflect.Value) bool
 
 func invalidFilter(format string, args ...any) *Error {
-	return Errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "filter: "+format, args...)
+	return Errorf(http.StatusBadRequest, SCIMTypeInvalidFilter, "filter: "+format, args...)
 }
 
 func (m *Model) compile(f Filter, parent *Attribute) (evaluator, error) {

@@ -106,7 +106,7 @@ func TestCompileFilterHandBuilt(t *testing.T) {
 	} {
 		_, err := m.CompileFilter(f)
 		var e *scim.Error
-		if !errors.As(err, &e) || e.Status != http.StatusBadRequest || e.ScimType != scim.ScimTypeInvalidFilter {
+		if !errors.As(err, &e) || e.Status != http.StatusBadRequest || e.SCIMType != scim.SCIMTypeInvalidFilter {
 			t.Errorf("CompileFilter(%#v) = %v, want 400 invalidFilter", f, err)
 		}
 	}
@@ -232,7 +232,7 @@ func TestUnqualifiedExtensionNames(t *testing.T) {
 		f, _ := scim.ParseFilter(filter)
 		_, err := m.CompileFilter(f)
 		var e *scim.Error
-		if !errors.As(err, &e) || e.ScimType != scim.ScimTypeInvalidFilter {
+		if !errors.As(err, &e) || e.SCIMType != scim.SCIMTypeInvalidFilter {
 			t.Errorf("CompileFilter(%q) = %v, want 400 invalidFilter", filter, err)
 		}
 	}

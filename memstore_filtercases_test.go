@@ -55,7 +55,7 @@ func TestMemoryStoreFilterCases(t *testing.T) {
 			q, err := m.NewQuery(c.Filter, "", "", 1, 1000)
 			if c.WantErr != "" {
 				var e *scim.Error
-				if !errors.As(err, &e) || e.Status != http.StatusBadRequest || e.ScimType != c.WantErr {
+				if !errors.As(err, &e) || e.Status != http.StatusBadRequest || e.SCIMType != c.WantErr {
 					t.Fatalf("NewQuery(%q) = %v, want a 400 %s error", c.Filter, err, c.WantErr)
 				}
 				return

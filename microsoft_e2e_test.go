@@ -79,7 +79,7 @@ func TestMicrosoftConformance(t *testing.T) {
 	t.Run("DuplicateUserName", func(t *testing.T) {
 		s := &testServer{Server: s.Server, h: s.h, store: s.store, t: t}
 		e := s.expect(s.do("POST", "/scim/v2/Users", microsoftUser("EMPLOYEE1@contoso.com", "ext-9", "Employee", "x@example.com")), 409)
-		if e["scimType"] != ScimTypeUniqueness {
+		if e["scimType"] != SCIMTypeUniqueness {
 			t.Errorf("duplicate userName: %v", e)
 		}
 	})
@@ -165,7 +165,7 @@ func TestMicrosoftConformance(t *testing.T) {
 		}
 		e := s.expect(s.do("PATCH", "/scim/v2/Users/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[
 			{"op":"Replace","path":"emails[type eq \"nonexistent\"].value","value":"x@example.com"}]}`), 400)
-		if e["scimType"] != ScimTypeNoTarget {
+		if e["scimType"] != SCIMTypeNoTarget {
 			t.Errorf("replace with a filter matching nothing: %v", e)
 		}
 	})

@@ -174,8 +174,8 @@ func (h *Handler) accessLog(ctx context.Context, info *RequestInfo) {
 		attrs = append(attrs, slog.Int("bulkOperations", info.BulkOperations))
 	}
 	if info.Error != nil {
-		if info.Error.ScimType != "" {
-			attrs = append(attrs, slog.String("scimType", info.Error.ScimType))
+		if info.Error.SCIMType != "" {
+			attrs = append(attrs, slog.String("scimType", info.Error.SCIMType))
 		}
 		attrs = append(attrs, slog.String("detail", info.Error.Detail))
 	}

@@ -24,11 +24,11 @@ func parseQuery(raw string) (url.Values, error) {
 		key, value, _ := strings.Cut(pair, "=")
 		k, err := url.QueryUnescape(key)
 		if err != nil {
-			return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "the query parameter %q is not correctly percent-encoded", key)
+			return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "the query parameter %q is not correctly percent-encoded", key)
 		}
 		val, err := url.QueryUnescape(value)
 		if err != nil {
-			return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "the value of the query parameter %q is not correctly percent-encoded: %q", k, value)
+			return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "the value of the query parameter %q is not correctly percent-encoded: %q", k, value)
 		}
 		v[k] = append(v[k], val)
 	}

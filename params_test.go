@@ -28,7 +28,7 @@ func TestParseQuery(t *testing.T) {
 			continue
 		}
 		if err != nil {
-			if e := asError(err); e.Status != 400 || e.ScimType != ScimTypeInvalidSyntax {
+			if e := asError(err); e.Status != 400 || e.SCIMType != SCIMTypeInvalidSyntax {
 				t.Errorf("parseQuery(%q) error %v, want 400 invalidSyntax", tt.raw, err)
 			}
 			continue
@@ -59,7 +59,7 @@ func TestSemicolonInQuery(t *testing.T) {
 	// silently ignored sort.
 	s.expect(s.do("GET", `/scim/v2/Users?sortBy=userName;x`, ""), 400)
 	e := s.expect(s.do("GET", `/scim/v2/Users?filter=userName%zz`, ""), 400)
-	if e["scimType"] != ScimTypeInvalidSyntax {
+	if e["scimType"] != SCIMTypeInvalidSyntax {
 		t.Errorf("malformed escape: %v, want invalidSyntax", e)
 	}
 }

@@ -60,7 +60,7 @@ type PatchPath struct {
 	raw string // the text parsed, for PatchRequest's cache
 }
 
-// String returns the canonical text of the path, which ParsePath parses back
+// String returns the canonical text of the path, which ParsePatchPath parses back
 // to an equal path.
 func (p PatchPath) String() string {
 	if p.Attr.Name == "" {
@@ -76,16 +76,16 @@ func (p PatchPath) String() string {
 	return s
 }
 
-// ParsePath parses a PATCH path. Errors are *Error 400 invalidPath naming
+// ParsePatchPath parses a PATCH path. Errors are *Error 400 invalidPath naming
 // the problem. Attribute names are not checked here: Model.ApplyPatch
 // resolves them.
-func ParsePath(s string) (PatchPath, error) {
+func ParsePatchPath(s string) (PatchPath, error) {
 	if len(s) > MaxFilterLength {
-		return PatchPath{}, Errorf(http.StatusBadRequest, ScimTypeInvalidPath, "the path is %d bytes long; at most %d are accepted", len(s), MaxFilterLength)
+		return PatchPath{}, Errorf(http.StatusBadRequest, SCIMTypeInvalidPath, "the path is %d bytes long; at most %d are accepted", len(s), MaxFilterLength)
 	}
 	t := strings.TrimSpace(s)
 	if t == "" {
-		return PatchPath{}, Errorf(http.StatusBadRequest, ScimTypeInvalidPath, "the path is empty; omit it to patch the whole resource")
+		return PatchPath{}, Errorf(http.StatusBadRequest, SCIMTypeInvalidPath, "the path is empty; omit it to patch the whole resource")
 	}
 	// A Peakon custom attribute's name may hold spaces and other
 	// characters a filter word cannot: everything after the URN is the name.
@@ -150,7 +150,7 @@ func ParsePath(s string) (PatchPath, error) {
 }
 
 func badPath(path, format string, args ...any) *Error {
-	e := Errorf(http.StatusBadRequest, ScimTypeInvalidPath, format, args...)
+	e := Errorf(http.StatusBadRequest, SCIMTypeInvalidPath, format, args...)
 	e.Detail = "path " + quote(path) + ": " + e.Detail
 	return e
 }
@@ -176,7 +176,7 @@ func ParsePatch(data []byte) (*PatchRequest, error) {
 	}
 	obj, ok := v.(map[string]any)
 	if !ok {
-		return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "a PatchOp request must be a JSON object, not %s", jsonKind(v))
+		return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "a PatchOp request must be a JSON object, not %s", jsonKind(v))
 	}
 	var ops any
 	found := false
@@ -191,20 +191,20 @@ func ParsePatch(data []byte) (*PatchRequest, error) {
 		}
 	}
 	if !found {
-		return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "a PatchOp request needs an \"Operations\" array")
+		return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "a PatchOp request needs an \"Operations\" array")
 	}
 	list, ok := ops.([]any)
 	if !ok {
-		return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "\"Operations\" must be an array, not %s", jsonKind(ops))
+		return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "\"Operations\" must be an array, not %s", jsonKind(ops))
 	}
 	if len(list) == 0 {
-		return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "\"Operations\" is empty; a PatchOp request needs at least one operation")
+		return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "\"Operations\" is empty; a PatchOp request needs at least one operation")
 	}
 	req := &PatchRequest{Operations: make([]PatchOperation, len(list)), paths: make([]*PatchPath, len(list))}
 	for i, x := range list {
 		o, ok := x.(map[string]any)
 		if !ok {
-			return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "Operations[%d] must be an object with op, path and value, not %s", i, jsonKind(x))
+			return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "Operations[%d] must be an object with op, path and value, not %s", i, jsonKind(x))
 		}
 		var op PatchOperation
 		var opSeen, hasValue bool
@@ -213,7 +213,7 @@ func ParsePatch(data []byte) (*PatchRequest, error) {
 			case strings.EqualFold(k, "op"):
 				s, ok := val.(string)
 				if !ok {
-					return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "Operations[%d].op must be \"add\", \"replace\" or \"remove\", not %s", i, describe(val))
+					return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "Operations[%d].op must be \"add\", \"replace\" or \"remove\", not %s", i, describe(val))
 				}
 				op.Op, opSeen = strings.ToLower(strings.TrimSpace(s)), true
 			case strings.EqualFold(k, "path"):
@@ -222,7 +222,7 @@ func ParsePatch(data []byte) (*PatchRequest, error) {
 				}
 				s, ok := val.(string)
 				if !ok {
-					return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "Operations[%d].path must be a string, not %s", i, jsonKind(val))
+					return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "Operations[%d].path must be a string, not %s", i, jsonKind(val))
 				}
 				op.Path = s
 			case strings.EqualFold(k, "value"):
@@ -230,19 +230,19 @@ func ParsePatch(data []byte) (*PatchRequest, error) {
 			}
 		}
 		if !opSeen {
-			return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "Operations[%d] has no \"op\"; use \"add\", \"replace\" or \"remove\"", i)
+			return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "Operations[%d] has no \"op\"; use \"add\", \"replace\" or \"remove\"", i)
 		}
 		switch op.Op {
 		case "add", "replace":
 			if !hasValue {
-				return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "Operations[%d] (%s %s) has no \"value\"", i, op.Op, quote(op.Path))
+				return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "Operations[%d] (%s %s) has no \"value\"", i, op.Op, quote(op.Path))
 			}
 		case "remove":
 		default:
-			return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "Operations[%d].op is %s; use \"add\", \"replace\" or \"remove\"", i, quote(op.Op))
+			return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "Operations[%d].op is %s; use \"add\", \"replace\" or \"remove\"", i, quote(op.Op))
 		}
 		if strings.TrimSpace(op.Path) != "" {
-			pp, err := ParsePath(op.Path)
+			pp, err := ParsePatchPath(op.Path)
 			if err != nil {
 				return nil, opError(i, &op, err)
 			}
@@ -259,7 +259,7 @@ func checkPatchSchemas(x any) error {
 	}
 	list, ok := x.([]any)
 	if !ok {
-		return Errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "\"schemas\" must be an array holding %q, not %s", MessagePatchOp, jsonKind(x))
+		return Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "\"schemas\" must be an array holding %q, not %s", MessagePatchOp, jsonKind(x))
 	}
 	if len(list) == 0 {
 		return nil
@@ -269,7 +269,7 @@ func checkPatchSchemas(x any) error {
 			return nil
 		}
 	}
-	return Errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "\"schemas\" must hold %q: the body is not a PatchOp request", MessagePatchOp)
+	return Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "\"schemas\" must hold %q: the body is not a PatchOp request", MessagePatchOp)
 }
 
 // opError prefixes an operation's error with its index, op and path.
@@ -353,7 +353,7 @@ func opError(i int, op *PatchOperation, err error) error {
 //     mutability; removing or emptying userName is 400 mutability or
 //     invalidValue; unknown paths are 400 invalidPath; a value of the wrong
 //     type is 400 invalidValue; an unknown Peakon custom attribute is 400
-//     invalidValue unless opts.IgnoreUnknownCustom.
+//     invalidValue unless opts.IgnoreUnknownAttributes.
 //
 // The result is not validated as a whole nor is its meta set: the caller
 // does both.
@@ -369,7 +369,7 @@ func (m *Model) ApplyPatch(u *User, req *PatchRequest, opts DecodeOptions) (*Use
 		if i < len(req.paths) && req.paths[i] != nil && req.paths[i].raw == op.Path {
 			pp = req.paths[i]
 		} else if strings.TrimSpace(op.Path) != "" {
-			parsed, err := ParsePath(op.Path)
+			parsed, err := ParsePatchPath(op.Path)
 			if err != nil {
 				return nil, opError(i, op, err)
 			}
@@ -388,7 +388,7 @@ func (m *Model) ApplyPatch(u *User, req *PatchRequest, opts DecodeOptions) (*Use
 		case "remove":
 			err = p.remove(pp, op.Value)
 		default:
-			err = Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "op must be \"add\", \"replace\" or \"remove\", not %s", quote(op.Op))
+			err = Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "op must be \"add\", \"replace\" or \"remove\", not %s", quote(op.Op))
 		}
 		if err != nil {
 			return nil, opError(i, op, err)
@@ -466,7 +466,7 @@ func (p *patcher) resolve(pp *PatchPath) (target, error) {
 			return target{kind: targetUnknown, why: "unknown schema " + quote(ap.URN)}, nil
 		case s == m.Peakon:
 			if a = m.CustomAttribute(ap.Name); a == nil {
-				if p.opts.IgnoreUnknownCustom {
+				if p.opts.IgnoreUnknownAttributes {
 					return target{kind: targetIgnored}, nil
 				}
 				return target{}, unknownCustom(ap.Name, m)
@@ -495,7 +495,7 @@ func (p *patcher) resolve(pp *PatchPath) (target, error) {
 		ev, err := m.compile(f, a)
 		if err != nil {
 			e := *err.(*Error)
-			e.ScimType = ScimTypeInvalidPath
+			e.SCIMType = SCIMTypeInvalidPath
 			return target{}, &e
 		}
 		t.filter = ev
@@ -558,11 +558,11 @@ func cloneFilter(f Filter) Filter {
 }
 
 func readOnlyError(a *Attribute) *Error {
-	return Errorf(http.StatusBadRequest, ScimTypeMutability, "%s is read-only; the server sets it", a.Path())
+	return Errorf(http.StatusBadRequest, SCIMTypeMutability, "%s is read-only; the server sets it", a.Path())
 }
 
 func invalidPathError(t target) *Error {
-	return Errorf(http.StatusBadRequest, ScimTypeInvalidPath, "%s", t.why)
+	return Errorf(http.StatusBadRequest, SCIMTypeInvalidPath, "%s", t.why)
 }
 
 // set applies add (replace false) or replace.
@@ -585,7 +585,7 @@ func (p *patcher) setObject(replace bool, val any) error {
 	}
 	obj, ok := val.(map[string]any)
 	if !ok {
-		return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "without a path the value must be an object of attributes, not %s", jsonKind(val))
+		return Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "without a path the value must be an object of attributes, not %s", jsonKind(val))
 	}
 	keys := make([]string, 0, len(obj))
 	for k := range obj {
@@ -601,7 +601,7 @@ func (p *patcher) setObject(replace bool, val any) error {
 		if strings.EqualFold(k, "schemas") || strings.EqualFold(k, "meta") {
 			continue
 		}
-		pp, err := ParsePath(k)
+		pp, err := ParsePatchPath(k)
 		if err != nil {
 			continue // not an attribute name: ignored as unknown attributes are
 		}
@@ -694,12 +694,12 @@ func (p *patcher) setSchema(replace bool, s *Schema, val any) error {
 	}
 	obj, ok := val.(map[string]any)
 	if !ok {
-		return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be a JSON object, not %s", s.ID, jsonKind(val))
+		return Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "%s must be a JSON object, not %s", s.ID, jsonKind(val))
 	}
 	for k, v := range obj {
 		a := s.Attribute(k)
 		if a == nil {
-			if s == p.m.Peakon && !p.opts.IgnoreUnknownCustom {
+			if s == p.m.Peakon && !p.opts.IgnoreUnknownAttributes {
 				return unknownCustom(k, p.m)
 			}
 			continue
@@ -727,7 +727,7 @@ func unwrapOne(a *Attribute, val any) (any, error) {
 		if isManager(a) {
 			return nil, nil
 		}
-		return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s is single-valued: an empty array is not a value for it; use remove, or null, to clear it", a.Path())
+		return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "%s is single-valued: an empty array is not a value for it; use remove, or null, to clear it", a.Path())
 	case 1:
 		return arr[0], nil
 	}
@@ -777,10 +777,10 @@ func (p *patcher) setAttr(replace bool, a *Attribute, val any) error {
 		return err
 	}
 	if old != "" && f.String() != old {
-		return Errorf(http.StatusBadRequest, ScimTypeMutability, "%s is immutable: it cannot change once set", a.Path())
+		return Errorf(http.StatusBadRequest, SCIMTypeMutability, "%s is immutable: it cannot change once set", a.Path())
 	}
 	if a.Required && f.IsZero() {
-		return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s is required and cannot be empty", a.Path())
+		return Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "%s is required and cannot be empty", a.Path())
 	}
 	return nil
 }
@@ -790,11 +790,11 @@ func (p *patcher) clearAttr(a *Attribute, f reflect.Value, remove bool) error {
 	switch {
 	case a.Required:
 		if remove {
-			return Errorf(http.StatusBadRequest, ScimTypeMutability, "%s is required and cannot be removed", a.Path())
+			return Errorf(http.StatusBadRequest, SCIMTypeMutability, "%s is required and cannot be removed", a.Path())
 		}
-		return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s is required and cannot be null", a.Path())
+		return Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "%s is required and cannot be null", a.Path())
 	case a.Mutability == Immutable && !f.IsZero():
-		return Errorf(http.StatusBadRequest, ScimTypeMutability, "%s is immutable: it cannot be removed once set", a.Path())
+		return Errorf(http.StatusBadRequest, SCIMTypeMutability, "%s is immutable: it cannot be removed once set", a.Path())
 	}
 	// active unassigned is false: the employee leaves surveys (a bool has
 	// no "absent"; the create-time default true does not apply to PATCH).
@@ -976,7 +976,7 @@ func (p *patcher) setFiltered(replace bool, t target, val any) error {
 // noTargetError is the answer to a value filter that matches no element
 // and may not create one.
 func noTargetError(a *Attribute) *Error {
-	e := Errorf(http.StatusBadRequest, ScimTypeNoTarget, "no element of %s matches the filter", a.Path())
+	e := Errorf(http.StatusBadRequest, SCIMTypeNoTarget, "no element of %s matches the filter", a.Path())
 	if ts := a.Sub("type"); ts != nil && len(ts.CanonicalValues) > 0 {
 		e.Detail += "; a filter that matches nothing creates an element only when it is type eq one of " + quoteList(ts.CanonicalValues)
 	}
@@ -1172,7 +1172,7 @@ func deleteWhere(f reflect.Value, drop func(reflect.Value) bool) {
 // remove applies a remove operation.
 func (p *patcher) remove(pp *PatchPath, val any) error {
 	if pp == nil {
-		return Errorf(http.StatusBadRequest, ScimTypeNoTarget, "remove needs a path naming what to remove")
+		return Errorf(http.StatusBadRequest, SCIMTypeNoTarget, "remove needs a path naming what to remove")
 	}
 	t, err := p.resolve(pp)
 	if err != nil {
@@ -1185,7 +1185,7 @@ func (p *patcher) remove(pp *PatchPath, val any) error {
 		return invalidPathError(t)
 	case targetSchema:
 		if t.schema == p.m.Core {
-			return Errorf(http.StatusBadRequest, ScimTypeMutability, "the core User schema cannot be removed")
+			return Errorf(http.StatusBadRequest, SCIMTypeMutability, "the core User schema cannot be removed")
 		}
 		p.m.clearSchema(p.u, p.rv, t.schema)
 		return nil
@@ -1221,7 +1221,7 @@ func (p *patcher) remove(pp *PatchPath, val any) error {
 		}
 		deleteWhere(f, deleteOrClear)
 		if !matched {
-			return Errorf(http.StatusBadRequest, ScimTypeNoTarget, "no element of %s matches the filter", a.Path())
+			return Errorf(http.StatusBadRequest, SCIMTypeNoTarget, "no element of %s matches the filter", a.Path())
 		}
 		prune(a, f)
 		dedupe(a, f) // elements that lost their type may now repeat

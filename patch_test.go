@@ -85,7 +85,7 @@ type patchCase struct {
 	body   string                  // the whole PatchOp body
 	opts   DecodeOptions           // for ApplyPatch
 	want   func(u *User)           // edits patchBase (or before) into the expected result
-	err    *Error                  // expected failure: Status and ScimType compared
+	err    *Error                  // expected failure: Status and SCIMType compared
 	detail []string                // substrings of the failure's detail
 	model  *Model                  // nil: patchModel
 	check  func(*testing.T, *User) // extra assertions
@@ -112,7 +112,7 @@ func runPatchCases(t *testing.T, cases []patchCase) {
 				got, err = m.ApplyPatch(before, req, tc.opts)
 				if err == nil {
 					if tc.err != nil {
-						t.Fatalf("ApplyPatch succeeded; want %d %s", tc.err.Status, tc.err.ScimType)
+						t.Fatalf("ApplyPatch succeeded; want %d %s", tc.err.Status, tc.err.SCIMType)
 					}
 					want := mk()
 					if tc.want != nil {
@@ -142,8 +142,8 @@ func runPatchCases(t *testing.T, cases []patchCase) {
 			if tc.err == nil {
 				t.Fatalf("unexpected error: %v", err)
 			}
-			if e.Status != tc.err.Status || e.ScimType != tc.err.ScimType {
-				t.Errorf("error %d %s (%s); want %d %s", e.Status, e.ScimType, e.Detail, tc.err.Status, tc.err.ScimType)
+			if e.Status != tc.err.Status || e.SCIMType != tc.err.SCIMType {
+				t.Errorf("error %d %s (%s); want %d %s", e.Status, e.SCIMType, e.Detail, tc.err.Status, tc.err.SCIMType)
 			}
 			for _, d := range tc.detail {
 				if !strings.Contains(e.Detail, d) {
@@ -155,11 +155,11 @@ func runPatchCases(t *testing.T, cases []patchCase) {
 }
 
 var (
-	errSyntax     = &Error{Status: 400, ScimType: ScimTypeInvalidSyntax}
-	errValue      = &Error{Status: 400, ScimType: ScimTypeInvalidValue}
-	errPath       = &Error{Status: 400, ScimType: ScimTypeInvalidPath}
-	errNoTarget   = &Error{Status: 400, ScimType: ScimTypeNoTarget}
-	errMutability = &Error{Status: 400, ScimType: ScimTypeMutability}
+	errSyntax     = &Error{Status: 400, SCIMType: SCIMTypeInvalidSyntax}
+	errValue      = &Error{Status: 400, SCIMType: SCIMTypeInvalidValue}
+	errPath       = &Error{Status: 400, SCIMType: SCIMTypeInvalidPath}
+	errNoTarget   = &Error{Status: 400, SCIMType: SCIMTypeNoTarget}
+	errMutability = &Error{Status: 400, SCIMType: SCIMTypeMutability}
 )
 
 func TestPatchRequestForms(t *testing.T) {
@@ -273,7 +273,7 @@ func TestPatchPaths(t *testing.T) {
 		{name: "unknown custom attribute", body: ops(`{"op":"replace","path":"` + peakonURN + `:Shoe Size","value":"9"}`),
 			err: errValue, detail: []string{"Shoe Size", "not a custom attribute", `"Department"`}},
 		{name: "unknown custom attribute ignored", body: ops(`{"op":"replace","path":"` + peakonURN + `:Shoe Size","value":"9"}`),
-			opts: DecodeOptions{IgnoreUnknownCustom: true}},
+			opts: DecodeOptions{IgnoreUnknownAttributes: true}},
 		{name: "unknown custom in extension object", body: ops(`{"op":"add","path":"` + peakonURN + `","value":{"Shoe Size":"9"}}`),
 			err: errValue, detail: []string{"Shoe Size"}},
 		{name: "bad custom value", body: ops(`{"op":"add","path":"` + peakonURN + `:Level","value":"high"}`),
@@ -633,7 +633,7 @@ func TestPatchAtomic(t *testing.T) {
 		t.Errorf("ApplyPatch returned a user with its error")
 	}
 	var e *Error
-	if !errors.As(err, &e) || e.Status != 400 || e.ScimType != ScimTypeMutability || !strings.Contains(e.Detail, "Operations[7]") || !strings.Contains(e.Detail, `"id"`) {
+	if !errors.As(err, &e) || e.Status != 400 || e.SCIMType != SCIMTypeMutability || !strings.Contains(e.Detail, "Operations[7]") || !strings.Contains(e.Detail, `"id"`) {
 		t.Fatalf("err = %v; want 400 mutability naming Operations[7] and id", err)
 	}
 	if diff := cmp.Diff(before, u); diff != "" {
@@ -704,22 +704,22 @@ func TestParsePath(t *testing.T) {
 		`addresses[type eq "work" and not (primary eq false)].streetAddress`: `addresses[type eq "work" and not (primary eq false)].streetAddress`,
 	}
 	for in, want := range good {
-		p, err := ParsePath(in)
+		p, err := ParsePatchPath(in)
 		if err != nil {
-			t.Errorf("ParsePath(%q): %v", in, err)
+			t.Errorf("ParsePatchPath(%q): %v", in, err)
 			continue
 		}
 		if p.String() != want {
-			t.Errorf("ParsePath(%q).String() = %q; want %q", in, p.String(), want)
+			t.Errorf("ParsePatchPath(%q).String() = %q; want %q", in, p.String(), want)
 		}
 	}
 	for _, in := range []string{"", "  ", "name..givenName", "name.given.name", `emails[type eq "work"`, `emails[type eq "work"]]`,
 		`emails[type eq "work"].`, `emails[type eq "work"] .value`, `name.givenName[type eq "x"]`, `emails[]`, "a b", `"userName"`,
 		strings.Repeat("a", MaxFilterLength+1)} {
-		if _, err := ParsePath(in); err == nil {
-			t.Errorf("ParsePath(%q) succeeded", in)
-		} else if e := err.(*Error); e.Status != 400 || e.ScimType != ScimTypeInvalidPath {
-			t.Errorf("ParsePath(%q): %v; want 400 invalidPath", in, err)
+		if _, err := ParsePatchPath(in); err == nil {
+			t.Errorf("ParsePatchPath(%q) succeeded", in)
+		} else if e := err.(*Error); e.Status != 400 || e.SCIMType != SCIMTypeInvalidPath {
+			t.Errorf("ParsePatchPath(%q): %v; want 400 invalidPath", in, err)
 		}
 	}
 }
@@ -906,7 +906,7 @@ func TestPatchOkta(t *testing.T) {
 			}},
 		{name: "custom attribute by path with alias", body: ops(`{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:peakon:2.0:User:Employed_Since","value":"2020-01-01"}`),
 			want: func(u *User) { u.Custom["Employed Since"] = "2020-01-01" }},
-		{name: "unknown custom attribute ignored by option", opts: DecodeOptions{IgnoreUnknownCustom: true},
+		{name: "unknown custom attribute ignored by option", opts: DecodeOptions{IgnoreUnknownAttributes: true},
 			body: ops(`{"op":"replace","value":{"urn:ietf:params:scim:schemas:extension:peakon:2.0:User":{"Shoe_Size":"9","Department":"Ops"}}}`),
 			want: func(u *User) { u.Custom["Department"] = "Ops" }},
 		{name: "unknown custom attribute rejected", body: ops(`{"op":"replace","value":{"urn:ietf:params:scim:schemas:extension:peakon:2.0:User":{"Shoe_Size":"9"}}}`),
@@ -950,11 +950,11 @@ func FuzzPatchPath(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		p, err := ParsePath(s)
+		p, err := ParsePatchPath(s)
 		if err != nil {
 			e, ok := err.(*Error)
-			if !ok || e.Status != 400 || e.ScimType != ScimTypeInvalidPath {
-				t.Fatalf("ParsePath(%q): %v; want a 400 invalidPath *Error", s, err)
+			if !ok || e.Status != 400 || e.SCIMType != SCIMTypeInvalidPath {
+				t.Fatalf("ParsePatchPath(%q): %v; want a 400 invalidPath *Error", s, err)
 			}
 			return
 		}
@@ -962,17 +962,17 @@ func FuzzPatchPath(f *testing.F) {
 		// may normalise string literals, e.g. invalid UTF-8 to U+FFFD) it
 		// is a fixed point.
 		text := p.String()
-		q, err := ParsePath(text)
+		q, err := ParsePatchPath(text)
 		if err != nil {
-			t.Fatalf("ParsePath(%q).String() = %q does not parse: %v", s, text, err)
+			t.Fatalf("ParsePatchPath(%q).String() = %q does not parse: %v", s, text, err)
 		}
 		text = q.String()
-		r, err := ParsePath(text)
+		r, err := ParsePatchPath(text)
 		if err != nil {
-			t.Fatalf("ParsePath(%q) does not parse: %v", text, err)
+			t.Fatalf("ParsePatchPath(%q) does not parse: %v", text, err)
 		}
 		if r.String() != text {
-			t.Fatalf("ParsePath(%q): String %q parses back to %q", s, text, r.String())
+			t.Fatalf("ParsePatchPath(%q): String %q parses back to %q", s, text, r.String())
 		}
 		// Resolving and applying it must not panic either.
 		req := &PatchRequest{Operations: []PatchOperation{{Op: "replace", Path: s, Value: "x"}, {Op: "remove", Path: s}}}
@@ -1021,7 +1021,7 @@ func FuzzApplyPatch(f *testing.F) {
 		if !utf8.Valid(data) {
 			t.Fatalf("parsed a body that is not UTF-8: %q", data)
 		}
-		for _, opts := range []DecodeOptions{{}, {IgnoreUnknownCustom: true}, {MaxValues: 2}} {
+		for _, opts := range []DecodeOptions{{}, {IgnoreUnknownAttributes: true}, {MaxValues: 2}} {
 			u := patchBase()
 			enc := patchModel.EncodeUser(nil, u, nil)
 			got, err := patchModel.ApplyPatch(u, req, opts)

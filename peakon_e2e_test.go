@@ -104,7 +104,7 @@ func TestPeakonCustomAttributesEndToEnd(t *testing.T) {
 		{"manager naming nobody on PATCH", http.MethodPatch, "/Users/" + janeID, `{"schemas":["` + MessagePatchOp + `"],"Operations":[{"op":"replace","path":"` + SchemaPeakonUser + `:Manager","value":"ghost@acme.test"}]}`, "Manager"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			d := errorDetail(t, e.do(tok, c.method, c.path, c.body), http.StatusBadRequest, ScimTypeInvalidValue)
+			d := errorDetail(t, e.do(tok, c.method, c.path, c.body), http.StatusBadRequest, SCIMTypeInvalidValue)
 			if !strings.Contains(d, c.mention) {
 				t.Errorf("detail %q does not name %q", d, c.mention)
 			}
@@ -131,7 +131,7 @@ func TestPeakonCustomAttributesEndToEnd(t *testing.T) {
 	} {
 		r := e.do(tok, http.MethodGet, filterPath(c.filter), "")
 		if c.want == "" {
-			errorDetail(t, r, http.StatusBadRequest, ScimTypeInvalidFilter)
+			errorDetail(t, r, http.StatusBadRequest, SCIMTypeInvalidFilter)
 			continue
 		}
 		if r.status != http.StatusOK || len(r.resources()) != 1 || r.resources()[0]["userName"] != c.want {
@@ -218,7 +218,7 @@ func TestPeakonSchemasPerCompany(t *testing.T) {
 		t.Errorf("other company's Peakon attributes (-want +got):\n%s", diff)
 	}
 	// Acme's attributes are unknown to the other company.
-	d := errorDetail(t, e.do(other, http.MethodPost, "/Users", userJSON("a@other.test", `"`+SchemaPeakonUser+`":{"Department":"IT"}`)), http.StatusBadRequest, ScimTypeInvalidValue)
+	d := errorDetail(t, e.do(other, http.MethodPost, "/Users", userJSON("a@other.test", `"`+SchemaPeakonUser+`":{"Department":"IT"}`)), http.StatusBadRequest, SCIMTypeInvalidValue)
 	if !strings.Contains(d, "Department") {
 		t.Errorf("detail %q does not name Department", d)
 	}
@@ -230,7 +230,7 @@ func TestPeakonSetAttributesRebuildsModel(t *testing.T) {
 	e := newPeakonEnv(t)
 	id, tok := e.company("Acme", nil)
 	body := userJSON("a@acme.test", `"`+SchemaPeakonUser+`":{"Team":"Blue"}`)
-	errorDetail(t, e.do(tok, http.MethodPost, "/Users", body), http.StatusBadRequest, ScimTypeInvalidValue)
+	errorDetail(t, e.do(tok, http.MethodPost, "/Users", body), http.StatusBadRequest, SCIMTypeInvalidValue)
 	if err := e.companies.SetAttributes(context.Background(), id, []CustomAttribute{{Name: "Team", Type: "Option"}}); err != nil {
 		t.Fatal(err)
 	}

@@ -92,7 +92,7 @@ func TestPeakonCompanyIsolation(t *testing.T) {
 	// References cannot cross companies either: B's Employee attribute and
 	// manager cannot name A's Bob, by email or by id.
 	for _, ref := range []string{"bob@x.test", "a-only"} {
-		errorDetail(t, e.do(b, http.MethodPost, "/Users", userJSON("carol-"+ref+"@x.test", `"`+SchemaPeakonUser+`":{"Manager":"`+ref+`"}`)), http.StatusBadRequest, ScimTypeInvalidValue)
+		errorDetail(t, e.do(b, http.MethodPost, "/Users", userJSON("carol-"+ref+"@x.test", `"`+SchemaPeakonUser+`":{"Manager":"`+ref+`"}`)), http.StatusBadRequest, SCIMTypeInvalidValue)
 	}
 	mgd := e.create(b, userJSON("dave@x.test", `"`+SchemaEnterpriseUser+`":{"manager":{"value":"bob@x.test"}}`))
 	if m := e.must(http.StatusOK, b, http.MethodGet, "/Users/"+mgd, "").obj(SchemaEnterpriseUser)["manager"]; !cmp.Equal(m, map[string]any{"value": "bob@x.test"}) {

@@ -110,7 +110,7 @@ func testEnterpriseManager(t *testing.T, configure func(*Handler)) {
 func TestPeakonStrictManager(t *testing.T) {
 	e := newPeakonEnv(t, func(h *Handler) { h.StrictManager = true })
 	_, tok := e.company("Acme", nil)
-	d := errorDetail(t, e.do(tok, http.MethodPost, "/Users", userJSON("a@acme.test", `"`+SchemaEnterpriseUser+`":{"manager":{"value":"nobody@acme.test"}}`)), http.StatusBadRequest, ScimTypeInvalidValue)
+	d := errorDetail(t, e.do(tok, http.MethodPost, "/Users", userJSON("a@acme.test", `"`+SchemaEnterpriseUser+`":{"manager":{"value":"nobody@acme.test"}}`)), http.StatusBadRequest, SCIMTypeInvalidValue)
 	if !strings.Contains(d, "manager") {
 		t.Errorf("detail %q does not name the manager", d)
 	}

@@ -53,7 +53,7 @@ func (req *request) resolveReferences(before, after *User) error {
 		case m != nil:
 			mgr.Value, mgr.DisplayName = m.ID, displayName(m)
 		case req.h.StrictManager:
-			return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s:manager %q is not an employee of this company; provision the manager first", SchemaEnterpriseUser, mgr.Value)
+			return Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "%s:manager %q is not an employee of this company; provision the manager first", SchemaEnterpriseUser, mgr.Value)
 		}
 	} else if mgr.Value == "" {
 		*mgr = Manager{}
@@ -75,7 +75,7 @@ func (req *request) resolveReferences(before, after *User) error {
 			return err
 		}
 		if e == nil {
-			return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s:%s refers to %q, who is not an employee of this company; the referenced employee must be provisioned first", SchemaPeakonUser, a.Name, v)
+			return Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "%s:%s refers to %q, who is not an employee of this company; the referenced employee must be provisioned first", SchemaPeakonUser, a.Name, v)
 		}
 		after.Custom[name] = e.ID
 	}

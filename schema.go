@@ -8,33 +8,52 @@ import (
 	"github.com/scimkit/scim/internal/jsonw"
 )
 
+// AttrType is an attribute's data type (RFC 7643 §2.3).
+type AttrType string
+
 // Attribute types of RFC 7643 §2.3.
 const (
-	TypeString    = "string"
-	TypeBoolean   = "boolean"
-	TypeDecimal   = "decimal"
-	TypeInteger   = "integer"
-	TypeDateTime  = "dateTime"
-	TypeReference = "reference"
-	TypeComplex   = "complex"
-	TypeBinary    = "binary"
+	TypeString    AttrType = "string"
+	TypeBoolean   AttrType = "boolean"
+	TypeDecimal   AttrType = "decimal"
+	TypeInteger   AttrType = "integer"
+	TypeDateTime  AttrType = "dateTime"
+	TypeReference AttrType = "reference"
+	TypeComplex   AttrType = "complex"
+	TypeBinary    AttrType = "binary"
 )
 
-// Mutability, returned and uniqueness values of RFC 7643 §7.
+// Mutability says whether and when a client may write an attribute
+// (RFC 7643 §7).
+type Mutability string
+
+// Mutability values of RFC 7643 §7.
 const (
-	ReadOnly  = "readOnly"
-	ReadWrite = "readWrite"
-	Immutable = "immutable"
-	WriteOnly = "writeOnly"
+	ReadOnly  Mutability = "readOnly"
+	ReadWrite Mutability = "readWrite"
+	Immutable Mutability = "immutable"
+	WriteOnly Mutability = "writeOnly"
+)
 
-	ReturnedAlways  = "always"
-	ReturnedNever   = "never"
-	ReturnedDefault = "default"
-	ReturnedRequest = "request"
+// Returned says when an attribute is returned in a response (RFC 7643 §7).
+type Returned string
 
-	UniquenessNone   = "none"
-	UniquenessServer = "server"
-	UniquenessGlobal = "global"
+// Returned values of RFC 7643 §7.
+const (
+	ReturnedAlways  Returned = "always"
+	ReturnedNever   Returned = "never"
+	ReturnedDefault Returned = "default"
+	ReturnedRequest Returned = "request"
+)
+
+// Uniqueness says how an attribute's values must be unique (RFC 7643 §7).
+type Uniqueness string
+
+// Uniqueness values of RFC 7643 §7.
+const (
+	UniquenessNone   Uniqueness = "none"
+	UniquenessServer Uniqueness = "server"
+	UniquenessGlobal Uniqueness = "global"
 )
 
 // Attribute is one attribute definition of RFC 7643 §7. It is the single
@@ -43,14 +62,14 @@ const (
 // Attributes belong to a Model and must not be modified once it is built.
 type Attribute struct {
 	Name            string
-	Type            string
+	Type            AttrType
 	MultiValued     bool
 	Description     string
 	Required        bool
 	CaseExact       bool
-	Mutability      string
-	Returned        string
-	Uniqueness      string
+	Mutability      Mutability
+	Returned        Returned
+	Uniqueness      Uniqueness
 	CanonicalValues []string
 	ReferenceTypes  []string
 	SubAttributes   []*Attribute
@@ -114,14 +133,14 @@ func (a *Attribute) Path() string {
 func (a *Attribute) MarshalJSON() ([]byte, error) {
 	type out struct {
 		Name            string       `json:"name"`
-		Type            string       `json:"type"`
+		Type            AttrType     `json:"type"`
 		MultiValued     bool         `json:"multiValued"`
 		Description     string       `json:"description,omitempty"`
 		Required        bool         `json:"required"`
 		CaseExact       bool         `json:"caseExact"`
-		Mutability      string       `json:"mutability"`
-		Returned        string       `json:"returned"`
-		Uniqueness      string       `json:"uniqueness"`
+		Mutability      Mutability   `json:"mutability"`
+		Returned        Returned     `json:"returned"`
+		Uniqueness      Uniqueness   `json:"uniqueness"`
 		CanonicalValues []string     `json:"canonicalValues,omitempty"`
 		ReferenceTypes  []string     `json:"referenceTypes,omitempty"`
 		SubAttributes   []*Attribute `json:"subAttributes,omitempty"`
@@ -333,7 +352,7 @@ func subOpt(name string, opts ...attrOpt) attrOpt {
 	}
 }
 
-func newAttr(name, typ, field string, opts ...attrOpt) *Attribute {
+func newAttr(name string, typ AttrType, field string, opts ...attrOpt) *Attribute {
 	a := &Attribute{Name: name, Type: typ, Mutability: ReadWrite, Returned: ReturnedDefault, Uniqueness: UniquenessNone}
 	a.key = jsonw.Quote(name)
 	a.goField = field

@@ -48,23 +48,23 @@ type Meta struct {
 
 // scimType values of RFC 7644 §3.12, Table 9.
 const (
-	ScimTypeInvalidFilter = "invalidFilter"
-	ScimTypeTooMany       = "tooMany"
-	ScimTypeUniqueness    = "uniqueness"
-	ScimTypeMutability    = "mutability"
-	ScimTypeInvalidSyntax = "invalidSyntax"
-	ScimTypeInvalidPath   = "invalidPath"
-	ScimTypeNoTarget      = "noTarget"
-	ScimTypeInvalidValue  = "invalidValue"
-	ScimTypeInvalidVers   = "invalidVers"
-	ScimTypeSensitive     = "sensitive"
+	SCIMTypeInvalidFilter = "invalidFilter"
+	SCIMTypeTooMany       = "tooMany"
+	SCIMTypeUniqueness    = "uniqueness"
+	SCIMTypeMutability    = "mutability"
+	SCIMTypeInvalidSyntax = "invalidSyntax"
+	SCIMTypeInvalidPath   = "invalidPath"
+	SCIMTypeNoTarget      = "noTarget"
+	SCIMTypeInvalidValue  = "invalidValue"
+	SCIMTypeInvalidVers   = "invalidVers"
+	SCIMTypeSensitive     = "sensitive"
 )
 
 // Error is a SCIM protocol error. It renders as the JSON body of
 // RFC 7644 §3.12, with status as a string, as clients expect.
 type Error struct {
 	Status   int    // HTTP status code
-	ScimType string // one of the Err* scimType constants, or empty
+	SCIMType string // one of the Err* scimType constants, or empty
 	Detail   string // a human-readable explanation a person can act on
 
 	// RetryAfter, when positive, is sent as the Retry-After header (429, 503).
@@ -73,12 +73,12 @@ type Error struct {
 
 // Errorf returns an *Error with the given status, scimType and formatted detail.
 func Errorf(status int, scimType, format string, args ...any) *Error {
-	return &Error{Status: status, ScimType: scimType, Detail: fmt.Sprintf(format, args...)}
+	return &Error{Status: status, SCIMType: scimType, Detail: fmt.Sprintf(format, args...)}
 }
 
 func (e *Error) Error() string {
-	if e.ScimType != "" {
-		return fmt.Sprintf("scim: %d %s: %s", e.Status, e.ScimType, e.Detail)
+	if e.SCIMType != "" {
+		return fmt.Sprintf("scim: %d %s: %s", e.Status, e.SCIMType, e.Detail)
 	}
 	return fmt.Sprintf("scim: %d: %s", e.Status, e.Detail)
 }
@@ -88,16 +88,16 @@ func (e *Error) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		Schemas  []string `json:"schemas"`
 		Status   string   `json:"status"`
-		ScimType string   `json:"scimType,omitempty"`
+		SCIMType string   `json:"scimType,omitempty"`
 		Detail   string   `json:"detail,omitempty"`
-	}{[]string{MessageError}, strconv.Itoa(e.Status), e.ScimType, e.Detail})
+	}{[]string{MessageError}, strconv.Itoa(e.Status), e.SCIMType, e.Detail})
 }
 
 // UnmarshalJSON reads an RFC 7644 §3.12 error body; status may be a string or a number.
 func (e *Error) UnmarshalJSON(b []byte) error {
 	var raw struct {
 		Status   json.RawMessage `json:"status"`
-		ScimType string          `json:"scimType"`
+		SCIMType string          `json:"scimType"`
 		Detail   string          `json:"detail"`
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
@@ -111,7 +111,7 @@ func (e *Error) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return fmt.Errorf("scim: error status %q is not a number", s)
 	}
-	*e = Error{Status: status, ScimType: raw.ScimType, Detail: raw.Detail}
+	*e = Error{Status: status, SCIMType: raw.SCIMType, Detail: raw.Detail}
 	return nil
 }
 
@@ -138,11 +138,11 @@ func asError(err error) *Error {
 	case errors.Is(err, ErrNotFound):
 		return &Error{Status: http.StatusNotFound, Detail: "resource not found"}
 	case errors.Is(err, ErrConflict):
-		return &Error{Status: http.StatusConflict, ScimType: ScimTypeUniqueness, Detail: conflictDetail(err)}
+		return &Error{Status: http.StatusConflict, SCIMType: SCIMTypeUniqueness, Detail: conflictDetail(err)}
 	case errors.Is(err, ErrVersionMismatch):
 		return &Error{Status: http.StatusPreconditionFailed, Detail: "the resource was modified: its version does not match If-Match"}
 	case errors.Is(err, ErrTooMany):
-		return &Error{Status: http.StatusBadRequest, ScimType: ScimTypeTooMany, Detail: "the query matches more resources than the server will return; narrow the filter"}
+		return &Error{Status: http.StatusBadRequest, SCIMType: SCIMTypeTooMany, Detail: "the query matches more resources than the server will return; narrow the filter"}
 	}
 	return &Error{Status: http.StatusInternalServerError, Detail: "internal server error"}
 }

@@ -28,18 +28,18 @@ func (m *Model) compileSort(sortBy string) (*AttrPath, func(a, b *User) int, err
 		}
 	}
 	if !ok {
-		return nil, nil, Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q is not an attribute path", sortBy)
+		return nil, nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "sortBy %q is not an attribute path", sortBy)
 	}
 	if err := m.ResolvePath(&p); err != nil {
-		return nil, nil, Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy: unknown attribute %q", sortBy)
+		return nil, nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "sortBy: unknown attribute %q", sortBy)
 	}
 	a, sub := p.Attr, p.SubAttr
 	if a.Returned == ReturnedNever {
-		return nil, nil, Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy: %s cannot be sorted on", a.Path())
+		return nil, nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "sortBy: %s cannot be sorted on", a.Path())
 	}
 	if a.Type == TypeComplex && sub == nil {
 		if sub = a.Sub("value"); sub == nil {
-			return nil, nil, Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy: %s is complex; name one of its sub-attributes", a.Path())
+			return nil, nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "sortBy: %s is complex; name one of its sub-attributes", a.Path())
 		}
 	}
 	if a.Custom {

@@ -16,7 +16,7 @@ func TestSortByErrors(t *testing.T) {
 	for _, sortBy := range []string{"nonexistent", "name", "password", "name.bogus", "emails[type eq \"work\"].value", "urn:x:y", storetest.PeakonURN + "Bogus"} {
 		_, err := m.NewQuery("", sortBy, "", 1, 10)
 		var e *scim.Error
-		if !errors.As(err, &e) || e.Status != http.StatusBadRequest || e.ScimType != scim.ScimTypeInvalidValue {
+		if !errors.As(err, &e) || e.Status != http.StatusBadRequest || e.SCIMType != scim.SCIMTypeInvalidValue {
 			t.Errorf("sortBy=%q: %v, want 400 invalidValue", sortBy, err)
 		}
 	}

@@ -136,7 +136,7 @@ func (m *Model) NewQuery(filter, sortBy, sortOrder string, startIndex, count int
 	case strings.EqualFold(sortOrder, "descending"):
 		q.Descending = true
 	default:
-		return nil, Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortOrder must be \"ascending\" or \"descending\", not %q", sortOrder)
+		return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "sortOrder must be \"ascending\" or \"descending\", not %q", sortOrder)
 	}
 	if strings.TrimSpace(sortBy) != "" {
 		p, cmp, err := m.compileSort(strings.TrimSpace(sortBy))

@@ -142,7 +142,7 @@ func (u *User) Clone() *User {
 
 var userType = reflect.TypeFor[User]()
 
-func mvSubs(valueType string, valueCaseExact bool, refs ...string) attrOpt {
+func mvSubs(valueType AttrType, valueCaseExact bool, refs ...string) attrOpt {
 	value := newAttr("value", valueType, "Value")
 	if valueCaseExact {
 		value.CaseExact = true

@@ -67,7 +67,7 @@ var emailsField = func() int { f, _ := userType.FieldByName("Emails"); return f.
 // one attribute should not pay for validating all of them.
 func validateUser(v *validator.Validate, before, u *User) error {
 	if u.UserName != "" && strings.TrimSpace(u.UserName) == "" {
-		return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "userName is required and must not be empty")
+		return Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "userName is required and must not be empty")
 	}
 	var err error
 	checkEmails := before == nil
@@ -105,7 +105,7 @@ func validateUser(v *validator.Validate, before, u *User) error {
 	}
 	var verrs validator.ValidationErrors
 	if !errors.As(err, &verrs) || len(verrs) == 0 {
-		return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "invalid user: %v", err)
+		return Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "invalid user: %v", err)
 	}
 	fe := verrs[0]
 	name := fe.Namespace()
@@ -115,11 +115,11 @@ func validateUser(v *validator.Validate, before, u *User) error {
 	}
 	switch fe.Tag() {
 	case "required":
-		return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s is required and must not be empty", name)
+		return Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "%s is required and must not be empty", name)
 	case "max":
-		return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be at most %s characters long", name, fe.Param())
+		return Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "%s must be at most %s characters long", name, fe.Param())
 	}
-	return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s is invalid (%s)", name, fe.Tag())
+	return Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "%s is invalid (%s)", name, fe.Tag())
 }
 
 // maxEmail bounds an email value, as Peakon stores it.
@@ -131,10 +131,10 @@ const maxEmail = 256
 func validateEmails(v *validator.Validate, emails []MultiValue) error {
 	for i, e := range emails {
 		if utf8.RuneCountInString(e.Value) > maxEmail {
-			return Errorf(http.StatusBadRequest, ScimTypeInvalidValue, "emails[%d].value %s is longer than %d characters", i, describe(e.Value), maxEmail)
+			return Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "emails[%d].value %s is longer than %d characters", i, describe(e.Value), maxEmail)
 		}
 		if v.Var(e.Value, "required,email") != nil {
-			return Errorf(http.StatusBadRequest, ScimTypeInvalidValue,
+			return Errorf(http.StatusBadRequest, SCIMTypeInvalidValue,
 				"emails[%d].value %s is not an email address: Peakon identifies employees by email, so every emails value must be an address such as jane@example.com", i, describe(e.Value))
 		}
 	}

@@ -56,7 +56,7 @@ func TestClientCRUD(t *testing.T) {
 		t.Fatalf("Get after Delete: %v", err)
 	}
 	_, err = c.Create(ctx, &scim.User{Active: true})
-	if !errors.As(err, &se) || se.Status != http.StatusBadRequest || se.ScimType != scim.ScimTypeInvalidValue || se.Detail == "" {
+	if !errors.As(err, &se) || se.Status != http.StatusBadRequest || se.SCIMType != scim.SCIMTypeInvalidValue || se.Detail == "" {
 		t.Fatalf("invalid create: %#v", err)
 	}
 }

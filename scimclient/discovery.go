@@ -106,7 +106,7 @@ func (c *Client) Model(ctx context.Context) (*scim.Model, error) {
 		}
 		for _, a := range s.Attributes {
 			typ := scim.CustomOption
-			switch a.Type {
+			switch scim.AttrType(a.Type) {
 			case scim.TypeDateTime:
 				typ = scim.CustomDate
 			case scim.TypeInteger, scim.TypeDecimal:

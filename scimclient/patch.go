@@ -13,7 +13,7 @@ import (
 //		Remove("title").
 //		IfMatch(u.Meta.Version)
 //
-// Paths are SCIM paths as scim.ParsePath reads them; values are anything
+// Paths are SCIM paths as scim.ParsePatchPath reads them; values are anything
 // encoding/json renders.
 type Patch struct {
 	Operations []scim.PatchOperation

@@ -231,7 +231,7 @@ func (s *syncer) normalize(d *scim.User) (*scim.User, error) {
 		for name, v := range d.Custom {
 			a := s.m.CustomAttribute(name)
 			if a == nil {
-				return nil, scim.Errorf(http.StatusBadRequest, scim.ScimTypeInvalidValue, "%s:%s is not a Peakon attribute of this company", scim.SchemaPeakonUser, name)
+				return nil, scim.Errorf(http.StatusBadRequest, scim.SCIMTypeInvalidValue, "%s:%s is not a Peakon attribute of this company", scim.SchemaPeakonUser, name)
 			}
 			cv, err := scim.CanonicalCustomValue(a, v)
 			if err != nil {
@@ -288,7 +288,7 @@ func (s *syncer) resolveReferences(want, cur *scim.User, ix, pending *index) (de
 				delete(want.Custom, name)
 			}
 		default:
-			return false, scim.Errorf(http.StatusBadRequest, scim.ScimTypeInvalidValue, "%s:%s refers to %q, who is neither an employee nor in the desired set", scim.SchemaPeakonUser, name, v)
+			return false, scim.Errorf(http.StatusBadRequest, scim.SCIMTypeInvalidValue, "%s:%s refers to %q, who is neither an employee nor in the desired set", scim.SchemaPeakonUser, name, v)
 		}
 	}
 	return deferred, nil

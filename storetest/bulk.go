@@ -87,7 +87,7 @@ func testBulk(t *testing.T, newStore func(t *testing.T) scim.Store) {
 			t.Errorf("statuses (-want +got):\n%s", diff)
 		}
 		var e scim.Error
-		if err := json.Unmarshal(out[1].Response, &e); err != nil || e.ScimType != scim.ScimTypeUniqueness {
+		if err := json.Unmarshal(out[1].Response, &e); err != nil || e.SCIMType != scim.SCIMTypeUniqueness {
 			t.Errorf("duplicate's response %s (%v)", out[1].Response, err)
 		}
 		// failOnErrors stops after that many errors; what ran stays done.

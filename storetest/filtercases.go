@@ -206,7 +206,7 @@ func FixtureUsers() []*scim.User {
 type FilterCase struct {
 	Filter  string
 	Want    []string
-	WantErr string // e.g. scim.ScimTypeInvalidFilter; Want is then unused
+	WantErr string // e.g. scim.SCIMTypeInvalidFilter; Want is then unused
 }
 
 // ids returns the ids uNN for the given numbers.
@@ -234,7 +234,7 @@ func allBut(n ...int) []string {
 
 func none() []string { return []string{} }
 
-const invalid = scim.ScimTypeInvalidFilter
+const invalid = scim.SCIMTypeInvalidFilter
 
 // FilterCases is the filter table: 234 filters with the ids they match and
 // 46 that must fail. Run a case by creating FixtureUsers in a tenant of a

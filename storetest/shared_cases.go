@@ -44,7 +44,7 @@ func runSharedFilterCases(t *testing.T, st scim.Store) {
 		got, total, err := run(st, c.Filter, "", "")
 		if c.WantErr != "" {
 			var se *scim.Error
-			if !errors.As(err, &se) || se.ScimType != c.WantErr {
+			if !errors.As(err, &se) || se.SCIMType != c.WantErr {
 				t.Errorf("shared filter %q: error %v, want scimType %s", c.Filter, err, c.WantErr)
 			}
 			continue

@@ -91,8 +91,8 @@ func (l *Log) OnRequest(ctx context.Context, info scim.RequestInfo) {
 	}
 	if info.Error != nil {
 		e.Error = fmt.Sprintf("%d", info.Error.Status)
-		if info.Error.ScimType != "" {
-			e.Error += " " + info.Error.ScimType
+		if info.Error.SCIMType != "" {
+			e.Error += " " + info.Error.SCIMType
 		}
 		e.Error += ": " + info.Error.Detail
 	}
