@@ -9,13 +9,13 @@ import (
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/internal/demo"
 	"github.com/scimkit/scim/scimclient"
-	"github.com/scimkit/scim/sqlstore"
+	"github.com/scimkit/scim/sqlstore/sqlite"
 )
 
 // sqlDemo serves the demo handler over a fresh SQLite store, rate limit off.
 func sqlDemo(tb testing.TB) (url, token string) {
 	tb.Helper()
-	st, err := sqlstore.Open(context.Background(), "sqlite", tb.TempDir()+"/sync.db")
+	st, err := sqlite.Open(context.Background(), tb.TempDir()+"/sync.db")
 	if err != nil {
 		tb.Fatal(err)
 	}

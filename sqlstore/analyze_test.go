@@ -25,7 +25,7 @@ func countRows(t *testing.T, st *Store, query string) int {
 func TestAnalyzeSQLite(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "scim.db")
-	st, err := Open(ctx, "sqlite", path)
+	st, err := openDriver(ctx, "sqlite", path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func TestAnalyzeSQLite(t *testing.T) {
 		t.Skip("this SQLite does not sample keys (built without SQLITE_ENABLE_STAT4)")
 	}
 	st.Close()
-	if st, err = Open(ctx, "sqlite", path); err != nil {
+	if st, err = openDriver(ctx, "sqlite", path); err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
@@ -97,7 +97,7 @@ func TestMigrateManagerNullPostgres(t *testing.T) {
 			t.Fatalf("%s: %v", stmt, err)
 		}
 	}
-	st, err := Open(ctx, "postgres", withSearchPath(os.Getenv("SCIMKIT_POSTGRES_DSN"), schema))
+	st, err := openDriver(ctx, "postgres", withSearchPath(os.Getenv("SCIMKIT_POSTGRES_DSN"), schema))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,7 +61,7 @@ func loadedStore(b *testing.B, dialect string) *Store {
 				b.Fatal(err)
 			}
 		}
-		st, err = Open(ctx, "sqlite", filepath.Join(benchStores.dir, "bench.db"))
+		st, err = openDriver(ctx, "sqlite", filepath.Join(benchStores.dir, "bench.db"))
 	default:
 		dsn := os.Getenv("SCIMKIT_POSTGRES_DSN")
 		if dsn == "" {
@@ -79,7 +79,7 @@ func loadedStore(b *testing.B, dialect string) *Store {
 		}
 		admin.Close()
 		benchStores.schemas = append(benchStores.schemas, schema)
-		st, err = Open(ctx, "postgres", withSearchPath(dsn, schema))
+		st, err = openDriver(ctx, "postgres", withSearchPath(dsn, schema))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -5,20 +5,14 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"strings"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/scimkit/scim"
 )
 
-func isUnique(err error) bool {
-	var pg *pgconn.PgError
-	if errors.As(err, &pg) {
-		return pg.Code == "23505"
-	}
-	return err != nil && (strings.Contains(err.Error(), "UNIQUE constraint failed") || strings.Contains(err.Error(), "PRIMARY KEY"))
+func (s *Store) isUnique(err error) bool {
+	_, ok := s.dialect.UniqueViolation(err)
+	return ok
 }
 
 func (s *Store) jsonParam() string {
@@ -36,7 +30,7 @@ func (s *Store) CreateCompany(ctx context.Context, c *scim.Company) error {
 	}
 	_, err = s.exec(ctx, s.q(`INSERT INTO companies (id, name, attributes, created) VALUES (?, ?, `+s.jsonParam()+`, ?)`),
 		c.ID, c.Name, string(attrs), fmtTime(c.Created))
-	if isUnique(err) {
+	if s.isUnique(err) {
 		return scim.ConflictError("company", c.ID)
 	}
 	return err
@@ -78,7 +72,7 @@ func (s *Store) UpdateCompany(ctx context.Context, c *scim.Company) error {
 func (s *Store) CreateToken(ctx context.Context, t *scim.Token) error {
 	_, err := s.exec(ctx, s.q(`INSERT INTO tokens (id, company, hash, label, created, last_used, expires) VALUES (?, ?, ?, ?, ?, ?, ?)`),
 		t.ID, t.Company, t.Hash[:], t.Label, fmtTime(t.Created), optTime(t.LastUsed), optTime(t.Expires))
-	if isUnique(err) {
+	if s.isUnique(err) {
 		return scim.ConflictError("token", t.ID)
 	}
 	return err

@@ -25,7 +25,7 @@ func TestCrashChild(t *testing.T) {
 		t.Skip("run by TestCrash")
 	}
 	ctx := context.Background()
-	st, err := Open(ctx, "sqlite", path)
+	st, err := openDriver(ctx, "sqlite", path)
 	if err != nil {
 		fmt.Println("error", err)
 		os.Exit(1)
@@ -96,7 +96,7 @@ func TestCrash(t *testing.T) {
 	if !killed {
 		t.Fatalf("the child stopped by itself after %d writes", len(acked))
 	}
-	st, err := Open(context.Background(), "sqlite", path)
+	st, err := openDriver(context.Background(), "sqlite", path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log"
 	"net/http/httptest"
@@ -11,16 +12,24 @@ import (
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/sqlstore"
+	"github.com/scimkit/scim/sqlstore/sqlite"
 )
 
-// Open a SQLite store in a file (no server needed) and serve it; the
-// store creates its tables on Open. For PostgreSQL, pass "postgres" and a
-// URL such as postgres://user:pass@localhost/db.
-func ExampleOpen() {
+// Serve users from a pool the program already has. The dialect's package
+// (here sqlstore/sqlite, which registers the "sqlite" driver) links its
+// driver; the store creates its tables on New and leaves the pool's
+// settings alone. For PostgreSQL, pass postgres.Dialect{} and a pool on
+// pgx's driver (or call postgres.New).
+func ExampleNew() {
 	dir, _ := os.MkdirTemp("", "scimkit-example")
 	defer os.RemoveAll(dir)
 	ctx := context.Background()
-	st, err := sqlstore.Open(ctx, "sqlite", filepath.Join(dir, "scimkit.db"))
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "scimkit.db")+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	st, err := sqlstore.New(ctx, sqlite.Dialect{}, db)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -48,7 +48,7 @@ func oktaBody(i int) string {
 func freshStore(b *testing.B, dialect string) *Store {
 	b.Helper()
 	if dialect == "sqlite" {
-		st, err := Open(context.Background(), "sqlite", b.TempDir()+"/load.db")
+		st, err := openDriver(context.Background(), "sqlite", b.TempDir()+"/load.db")
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -18,7 +18,7 @@ func TestSchemaTooNew(t *testing.T) {
 	for driver, dsnOf := range open {
 		t.Run(driver, func(t *testing.T) {
 			dsn := dsnOf(t)
-			st, err := Open(ctx, driver, dsn)
+			st, err := openDriver(ctx, driver, dsn)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -26,7 +26,7 @@ func TestSchemaTooNew(t *testing.T) {
 				t.Fatal(err)
 			}
 			st.Close()
-			st, err = Open(ctx, driver, dsn)
+			st, err = openDriver(ctx, driver, dsn)
 			if !errors.Is(err, ErrSchemaTooNew) {
 				if st != nil {
 					st.Close()

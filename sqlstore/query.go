@@ -12,55 +12,6 @@ import (
 	"github.com/scimkit/scim"
 )
 
-// column describes how a singular attribute is stored in users.
-type column struct {
-	expr   string
-	kind   byte // 's' string, 'b' boolean, 't' date-time
-	folded bool // holds fold(value): only for attributes with caseExact false
-	// nullable: NULL means "" (externalId, so that its index skips
-	// absent ones; manager.value on PostgreSQL, for its plans)
-	nullable bool
-}
-
-// columns maps an attribute's Path() to its column. Attributes not listed
-// (nickName, addresses, ...) are filtered in Go after a pushed-down
-// prefilter, never silently dropped.
-var columns = map[string]column{
-	"id":                {expr: "u.id", kind: 's'},
-	"externalId":        {expr: "u.external_id", kind: 's', nullable: true},
-	"userName":          {expr: "u.user_name_f", kind: 's', folded: true},
-	"displayName":       {expr: "u.display_name_f", kind: 's', folded: true},
-	"name.givenName":    {expr: "u.given_name_f", kind: 's', folded: true},
-	"name.familyName":   {expr: "u.family_name_f", kind: 's', folded: true},
-	"name.formatted":    {expr: "u.formatted_f", kind: 's', folded: true},
-	"title":             {expr: "u.title_f", kind: 's', folded: true},
-	"active":            {expr: "u.active", kind: 'b'},
-	"meta.created":      {expr: "u.created", kind: 't', nullable: true},
-	"meta.lastModified": {expr: "u.last_modified", kind: 't', nullable: true},
-	"meta.version":      {expr: "u.version", kind: 's'},
-	scim.SchemaEnterpriseUser + ":employeeNumber": {expr: "u.employee_number_f", kind: 's', folded: true},
-	scim.SchemaEnterpriseUser + ":department":     {expr: "u.department_f", kind: 's', folded: true},
-	scim.SchemaEnterpriseUser + ":manager.value":  {expr: "u.manager_id", kind: 's', nullable: true},
-	// Rarely filtered; unindexed, but a scan in SQL beats decoding every
-	// user in Go.
-	"nickName":             {expr: "u.nick_name_f", kind: 's', folded: true},
-	"userType":             {expr: "u.user_type_f", kind: 's', folded: true},
-	"preferredLanguage":    {expr: "u.preferred_language_f", kind: 's', folded: true},
-	"locale":               {expr: "u.locale_f", kind: 's', folded: true},
-	"timezone":             {expr: "u.timezone_f", kind: 's', folded: true},
-	"profileUrl":           {expr: "u.profile_url_f", kind: 's', folded: true},
-	"name.middleName":      {expr: "u.middle_name_f", kind: 's', folded: true},
-	"name.honorificPrefix": {expr: "u.honorific_prefix_f", kind: 's', folded: true},
-	"name.honorificSuffix": {expr: "u.honorific_suffix_f", kind: 's', folded: true},
-	scim.SchemaEnterpriseUser + ":costCenter":          {expr: "u.cost_center_f", kind: 's', folded: true},
-	scim.SchemaEnterpriseUser + ":organization":        {expr: "u.organization_f", kind: 's', folded: true},
-	scim.SchemaEnterpriseUser + ":division":            {expr: "u.division_f", kind: 's', folded: true},
-	scim.SchemaEnterpriseUser + ":manager.$ref":        {expr: "u.manager_ref_f", kind: 's', folded: true},
-	scim.SchemaEnterpriseUser + ":manager.displayName": {expr: "u.manager_name_f", kind: 's', folded: true},
-	"meta.resourceType":                                {expr: "u.resource_type", kind: 's'},
-	"meta.location":                                    {expr: "u.location", kind: 's'},
-}
-
 // elementColumn is the column of user_values holding a sub-attribute of
 // an emails-like attribute.
 func elementColumn(sub *scim.Attribute) (column, bool) {

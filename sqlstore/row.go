@@ -4,7 +4,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/scimkit/scim"
 	ifold "github.com/scimkit/scim/internal/fold"
 )
 
@@ -32,33 +31,6 @@ func parseTime(s string) time.Time {
 	return t
 }
 
-// multiAttrs are the multi-valued attributes whose elements are
-// scim.MultiValue; their elements are rows of user_values.
-var multiAttrs = []struct {
-	name string
-	get  func(*scim.User) []scim.MultiValue
-}{
-	{"emails", func(u *scim.User) []scim.MultiValue { return u.Emails }},
-	{"phoneNumbers", func(u *scim.User) []scim.MultiValue { return u.PhoneNumbers }},
-	{"ims", func(u *scim.User) []scim.MultiValue { return u.IMs }},
-	{"photos", func(u *scim.User) []scim.MultiValue { return u.Photos }},
-	{"entitlements", func(u *scim.User) []scim.MultiValue { return u.Entitlements }},
-	{"roles", func(u *scim.User) []scim.MultiValue { return u.Roles }},
-	{"x509Certificates", func(u *scim.User) []scim.MultiValue { return u.X509Certificates }},
-}
-
-func isMultiAttr(a *scim.Attribute) bool {
-	if a == nil || a.Schema != scim.SchemaUser || a.Parent() != nil {
-		return false
-	}
-	for _, m := range multiAttrs {
-		if m.name == a.Name {
-			return true
-		}
-	}
-	return false
-}
-
 func boolInt(b bool) int {
 	if b {
 		return 1
@@ -73,32 +45,4 @@ func customNum(v string) any {
 		return nil
 	}
 	return f
-}
-
-// userColumns are the typed columns of users, in insert order, after
-// company and id.
-const userColumns = `user_name_f, external_id, display_name_f, given_name_f, family_name_f, formatted_f, title_f, employee_number_f, department_f, manager_id, nick_name_f, user_type_f, preferred_language_f, locale_f, timezone_f, profile_url_f, middle_name_f, honorific_prefix_f, honorific_suffix_f, cost_center_f, organization_f, division_f, manager_ref_f, manager_name_f, resource_type, location, active, created, last_modified, version, doc`
-
-func userValues(u *scim.User, doc []byte, pg bool) []any {
-	var ext any
-	if u.ExternalID != "" {
-		ext = u.ExternalID
-	}
-	var d any = string(doc) // pgx encodes text into jsonb
-	// PostgreSQL stores an absent manager as NULL (see its migration
-	// 0002); SQLite plans without the values and keeps ''.
-	var manager any = u.Enterprise.Manager.Value
-	if pg && u.Enterprise.Manager.Value == "" {
-		manager = nil
-	}
-	return []any{fold(u.UserName), ext, fold(u.DisplayName), fold(u.Name.GivenName), fold(u.Name.FamilyName),
-		fold(u.Name.Formatted), fold(u.Title), fold(u.Enterprise.EmployeeNumber), fold(u.Enterprise.Department),
-		manager,
-		fold(u.NickName), fold(u.UserType), fold(u.PreferredLanguage), fold(u.Locale), fold(u.Timezone), fold(u.ProfileURL),
-		fold(u.Name.MiddleName), fold(u.Name.HonorificPrefix), fold(u.Name.HonorificSuffix),
-		fold(u.Enterprise.CostCenter), fold(u.Enterprise.Organization), fold(u.Enterprise.Division),
-		fold(u.Enterprise.Manager.Ref), fold(u.Enterprise.Manager.DisplayName),
-		u.Meta.ResourceType, u.Meta.Location,
-		boolInt(u.Active), nullTime(u.Meta.Created), nullTime(u.Meta.LastModified),
-		u.Meta.Version, d}
 }

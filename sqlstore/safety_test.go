@@ -16,8 +16,8 @@ import (
 func TestLiteralsAreArguments(t *testing.T) {
 	const evil = `x'); DROP TABLE users; --%_\`
 	m := scim.NewModel([]scim.CustomAttribute{{Name: "Unit", Type: scim.CustomOption}})
-	for _, dialect := range []dialect{sqlite, postgres} {
-		st := &Store{d: dialect}
+	for _, k := range []kind{sqlite, postgres} {
+		st := &Store{d: k}
 		for _, f := range []string{
 			`userName eq "EVIL"`, `userName co "EVIL"`, `externalId sw "EVIL"`, `emails[value ew "EVIL"]`,
 			`urn:ietf:params:scim:schemas:extension:peakon:2.0:User:Unit eq "EVIL"`, `name.familyName gt "EVIL"`,
@@ -68,7 +68,7 @@ func TestLiteralsAreArguments(t *testing.T) {
 // limit, and that pushed-down queries are not limited.
 func TestMaxScan(t *testing.T) {
 	ctx := context.Background()
-	st, err := Open(ctx, "sqlite", t.TempDir()+"/s.db", WithMaxScan(3))
+	st, err := openDriver(ctx, "sqlite", t.TempDir()+"/s.db", WithMaxScan(3))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 
 func openSQLite(t testing.TB, opts ...Option) *Store {
 	t.Helper()
-	st, err := Open(context.Background(), "sqlite", filepath.Join(t.TempDir(), "scim.db"), opts...)
+	st, err := openDriver(context.Background(), "sqlite", filepath.Join(t.TempDir(), "scim.db"), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func postgresSchema(t testing.TB) string {
 // openPostgresDSN opens a store on dsn, closed at cleanup.
 func openPostgresDSN(t testing.TB, dsn string, opts ...Option) *Store {
 	t.Helper()
-	st, err := Open(context.Background(), "postgres", dsn, opts...)
+	st, err := openDriver(context.Background(), "postgres", dsn, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestReopen(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "scim.db")
 	for i := range 2 {
-		st, err := Open(ctx, "sqlite", path)
+		st, err := openDriver(ctx, "sqlite", path)
 		if err != nil {
 			t.Fatalf("Open #%d: %v", i+1, err)
 		}
@@ -116,7 +116,7 @@ func TestReopen(t *testing.T) {
 		}
 		st.Close()
 	}
-	if _, err := Open(ctx, "mysql", "x"); err == nil {
+	if _, err := openDriver(ctx, "mysql", "x"); err == nil {
 		t.Error("Open with an unknown driver succeeded")
 	}
 }

@@ -63,15 +63,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
-
-	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
-	_ "modernc.org/sqlite"             // registers "sqlite"
 
 	"github.com/scimkit/scim"
 )
@@ -79,17 +75,16 @@ import (
 //go:embed migrations
 var migrations embed.FS
 
-type dialect int
-
-const (
-	sqlite dialect = iota
-	postgres
-)
-
 // Store is a scim.Store, scim.HistoryStore and scim.CompanyStore backed by
 // SQLite or PostgreSQL. It is safe for concurrent use.
 type Store struct {
-	d dialect
+	d       kind
+	dialect Dialect
+	// nullCols are the columns of users that may hold NULL.
+	nullCols map[string]bool
+	// own reports pools the store opened (Open), which it bounds and
+	// closes; a pool given to New is the program's.
+	own bool
 	// db serves reads. w serves writes: for SQLite a pool of one
 	// connection, so writers queue in Go instead of failing with
 	// SQLITE_BUSY when a read transaction would upgrade; for PostgreSQL
@@ -179,7 +174,7 @@ const (
 	defaultSQLiteReaders = 16
 )
 
-// Option configures Open.
+// Option configures Open and New.
 type Option func(*Store)
 
 // WithMaxScan sets how many rows a query that cannot be pushed down to SQL
@@ -188,12 +183,12 @@ type Option func(*Store)
 // or less means no limit.
 func WithMaxScan(n int) Option { return func(s *Store) { s.maxScan = n } }
 
-// WithMaxConns bounds the connections the store opens: on PostgreSQL the
-// pool that serves reads and writes (default 10), on SQLite the readers
-// (default 16), beside its one writer and the one connection that watches
-// for commits. Requests past the bound wait for a connection (or their
-// context) instead of opening more than the database allows. n below 1 is
-// taken as 1.
+// WithMaxConns bounds the connections of the pools [Open] opens: on
+// PostgreSQL the pool that serves reads and writes (default 10), on SQLite
+// the readers (default 16), beside its one writer and the one connection
+// that watches for commits. Requests past the bound wait for a connection
+// (or their context) instead of opening more than the database allows. n
+// below 1 is taken as 1. A pool given to [New] keeps its own limits.
 func WithMaxConns(n int) Option { return func(s *Store) { s.maxConns = max(n, 1) } }
 
 // WithStatementCache sets how many prepared statements the store keeps
@@ -202,56 +197,79 @@ func WithMaxConns(n int) Option { return func(s *Store) { s.maxConns = max(n, 1)
 // query.
 func WithStatementCache(n int) Option { return func(s *Store) { s.stmts = n } }
 
-// Open opens (and creates or migrates) a store. driverName is "sqlite"
-// (dsn is a file path or a "file:" URI; the store adds its pragmas: WAL,
-// synchronous=FULL, busy_timeout, case-sensitive LIKE) or "postgres" (dsn
-// is a pgx connection string or URL).
-func Open(ctx context.Context, driverName, dsn string, opts ...Option) (*Store, error) {
-	s := &Store{maxScan: 1_000_000, stmts: maxStmts, counts: new(atomic.Int64)}
-	switch driverName {
-	case "sqlite", "sqlite3":
-		s.maxConns = defaultSQLiteReaders
-	default:
-		s.maxConns = defaultPostgresConns
+// Open opens a store on dsn with pools of its own, which it bounds
+// (WithMaxConns), and creates or migrates its schema. The dialect's
+// package offers it with the dialect filled in: sqlite.Open and
+// postgres.Open.
+func Open(ctx context.Context, d Dialect, dsn string, opts ...Option) (*Store, error) {
+	s, err := newStore(d, opts)
+	if err != nil {
+		return nil, err
 	}
-	for _, o := range opts {
-		o(s)
+	if s.db, s.w, err = d.OpenPools(dsn); err != nil {
+		return nil, err
 	}
-	s.cache = newStmtCache(s.stmts)
-	var err error
-	switch driverName {
-	case "sqlite", "sqlite3":
-		s.d = sqlite
-		if s.w, err = sql.Open("sqlite", sqliteDSN(dsn, true)); err != nil {
-			return nil, err
-		}
+	s.own = true
+	switch s.d {
+	case sqlite:
 		s.w.SetMaxOpenConns(1)
-		s.group = &groupCommit{}
-		if s.db, err = sql.Open("sqlite", sqliteDSN(dsn, false)); err != nil {
-			s.w.Close()
-			return nil, err
-		}
 		// The totals' watcher holds one reader for good.
 		s.db.SetMaxOpenConns(s.maxConns + 1)
-	case "postgres", "postgresql", "pgx":
-		s.d = postgres
-		if s.db, err = sql.Open("pgx", dsn); err != nil {
-			return nil, err
-		}
-		s.w = s.db
+	case postgres:
 		s.db.SetMaxOpenConns(s.maxConns)
 		// Connections idle for long go back to the server, which other
 		// clients may need.
 		s.db.SetConnMaxIdleTime(5 * time.Minute)
-	default:
-		return nil, fmt.Errorf("sqlstore: unknown driver %q (want \"sqlite\" or \"postgres\")", driverName)
 	}
 	// database/sql keeps two idle connections by default: past two
 	// concurrent requests, every request would open a connection (and
 	// prepare its statements again) and close it after. A list also
 	// counts on a second connection.
 	s.db.SetMaxIdleConns(s.idleConns())
+	return s.start(ctx)
+}
+
+// New returns a store on db, a pool the program opened on the dialect's
+// driver with its own settings (data source, TLS, limits), which the store
+// does not change; and creates or migrates its schema. The store reads and
+// writes through db, and does not close it. For SQLite, prefer
+// sqlite.Open, which opens the one-writer, many-readers pools and sets the
+// pragmas the store relies on.
+func New(ctx context.Context, d Dialect, db *sql.DB, opts ...Option) (*Store, error) {
+	s, err := newStore(d, opts)
+	if err != nil {
+		return nil, err
+	}
+	s.db, s.w = db, db
+	return s.start(ctx)
+}
+
+// newStore returns a store of dialect d with opts applied.
+func newStore(d Dialect, opts []Option) (*Store, error) {
+	k, err := kindOf(d)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{d: k, dialect: d, maxScan: 1_000_000, stmts: maxStmts, counts: new(atomic.Int64)}
+	s.maxConns = defaultPostgresConns
+	if k == sqlite {
+		s.maxConns = defaultSQLiteReaders
+		s.group = &groupCommit{}
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	s.cache = newStmtCache(s.stmts)
+	return s, nil
+}
+
+// start migrates the schema and starts what the dialect needs.
+func (s *Store) start(ctx context.Context) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.readColumns(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -261,9 +279,14 @@ func Open(ctx context.Context, driverName, dsn string, opts ...Option) (*Store, 
 			s.Close()
 			return nil, err
 		}
-		if s.totals, err = openTotals(ctx, s.db); err != nil {
-			s.Close()
-			return nil, err
+		// The totals' watcher holds a connection for good, which a pool
+		// of one cannot spare.
+		if s.own || s.db.Stats().MaxOpenConnections != 1 {
+			var err error
+			if s.totals, err = openTotals(ctx, s.db); err != nil {
+				s.Close()
+				return nil, err
+			}
 		}
 	}
 	return s, nil
@@ -276,33 +299,6 @@ func (s *Store) idleConns() int {
 		return min(maxIdle, s.maxConns+1)
 	}
 	return min(maxIdle, s.maxConns)
-}
-
-// sqliteDSN adds the pragmas the store relies on. WAL lets readers run
-// beside the writer; synchronous=FULL makes every acknowledged commit
-// durable even against power loss (NORMAL would already survive a killed
-// process); busy_timeout covers other processes writing the same file;
-// case_sensitive_like makes LIKE binary, as the store folds case itself;
-// temp_store keeps the statement journals of a batch's savepoints in memory.
-//
-// The writer's transactions begin IMMEDIATE: they take the write lock at
-// BEGIN, so a read-then-write transaction never fails to upgrade.
-func sqliteDSN(dsn string, writer bool) string {
-	if !strings.HasPrefix(dsn, "file:") {
-		dsn = "file:" + dsn
-	}
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	p := url.Values{}
-	for _, pr := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "case_sensitive_like(1)", "foreign_keys(1)", "temp_store(MEMORY)"} {
-		p.Add("_pragma", pr)
-	}
-	if writer {
-		p.Set("_txlock", "immediate")
-	}
-	return dsn + sep + p.Encode()
 }
 
 // batchStmt returns the statement for text prepared in the batch's
@@ -343,9 +339,12 @@ func (s *Store) Analyze(ctx context.Context) error {
 	}
 	// Read connections load statistics with the schema, once: reopen the
 	// idle ones, so that the next statements are planned with the new
-	// statistics.
-	s.db.SetMaxIdleConns(0)
-	s.db.SetMaxIdleConns(s.idleConns())
+	// statistics. (A pool given to New keeps its settings; its
+	// connections see the statistics as they are replaced.)
+	if s.own {
+		s.db.SetMaxIdleConns(0)
+		s.db.SetMaxIdleConns(s.idleConns())
+	}
 	return nil
 }
 
@@ -365,12 +364,16 @@ func (s *Store) dropSamples(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the database.
+// Close closes the pools the store opened (Open); a pool given to New
+// stays open for the program to close.
 func (s *Store) Close() error {
 	var err error
 	s.cache.closeAll()
 	if s.totals != nil {
 		err = s.totals.close()
+	}
+	if !s.own {
+		return err
 	}
 	if s.w != nil && s.w != s.db {
 		err = errors.Join(err, s.w.Close())
@@ -385,13 +388,8 @@ func (s *Store) Close() error {
 // (EXPLAIN). Do not write to it behind the store's back.
 func (s *Store) DB() *sql.DB { return s.db }
 
-// Dialect returns "sqlite" or "postgres".
-func (s *Store) Dialect() string {
-	if s.d == postgres {
-		return "postgres"
-	}
-	return "sqlite"
-}
+// Dialect returns the store's dialect.
+func (s *Store) Dialect() Dialect { return s.dialect }
 
 // migrate applies the embedded migrations not yet recorded in
 // schema_migrations, each in its own transaction.
@@ -497,10 +495,11 @@ func splitSQL(body string) []string {
 	return out
 }
 
-// q rewrites ? placeholders to PostgreSQL's $n. Only the store's own
-// constant SQL goes through it; it contains no '?' in literals.
+// q rewrites ? placeholders to the dialect's (PostgreSQL's $n). Only the
+// store's own constant SQL goes through it; it contains no '?' in
+// literals.
 func (s *Store) q(query string) string {
-	if s.d != postgres {
+	if s.dialect.Placeholder(1) == "?" {
 		return query
 	}
 	var b strings.Builder
@@ -508,8 +507,7 @@ func (s *Store) q(query string) string {
 	for i := 0; i < len(query); i++ {
 		if query[i] == '?' {
 			n++
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(n))
+			b.WriteString(s.dialect.Placeholder(n))
 			continue
 		}
 		b.WriteByte(query[i])

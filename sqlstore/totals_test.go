@@ -15,12 +15,12 @@ import (
 func TestTotalsSQLite(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "scim.db")
-	st, err := Open(ctx, "sqlite", path)
+	st, err := openDriver(ctx, "sqlite", path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	other, err := Open(ctx, "sqlite", path)
+	other, err := openDriver(ctx, "sqlite", path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/jackc/pgx/v5/pgconn"
-
 	"github.com/scimkit/scim"
 )
 
@@ -39,8 +37,8 @@ func (s *Store) CreateUsers(ctx context.Context, tenant string, users []*scim.Us
 			if err != nil {
 				return err
 			}
-			if _, err := stmt.ExecContext(ctx, append([]any{tenant, u.ID}, userValues(u, doc, s.d == postgres)...)...); err != nil {
-				return conflict(err, u)
+			if _, err := stmt.ExecContext(ctx, append([]any{tenant, u.ID}, s.userValues(u, doc)...)...); err != nil {
+				return s.conflict(err, u)
 			}
 			if err := w.children(tenant, u); err != nil {
 				return err
@@ -54,21 +52,20 @@ func (s *Store) CreateUsers(ctx context.Context, tenant string, users []*scim.Us
 	})
 }
 
-// conflict maps a unique-index violation to scim.ConflictError naming the
-// attribute, by the index the database names.
-func conflict(err error, u *scim.User) error {
-	var pg *pgconn.PgError
-	msg := err.Error()
-	if errors.As(err, &pg) {
-		if pg.Code != "23505" {
-			return err
-		}
-		msg = pg.ConstraintName
-	} else if !strings.Contains(msg, "UNIQUE constraint failed") {
+// conflict maps the violation of a unique index to scim.ConflictError
+// naming the attribute, by the index the database names: the attributes
+// the model declares unique (uniqueColumns), else id.
+func (s *Store) conflict(err error, u *scim.User) error {
+	index, ok := s.dialect.UniqueViolation(err)
+	if !ok {
 		return err
 	}
-	if strings.Contains(msg, "user_name") {
-		return scim.ConflictError("userName", u.UserName)
+	for _, c := range uniqueColumns {
+		if strings.Contains(index, strings.TrimSuffix(c.name, "_f")) {
+			v, _ := c.attr.Value(u)
+			s, _ := v.(string)
+			return scim.ConflictError(c.attr.Name, s)
+		}
 	}
 	return scim.ConflictError("id", u.ID)
 }
@@ -115,7 +112,7 @@ func (w *txWriter) close() {
 // children inserts the rows of user_values and user_custom.
 func (w *txWriter) children(tenant string, u *scim.User) error {
 	for _, m := range multiAttrs {
-		for i, v := range m.get(u) {
+		for i, v := range m.values(u) {
 			if err := w.exec(`INSERT INTO user_values (company, user_id, attr, idx, value, value_f, display_f, type_f, is_primary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 				tenant, u.ID, m.name, i, v.Value, fold(v.Value), fold(v.Display), fold(v.Type), boolInt(v.Primary)); err != nil {
 				return err
@@ -191,10 +188,10 @@ func (s *Store) UpdateUser(ctx context.Context, tenant string, u *scim.User, ver
 		if s.d == postgres {
 			set = strings.Replace(set, "doc = ?", "doc = ?::jsonb", 1)
 		}
-		args := append(userValues(u, doc, s.d == postgres), tenant, u.ID, version)
+		args := append(s.userValues(u, doc), tenant, u.ID, version)
 		res, err := tx.ExecContext(ctx, s.q(`UPDATE users SET `+set+` WHERE company = ? AND id = ? AND version = ?`), args...)
 		if err != nil {
-			return conflict(err, u)
+			return s.conflict(err, u)
 		}
 		if n, err := res.RowsAffected(); err != nil {
 			return err

@@ -27,6 +27,8 @@ import (
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/internal/demo"
 	"github.com/scimkit/scim/sqlstore"
+	"github.com/scimkit/scim/sqlstore/postgres"
+	"github.com/scimkit/scim/sqlstore/sqlite"
 )
 
 func main() {
@@ -108,7 +110,11 @@ func setup(ctx context.Context, c *config, logger *slog.Logger) (http.Handler, [
 		if dsn == "" {
 			return nil, nil, nil, errors.New("-store postgres needs -dsn postgres://user:pass@host/db")
 		}
-		st, err := sqlstore.Open(ctx, c.storeKind, dsn)
+		open := sqlite.Open
+		if c.storeKind == "postgres" {
+			open = postgres.Open
+		}
+		st, err := open(ctx, dsn)
 		if err != nil {
 			return nil, nil, nil, err
 		}

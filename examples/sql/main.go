@@ -19,6 +19,8 @@ import (
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/sqlstore"
+	"github.com/scimkit/scim/sqlstore/postgres"
+	"github.com/scimkit/scim/sqlstore/sqlite"
 )
 
 func main() {
@@ -30,7 +32,18 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 
-	st, err := sqlstore.Open(ctx, *driver, *dsn)
+	// A program that serves one database imports only its package, and
+	// links only its driver.
+	var st *sqlstore.Store
+	var err error
+	switch *driver {
+	case "sqlite":
+		st, err = sqlite.Open(ctx, *dsn)
+	case "postgres":
+		st, err = postgres.Open(ctx, *dsn)
+	default:
+		log.Fatalf("unknown -driver %q (sqlite, postgres)", *driver)
+	}
 	if err != nil {
 		log.Fatal(err)
 	}

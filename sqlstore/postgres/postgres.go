@@ -1,0 +1,66 @@
+// Package postgres opens a [sqlstore.Store] on PostgreSQL through pgx's
+// database/sql driver. Importing it links pgx and not SQLite's driver.
+//
+// Open connects from a DSN with pools the store bounds; New takes a pool
+// the program already has, with its own DSN, TLS and limits:
+//
+//	st, err := postgres.Open(ctx, "postgres://scim@db/scim?sslmode=verify-full")
+//
+//	db, err := sql.Open("pgx", dsn) // the product's own pool
+//	st, err := postgres.New(ctx, db)
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+
+	"github.com/scimkit/scim/sqlstore"
+)
+
+// Dialect is PostgreSQL's [sqlstore.Dialect], for [sqlstore.Open] and
+// [sqlstore.New].
+type Dialect struct{}
+
+// Open opens (and creates or migrates) a store on the database at dsn, a
+// pgx connection string or URL, with a pool the store bounds
+// (sqlstore.WithMaxConns, default 10) and closes with it.
+func Open(ctx context.Context, dsn string, opts ...sqlstore.Option) (*sqlstore.Store, error) {
+	return sqlstore.Open(ctx, Dialect{}, dsn, opts...)
+}
+
+// New returns a store (creating or migrating its schema) on db, a pool
+// the program opened on pgx's driver ("pgx", or stdlib.OpenDB from a
+// pgxpool configuration). Its limits are the program's: the store does
+// not change them, and it does not close db.
+func New(ctx context.Context, db *sql.DB, opts ...sqlstore.Option) (*sqlstore.Store, error) {
+	return sqlstore.New(ctx, Dialect{}, db, opts...)
+}
+
+// Name implements sqlstore.Dialect.
+func (Dialect) Name() string { return "postgres" }
+
+// Placeholder implements sqlstore.Dialect.
+func (Dialect) Placeholder(n int) string { return "$" + strconv.Itoa(n) }
+
+// uniqueViolation is PostgreSQL's SQLSTATE for unique_violation.
+const uniqueViolation = "23505"
+
+// UniqueViolation implements sqlstore.Dialect.
+func (Dialect) UniqueViolation(err error) (string, bool) {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && pg.Code == uniqueViolation {
+		return pg.ConstraintName, true // "users_user_name_uq"
+	}
+	return "", false
+}
+
+// OpenPools implements sqlstore.Dialect.
+func (Dialect) OpenPools(dsn string) (readers, writer *sql.DB, err error) {
+	db, err := sql.Open("pgx", dsn)
+	return db, db, err
+}
