@@ -1,0 +1,72 @@
+// Package sqlstore is a scim.Store on database/sql for SQLite and
+// PostgreSQL. It also implements scim.HistoryStore, scim.CompanyStore and
+// scim.Batcher.
+//
+// # Drivers
+//
+// As with database/sql, the program chooses the driver: package sqlstore
+// links none, and each [Dialect] lives in a package of its own that links
+// its driver, so that a product on PostgreSQL carries no SQLite engine and
+// the reverse:
+//
+//	st, err := sqlite.Open(ctx, "/var/lib/scim/users.db")  // links modernc.org/sqlite
+//	st, err := postgres.Open(ctx, "postgres://u:p@host/db") // links pgx
+//	st, err := postgres.New(ctx, db)                        // the product's own *sql.DB
+//	st, err := sqlstore.New(ctx, postgres.Dialect{}, db)    // the same, dialect-neutral
+//
+// [Open] opens pools of its own, which it bounds ([WithMaxConns]); SQLite's
+// are one writer and many readers on a file. [New] runs on a pool the
+// program already has, with its own DSN, TLS and limits, which the store
+// leaves alone. Both create and migrate the schema: versioned migrations
+// embedded in the binary, one set per dialect, applied once each and
+// recorded in schema_migrations.
+//
+// # Layout
+//
+// A users row per user, keyed by (company, id), holds the user as a
+// document (JSON; JSONB on PostgreSQL) and typed columns for everything a
+// filter or sortBy can name, derived from the attribute model (one per
+// singular attribute of the core and enterprise schemas; a new attribute
+// needs a migration adding its column, which Open checks for):
+// case-insensitive strings stored folded (the matcher's case-folding key),
+// so that eq, sw, ew, co and ordering are binary comparisons an index can
+// serve; times as fixed-width UTC text. A unique index on (company, folded
+// userName) enforces the uniqueness the model declares and maps to
+// scim.ConflictError; externalId is indexed but not unique. Elements of
+// emails, phoneNumbers and the other emails-shaped attributes are rows of
+// user_values, Peakon custom attributes rows of user_custom, both indexed
+// by (company, attribute, value).
+//
+// # Queries
+//
+// ListUsers compiles the filter, sortBy and page to one parameterised
+// statement (values are always arguments, never SQL text), with LIMIT and
+// OFFSET, and counts the total only when the page does not tell it: on
+// SQLite beside the page on another connection, and once until the next
+// commit (a client paging through a large result does not count it for
+// every page); on PostgreSQL in the page's statement. Without sortBy, users come by id; or, when the filter
+// ranges over an indexed column (name.familyName sw "A", meta.lastModified
+// gt ...), by that column and then id, so that the page is read from the
+// index in order instead of sorting every match.
+// Filters on addresses and groups, which have no columns, are evaluated in
+// Go (Query.Matches, Query.Compare) over a streaming cursor narrowed by
+// whatever part of the filter did compile; such a scan is refused with
+// scim.ErrTooMany past [WithMaxScan] rows. Results equal the memory store's:
+// package storetest checks it.
+//
+// # Maintenance
+//
+// Call [Store.Analyze] after loading many users and now and then as they grow, so
+// that the planner knows the tables' sizes; on SQLite call it instead of a
+// plain ANALYZE (see Analyze for why).
+//
+// # Durability and concurrency
+//
+// Writes are transactions; [Store.Batch] groups many in one. UpdateUser, and DeleteUser given a version, are
+// compare-and-swaps on the version column. [Open] bounds the connection
+// pools it opens ([WithMaxConns]) and the prepared statements it keeps
+// ([WithStatementCache]). SQLite runs in WAL mode with synchronous=FULL, so an
+// acknowledged write survives a killed process and a power cut, and its
+// writes are serialised through a one-connection pool (readers run beside
+// it).
+package sqlstore

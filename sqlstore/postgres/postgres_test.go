@@ -1,0 +1,186 @@
+package postgres_test
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"net/url"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/sqlstore/postgres"
+	"github.com/scimkit/scim/storetest"
+)
+
+// schemaDSN creates a schema of its own, dropped at cleanup, and returns
+// a DSN using it; it skips when SCIMKIT_POSTGRES_DSN is not set.
+func schemaDSN(t *testing.T) string {
+	t.Helper()
+	dsn := os.Getenv("SCIMKIT_POSTGRES_DSN")
+	if dsn == "" {
+		t.Skip("SCIMKIT_POSTGRES_DSN is not set")
+	}
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := make([]byte, 6)
+	rand.Read(b)
+	schema := "t_" + hex.EncodeToString(b)
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		admin.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		admin.Exec("DROP SCHEMA " + schema + " CASCADE")
+		admin.Close()
+	})
+	u, err := url.Parse(dsn)
+	if err != nil || u.Scheme == "" {
+		return strings.TrimSpace(dsn) + " search_path=" + schema
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func TestConformanceOpen(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) scim.Store {
+		st, err := postgres.Open(context.Background(), schemaDSN(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	})
+}
+
+func TestConformanceNew(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) scim.Store {
+		db, err := sql.Open("pgx", schemaDSN(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		st, err := postgres.New(context.Background(), db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	})
+}
+
+// TestNewKeepsThePool checks that a store on the program's pool leaves
+// its limits alone and does not close it.
+func TestNewKeepsThePool(t *testing.T) {
+	ctx := context.Background()
+	db, err := sql.Open("pgx", schemaDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(3)
+	st, err := postgres.New(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateUser(ctx, "acme", &scim.User{ID: "1", UserName: "ann", Meta: scim.Meta{Version: "v1"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := db.Stats().MaxOpenConnections; got != 3 {
+		t.Errorf("MaxOpenConnections = %d after New, want the program's 3", got)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("after the store's Close, the program's pool reads %d users (%v), want 1", n, err)
+	}
+	if st.Dialect().Name() != "postgres" {
+		t.Errorf("Dialect().Name() = %q", st.Dialect().Name())
+	}
+}
+
+// TestUniqueViolation checks the dialect's error mapping on the driver's
+// own errors.
+func TestUniqueViolation(t *testing.T) {
+	ctx := context.Background()
+	db, err := sql.Open("pgx", schemaDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, s := range []string{`CREATE TABLE t (k TEXT PRIMARY KEY, u TEXT CONSTRAINT t_u_uq UNIQUE)`, `INSERT INTO t VALUES ('a', 'x')`} {
+		if _, err := db.ExecContext(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type result struct {
+		Index string
+		OK    bool
+	}
+	for _, tc := range []struct {
+		stmt string
+		want result
+	}{
+		{`INSERT INTO t VALUES ('b', 'x')`, result{"t_u_uq", true}},
+		{`INSERT INTO t VALUES ('a', 'y')`, result{"t_pkey", true}},
+		{`INSERT INTO t VALUES (NULL, 'z')`, result{}},
+		{`SELECT nonsense`, result{}},
+	} {
+		_, err := db.ExecContext(ctx, tc.stmt)
+		var got result
+		got.Index, got.OK = postgres.Dialect{}.UniqueViolation(err)
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%s (%v): -want +got\n%s", tc.stmt, err, diff)
+		}
+	}
+	if _, ok := (postgres.Dialect{}).UniqueViolation(errors.New("duplicate key value violates unique constraint")); ok {
+		t.Error("a text that only looks like a violation was taken for one")
+	}
+}
+
+// TestLinksOnlyPostgres lists what a program importing only this package
+// links: no package of SQLite's driver.
+func TestLinksOnlyPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the go command")
+	}
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command")
+	}
+	for _, tc := range []struct {
+		pkg       string
+		forbidden []string
+		want      string
+	}{
+		{"./testdata/onlypostgres", []string{"modernc.org/"}, "github.com/jackc/pgx/v5/stdlib"},
+		{"github.com/scimkit/scim/sqlstore", []string{"github.com/jackc/", "modernc.org/"}, ""},
+	} {
+		out, err := exec.Command(goCmd, "list", "-deps", tc.pkg).CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list -deps %s: %v\n%s", tc.pkg, err, out)
+		}
+		for _, d := range strings.Fields(string(out)) {
+			for _, f := range tc.forbidden {
+				if strings.HasPrefix(d, f) {
+					t.Errorf("%s links %s", tc.pkg, d)
+				}
+			}
+		}
+		if tc.want != "" && !strings.Contains(string(out), tc.want+"\n") {
+			t.Errorf("%s does not link %s", tc.pkg, tc.want)
+		}
+	}
+}
