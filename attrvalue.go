@@ -21,5 +21,12 @@ func (a *Attribute) Value(u *User) (v any, ok bool) {
 		}
 		rv = rv.FieldByIndex(p.field)
 	}
-	return rv.FieldByIndex(a.field).Interface(), true
+	f := rv.FieldByIndex(a.field)
+	switch f.Kind() {
+	case reflect.String:
+		return f.String(), true // boxes "" without allocating
+	case reflect.Bool:
+		return f.Bool(), true
+	}
+	return f.Interface(), true
 }

@@ -86,3 +86,15 @@ func TestOpenChecksColumns(t *testing.T) {
 		t.Errorf("Open = %v, want the missing column named", err)
 	}
 }
+
+// BenchmarkUserValues measures the column values of one user, computed by
+// walking the model's columns on every write.
+func BenchmarkUserValues(b *testing.B) {
+	st := &Store{d: postgres, nullCols: map[string]bool{"external_id": true, "manager_id": true, "created": true, "last_modified": true}}
+	u := benchUser(5)
+	doc := []byte(`{}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		st.userValues(u, doc)
+	}
+}
