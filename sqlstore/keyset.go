@@ -19,6 +19,8 @@ import (
 type positions struct {
 	mu sync.Mutex
 	m  map[string]position
+	// used counts the pages read by keyset, for tests.
+	used int64
 }
 
 type position struct {
@@ -39,7 +41,18 @@ func (p *positions) get(query string, skip int, version int64) (string, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	e, ok := p.m[positionKey(query, skip)]
-	return e.last, ok && e.version == version
+	ok = ok && e.version == version
+	if ok {
+		p.used++
+	}
+	return e.last, ok
+}
+
+// keysetPages returns how many pages were read by keyset.
+func (p *positions) keysetPages() int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.used
 }
 
 // put records that the page of the query ending before offset next ends

@@ -987,6 +987,9 @@ func (s *Store) listPushed(ctx context.Context, sq sqlQuery, q *scim.Query) (*sc
 		}
 	}
 	withTotal := countNow && s.d == postgres && total < 0
+	if withTotal {
+		s.counts.Add(1)
+	}
 	text, args := s.pageSQL(sq, pq, withTotal)
 	st, release, err := s.stmt(ctx, text)
 	if err != nil {
