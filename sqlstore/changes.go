@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/scimkit/scim"
@@ -77,15 +78,27 @@ func (s *Store) number(ctx context.Context, w *txWriter, tenant string, cs []cha
 	if err != nil {
 		return err
 	}
-	first := v - int64(len(cs)) + 1
-	for i, c := range cs {
-		if err := w.exec(`INSERT INTO user_changes (company, seq, kind, user_id, at) VALUES (?, ?, ?, ?, ?)`,
-			tenant, first+int64(i), string(c.kind), c.id, fmtTime(c.at)); err != nil {
+	seq := v - int64(len(cs))
+	// Up to changeRows rows a statement: a load of thousands of users
+	// pays one round trip per hundred changes, not one each.
+	for len(cs) > 0 {
+		n := min(len(cs), changeRows)
+		args := make([]any, 0, 5*n)
+		for _, c := range cs[:n] {
+			seq++
+			args = append(args, tenant, seq, string(c.kind), c.id, fmtTime(c.at))
+		}
+		if err := w.exec(`INSERT INTO user_changes (company, seq, kind, user_id, at) VALUES (?, ?, ?, ?, ?)`+
+			strings.Repeat(`, (?, ?, ?, ?, ?)`, n-1), args...); err != nil {
 			return err
 		}
+		cs = cs[n:]
 	}
 	return nil
 }
+
+// changeRows is how many changes one INSERT records at most.
+const changeRows = 100
 
 // bumpVersion advances the company's counter without recording a change
 // of a user: for a deleted company, whose cached totals must not be
