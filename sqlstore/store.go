@@ -1,7 +1,7 @@
 // Package sqlstore is a scim.Store on database/sql for SQLite (through
 // modernc.org/sqlite, pure Go) and PostgreSQL (through pgx's stdlib
-// driver). It also implements scim.HistoryStore, scim.CompanyStore and
-// scim.Batcher. Open it with a driver name and a data source:
+// driver). It also implements scim.HistoryStore, scim.ChangeFeed,
+// scim.CompanyStore and scim.Batcher. Open it with a driver name and a data source:
 //
 //	st, err := sqlstore.Open(ctx, "sqlite", "/var/lib/scim/users.db")
 //	st, err := sqlstore.Open(ctx, "postgres", "postgres://u:p@host/db?sslmode=disable")
@@ -29,7 +29,10 @@
 // OFFSET, and counts the total only when the page does not tell it: on
 // SQLite beside the page on another connection, and once until the next
 // commit (a client paging through a large result does not count it for
-// every page); on PostgreSQL in the page's statement. Without sortBy, users come by id; or, when the filter
+// every page); on PostgreSQL in the page's statement, and once until the
+// next write of the company's users by any instance (a per-company change
+// counter says when). The next page of a query in id order continues from
+// the previous page's last id while no write has intervened. Without sortBy, users come by id; or, when the filter
 // ranges over an indexed column (name.familyName sw "A", meta.lastModified
 // gt ...), by that column and then id, so that the page is read from the
 // index in order instead of sorting every match.
