@@ -83,7 +83,8 @@ type CompanyStore interface {
 //
 // Models are cached and rebuilt after SetAttributes. The cache belongs to
 // this value: when several processes share a store, a definition changed
-// through another process is seen here after a call to Forget.
+// through another process is seen here within ModelCacheTTL (or at once
+// after a call to Forget).
 //
 // A Companies is safe for concurrent use.
 type Companies struct {
@@ -99,9 +100,16 @@ type Companies struct {
 	// never cached). It bounds how long a token revoked through another
 	// instance keeps working here.
 	TokenCacheTTL time.Duration
+	// ModelCacheTTL is how long a company's model, built from the
+	// definitions read from the store, is used without reading them again
+	// (default DefaultModelCacheTTL; negative: read for every request).
+	// It bounds how long a change of custom attributes made through
+	// another instance goes unseen here; a change made through this value
+	// is seen at once.
+	ModelCacheTTL time.Duration
 
 	mu     sync.Mutex
-	models map[string]*Model             // company id → model
+	models map[string]cachedModel        // company id → model
 	gen    uint64                        // incremented by Forget
 	tokens map[[32]byte]cachedTokenEntry // token hash → token, see Authenticate
 }
@@ -407,11 +415,12 @@ func (cs *Companies) forgetTokens(company, id string) {
 // Model implements ModelSource: the company's core, Enterprise and Peakon
 // schemas, with its custom attributes.
 func (cs *Companies) Model(ctx context.Context, companyID string) (*Model, error) {
+	now := cs.now()
 	cs.mu.Lock()
-	m, gen := cs.models[companyID], cs.gen
+	e, gen := cs.models[companyID], cs.gen
 	cs.mu.Unlock()
-	if m != nil {
-		return m, nil
+	if e.fresh(now, cs.modelTTL()) {
+		return e.model, nil
 	}
 	c, err := cs.store.GetCompany(ctx, companyID)
 	if err != nil {
@@ -421,13 +430,13 @@ func (cs *Companies) Model(ctx context.Context, companyID string) (*Model, error
 		}
 		return nil, err
 	}
-	m = NewModel(c.Attributes)
+	m := NewModel(c.Attributes)
 	cs.mu.Lock()
 	if cs.gen == gen {
 		if cs.models == nil {
-			cs.models = make(map[string]*Model)
+			cs.models = make(map[string]cachedModel)
 		}
-		cs.models[companyID] = m
+		cs.models[companyID] = cachedModel{m, now}
 	}
 	cs.mu.Unlock()
 	return m, nil

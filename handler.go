@@ -113,7 +113,9 @@ type Handler struct {
 	AuthScheme AuthScheme
 
 	// OnChange, when set, is called after every committed change of a
-	// user, in the request's goroutine, in commit order for each user.
+	// user, in the request's goroutine, in commit order for each user. It
+	// runs in the instance that committed, and only there; a store that is
+	// a ChangeFeed records the same changes durably for every instance.
 	OnChange func(ctx context.Context, e Event)
 	// OnRequest, when set, is called once per request after its response
 	// is written, with what an access log or metrics want to know.

@@ -16,7 +16,8 @@ import (
 // and externalId (not unique) per tenant, keeps creation order for stable paging, answers
 // userName, externalId and id equality filters from its indexes and scans
 // with the compiled filter otherwise. It records activation history
-// (HistoryStore). The zero value is ready to use.
+// (HistoryStore) and every change in a ChangeFeed. The zero value is ready
+// to use.
 type MemoryStore struct {
 	// MaxResults, when positive, is the most matches a list query may have:
 	// ListUsers answers ErrTooMany (400 tooMany) beyond it, as a store that
@@ -26,6 +27,9 @@ type MemoryStore struct {
 	mu      sync.RWMutex
 	tenants map[string]*memTenant
 	co      memCompanies // CompanyStore, in memcompany.go
+	// feedSeq is the last change number of each tenant (ChangeFeed). It
+	// outlives a deleted company, so that numbers never repeat.
+	feedSeq map[string]int64
 }
 
 // NewMemoryStore returns an empty MemoryStore.
@@ -44,6 +48,7 @@ type memTenant struct {
 	order     []*memEntry // ascending seq: creation order
 	seq       uint64
 	history   map[string][]Activation
+	changes   []Change // ChangeFeed, oldest first
 }
 
 type memEntry struct {
@@ -51,7 +56,10 @@ type memEntry struct {
 	user *User // never mutated once stored: writers install a new *User
 }
 
-var _ HistoryStore = (*MemoryStore)(nil)
+var (
+	_ HistoryStore = (*MemoryStore)(nil)
+	_ ChangeFeed   = (*MemoryStore)(nil)
+)
 
 // tenant returns the tenant's data, creating it when create is set. The
 // caller holds the lock (write lock when create is set).
@@ -99,6 +107,7 @@ func (s *MemoryStore) CreateUser(ctx context.Context, tenant string, u *User) er
 	t.order = append(t.order, e)
 	t.byManager.move(e, "", u.Enterprise.Manager.Value)
 	t.history[u.ID] = []Activation{{Time: u.Meta.Created, Active: u.Active}}
+	s.record(tenant, t, EventCreated, u.ID, u.Meta.Created)
 	return nil
 }
 
@@ -197,6 +206,7 @@ func (s *MemoryStore) UpdateUser(ctx context.Context, tenant string, u *User, ve
 	if old.Active != u.Active {
 		t.history[u.ID] = append(t.history[u.ID], Activation{Time: u.Meta.LastModified, Active: u.Active})
 	}
+	s.record(tenant, t, eventType(old, u), u.ID, u.Meta.LastModified)
 	return nil
 }
 
@@ -223,6 +233,7 @@ func (s *MemoryStore) DeleteUser(ctx context.Context, tenant, id, version string
 	t.byExternalID.move(e, e.user.ExternalID, "")
 	t.byManager.move(e, e.user.Enterprise.Manager.Value, "")
 	delete(t.history, id)
+	s.record(tenant, t, EventDeleted, id, time.Now().UTC())
 	if i, found := slices.BinarySearchFunc(t.order, e.seq, func(x *memEntry, seq uint64) int { return cmp.Compare(x.seq, seq) }); found {
 		t.order = slices.Delete(t.order, i, i+1)
 	}

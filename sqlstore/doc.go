@@ -1,6 +1,6 @@
 // Package sqlstore is a scim.Store on database/sql for SQLite and
-// PostgreSQL. It also implements scim.HistoryStore, scim.CompanyStore and
-// scim.Batcher.
+// PostgreSQL. It also implements scim.HistoryStore, scim.ChangeFeed,
+// scim.CompanyStore and scim.Batcher.
 //
 // # Drivers
 //
@@ -44,10 +44,15 @@
 // OFFSET, and counts the total only when the page does not tell it: on
 // SQLite beside the page on another connection, and once until the next
 // commit (a client paging through a large result does not count it for
-// every page); on PostgreSQL in the page's statement. Without sortBy, users come by id; or, when the filter
-// ranges over an indexed column (name.familyName sw "A", meta.lastModified
-// gt ...), by that column and then id, so that the page is read from the
-// index in order instead of sorting every match.
+// every page); on PostgreSQL in the page's statement, and once until the
+// next write of the company's users by any instance (a per-company change
+// counter, bumped in every write transaction, says when). The next page of
+// a query in id order continues from the previous page's last id while no
+// write has intervened (keyset instead of OFFSET). Without sortBy, users
+// come by id; or, when the filter ranges over an indexed column
+// (name.familyName sw "A", meta.lastModified gt ...), by that column and
+// then id, so that the page is read from the index in order instead of
+// sorting every match.
 // Filters on addresses and groups, which have no columns, are evaluated in
 // Go (Query.Matches, Query.Compare) over a streaming cursor narrowed by
 // whatever part of the filter did compile; such a scan is refused with
@@ -68,5 +73,8 @@
 // ([WithStatementCache]). SQLite runs in WAL mode with synchronous=FULL, so an
 // acknowledged write survives a killed process and a power cut, and its
 // writes are serialised through a one-connection pool (readers run beside
-// it).
+// it); concurrent writes commit together, a savepoint each and one fsync
+// for the group (group commit). Every write records its change in the same
+// transaction, numbered by the company's counter, which scim.ChangeFeed
+// reads in commit order.
 package sqlstore

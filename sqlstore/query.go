@@ -894,7 +894,7 @@ func (s *Store) listPushed(ctx context.Context, sq sqlQuery, q *scim.Query) (*sc
 	skip, count := q.Bounds()
 	countSQL := "SELECT COUNT(*) FROM " + sq.from + " WHERE " + sq.where
 	if count == 0 {
-		n, err := s.total(ctx, countSQL, sq.args)
+		n, err := s.total(ctx, sq.tenant, countSQL, sq.args)
 		page.Total = n
 		return page, err
 	}
@@ -903,23 +903,33 @@ func (s *Store) listPushed(ctx context.Context, sq sqlQuery, q *scim.Query) (*sc
 	// commit has happened since (totals.go), or else counts on another
 	// connection while the page is read: the count walks every match, the
 	// page only its own rows, and the two take about as long. PostgreSQL
-	// counts in the page's statement. On SQLite the count is a statement of
+	// reuses a total while the company's change counter is unchanged, or
+	// else counts in the page's statement. Either continues from where the
+	// previous page of the query ended, if it knows (keyset.go). On SQLite the count is a statement of
 	// its own, outside a transaction: under concurrent writes it may count
 	// a slightly different state than the page shows, as a client paging
 	// through a changing set sees anyway.
 	countNow := s.btx == nil && (skip > 0 || !selective(q.Filter))
 	total := -1
 	var counted chan countResult
-	if countNow && s.d == sqlite {
-		l, n, hit := s.lookupTotal(ctx, countSQL, sq.args)
+	var l totalLookup
+	pq := q // the page's query: q, or its keyset continuation
+	if countNow {
+		var n int
+		var hit bool
+		l, n, hit = s.lookupTotal(ctx, sq.tenant, countSQL, sq.args)
 		if hit {
 			total = n
-		} else {
+			if last, ok := s.totals.pos.get(l.key, skip, l.version); ok && sq.order == "u.id" {
+				sq, pq = s.keyset(sq, q, last)
+			}
+		} else if s.d == sqlite {
 			cctx, cancel := context.WithCancel(ctx)
 			defer cancel()
 			counted = make(chan countResult, 1)
+			args := sq.args
 			go func() {
-				n, err := s.count(cctx, countSQL, sq.args)
+				n, err := s.count(cctx, countSQL, args)
 				if err == nil {
 					l.store(n)
 				}
@@ -927,8 +937,11 @@ func (s *Store) listPushed(ctx context.Context, sq sqlQuery, q *scim.Query) (*sc
 			}()
 		}
 	}
-	withTotal := countNow && s.d == postgres
-	text, args := s.pageSQL(sq, q, withTotal)
+	withTotal := countNow && s.d == postgres && total < 0
+	if withTotal {
+		s.counts.Add(1)
+	}
+	text, args := s.pageSQL(sq, pq, withTotal)
 	st, release, err := s.stmt(ctx, text)
 	if err != nil {
 		return nil, err
@@ -958,6 +971,12 @@ func (s *Store) listPushed(ctx context.Context, sq sqlQuery, q *scim.Query) (*sc
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	if n := len(page.Users); n == count && l.t != nil && sq.order == "u.id" {
+		l.t.pos.put(l.key, skip+n, l.version, page.Users[n-1].ID)
+	}
+	if withTotal && total >= 0 {
+		l.store(total)
+	}
 	// A short, non-empty page (or a short first page) ends the result: it
 	// tells the total without counting, which makes lookups by userName,
 	// externalId or email one statement, with no transaction around it.
@@ -970,7 +989,7 @@ func (s *Store) listPushed(ctx context.Context, sq sqlQuery, q *scim.Query) (*sc
 		return page, nil
 	}
 	if counted == nil {
-		page.Total, err = s.total(ctx, countSQL, sq.args)
+		page.Total, err = s.total(ctx, sq.tenant, countSQL, sq.args)
 		return page, err
 	}
 	r := <-counted

@@ -44,7 +44,7 @@ type Store struct {
 	// most stmts of them.
 	cache *stmtCache
 	stmts int
-	// totals keeps list totals between commits (SQLite only, else nil).
+	// totals keeps list totals and page positions between commits.
 	totals *totals
 	// counts is how many COUNT statements ran, for tests.
 	counts *atomic.Int64
@@ -55,6 +55,8 @@ type Store struct {
 	// not once each.
 	btx    *sql.Tx
 	bstmts map[string]*sql.Stmt
+	// bchanges are the batch's changes, numbered at its commit.
+	bchanges *[]batchChange
 
 	// group commits concurrent writes together (SQLite only, else nil).
 	group *groupCommit
@@ -232,6 +234,10 @@ func (s *Store) start(ctx context.Context) (*Store, error) {
 				return nil, err
 			}
 		}
+	} else {
+		// Totals and keyset positions validated by each company's change
+		// counter, which every instance's writes bump.
+		s.totals = companyTotals(s)
 	}
 	return s, nil
 }
@@ -462,11 +468,17 @@ func (s *Store) q(query string) string {
 // tx runs f in a write transaction and commits it. Inside a Batch it runs
 // f under a savepoint of the batch's transaction instead, so that a failed
 // write changes nothing and leaves the batch usable.
-func (s *Store) tx(ctx context.Context, f func(*sql.Tx) error) error {
+func (s *Store) tx(ctx context.Context, f func(*sql.Tx) error) (err error) {
 	if s.btx != nil {
 		if _, err := s.btx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
 			return err
 		}
+		recorded := len(*s.bchanges)
+		defer func() {
+			if err != nil {
+				*s.bchanges = (*s.bchanges)[:recorded]
+			}
+		}()
 		if err := f(s.btx); err != nil {
 			if _, rerr := s.btx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT w"); rerr != nil {
 				return errors.Join(err, rerr)
@@ -474,7 +486,7 @@ func (s *Store) tx(ctx context.Context, f func(*sql.Tx) error) error {
 			s.btx.ExecContext(ctx, "RELEASE SAVEPOINT w")
 			return err
 		}
-		_, err := s.btx.ExecContext(ctx, "RELEASE SAVEPOINT w")
+		_, err = s.btx.ExecContext(ctx, "RELEASE SAVEPOINT w")
 		return err
 	}
 	if s.group != nil {
@@ -506,13 +518,17 @@ func (s *Store) Batch(ctx context.Context, fn func(st scim.Store) error) error {
 		return err
 	}
 	b := *s
-	b.btx, b.bstmts = tx, make(map[string]*sql.Stmt)
+	b.btx, b.bstmts, b.bchanges = tx, make(map[string]*sql.Stmt), new([]batchChange)
 	defer func() {
 		for _, st := range b.bstmts {
 			st.Close()
 		}
 	}()
 	if err := fn(&b); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := s.commitChanges(ctx, tx, *b.bchanges); err != nil {
 		tx.Rollback()
 		return err
 	}

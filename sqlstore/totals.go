@@ -9,17 +9,23 @@ import (
 	"sync"
 )
 
-// totals remembers, on SQLite, the totalResults of list queries between
-// commits. A client paging through a large result (Okta's import reads
-// every user, a hundred at a time) would otherwise count every match again
-// for each page. A total is reused only while SQLite's data_version, read
-// on a connection of its own, is unchanged: it changes with every commit
-// made by any other connection, the store's writer and other processes
-// alike.
+// totals remembers the totalResults of list queries between commits. A
+// client paging through a large result (Okta's import reads every user, a
+// hundred at a time) would otherwise count every match again for each
+// page. A total is reused only while a version read before each use is
+// unchanged: on SQLite the data_version, read on a connection of its own,
+// which changes with every commit made by any other connection, the
+// store's writer and other processes alike; on PostgreSQL the company's
+// change counter (company_versions), which every write of the company's
+// users bumps in its transaction, whichever instance makes it.
 type totals struct {
 	mu   sync.Mutex
-	conn *sql.Conn
-	m    map[string]total
+	conn *sql.Conn // SQLite; nil on PostgreSQL
+	// company reads the company's counter (PostgreSQL).
+	company func(ctx context.Context, tenant string) (int64, error)
+	m       map[string]total
+	// pos remembers where pages ended (keyset.go).
+	pos positions
 }
 
 type total struct {
@@ -38,8 +44,19 @@ func openTotals(ctx context.Context, db *sql.DB) (*totals, error) {
 	return &totals{conn: conn, m: make(map[string]total)}, nil
 }
 
-// version reads data_version, or reports false if it cannot.
-func (t *totals) version(ctx context.Context) (int64, bool) {
+// companyTotals returns the totals of a PostgreSQL store, validated
+// against company_versions.
+func companyTotals(s *Store) *totals {
+	return &totals{company: s.companyVersion, m: make(map[string]total)}
+}
+
+// version reads data_version or the company's counter, or reports false
+// if it cannot.
+func (t *totals) version(ctx context.Context, tenant string) (int64, bool) {
+	if t.company != nil {
+		v, err := t.company(ctx, tenant)
+		return v, err == nil
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var v int64
@@ -69,6 +86,9 @@ func (t *totals) put(key string, version int64, n int) {
 func (t *totals) close() error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.conn == nil {
+		return nil
+	}
 	return t.conn.Close()
 }
 
@@ -96,14 +116,14 @@ type totalLookup struct {
 	version int64
 }
 
-// lookupTotal looks a COUNT statement up in the totals cache (SQLite,
-// outside a batch), and reports the total if no commit has happened since
-// it was counted.
-func (s *Store) lookupTotal(ctx context.Context, text string, args []any) (l totalLookup, n int, hit bool) {
+// lookupTotal looks a COUNT statement of the tenant up in the totals
+// cache (outside a batch), and reports the total if no commit has changed
+// what it counts since it was counted.
+func (s *Store) lookupTotal(ctx context.Context, tenant, text string, args []any) (l totalLookup, n int, hit bool) {
 	if s.totals == nil || s.btx != nil {
 		return l, 0, false
 	}
-	v, ok := s.totals.version(ctx)
+	v, ok := s.totals.version(ctx, tenant)
 	if !ok {
 		return l, 0, false
 	}
@@ -121,8 +141,8 @@ func (l totalLookup) store(n int) {
 
 // total returns the number of matches of a COUNT statement, from the
 // totals cache when it can.
-func (s *Store) total(ctx context.Context, text string, args []any) (int, error) {
-	l, n, hit := s.lookupTotal(ctx, text, args)
+func (s *Store) total(ctx context.Context, tenant, text string, args []any) (int, error) {
+	l, n, hit := s.lookupTotal(ctx, tenant, text, args)
 	if hit {
 		return n, nil
 	}

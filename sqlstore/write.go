@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/scimkit/scim"
 )
@@ -32,6 +33,7 @@ func (s *Store) CreateUsers(ctx context.Context, tenant string, users []*scim.Us
 		defer stmt.Close()
 		w := &txWriter{ctx: ctx, tx: tx, s: s}
 		defer w.close()
+		cs := make([]change, 0, len(users))
 		for _, u := range users {
 			doc, err := encodeDoc(u)
 			if err != nil {
@@ -47,8 +49,9 @@ func (s *Store) CreateUsers(ctx context.Context, tenant string, users []*scim.Us
 				tenant, u.ID, fmtTime(u.Meta.Created), boolInt(u.Active)); err != nil {
 				return err
 			}
+			cs = append(cs, change{scim.EventCreated, u.ID, u.Meta.Created})
 		}
-		return nil
+		return s.recordChanges(ctx, w, tenant, cs...)
 	})
 }
 
@@ -210,8 +213,11 @@ func (s *Store) UpdateUser(ctx context.Context, tenant string, u *scim.User, ver
 			_, err = tx.ExecContext(ctx, s.q(`INSERT INTO user_activations (company, user_id, n, at, active)
 				SELECT ?, ?, COALESCE(MAX(n), -1) + 1, ?, ? FROM user_activations WHERE company = ? AND user_id = ?`),
 				tenant, u.ID, fmtTime(u.Meta.LastModified), boolInt(u.Active), tenant, u.ID)
+			if err != nil {
+				return err
+			}
 		}
-		return err
+		return s.recordChanges(ctx, w, tenant, change{updateKind(active == 1, u.Active), u.ID, u.Meta.LastModified})
 	})
 }
 
@@ -243,6 +249,11 @@ func (s *Store) DeleteUser(ctx context.Context, tenant, id, version string) erro
 			}
 			return err
 		}
-		return s.deleteChildren(ctx, tx, tenant, id, true)
+		if err := s.deleteChildren(ctx, tx, tenant, id, true); err != nil {
+			return err
+		}
+		w := &txWriter{ctx: ctx, tx: tx, s: s}
+		defer w.close()
+		return s.recordChanges(ctx, w, tenant, change{scim.EventDeleted, id, time.Now()})
 	})
 }

@@ -8,8 +8,8 @@
 // where the order is each store's own), paging (the pages of one query add
 // up to its whole result), tenant isolation, bulk requests through
 // a scim.Handler over the store (in one transaction where the store is a
-// scim.Batcher), and, when the store implements them, scim.HistoryStore and
-// scim.CompanyStore.
+// scim.Batcher), and, when the store implements them, scim.HistoryStore,
+// scim.ChangeFeed and scim.CompanyStore.
 package storetest
 
 import (
@@ -49,6 +49,12 @@ func Run(t *testing.T, newStore func(t *testing.T) scim.Store) {
 			t.Skip("the store does not implement scim.HistoryStore")
 		}
 		testHistory(t, hs)
+	})
+	t.Run("ChangeFeed", func(t *testing.T) {
+		if _, ok := newStore(t).(scim.ChangeFeed); !ok {
+			t.Skip("the store does not implement scim.ChangeFeed")
+		}
+		testChangeFeed(t, newStore)
 	})
 	t.Run("Companies", func(t *testing.T) {
 		cs, ok := newStore(t).(scim.CompanyStore)

@@ -1,0 +1,170 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/scimkit/scim"
+)
+
+// millionModel adds a custom attribute unique per employee (a badge
+// number) to the benchmark's Department, for a selective custom lookup.
+var millionModel = scim.NewModel([]scim.CustomAttribute{{Name: "Department", Type: scim.CustomOption}, {Name: "Badge", Type: scim.CustomOption}})
+
+type millionModels struct{}
+
+func (millionModels) Model(context.Context, string) (*scim.Model, error) { return millionModel, nil }
+
+func millionUser(i int) *scim.User {
+	u := benchUser(i)
+	u.Custom["Badge"] = fmt.Sprintf("B%07d", i)
+	return u
+}
+
+// millionSize is the number of users BenchmarkMillionPostgres loads:
+// SCIMKIT_BENCH_MILLION=1 means 1,000,000, a larger number that many.
+func millionSize(b *testing.B) int {
+	v := os.Getenv("SCIMKIT_BENCH_MILLION")
+	if v == "" {
+		b.Skip("SCIMKIT_BENCH_MILLION is not set (1 for a million users, or a number of users)")
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		b.Fatalf("SCIMKIT_BENCH_MILLION=%q: want 1 or a number of users", v)
+	}
+	if n == 1 {
+		n = 1_000_000
+	}
+	return n
+}
+
+// BenchmarkMillionPostgres loads a million users (or SCIMKIT_BENCH_MILLION
+// of them) into PostgreSQL through the store's batch path (CreateUsers),
+// reports the load time and the database size, and measures through the
+// handler: GET by id, the lookups by userName, externalId, email and a
+// custom attribute, a sw page of 100, and Okta's import walking every page.
+// Not run in CI: it needs SCIMKIT_BENCH_MILLION and SCIMKIT_POSTGRES_DSN.
+func BenchmarkMillionPostgres(b *testing.B) {
+	n := millionSize(b)
+	dsn := os.Getenv("SCIMKIT_POSTGRES_DSN")
+	if dsn == "" {
+		b.Skip("SCIMKIT_POSTGRES_DSN is not set")
+	}
+	ctx := context.Background()
+	admin, err := sql.Open("pgx", dsn) // no migration: the default schema is not the benchmark's
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer admin.Close()
+	x := make([]byte, 6)
+	rand.Read(x)
+	schema := "million_" + hex.EncodeToString(x)
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		b.Fatal(err)
+	}
+	defer admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE")
+	st, err := openDriver(ctx, "postgres", withSearchPath(dsn, schema))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+
+	start := time.Now()
+	const batch = 5000
+	for i := 0; i < n; i += batch {
+		users := make([]*scim.User, 0, batch)
+		for j := i; j < min(i+batch, n); j++ {
+			users = append(users, millionUser(j))
+		}
+		if err := st.CreateUsers(ctx, "acme", users); err != nil {
+			b.Fatal(err)
+		}
+	}
+	loaded := time.Since(start)
+	if err := st.Analyze(ctx); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := st.w.ExecContext(ctx, "VACUUM"); err != nil {
+		b.Fatal(err)
+	}
+	var size int64
+	if err := admin.QueryRowContext(ctx, `SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c
+		JOIN pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname = $1 AND c.relkind = 'r'`, schema).Scan(&size); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("loaded %d users in %v (%.0f users/s, with ANALYZE and VACUUM %v); tables and indexes %.0f MB (%.0f bytes a user)",
+		n, loaded.Round(time.Second), float64(n)/loaded.Seconds(), time.Since(start).Round(time.Second), float64(size)/1e6, float64(size)/float64(n))
+
+	h := benchHandler(st)
+	h.Models = millionModels{}
+	const step = 7919 // visits users all over the table
+	b.Run("GetByID", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			serve(b, h, "GET", "/scim/v2/Users/"+benchUser(i%n).ID, "", 200)
+			i += step
+		}
+	})
+	lookup := func(name string, filter func(i int) string) {
+		b.Run(name, func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				path := "/scim/v2/Users?filter=" + url.QueryEscape(filter(i%n))
+				if out := serve(b, h, "GET", path, "", 200); !strings.Contains(out, `"totalResults":1,`) {
+					b.Fatalf("%s: %.300s", path, out)
+				}
+				i += step
+			}
+		})
+	}
+	lookup("UserNameEq", func(i int) string { return fmt.Sprintf(`userName eq "%s"`, benchUser(i).UserName) })
+	lookup("ExternalIDEq", func(i int) string { return fmt.Sprintf(`externalId eq "%s"`, benchUser(i).ExternalID) })
+	lookup("EmailEq", func(i int) string { return fmt.Sprintf(`emails.value eq "%s"`, benchUser(i).Emails[0].Value) })
+	lookup("CustomEq", func(i int) string {
+		return fmt.Sprintf(`urn:ietf:params:scim:schemas:extension:peakon:2.0:User:Badge eq "B%07d"`, i)
+	})
+	b.Run("FamilyNameSwPage100", func(b *testing.B) {
+		path := "/scim/v2/Users?count=100&filter=" + url.QueryEscape(`name.familyName sw "A"`)
+		for b.Loop() {
+			if out := serve(b, h, "GET", path, "", 200); !strings.Contains(out, `"itemsPerPage":100,`) {
+				b.Fatalf("page: %.300s", out)
+			}
+		}
+	})
+	// Okta's import: every page of 100 in turn, each a benchmark
+	// iteration, from where the last one stopped.
+	b.Run("ImportPage", func(b *testing.B) {
+		start := 1
+		for b.Loop() {
+			importPage(b, h, start, n)
+			if start += 100; start > n {
+				start = 1
+			}
+		}
+	})
+	// And the whole walk once, as Okta runs it.
+	begin := time.Now()
+	pages := 0
+	for start := 1; start <= n; start += 100 {
+		importPage(b, h, start, n)
+		pages++
+	}
+	walk := time.Since(begin)
+	b.Logf("Okta's import of %d users: %d pages in %v, %.2f ms a page", n, pages, walk.Round(time.Millisecond), walk.Seconds()*1000/float64(pages))
+}
+
+func importPage(b *testing.B, h *scim.Handler, start, n int) {
+	path := fmt.Sprintf("/scim/v2/Users?startIndex=%d&count=100", start)
+	if out := serve(b, h, "GET", path, "", 200); !strings.Contains(out, fmt.Sprintf(`"totalResults":%d,`, n)) {
+		b.Fatalf("import page: %.300s", out)
+	}
+}
