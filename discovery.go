@@ -162,3 +162,12 @@ func (req *request) writeList(items []any) {
 		"Resources":    items,
 	})
 }
+
+// AuthScheme describes how clients authenticate, as
+// /ServiceProviderConfig publishes it (RFC 7643 §5).
+type AuthScheme struct {
+	Name             string // default "OAuth Bearer Token"
+	Description      string // e.g. where an administrator generates the token
+	SpecURI          string
+	DocumentationURI string
+}
