@@ -226,12 +226,7 @@ func setLeaf(a, sub *Attribute) *Attribute {
 	if a == nil || a.Custom || a.Mutability == WriteOnly || a.Returned == ReturnedNever {
 		return nil
 	}
-	leaf := a
-	if sub != nil {
-		leaf = sub
-	} else if a.Type == TypeComplex {
-		leaf = a.Sub("value")
-	}
+	leaf := a.Leaf(sub)
 	if leaf == nil || leaf.field == nil {
 		return nil
 	}
@@ -363,15 +358,13 @@ func (m *Model) compileCompare(e *AttrExpr, parent *Attribute) (evaluator, error
 		}
 		return nil, invalidFilter("%s %s null: only eq and ne compare with null", e.Path.String(), e.Op)
 	}
-	leaf := a
-	if sub != nil {
-		leaf = sub
-	} else if a.Type == TypeComplex {
-		// "emails co x", "manager eq id": compare the value sub-attribute.
-		if sub = a.Sub("value"); sub == nil {
-			return nil, invalidFilter("%s is complex; compare one of its sub-attributes, such as %s.%s", a.Path(), a.Path(), a.SubAttributes[0].Name)
-		}
-		leaf = sub
+	// "emails co x", "manager eq id": compare the value sub-attribute.
+	leaf := a.Leaf(sub)
+	if leaf == nil {
+		return nil, invalidFilter("%s is complex; compare one of its sub-attributes, such as %s.%s", a.Path(), a.Path(), a.SubAttributes[0].Name)
+	}
+	if a.Type == TypeComplex {
+		sub = leaf
 	}
 	op := e.Op
 	if op == OpNotEqual {

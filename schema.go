@@ -112,6 +112,23 @@ func (a *Attribute) Sub(name string) *Attribute {
 	return nil
 }
 
+// Leaf returns the attribute that a filter comparison, a sort key or a
+// value lookup on a reads, given the sub-attribute sub the path names (nil
+// for none): sub when given; for a complex attribute its "value"
+// sub-attribute, which stands for it ("emails co x", "manager eq id";
+// RFC 7644 §3.4.2.2); else a itself. It is nil for a complex attribute
+// without a value sub-attribute, such as name or meta: such a path must
+// name one of its sub-attributes.
+func (a *Attribute) Leaf(sub *Attribute) *Attribute {
+	switch {
+	case sub != nil:
+		return sub
+	case a.Type == TypeComplex:
+		return a.Sub("value")
+	}
+	return a
+}
+
 // Path returns the attribute's fully qualified name: the schema URN for
 // extension attributes, then "parent.sub" for sub-attributes.
 func (a *Attribute) Path() string {

@@ -37,8 +37,8 @@ func (m *Model) compileSort(sortBy string) (*AttrPath, func(a, b *User) int, err
 	if a.Returned == ReturnedNever {
 		return nil, nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "sortBy: %s cannot be sorted on", a.Path())
 	}
-	if a.Type == TypeComplex && sub == nil {
-		if sub = a.Sub("value"); sub == nil {
+	if a.Type == TypeComplex {
+		if sub = a.Leaf(sub); sub == nil {
 			return nil, nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "sortBy: %s is complex; name one of its sub-attributes", a.Path())
 		}
 	}

@@ -237,12 +237,7 @@ func listable(e *scim.AttrExpr) bool {
 // listColumn returns the column equalities on p compare, and whether it
 // is an element column of user_values.
 func listColumn(p *scim.AttrPath) (col column, element, ok bool) {
-	a, leaf := p.Attr, p.Attr
-	if p.SubAttr != nil {
-		leaf = p.SubAttr
-	} else if a.Type == scim.TypeComplex {
-		leaf = a.Sub("value")
-	}
+	a, leaf := p.Attr, p.Attr.Leaf(p.SubAttr)
 	switch {
 	case a.Custom || leaf == nil:
 		return column{}, false, false
@@ -367,12 +362,7 @@ func (c *compiler) attrExpr(e *scim.AttrExpr) (string, bool) {
 	case e.Value == nil:
 		return "", false
 	}
-	leaf := a
-	if sub != nil {
-		leaf = sub
-	} else if a.Type == scim.TypeComplex {
-		leaf = a.Sub("value")
-	}
+	leaf := a.Leaf(sub)
 	op, negate := e.Op, false
 	if op == scim.OpNotEqual {
 		op, negate = scim.OpEqual, true
@@ -742,9 +732,7 @@ func (c *compiler) sortKey(q *scim.Query) (join, order string, ok bool) {
 			key = "sc.value_f"
 		}
 	case isMultiAttr(a):
-		if sub == nil {
-			sub = a.Sub("value")
-		}
+		sub = a.Leaf(sub)
 		col, found := elementColumn(sub)
 		if !found || col.kind != 's' {
 			return "", "", false
@@ -756,12 +744,7 @@ func (c *compiler) sortKey(q *scim.Query) (join, order string, ok bool) {
 		key = "COALESCE(" + key + ", '')"
 		absent = key + " = ''"
 	default:
-		leaf := a
-		if sub != nil {
-			leaf = sub
-		} else if a.Type == scim.TypeComplex {
-			leaf = a.Sub("value")
-		}
+		leaf := a.Leaf(sub)
 		col, found := columns[leaf.Path()]
 		if !found || col.kind == 's' && col.folded == leaf.CaseExact {
 			return "", "", false
