@@ -290,7 +290,7 @@ func TestCompaniesConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 	m, _ := cs.Model(ctx, c.ID)
-	if m.CustomAttribute("A49") == nil || len(m.Peakon.Attributes) != 1 {
-		t.Errorf("final model: %v", m.Peakon.Attributes)
+	if m.CustomAttribute("A49") == nil || len(m.peakon.Attributes) != 1 {
+		t.Errorf("final model: %v", m.peakon.Attributes)
 	}
 }

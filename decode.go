@@ -194,7 +194,7 @@ func (m *Model) setTop(u *User, rv reflect.Value, key string, val any, opts Deco
 	if strings.EqualFold(key, "schemas") {
 		return nil
 	}
-	if s := m.SchemaByURN(key); s != nil && s != m.Core {
+	if s := m.SchemaByURN(key); s != nil && s != m.core {
 		if val == nil {
 			m.clearSchema(u, rv, s)
 			return nil
@@ -209,7 +209,7 @@ func (m *Model) setTop(u *User, rv reflect.Value, key string, val any, opts Deco
 		for k, v := range ext {
 			a := s.Attribute(k)
 			if a == nil {
-				if s == m.Peakon && !opts.IgnoreUnknownAttributes {
+				if s == m.peakon && !opts.IgnoreUnknownAttributes {
 					return unknownCustom(k, m)
 				}
 				continue
@@ -241,8 +241,8 @@ func (m *Model) setTop(u *User, rv reflect.Value, key string, val any, opts Deco
 }
 
 func unknownCustom(name string, m *Model) *Error {
-	known := make([]string, 0, len(m.Peakon.Attributes))
-	for _, a := range m.Peakon.Attributes {
+	known := make([]string, 0, len(m.peakon.Attributes))
+	for _, a := range m.peakon.Attributes {
 		known = append(known, fmt.Sprintf("%q", a.Name))
 	}
 	list := "none are defined"
@@ -253,7 +253,7 @@ func unknownCustom(name string, m *Model) *Error {
 }
 
 func (m *Model) clearSchema(u *User, rv reflect.Value, s *Schema) {
-	if s == m.Peakon {
+	if s == m.peakon {
 		u.Custom = nil
 		return
 	}

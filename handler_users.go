@@ -144,11 +144,18 @@ func (req *request) list(p listParams) {
 		req.fail(err)
 		return
 	}
-	if p.filter, err = req.employeeFilter(p.filter); err != nil {
+	var f Filter
+	if strings.TrimSpace(p.filter) != "" {
+		if f, err = ParseFilter(p.filter); err != nil {
+			req.fail(err)
+			return
+		}
+	}
+	if f, err = req.employeeFilter(f); err != nil {
 		req.fail(err)
 		return
 	}
-	q, err := req.model.NewQuery(p.filter, p.sortBy, p.sortOrder, max(p.startIndex, 1), count)
+	q, err := req.model.newQuery(f, p.sortBy, p.sortOrder, max(p.startIndex, 1), count)
 	if err != nil {
 		req.fail(err)
 		return

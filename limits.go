@@ -78,7 +78,7 @@ func tooManyValues(a *Attribute, n, limit int) *Error {
 // read-only groups are the server's, not the client's, and not counted.
 func checkValueCounts(m *Model, before, u *User, limit int) error {
 	rv := reflect.ValueOf(u).Elem()
-	for _, s := range [...]*Schema{m.Core, m.Enterprise} {
+	for _, s := range [...]*Schema{m.core, m.enterprise} {
 		for _, a := range s.Attributes {
 			if !a.MultiValued || a.Mutability == ReadOnly || a.field == nil {
 				continue
@@ -110,7 +110,7 @@ func checkUserSize(m *Model, before, u *User, limit int) error {
 	}
 	largest, largestSize := "", 0
 	rv := reflect.ValueOf(u).Elem()
-	for _, s := range [...]*Schema{m.Core, m.Enterprise} {
+	for _, s := range [...]*Schema{m.core, m.enterprise} {
 		for _, a := range s.Attributes {
 			if n := len(encodeAttr(nil, rv, a, nil)); n > largestSize {
 				largest, largestSize = a.Path(), n
@@ -122,7 +122,7 @@ func checkUserSize(m *Model, before, u *User, limit int) error {
 		custom += len(k) + len(v) + 6
 	}
 	if custom > largestSize {
-		largest, largestSize = m.Peakon.ID, custom
+		largest, largestSize = m.peakon.ID, custom
 	}
 	return Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "the user would be %d bytes as JSON; at most %d are accepted (its largest attribute, %s, takes %d)", size, limit, largest, largestSize)
 }

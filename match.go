@@ -16,10 +16,10 @@ import (
 type Matcher func(*User) bool
 
 // CompileFilter resolves the filter's attribute paths against the model
-// (filling in AttrPath.Attr and SubAttr, so stores can push it down) and
-// returns a matcher that evaluates it on a *User directly: no encoding, and
-// no allocation per user. Unknown attributes, and operators or literals that
-// do not apply to an attribute's type, are 400 invalidFilter. A nil filter
+// (as [Model.ResolveFilter], leaving f as it is) and returns a [Matcher]
+// that evaluates it on a [*User] directly: no encoding, and no allocation
+// per user. Unknown attributes, and operators or literals that do not
+// apply to an attribute's type, are 400 invalidFilter. A nil filter
 // matches every user.
 //
 // The semantics, which every Store must reproduce:
@@ -44,28 +44,38 @@ type Matcher func(*User) bool
 //     when there is no element. "Has no work email" is
 //     "not (emails.type eq "work")".
 func (m *Model) CompileFilter(f Filter) (Matcher, error) {
+	_, match, err := m.compileFilter(f)
+	return match, err
+}
+
+// compileFilter is CompileFilter, returning the resolved copy of f too.
+func (m *Model) compileFilter(f Filter) (Filter, Matcher, error) {
 	if f == nil {
-		return func(*User) bool { return true }, nil
+		return nil, func(*User) bool { return true }, nil
 	}
-	ev, err := m.compile(f, nil)
+	r, err := m.ResolveFilter(f)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return func(u *User) bool { return ev(reflect.ValueOf(u).Elem()) }, nil
+	ev, err := m.compile(r, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, func(u *User) bool { return ev(reflect.ValueOf(u).Elem()) }, nil
 }
 
 // NewFilterQuery builds the query of an unsorted page of the users
 // matching f, a filter built as a value rather than parsed from a client's
 // text: such a filter is not bound by the parser's limits, so a program can
 // ask for many users at once (id eq "a" or id eq "b" or ...), which stores
-// answer as one lookup per attribute. f is resolved in place, as
-// CompileFilter does.
+// answer as one lookup per attribute. The query holds f resolved (see
+// [Model.ResolveFilter]); f itself is left as it is.
 func (m *Model) NewFilterQuery(f Filter, startIndex, count int) (*Query, error) {
-	match, err := m.CompileFilter(f)
+	r, match, err := m.compileFilter(f)
 	if err != nil {
 		return nil, err
 	}
-	return &Query{Filter: f, StartIndex: max(startIndex, 1), Count: max(count, 0), match: match}, nil
+	return &Query{Filter: r, StartIndex: max(startIndex, 1), Count: max(count, 0), match: match}, nil
 }
 
 // evaluator tests a context value: the User struct, or an element of a
@@ -76,12 +86,11 @@ func invalidFilter(format string, args ...any) *Error {
 	return Errorf(http.StatusBadRequest, SCIMTypeInvalidFilter, "filter: "+format, args...)
 }
 
+// compile compiles a filter resolved by resolveFilter (inside the value
+// filter of parent, when set).
 func (m *Model) compile(f Filter, parent *Attribute) (evaluator, error) {
 	switch n := f.(type) {
 	case *LogicalExpr:
-		if n == nil || n.Left == nil || n.Right == nil {
-			return nil, invalidFilter("incomplete %q expression", "and/or")
-		}
 		if n.Op == "or" {
 			return m.compileOr(n, parent)
 		}
@@ -98,28 +107,13 @@ func (m *Model) compile(f Filter, parent *Attribute) (evaluator, error) {
 		}
 		return nil, invalidFilter("unknown logical operator %q", n.Op)
 	case *NotExpr:
-		if n == nil || n.Filter == nil {
-			return nil, invalidFilter("incomplete \"not\" expression")
-		}
 		e, err := m.compile(n.Filter, parent)
 		if err != nil {
 			return nil, err
 		}
 		return func(v reflect.Value) bool { return !e(v) }, nil
 	case *ValuePathExpr:
-		if n == nil || n.Filter == nil {
-			return nil, invalidFilter("incomplete value filter")
-		}
-		if parent != nil {
-			return nil, invalidFilter("value filters cannot nest (%s inside %s[...])", n.Path.String(), parent.Name)
-		}
-		if err := m.ResolvePath(&n.Path); err != nil {
-			return nil, err
-		}
 		a := n.Path.Attr
-		if n.Path.SubAttr != nil || a.Type != TypeComplex || a.Custom {
-			return nil, invalidFilter("%s is not a complex attribute and takes no value filter", n.Path.String())
-		}
 		inner, err := m.compile(n.Filter, a)
 		if err != nil {
 			return nil, err
@@ -138,9 +132,6 @@ func (m *Model) compile(f Filter, parent *Attribute) (evaluator, error) {
 			return false
 		}, nil
 	case *AttrExpr:
-		if n == nil {
-			return nil, invalidFilter("incomplete comparison")
-		}
 		return m.compileCompare(n, parent)
 	}
 	return nil, invalidFilter("unsupported expression %T", f)
@@ -156,10 +147,7 @@ func (m *Model) compileOr(n *LogicalExpr, parent *Attribute) (evaluator, error) 
 	for stack := []Filter{n}; len(stack) > 0; {
 		f := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		if x, ok := f.(*LogicalExpr); ok && x != nil && x.Op == "or" {
-			if x.Left == nil || x.Right == nil {
-				return nil, invalidFilter("incomplete %q expression", "or")
-			}
+		if x, ok := f.(*LogicalExpr); ok && x.Op == "or" {
 			stack = append(stack, x.Right, x.Left)
 			continue
 		}
@@ -173,14 +161,11 @@ func (m *Model) compileOr(n *LogicalExpr, parent *Attribute) (evaluator, error) 
 	in := make([]*set, len(terms)) // the set of each equality
 	for i, f := range terms {
 		e, ok := f.(*AttrExpr)
-		if !ok || e == nil || e.Op != OpEqual {
+		if !ok || e.Op != OpEqual {
 			continue
 		}
 		if _, ok := LiteralText(e.Value); !ok || e.Value == nil {
 			continue
-		}
-		if err := m.resolve(&e.Path, parent); err != nil {
-			return nil, err
 		}
 		if setLeaf(e.Path.Attr, e.Path.SubAttr) == nil {
 			continue
@@ -284,48 +269,6 @@ func equalsOneOf(a, sub, parent *Attribute, eqs []*AttrExpr) evaluator {
 	return func(v reflect.Value) bool { return has(v.FieldByIndex(idx)) }
 }
 
-// resolve fills in p.Attr and p.SubAttr. Inside a value path (parent set),
-// names are sub-attributes of parent.
-func (m *Model) resolve(p *AttrPath, parent *Attribute) error {
-	if parent != nil {
-		if p.URN != "" || p.Sub != "" {
-			return invalidFilter("%q inside %s[...] must be a sub-attribute name", p.String(), parent.Name)
-		}
-		if p.Attr = parent.Sub(p.Name); p.Attr == nil {
-			return invalidFilter("%s has no sub-attribute %q", parent.Path(), p.Name)
-		}
-		p.SubAttr = nil
-		return nil
-	}
-	return m.ResolvePath(p)
-}
-
-// ResolvePath resolves a top-level path against the model; a name without
-// a URN is resolved by [Model.Unqualified]. An unknown attribute is 400
-// invalidFilter.
-func (m *Model) ResolvePath(p *AttrPath) error {
-	var a *Attribute
-	if p.URN != "" {
-		s := m.SchemaByURN(p.URN)
-		if s == nil {
-			return invalidFilter("unknown schema %q in %q", p.URN, p.String())
-		}
-		a = s.Attribute(p.Name)
-	} else {
-		a = m.Unqualified(p.Name)
-	}
-	if a == nil {
-		return invalidFilter("unknown attribute %q", p.String())
-	}
-	p.Attr, p.SubAttr = a, nil
-	if p.Sub != "" {
-		if p.SubAttr = a.Sub(p.Sub); p.SubAttr == nil {
-			return invalidFilter("%s has no sub-attribute %q", a.Path(), p.Sub)
-		}
-	}
-	return nil
-}
-
 // scalarTest tests one scalar struct field (string, bool or time.Time).
 type scalarTest func(reflect.Value) bool
 
@@ -333,9 +276,6 @@ type scalarTest func(reflect.Value) bool
 type customTest func(string) bool
 
 func (m *Model) compileCompare(e *AttrExpr, parent *Attribute) (evaluator, error) {
-	if err := m.resolve(&e.Path, parent); err != nil {
-		return nil, err
-	}
 	a, sub := e.Path.Attr, e.Path.SubAttr
 	if a.Mutability == WriteOnly || a.Returned == ReturnedNever {
 		return nil, invalidFilter("%s cannot be filtered on", a.Path())

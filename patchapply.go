@@ -186,7 +186,7 @@ func (p *patcher) resolve(pp *PatchPath) (target, error) {
 		switch {
 		case s == nil:
 			return target{kind: targetUnknown, why: "unknown schema " + quote(ap.URN)}, nil
-		case s == m.Peakon:
+		case s == m.peakon:
 			if a = m.CustomAttribute(ap.Name); a == nil {
 				if p.opts.IgnoreUnknownAttributes {
 					return target{kind: targetIgnored}, nil
@@ -213,8 +213,11 @@ func (p *patcher) resolve(pp *PatchPath) (target, error) {
 		if !a.MultiValued {
 			return target{kind: targetUnknown, why: a.Path() + " is not multi-valued and takes no value filter"}, nil
 		}
-		f := cloneFilter(pp.Filter)
-		ev, err := m.compile(f, a)
+		f, err := m.resolveFilter(pp.Filter, a)
+		var ev evaluator
+		if err == nil {
+			ev, err = m.compile(f, a)
+		}
 		if err != nil {
 			e := *err.(*Error)
 			e.SCIMType = SCIMTypeInvalidPath
@@ -256,27 +259,6 @@ func canonicalType(a *Attribute, f Filter) string {
 		}
 	}
 	return ""
-}
-
-// cloneFilter copies a filter tree without its resolved attributes, so that
-// compiling it (which records them) does not write to a shared request.
-func cloneFilter(f Filter) Filter {
-	switch n := f.(type) {
-	case *AttrExpr:
-		c := *n
-		c.Path.Attr, c.Path.SubAttr = nil, nil
-		return &c
-	case *LogicalExpr:
-		return &LogicalExpr{Op: n.Op, Left: cloneFilter(n.Left), Right: cloneFilter(n.Right)}
-	case *NotExpr:
-		return &NotExpr{Filter: cloneFilter(n.Filter)}
-	case *ValuePathExpr:
-		c := *n
-		c.Path.Attr, c.Path.SubAttr = nil, nil
-		c.Filter = cloneFilter(n.Filter)
-		return &c
-	}
-	return f
 }
 
 func readOnlyError(a *Attribute) *Error {
@@ -334,7 +316,7 @@ func (p *patcher) setObject(replace bool, val any) error {
 		if t.kind == targetUnknown {
 			continue
 		}
-		if t.kind == targetSchema && t.schema == p.m.Core {
+		if t.kind == targetSchema && t.schema == p.m.core {
 			continue // the core URN as a member: nothing sensible to do
 		}
 		if err := p.setTarget(replace, t, obj[k], true); err != nil {
@@ -407,7 +389,7 @@ func (p *patcher) echoes(a *Attribute, val any, pathless bool) bool {
 // setSchema applies an extension object (path urn:...:enterprise:2.0:User)
 // attribute by attribute; null clears the extension.
 func (p *patcher) setSchema(replace bool, s *Schema, val any) error {
-	if s == p.m.Core {
+	if s == p.m.core {
 		return p.setObject(replace, val)
 	}
 	if val == nil {
@@ -421,7 +403,7 @@ func (p *patcher) setSchema(replace bool, s *Schema, val any) error {
 	for k, v := range obj {
 		a := s.Attribute(k)
 		if a == nil {
-			if s == p.m.Peakon && !p.opts.IgnoreUnknownAttributes {
+			if s == p.m.peakon && !p.opts.IgnoreUnknownAttributes {
 				return unknownCustom(k, p.m)
 			}
 			continue

@@ -20,7 +20,7 @@ func (p *patcher) remove(pp *PatchPath, val any) error {
 	case targetUnknown:
 		return invalidPathError(t)
 	case targetSchema:
-		if t.schema == p.m.Core {
+		if t.schema == p.m.core {
 			return Errorf(http.StatusBadRequest, SCIMTypeMutability, "the core User schema cannot be removed")
 		}
 		p.m.clearSchema(p.u, p.rv, t.schema)

@@ -216,14 +216,23 @@ func nonNil(a []*Attribute) []*Attribute {
 // with its custom attributes. Build one with NewModel; a Model is immutable
 // and safe for concurrent use.
 type Model struct {
-	Core       *Schema
-	Enterprise *Schema
-	Peakon     *Schema
+	core       *Schema
+	enterprise *Schema
+	peakon     *Schema
 	custom     map[string]*Attribute // folded name or alias → attribute
 }
 
+// Core returns the core User schema (RFC 7643 §4.1).
+func (m *Model) Core() *Schema { return m.core }
+
+// Enterprise returns the Enterprise User extension (RFC 7643 §4.3).
+func (m *Model) Enterprise() *Schema { return m.enterprise }
+
+// Peakon returns the company's Peakon extension: its custom attributes.
+func (m *Model) Peakon() *Schema { return m.peakon }
+
 // Schemas returns the model's schemas in the order /Schemas lists them.
-func (m *Model) Schemas() []*Schema { return []*Schema{m.Core, m.Enterprise, m.Peakon} }
+func (m *Model) Schemas() []*Schema { return []*Schema{m.core, m.enterprise, m.peakon} }
 
 // SchemaByURN returns the schema with the URN (case-insensitive), or nil.
 func (m *Model) SchemaByURN(urn string) *Schema {
@@ -279,7 +288,7 @@ func (m *Model) lookup(path string, extensions bool) (attr *Attribute, rest stri
 		name, sub = path[:i], path[i:]
 	}
 	if !extensions {
-		return m.Core.Attribute(name), sub
+		return m.core.Attribute(name), sub
 	}
 	return m.Unqualified(name), sub
 }
@@ -295,10 +304,10 @@ func (m *Model) lookup(path string, extensions bool) (attr *Attribute, rest stri
 // that is what Entra means by the bare name. Unqualified returns nil when
 // no schema defines the name.
 func (m *Model) Unqualified(name string) *Attribute {
-	if a := m.Core.Attribute(name); a != nil {
+	if a := m.core.Attribute(name); a != nil {
 		return a
 	}
-	if a := m.Enterprise.Attribute(name); a != nil {
+	if a := m.enterprise.Attribute(name); a != nil {
 		return a
 	}
 	return m.CustomAttribute(name)
@@ -308,9 +317,9 @@ func (m *Model) Unqualified(name string) *Attribute {
 // attributes (nil for none).
 func NewModel(custom []CustomAttribute) *Model {
 	m := &Model{
-		Core:       coreUserSchema(),
-		Enterprise: enterpriseUserSchema(),
-		Peakon: &Schema{
+		core:       coreUserSchema(),
+		enterprise: enterpriseUserSchema(),
+		peakon: &Schema{
 			ID:          SchemaPeakonUser,
 			Name:        "Peakon User",
 			Description: "Peakon custom employee attributes, keyed by display name.",
@@ -319,7 +328,7 @@ func NewModel(custom []CustomAttribute) *Model {
 	}
 	for _, c := range custom {
 		a := c.attribute()
-		m.Peakon.Attributes = append(m.Peakon.Attributes, a)
+		m.peakon.Attributes = append(m.peakon.Attributes, a)
 		m.custom[strings.ToLower(a.Name)] = a
 		for _, alias := range a.Aliases {
 			m.custom[strings.ToLower(alias)] = a

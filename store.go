@@ -119,17 +119,25 @@ func (q *Query) Compare(a, b *User) int {
 // "descending". startIndex and count are taken as given (the handler
 // clamps them to RFC 7644 §3.4.2.4 first).
 func (m *Model) NewQuery(filter, sortBy, sortOrder string, startIndex, count int) (*Query, error) {
-	q := &Query{StartIndex: max(startIndex, 1), Count: max(count, 0)}
+	var f Filter
 	if strings.TrimSpace(filter) != "" {
-		f, err := ParseFilter(filter)
+		var err error
+		if f, err = ParseFilter(filter); err != nil {
+			return nil, err
+		}
+	}
+	return m.newQuery(f, sortBy, sortOrder, startIndex, count)
+}
+
+// newQuery is NewQuery with the filter parsed (nil for none).
+func (m *Model) newQuery(f Filter, sortBy, sortOrder string, startIndex, count int) (*Query, error) {
+	q := &Query{StartIndex: max(startIndex, 1), Count: max(count, 0)}
+	if f != nil {
+		r, match, err := m.compileFilter(f)
 		if err != nil {
 			return nil, err
 		}
-		match, err := m.CompileFilter(f)
-		if err != nil {
-			return nil, err
-		}
-		q.Filter, q.match = f, match
+		q.Filter, q.match = r, match
 	}
 	switch {
 	case sortOrder == "" || strings.EqualFold(sortOrder, "ascending"):
