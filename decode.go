@@ -324,7 +324,7 @@ func setCustom(u *User, a *Attribute, val any) error {
 		delete(u.Custom, a.Name)
 		return nil
 	}
-	s, err := CanonicalCustomValue(a, val)
+	s, err := canonicalCustomValue(a, val)
 	if err != nil {
 		return err
 	}

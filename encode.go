@@ -273,7 +273,7 @@ func (u *User) UnmarshalJSON(data []byte) error {
 		}
 		ext, _ := val.(map[string]any)
 		for name, x := range ext {
-			if s, err := CanonicalCustomValue(&Attribute{Name: name, CustomType: CustomOption}, x); err == nil && s != "" {
+			if s, err := canonicalCustomValue(&Attribute{Name: name, CustomType: CustomOption}, x); err == nil && s != "" {
 				if custom == nil {
 					custom = map[string]string{}
 				}

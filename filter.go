@@ -605,19 +605,3 @@ func validAttrName(s string) bool {
 	}
 	return true
 }
-
-// LiteralText returns the text a string comparison reads from a filter
-// literal (AttrExpr.Value): the string itself, a number's digits as
-// written, or "true"/"false". It reports false for null and for values a
-// parsed filter never holds.
-func LiteralText(v any) (string, bool) {
-	switch x := v.(type) {
-	case string:
-		return x, true
-	case json.Number:
-		return x.String(), true
-	case bool:
-		return strconv.FormatBool(x), true
-	}
-	return "", false
-}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/scimkit/scim/internal/fold"
+	"github.com/scimkit/scim/internal/literal"
 )
 
 // Matcher reports whether a user satisfies a compiled filter. It is safe
@@ -164,7 +165,7 @@ func (m *Model) compileOr(n *LogicalExpr, parent *Attribute) (evaluator, error) 
 		if !ok || e.Op != OpEqual {
 			continue
 		}
-		if _, ok := LiteralText(e.Value); !ok || e.Value == nil {
+		if _, ok := literal.Text(e.Value); !ok || e.Value == nil {
 			continue
 		}
 		if setLeaf(e.Path.Attr, e.Path.SubAttr) == nil {
@@ -230,7 +231,7 @@ func equalsOneOf(a, sub, parent *Attribute, eqs []*AttrExpr) evaluator {
 	foldCase := !leaf.CaseExact
 	set := make(map[string]bool, len(eqs))
 	for _, e := range eqs {
-		s, _ := LiteralText(e.Value)
+		s, _ := literal.Text(e.Value)
 		if foldCase {
 			s = fold.Key(s)
 		}
@@ -439,7 +440,7 @@ func compileLeaf(a *Attribute, op CompareOp, lit any, path string) (scalarTest, 
 			return nil, nil, invalidFilter("%s is a date-time; compare it with a date-time such as \"2015-10-10T14:38:21Z\", not %s", path, formatValue(lit))
 		}
 		if a.Custom { // canonical YYYY-MM-DD strings order as dates
-			d, ok := ParseDate(s)
+			d, ok := literal.Date(s)
 			if !ok {
 				return nil, nil, invalidFilter("%s is a date; compare it with a date such as \"2020-01-01\", not %q", path, s)
 			}
@@ -486,7 +487,7 @@ func compileLeaf(a *Attribute, op CompareOp, lit any, path string) (scalarTest, 
 				return ok && ordered(op, v.compare(n))
 			}, nil
 	}
-	s, ok := LiteralText(lit)
+	s, ok := literal.Text(lit)
 	if !ok { // only hand-built trees hold other types
 		return nil, nil, invalidFilter("%s: unsupported literal of type %T", path, lit)
 	}

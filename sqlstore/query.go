@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/internal/literal"
 )
 
 // column describes how a singular attribute is stored in users.
@@ -509,7 +510,7 @@ func (c *compiler) leaf(col column, op scim.CompareOp, v any) (string, bool) {
 		}
 		return "(" + e + " IS NOT NULL AND " + e + " " + sqlOp + " " + c.arg(fmtTime(t)) + ")", true
 	}
-	lit, ok := scim.LiteralText(v)
+	lit, ok := literal.Text(v)
 	if !ok {
 		return "", false
 	}
@@ -662,10 +663,10 @@ func (c *compiler) customIn(a *scim.Attribute, cond func() (string, bool)) (stri
 }
 
 func (c *compiler) customCond(a *scim.Attribute, op scim.CompareOp, v any) (string, bool) {
-	lit, _ := scim.LiteralText(v)
+	lit, _ := literal.Text(v)
 	switch a.Type {
 	case scim.TypeDateTime:
-		d, ok := scim.ParseDate(lit)
+		d, ok := literal.Date(lit)
 		sqlOp, ok2 := orderOps[op]
 		if !ok || !ok2 {
 			return "", false
