@@ -7,8 +7,6 @@ import (
 	"runtime/debug"
 	"sync"
 	"time"
-
-	"github.com/go-playground/validator/v10"
 )
 
 // Handler serves the SCIM 2.0 protocol for Users, as Peakon does, over any
@@ -123,9 +121,8 @@ type Handler struct {
 	// NewID returns a new user id; nil means a random UUID.
 	NewID func() string
 
-	once     sync.Once
-	validate *validator.Validate
-	log      *slog.Logger
+	once sync.Once
+	log  *slog.Logger
 
 	authFailures *AuthLimiter // AuthFailures, or a default
 	models       ModelSource  // Models, Auth if it is one, or nil
@@ -133,7 +130,6 @@ type Handler struct {
 
 func (h *Handler) init() {
 	h.once.Do(func() {
-		h.validate = newValidator()
 		h.models = h.Models
 		if ms, ok := h.Auth.(ModelSource); ok && h.models == nil {
 			h.models = ms

@@ -280,7 +280,7 @@ func (req *request) prepareWrite(before, after *User) error {
 	if err := checkValueCounts(req.model, before, after, req.h.maxValues()); err != nil {
 		return err // first: a user with thousands of emails is not worth validating
 	}
-	if err := validateUser(req.h.validate, before, after); err != nil {
+	if err := req.model.Validate(before, after); err != nil {
 		return err
 	}
 	if err := req.resolveReferences(before, after); err != nil {

@@ -3,7 +3,11 @@ package scim
 import (
 	"encoding/json"
 	"reflect"
+	"strconv"
 	"strings"
+	"sync"
+
+	"github.com/go-playground/validator/v10"
 
 	"github.com/scimkit/scim/internal/jsonw"
 )
@@ -74,6 +78,14 @@ type Attribute struct {
 	ReferenceTypes  []string
 	SubAttributes   []*Attribute
 
+	// MaxLength, when positive, is the most characters a string value may
+	// have; Format, when set, is the form it must have ("email": an email
+	// address). With Required they are the field rules [Model.Validate]
+	// enforces; /Schemas states them in the description, as RFC 7643 has no
+	// field for them.
+	MaxLength int
+	Format    string
+
 	// Schema is the URN of the schema that defines the attribute.
 	Schema string
 	// Aliases are further names a client may use (Peakon custom attributes:
@@ -84,6 +96,8 @@ type Attribute struct {
 	Custom     bool
 	CustomType string
 
+	// rule is the validator/v10 tag of the field rules (see setRules).
+	rule string
 	// key is Name as a JSON string (jsonw.Quote), which the encoder writes
 	// for every user; "" for attributes not built by this package.
 	key     string
@@ -220,6 +234,14 @@ type Model struct {
 	enterprise *Schema
 	peakon     *Schema
 	custom     map[string]*Attribute // folded name or alias → attribute
+
+	// ruled lists the top-level attributes that carry field rules, or
+	// whose sub-attributes do (see Validate).
+	ruled []*Attribute
+	// validate enforces them; built on first use, since models are also
+	// built for single decodes (User.UnmarshalJSON).
+	validateOnce sync.Once
+	validate     *validator.Validate
 }
 
 // Core returns the core User schema (RFC 7643 §4.1).
@@ -326,6 +348,13 @@ func NewModel(custom []CustomAttribute) *Model {
 		},
 		custom: make(map[string]*Attribute, 2*len(custom)),
 	}
+	for _, s := range []*Schema{m.core, m.enterprise} {
+		for _, a := range s.Attributes {
+			if setRules(a) {
+				m.ruled = append(m.ruled, a)
+			}
+		}
+	}
 	for _, c := range custom {
 		a := c.attribute()
 		m.peakon.Attributes = append(m.peakon.Attributes, a)
@@ -358,6 +387,10 @@ func canonical(v ...string) attrOpt {
 	return func(a *Attribute) { a.CanonicalValues = v }
 }
 func desc(d string) attrOpt { return func(a *Attribute) { a.Description = d } }
+func maxLen(n int) attrOpt  { return func(a *Attribute) { a.MaxLength = n } }
+func format(f string) attrOpt {
+	return func(a *Attribute) { a.Format = f }
+}
 func subs(s ...*Attribute) attrOpt {
 	return func(a *Attribute) {
 		a.SubAttributes = s
@@ -409,4 +442,31 @@ func bind(attrs []*Attribute, t reflect.Type, prefix []int) {
 			bind(a.SubAttributes, et, nil)
 		}
 	}
+}
+
+// setRules builds the validator tag of a and its sub-attributes from
+// Required, MaxLength and Format, and adds the length to the description
+// that /Schemas serves. It reports whether any of them has a rule.
+func setRules(a *Attribute) bool {
+	var tags []string
+	if a.Required {
+		tags = append(tags, "required")
+	}
+	if a.MaxLength > 0 {
+		tags = append(tags, "max="+strconv.Itoa(a.MaxLength))
+		if a.Format == "" {
+			a.Description = strings.TrimSpace(a.Description + " At most " + strconv.Itoa(a.MaxLength) + " characters.")
+		}
+	}
+	if a.Format != "" {
+		tags = append(tags, a.Format)
+	}
+	a.rule = strings.Join(tags, ",")
+	ruled := a.rule != ""
+	for _, sub := range a.SubAttributes {
+		if setRules(sub) {
+			ruled = true
+		}
+	}
+	return ruled
 }
