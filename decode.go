@@ -13,13 +13,13 @@ import (
 	"unicode/utf8"
 )
 
-// DecodeOptions tune how client JSON becomes a User.
+// DecodeOptions tune how client JSON becomes a [User].
 type DecodeOptions struct {
 	// IgnoreUnknownAttributes drops Peakon extension keys the tenant has not
 	// defined instead of rejecting them with 400 invalidValue.
 	IgnoreUnknownAttributes bool
 	// MaxValues, when positive, limits the values of each multi-valued
-	// attribute: Model.ApplyPatch fails with 400 invalidValue as soon as
+	// attribute: [Model.ApplyPatch] fails with 400 invalidValue as soon as
 	// an operation leaves more than MaxValues, and more than the user had
 	// before, rather than building a user it will refuse. DecodeUser does
 	// not count: a body's size bounds its values, and the write that
@@ -155,14 +155,14 @@ func invalidSyntax(err error) *Error {
 	return Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "the request body is not valid JSON: %v", err)
 }
 
-// DecodeUser decodes a User from a client's JSON body, accepting what real
+// DecodeUser decodes a [User] from a client's JSON body, accepting what real
 // clients send: attribute names in any case, booleans as strings, explicit
 // nulls, extension objects whether or not listed in schemas. Read-only
 // attributes (id, meta, groups) and unknown core attributes are ignored.
 // Active defaults to true. In a multi-valued attribute at most one element
 // stays primary (the last so marked) and an element repeating an earlier
 // one's type and value is dropped (RFC 7643 §2.4), the earlier one taking
-// its primary flag. The result is not yet validated: see Validate.
+// its primary flag. The result is not yet validated: see [Model.Validate].
 func (m *Model) DecodeUser(data []byte, opts DecodeOptions) (*User, error) {
 	v, err := parseJSON(data)
 	if err != nil {

@@ -28,7 +28,7 @@ const (
 type CustomAttribute struct {
 	// Name is the display name; it may contain spaces ("Employed Since").
 	Name string
-	// Type is one of CustomOption, CustomDate, CustomNumber, CustomEmployee.
+	// Type is one of [CustomOption], [CustomDate], [CustomNumber], [CustomEmployee].
 	Type string
 	// Aliases are names for clients that cannot send spaces ("Employed_Since").
 	Aliases []string
@@ -49,7 +49,7 @@ const maxCustomName = 256
 
 // ValidateCustomAttributes checks a company's custom attribute definitions
 // and returns them in canonical form: names and aliases trimmed, types in
-// lower case ("Option" and "text" become CustomOption), aliases that merely
+// lower case ("Option" and "text" become [CustomOption]), aliases that merely
 // repeat the attribute's own name dropped. A definition is rejected when
 // its name or an alias is empty, longer than 256 characters, contains a
 // dot or a control character (a dot separates sub-attributes in SCIM paths,

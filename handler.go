@@ -10,11 +10,11 @@ import (
 )
 
 // Handler serves the SCIM 2.0 protocol for Users, as Peakon does, over any
-// Store. Mount it under any prefix, with or without http.StripPrefix:
+// [Store]. Mount it under any prefix, with or without http.StripPrefix:
 //
 //	mux.Handle("/scim/v2/", &scim.Handler{Store: store, Auth: auth})
 //
-// Configure it through its fields before the first request; a Handler is
+// Configure it through its fields before the first request; a [Handler] is
 // safe for concurrent use and must not be copied after first use.
 type Handler struct {
 	// Store keeps the users. Required.
@@ -29,7 +29,7 @@ type Handler struct {
 	// kept by this handler.
 	AuthFailures *AuthLimiter
 	// Models returns a tenant's attribute model (its Peakon custom
-	// attributes). When nil, Auth serves if it is also a ModelSource (as
+	// attributes). When nil, Auth serves if it is also a [ModelSource] (as
 	// [Companies] is); otherwise every tenant has the core and Enterprise
 	// schemas and no custom attributes.
 	Models ModelSource
@@ -52,17 +52,17 @@ type Handler struct {
 	// MaxValues limits the values of each multi-valued attribute of a user
 	// (emails, phoneNumbers, addresses, ...): a POST, PUT, PATCH or bulk
 	// operation that leaves more is 400 invalidValue. Default
-	// DefaultMaxValues. The read-only groups are the server's and are not
+	// [DefaultMaxValues]. The read-only groups are the server's and are not
 	// counted; nor would a group's members be, were groups served.
 	MaxValues int
 	// MaxUserBytes limits a stored user's size as rendered JSON: a write
 	// that leaves it larger is 400 invalidValue. Default
-	// DefaultMaxUserBytes.
+	// [DefaultMaxUserBytes].
 	MaxUserBytes int
 	// MaxListBytes bounds a list response: a list request's count, and the
 	// default page size, are lowered to the number of users of at most
 	// MaxUserBytes that fit in it, and itemsPerPage says so. Pages are
-	// never cut short otherwise. Default DefaultMaxListBytes.
+	// never cut short otherwise. Default [DefaultMaxListBytes].
 	MaxListBytes int64
 	// BaseURL, when set, is the absolute URL the endpoint is served at
 	// (e.g. "https://api.example.com/scim/v2"), used in meta.location, the
@@ -83,14 +83,14 @@ type Handler struct {
 	StrictManager bool
 
 	// MaxBulkOperations and MaxBulkPayloadBytes limit bulk requests
-	// (defaults DefaultMaxBulkOperations and DefaultMaxBulkPayload).
+	// (defaults [DefaultMaxBulkOperations] and [DefaultMaxBulkPayload]).
 	MaxBulkOperations   int
 	MaxBulkPayloadBytes int64
 
 	// RateLimit limits each company's operations: every authenticated
 	// request counts one, a bulk request one per operation. Over the limit
 	// the answer is 429 with Retry-After. Nil means no limit. Peakon allows
-	// DefaultRateLimit operations per hour per company:
+	// [DefaultRateLimit] operations per hour per company:
 	// NewWindowLimiter(DefaultRateLimit, time.Hour) behaves so.
 	RateLimit RateLimiter
 

@@ -228,7 +228,7 @@ func (req *request) getUser(id string) {
 	req.respondUser(http.StatusOK, u)
 }
 
-// notFound words ErrNotFound for a user id; other errors pass through.
+// notFound words [ErrNotFound] for a user id; other errors pass through.
 func notFound(err error, id string) error {
 	if errors.Is(err, ErrNotFound) {
 		return Errorf(http.StatusNotFound, "", "user %s not found", id)

@@ -5,7 +5,7 @@ import (
 	"reflect"
 )
 
-// Defaults of the Handler's limits on what one user may hold and on what
+// Defaults of the [Handler]'s limits on what one user may hold and on what
 // one list response may carry. No user Okta or Entra provisions comes near
 // them: a typical user has one to three values per multi-valued attribute
 // and renders in about a kilobyte.
@@ -15,7 +15,7 @@ const (
 	// DefaultMaxUserBytes is the default of Handler.MaxUserBytes.
 	DefaultMaxUserBytes = 32 << 10
 	// DefaultMaxListBytes is the default of Handler.MaxListBytes. With
-	// DefaultMaxUserBytes it leaves the default MaxPageSize (1000) as is.
+	// [DefaultMaxUserBytes] it leaves the default MaxPageSize (1000) as is.
 	DefaultMaxListBytes = 64 << 20
 )
 

@@ -23,7 +23,7 @@ type Matcher func(*User) bool
 // apply to an attribute's type, are 400 invalidFilter. A nil filter
 // matches every user.
 //
-// The semantics, which every Store must reproduce:
+// The semantics, which every [Store] must reproduce:
 //
 //   - Strings compare as the attribute's caseExact says (userName, name.*,
 //     emails.value ignore case; id, externalId, meta.version do not).
@@ -79,7 +79,7 @@ func (m *Model) NewFilterQuery(f Filter, startIndex, count int) (*Query, error) 
 	return &Query{Filter: r, StartIndex: max(startIndex, 1), Count: max(count, 0), match: match}, nil
 }
 
-// evaluator tests a context value: the User struct, or an element of a
+// evaluator tests a context value: the [User] struct, or an element of a
 // multi-valued attribute inside a value path.
 type evaluator func(reflect.Value) bool
 
@@ -369,7 +369,7 @@ func (m *Model) compileCompare(e *AttrExpr, parent *Attribute) (evaluator, error
 
 var customField = func() []int { f, _ := userType.FieldByName("Custom"); return f.Index }()
 
-// customValue reads a custom attribute from the User struct without
+// customValue reads a custom attribute from the [User] struct without
 // allocating.
 func customValue(v reflect.Value, name string) string {
 	c, _ := reflect.TypeAssert[map[string]string](v.FieldByIndex(customField))

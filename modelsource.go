@@ -10,7 +10,7 @@ type ModelSource interface {
 // ModelSourceFunc adapts a function to [ModelSource].
 type ModelSourceFunc func(ctx context.Context, tenant string) (*Model, error)
 
-// Model implements ModelSource.
+// Model implements [ModelSource].
 func (f ModelSourceFunc) Model(ctx context.Context, tenant string) (*Model, error) {
 	return f(ctx, tenant)
 }

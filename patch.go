@@ -17,15 +17,15 @@ type PatchOperation struct {
 	Value any
 }
 
-// PatchRequest is a parsed PatchOp request. Parse it once with ParsePatch
+// PatchRequest is a parsed PatchOp request. Parse it once with [ParsePatch]
 // and apply it as often as a compare-and-swap loop needs with
-// Model.ApplyPatch; a PatchRequest is not modified by ApplyPatch and may be
+// [Model.ApplyPatch]; a [PatchRequest] is not modified by ApplyPatch and may be
 // applied from several goroutines at once.
 type PatchRequest struct {
 	Operations []PatchOperation
 
 	// paths caches the parsed Path of each operation (nil for none), as
-	// ParsePatch found it. ApplyPatch uses an entry only while the
+	// [ParsePatch] found it. ApplyPatch uses an entry only while the
 	// operation's Path is still the text it was parsed from.
 	paths []*PatchPath
 }

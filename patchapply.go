@@ -78,7 +78,7 @@ import (
 //     invalidValue unless opts.IgnoreUnknownAttributes.
 //
 // The result is not validated as a whole nor is its meta set: the caller
-// does both.
+// does both ([Model.Validate] with u as before).
 func (m *Model) ApplyPatch(u *User, req *PatchRequest, opts DecodeOptions) (*User, error) {
 	c := u.Clone()
 	if req == nil {
@@ -148,7 +148,7 @@ const (
 	targetUnknown            // no such attribute
 )
 
-// target is a resolved PatchPath.
+// target is a resolved [PatchPath].
 type target struct {
 	kind   targetKind
 	schema *Schema

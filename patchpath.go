@@ -17,7 +17,7 @@ import (
 // Peakon custom attributes are named after the Peakon extension URN by
 // display name or alias, which may contain spaces:
 // urn:ietf:params:scim:schemas:extension:peakon:2.0:User:Employed Since.
-// A PatchPath is syntax only; ApplyPatch resolves it against a Model.
+// A [PatchPath] is syntax only; ApplyPatch resolves it against a [Model].
 type PatchPath struct {
 	// Attr is the attribute as written. Attr.Name is "" when the path is a
 	// schema URN alone (Attr.URN). Attr.Attr and Attr.SubAttr stay nil.
@@ -30,7 +30,7 @@ type PatchPath struct {
 	raw string // the text parsed, for PatchRequest's cache
 }
 
-// String returns the canonical text of the path, which ParsePatchPath parses back
+// String returns the canonical text of the path, which [ParsePatchPath] parses back
 // to an equal path.
 func (p PatchPath) String() string {
 	if p.Attr.Name == "" {
@@ -47,7 +47,7 @@ func (p PatchPath) String() string {
 }
 
 // ParsePatchPath parses a PATCH path. Errors are *Error 400 invalidPath naming
-// the problem. Attribute names are not checked here: Model.ApplyPatch
+// the problem. Attribute names are not checked here: [Model.ApplyPatch]
 // resolves them.
 func ParsePatchPath(s string) (PatchPath, error) {
 	if len(s) > MaxFilterLength {

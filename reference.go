@@ -101,7 +101,7 @@ type references struct {
 // cannot read from them: the values of Employee attributes (stored as
 // ids, shown as the employee's email) and managers not resolved when they
 // were written. It asks the store once (per maxRefValues values) with an
-// "or" of equalities built as a Filter value, which stores answer with one
+// "or" of equalities built as a [Filter] value, which stores answer with one
 // index lookup per attribute; resolving user by user would cost up to
 // three lookups per user of a page. A lookup that fails leaves the
 // references as stored: rendering never fails on them.

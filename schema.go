@@ -63,7 +63,7 @@ const (
 // Attribute is one attribute definition of RFC 7643 §7. It is the single
 // source of truth about an attribute: JSON decoding and encoding, filters,
 // sorting, PATCH paths, projection, /Schemas and SQL pushdown all read it.
-// Attributes belong to a Model and must not be modified once it is built.
+// Attributes belong to a [Model] and must not be modified once it is built.
 type Attribute struct {
 	Name            string
 	Type            AttrType
@@ -92,7 +92,7 @@ type Attribute struct {
 	// "Employed_Since" for "Employed Since"). Matched case-insensitively.
 	Aliases []string
 	// Custom reports a Peakon custom attribute; its value lives in User.Custom
-	// under Name. CustomType is its Peakon type (see CustomAttribute).
+	// under Name. CustomType is its Peakon type (see [CustomAttribute]).
 	Custom     bool
 	CustomType string
 
@@ -103,7 +103,7 @@ type Attribute struct {
 	key     string
 	goField string
 	// field is the Go struct field holding the value, as a reflect index path
-	// from *User (top-level attributes) or from the element/parent struct
+	// from [*User] (top-level attributes) or from the element/parent struct
 	// (sub-attributes). Nil for custom attributes.
 	field []int
 	// parent is the complex attribute this is a sub-attribute of.
@@ -227,7 +227,7 @@ func nonNil(a []*Attribute) []*Attribute {
 
 // Model is the set of schemas a tenant's users are described by: the core
 // User schema, the Enterprise extension and the tenant's Peakon extension
-// with its custom attributes. Build one with NewModel; a Model is immutable
+// with its custom attributes. Build one with [NewModel]; a Model is immutable
 // and safe for concurrent use.
 type Model struct {
 	core       *Schema
@@ -239,7 +239,7 @@ type Model struct {
 	// whose sub-attributes do (see Validate).
 	ruled []*Attribute
 	// validate enforces them; built on first use, since models are also
-	// built for single decodes (User.UnmarshalJSON).
+	// built for single decodes ([User.UnmarshalJSON]).
 	validateOnce sync.Once
 	validate     *validator.Validate
 }
@@ -370,7 +370,7 @@ func NewModel(custom []CustomAttribute) *Model {
 var defaultModel = NewModel(nil)
 
 // attr is a compact constructor for built-in definitions: the Go field name
-// binds the attribute to the User struct.
+// binds the attribute to the [User] struct.
 type attrOpt func(*Attribute)
 
 func caseExact(a *Attribute)    { a.CaseExact = true }

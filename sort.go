@@ -16,7 +16,7 @@ import (
 // dates as instants, numbers as numbers, false before true. Users without a
 // value sort after those with one in ascending order (so before them in
 // descending order, as SQL's NULLS LAST / NULLS FIRST defaults do). The
-// comparator reports ties; Query.Compare breaks them by id.
+// comparator reports ties; [Query.Compare] breaks them by id.
 //
 // Unlike a filter, sortBy may name a Peakon custom attribute by a display
 // name with spaces ("urn:...:peakon:2.0:User:Employed Since").

@@ -9,8 +9,8 @@ import (
 
 // User is a SCIM User (RFC 7643 §4.1) with the Enterprise extension
 // (§4.3) and Peakon's custom attributes. The zero value of a field means the
-// attribute is absent. Decode users from client JSON with Model.DecodeUser
-// (lenient as Okta and Entra need) and render them with Model.EncodeUser or
+// attribute is absent. Decode users from client JSON with [Model.DecodeUser]
+// (lenient as Okta and Entra need) and render them with [Model.EncodeUser] or
 // json.Marshal.
 //
 // The password attribute is accepted on input and discarded: Peakon
@@ -159,7 +159,7 @@ func mvSubs(valueType AttrType, valueCaseExact bool, refs ...string) attrOpt {
 }
 
 // emailValueRule is the description /Schemas gives emails.value: the
-// rule its Format and MaxLength make Model.Validate enforce.
+// rule its Format and MaxLength make [Model.Validate] enforce.
 const emailValueRule = "An email address such as jane@example.com, of at most 256 characters. Peakon identifies employees by email, " +
 	"so every value must be an address: any other value is rejected with 400 invalidValue."
 
@@ -169,7 +169,7 @@ const maxEmail = 256
 // types sets the canonical values of a multi-valued attribute's type
 // sub-attribute (RFC 7643 §8.7.1). Besides documenting the labels in
 // /Schemas, they decide which PATCH value filters may create an element
-// (see Model.ApplyPatch).
+// (see [Model.ApplyPatch]).
 func types(v ...string) attrOpt {
 	return subOpt("type", canonical(v...), desc("A label indicating the attribute's function: one of "+
 		quoteList(v)+". A PATCH add or replace whose path filter is type eq one of them creates the element when none matches."))

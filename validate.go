@@ -41,7 +41,7 @@ func (m *Model) Validate(before, after *User) error {
 	return nil
 }
 
-// sameValue reports whether two values of one User field are equal.
+// sameValue reports whether two values of one [User] field are equal.
 func sameValue(x, y reflect.Value) bool {
 	if x.Kind() == reflect.Slice {
 		return reflect.DeepEqual(x.Interface(), y.Interface())
