@@ -50,7 +50,7 @@ func TestAttributeValue(t *testing.T) {
 			t.Errorf("%s: (-want +got)\n%s", tc.path, d)
 		}
 	}
-	if v, ok := m.Core.Attribute("userName").Value(nil); v != nil || ok {
+	if v, ok := m.Core().Attribute("userName").Value(nil); v != nil || ok {
 		t.Errorf("Value(nil) = %v, %v", v, ok)
 	}
 }

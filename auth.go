@@ -20,10 +20,10 @@ type Authenticator interface {
 // ErrUnauthorized is returned by Authenticators for unknown tokens.
 var ErrUnauthorized = errors.New("scim: invalid bearer token")
 
-// AuthenticatorFunc adapts a function to Authenticator.
+// AuthenticatorFunc adapts a function to [Authenticator].
 type AuthenticatorFunc func(ctx context.Context, token string) (string, error)
 
-// Authenticate implements Authenticator.
+// Authenticate implements [Authenticator].
 func (f AuthenticatorFunc) Authenticate(ctx context.Context, token string) (string, error) {
 	return f(ctx, token)
 }
@@ -34,7 +34,7 @@ func (f AuthenticatorFunc) Authenticate(ctx context.Context, token string) (stri
 // much of a token was right.
 type StaticTokens map[string]string
 
-// Authenticate implements Authenticator.
+// Authenticate implements [Authenticator].
 func (s StaticTokens) Authenticate(_ context.Context, token string) (string, error) {
 	presented := sha256.Sum256([]byte(token))
 	tenant, found := "", 0

@@ -18,7 +18,7 @@ const (
 // bearer tokens is slowed to a few guesses a minute. Each key (by default
 // the request's remote address) may fail Failures times in a Window; after
 // that its requests are answered 429 with Retry-After, without consulting
-// the Authenticator, until the window ends. Successful authentications are
+// the [Authenticator], until the window ends. Successful authentications are
 // not counted.
 //
 // It is kept in process memory and counts per instance: with N instances
@@ -26,19 +26,19 @@ const (
 // memory is bounded by MaxKeys whatever the number of addresses an
 // attacker uses: when full, it forgets expired keys, then arbitrary ones.
 //
-// Set the fields before first use; an AuthLimiter is safe for concurrent
+// Set the fields before first use; an [AuthLimiter] is safe for concurrent
 // use.
 type AuthLimiter struct {
 	// Failures is how many failed attempts a key may make per window
-	// (default DefaultAuthFailures); a negative value turns limiting off.
+	// (default [DefaultAuthFailures]); a negative value turns limiting off.
 	Failures int
-	// Window is how long failures are remembered (default DefaultAuthWindow).
+	// Window is how long failures are remembered (default [DefaultAuthWindow]).
 	Window time.Duration
 	// Key returns who is attempting. Nil means the host of the request's
 	// RemoteAddr; behind a proxy, supply a key function that reads the
 	// client address the proxy vouches for.
 	Key func(r *http.Request) string
-	// MaxKeys bounds the keys remembered (default DefaultAuthKeys).
+	// MaxKeys bounds the keys remembered (default [DefaultAuthKeys]).
 	MaxKeys int
 
 	mu   sync.Mutex

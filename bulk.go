@@ -15,7 +15,7 @@ import (
 	"github.com/scimkit/scim/internal/jsonw"
 )
 
-// Bulk limits advertised in /ServiceProviderConfig when the Handler's own
+// Bulk limits advertised in /ServiceProviderConfig when the [Handler]'s own
 // fields leave them unset.
 const (
 	DefaultMaxBulkOperations = 1000
@@ -96,7 +96,7 @@ func (req *request) serveBulk(rest string) {
 	}
 
 	// Everything about the references that does not depend on the
-	// outcome of the writes is worked out here, before a Batcher's
+	// outcome of the writes is worked out here, before a [Batcher]'s
 	// transaction (on SQLite, the single writer) is taken. What remains
 	// inside depends on the writes: which operation runs next (linear in
 	// the operations and references), the created ids substituted into

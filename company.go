@@ -43,39 +43,39 @@ type Token struct {
 // authentication does not turn every request into a write.
 const TokenUseResolution = time.Minute
 
-// CompanyStore persists companies and their tokens. MemoryStore implements
+// CompanyStore persists companies and their tokens. [MemoryStore] implements
 // it, and so does sqlstore.Store.
 type CompanyStore interface {
-	// CreateCompany stores a new company; an existing id is ErrConflict.
+	// CreateCompany stores a new company; an existing id is [ErrConflict].
 	CreateCompany(ctx context.Context, c *Company) error
-	// GetCompany returns the company or ErrNotFound.
+	// GetCompany returns the company or [ErrNotFound].
 	GetCompany(ctx context.Context, id string) (*Company, error)
 	// UpdateCompany replaces a company's name and attribute definitions, or
-	// returns ErrNotFound.
+	// returns [ErrNotFound].
 	UpdateCompany(ctx context.Context, c *Company) error
-	// CreateToken stores a token; an existing id or hash is ErrConflict.
+	// CreateToken stores a token; an existing id or hash is [ErrConflict].
 	CreateToken(ctx context.Context, t *Token) error
-	// TokenByHash returns the token with the hash, or ErrNotFound.
+	// TokenByHash returns the token with the hash, or [ErrNotFound].
 	TokenByHash(ctx context.Context, hash [32]byte) (*Token, error)
 	// ListTokens returns the company's tokens, oldest first.
 	ListTokens(ctx context.Context, company string) ([]*Token, error)
-	// DeleteToken revokes a token of the company, or returns ErrNotFound.
+	// DeleteToken revokes a token of the company, or returns [ErrNotFound].
 	DeleteToken(ctx context.Context, company, id string) error
-	// TouchToken sets the token's LastUsed, or returns ErrNotFound.
+	// TouchToken sets the token's LastUsed, or returns [ErrNotFound].
 	TouchToken(ctx context.Context, id string, at time.Time) error
 	// ListCompanies returns every company, ordered by id.
 	ListCompanies(ctx context.Context) ([]*Company, error)
 	// DeleteCompany erases the company and everything it owns, at once:
 	// its users, their activation history and its tokens (and whatever
-	// else the store keeps per company). An unknown id is ErrNotFound.
+	// else the store keeps per company). An unknown id is [ErrNotFound].
 	DeleteCompany(ctx context.Context, id string) error
 }
 
-// Companies is the rich, user-side API over a CompanyStore, as database/sql
+// Companies is the rich, user-side API over a [CompanyStore], as database/sql
 // is over a driver: it creates companies, validates their custom attribute
 // definitions, and issues and revokes their bearer tokens (Peakon's
-// "Connect" button). It is also the Handler's Authenticator, resolving a
-// token to its company by hash, and its ModelSource, building each
+// "Connect" button). It is also the [Handler]'s [Authenticator], resolving a
+// token to its company by hash, and its [ModelSource], building each
 // company's attribute model from its definitions:
 //
 //	companies := scim.NewCompanies(store)
@@ -86,7 +86,7 @@ type CompanyStore interface {
 // through another process is seen here within ModelCacheTTL (or at once
 // after a call to Forget).
 //
-// A Companies is safe for concurrent use.
+// A [Companies] is safe for concurrent use.
 type Companies struct {
 	store CompanyStore
 
@@ -96,7 +96,7 @@ type Companies struct {
 	// that long after they are issued. Zero: tokens do not expire.
 	TokenLifetime time.Duration
 	// TokenCacheTTL is how long a token found in the store is trusted
-	// without reading it again (default DefaultTokenCacheTTL; negative:
+	// without reading it again (default [DefaultTokenCacheTTL]; negative:
 	// never cached). It bounds how long a token revoked through another
 	// instance keeps working here.
 	TokenCacheTTL time.Duration
@@ -114,7 +114,7 @@ type Companies struct {
 	tokens map[[32]byte]cachedTokenEntry // token hash → token, see Authenticate
 }
 
-// NewCompanies returns a Companies over store.
+// NewCompanies returns a [Companies] over store.
 func NewCompanies(store CompanyStore) *Companies {
 	return &Companies{store: store}
 }
@@ -132,7 +132,7 @@ func (cs *Companies) now() time.Time {
 }
 
 // Create creates a company with the given display name and custom
-// attribute definitions (see ValidateCustomAttributes) and returns it with
+// attribute definitions (see [ValidateCustomAttributes]) and returns it with
 // its new id.
 func (cs *Companies) Create(ctx context.Context, name string, attrs []CustomAttribute) (*Company, error) {
 	name = strings.TrimSpace(name)
@@ -201,7 +201,7 @@ func (cs *Companies) Delete(ctx context.Context, id string) error {
 }
 
 // Company returns the company with the id, or an error wrapping
-// ErrNotFound.
+// [ErrNotFound].
 func (cs *Companies) Company(ctx context.Context, id string) (*Company, error) {
 	return cs.store.GetCompany(ctx, id)
 }
@@ -233,7 +233,7 @@ func (cs *Companies) Forget(companyID string) {
 	cs.mu.Lock()
 	delete(cs.models, companyID)
 	// A model being built from a read that may predate this call must not
-	// be cached: Model checks the generation before storing.
+	// be cached: [Companies.Model] checks the generation before storing.
 	cs.gen++
 	cs.mu.Unlock()
 }
@@ -287,7 +287,7 @@ func (cs *Companies) Tokens(ctx context.Context, companyID string) ([]*Token, er
 }
 
 // RevokeToken deletes a token of the company; requests bearing it are
-// refused from then on. A token of another company is ErrNotFound.
+// refused from then on. A token of another company is [ErrNotFound].
 func (cs *Companies) RevokeToken(ctx context.Context, companyID, tokenID string) error {
 	err := cs.store.DeleteToken(ctx, companyID, tokenID)
 	cs.forgetTokens(companyID, tokenID)
@@ -302,7 +302,7 @@ func (cs *Companies) RevokeToken(ctx context.Context, companyID, tokenID string)
 //
 // A token found is remembered for TokenCacheTTL, so that authentication
 // does not cost a query per request. Revoking a token or deleting a company
-// through this Companies takes effect at once; through another instance,
+// through this [Companies] takes effect at once; through another instance,
 // within TokenCacheTTL.
 func (cs *Companies) Authenticate(ctx context.Context, token string) (string, error) {
 	if token == "" {
@@ -339,7 +339,7 @@ func (cs *Companies) Authenticate(ctx context.Context, token string) (string, er
 	return t.Company, nil
 }
 
-// DefaultTokenCacheTTL is how long Companies trusts a token it has found,
+// DefaultTokenCacheTTL is how long [Companies] trusts a token it has found,
 // unless TokenCacheTTL says otherwise.
 const DefaultTokenCacheTTL = 5 * time.Second
 

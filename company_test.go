@@ -13,28 +13,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func TestParseCustomAttributes(t *testing.T) {
-	got, err := ParseCustomAttributes(" Department:option, Business Unit:Option ,Employed Since:date:Employed_Since:employed since,Manager:employee,Salary:NUMBER,Notes:text,Team,")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []CustomAttribute{
-		{Name: "Department", Type: CustomOption},
-		{Name: "Business Unit", Type: CustomOption},
-		{Name: "Employed Since", Type: CustomDate, Aliases: []string{"Employed_Since"}}, // the second alias repeats the name
-		{Name: "Manager", Type: CustomEmployee},
-		{Name: "Salary", Type: CustomNumber},
-		{Name: "Notes", Type: CustomOption},
-		{Name: "Team", Type: CustomOption},
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
-	}
-	if got, err := ParseCustomAttributes(""); err != nil || len(got) != 0 {
-		t.Errorf("empty: %v, %v", got, err)
-	}
-}
-
 func TestValidateCustomAttributes(t *testing.T) {
 	for _, c := range []struct {
 		name  string
@@ -290,7 +268,7 @@ func TestCompaniesConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 	m, _ := cs.Model(ctx, c.ID)
-	if m.CustomAttribute("A49") == nil || len(m.Peakon.Attributes) != 1 {
-		t.Errorf("final model: %v", m.Peakon.Attributes)
+	if m.CustomAttribute("A49") == nil || len(m.peakon.Attributes) != 1 {
+		t.Errorf("final model: %v", m.peakon.Attributes)
 	}
 }

@@ -13,13 +13,13 @@ import (
 	"unicode/utf8"
 )
 
-// DecodeOptions tune how client JSON becomes a User.
+// DecodeOptions tune how client JSON becomes a [User].
 type DecodeOptions struct {
 	// IgnoreUnknownAttributes drops Peakon extension keys the tenant has not
 	// defined instead of rejecting them with 400 invalidValue.
 	IgnoreUnknownAttributes bool
 	// MaxValues, when positive, limits the values of each multi-valued
-	// attribute: Model.ApplyPatch fails with 400 invalidValue as soon as
+	// attribute: [Model.ApplyPatch] fails with 400 invalidValue as soon as
 	// an operation leaves more than MaxValues, and more than the user had
 	// before, rather than building a user it will refuse. DecodeUser does
 	// not count: a body's size bounds its values, and the write that
@@ -155,14 +155,14 @@ func invalidSyntax(err error) *Error {
 	return Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "the request body is not valid JSON: %v", err)
 }
 
-// DecodeUser decodes a User from a client's JSON body, accepting what real
+// DecodeUser decodes a [User] from a client's JSON body, accepting what real
 // clients send: attribute names in any case, booleans as strings, explicit
 // nulls, extension objects whether or not listed in schemas. Read-only
 // attributes (id, meta, groups) and unknown core attributes are ignored.
 // Active defaults to true. In a multi-valued attribute at most one element
 // stays primary (the last so marked) and an element repeating an earlier
 // one's type and value is dropped (RFC 7643 §2.4), the earlier one taking
-// its primary flag. The result is not yet validated: see Validate.
+// its primary flag. The result is not yet validated: see [Model.Validate].
 func (m *Model) DecodeUser(data []byte, opts DecodeOptions) (*User, error) {
 	v, err := parseJSON(data)
 	if err != nil {
@@ -194,7 +194,7 @@ func (m *Model) setTop(u *User, rv reflect.Value, key string, val any, opts Deco
 	if strings.EqualFold(key, "schemas") {
 		return nil
 	}
-	if s := m.SchemaByURN(key); s != nil && s != m.Core {
+	if s := m.SchemaByURN(key); s != nil && s != m.core {
 		if val == nil {
 			m.clearSchema(u, rv, s)
 			return nil
@@ -209,7 +209,7 @@ func (m *Model) setTop(u *User, rv reflect.Value, key string, val any, opts Deco
 		for k, v := range ext {
 			a := s.Attribute(k)
 			if a == nil {
-				if s == m.Peakon && !opts.IgnoreUnknownAttributes {
+				if s == m.peakon && !opts.IgnoreUnknownAttributes {
 					return unknownCustom(k, m)
 				}
 				continue
@@ -241,8 +241,8 @@ func (m *Model) setTop(u *User, rv reflect.Value, key string, val any, opts Deco
 }
 
 func unknownCustom(name string, m *Model) *Error {
-	known := make([]string, 0, len(m.Peakon.Attributes))
-	for _, a := range m.Peakon.Attributes {
+	known := make([]string, 0, len(m.peakon.Attributes))
+	for _, a := range m.peakon.Attributes {
 		known = append(known, fmt.Sprintf("%q", a.Name))
 	}
 	list := "none are defined"
@@ -253,7 +253,7 @@ func unknownCustom(name string, m *Model) *Error {
 }
 
 func (m *Model) clearSchema(u *User, rv reflect.Value, s *Schema) {
-	if s == m.Peakon {
+	if s == m.peakon {
 		u.Custom = nil
 		return
 	}
@@ -324,7 +324,7 @@ func setCustom(u *User, a *Attribute, val any) error {
 		delete(u.Custom, a.Name)
 		return nil
 	}
-	s, err := CanonicalCustomValue(a, val)
+	s, err := canonicalCustomValue(a, val)
 	if err != nil {
 		return err
 	}

@@ -109,7 +109,7 @@ func (req *request) serveResourceTypes(rest string) {
 	}
 }
 
-// schemaResource is a Schema with its meta, as /Schemas serves it.
+// schemaResource is a [Schema] with its meta, as /Schemas serves it.
 type schemaResource struct {
 	*Schema
 	location string
@@ -152,7 +152,7 @@ func (req *request) serveSchemas(rest string) {
 	req.writeAny(res(s))
 }
 
-// writeList writes a ListResponse of discovery resources.
+// writeList writes a [ListResponse] of discovery resources.
 func (req *request) writeList(items []any) {
 	req.writeAny(map[string]any{
 		"schemas":      []string{MessageListResponse},
@@ -161,4 +161,13 @@ func (req *request) writeList(items []any) {
 		"startIndex":   1,
 		"Resources":    items,
 	})
+}
+
+// AuthScheme describes how clients authenticate, as
+// /ServiceProviderConfig publishes it (RFC 7643 §5).
+type AuthScheme struct {
+	Name             string // default "OAuth Bearer Token"
+	Description      string // e.g. where an administrator generates the token
+	SpecURI          string
+	DocumentationURI string
 }

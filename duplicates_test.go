@@ -11,7 +11,7 @@ import (
 // TestDedupe drives dedupe directly on both of its strategies: comparison
 // with the kept elements (short lists) and a key index (past dedupeLinear).
 func TestDedupe(t *testing.T) {
-	emails := defaultModel.Core.Attribute("emails")
+	emails := defaultModel.core.Attribute("emails")
 	for _, n := range []int{2, dedupeLinear, dedupeLinear + 2, 200} { // even: every value twice
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			// n elements: values v0..v(n/2-1) twice, the repeat in upper
@@ -36,7 +36,7 @@ func TestDedupe(t *testing.T) {
 		})
 	}
 	// A length prefix keeps ("ab","c") and ("a","bc") apart.
-	phones := defaultModel.Core.Attribute("phoneNumbers")
+	phones := defaultModel.core.Attribute("phoneNumbers")
 	in := make([]MultiValue, 0, 2*dedupeLinear)
 	for range dedupeLinear {
 		in = append(in, MultiValue{Type: "ab", Value: "c"}, MultiValue{Type: "a", Value: "bc"})
@@ -51,7 +51,7 @@ func TestDedupe(t *testing.T) {
 // BenchmarkDedupe measures dedupe on what clients send (two emails, no
 // repeat) and on long lists of distinct and repeated elements.
 func BenchmarkDedupe(b *testing.B) {
-	emails := defaultModel.Core.Attribute("emails")
+	emails := defaultModel.core.Attribute("emails")
 	for _, c := range []struct {
 		name string
 		n    int

@@ -9,7 +9,7 @@ import (
 // survey goes out: a deactivated employee drops out from the moment of
 // deactivation and a reactivated one comes back. Because an answer may be
 // asked about the past (which employees did the survey of last Monday go
-// to?), it is read from the activation history a HistoryStore records with
+// to?), it is read from the activation history a [HistoryStore] records with
 // every committed change of active, not from the users' current state.
 //
 // The history lives in the store, so these functions answer correctly
@@ -19,7 +19,7 @@ import (
 // WasActive reports whether the company's employee with the id was active
 // at t: the last change of active at or before t decides, and before its
 // creation an employee was not active. An unknown or deleted employee is an
-// error wrapping ErrNotFound.
+// error wrapping [ErrNotFound].
 func WasActive(ctx context.Context, s HistoryStore, company, id string, t time.Time) (bool, error) {
 	h, err := s.Activations(ctx, company, id)
 	if err != nil {

@@ -105,7 +105,7 @@ func (m *Model) EncodeUser(dst []byte, u *User, p *Projection) []byte {
 	dst = jsonw.Key(dst, "schemas")
 	dst = append(dst, '[')
 	dst = append(dst, `"`+SchemaUser+`"`...) // URNs need no escaping
-	hasEnt := !rv.FieldByIndex(m.Enterprise.Attributes[0].field[:1]).IsZero()
+	hasEnt := !rv.FieldByIndex(m.enterprise.Attributes[0].field[:1]).IsZero()
 	hasPeakon := len(u.Custom) > 0
 	if hasEnt {
 		dst = append(dst, ',')
@@ -117,7 +117,7 @@ func (m *Model) EncodeUser(dst []byte, u *User, p *Projection) []byte {
 	}
 	dst = append(dst, ']')
 	var meta *Attribute
-	for _, a := range m.Core.Attributes {
+	for _, a := range m.core.Attributes {
 		if a.Name == "meta" {
 			meta = a
 			continue
@@ -129,7 +129,7 @@ func (m *Model) EncodeUser(dst []byte, u *User, p *Projection) []byte {
 		dst = jsonw.Key(dst, SchemaEnterpriseUser)
 		dst = append(dst, '{')
 		inner := len(dst)
-		for _, a := range m.Enterprise.Attributes {
+		for _, a := range m.enterprise.Attributes {
 			dst = encodeAttr(dst, rv, a, p)
 		}
 		if len(dst) == inner {
@@ -143,7 +143,7 @@ func (m *Model) EncodeUser(dst []byte, u *User, p *Projection) []byte {
 		dst = jsonw.Key(dst, SchemaPeakonUser)
 		dst = append(dst, '{')
 		inner := len(dst)
-		for _, a := range m.Peakon.Attributes {
+		for _, a := range m.peakon.Attributes {
 			v, ok := u.Custom[a.Name]
 			if !ok {
 				continue
@@ -273,7 +273,7 @@ func (u *User) UnmarshalJSON(data []byte) error {
 		}
 		ext, _ := val.(map[string]any)
 		for name, x := range ext {
-			if s, err := CanonicalCustomValue(&Attribute{Name: name, CustomType: CustomOption}, x); err == nil && s != "" {
+			if s, err := canonicalCustomValue(&Attribute{Name: name, CustomType: CustomOption}, x); err == nil && s != "" {
 				if custom == nil {
 					custom = map[string]string{}
 				}
@@ -295,7 +295,7 @@ func (u *User) UnmarshalJSON(data []byte) error {
 	}
 	// Read-only attributes a client may not set are part of a stored user.
 	if g := memberFold(obj, "groups"); g != nil {
-		a := defaultModel.Core.Attribute("groups")
+		a := defaultModel.core.Attribute("groups")
 		if err := decodeMulti(a, reflect.ValueOf(d).Elem().FieldByIndex(a.field), g); err != nil {
 			return err
 		}

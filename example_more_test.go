@@ -102,3 +102,20 @@ func ExampleModel_CompileFilter() {
 	fmt.Println(match(u))
 	// Output: true
 }
+
+// Validate completes the pipeline of a program that decodes (or patches)
+// users itself: the field rules it enforces are the model's, as /Schemas
+// states them.
+func ExampleModel_Validate() {
+	m := scim.NewModel(nil)
+	u, err := m.DecodeUser([]byte(`{"userName":"jane@example.com","emails":[{"value":"Jane Doe"}]}`), scim.DecodeOptions{})
+	if err != nil {
+		panic(err)
+	}
+	err = m.Validate(nil, u) // nil: a new user
+	fmt.Println(err.(*scim.Error).SCIMType)
+	fmt.Println(m.Core().Attribute("emails").Sub("value").Format)
+	// Output:
+	// invalidValue
+	// email
+}

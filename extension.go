@@ -7,11 +7,11 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/scimkit/scim/internal/jsonw"
+	"github.com/scimkit/scim/internal/literal"
 )
 
 // Peakon custom attribute types.
@@ -28,7 +28,7 @@ const (
 type CustomAttribute struct {
 	// Name is the display name; it may contain spaces ("Employed Since").
 	Name string
-	// Type is one of CustomOption, CustomDate, CustomNumber, CustomEmployee.
+	// Type is one of [CustomOption], [CustomDate], [CustomNumber], [CustomEmployee].
 	Type string
 	// Aliases are names for clients that cannot send spaces ("Employed_Since").
 	Aliases []string
@@ -49,7 +49,7 @@ const maxCustomName = 256
 
 // ValidateCustomAttributes checks a company's custom attribute definitions
 // and returns them in canonical form: names and aliases trimmed, types in
-// lower case ("Option" and "text" become CustomOption), aliases that merely
+// lower case ("Option" and "text" become [CustomOption]), aliases that merely
 // repeat the attribute's own name dropped. A definition is rejected when
 // its name or an alias is empty, longer than 256 characters, contains a
 // dot or a control character (a dot separates sub-attributes in SCIM paths,
@@ -117,33 +117,6 @@ func checkCustomName(name string) error {
 	return nil
 }
 
-// ParseCustomAttributes parses custom attribute definitions written as
-// comma-separated name:type[:alias...] items, as the demo server's -attrs
-// flag takes them:
-//
-//	Department:option,Employed Since:date:Employed_Since,Manager:employee
-//
-// Names may contain spaces; the type may be omitted (Option). The result
-// is validated as by ValidateCustomAttributes.
-func ParseCustomAttributes(s string) ([]CustomAttribute, error) {
-	var attrs []CustomAttribute
-	for item := range strings.SplitSeq(s, ",") {
-		if strings.TrimSpace(item) == "" {
-			continue
-		}
-		parts := strings.Split(item, ":")
-		c := CustomAttribute{Name: parts[0], Type: CustomOption}
-		if len(parts) > 1 {
-			c.Type = parts[1]
-		}
-		if len(parts) > 2 {
-			c.Aliases = parts[2:]
-		}
-		attrs = append(attrs, c)
-	}
-	return ValidateCustomAttributes(attrs)
-}
-
 func (c CustomAttribute) attribute() *Attribute {
 	typ := customTypes[strings.ToLower(strings.TrimSpace(c.Type))]
 	a := &Attribute{
@@ -184,10 +157,10 @@ func (c CustomAttribute) attribute() *Attribute {
 // maxText is Peakon's limit on option values and on core string attributes.
 const maxText = 256
 
-// CanonicalCustomValue validates a client's JSON value for a custom
+// canonicalCustomValue validates a client's JSON value for a custom
 // attribute and returns its canonical stored form (see User.Custom). An
 // empty result means the value clears the attribute.
-func CanonicalCustomValue(a *Attribute, v any) (string, error) {
+func canonicalCustomValue(a *Attribute, v any) (string, error) {
 	var s string
 	switch x := v.(type) {
 	case string:
@@ -209,7 +182,7 @@ func CanonicalCustomValue(a *Attribute, v any) (string, error) {
 	}
 	switch a.CustomType {
 	case CustomDate:
-		d, ok := ParseDate(s)
+		d, ok := literal.Date(s)
 		if !ok {
 			return "", badCustom(a, v)
 		}
@@ -246,15 +219,4 @@ func badCustom(a *Attribute, v any) error {
 		want = "a string of at most 256 characters"
 	}
 	return Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "%s:%s must be %s, not %s", SchemaPeakonUser, a.Name, want, describe(v))
-}
-
-// ParseDate accepts an ISO 8601 calendar date or date-time and returns the
-// calendar date as YYYY-MM-DD, in the offset the client wrote.
-func ParseDate(s string) (string, bool) {
-	for _, layout := range []string{"2006-01-02", time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04:05.999999999", "2006-01-02T15:04:05Z0700", "2006-01-02 15:04:05"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.Format("2006-01-02"), true
-		}
-	}
-	return "", false
 }

@@ -10,7 +10,7 @@ import (
 )
 
 // Filter is a parsed SCIM filter (RFC 7644 §3.4.2.2). Its concrete types are
-// *AttrExpr, *LogicalExpr, *NotExpr and *ValuePathExpr; a store may walk the
+// [*AttrExpr], [*LogicalExpr], [*NotExpr] and [*ValuePathExpr]; a store may walk the
 // tree to push the filter down to its query language. String returns the
 // canonical filter text, which parses back to an equal tree.
 type Filter interface {
@@ -41,8 +41,9 @@ var compareOps = map[string]CompareOp{
 }
 
 // AttrPath names an attribute in a filter, PATCH path or sortBy:
-// [URN ":"] Name ["." Sub]. Attr and SubAttr are nil until the path is
-// resolved against a Model (Model.CompileFilter, Model.ResolvePath).
+// [URN ":"] Name ["." Sub]. Attr and SubAttr are nil in what the parsers
+// return; [Model.ResolveFilter] sets them in its copy of a filter, and
+// [Model.ResolvePath] in a path it is given.
 type AttrPath struct {
 	URN  string // schema URN as written, or "" for the core schema
 	Name string
@@ -66,7 +67,7 @@ func (p AttrPath) String() string {
 	return b.String()
 }
 
-// AttrExpr compares an attribute with a value, or tests presence (OpPresent,
+// AttrExpr compares an attribute with a value, or tests presence ([OpPresent],
 // Value nil). Value is nil (JSON null), bool, string or json.Number.
 type AttrExpr struct {
 	Path  AttrPath
@@ -86,7 +87,7 @@ type NotExpr struct {
 }
 
 // ValuePathExpr filters the elements of a multi-valued complex attribute:
-// emails[type eq "work" and value co "@example.com"]. Paths inside Filter
+// emails[type eq "work" and value co "@example.com"]. Paths inside [Filter]
 // name sub-attributes of Path.
 type ValuePathExpr struct {
 	Path   AttrPath
@@ -162,7 +163,7 @@ func (e *LogicalExpr) String() string {
 	return wrap(e.Left, e.Op, false) + " " + e.Op + " " + wrap(e.Right, e.Op, true)
 }
 
-// wrap parenthesises an operand of a LogicalExpr where the parser would
+// wrap parenthesises an operand of a [LogicalExpr] where the parser would
 // otherwise build another tree: an "or" under an "and" (precedence), and a
 // right operand with the parent's operator (the parser nests chains to the
 // left: "a and b and c" is (a and b) and c).
@@ -192,7 +193,7 @@ const (
 // JSON: strings with JSON escapes, numbers (integers, decimals, exponents),
 // true, false and null.
 //
-// Besides the RFC grammar ParseFilter accepts, on purpose, two forms real
+// Besides the RFC grammar [ParseFilter] accepts, on purpose, two forms real
 // clients send:
 //
 //   - Entra's `emails[type eq "work"].value eq "x"`, a value path followed
@@ -205,11 +206,12 @@ const (
 //
 // Errors are *Error with status 400 and scimType invalidFilter; syntax
 // errors name the 1-based byte position and what was expected there.
-// Filters longer than MaxFilterLength bytes or nested deeper than
-// MaxFilterDepth levels (parentheses, "not" and value paths) are refused.
+// Filters longer than [MaxFilterLength] bytes or nested deeper than
+// [MaxFilterDepth] levels (parentheses, "not" and value paths) are refused.
 //
 // ParseFilter only parses: attribute names are resolved, and checked,
-// by Model.CompileFilter. A name is letters, digits, "_", "-" and "$",
+// by [Model.ResolveFilter] and [Model.CompileFilter], which leave the
+// parsed [Filter] as it is. A name is letters, digits, "_", "-" and "$",
 // so a Peakon custom attribute whose display name has spaces is named by
 // an alias ("urn:ietf:params:scim:schemas:extension:peakon:2.0:User:Employed_Since").
 func ParseFilter(s string) (Filter, error) {
@@ -602,20 +604,4 @@ func validAttrName(s string) bool {
 		}
 	}
 	return true
-}
-
-// LiteralText returns the text a string comparison reads from a filter
-// literal (AttrExpr.Value): the string itself, a number's digits as
-// written, or "true"/"false". It reports false for null and for values a
-// parsed filter never holds.
-func LiteralText(v any) (string, bool) {
-	switch x := v.(type) {
-	case string:
-		return x, true
-	case json.Number:
-		return x.String(), true
-	case bool:
-		return strconv.FormatBool(x), true
-	}
-	return "", false
 }

@@ -2,29 +2,19 @@ package scim
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"errors"
-	"io"
 	"log/slog"
-	"mime"
 	"net/http"
-	"net/url"
 	"runtime/debug"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
-
-	"github.com/go-playground/validator/v10"
 )
 
 // Handler serves the SCIM 2.0 protocol for Users, as Peakon does, over any
-// Store. Mount it under any prefix, with or without http.StripPrefix:
+// [Store]. Mount it under any prefix, with or without http.StripPrefix:
 //
 //	mux.Handle("/scim/v2/", &scim.Handler{Store: store, Auth: auth})
 //
-// Configure it through its fields before the first request; a Handler is
+// Configure it through its fields before the first request; a [Handler] is
 // safe for concurrent use and must not be copied after first use.
 type Handler struct {
 	// Store keeps the users. Required.
@@ -39,7 +29,7 @@ type Handler struct {
 	// kept by this handler.
 	AuthFailures *AuthLimiter
 	// Models returns a tenant's attribute model (its Peakon custom
-	// attributes). When nil, Auth serves if it is also a ModelSource (as
+	// attributes). When nil, Auth serves if it is also a [ModelSource] (as
 	// [Companies] is); otherwise every tenant has the core and Enterprise
 	// schemas and no custom attributes.
 	Models ModelSource
@@ -62,17 +52,17 @@ type Handler struct {
 	// MaxValues limits the values of each multi-valued attribute of a user
 	// (emails, phoneNumbers, addresses, ...): a POST, PUT, PATCH or bulk
 	// operation that leaves more is 400 invalidValue. Default
-	// DefaultMaxValues. The read-only groups are the server's and are not
+	// [DefaultMaxValues]. The read-only groups are the server's and are not
 	// counted; nor would a group's members be, were groups served.
 	MaxValues int
 	// MaxUserBytes limits a stored user's size as rendered JSON: a write
 	// that leaves it larger is 400 invalidValue. Default
-	// DefaultMaxUserBytes.
+	// [DefaultMaxUserBytes].
 	MaxUserBytes int
 	// MaxListBytes bounds a list response: a list request's count, and the
 	// default page size, are lowered to the number of users of at most
 	// MaxUserBytes that fit in it, and itemsPerPage says so. Pages are
-	// never cut short otherwise. Default DefaultMaxListBytes.
+	// never cut short otherwise. Default [DefaultMaxListBytes].
 	MaxListBytes int64
 	// BaseURL, when set, is the absolute URL the endpoint is served at
 	// (e.g. "https://api.example.com/scim/v2"), used in meta.location, the
@@ -93,14 +83,14 @@ type Handler struct {
 	StrictManager bool
 
 	// MaxBulkOperations and MaxBulkPayloadBytes limit bulk requests
-	// (defaults DefaultMaxBulkOperations and DefaultMaxBulkPayload).
+	// (defaults [DefaultMaxBulkOperations] and [DefaultMaxBulkPayload]).
 	MaxBulkOperations   int
 	MaxBulkPayloadBytes int64
 
 	// RateLimit limits each company's operations: every authenticated
 	// request counts one, a bulk request one per operation. Over the limit
 	// the answer is 429 with Retry-After. Nil means no limit. Peakon allows
-	// DefaultRateLimit operations per hour per company:
+	// [DefaultRateLimit] operations per hour per company:
 	// NewWindowLimiter(DefaultRateLimit, time.Hour) behaves so.
 	RateLimit RateLimiter
 
@@ -133,39 +123,15 @@ type Handler struct {
 	// NewID returns a new user id; nil means a random UUID.
 	NewID func() string
 
-	once     sync.Once
-	validate *validator.Validate
-	log      *slog.Logger
+	once sync.Once
+	log  *slog.Logger
 
 	authFailures *AuthLimiter // AuthFailures, or a default
 	models       ModelSource  // Models, Auth if it is one, or nil
 }
 
-// ModelSource returns the attribute model of a tenant.
-type ModelSource interface {
-	Model(ctx context.Context, tenant string) (*Model, error)
-}
-
-// ModelSourceFunc adapts a function to [ModelSource].
-type ModelSourceFunc func(ctx context.Context, tenant string) (*Model, error)
-
-// Model implements ModelSource.
-func (f ModelSourceFunc) Model(ctx context.Context, tenant string) (*Model, error) {
-	return f(ctx, tenant)
-}
-
-// AuthScheme describes how clients authenticate, as
-// /ServiceProviderConfig publishes it (RFC 7643 §5).
-type AuthScheme struct {
-	Name             string // default "OAuth Bearer Token"
-	Description      string // e.g. where an administrator generates the token
-	SpecURI          string
-	DocumentationURI string
-}
-
 func (h *Handler) init() {
 	h.once.Do(func() {
-		h.validate = newValidator()
 		h.models = h.Models
 		if ms, ok := h.Auth.(ModelSource); ok && h.models == nil {
 			h.models = ms
@@ -200,41 +166,6 @@ func (h *Handler) newID() string {
 		return h.NewID()
 	}
 	return newUUID()
-}
-
-// newUUID returns a random (version 4) UUID.
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var s [36]byte
-	hex.Encode(s[0:8], b[0:4])
-	s[8] = '-'
-	hex.Encode(s[9:13], b[4:6])
-	s[13] = '-'
-	hex.Encode(s[14:18], b[6:8])
-	s[18] = '-'
-	hex.Encode(s[19:23], b[8:10])
-	s[23] = '-'
-	hex.Encode(s[24:], b[10:])
-	return string(s[:])
-}
-
-// request is one authenticated request being served.
-type request struct {
-	h      *Handler
-	w      http.ResponseWriter
-	r      *http.Request
-	ctx    context.Context
-	tenant string
-	model  *Model
-	store  Store      // h.Store, or the batch a bulk request runs in
-	base   string     // absolute base URL of the endpoint, no trailing slash
-	query  url.Values // the query parameters, see parseQuery
-
-	deferEvents bool    // inside a bulk batch: hold events until commit
-	pending     []Event // the events held
 }
 
 // ServeHTTP implements http.Handler.
@@ -296,189 +227,3 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		req.fail(Errorf(http.StatusNotImplemented, "", "%s is not supported by this endpoint", endpoint))
 	}
 }
-
-func (h *Handler) authenticate(r *http.Request) (string, error) {
-	authz := r.Header.Get("Authorization")
-	scheme, token, found := strings.Cut(authz, " ")
-	if authz == "" {
-		return "", Errorf(http.StatusUnauthorized, "", "authorization required: send the company's token as \"Authorization: Bearer <token>\"")
-	}
-	if !found || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-		return "", Errorf(http.StatusUnauthorized, "", "the Authorization header must be \"Bearer <token>\"")
-	}
-	return h.SignIn(r, strings.TrimSpace(token))
-}
-
-// SignIn resolves a bearer token to its tenant through Auth, counting a
-// failure against the request's key in AuthFailures, as every SCIM request
-// does. A sign-in form outside SCIM (a web page taking a company's token)
-// calls it so that guessing there is limited alike. The error is an
-// [*Error]: 401 for an unknown token, 429 with RetryAfter while the key is
-// blocked, 503 with RetryAfter when Auth fails otherwise (logged).
-func (h *Handler) SignIn(r *http.Request, token string) (string, error) {
-	h.init()
-	now := h.now()
-	if wait := h.authFailures.Blocked(r, now); wait > 0 {
-		h.log.WarnContext(r.Context(), "scim: authentication refused: too many failed attempts", "remote", r.RemoteAddr, "retry_after", wait)
-		e := Errorf(http.StatusTooManyRequests, "", "too many failed authentication attempts; try again in %d seconds", int((wait+time.Second-1)/time.Second))
-		e.RetryAfter = wait
-		return "", e
-	}
-	if h.Auth == nil {
-		return "", Errorf(http.StatusUnauthorized, "", "this endpoint has no authenticator configured")
-	}
-	tenant, err := h.Auth.Authenticate(r.Context(), token)
-	switch {
-	case err == nil && tenant != "":
-		return tenant, nil
-	case err == nil || errors.Is(err, ErrUnauthorized):
-		h.authFailures.Fail(r, now)
-		h.log.WarnContext(r.Context(), "scim: authentication failed: unknown bearer token", "remote", r.RemoteAddr, "path", r.URL.Path)
-		return "", Errorf(http.StatusUnauthorized, "", "the bearer token is not valid; ask the administrator for a new one")
-	default:
-		h.log.ErrorContext(r.Context(), "scim: authentication unavailable", "remote", r.RemoteAddr, "path", r.URL.Path, "error", err)
-		e := Errorf(http.StatusServiceUnavailable, "", "the bearer token cannot be checked right now; try again later")
-		e.RetryAfter = authRetryAfter
-		return "", e
-	}
-}
-
-// authRetryAfter is the Retry-After of a 503 for an authenticator outage.
-const authRetryAfter = 30 * time.Second
-
-// baseURL returns the absolute URL the endpoint is mounted at, given the
-// mount path found by route.
-func (h *Handler) baseURL(r *http.Request, mount string) string {
-	if h.BaseURL != "" {
-		return strings.TrimSuffix(h.BaseURL, "/")
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	} else if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
-		scheme = p
-	}
-	return scheme + "://" + r.Host + mount
-}
-
-func (req *request) loadModel() error {
-	if req.h.models == nil {
-		req.model = defaultModel
-		return nil
-	}
-	m, err := req.h.models.Model(req.ctx, req.tenant)
-	if err != nil {
-		return err
-	}
-	req.model = m
-	return nil
-}
-
-// fail writes err as a SCIM error, logging server-side failures.
-func (req *request) fail(err error) {
-	e := asError(err)
-	if e.Status >= 500 && e.Status != http.StatusNotImplemented {
-		req.h.log.ErrorContext(req.ctx, "scim: request failed", "method", req.r.Method, "path", req.r.URL.Path, "tenant", req.tenant, "error", err)
-	}
-	writeError(req.w, err)
-}
-
-func writeError(w http.ResponseWriter, err error) {
-	e := asError(err)
-	observedError(w, err)
-	body, _ := e.MarshalJSON()
-	if e.RetryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
-	}
-	writeBody(w, e.Status, body)
-}
-
-func writeBody(w http.ResponseWriter, status int, body []byte) {
-	hdr := w.Header()
-	hdr["Content-Type"] = []string{MediaType}
-	hdr["Content-Length"] = []string{strconv.Itoa(len(body))}
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
-}
-
-// single checks a request to an endpoint that is one resource (no
-// sub-paths) with one method, answering 404 or 405 when it is not.
-func (req *request) single(rest, method string) bool {
-	switch {
-	case rest != "":
-		req.fail(Errorf(http.StatusNotFound, "", "no resource at %s", req.r.URL.Path))
-	case req.r.Method != method:
-		req.methodNotAllowed(method)
-	default:
-		return true
-	}
-	return false
-}
-
-func (req *request) methodNotAllowed(allowed string) {
-	req.w.Header().Set("Allow", allowed)
-	req.fail(Errorf(http.StatusMethodNotAllowed, "", "%s is not allowed here; allowed: %s", req.r.Method, allowed))
-}
-
-// readBody reads the request body within the size limit and checks its
-// media type: application/json, application/scim+json, or none.
-func (req *request) readBody() ([]byte, error) {
-	if ct := req.r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || mt != "application/json" && mt != "application/scim+json" {
-			return nil, Errorf(http.StatusUnsupportedMediaType, "", "Content-Type %q is not supported; send application/scim+json or application/json", ct)
-		}
-	}
-	limit := req.h.maxBody()
-	body, err := io.ReadAll(http.MaxBytesReader(req.w, req.r.Body, limit))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, Errorf(http.StatusRequestEntityTooLarge, "", "the request body is larger than %d bytes", limit)
-		}
-		return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "reading the request body: %v", err)
-	}
-	return body, nil
-}
-
-func (req *request) writeJSON(status int, body []byte) {
-	writeBody(req.w, status, body)
-}
-
-// nextVersion returns the weak ETag following v: W/"1", W/"2", ...
-func nextVersion(v string) string {
-	n, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimPrefix(v, `W/"`), `"`), 10, 64)
-	return `W/"` + strconv.FormatUint(n+1, 10) + `"`
-}
-
-// etagMatches reports whether an If-Match / If-None-Match header value
-// matches version, comparing weakly (RFC 7232 §2.3.2) and honouring "*".
-func etagMatches(header, version string) bool {
-	for tag := range strings.SplitSeq(header, ",") {
-		tag = strings.TrimSpace(tag)
-		if tag == "*" || strings.TrimPrefix(tag, "W/") == strings.TrimPrefix(version, "W/") {
-			return true
-		}
-	}
-	return false
-}
-
-func (req *request) queryInt(name string, def int) (int, error) {
-	s := req.query.Get(name)
-	if s == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(strings.TrimSpace(s))
-	if errors.Is(err, strconv.ErrRange) {
-		// An integer past the int range is clamped to it (Atoi's n) like
-		// any other out-of-range startIndex or count: a startIndex past
-		// the end is an empty page.
-		return n, nil
-	}
-	if err != nil {
-		return 0, Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "%s must be an integer, not %q", name, s)
-	}
-	return n, nil
-}
-
-func (req *request) location(id string) string { return req.base + "/Users/" + id }

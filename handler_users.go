@@ -144,11 +144,18 @@ func (req *request) list(p listParams) {
 		req.fail(err)
 		return
 	}
-	if p.filter, err = req.employeeFilter(p.filter); err != nil {
+	var f Filter
+	if strings.TrimSpace(p.filter) != "" {
+		if f, err = ParseFilter(p.filter); err != nil {
+			req.fail(err)
+			return
+		}
+	}
+	if f, err = req.employeeFilter(f); err != nil {
 		req.fail(err)
 		return
 	}
-	q, err := req.model.NewQuery(p.filter, p.sortBy, p.sortOrder, max(p.startIndex, 1), count)
+	q, err := req.model.newQuery(f, p.sortBy, p.sortOrder, max(p.startIndex, 1), count)
 	if err != nil {
 		req.fail(err)
 		return
@@ -221,7 +228,7 @@ func (req *request) getUser(id string) {
 	req.respondUser(http.StatusOK, u)
 }
 
-// notFound words ErrNotFound for a user id; other errors pass through.
+// notFound words [ErrNotFound] for a user id; other errors pass through.
 func notFound(err error, id string) error {
 	if errors.Is(err, ErrNotFound) {
 		return Errorf(http.StatusNotFound, "", "user %s not found", id)
@@ -273,7 +280,7 @@ func (req *request) prepareWrite(before, after *User) error {
 	if err := checkValueCounts(req.model, before, after, req.h.maxValues()); err != nil {
 		return err // first: a user with thousands of emails is not worth validating
 	}
-	if err := validateUser(req.h.validate, before, after); err != nil {
+	if err := req.model.Validate(before, after); err != nil {
 		return err
 	}
 	if err := req.resolveReferences(before, after); err != nil {

@@ -5,7 +5,7 @@ import (
 	"reflect"
 )
 
-// Defaults of the Handler's limits on what one user may hold and on what
+// Defaults of the [Handler]'s limits on what one user may hold and on what
 // one list response may carry. No user Okta or Entra provisions comes near
 // them: a typical user has one to three values per multi-valued attribute
 // and renders in about a kilobyte.
@@ -15,7 +15,7 @@ const (
 	// DefaultMaxUserBytes is the default of Handler.MaxUserBytes.
 	DefaultMaxUserBytes = 32 << 10
 	// DefaultMaxListBytes is the default of Handler.MaxListBytes. With
-	// DefaultMaxUserBytes it leaves the default MaxPageSize (1000) as is.
+	// [DefaultMaxUserBytes] it leaves the default MaxPageSize (1000) as is.
 	DefaultMaxListBytes = 64 << 20
 )
 
@@ -78,7 +78,7 @@ func tooManyValues(a *Attribute, n, limit int) *Error {
 // read-only groups are the server's, not the client's, and not counted.
 func checkValueCounts(m *Model, before, u *User, limit int) error {
 	rv := reflect.ValueOf(u).Elem()
-	for _, s := range [...]*Schema{m.Core, m.Enterprise} {
+	for _, s := range [...]*Schema{m.core, m.enterprise} {
 		for _, a := range s.Attributes {
 			if !a.MultiValued || a.Mutability == ReadOnly || a.field == nil {
 				continue
@@ -110,7 +110,7 @@ func checkUserSize(m *Model, before, u *User, limit int) error {
 	}
 	largest, largestSize := "", 0
 	rv := reflect.ValueOf(u).Elem()
-	for _, s := range [...]*Schema{m.Core, m.Enterprise} {
+	for _, s := range [...]*Schema{m.core, m.enterprise} {
 		for _, a := range s.Attributes {
 			if n := len(encodeAttr(nil, rv, a, nil)); n > largestSize {
 				largest, largestSize = a.Path(), n
@@ -122,7 +122,7 @@ func checkUserSize(m *Model, before, u *User, limit int) error {
 		custom += len(k) + len(v) + 6
 	}
 	if custom > largestSize {
-		largest, largestSize = m.Peakon.ID, custom
+		largest, largestSize = m.peakon.ID, custom
 	}
 	return Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "the user would be %d bytes as JSON; at most %d are accepted (its largest attribute, %s, takes %d)", size, limit, largest, largestSize)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/scimkit/scim/internal/fold"
+	"github.com/scimkit/scim/internal/literal"
 )
 
 // Matcher reports whether a user satisfies a compiled filter. It is safe
@@ -16,13 +17,13 @@ import (
 type Matcher func(*User) bool
 
 // CompileFilter resolves the filter's attribute paths against the model
-// (filling in AttrPath.Attr and SubAttr, so stores can push it down) and
-// returns a matcher that evaluates it on a *User directly: no encoding, and
-// no allocation per user. Unknown attributes, and operators or literals that
-// do not apply to an attribute's type, are 400 invalidFilter. A nil filter
+// (as [Model.ResolveFilter], leaving f as it is) and returns a [Matcher]
+// that evaluates it on a [*User] directly: no encoding, and no allocation
+// per user. Unknown attributes, and operators or literals that do not
+// apply to an attribute's type, are 400 invalidFilter. A nil filter
 // matches every user.
 //
-// The semantics, which every Store must reproduce:
+// The semantics, which every [Store] must reproduce:
 //
 //   - Strings compare as the attribute's caseExact says (userName, name.*,
 //     emails.value ignore case; id, externalId, meta.version do not).
@@ -44,31 +45,41 @@ type Matcher func(*User) bool
 //     when there is no element. "Has no work email" is
 //     "not (emails.type eq "work")".
 func (m *Model) CompileFilter(f Filter) (Matcher, error) {
+	_, match, err := m.compileFilter(f)
+	return match, err
+}
+
+// compileFilter is CompileFilter, returning the resolved copy of f too.
+func (m *Model) compileFilter(f Filter) (Filter, Matcher, error) {
 	if f == nil {
-		return func(*User) bool { return true }, nil
+		return nil, func(*User) bool { return true }, nil
 	}
-	ev, err := m.compile(f, nil)
+	r, err := m.ResolveFilter(f)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return func(u *User) bool { return ev(reflect.ValueOf(u).Elem()) }, nil
+	ev, err := m.compile(r, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, func(u *User) bool { return ev(reflect.ValueOf(u).Elem()) }, nil
 }
 
 // NewFilterQuery builds the query of an unsorted page of the users
 // matching f, a filter built as a value rather than parsed from a client's
 // text: such a filter is not bound by the parser's limits, so a program can
 // ask for many users at once (id eq "a" or id eq "b" or ...), which stores
-// answer as one lookup per attribute. f is resolved in place, as
-// CompileFilter does.
+// answer as one lookup per attribute. The query holds f resolved (see
+// [Model.ResolveFilter]); f itself is left as it is.
 func (m *Model) NewFilterQuery(f Filter, startIndex, count int) (*Query, error) {
-	match, err := m.CompileFilter(f)
+	r, match, err := m.compileFilter(f)
 	if err != nil {
 		return nil, err
 	}
-	return &Query{Filter: f, StartIndex: max(startIndex, 1), Count: max(count, 0), match: match}, nil
+	return &Query{Filter: r, StartIndex: max(startIndex, 1), Count: max(count, 0), match: match}, nil
 }
 
-// evaluator tests a context value: the User struct, or an element of a
+// evaluator tests a context value: the [User] struct, or an element of a
 // multi-valued attribute inside a value path.
 type evaluator func(reflect.Value) bool
 
@@ -76,12 +87,11 @@ func invalidFilter(format string, args ...any) *Error {
 	return Errorf(http.StatusBadRequest, SCIMTypeInvalidFilter, "filter: "+format, args...)
 }
 
+// compile compiles a filter resolved by resolveFilter (inside the value
+// filter of parent, when set).
 func (m *Model) compile(f Filter, parent *Attribute) (evaluator, error) {
 	switch n := f.(type) {
 	case *LogicalExpr:
-		if n == nil || n.Left == nil || n.Right == nil {
-			return nil, invalidFilter("incomplete %q expression", "and/or")
-		}
 		if n.Op == "or" {
 			return m.compileOr(n, parent)
 		}
@@ -98,28 +108,13 @@ func (m *Model) compile(f Filter, parent *Attribute) (evaluator, error) {
 		}
 		return nil, invalidFilter("unknown logical operator %q", n.Op)
 	case *NotExpr:
-		if n == nil || n.Filter == nil {
-			return nil, invalidFilter("incomplete \"not\" expression")
-		}
 		e, err := m.compile(n.Filter, parent)
 		if err != nil {
 			return nil, err
 		}
 		return func(v reflect.Value) bool { return !e(v) }, nil
 	case *ValuePathExpr:
-		if n == nil || n.Filter == nil {
-			return nil, invalidFilter("incomplete value filter")
-		}
-		if parent != nil {
-			return nil, invalidFilter("value filters cannot nest (%s inside %s[...])", n.Path.String(), parent.Name)
-		}
-		if err := m.ResolvePath(&n.Path); err != nil {
-			return nil, err
-		}
 		a := n.Path.Attr
-		if n.Path.SubAttr != nil || a.Type != TypeComplex || a.Custom {
-			return nil, invalidFilter("%s is not a complex attribute and takes no value filter", n.Path.String())
-		}
 		inner, err := m.compile(n.Filter, a)
 		if err != nil {
 			return nil, err
@@ -138,9 +133,6 @@ func (m *Model) compile(f Filter, parent *Attribute) (evaluator, error) {
 			return false
 		}, nil
 	case *AttrExpr:
-		if n == nil {
-			return nil, invalidFilter("incomplete comparison")
-		}
 		return m.compileCompare(n, parent)
 	}
 	return nil, invalidFilter("unsupported expression %T", f)
@@ -156,10 +148,7 @@ func (m *Model) compileOr(n *LogicalExpr, parent *Attribute) (evaluator, error) 
 	for stack := []Filter{n}; len(stack) > 0; {
 		f := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		if x, ok := f.(*LogicalExpr); ok && x != nil && x.Op == "or" {
-			if x.Left == nil || x.Right == nil {
-				return nil, invalidFilter("incomplete %q expression", "or")
-			}
+		if x, ok := f.(*LogicalExpr); ok && x.Op == "or" {
 			stack = append(stack, x.Right, x.Left)
 			continue
 		}
@@ -173,14 +162,11 @@ func (m *Model) compileOr(n *LogicalExpr, parent *Attribute) (evaluator, error) 
 	in := make([]*set, len(terms)) // the set of each equality
 	for i, f := range terms {
 		e, ok := f.(*AttrExpr)
-		if !ok || e == nil || e.Op != OpEqual {
+		if !ok || e.Op != OpEqual {
 			continue
 		}
-		if _, ok := LiteralText(e.Value); !ok || e.Value == nil {
+		if _, ok := literal.Text(e.Value); !ok || e.Value == nil {
 			continue
-		}
-		if err := m.resolve(&e.Path, parent); err != nil {
-			return nil, err
 		}
 		if setLeaf(e.Path.Attr, e.Path.SubAttr) == nil {
 			continue
@@ -226,12 +212,7 @@ func setLeaf(a, sub *Attribute) *Attribute {
 	if a == nil || a.Custom || a.Mutability == WriteOnly || a.Returned == ReturnedNever {
 		return nil
 	}
-	leaf := a
-	if sub != nil {
-		leaf = sub
-	} else if a.Type == TypeComplex {
-		leaf = a.Sub("value")
-	}
+	leaf := a.Leaf(sub)
 	if leaf == nil || leaf.field == nil {
 		return nil
 	}
@@ -250,7 +231,7 @@ func equalsOneOf(a, sub, parent *Attribute, eqs []*AttrExpr) evaluator {
 	foldCase := !leaf.CaseExact
 	set := make(map[string]bool, len(eqs))
 	for _, e := range eqs {
-		s, _ := LiteralText(e.Value)
+		s, _ := literal.Text(e.Value)
 		if foldCase {
 			s = fold.Key(s)
 		}
@@ -289,48 +270,6 @@ func equalsOneOf(a, sub, parent *Attribute, eqs []*AttrExpr) evaluator {
 	return func(v reflect.Value) bool { return has(v.FieldByIndex(idx)) }
 }
 
-// resolve fills in p.Attr and p.SubAttr. Inside a value path (parent set),
-// names are sub-attributes of parent.
-func (m *Model) resolve(p *AttrPath, parent *Attribute) error {
-	if parent != nil {
-		if p.URN != "" || p.Sub != "" {
-			return invalidFilter("%q inside %s[...] must be a sub-attribute name", p.String(), parent.Name)
-		}
-		if p.Attr = parent.Sub(p.Name); p.Attr == nil {
-			return invalidFilter("%s has no sub-attribute %q", parent.Path(), p.Name)
-		}
-		p.SubAttr = nil
-		return nil
-	}
-	return m.ResolvePath(p)
-}
-
-// ResolvePath resolves a top-level path against the model; a name without
-// a URN is resolved by [Model.Unqualified]. An unknown attribute is 400
-// invalidFilter.
-func (m *Model) ResolvePath(p *AttrPath) error {
-	var a *Attribute
-	if p.URN != "" {
-		s := m.SchemaByURN(p.URN)
-		if s == nil {
-			return invalidFilter("unknown schema %q in %q", p.URN, p.String())
-		}
-		a = s.Attribute(p.Name)
-	} else {
-		a = m.Unqualified(p.Name)
-	}
-	if a == nil {
-		return invalidFilter("unknown attribute %q", p.String())
-	}
-	p.Attr, p.SubAttr = a, nil
-	if p.Sub != "" {
-		if p.SubAttr = a.Sub(p.Sub); p.SubAttr == nil {
-			return invalidFilter("%s has no sub-attribute %q", a.Path(), p.Sub)
-		}
-	}
-	return nil
-}
-
 // scalarTest tests one scalar struct field (string, bool or time.Time).
 type scalarTest func(reflect.Value) bool
 
@@ -338,9 +277,6 @@ type scalarTest func(reflect.Value) bool
 type customTest func(string) bool
 
 func (m *Model) compileCompare(e *AttrExpr, parent *Attribute) (evaluator, error) {
-	if err := m.resolve(&e.Path, parent); err != nil {
-		return nil, err
-	}
 	a, sub := e.Path.Attr, e.Path.SubAttr
 	if a.Mutability == WriteOnly || a.Returned == ReturnedNever {
 		return nil, invalidFilter("%s cannot be filtered on", a.Path())
@@ -363,15 +299,13 @@ func (m *Model) compileCompare(e *AttrExpr, parent *Attribute) (evaluator, error
 		}
 		return nil, invalidFilter("%s %s null: only eq and ne compare with null", e.Path.String(), e.Op)
 	}
-	leaf := a
-	if sub != nil {
-		leaf = sub
-	} else if a.Type == TypeComplex {
-		// "emails co x", "manager eq id": compare the value sub-attribute.
-		if sub = a.Sub("value"); sub == nil {
-			return nil, invalidFilter("%s is complex; compare one of its sub-attributes, such as %s.%s", a.Path(), a.Path(), a.SubAttributes[0].Name)
-		}
-		leaf = sub
+	// "emails co x", "manager eq id": compare the value sub-attribute.
+	leaf := a.Leaf(sub)
+	if leaf == nil {
+		return nil, invalidFilter("%s is complex; compare one of its sub-attributes, such as %s.%s", a.Path(), a.Path(), a.SubAttributes[0].Name)
+	}
+	if a.Type == TypeComplex {
+		sub = leaf
 	}
 	op := e.Op
 	if op == OpNotEqual {
@@ -435,7 +369,7 @@ func (m *Model) compileCompare(e *AttrExpr, parent *Attribute) (evaluator, error
 
 var customField = func() []int { f, _ := userType.FieldByName("Custom"); return f.Index }()
 
-// customValue reads a custom attribute from the User struct without
+// customValue reads a custom attribute from the [User] struct without
 // allocating.
 func customValue(v reflect.Value, name string) string {
 	c, _ := reflect.TypeAssert[map[string]string](v.FieldByIndex(customField))
@@ -506,7 +440,7 @@ func compileLeaf(a *Attribute, op CompareOp, lit any, path string) (scalarTest, 
 			return nil, nil, invalidFilter("%s is a date-time; compare it with a date-time such as \"2015-10-10T14:38:21Z\", not %s", path, formatValue(lit))
 		}
 		if a.Custom { // canonical YYYY-MM-DD strings order as dates
-			d, ok := ParseDate(s)
+			d, ok := literal.Date(s)
 			if !ok {
 				return nil, nil, invalidFilter("%s is a date; compare it with a date such as \"2020-01-01\", not %q", path, s)
 			}
@@ -553,7 +487,7 @@ func compileLeaf(a *Attribute, op CompareOp, lit any, path string) (scalarTest, 
 				return ok && ordered(op, v.compare(n))
 			}, nil
 	}
-	s, ok := LiteralText(lit)
+	s, ok := literal.Text(lit)
 	if !ok { // only hand-built trees hold other types
 		return nil, nil, invalidFilter("%s: unsupported literal of type %T", path, lit)
 	}

@@ -52,16 +52,28 @@ func TestMatchDoesNotAllocate(t *testing.T) {
 	}
 }
 
-func TestCompileFilterResolvesPaths(t *testing.T) {
+func TestResolveFilter(t *testing.T) {
 	m := storetest.FixtureModel()
 	f, err := scim.ParseFilter(`emails[type eq "work"] and urn:ietf:params:scim:schemas:extension:peakon:2.0:User:employed_since pr and name.FamilyName eq "x"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := scim.ParseFilter(f.String())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := m.CompileFilter(f); err != nil {
 		t.Fatal(err)
 	}
-	and := f.(*scim.LogicalExpr)
+	r, err := m.ResolveFilter(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Resolution works on a copy: the parsed filter stays as parsed.
+	if diff := cmp.Diff(parsed, f); diff != "" {
+		t.Errorf("CompileFilter and ResolveFilter changed the parsed filter (-before +after):\n%s", diff)
+	}
+	and := r.(*scim.LogicalExpr)
 	vp := and.Left.(*scim.LogicalExpr).Left.(*scim.ValuePathExpr)
 	custom := and.Left.(*scim.LogicalExpr).Right.(*scim.AttrExpr)
 	name := and.Right.(*scim.AttrExpr)
@@ -203,8 +215,12 @@ func TestUnqualifiedExtensionNames(t *testing.T) {
 			t.Errorf("CompileFilter(%q): %v", c.filter, err)
 			continue
 		}
-		first := f
-		if l, ok := f.(*scim.LogicalExpr); ok {
+		r, err := m.ResolveFilter(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first := r
+		if l, ok := r.(*scim.LogicalExpr); ok {
 			first = l.Left
 		}
 		if got := first.(*scim.AttrExpr).Path.Attr.Path(); got != c.attr {

@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// memCompanies is MemoryStore's CompanyStore. It has its own lock: company
+// memCompanies is [MemoryStore]'s [CompanyStore]. It has its own lock: company
 // and token calls never contend with user traffic. The zero value is ready
 // to use.
 type memCompanies struct {
@@ -27,7 +27,7 @@ type memToken struct {
 
 var _ CompanyStore = (*MemoryStore)(nil)
 
-// CreateCompany implements CompanyStore.
+// CreateCompany implements [CompanyStore].
 func (s *MemoryStore) CreateCompany(ctx context.Context, c *Company) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -45,7 +45,7 @@ func (s *MemoryStore) CreateCompany(ctx context.Context, c *Company) error {
 	return nil
 }
 
-// GetCompany implements CompanyStore.
+// GetCompany implements [CompanyStore].
 func (s *MemoryStore) GetCompany(ctx context.Context, id string) (*Company, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -60,7 +60,7 @@ func (s *MemoryStore) GetCompany(ctx context.Context, id string) (*Company, erro
 	return cloneCompany(c), nil
 }
 
-// UpdateCompany implements CompanyStore.
+// UpdateCompany implements [CompanyStore].
 func (s *MemoryStore) UpdateCompany(ctx context.Context, c *Company) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -78,7 +78,7 @@ func (s *MemoryStore) UpdateCompany(ctx context.Context, c *Company) error {
 	return nil
 }
 
-// CreateToken implements CompanyStore. The company must exist.
+// CreateToken implements [CompanyStore]. The company must exist.
 func (s *MemoryStore) CreateToken(ctx context.Context, t *Token) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -106,7 +106,7 @@ func (s *MemoryStore) CreateToken(ctx context.Context, t *Token) error {
 	return nil
 }
 
-// TokenByHash implements CompanyStore.
+// TokenByHash implements [CompanyStore].
 func (s *MemoryStore) TokenByHash(ctx context.Context, hash [32]byte) (*Token, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -122,7 +122,7 @@ func (s *MemoryStore) TokenByHash(ctx context.Context, hash [32]byte) (*Token, e
 	return &t, nil
 }
 
-// ListTokens implements CompanyStore.
+// ListTokens implements [CompanyStore].
 func (s *MemoryStore) ListTokens(ctx context.Context, company string) ([]*Token, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -146,7 +146,7 @@ func (s *MemoryStore) ListTokens(ctx context.Context, company string) ([]*Token,
 	return out, nil
 }
 
-// DeleteToken implements CompanyStore.
+// DeleteToken implements [CompanyStore].
 func (s *MemoryStore) DeleteToken(ctx context.Context, company, id string) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -163,7 +163,7 @@ func (s *MemoryStore) DeleteToken(ctx context.Context, company, id string) error
 	return nil
 }
 
-// TouchToken implements CompanyStore.
+// TouchToken implements [CompanyStore].
 func (s *MemoryStore) TouchToken(ctx context.Context, id string, at time.Time) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -179,7 +179,7 @@ func (s *MemoryStore) TouchToken(ctx context.Context, id string, at time.Time) e
 	return nil
 }
 
-// ListCompanies implements CompanyStore.
+// ListCompanies implements [CompanyStore].
 func (s *MemoryStore) ListCompanies(ctx context.Context) ([]*Company, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err

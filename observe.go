@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// RequestInfo describes one request the Handler served, for access logs
+// RequestInfo describes one request the [Handler] served, for access logs
 // and metrics: it is what Handler.OnRequest receives and what the access
 // log records.
 type RequestInfo struct {
@@ -50,7 +50,7 @@ func (ri *RequestInfo) IsWrite() bool {
 
 // observed is the http.ResponseWriter of a request while it is observed:
 // it records the status and what the handler learns on the way (company,
-// error, bulk operations) for RequestInfo.
+// error, bulk operations) for [RequestInfo].
 type observed struct {
 	http.ResponseWriter
 	info  RequestInfo

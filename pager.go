@@ -10,7 +10,7 @@ import (
 // store does, or the part they cannot push down). It counts every match for
 // Page.Total and keeps only what the page needs: with the users arriving in
 // the query's order, the page itself; otherwise the first startIndex+count
-// under Query.Compare, in a bounded heap, so that a page never sorts more
+// under [Query.Compare], in a bounded heap, so that a page never sorts more
 // users than it needs.
 //
 //	p := q.Pager(false)
@@ -29,7 +29,7 @@ type Pager struct {
 	offers  int // how many users will be offered, when known (Expect)
 }
 
-// Pager returns a Pager for q. ordered says the users will be offered in
+// Pager returns a [Pager] for q. ordered says the users will be offered in
 // q's order (SQL ORDER BY, or creation order when q has no SortBy and that
 // is the store's order).
 func (q *Query) Pager(ordered bool) Pager {
@@ -45,7 +45,7 @@ func (q *Query) Pager(ordered bool) Pager {
 }
 
 // Bounds returns how many matches the page skips (StartIndex-1) and how
-// many it holds at most (Count), both at least 0 whatever the Query holds,
+// many it holds at most (Count), both at least 0 whatever the [Query] holds,
 // so that a store can compute offsets without overflowing: skip+count may
 // still exceed the largest int, and a store adding them must check.
 func (q *Query) Bounds() (skip, count int) {
@@ -55,12 +55,12 @@ func (q *Query) Bounds() (skip, count int) {
 	return skip, max(q.Count, 0)
 }
 
-// Expect tells the Pager that at most n users will be offered, so that it
+// Expect tells the [Pager] that at most n users will be offered, so that it
 // allocates no more than the page can hold.
 func (p *Pager) Expect(n int) { p.offers = n }
 
 // Offer considers u: it counts it if it matches the filter, and keeps it
-// while it may be on the page. The Pager keeps u itself, not a copy.
+// while it may be on the page. The [Pager] keeps u itself, not a copy.
 func (p *Pager) Offer(u *User) {
 	if !p.q.Matches(u) {
 		return
@@ -104,9 +104,9 @@ func (p *Pager) Page() *Page {
 	return &page
 }
 
-// userHeap is a max-heap under Query.Compare: its root is the worst user
+// userHeap is a max-heap under [Query].Compare: its root is the worst user
 // kept. It is written out rather than built on container/heap so that a
-// Pager on the stack stays there (no interface conversions).
+// [Pager] on the stack stays there (no interface conversions).
 type userHeap []*User
 
 func (h *userHeap) push(u *User, q *Query) {

@@ -142,7 +142,7 @@ func TestAppendElemsAgreesWithPairwise(t *testing.T) {
 			}
 		}
 	}
-	for _, a := range patchModel.Core.Attributes {
+	for _, a := range patchModel.core.Attributes {
 		if !a.MultiValued {
 			continue
 		}

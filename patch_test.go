@@ -678,6 +678,11 @@ func TestPatchRequestReuse(t *testing.T) {
 			t.Errorf("got %+v", u)
 		}
 	}
+	// Applying resolves the value filter on a copy: the parsed one is as
+	// ParsePatch left it.
+	if e := req.paths[0].Filter.(*AttrExpr); e.Path.Attr != nil || e.Path.SubAttr != nil {
+		t.Errorf("ApplyPatch resolved the request's parsed filter in place: %+v", e.Path)
+	}
 	req.Operations[0].Path = "title"
 	req.Operations[0].Value = "T"
 	u, err := patchModel.ApplyPatch(patchBase(), req, DecodeOptions{})

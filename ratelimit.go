@@ -12,7 +12,7 @@ import (
 const DefaultRateLimit = 25000
 
 // RateLimiter decides whether a tenant may perform n more operations at
-// now. When it may not, retryAfter says how long until it may. The Handler
+// now. When it may not, retryAfter says how long until it may. The [Handler]
 // asks for one operation per authenticated request; a bulk request asks for
 // one per operation it holds. An error means the limiter could not decide
 // (a shared store is unreachable): the request is answered 503.
@@ -22,7 +22,7 @@ type RateLimiter interface {
 	Allow(ctx context.Context, tenant string, n int, now time.Time) (ok bool, retryAfter time.Duration, err error)
 }
 
-// windowBuckets is how finely a WindowLimiter's window slides: an hour
+// windowBuckets is how finely a [WindowLimiter]'s window slides: an hour
 // window moves in steps of a minute.
 const windowBuckets = 60
 
@@ -33,7 +33,7 @@ const windowBuckets = 60
 // everything. Operations that are refused are not counted.
 //
 // The time comes from the caller (Allow's now), so tests drive it with a
-// fake clock. A WindowLimiter is safe for concurrent use.
+// fake clock. A [WindowLimiter] is safe for concurrent use.
 type WindowLimiter struct {
 	limit  int
 	width  time.Duration // of one bucket
@@ -62,7 +62,7 @@ func NewWindowLimiter(limit int, window time.Duration) *WindowLimiter {
 	return &WindowLimiter{limit: limit, width: width, window: width * windowBuckets}
 }
 
-// Allow implements RateLimiter; it never fails.
+// Allow implements [RateLimiter]; it never fails.
 func (l *WindowLimiter) Allow(_ context.Context, tenant string, n int, now time.Time) (bool, time.Duration, error) {
 	ok, retry := l.allow(tenant, n, now)
 	return ok, retry, nil

@@ -101,7 +101,7 @@ type references struct {
 // cannot read from them: the values of Employee attributes (stored as
 // ids, shown as the employee's email) and managers not resolved when they
 // were written. It asks the store once (per maxRefValues values) with an
-// "or" of equalities built as a Filter value, which stores answer with one
+// "or" of equalities built as a [Filter] value, which stores answer with one
 // index lookup per attribute; resolving user by user would cost up to
 // three lookups per user of a page. A lookup that fails leaves the
 // references as stored: rendering never fails on them.
@@ -220,14 +220,15 @@ func referenceFilter(ids, keys []string) Filter {
 	eq("userName", "", keys)
 	eq("emails", "value", keys)
 	eq("externalId", "", keys)
-	var or func([]Filter) Filter
-	or = func(fs []Filter) Filter {
-		if len(fs) == 1 {
-			return fs[0]
-		}
-		return &LogicalExpr{Op: "or", Left: or(fs[:len(fs)/2]), Right: or(fs[len(fs)/2:])}
+	return anyOf(terms)
+}
+
+// anyOf joins fs (at least one) with "or" in a balanced tree.
+func anyOf(fs []Filter) Filter {
+	if len(fs) == 1 {
+		return fs[0]
 	}
-	return or(terms)
+	return &LogicalExpr{Op: "or", Left: anyOf(fs[:len(fs)/2]), Right: anyOf(fs[len(fs)/2:])}
 }
 
 // namedBy reports whether ref names u by userName or email (ignoring case)
@@ -325,16 +326,14 @@ func (req *request) resolveReports(before, u *User) {
 	// which every store can look up in an index: the memory store and the
 	// SQL stores index manager.value. A reference that differs from these
 	// in case is still shown resolved when read (renderReferences).
-	const mgr = SchemaEnterpriseUser + ":manager"
-	var f strings.Builder
-	for i, k := range managerKeys(u) {
-		if i > 0 {
-			f.WriteString(" or ")
-		}
-		f.WriteString(mgr + ".value eq " + formatValue(k))
+	keys := managerKeys(u)
+	terms := make([]Filter, len(keys))
+	for i, k := range keys {
+		terms[i] = &AttrExpr{Path: AttrPath{URN: SchemaEnterpriseUser, Name: "manager", Sub: "value"}, Op: OpEqual, Value: k}
 	}
+	f := anyOf(terms)
 	for start := 1; ; {
-		q, err := req.model.NewQuery(f.String(), "", "", start, reportsPageSize)
+		q, err := req.model.NewFilterQuery(f, start, reportsPageSize)
 		if err != nil {
 			req.h.log.ErrorContext(req.ctx, "scim: resolving reports", "tenant", req.tenant, "user", u.ID, "error", err)
 			return
@@ -472,50 +471,50 @@ func (req *request) setManager(id string, mgr *User) error {
 // custom attributes from what clients see, the referenced employee's
 // email (or userName, or externalId), to what is stored, their id, so
 // "Manager eq "boss@example.com"" finds the reports GET shows with that
-// manager. Other filters are returned unchanged; a value naming nobody is
-// left as is and matches what it matches.
-func (req *request) employeeFilter(filter string) (string, error) {
-	if strings.TrimSpace(filter) == "" || len(req.model.Peakon.Attributes) == 0 {
-		return filter, nil
+// manager. It returns f itself when nothing changes, and otherwise a copy:
+// f is not modified. A value naming nobody is left as is and matches what
+// it matches.
+func (req *request) employeeFilter(f Filter) (Filter, error) {
+	if f == nil || len(req.model.peakon.Attributes) == 0 {
+		return f, nil
 	}
-	f, err := ParseFilter(filter)
-	if err != nil {
-		return filter, nil // NewQuery reports it
-	}
-	changed := false
-	var walk func(Filter) error
-	walk = func(f Filter) error {
-		switch n := f.(type) {
-		case *LogicalExpr:
-			if err := walk(n.Left); err != nil {
-				return err
-			}
-			return walk(n.Right)
-		case *NotExpr:
-			return walk(n.Filter)
-		case *AttrExpr:
-			v, ok := n.Value.(string)
-			if !ok || n.Op != OpEqual && n.Op != OpNotEqual || n.Path.Sub != "" || !strings.EqualFold(n.Path.URN, SchemaPeakonUser) {
-				return nil
-			}
-			if a := req.model.CustomAttribute(n.Path.Name); a == nil || a.CustomType != CustomEmployee {
-				return nil
-			}
-			e, err := req.findEmployee(v)
-			if err != nil {
-				return err
-			}
-			if e != nil && e.ID != v {
-				n.Value, changed = e.ID, true
-			}
+	switch n := f.(type) {
+	case *LogicalExpr:
+		l, err := req.employeeFilter(n.Left)
+		if err != nil {
+			return nil, err
 		}
-		return nil
+		r, err := req.employeeFilter(n.Right)
+		if err != nil {
+			return nil, err
+		}
+		if l == n.Left && r == n.Right {
+			return f, nil
+		}
+		return &LogicalExpr{Op: n.Op, Left: l, Right: r}, nil
+	case *NotExpr:
+		inner, err := req.employeeFilter(n.Filter)
+		if err != nil || inner == n.Filter {
+			return f, err
+		}
+		return &NotExpr{Filter: inner}, nil
+	case *AttrExpr:
+		v, ok := n.Value.(string)
+		if !ok || n.Op != OpEqual && n.Op != OpNotEqual || n.Path.Sub != "" || !strings.EqualFold(n.Path.URN, SchemaPeakonUser) {
+			return f, nil
+		}
+		if a := req.model.CustomAttribute(n.Path.Name); a == nil || a.CustomType != CustomEmployee {
+			return f, nil
+		}
+		e, err := req.findEmployee(v)
+		if err != nil {
+			return nil, err
+		}
+		if e != nil && e.ID != v {
+			c := *n
+			c.Value = e.ID
+			return &c, nil
+		}
 	}
-	if err := walk(f); err != nil {
-		return "", err
-	}
-	if !changed {
-		return filter, nil
-	}
-	return f.String(), nil
+	return f, nil
 }

@@ -128,3 +128,18 @@ func searchRoute(path, full string) (mount, endpoint, rest string, ok bool) {
 	}
 	return "", "", "", false
 }
+
+// baseURL returns the absolute URL the endpoint is mounted at, given the
+// mount path found by route.
+func (h *Handler) baseURL(r *http.Request, mount string) string {
+	if h.BaseURL != "" {
+		return strings.TrimSuffix(h.BaseURL, "/")
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	} else if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
+		scheme = p
+	}
+	return scheme + "://" + r.Host + mount
+}

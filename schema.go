@@ -3,7 +3,11 @@ package scim
 import (
 	"encoding/json"
 	"reflect"
+	"strconv"
 	"strings"
+	"sync"
+
+	"github.com/go-playground/validator/v10"
 
 	"github.com/scimkit/scim/internal/jsonw"
 )
@@ -59,7 +63,7 @@ const (
 // Attribute is one attribute definition of RFC 7643 §7. It is the single
 // source of truth about an attribute: JSON decoding and encoding, filters,
 // sorting, PATCH paths, projection, /Schemas and SQL pushdown all read it.
-// Attributes belong to a Model and must not be modified once it is built.
+// Attributes belong to a [Model] and must not be modified once it is built.
 type Attribute struct {
 	Name            string
 	Type            AttrType
@@ -74,22 +78,32 @@ type Attribute struct {
 	ReferenceTypes  []string
 	SubAttributes   []*Attribute
 
+	// MaxLength, when positive, is the most characters a string value may
+	// have; Format, when set, is the form it must have ("email": an email
+	// address). With Required they are the field rules [Model.Validate]
+	// enforces; /Schemas states them in the description, as RFC 7643 has no
+	// field for them.
+	MaxLength int
+	Format    string
+
 	// Schema is the URN of the schema that defines the attribute.
 	Schema string
 	// Aliases are further names a client may use (Peakon custom attributes:
 	// "Employed_Since" for "Employed Since"). Matched case-insensitively.
 	Aliases []string
 	// Custom reports a Peakon custom attribute; its value lives in User.Custom
-	// under Name. CustomType is its Peakon type (see CustomAttribute).
+	// under Name. CustomType is its Peakon type (see [CustomAttribute]).
 	Custom     bool
 	CustomType string
 
+	// rule is the validator/v10 tag of the field rules (see setRules).
+	rule string
 	// key is Name as a JSON string (jsonw.Quote), which the encoder writes
 	// for every user; "" for attributes not built by this package.
 	key     string
 	goField string
 	// field is the Go struct field holding the value, as a reflect index path
-	// from *User (top-level attributes) or from the element/parent struct
+	// from [*User] (top-level attributes) or from the element/parent struct
 	// (sub-attributes). Nil for custom attributes.
 	field []int
 	// parent is the complex attribute this is a sub-attribute of.
@@ -110,6 +124,23 @@ func (a *Attribute) Sub(name string) *Attribute {
 		}
 	}
 	return nil
+}
+
+// Leaf returns the attribute that a filter comparison, a sort key or a
+// value lookup on a reads, given the sub-attribute sub the path names (nil
+// for none): sub when given; for a complex attribute its "value"
+// sub-attribute, which stands for it ("emails co x", "manager eq id";
+// RFC 7644 §3.4.2.2); else a itself. It is nil for a complex attribute
+// without a value sub-attribute, such as name or meta: such a path must
+// name one of its sub-attributes.
+func (a *Attribute) Leaf(sub *Attribute) *Attribute {
+	switch {
+	case sub != nil:
+		return sub
+	case a.Type == TypeComplex:
+		return a.Sub("value")
+	}
+	return a
 }
 
 // Path returns the attribute's fully qualified name: the schema URN for
@@ -196,17 +227,34 @@ func nonNil(a []*Attribute) []*Attribute {
 
 // Model is the set of schemas a tenant's users are described by: the core
 // User schema, the Enterprise extension and the tenant's Peakon extension
-// with its custom attributes. Build one with NewModel; a Model is immutable
+// with its custom attributes. Build one with [NewModel]; a Model is immutable
 // and safe for concurrent use.
 type Model struct {
-	Core       *Schema
-	Enterprise *Schema
-	Peakon     *Schema
+	core       *Schema
+	enterprise *Schema
+	peakon     *Schema
 	custom     map[string]*Attribute // folded name or alias → attribute
+
+	// ruled lists the top-level attributes that carry field rules, or
+	// whose sub-attributes do (see Validate).
+	ruled []*Attribute
+	// validate enforces them; built on first use, since models are also
+	// built for single decodes ([User.UnmarshalJSON]).
+	validateOnce sync.Once
+	validate     *validator.Validate
 }
 
+// Core returns the core User schema (RFC 7643 §4.1).
+func (m *Model) Core() *Schema { return m.core }
+
+// Enterprise returns the Enterprise User extension (RFC 7643 §4.3).
+func (m *Model) Enterprise() *Schema { return m.enterprise }
+
+// Peakon returns the company's Peakon extension: its custom attributes.
+func (m *Model) Peakon() *Schema { return m.peakon }
+
 // Schemas returns the model's schemas in the order /Schemas lists them.
-func (m *Model) Schemas() []*Schema { return []*Schema{m.Core, m.Enterprise, m.Peakon} }
+func (m *Model) Schemas() []*Schema { return []*Schema{m.core, m.enterprise, m.peakon} }
 
 // SchemaByURN returns the schema with the URN (case-insensitive), or nil.
 func (m *Model) SchemaByURN(urn string) *Schema {
@@ -262,7 +310,7 @@ func (m *Model) lookup(path string, extensions bool) (attr *Attribute, rest stri
 		name, sub = path[:i], path[i:]
 	}
 	if !extensions {
-		return m.Core.Attribute(name), sub
+		return m.core.Attribute(name), sub
 	}
 	return m.Unqualified(name), sub
 }
@@ -278,10 +326,10 @@ func (m *Model) lookup(path string, extensions bool) (attr *Attribute, rest stri
 // that is what Entra means by the bare name. Unqualified returns nil when
 // no schema defines the name.
 func (m *Model) Unqualified(name string) *Attribute {
-	if a := m.Core.Attribute(name); a != nil {
+	if a := m.core.Attribute(name); a != nil {
 		return a
 	}
-	if a := m.Enterprise.Attribute(name); a != nil {
+	if a := m.enterprise.Attribute(name); a != nil {
 		return a
 	}
 	return m.CustomAttribute(name)
@@ -291,18 +339,25 @@ func (m *Model) Unqualified(name string) *Attribute {
 // attributes (nil for none).
 func NewModel(custom []CustomAttribute) *Model {
 	m := &Model{
-		Core:       coreUserSchema(),
-		Enterprise: enterpriseUserSchema(),
-		Peakon: &Schema{
+		core:       coreUserSchema(),
+		enterprise: enterpriseUserSchema(),
+		peakon: &Schema{
 			ID:          SchemaPeakonUser,
 			Name:        "Peakon User",
 			Description: "Peakon custom employee attributes, keyed by display name.",
 		},
 		custom: make(map[string]*Attribute, 2*len(custom)),
 	}
+	for _, s := range []*Schema{m.core, m.enterprise} {
+		for _, a := range s.Attributes {
+			if setRules(a) {
+				m.ruled = append(m.ruled, a)
+			}
+		}
+	}
 	for _, c := range custom {
 		a := c.attribute()
-		m.Peakon.Attributes = append(m.Peakon.Attributes, a)
+		m.peakon.Attributes = append(m.peakon.Attributes, a)
 		m.custom[strings.ToLower(a.Name)] = a
 		for _, alias := range a.Aliases {
 			m.custom[strings.ToLower(alias)] = a
@@ -315,7 +370,7 @@ func NewModel(custom []CustomAttribute) *Model {
 var defaultModel = NewModel(nil)
 
 // attr is a compact constructor for built-in definitions: the Go field name
-// binds the attribute to the User struct.
+// binds the attribute to the [User] struct.
 type attrOpt func(*Attribute)
 
 func caseExact(a *Attribute)    { a.CaseExact = true }
@@ -332,6 +387,10 @@ func canonical(v ...string) attrOpt {
 	return func(a *Attribute) { a.CanonicalValues = v }
 }
 func desc(d string) attrOpt { return func(a *Attribute) { a.Description = d } }
+func maxLen(n int) attrOpt  { return func(a *Attribute) { a.MaxLength = n } }
+func format(f string) attrOpt {
+	return func(a *Attribute) { a.Format = f }
+}
 func subs(s ...*Attribute) attrOpt {
 	return func(a *Attribute) {
 		a.SubAttributes = s
@@ -383,4 +442,31 @@ func bind(attrs []*Attribute, t reflect.Type, prefix []int) {
 			bind(a.SubAttributes, et, nil)
 		}
 	}
+}
+
+// setRules builds the validator tag of a and its sub-attributes from
+// Required, MaxLength and Format, and adds the length to the description
+// that /Schemas serves. It reports whether any of them has a rule.
+func setRules(a *Attribute) bool {
+	var tags []string
+	if a.Required {
+		tags = append(tags, "required")
+	}
+	if a.MaxLength > 0 {
+		tags = append(tags, "max="+strconv.Itoa(a.MaxLength))
+		if a.Format == "" {
+			a.Description = strings.TrimSpace(a.Description + " At most " + strconv.Itoa(a.MaxLength) + " characters.")
+		}
+	}
+	if a.Format != "" {
+		tags = append(tags, a.Format)
+	}
+	a.rule = strings.Join(tags, ",")
+	ruled := a.rule != ""
+	for _, sub := range a.SubAttributes {
+		if setRules(sub) {
+			ruled = true
+		}
+	}
+	return ruled
 }

@@ -127,7 +127,7 @@ var (
 	ErrTooMany = errors.New("scim: too many results")
 )
 
-// asError maps any error to the *Error a client should see. Store sentinels
+// asError maps any error to the *Error a client should see. [Store] sentinels
 // map to their HTTP meaning; anything unknown is a 500 whose detail does not
 // leak internals.
 func asError(err error) *Error {
@@ -154,7 +154,7 @@ func conflictDetail(err error) string {
 	return "a user with the same userName already exists"
 }
 
-// ConflictError wraps ErrConflict naming the attribute that collided, so the
+// ConflictError wraps [ErrConflict] naming the attribute that collided, so the
 // client's detail says which one.
 func ConflictError(attribute, value string) error {
 	return fmt.Errorf("%w: %s %q is already taken", ErrConflict, attribute, value)

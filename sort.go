@@ -16,7 +16,7 @@ import (
 // dates as instants, numbers as numbers, false before true. Users without a
 // value sort after those with one in ascending order (so before them in
 // descending order, as SQL's NULLS LAST / NULLS FIRST defaults do). The
-// comparator reports ties; Query.Compare breaks them by id.
+// comparator reports ties; [Query.Compare] breaks them by id.
 //
 // Unlike a filter, sortBy may name a Peakon custom attribute by a display
 // name with spaces ("urn:...:peakon:2.0:User:Employed Since").
@@ -37,8 +37,8 @@ func (m *Model) compileSort(sortBy string) (*AttrPath, func(a, b *User) int, err
 	if a.Returned == ReturnedNever {
 		return nil, nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "sortBy: %s cannot be sorted on", a.Path())
 	}
-	if a.Type == TypeComplex && sub == nil {
-		if sub = a.Sub("value"); sub == nil {
+	if a.Type == TypeComplex {
+		if sub = a.Leaf(sub); sub == nil {
 			return nil, nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "sortBy: %s is complex; name one of its sub-attributes", a.Path())
 		}
 	}

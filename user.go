@@ -9,25 +9,25 @@ import (
 
 // User is a SCIM User (RFC 7643 §4.1) with the Enterprise extension
 // (§4.3) and Peakon's custom attributes. The zero value of a field means the
-// attribute is absent. Decode users from client JSON with Model.DecodeUser
-// (lenient as Okta and Entra need) and render them with Model.EncodeUser or
+// attribute is absent. Decode users from client JSON with [Model.DecodeUser]
+// (lenient as Okta and Entra need) and render them with [Model.EncodeUser] or
 // json.Marshal.
 //
 // The password attribute is accepted on input and discarded: Peakon
 // employees sign in through single sign-on, so a password is never stored
 // and never returned.
 type User struct {
-	ID         string `scim:"id"`
-	ExternalID string `scim:"externalId" validate:"max=256"`
-	UserName   string `scim:"userName" validate:"required,max=256"`
-	Name       Name   `scim:"name"`
+	ID         string
+	ExternalID string
+	UserName   string
+	Name       Name
 
-	DisplayName       string `scim:"displayName" validate:"max=256"`
-	NickName          string `scim:"nickName" validate:"max=256"`
-	ProfileURL        string `scim:"profileUrl" validate:"max=2048"`
-	Title             string `scim:"title" validate:"max=256"`
-	UserType          string `scim:"userType" validate:"max=256"`
-	PreferredLanguage string `scim:"preferredLanguage" validate:"max=256"`
+	DisplayName       string
+	NickName          string
+	ProfileURL        string
+	Title             string
+	UserType          string
+	PreferredLanguage string
 	Locale            string
 	Timezone          string
 	// Active is whether the employee takes part in surveys. A client that
@@ -35,16 +35,16 @@ type User struct {
 	Active bool
 
 	Emails           []MultiValue
-	PhoneNumbers     []MultiValue `scim:"phoneNumbers" validate:"dive"`
+	PhoneNumbers     []MultiValue
 	IMs              []MultiValue
 	Photos           []MultiValue
-	Addresses        []Address  `scim:"addresses" validate:"dive"`
+	Addresses        []Address
 	Groups           []GroupRef // read-only; Peakon has no groups, so always empty
 	Entitlements     []MultiValue
 	Roles            []MultiValue
 	X509Certificates []MultiValue
 
-	Enterprise EnterpriseUser `scim:"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"`
+	Enterprise EnterpriseUser
 
 	// Custom holds the Peakon extension's values, keyed by the attribute's
 	// display name, in canonical form: Option as sent, Date as YYYY-MM-DD,
@@ -56,27 +56,27 @@ type User struct {
 
 // Name is the components of a user's name (RFC 7643 §4.1.1).
 type Name struct {
-	Formatted       string `scim:"formatted" validate:"max=256"`
-	FamilyName      string `scim:"familyName" validate:"max=256"`
-	GivenName       string `scim:"givenName" validate:"max=256"`
-	MiddleName      string `scim:"middleName" validate:"max=256"`
-	HonorificPrefix string `scim:"honorificPrefix" validate:"max=256"`
-	HonorificSuffix string `scim:"honorificSuffix" validate:"max=256"`
+	Formatted       string
+	FamilyName      string
+	GivenName       string
+	MiddleName      string
+	HonorificPrefix string
+	HonorificSuffix string
 }
 
 // MultiValue is an element of emails, phoneNumbers, ims, photos,
 // entitlements, roles and x509Certificates.
 type MultiValue struct {
-	Value   string `scim:"value" validate:"max=2048"`
-	Display string `scim:"display" validate:"max=256"`
+	Value   string
+	Display string
 	Type    string
 	Primary bool
 }
 
 // Address is an element of addresses (RFC 7643 §4.1.2).
 type Address struct {
-	Formatted     string `scim:"formatted" validate:"max=1024"`
-	StreetAddress string `scim:"streetAddress" validate:"max=1024"`
+	Formatted     string
+	StreetAddress string
 	Locality      string
 	Region        string
 	PostalCode    string
@@ -95,11 +95,11 @@ type GroupRef struct {
 
 // EnterpriseUser is the Enterprise User extension (RFC 7643 §4.3).
 type EnterpriseUser struct {
-	EmployeeNumber string `scim:"employeeNumber" validate:"max=256"`
-	CostCenter     string `scim:"costCenter" validate:"max=256"`
-	Organization   string `scim:"organization" validate:"max=256"`
-	Division       string `scim:"division" validate:"max=256"`
-	Department     string `scim:"department" validate:"max=256"`
+	EmployeeNumber string
+	CostCenter     string
+	Organization   string
+	Division       string
+	Department     string
 	Manager        Manager
 }
 
@@ -159,14 +159,17 @@ func mvSubs(valueType AttrType, valueCaseExact bool, refs ...string) attrOpt {
 }
 
 // emailValueRule is the description /Schemas gives emails.value: the
-// rule validateUser enforces.
-const emailValueRule = "An email address such as jane@example.com. Peakon identifies employees by email, " +
+// rule its Format and MaxLength make [Model.Validate] enforce.
+const emailValueRule = "An email address such as jane@example.com, of at most 256 characters. Peakon identifies employees by email, " +
 	"so every value must be an address: any other value is rejected with 400 invalidValue."
+
+// maxEmail bounds an email value, as Peakon stores it.
+const maxEmail = 256
 
 // types sets the canonical values of a multi-valued attribute's type
 // sub-attribute (RFC 7643 §8.7.1). Besides documenting the labels in
 // /Schemas, they decide which PATCH value filters may create an element
-// (see Model.ApplyPatch).
+// (see [Model.ApplyPatch]).
 func types(v ...string) attrOpt {
 	return subOpt("type", canonical(v...), desc("A label indicating the attribute's function: one of "+
 		quoteList(v)+". A PATCH add or replace whose path filter is type eq one of them creates the element when none matches."))
@@ -187,38 +190,39 @@ func coreUserSchema() *Schema {
 		Description: "User Account",
 		Attributes: []*Attribute{
 			newAttr("id", TypeString, "ID", caseExact, readOnly, always, serverUnique),
-			newAttr("externalId", TypeString, "ExternalID", caseExact),
-			newAttr("userName", TypeString, "UserName", required, serverUnique,
+			newAttr("externalId", TypeString, "ExternalID", caseExact, maxLen(256)),
+			newAttr("userName", TypeString, "UserName", required, maxLen(256), serverUnique,
 				desc("Unique identifier for the User, typically used by the user to directly authenticate to the service provider.")),
 			newAttr("name", TypeComplex, "Name", subs(
-				newAttr("formatted", TypeString, "Formatted"),
-				newAttr("familyName", TypeString, "FamilyName"),
-				newAttr("givenName", TypeString, "GivenName"),
-				newAttr("middleName", TypeString, "MiddleName"),
-				newAttr("honorificPrefix", TypeString, "HonorificPrefix"),
-				newAttr("honorificSuffix", TypeString, "HonorificSuffix"),
+				newAttr("formatted", TypeString, "Formatted", maxLen(256)),
+				newAttr("familyName", TypeString, "FamilyName", maxLen(256)),
+				newAttr("givenName", TypeString, "GivenName", maxLen(256)),
+				newAttr("middleName", TypeString, "MiddleName", maxLen(256)),
+				newAttr("honorificPrefix", TypeString, "HonorificPrefix", maxLen(256)),
+				newAttr("honorificSuffix", TypeString, "HonorificSuffix", maxLen(256)),
 			)),
-			newAttr("displayName", TypeString, "DisplayName"),
-			newAttr("nickName", TypeString, "NickName"),
-			newAttr("profileUrl", TypeReference, "ProfileURL", refTypes("external")),
-			newAttr("title", TypeString, "Title"),
-			newAttr("userType", TypeString, "UserType"),
-			newAttr("preferredLanguage", TypeString, "PreferredLanguage"),
+			newAttr("displayName", TypeString, "DisplayName", maxLen(256)),
+			newAttr("nickName", TypeString, "NickName", maxLen(256)),
+			newAttr("profileUrl", TypeReference, "ProfileURL", refTypes("external"), maxLen(2048)),
+			newAttr("title", TypeString, "Title", maxLen(256)),
+			newAttr("userType", TypeString, "UserType", maxLen(256)),
+			newAttr("preferredLanguage", TypeString, "PreferredLanguage", maxLen(256)),
 			newAttr("locale", TypeString, "Locale"),
 			newAttr("timezone", TypeString, "Timezone"),
 			newAttr("active", TypeBoolean, "Active"),
 			newAttr("password", TypeString, "", writeOnly, caseExact),
 			newAttr("emails", TypeComplex, "Emails", multi, mvSubs(TypeString, false),
-				subOpt("value", desc(emailValueRule)), types("work", "home", "other")),
+				subOpt("value", desc(emailValueRule), maxLen(maxEmail), format("email")), types("work", "home", "other")),
 			newAttr("phoneNumbers", TypeComplex, "PhoneNumbers", multi, mvSubs(TypeString, false),
+				subOpt("value", maxLen(2048)), subOpt("display", maxLen(256)),
 				types("work", "home", "mobile", "fax", "pager", "other")),
 			newAttr("ims", TypeComplex, "IMs", multi, mvSubs(TypeString, false),
 				types("aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo")),
 			newAttr("photos", TypeComplex, "Photos", multi, mvSubs(TypeReference, true, "external"),
 				types("photo", "thumbnail")),
 			newAttr("addresses", TypeComplex, "Addresses", multi, subs(
-				newAttr("formatted", TypeString, "Formatted"),
-				newAttr("streetAddress", TypeString, "StreetAddress"),
+				newAttr("formatted", TypeString, "Formatted", maxLen(1024)),
+				newAttr("streetAddress", TypeString, "StreetAddress", maxLen(1024)),
 				newAttr("locality", TypeString, "Locality"),
 				newAttr("region", TypeString, "Region"),
 				newAttr("postalCode", TypeString, "PostalCode"),
@@ -257,11 +261,11 @@ func enterpriseUserSchema() *Schema {
 		Name:        "EnterpriseUser",
 		Description: "Enterprise User",
 		Attributes: []*Attribute{
-			newAttr("employeeNumber", TypeString, "EmployeeNumber"),
-			newAttr("costCenter", TypeString, "CostCenter"),
-			newAttr("organization", TypeString, "Organization"),
-			newAttr("division", TypeString, "Division"),
-			newAttr("department", TypeString, "Department"),
+			newAttr("employeeNumber", TypeString, "EmployeeNumber", maxLen(256)),
+			newAttr("costCenter", TypeString, "CostCenter", maxLen(256)),
+			newAttr("organization", TypeString, "Organization", maxLen(256)),
+			newAttr("division", TypeString, "Division", maxLen(256)),
+			newAttr("department", TypeString, "Department", maxLen(256)),
 			newAttr("manager", TypeComplex, "Manager", subs(
 				newAttr("value", TypeString, "Value", caseExact),
 				newAttr("$ref", TypeReference, "Ref", refTypes("User")),

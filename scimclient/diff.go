@@ -46,7 +46,7 @@ func diff(m *scim.Model, current, desired *scim.User, managed attrSet) []scim.Pa
 	var ops []scim.PatchOperation
 	for _, s := range m.Schemas() {
 		cobj, dobj := co, do
-		if s != m.Core {
+		if s != m.Core() {
 			cobj, _ = co[s.ID].(map[string]any)
 			dobj, _ = do[s.ID].(map[string]any)
 		}

@@ -33,7 +33,7 @@ func Example() {
 }
 
 func ExampleSync() {
-	fake, _ := scimtest.Start(scimtest.WithAttrs("Department:option"))
+	fake, _ := scimtest.Start(scimtest.WithAttributeSpec("Department:option"))
 	defer fake.Close()
 	fake.AddUser(&scim.User{UserName: "leaver@example.com", Active: true})
 	c := scimclient.New(fake.URL(), fake.Token())

@@ -1,6 +1,7 @@
 package scimclient
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -225,24 +226,24 @@ func (s *syncer) plan(current []*scim.User) *plan {
 // canonical form (dates as YYYY-MM-DD, integers in decimal).
 func (s *syncer) normalize(d *scim.User) (*scim.User, error) {
 	u := d.Clone()
-	u.ID, u.Meta, u.Groups = "", scim.Meta{}, nil
+	u.ID, u.Meta, u.Groups, u.Custom = "", scim.Meta{}, nil, nil
+	body := s.m.EncodeUser(nil, u, nil)
 	if len(d.Custom) > 0 {
-		u.Custom = make(map[string]string, len(d.Custom))
-		for name, v := range d.Custom {
-			a := s.m.CustomAttribute(name)
-			if a == nil {
+		// The custom values go in as a client sends them, as strings, for
+		// DecodeUser to check and canonicalise.
+		for name := range d.Custom {
+			if s.m.CustomAttribute(name) == nil {
 				return nil, scim.Errorf(http.StatusBadRequest, scim.SCIMTypeInvalidValue, "%s:%s is not a Peakon attribute of this company", scim.SchemaPeakonUser, name)
 			}
-			cv, err := scim.CanonicalCustomValue(a, v)
-			if err != nil {
-				return nil, err
-			}
-			if cv != "" {
-				u.Custom[a.Name] = cv
-			}
 		}
+		ext, err := json.Marshal(d.Custom)
+		if err != nil {
+			return nil, err
+		}
+		body = append(body[:len(body)-1], `,"`+scim.SchemaPeakonUser+`":`...)
+		body = append(append(body, ext...), '}')
 	}
-	n, err := s.m.DecodeUser(s.m.EncodeUser(nil, u, nil), scim.DecodeOptions{})
+	n, err := s.m.DecodeUser(body, scim.DecodeOptions{})
 	if err != nil {
 		return nil, err
 	}

@@ -335,7 +335,7 @@ func managedAttrs(m *scim.Model, names []string) (attrSet, error) {
 	if names == nil {
 		return nil, nil
 	}
-	set := attrSet{m.Core.Attribute("active"): true}
+	set := attrSet{m.Core().Attribute("active"): true}
 	for _, name := range names {
 		a, rest := m.Lookup(name)
 		if a == nil {

@@ -48,7 +48,7 @@ func state(s *scimtest.Server) map[string]bool {
 
 func TestSyncCreatesUpdatesDeactivates(t *testing.T) {
 	t.Parallel()
-	s := scimtest.NewServer(t, scimtest.WithAttrs("Department:option,Employed Since:date:Employed_Since,Buddy:employee,Level:number"))
+	s := scimtest.NewServer(t, scimtest.WithAttributeSpec("Department:option,Employed Since:date:Employed_Since,Buddy:employee,Level:number"))
 	old := employee(1, true)
 	old.Title = "Engineer"
 	if _, err := s.AddUser(old); err != nil {

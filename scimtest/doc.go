@@ -87,7 +87,7 @@
 //
 //   - WithAttributes defines its Peakon custom attributes (Option, Date,
 //     Number, Employee; aliases such as Employed_Since for clients that
-//     cannot send spaces); WithAttrs takes them as the demo server's -attrs
+//     cannot send spaces); WithAttributeSpec takes them as the demo server's -attrs
 //     flag does, "Department:option,Employed Since:date:Employed_Since".
 //     Without them, Peakon — and the fake — reject any custom attribute
 //     with 400. Server.SetAttributes changes them during a test.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/internal/attrspec"
 )
 
 // An Option configures a Server; pass options to NewServer.
@@ -59,16 +60,17 @@ func WithAttributes(attrs ...scim.CustomAttribute) Option {
 	return func(c *config) { c.attrs = append(c.attrs, attrs...) }
 }
 
-// WithAttrs defines the company's Peakon custom attributes in the syntax
-// of the demo server's -attrs flag (see scim.ParseCustomAttributes):
-// comma-separated name:type[:alias...] items.
+// WithAttributeSpec defines the company's Peakon custom attributes in the
+// text syntax of the demo server's -attrs flag: comma-separated
+// name:type[:alias...] items. [WithAttributes] takes the same definitions
+// as values.
 //
-//	scimtest.WithAttrs("Department:option,Employed Since:date:Employed_Since,Manager:employee")
-func WithAttrs(spec string) Option {
+//	scimtest.WithAttributeSpec("Department:option,Employed Since:date:Employed_Since,Manager:employee")
+func WithAttributeSpec(spec string) Option {
 	return func(c *config) {
-		attrs, err := scim.ParseCustomAttributes(spec)
+		attrs, err := attrspec.Parse(spec)
 		if err != nil {
-			c.fail(fmt.Errorf("scimtest: WithAttrs: %w", err))
+			c.fail(fmt.Errorf("scimtest: WithAttributeSpec: %w", err))
 		}
 		c.attrs = append(c.attrs, attrs...)
 	}

@@ -222,7 +222,7 @@ func (s *Server) User(id string) *scim.User {
 // UserByUserName returns the employee with the userName (compared
 // case-insensitively, as Peakon does), or nil if there is none.
 func (s *Server) UserByUserName(userName string) *scim.User {
-	q, err := s.Model().NewQuery("userName eq "+quote(userName), "", "", 1, 1)
+	q, err := s.Model().NewFilterQuery(&scim.AttrExpr{Path: scim.AttrPath{Name: "userName"}, Op: scim.OpEqual, Value: userName}, 1, 1)
 	if err != nil {
 		panic(err)
 	}
@@ -231,11 +231,6 @@ func (s *Server) UserByUserName(userName string) *scim.User {
 		return nil
 	}
 	return s.locate(page.Users[0])
-}
-
-func quote(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
 }
 
 func (s *Server) locate(u *scim.User) *scim.User {

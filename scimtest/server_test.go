@@ -333,7 +333,7 @@ func (b *syncBuffer) String() string {
 
 func TestWithAttrsAndSetAttributes(t *testing.T) {
 	t.Parallel()
-	s := NewServer(t, WithAttrs("Department:option,Employed Since:date:Employed_Since,Salary:number"))
+	s := NewServer(t, WithAttributeSpec("Department:option,Employed Since:date:Employed_Since,Salary:number"))
 	c := s.Client()
 	res := send(t, c, "POST", s.URL()+"/Users", `{"userName":"ann@example.com","active":true,
 "urn:ietf:params:scim:schemas:extension:peakon:2.0:User":{"department":"IT","Employed_Since":"2019-04-01","Salary":"42"}}`)
@@ -363,8 +363,8 @@ func TestWithAttrsAndSetAttributes(t *testing.T) {
 	}
 
 	for name, o := range map[string]Option{
-		"unknown type":   WithAttrs("Team:colour"),
-		"defined twice":  WithAttrs("Team,team"),
+		"unknown type":   WithAttributeSpec("Team:colour"),
+		"defined twice":  WithAttributeSpec("Team,team"),
 		"dotted name":    WithAttributes(scim.CustomAttribute{Name: "a.b", Type: scim.CustomOption}),
 		"token w/ space": WithToken("two words"),
 	} {

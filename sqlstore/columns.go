@@ -66,7 +66,7 @@ var renamedColumns = map[string]string{
 
 func init() {
 	m := scim.NewModel(nil)
-	for _, s := range []*scim.Schema{m.Core, m.Enterprise} {
+	for _, s := range []*scim.Schema{m.Core(), m.Enterprise()} {
 		for _, a := range s.Attributes {
 			if a.MultiValued {
 				if v, ok := a.Value(&scim.User{}); ok {

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/internal/literal"
 )
 
 // elementColumn is the column of user_values holding a sub-attribute of
@@ -188,12 +189,7 @@ func listable(e *scim.AttrExpr) bool {
 // listColumn returns the column equalities on p compare, and whether it
 // is an element column of user_values.
 func listColumn(p *scim.AttrPath) (col column, element, ok bool) {
-	a, leaf := p.Attr, p.Attr
-	if p.SubAttr != nil {
-		leaf = p.SubAttr
-	} else if a.Type == scim.TypeComplex {
-		leaf = a.Sub("value")
-	}
+	a, leaf := p.Attr, p.Attr.Leaf(p.SubAttr)
 	switch {
 	case a.Custom || leaf == nil:
 		return column{}, false, false
@@ -318,12 +314,7 @@ func (c *compiler) attrExpr(e *scim.AttrExpr) (string, bool) {
 	case e.Value == nil:
 		return "", false
 	}
-	leaf := a
-	if sub != nil {
-		leaf = sub
-	} else if a.Type == scim.TypeComplex {
-		leaf = a.Sub("value")
-	}
+	leaf := a.Leaf(sub)
 	op, negate := e.Op, false
 	if op == scim.OpNotEqual {
 		op, negate = scim.OpEqual, true
@@ -470,7 +461,7 @@ func (c *compiler) leaf(col column, op scim.CompareOp, v any) (string, bool) {
 		}
 		return "(" + e + " IS NOT NULL AND " + e + " " + sqlOp + " " + c.arg(fmtTime(t)) + ")", true
 	}
-	lit, ok := scim.LiteralText(v)
+	lit, ok := literal.Text(v)
 	if !ok {
 		return "", false
 	}
@@ -623,10 +614,10 @@ func (c *compiler) customIn(a *scim.Attribute, cond func() (string, bool)) (stri
 }
 
 func (c *compiler) customCond(a *scim.Attribute, op scim.CompareOp, v any) (string, bool) {
-	lit, _ := scim.LiteralText(v)
+	lit, _ := literal.Text(v)
 	switch a.Type {
 	case scim.TypeDateTime:
-		d, ok := scim.ParseDate(lit)
+		d, ok := literal.Date(lit)
 		sqlOp, ok2 := orderOps[op]
 		if !ok || !ok2 {
 			return "", false
@@ -693,9 +684,7 @@ func (c *compiler) sortKey(q *scim.Query) (join, order string, ok bool) {
 			key = "sc.value_f"
 		}
 	case isMultiAttr(a):
-		if sub == nil {
-			sub = a.Sub("value")
-		}
+		sub = a.Leaf(sub)
 		col, found := elementColumn(sub)
 		if !found || col.kind != 's' {
 			return "", "", false
@@ -707,12 +696,7 @@ func (c *compiler) sortKey(q *scim.Query) (join, order string, ok bool) {
 		key = "COALESCE(" + key + ", '')"
 		absent = key + " = ''"
 	default:
-		leaf := a
-		if sub != nil {
-			leaf = sub
-		} else if a.Type == scim.TypeComplex {
-			leaf = a.Sub("value")
-		}
+		leaf := a.Leaf(sub)
 		col, found := columns[leaf.Path()]
 		if !found || col.kind == 's' && col.folded == leaf.CaseExact {
 			return "", "", false

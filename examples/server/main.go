@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/internal/attrspec"
 	"github.com/scimkit/scim/internal/demo"
 	"github.com/scimkit/scim/sqlstore"
 	"github.com/scimkit/scim/sqlstore/postgres"
@@ -76,7 +77,7 @@ func parseFlags(args []string) (*config, error) {
 		return nil, errors.New("-rate-limit must be 0 (no limit) or more")
 	}
 	var err error
-	if c.attrs, err = scim.ParseCustomAttributes(*attrs); err != nil {
+	if c.attrs, err = attrspec.Parse(*attrs); err != nil {
 		return nil, fmt.Errorf("-attrs: %w", err)
 	}
 	if len(c.tokens) == 0 {

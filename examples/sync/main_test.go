@@ -21,7 +21,7 @@ x5,kurt@example.com,Kurt,Gödel,false,
 `
 
 func TestCommand(t *testing.T) {
-	s := scimtest.NewServer(t, scimtest.WithAttrs("Department:option"))
+	s := scimtest.NewServer(t, scimtest.WithAttributeSpec("Department:option"))
 	if _, err := s.AddUser(&scim.User{UserName: "old@example.com", ExternalID: "x9", Active: true}); err != nil {
 		t.Fatal(err)
 	}

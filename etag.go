@@ -1,0 +1,24 @@
+package scim
+
+import (
+	"strconv"
+	"strings"
+)
+
+// nextVersion returns the weak ETag following v: W/"1", W/"2", ...
+func nextVersion(v string) string {
+	n, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimPrefix(v, `W/"`), `"`), 10, 64)
+	return `W/"` + strconv.FormatUint(n+1, 10) + `"`
+}
+
+// etagMatches reports whether an If-Match / If-None-Match header value
+// matches version, comparing weakly (RFC 7232 §2.3.2) and honouring "*".
+func etagMatches(header, version string) bool {
+	for tag := range strings.SplitSeq(header, ",") {
+		tag = strings.TrimSpace(tag)
+		if tag == "*" || strings.TrimPrefix(tag, "W/") == strings.TrimPrefix(version, "W/") {
+			return true
+		}
+	}
+	return false
+}

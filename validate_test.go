@@ -1,0 +1,105 @@
+package scim
+
+import (
+	"errors"
+	"net/http"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// TestValidateFollowsModel walks the model: every attribute with a
+// MaxLength takes a value of that many characters and refuses one more,
+// and /Schemas states the limit. The rules live nowhere else.
+func TestValidateFollowsModel(t *testing.T) {
+	m := NewModel(nil)
+	base := func() *User {
+		return &User{UserName: "bjensen@example.com", Emails: []MultiValue{{Value: "bjensen@example.com"}},
+			PhoneNumbers: []MultiValue{{Value: "555"}}, Addresses: []Address{{Locality: "Oslo"}}}
+	}
+	n := 0
+	for _, top := range append(m.Core().Attributes, m.Enterprise().Attributes...) {
+		attrs := []*Attribute{top}
+		if top.Type == TypeComplex {
+			attrs = top.SubAttributes
+		}
+		for _, a := range attrs {
+			if a.MaxLength == 0 {
+				continue
+			}
+			n++
+			set := func(u *User, s string) {
+				f := reflect.ValueOf(u).Elem().FieldByIndex(top.field)
+				if top.MultiValued {
+					f = f.Index(0)
+				}
+				if a != top {
+					f = f.FieldByIndex(a.field)
+				}
+				f.SetString(s)
+			}
+			ok, long := base(), base()
+			value := strings.Repeat("é", a.MaxLength)
+			if a.Format == "email" {
+				value = strings.Repeat("a", a.MaxLength-len("@example.com")) + "@example.com"
+			}
+			set(ok, value)
+			set(long, "x"+value)
+			if err := m.Validate(nil, ok); err != nil {
+				t.Errorf("%s of %d characters: %v", a.Path(), a.MaxLength, err)
+			}
+			err := m.Validate(nil, long)
+			var e *Error
+			if !errors.As(err, &e) || e.Status != http.StatusBadRequest || e.SCIMType != SCIMTypeInvalidValue || !strings.Contains(e.Detail, a.Name) {
+				t.Errorf("%s of %d characters: %v, want 400 invalidValue naming it", a.Path(), a.MaxLength+1, err)
+			}
+			// An update that leaves the attribute as it was does not check it.
+			if err := m.Validate(long, long); err != nil {
+				t.Errorf("%s unchanged by an update: %v", a.Path(), err)
+			}
+			if !strings.Contains(a.Description, "at most") && !strings.Contains(a.Description, "At most") {
+				t.Errorf("/Schemas does not state the limit of %s: %q", a.Path(), a.Description)
+			}
+		}
+	}
+	if n < 20 {
+		t.Errorf("%d attributes with a maximum length, want the 20 or more of the User schemas", n)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	m := NewModel(nil)
+	good := &User{UserName: "bjensen", Emails: []MultiValue{{Value: "b@example.com"}}}
+	tests := []struct {
+		name   string
+		before *User
+		edit   func(*User)
+		detail string // in the error; "" for none
+	}{
+		{"valid", nil, func(*User) {}, ""},
+		{"userName missing", nil, func(u *User) { u.UserName = "" }, "userName is required"},
+		{"userName blank", nil, func(u *User) { u.UserName = "  " }, "userName is required"},
+		{"email", nil, func(u *User) { u.Emails = append(u.Emails, MultiValue{Value: "Jane"}) }, `emails[1].value "Jane" is not an email address`},
+		{"email unchanged on update", &User{UserName: "bjensen", Emails: []MultiValue{{Value: "Jane"}}},
+			func(u *User) { u.Emails = []MultiValue{{Value: "Jane"}}; u.Title = "CEO" }, ""},
+		{"phone display", nil, func(u *User) { u.PhoneNumbers = []MultiValue{{Value: "1", Display: strings.Repeat("d", 257)}} },
+			"phoneNumbers[0].display must be at most 256 characters long"},
+		{"enterprise", nil, func(u *User) { u.Enterprise.Department = strings.Repeat("d", 257) },
+			SchemaEnterpriseUser + ":department must be at most 256"},
+	}
+	for _, tt := range tests {
+		u := good.Clone()
+		tt.edit(u)
+		err := m.Validate(tt.before, u)
+		if tt.detail == "" {
+			if err != nil {
+				t.Errorf("%s: %v", tt.name, err)
+			}
+			continue
+		}
+		var e *Error
+		if !errors.As(err, &e) || e.SCIMType != SCIMTypeInvalidValue || !strings.Contains(e.Detail, tt.detail) {
+			t.Errorf("%s: %v, want invalidValue with %q", tt.name, err, tt.detail)
+		}
+	}
+}
