@@ -26,6 +26,7 @@ type MemoryStore struct {
 	mu      sync.RWMutex
 	tenants map[string]*memTenant
 	co      memCompanies // CompanyStore, in memcompany.go
+	groups  memGroups    // GroupStore, in memgroups.go
 }
 
 // NewMemoryStore returns an empty MemoryStore.
@@ -223,6 +224,7 @@ func (s *MemoryStore) DeleteUser(ctx context.Context, tenant, id, version string
 	t.byExternalID.move(e, e.user.ExternalID, "")
 	t.byManager.move(e, e.user.Enterprise.Manager.Value, "")
 	delete(t.history, id)
+	s.forgetMember(tenant, id) // in the same critical section: no group keeps a deleted user
 	if i, found := slices.BinarySearchFunc(t.order, e.seq, func(x *memEntry, seq uint64) int { return cmp.Compare(x.seq, seq) }); found {
 		t.order = slices.Delete(t.order, i, i+1)
 	}
