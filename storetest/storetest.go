@@ -58,6 +58,8 @@ func Run(t *testing.T, newStore func(t *testing.T) scim.Store) {
 		testCompanies(t, cs)
 	})
 	t.Run("CompanyLifecycle", func(t *testing.T) { testCompanyLifecycle(t, newStore(t)) })
+	t.Run("Groups", func(t *testing.T) { testGroups(t, newStore) })
+	t.Run("GroupFlows", func(t *testing.T) { GroupFlows(t, newStore) })
 }
 
 // userDiff compares users, treating nil and empty slices and maps alike
