@@ -26,8 +26,8 @@ type GroupStore interface {
 	// GetGroup returns the group without its members (Members nil), or
 	// ErrNotFound.
 	GetGroup(ctx context.Context, tenant, id string) (*Group, error)
-	// Members calls yield for each member of the group, ordered by type
-	// then value, with Type set; an error from yield stops and is
+	// Members calls yield for each member of the group, ordered by value
+	// (bytewise), with Type set; an error from yield stops and is
 	// returned. A group that does not exist is ErrNotFound. Stores stream:
 	// memory used does not grow with the group.
 	Members(ctx context.Context, tenant, id string, yield func(Member) error) error

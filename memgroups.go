@@ -144,9 +144,7 @@ func (s *MemoryStore) Members(ctx context.Context, tenant, id string, yield func
 	}
 	ms := slices.Collect(maps.Values(t.byID[id].members))
 	s.mu.RUnlock()
-	slices.SortFunc(ms, func(a, b Member) int {
-		return cmp.Or(cmp.Compare(a.Type, b.Type), cmp.Compare(a.Value, b.Value))
-	})
+	slices.SortFunc(ms, func(a, b Member) int { return cmp.Compare(a.Value, b.Value) })
 	for _, m := range ms {
 		if err := yield(m); err != nil {
 			return err

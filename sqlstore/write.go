@@ -246,6 +246,9 @@ func (s *Store) DeleteUser(ctx context.Context, tenant, id, version string) erro
 			}
 			return err
 		}
-		return s.deleteChildren(ctx, tx, tenant, id, true)
+		if err := s.deleteChildren(ctx, tx, tenant, id, true); err != nil {
+			return err
+		}
+		return s.forgetMember(ctx, tx, tenant, id) // groups.go: no group keeps a deleted user
 	})
 }
