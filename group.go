@@ -191,11 +191,8 @@ func appendGroupHead(dst []byte, g *Group, p groupProjection) []byte {
 	return dst
 }
 
-// appendMember appends one member as an array element, with its $ref.
+// appendMember appends one member object, with its $ref.
 func appendMember(dst []byte, m Member, base string) []byte {
-	if n := len(dst); n > 0 && dst[n-1] != '[' {
-		dst = append(dst, ',')
-	}
 	dst = append(dst, `{"value":`...)
 	dst = jsonw.String(dst, m.Value)
 	if base != "" && (m.Type == MemberUser || m.Type == MemberGroup) {

@@ -125,7 +125,9 @@ func (req *request) appendGroup(s *streamer, g *Group, p groupProjection) error 
 		s.buf = append(s.buf, '[')
 		n := 0
 		err := req.groupStore().Members(req.ctx, req.tenant, g.ID, func(m Member) error {
-			n++
+			if n++; n > 1 {
+				s.buf = append(s.buf, ',') // not after '[': the buffer may have been sent
+			}
 			s.buf = appendMember(s.buf, m, req.base)
 			return s.maybeFlush()
 		})
