@@ -115,6 +115,52 @@ func GroupFlows(t *testing.T, newStore func(t *testing.T) scim.Store) {
 	t.Run("Okta", func(t *testing.T) { oktaPushGroups(t, newGroupEnv(t, newStore(t))) })
 	t.Run("Entra", func(t *testing.T) { entraGroups(t, newGroupEnv(t, newStore(t))) })
 	t.Run("Errors", func(t *testing.T) { groupErrors(t, newGroupEnv(t, newStore(t))) })
+	t.Run("Bulk", func(t *testing.T) { groupBulk(t, newGroupEnv(t, newStore(t))) })
+}
+
+// groupBulk sends a new group of new users in one bulk request, the group
+// first: its members refer to the users by bulkId.
+func groupBulk(t *testing.T, e *groupEnv) {
+	r := e.must(200, "POST", "/Bulk", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[
+		{"method":"POST","path":"/Groups","bulkId":"g","data":{"displayName":"New hires","members":[{"value":"bulkId:a"},{"value":"bulkId:b"}]}},
+		{"method":"POST","path":"/Users","bulkId":"a","data":{"userName":"a@example.com"}},
+		{"method":"POST","path":"/Users","bulkId":"b","data":{"userName":"b@example.com"}},
+		{"method":"PATCH","path":"/Groups/bulkId:g","data":{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Remove","path":"members","value":[{"value":"bulkId:a"}]}]}},
+		{"method":"POST","path":"/Groups","bulkId":"bad","data":{"displayName":"Bad","members":[{"value":"nobody"}]}},
+		{"method":"POST","path":"/Groups","bulkId":"empty","data":{"displayName":"Empty"}},
+		{"method":"DELETE","path":"/Groups/bulkId:empty"}
+	]}`)
+	ops, _ := r.body["Operations"].([]any)
+	statuses := map[string]string{}
+	var gid string
+	for _, o := range ops {
+		m := o.(map[string]any)
+		key := fmt.Sprint(m["method"], " ", m["bulkId"])
+		statuses[key] = fmt.Sprint(m["status"])
+		if m["bulkId"] == "g" && m["method"] == "POST" {
+			loc, _ := m["location"].(string)
+			gid = loc[strings.LastIndexByte(loc, '/')+1:]
+			if !strings.HasSuffix(loc, "/Groups/"+gid) || m["version"] == nil {
+				t.Errorf("group POST result: %v", m)
+			}
+		}
+	}
+	want := map[string]string{"POST g": "201", "POST a": "201", "POST b": "201", "PATCH <nil>": "200", "POST bad": "400", "POST empty": "201", "DELETE <nil>": "204"}
+	if diff := cmp.Diff(want, statuses); diff != "" {
+		t.Fatalf("bulk statuses (-want +got):\n%s\n%s", diff, r.raw)
+	}
+	g := e.must(200, "GET", "/Groups/"+gid, "")
+	members, _ := g.body["members"].([]any)
+	if len(members) != 1 {
+		t.Fatalf("members after the bulk request: %s", g.raw)
+	}
+	uid := members[0].(map[string]any)["value"].(string)
+	if u := e.must(200, "GET", "/Users/"+uid, ""); u.body["userName"] != "b@example.com" {
+		t.Errorf("the remaining member is %s", u.raw)
+	}
+	if r := e.must(200, "GET", "/Groups", ""); r.total() != 1 {
+		t.Errorf("groups after the bulk request: %s", r.raw)
+	}
 }
 
 const patchOp = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[%s]}`
