@@ -55,7 +55,7 @@ func (req *request) groupStore() GroupStore {
 	if req.h.Groups == nil {
 		return nil
 	}
-	if gs, ok := req.store.(GroupStore); ok && req.store != req.h.Store {
+	if gs, ok := req.store.(GroupStore); ok && req.deferEvents { // inside a Batcher's batch
 		return gs
 	}
 	return req.h.Groups
