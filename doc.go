@@ -15,6 +15,8 @@
 //   - Handler is an http.Handler serving /Users, /Schemas, /ResourceTypes
 //     and /ServiceProviderConfig under any prefix, over any Store.
 //   - Authenticator resolves bearer tokens to companies (tenants).
+//   - Group and GroupStore serve /Groups when Handler.Groups is set; by
+//     default, as at Peakon, there are none.
 //
 // Everything hangs off values the caller constructs; there is no global
 // state. Errors a client sees are *Error values rendered as RFC 7644 §3.12
