@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"slices"
+	"strings"
 
 	"github.com/scimkit/scim"
 )
@@ -256,23 +257,28 @@ func (s *Store) forgetMember(ctx context.Context, tx *sql.Tx, tenant, id string)
 	return err
 }
 
-// GroupsOf implements scim.GroupStore.
+// GroupsOf implements scim.GroupStore: one indexed query per 500 users.
 func (s *Store) GroupsOf(ctx context.Context, tenant string, userIDs []string) (map[string][]scim.GroupRef, error) {
 	out := make(map[string][]scim.GroupRef)
-	for _, id := range userIDs {
-		rows, err := s.query(ctx, s.q(`SELECT g.id, g.display_name FROM group_members m JOIN scim_groups g ON g.company = m.company AND g.id = m.group_id
-			WHERE m.company = ? AND m.value = ? ORDER BY g.id`), tenant, id)
+	for chunk := range slices.Chunk(userIDs, 500) {
+		args := make([]any, 0, len(chunk)+1)
+		args = append(args, tenant)
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		rows, err := s.query(ctx, s.q(`SELECT m.value, g.id, g.display_name FROM group_members m JOIN scim_groups g ON g.company = m.company AND g.id = m.group_id
+			WHERE m.company = ? AND m.value IN (?`+strings.Repeat(", ?", len(chunk)-1)+`) ORDER BY m.value, g.id`), args...)
 		if err != nil {
 			return nil, err
 		}
 		for rows.Next() {
-			var r scim.GroupRef
-			if err := rows.Scan(&r.Value, &r.Display); err != nil {
+			var user string
+			r := scim.GroupRef{Type: "direct"}
+			if err := rows.Scan(&user, &r.Value, &r.Display); err != nil {
 				rows.Close()
 				return nil, err
 			}
-			r.Type = "direct"
-			out[id] = append(out[id], r)
+			out[user] = append(out[user], r)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
