@@ -1,7 +1,8 @@
 // Package sqlstore is a scim.Store on database/sql for SQLite (through
 // modernc.org/sqlite, pure Go) and PostgreSQL (through pgx's stdlib
-// driver). It also implements scim.HistoryStore, scim.CompanyStore and
-// scim.Batcher. Open it with a driver name and a data source:
+// driver). It also implements scim.HistoryStore, scim.CompanyStore,
+// scim.GroupStore (groups.go) and scim.Batcher. Open it with a driver name
+// and a data source:
 //
 //	st, err := sqlstore.Open(ctx, "sqlite", "/var/lib/scim/users.db")
 //	st, err := sqlstore.Open(ctx, "postgres", "postgres://u:p@host/db?sslmode=disable")

@@ -107,11 +107,11 @@ func sorted(v ...string) []string { slices.Sort(v); return v }
 
 func q(filter string) string { return url.QueryEscape(filter) }
 
-// GroupFlows replays, over HTTP against a handler with groups on over the
+// groupFlows replays, over HTTP against a handler with groups on over the
 // store, Okta's Push Groups flow and Entra ID's group provisioning flow:
 // lookups, create, member adds and removes as each sends them, rename,
 // membership checks, users' groups, delete; and the errors around them.
-func GroupFlows(t *testing.T, newStore func(t *testing.T) scim.Store) {
+func groupFlows(t *testing.T, newStore func(t *testing.T) scim.Store) {
 	t.Run("Okta", func(t *testing.T) { oktaPushGroups(t, newGroupEnv(t, newStore(t))) })
 	t.Run("Entra", func(t *testing.T) { entraGroups(t, newGroupEnv(t, newStore(t))) })
 	t.Run("Errors", func(t *testing.T) { groupErrors(t, newGroupEnv(t, newStore(t))) })
