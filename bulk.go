@@ -321,7 +321,7 @@ func (req *request) runBulk(p *bulkPlan, failOn int) ([]*bulkResult, error) {
 			_, had := created[id]
 			switch {
 			case res.err == nil:
-				created[id] = strings.TrimPrefix(res.location, req.base+"/Users/")
+				created[id] = res.location[strings.LastIndexByte(res.location, '/')+1:] // a user's or a group's id
 				if !had {
 					for _, w := range waiters[p.defined[id]] {
 						if missing[w]--; missing[w] == 0 {
@@ -397,6 +397,10 @@ func (req *request) execBulk(op *bulkOp, created map[string]string, res *bulkRes
 	resource, id, _ := strings.Cut(path, "/")
 	if strings.HasPrefix(id, bulkRefPrefix) {
 		id = created[strings.TrimPrefix(id, bulkRefPrefix)]
+	}
+	if strings.EqualFold(resource, "Groups") && req.h.Groups != nil && !strings.Contains(id, "/") {
+		req.execBulkGroup(op, id, created, res) // bulk_groups.go
+		return
 	}
 	if !strings.EqualFold(resource, "Users") || strings.Contains(id, "/") {
 		if strings.EqualFold(resource, "Groups") {

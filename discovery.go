@@ -100,10 +100,14 @@ func (req *request) serveResourceTypes(rest string) {
 	}
 	rt := req.userResourceType()
 	switch {
+	case rest == "" && req.h.Groups != nil:
+		req.writeList([]any{rt, req.groupResourceType()})
 	case rest == "":
 		req.writeList([]any{rt})
 	case strings.EqualFold(rest, "User"):
 		req.writeAny(rt)
+	case strings.EqualFold(rest, "Group") && req.h.Groups != nil:
+		req.writeAny(req.groupResourceType())
 	default:
 		req.fail(Errorf(http.StatusNotFound, "", "resource type %q does not exist; Peakon serves only User", rest))
 	}
@@ -137,6 +141,9 @@ func (req *request) serveSchemas(rest string) {
 		for _, s := range req.model.Schemas() {
 			all = append(all, res(s))
 		}
+		if req.h.Groups != nil {
+			all = append(all, res(groupSchema))
+		}
 		req.writeList(all)
 		return
 	}
@@ -145,6 +152,9 @@ func (req *request) serveSchemas(rest string) {
 		id = rest
 	}
 	s := req.model.SchemaByURN(id)
+	if s == nil && req.h.Groups != nil && strings.EqualFold(id, SchemaGroup) {
+		s = groupSchema
+	}
 	if s == nil {
 		req.fail(Errorf(http.StatusNotFound, "", "schema %q does not exist", id))
 		return

@@ -18,6 +18,8 @@
 //   - [Authenticator] resolves bearer tokens to companies (tenants);
 //     [Companies] keeps companies, their custom attributes and their tokens
 //     in a store, and is the Handler's [ModelSource] too.
+//   - [Group] and [GroupStore] serve /Groups when [Handler].Groups is set;
+//     by default, as at Peakon, there are none.
 //
 // Everything hangs off values the caller constructs; there is no global
 // state. Errors a client sees are [*Error] values rendered as RFC 7644

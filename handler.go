@@ -19,6 +19,15 @@ import (
 type Handler struct {
 	// Store keeps the users. Required.
 	Store Store
+	// Groups, when set, turns on /Groups (RFC 7643 §4.2) and users'
+	// read-only groups attribute; nil answers /Groups with 501 and leaves
+	// groups out of discovery and Bulk, as Peakon does. It must keep the
+	// same users as Store (a [MemoryStore] or the SQL store serves as
+	// both), since a member must be a user of the company and deleting a
+	// user removes it from its groups. A group PATCH answers 204 unless
+	// the request names attributes; a PUT without members keeps them; a
+	// nested group is a member, not expanded.
+	Groups GroupStore
 	// Auth resolves bearer tokens to tenants. Required: every endpoint,
 	// discovery included, needs a token, because schemas are per company.
 	// A token it does not know must come back as [ErrUnauthorized] (401);
@@ -214,6 +223,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "Users":
 		req.serveUsers(rest)
 	case "Groups":
+		if h.Groups != nil {
+			req.serveGroups(rest)
+			return
+		}
 		req.fail(Errorf(http.StatusNotImplemented, "", "groups are not supported: Peakon provisions users only"))
 	case "Schemas":
 		req.serveSchemas(rest)

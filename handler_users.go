@@ -160,7 +160,10 @@ func (req *request) list(p listParams) {
 		req.fail(err)
 		return
 	}
-	page, err := req.store.ListUsers(req.ctx, req.tenant, q)
+	page, err := req.listUserPage(q) // handler_groups.go: groups filters
+	if err == nil {
+		err = req.attachGroups(page.Users)
+	}
 	if err != nil {
 		req.fail(err)
 		return
@@ -200,6 +203,10 @@ func (req *request) respondUser(status int, u *User) {
 	q := req.query
 	proj, err := req.model.ParseProjection(q.Get("attributes"), q.Get("excludedAttributes"))
 	if err != nil {
+		req.fail(err)
+		return
+	}
+	if err := req.attachGroups([]*User{u}); err != nil {
 		req.fail(err)
 		return
 	}

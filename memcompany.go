@@ -217,5 +217,6 @@ func (s *MemoryStore) DeleteCompany(ctx context.Context, id string) error {
 		}
 	}
 	delete(s.tenants, id)
+	delete(s.groups, id)
 	return nil
 }

@@ -30,6 +30,7 @@ type MemoryStore struct {
 	// feedSeq is the last change number of each tenant (ChangeFeed). It
 	// outlives a deleted company, so that numbers never repeat.
 	feedSeq map[string]int64
+	groups  memGroups // GroupStore, in memgroups.go
 }
 
 // NewMemoryStore returns an empty MemoryStore.
@@ -234,6 +235,7 @@ func (s *MemoryStore) DeleteUser(ctx context.Context, tenant, id, version string
 	t.byManager.move(e, e.user.Enterprise.Manager.Value, "")
 	delete(t.history, id)
 	s.record(tenant, t, EventDeleted, id, time.Now().UTC())
+	s.forgetMember(tenant, id) // in the same critical section: no group keeps a deleted user
 	if i, found := slices.BinarySearchFunc(t.order, e.seq, func(x *memEntry, seq uint64) int { return cmp.Compare(x.seq, seq) }); found {
 		t.order = slices.Delete(t.order, i, i+1)
 	}

@@ -24,6 +24,7 @@ type config struct {
 	tls         bool
 	logger      *slog.Logger
 	recordLimit int
+	groups      bool
 	err         error
 }
 
@@ -167,4 +168,11 @@ func WithRecordLimit(n int) Option {
 		}
 		c.recordLimit = n
 	}
+}
+
+// WithGroups serves /Groups (RFC 7643 §4.2) beside /Users, for products
+// that provision groups; Peakon has none, so by default /Groups answers
+// 501 and discovery does not mention groups.
+func WithGroups() Option {
+	return func(c *config) { c.groups = true }
 }

@@ -79,6 +79,7 @@ func Start(opts ...Option) (*Server, error) {
 		Logger:     cfg.logger,
 		Now:        cfg.now,
 		NewID:      cfg.newID,
+		Groups:     cfg.groups,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("scimtest: %w", err)

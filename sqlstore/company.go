@@ -171,7 +171,7 @@ func (s *Store) ListCompanies(ctx context.Context) ([]*scim.Company, error) {
 
 // companyTables are the tables holding a company's data, children first;
 // DeleteCompany empties them of the company in one transaction.
-var companyTables = []string{"user_values", "user_custom", "user_activations", "users", "tokens", "user_changes"}
+var companyTables = []string{"user_values", "user_custom", "user_activations", "users", "tokens", "user_changes", "group_members", "scim_groups"}
 
 // DeleteCompany implements scim.CompanyStore.
 func (s *Store) DeleteCompany(ctx context.Context, id string) error {

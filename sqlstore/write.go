@@ -252,6 +252,9 @@ func (s *Store) DeleteUser(ctx context.Context, tenant, id, version string) erro
 		if err := s.deleteChildren(ctx, tx, tenant, id, true); err != nil {
 			return err
 		}
+		if err := s.forgetMember(ctx, tx, tenant, id); err != nil { // groups.go: no group keeps a deleted user
+			return err
+		}
 		w := &txWriter{ctx: ctx, tx: tx, s: s}
 		defer w.close()
 		return s.recordChanges(ctx, w, tenant, change{scim.EventDeleted, id, time.Now()})

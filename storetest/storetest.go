@@ -9,7 +9,9 @@
 // up to its whole result), tenant isolation, bulk requests through
 // a scim.Handler over the store (in one transaction where the store is a
 // scim.Batcher), and, when the store implements them, scim.HistoryStore,
-// scim.ChangeFeed and scim.CompanyStore.
+// scim.ChangeFeed, scim.CompanyStore and scim.GroupStore (membership, the
+// cascade of a user's deletion, tenancy, and Okta's and Entra's group flows
+// over HTTP).
 package storetest
 
 import (
@@ -64,6 +66,8 @@ func Run(t *testing.T, newStore func(t *testing.T) scim.Store) {
 		testCompanies(t, cs)
 	})
 	t.Run("CompanyLifecycle", func(t *testing.T) { testCompanyLifecycle(t, newStore(t)) })
+	t.Run("Groups", func(t *testing.T) { testGroups(t, newStore) })
+	t.Run("GroupFlows", func(t *testing.T) { groupFlows(t, newStore) })
 }
 
 // userDiff compares users, treating nil and empty slices and maps alike

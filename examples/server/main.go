@@ -52,6 +52,7 @@ type config struct {
 	attrs                []scim.CustomAttribute
 	rateLimit            int
 	verbose              bool
+	groups               bool
 }
 
 func parseFlags(args []string) (*config, error) {
@@ -67,6 +68,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.StringVar(&c.storeKind, "store", "sqlite", "store: sqlite (a file), postgres, or memory")
 	fs.StringVar(&c.dsn, "dsn", "", `data source: the SQLite file (default "scimkit.db"), or a PostgreSQL URL such as postgres://user:pass@localhost/db`)
 	fs.BoolVar(&c.verbose, "v", false, "log requests and errors")
+	fs.BoolVar(&c.groups, "groups", false, "serve /Groups (Peakon has none: off by default)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -135,7 +137,7 @@ func setup(ctx context.Context, c *config, logger *slog.Logger) (http.Handler, [
 	default:
 		return nil, nil, nil, fmt.Errorf("unknown -store %q (sqlite, postgres, memory)", c.storeKind)
 	}
-	scimMux, d, err := demo.NewHandler(ctx, demo.Config{Tokens: c.tokens, Attributes: c.attrs, RateLimit: c.rateLimit, Limiter: limiter, Store: store, Logger: logger})
+	scimMux, d, err := demo.NewHandler(ctx, demo.Config{Tokens: c.tokens, Attributes: c.attrs, RateLimit: c.rateLimit, Limiter: limiter, Store: store, Logger: logger, Groups: c.groups})
 	if err != nil {
 		closeStore()
 		return nil, nil, nil, err

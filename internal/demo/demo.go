@@ -45,6 +45,9 @@ type Config struct {
 	// Logger receives the handler's errors and its access log; nil sends
 	// the errors to slog.Default() and logs no requests.
 	Logger *slog.Logger
+	// Groups serves /Groups, when Store is also a scim.GroupStore (as the
+	// memory and SQL stores are).
+	Groups bool
 	// Now and NewID override the clock (of the handler, the rate limit and
 	// the companies) and the user id generator.
 	Now   func() time.Time
@@ -133,6 +136,9 @@ func NewHandler(ctx context.Context, cfg Config) (http.Handler, *Demo, error) {
 		Logger: cfg.Logger,
 		Now:    cfg.Now,
 		NewID:  cfg.NewID,
+	}
+	if gs, ok := store.(scim.GroupStore); ok && cfg.Groups {
+		d.SCIM.Groups = gs
 	}
 	mux := http.NewServeMux()
 	for _, p := range Prefixes {

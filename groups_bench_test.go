@@ -1,0 +1,51 @@
+package scim
+
+import (
+	"context"
+	"fmt"
+	"testing"
+)
+
+// BenchmarkGroupMemberPatch adds one member to a group and removes it
+// again, two PATCH requests answered 204, at 10 and 100,000 members: the
+// cost must not grow with the group.
+func BenchmarkGroupMemberPatch(b *testing.B) {
+	for _, n := range []int{10, 100_000} {
+		b.Run(fmt.Sprintf("members=%d", n), func(b *testing.B) {
+			h, _ := groupsHandler(b, n)
+			if err := h.Store.CreateUser(context.Background(), "acme", &User{ID: "extra", UserName: "extra@example.com", Meta: Meta{Version: `W/"1"`}}); err != nil {
+				b.Fatal(err)
+			}
+			add := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Add","path":"members","value":[{"value":"extra"}]}]}`
+			remove := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Remove","path":"members","value":[{"value":"extra"}]}]}`
+			b.ReportAllocs()
+			for b.Loop() {
+				if w := serve(h, "PATCH", "/scim/v2/Groups/g", add); w.Code != 204 {
+					b.Fatalf("add: %d %s", w.Code, w.Body)
+				}
+				if w := serve(h, "PATCH", "/scim/v2/Groups/g", remove); w.Code != 204 {
+					b.Fatalf("remove: %d %s", w.Code, w.Body)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkGroupGet reads a group of 100,000 members without them
+// (excludedAttributes=members, as Entra does) and with them, streamed.
+func BenchmarkGroupGet(b *testing.B) {
+	h, _ := groupsHandler(b, 100_000)
+	for _, c := range []struct{ name, query string }{
+		{"excludedAttributes=members", "?excludedAttributes=members"},
+		{"all-members", ""},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if w := serve(h, "GET", "/scim/v2/Groups/g"+c.query, ""); w.Code != 200 {
+					b.Fatalf("%d %s", w.Code, w.Body)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,537 @@
+package scim
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/scimkit/scim/internal/jsonw"
+)
+
+// streamChunk is what a streamed response buffers before writing: a group's
+// members are rendered into at most this much memory (plus one member),
+// whatever their number.
+const streamChunk = 32 << 10
+
+// serveGroups serves /Groups when Handler.Groups is set.
+func (req *request) serveGroups(rest string) {
+	r := req.r
+	switch {
+	case rest == "":
+		switch r.Method {
+		case http.MethodGet:
+			req.listGroups()
+		case http.MethodPost:
+			req.createGroupRequest()
+		default:
+			req.methodNotAllowed("GET, POST")
+		}
+	case strings.Contains(rest, "/"):
+		req.fail(Errorf(http.StatusNotFound, "", "no resource at %s", r.URL.Path))
+	default:
+		switch r.Method {
+		case http.MethodGet:
+			req.getGroup(rest)
+		case http.MethodPut:
+			req.replaceGroupRequest(rest)
+		case http.MethodPatch:
+			req.patchGroupRequest(rest)
+		case http.MethodDelete:
+			if err := req.removeGroup(rest, r.Header.Get("If-Match")); err != nil {
+				req.fail(err)
+				return
+			}
+			req.w.WriteHeader(http.StatusNoContent)
+		default:
+			req.methodNotAllowed("GET, PUT, PATCH, DELETE")
+		}
+	}
+}
+
+// groupStore is the group store of this request: Handler.Groups, or the
+// bulk batch when it keeps groups too.
+func (req *request) groupStore() GroupStore {
+	if req.h.Groups == nil {
+		return nil
+	}
+	if gs, ok := req.store.(GroupStore); ok && req.deferEvents { // inside a Batcher's batch
+		return gs
+	}
+	return req.h.Groups
+}
+
+// groupError words store errors for a group.
+func groupError(err error, id string) error {
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return Errorf(http.StatusNotFound, "", "group %s not found", id)
+	case errors.Is(err, ErrNoMember):
+		return Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "%s", strings.TrimPrefix(err.Error(), ErrNoMember.Error()+": "))
+	}
+	return err
+}
+
+func (req *request) groupLocation(id string) string { return req.base + "/Groups/" + id }
+
+// streamer writes a response that may be large in bounded memory: it holds
+// up to streamChunk bytes, then sends them. Until the first send an error
+// can still be answered as such; after it, the response is aborted, so that
+// a client never takes a cut-off group for a whole one.
+type streamer struct {
+	w       http.ResponseWriter
+	status  int
+	buf     []byte
+	started bool
+	err     error // a write to the client failed
+}
+
+func (s *streamer) maybeFlush() error {
+	if len(s.buf) >= streamChunk {
+		s.flush()
+	}
+	return s.err
+}
+
+func (s *streamer) flush() {
+	if !s.started {
+		s.w.Header()["Content-Type"] = []string{MediaType}
+		s.w.WriteHeader(s.status)
+		s.started = true
+	}
+	if _, err := s.w.Write(s.buf); err != nil && s.err == nil {
+		s.err = err
+	}
+	s.buf = s.buf[:0]
+}
+
+// finish sends what is buffered: with a Content-Length when it is all.
+func (s *streamer) finish() {
+	if !s.started {
+		writeBody(s.w, s.status, s.buf)
+		return
+	}
+	s.flush()
+}
+
+// appendGroup renders g into s, streaming its members from the store when
+// the projection returns them.
+func (req *request) appendGroup(s *streamer, g *Group, p groupProjection) error {
+	g.Meta.Location = req.groupLocation(g.ID)
+	s.buf = appendGroupHead(s.buf, g, p)
+	if p.members {
+		mark := len(s.buf)
+		s.buf = jsonw.Key(s.buf, "members")
+		s.buf = append(s.buf, '[')
+		n := 0
+		err := req.groupStore().Members(req.ctx, req.tenant, g.ID, func(m Member) error {
+			if n++; n > 1 {
+				s.buf = append(s.buf, ',') // not after '[': the buffer may have been sent
+			}
+			s.buf = appendMember(s.buf, m, req.base)
+			return s.maybeFlush()
+		})
+		switch {
+		case errors.Is(err, ErrNotFound):
+			// Deleted since it was read: render it without members.
+		case err != nil:
+			return err
+		}
+		if n == 0 && !s.started {
+			s.buf = s.buf[:mark] // no members: the attribute is absent
+		} else {
+			s.buf = append(s.buf, ']')
+		}
+	}
+	s.buf = appendGroupTail(s.buf, g, p)
+	return nil
+}
+
+// respondGroup writes one group with its ETag and, for 201, Location.
+func (req *request) respondGroup(status int, g *Group) {
+	q := req.query
+	p := parseGroupProjection(q.Get("attributes"), q.Get("excludedAttributes"))
+	hdr := req.w.Header()
+	if g.Meta.Version != "" {
+		hdr["Etag"] = []string{g.Meta.Version}
+	}
+	if status == http.StatusCreated {
+		hdr["Location"] = []string{req.groupLocation(g.ID)}
+	}
+	s := &streamer{w: req.w, status: status, buf: make([]byte, 0, 1024)}
+	if err := req.appendGroup(s, g, p); err != nil {
+		req.abort(s, err)
+		return
+	}
+	s.finish()
+}
+
+// abort ends a streamed response that failed: answered as an error when
+// nothing was sent yet, else cut off so the client sees a broken response.
+func (req *request) abort(s *streamer, err error) {
+	if !s.started {
+		delete(req.w.Header(), "Etag")
+		delete(req.w.Header(), "Location")
+		req.fail(err)
+		return
+	}
+	req.h.log.ErrorContext(req.ctx, "scim: streamed response aborted", "path", req.r.URL.Path, "tenant", req.tenant, "error", err)
+	panic(http.ErrAbortHandler)
+}
+
+func (req *request) getGroup(id string) {
+	g, err := req.groupStore().GetGroup(req.ctx, req.tenant, id)
+	if err != nil {
+		req.fail(groupError(err, id))
+		return
+	}
+	if inm := req.r.Header.Get("If-None-Match"); inm != "" && etagMatches(inm, g.Meta.Version) {
+		req.w.Header().Set("ETag", g.Meta.Version)
+		req.w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	req.respondGroup(http.StatusOK, g)
+}
+
+func (req *request) listGroups() {
+	q := req.query
+	def, maxSize := req.h.pageSizes(req.base)
+	count := def
+	if q.Has("count") {
+		n, err := req.queryInt("count", 0)
+		if err != nil {
+			req.fail(err)
+			return
+		}
+		count = min(max(n, 0), maxSize)
+	}
+	start, err := req.queryInt("startIndex", 1)
+	if err != nil {
+		req.fail(err)
+		return
+	}
+	gq, err := NewGroupQuery(q.Get("filter"), q.Get("sortBy"), q.Get("sortOrder"), max(start, 1), count)
+	if err != nil {
+		req.fail(err)
+		return
+	}
+	p := parseGroupProjection(q.Get("attributes"), q.Get("excludedAttributes"))
+	page, err := req.groupStore().ListGroups(req.ctx, req.tenant, gq)
+	if err != nil {
+		req.fail(err)
+		return
+	}
+	s := &streamer{w: req.w, status: http.StatusOK, buf: make([]byte, 0, 256+len(page.Groups)*256)}
+	s.buf = append(s.buf, `{"schemas":["`+MessageListResponse+`"],"totalResults":`...)
+	s.buf = jsonw.Int(s.buf, int64(page.Total))
+	s.buf = append(s.buf, `,"itemsPerPage":`...)
+	s.buf = jsonw.Int(s.buf, int64(len(page.Groups)))
+	s.buf = append(s.buf, `,"startIndex":`...)
+	s.buf = jsonw.Int(s.buf, int64(gq.StartIndex))
+	s.buf = append(s.buf, `,"Resources":[`...)
+	for i, g := range page.Groups {
+		if i > 0 {
+			s.buf = append(s.buf, ',')
+		}
+		if err := req.appendGroup(s, g, p); err != nil {
+			req.abort(s, err)
+			return
+		}
+	}
+	s.buf = append(s.buf, "]}"...)
+	s.finish()
+}
+
+func (req *request) createGroupRequest() {
+	body, err := req.readBody()
+	if err != nil {
+		req.fail(err)
+		return
+	}
+	g, err := req.createGroup(body)
+	if err != nil {
+		req.fail(err)
+		return
+	}
+	req.respondGroup(http.StatusCreated, g)
+}
+
+// createGroup decodes, validates and stores a new group.
+func (req *request) createGroup(body []byte) (*Group, error) {
+	g, _, err := decodeGroup(body)
+	if err != nil {
+		return nil, err
+	}
+	now := req.h.now().UTC()
+	g.ID = req.h.newID()
+	g.Meta = Meta{ResourceType: "Group", Created: now, LastModified: now, Version: nextVersion("")}
+	if err := req.groupStore().CreateGroup(req.ctx, req.tenant, g); err != nil {
+		return nil, groupError(err, g.ID)
+	}
+	g.Members = nil
+	return g, nil
+}
+
+func (req *request) replaceGroupRequest(id string) {
+	body, err := req.readBody()
+	if err != nil {
+		req.fail(err)
+		return
+	}
+	g, err := req.replaceGroup(id, body, req.r.Header.Get("If-Match"))
+	if err != nil {
+		req.fail(err)
+		return
+	}
+	req.respondGroup(http.StatusOK, g)
+}
+
+// replaceGroup implements PUT. A body without members keeps them (a
+// rename must not empty a group of thousands); members: [] empties it.
+func (req *request) replaceGroup(id string, body []byte, ifMatch string) (*Group, error) {
+	repl, hasMembers, err := decodeGroup(body)
+	if err != nil {
+		return nil, err
+	}
+	return req.updateGroup(id, ifMatch, func(cur *Group) (*Group, MemberChange, error) {
+		next := *cur
+		next.DisplayName, next.ExternalID = repl.DisplayName, repl.ExternalID
+		return &next, MemberChange{Replace: hasMembers, Add: repl.Members}, nil
+	})
+}
+
+func (req *request) patchGroupRequest(id string) {
+	body, err := req.readBody()
+	if err != nil {
+		req.fail(err)
+		return
+	}
+	g, err := req.patchGroup(id, body, req.r.Header.Get("If-Match"))
+	if err != nil {
+		req.fail(err)
+		return
+	}
+	if !req.query.Has("attributes") {
+		// RFC 7644 §3.5.2 allows 204: a one-member change of a large
+		// group must not render its member list.
+		req.w.Header().Set("ETag", g.Meta.Version)
+		req.w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	req.respondGroup(http.StatusOK, g)
+}
+
+// patchGroup implements PATCH: the operations fold into one write of the
+// names and the members they touch, all or nothing.
+func (req *request) patchGroup(id string, body []byte, ifMatch string) (*Group, error) {
+	p, err := ParsePatch(body)
+	if err != nil {
+		return nil, err
+	}
+	matching := func(f Filter) ([]string, error) {
+		if err := checkMemberFilter(f); err != nil {
+			return nil, err
+		}
+		var out []string
+		err := req.groupStore().Members(req.ctx, req.tenant, id, func(m Member) error {
+			if matchMember(f, m) {
+				out = append(out, m.Value)
+			}
+			return nil
+		})
+		return out, err
+	}
+	gp, err := foldGroupPatch(p, id, matching)
+	if err != nil {
+		return nil, groupError(err, id)
+	}
+	ch := gp.change()
+	return req.updateGroup(id, ifMatch, func(cur *Group) (*Group, MemberChange, error) {
+		next := *cur
+		if gp.displayName != nil {
+			next.DisplayName = *gp.displayName
+		}
+		if gp.externalID != nil {
+			next.ExternalID = *gp.externalID
+		}
+		return &next, ch, nil
+	})
+}
+
+// updateGroup runs a read-modify-write of a group through the store's
+// compare-and-swap, as update does for users. Members are not read.
+func (req *request) updateGroup(id, ifMatch string, mutate func(cur *Group) (*Group, MemberChange, error)) (*Group, error) {
+	gs := req.groupStore()
+	for attempt := 0; attempt < maxUpdateAttempts; attempt++ {
+		cur, err := gs.GetGroup(req.ctx, req.tenant, id)
+		if err != nil {
+			return nil, groupError(err, id)
+		}
+		if ifMatch != "" && !etagMatches(ifMatch, cur.Meta.Version) {
+			return nil, Errorf(http.StatusPreconditionFailed, "", "group %s is at version %s, not %s: read it again and retry", id, cur.Meta.Version, ifMatch)
+		}
+		next, ch, err := mutate(cur)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkGroup(&Group{DisplayName: next.DisplayName, ExternalID: next.ExternalID, Members: ch.Add}); err != nil {
+			return nil, err
+		}
+		next.Meta.LastModified = req.h.now().UTC()
+		if next.Meta.LastModified.Before(cur.Meta.LastModified) {
+			next.Meta.LastModified = cur.Meta.LastModified // clocks may step back
+		}
+		next.Meta.Version = nextVersion(cur.Meta.Version)
+		err = gs.UpdateGroup(req.ctx, req.tenant, next, cur.Meta.Version, ch)
+		switch {
+		case err == nil:
+			return next, nil
+		case errors.Is(err, ErrVersionMismatch):
+			if ifMatch != "" {
+				return nil, Errorf(http.StatusPreconditionFailed, "", "group %s was modified concurrently; read it again and retry", id)
+			}
+			backoff(attempt)
+		default:
+			return nil, groupError(err, id)
+		}
+	}
+	return nil, Errorf(http.StatusConflict, "", "group %s is being modified by too many concurrent requests; retry later", id)
+}
+
+// removeGroup implements DELETE, a compare-and-swap with If-Match.
+func (req *request) removeGroup(id, ifMatch string) error {
+	version := ""
+	if ifMatch != "" {
+		cur, err := req.groupStore().GetGroup(req.ctx, req.tenant, id)
+		if err != nil {
+			return groupError(err, id)
+		}
+		if !etagMatches(ifMatch, cur.Meta.Version) {
+			return Errorf(http.StatusPreconditionFailed, "", "group %s is at version %s, not %s", id, cur.Meta.Version, ifMatch)
+		}
+		version = cur.Meta.Version
+	}
+	if err := req.groupStore().DeleteGroup(req.ctx, req.tenant, id, version); err != nil {
+		if errors.Is(err, ErrVersionMismatch) {
+			return Errorf(http.StatusPreconditionFailed, "", "group %s was modified concurrently; read it again and retry", id)
+		}
+		return groupError(err, id)
+	}
+	return nil
+}
+
+// attachGroups fills the read-only groups attribute of users about to be
+// rendered, when groups are on. Users never store it.
+func (req *request) attachGroups(users []*User) error {
+	gs := req.groupStore()
+	if gs == nil || len(users) == 0 {
+		return nil
+	}
+	ids := make([]string, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	refs, err := gs.GroupsOf(req.ctx, req.tenant, ids)
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		u.Groups = refs[u.ID]
+		for i := range u.Groups {
+			u.Groups[i].Ref = req.groupLocation(u.Groups[i].Value)
+		}
+	}
+	return nil
+}
+
+// listUsers answers a user list query. With groups on, a filter naming
+// groups is answered here: users do not store their groups, so it must
+// name a group (groups.value eq "<id>", alone or in an "and"), whose user
+// members are the candidates; the whole filter then applies to each.
+func (req *request) listUserPage(q *Query) (*Page, error) {
+	if req.groupStore() == nil || !mentionsGroups(q.Filter) {
+		return req.store.ListUsers(req.ctx, req.tenant, q)
+	}
+	gid, ok := groupTerm(q.Filter)
+	if !ok {
+		return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidFilter, "a filter on groups must include groups.value eq \"<group id>\", alone or joined with and")
+	}
+	var ids []string
+	err := req.groupStore().Members(req.ctx, req.tenant, gid, func(m Member) error {
+		if m.Type == MemberUser {
+			ids = append(ids, m.Value)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	var matched []*User
+	for _, id := range ids {
+		u, err := req.store.GetUser(req.ctx, req.tenant, id)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := req.attachGroups([]*User{u}); err != nil {
+			return nil, err
+		}
+		if q.Matches(u) {
+			matched = append(matched, u)
+		}
+	}
+	slices.SortFunc(matched, q.Compare)
+	page := &Page{Users: []*User{}, Total: len(matched)}
+	if start := q.StartIndex - 1; start < len(matched) {
+		page.Users = matched[start:min(len(matched), start+q.Count)]
+	}
+	return page, nil
+}
+
+func isGroupsPath(p AttrPath) bool {
+	return strings.EqualFold(p.Name, "groups") && (p.URN == "" || strings.EqualFold(p.URN, SchemaUser))
+}
+
+func mentionsGroups(f Filter) bool {
+	switch n := f.(type) {
+	case *LogicalExpr:
+		return mentionsGroups(n.Left) || mentionsGroups(n.Right)
+	case *NotExpr:
+		return mentionsGroups(n.Filter)
+	case *ValuePathExpr:
+		return isGroupsPath(n.Path)
+	case *AttrExpr:
+		return isGroupsPath(n.Path)
+	}
+	return false
+}
+
+// groupTerm finds groups.value eq "<id>" (or groups eq, or
+// groups[value eq]) among the terms of a top-level "and".
+func groupTerm(f Filter) (string, bool) {
+	switch n := f.(type) {
+	case *LogicalExpr:
+		if n.Op != "and" {
+			return "", false
+		}
+		if id, ok := groupTerm(n.Left); ok {
+			return id, true
+		}
+		return groupTerm(n.Right)
+	case *ValuePathExpr:
+		if isGroupsPath(n.Path) && n.Path.Sub == "" {
+			if e, ok := n.Filter.(*AttrExpr); ok && strings.EqualFold(e.Path.Name, "value") && e.Op == OpEqual {
+				v, ok := e.Value.(string)
+				return v, ok
+			}
+		}
+	case *AttrExpr:
+		if isGroupsPath(n.Path) && (n.Path.Sub == "" || strings.EqualFold(n.Path.Sub, "value")) && n.Op == OpEqual {
+			v, ok := n.Value.(string)
+			return v, ok
+		}
+	}
+	return "", false
+}

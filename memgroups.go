@@ -1,0 +1,297 @@
+package scim
+
+import (
+	"cmp"
+	"context"
+	"maps"
+	"slices"
+)
+
+// memGroups is the MemoryStore's groups, per tenant, guarded by the
+// store's lock so that a user's deletion and its removal from every group
+// are one step.
+type memGroups map[string]*memGroupTenant
+
+type memGroupTenant struct {
+	byID map[string]*memGroup
+	seq  uint64
+	// memberOf maps a member id (user or group) to the ids of the groups
+	// naming it.
+	memberOf map[string]map[string]struct{}
+}
+
+type memGroup struct {
+	seq     uint64
+	group   *Group            // without members; never mutated once stored
+	members map[string]Member // by value; Type set, Ref and Display as kept
+}
+
+var _ GroupStore = (*MemoryStore)(nil)
+
+// groupTenant returns the tenant's groups, creating them when create is set.
+// The caller holds the lock.
+func (s *MemoryStore) groupTenant(tenant string, create bool) *memGroupTenant {
+	t := s.groups[tenant]
+	if t == nil && create {
+		if s.groups == nil {
+			s.groups = make(memGroups)
+		}
+		t = &memGroupTenant{byID: make(map[string]*memGroup), memberOf: make(map[string]map[string]struct{})}
+		s.groups[tenant] = t
+	}
+	return t
+}
+
+// resolveMembers checks that every member names a user or group of the
+// tenant and returns them with their Type set, once each. The caller holds
+// the lock.
+func (s *MemoryStore) resolveMembers(tenant string, gt *memGroupTenant, ms []Member) ([]Member, error) {
+	users := s.tenant(tenant, false)
+	out := make([]Member, 0, len(ms))
+	seen := make(map[string]bool, len(ms))
+	for _, m := range ms {
+		if seen[m.Value] {
+			continue
+		}
+		seen[m.Value] = true
+		switch {
+		case users != nil && users.byID[m.Value] != nil:
+			m.Type = MemberUser
+		case gt.byID[m.Value] != nil:
+			m.Type = MemberGroup
+		default:
+			return nil, MemberError(m.Value)
+		}
+		m.Ref = ""
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func (t *memGroupTenant) link(g *memGroup, m Member) {
+	g.members[m.Value] = m
+	set := t.memberOf[m.Value]
+	if set == nil {
+		set = make(map[string]struct{}, 1)
+		t.memberOf[m.Value] = set
+	}
+	set[g.group.ID] = struct{}{}
+}
+
+func (t *memGroupTenant) unlink(g *memGroup, value string) {
+	delete(g.members, value)
+	if set := t.memberOf[value]; set != nil {
+		delete(set, g.group.ID)
+		if len(set) == 0 {
+			delete(t.memberOf, value)
+		}
+	}
+}
+
+// CreateGroup implements GroupStore.
+func (s *MemoryStore) CreateGroup(ctx context.Context, tenant string, g *Group) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.groupTenant(tenant, true)
+	if t.byID[g.ID] != nil {
+		return ConflictError("id", g.ID)
+	}
+	ms, err := s.resolveMembers(tenant, t, g.Members)
+	if err != nil {
+		return err
+	}
+	stored := *g
+	stored.Members = nil
+	t.seq++
+	e := &memGroup{seq: t.seq, group: &stored, members: make(map[string]Member, len(ms))}
+	t.byID[g.ID] = e
+	for _, m := range ms {
+		t.link(e, m)
+	}
+	return nil
+}
+
+// GetGroup implements GroupStore.
+func (s *MemoryStore) GetGroup(ctx context.Context, tenant, id string) (*Group, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	t := s.groupTenant(tenant, false)
+	if t == nil || t.byID[id] == nil {
+		return nil, ErrNotFound
+	}
+	g := *t.byID[id].group
+	return &g, nil
+}
+
+// Members implements GroupStore. The memory store copies the member list
+// under its lock and yields outside it, so a slow reader never holds up
+// writers; the copy is the group's size, which the store holds anyway.
+func (s *MemoryStore) Members(ctx context.Context, tenant, id string, yield func(Member) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.RLock()
+	t := s.groupTenant(tenant, false)
+	if t == nil || t.byID[id] == nil {
+		s.mu.RUnlock()
+		return ErrNotFound
+	}
+	ms := slices.Collect(maps.Values(t.byID[id].members))
+	s.mu.RUnlock()
+	slices.SortFunc(ms, func(a, b Member) int { return cmp.Compare(a.Value, b.Value) })
+	for _, m := range ms {
+		if err := yield(m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ListGroups implements GroupStore.
+func (s *MemoryStore) ListGroups(ctx context.Context, tenant string, q *GroupQuery) (*GroupPage, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	t := s.groupTenant(tenant, false)
+	if t == nil {
+		return &GroupPage{Groups: []*Group{}}, nil
+	}
+	var candidates []*memGroup
+	if id, ok := q.EqualityValue("id"); ok {
+		if e := t.byID[id]; e != nil {
+			candidates = append(candidates, e)
+		}
+	} else {
+		candidates = slices.Collect(maps.Values(t.byID))
+		slices.SortFunc(candidates, func(a, b *memGroup) int { return cmp.Compare(a.seq, b.seq) })
+	}
+	var matched []*Group
+	for _, e := range candidates {
+		isMember := func(v string) bool { _, ok := e.members[v]; return ok }
+		if q.Matches(e.group, isMember) {
+			matched = append(matched, e.group)
+		}
+	}
+	if s.MaxResults > 0 && len(matched) > s.MaxResults {
+		return nil, ErrTooMany
+	}
+	if q.SortBy != "" || q.Descending {
+		slices.SortStableFunc(matched, q.Compare)
+	}
+	page := &GroupPage{Groups: []*Group{}, Total: len(matched)}
+	if start := q.StartIndex - 1; start < len(matched) {
+		for _, g := range matched[start:min(len(matched), start+q.Count)] {
+			c := *g
+			page.Groups = append(page.Groups, &c)
+		}
+	}
+	return page, nil
+}
+
+// UpdateGroup implements GroupStore.
+func (s *MemoryStore) UpdateGroup(ctx context.Context, tenant string, g *Group, version string, ch MemberChange) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.groupTenant(tenant, false)
+	if t == nil || t.byID[g.ID] == nil {
+		return ErrNotFound
+	}
+	e := t.byID[g.ID]
+	if e.group.Meta.Version != version {
+		return ErrVersionMismatch
+	}
+	add, err := s.resolveMembers(tenant, t, ch.Add)
+	if err != nil {
+		return err
+	}
+	if ch.Replace {
+		for v := range e.members {
+			t.unlink(e, v)
+		}
+	}
+	for _, v := range ch.Remove {
+		t.unlink(e, v)
+	}
+	for _, m := range add {
+		t.link(e, m)
+	}
+	stored := *g
+	stored.Members = nil
+	e.group = &stored
+	return nil
+}
+
+// DeleteGroup implements GroupStore.
+func (s *MemoryStore) DeleteGroup(ctx context.Context, tenant, id, version string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.groupTenant(tenant, false)
+	if t == nil || t.byID[id] == nil {
+		return ErrNotFound
+	}
+	e := t.byID[id]
+	if version != "" && e.group.Meta.Version != version {
+		return ErrVersionMismatch
+	}
+	for v := range e.members {
+		t.unlink(e, v)
+	}
+	t.forget(id)
+	delete(t.byID, id)
+	return nil
+}
+
+// forget removes a deleted user or group from every group naming it.
+func (t *memGroupTenant) forget(id string) {
+	for gid := range t.memberOf[id] {
+		delete(t.byID[gid].members, id)
+	}
+	delete(t.memberOf, id)
+}
+
+// forgetMember is DeleteUser's cascade; the caller holds the write lock.
+func (s *MemoryStore) forgetMember(tenant, id string) {
+	if t := s.groupTenant(tenant, false); t != nil {
+		t.forget(id)
+	}
+}
+
+// GroupsOf implements GroupStore.
+func (s *MemoryStore) GroupsOf(ctx context.Context, tenant string, userIDs []string) (map[string][]GroupRef, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make(map[string][]GroupRef)
+	t := s.groupTenant(tenant, false)
+	if t == nil {
+		return out, nil
+	}
+	for _, id := range userIDs {
+		set := t.memberOf[id]
+		if len(set) == 0 {
+			continue
+		}
+		refs := make([]GroupRef, 0, len(set))
+		for _, gid := range slices.Sorted(maps.Keys(set)) {
+			refs = append(refs, GroupRef{Value: gid, Display: t.byID[gid].group.DisplayName, Type: "direct"})
+		}
+		out[id] = refs
+	}
+	return out, nil
+}
