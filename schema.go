@@ -203,6 +203,7 @@ type Model struct {
 	Enterprise *Schema
 	Peakon     *Schema
 	custom     map[string]*Attribute // folded name or alias → attribute
+	enc        *userEncoder          // EncodeUser's plan, see encodeplan.go
 }
 
 // Schemas returns the model's schemas in the order /Schemas lists them.
@@ -308,6 +309,7 @@ func NewModel(custom []CustomAttribute) *Model {
 			m.custom[strings.ToLower(alias)] = a
 		}
 	}
+	m.enc = compileUserEncoder(m)
 	return m
 }
 
