@@ -14,8 +14,9 @@ import (
 // MemoryStore is a Store that keeps users in memory, for tests, demos and
 // single-process products. It indexes id, case-folded userName (unique)
 // and externalId (not unique) per tenant, keeps creation order for stable paging, answers
-// userName, externalId and id equality filters from its indexes and scans
-// with the compiled filter otherwise. It records activation history
+// userName, externalId and id equality filters from its indexes, "sw" on
+// userName, name.familyName and emails.value from ordered indexes of their
+// case-folded values, and scans with the compiled filter otherwise. It records activation history
 // (HistoryStore). The zero value is ready to use.
 type MemoryStore struct {
 	// MaxResults, when positive, is the most matches a list query may have:
@@ -41,9 +42,12 @@ type memTenant struct {
 	// caseExact): the handler looks up the reports waiting for a new
 	// employee by it on every creation.
 	byManager memIndex
-	order     []*memEntry // ascending seq: creation order
-	seq       uint64
-	history   map[string][]Activation
+	// prefixes order the case-folded values of the attributes people
+	// page by, for "sw" (memprefix.go).
+	prefixes [numPrefixIndexes]prefixIndex
+	order    []*memEntry // ascending seq: creation order
+	seq      uint64
+	history  map[string][]Activation
 }
 
 type memEntry struct {
@@ -98,6 +102,7 @@ func (s *MemoryStore) CreateUser(ctx context.Context, tenant string, u *User) er
 	t.byExternalID.move(e, "", u.ExternalID)
 	t.order = append(t.order, e)
 	t.byManager.move(e, "", u.Enterprise.Manager.Value)
+	t.movePrefixes(e, nil, u)
 	t.history[u.ID] = []Activation{{Time: u.Meta.Created, Active: u.Active}}
 	return nil
 }
@@ -194,6 +199,7 @@ func (s *MemoryStore) UpdateUser(ctx context.Context, tenant string, u *User, ve
 	t.byManager.move(e, old.Enterprise.Manager.Value, u.Enterprise.Manager.Value)
 	t.byExternalID.move(e, old.ExternalID, u.ExternalID)
 	t.byUserName[foldKey(u.UserName)] = e
+	t.movePrefixes(e, old, u)
 	if old.Active != u.Active {
 		t.history[u.ID] = append(t.history[u.ID], Activation{Time: u.Meta.LastModified, Active: u.Active})
 	}
@@ -222,6 +228,7 @@ func (s *MemoryStore) DeleteUser(ctx context.Context, tenant, id, version string
 	delete(t.byUserName, foldKey(e.user.UserName))
 	t.byExternalID.move(e, e.user.ExternalID, "")
 	t.byManager.move(e, e.user.Enterprise.Manager.Value, "")
+	t.movePrefixes(e, e.user, nil)
 	delete(t.history, id)
 	if i, found := slices.BinarySearchFunc(t.order, e.seq, func(x *memEntry, seq uint64) int { return cmp.Compare(x.seq, seq) }); found {
 		t.order = slices.Delete(t.order, i, i+1)
@@ -245,6 +252,8 @@ func (s *MemoryStore) ListUsers(ctx context.Context, tenant string, q *Query) (*
 	if es, ok := t.indexed(q.Filter, one[:0]); ok {
 		candidates = es
 	} else if es, ok := t.managed(q.Filter); ok {
+		candidates = es
+	} else if es, ok := t.prefixed(q.Filter); ok {
 		candidates = es
 	}
 	// Creation order is the store's order without sortBy.
