@@ -172,6 +172,42 @@ func (s *MemoryStore) GetUser(ctx context.Context, tenant, id string) (*User, er
 	return e.user.Clone(), nil
 }
 
+// userViewer is implemented by stores that can lend a stored user instead
+// of copying it, for a request that only reads it: a GET renders it, and a
+// write builds the next version from it (ApplyPatch copies first). The
+// user must not be modified.
+type userViewer interface {
+	viewUser(ctx context.Context, tenant, id string) (*User, error)
+}
+
+// viewUser returns the user for reading only: the store's own copy when it
+// lends one (userViewer), else GetUser's.
+func viewUser(ctx context.Context, s Store, tenant, id string) (*User, error) {
+	if v, ok := s.(userViewer); ok {
+		return v.viewUser(ctx, tenant, id)
+	}
+	return s.GetUser(ctx, tenant, id)
+}
+
+// viewUser implements userViewer: stored users are never mutated (writers
+// install a new *User), so the entry's user can be lent as it is.
+func (s *MemoryStore) viewUser(ctx context.Context, tenant, id string) (*User, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	t := s.tenant(tenant, false)
+	if t == nil {
+		return nil, ErrNotFound
+	}
+	e, ok := t.byID[id]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	return e.user, nil
+}
+
 // UpdateUser implements Store.
 func (s *MemoryStore) UpdateUser(ctx context.Context, tenant string, u *User, version string) error {
 	if err := ctx.Err(); err != nil {
