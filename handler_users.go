@@ -153,7 +153,7 @@ func (req *request) list(p listParams) {
 		req.fail(err)
 		return
 	}
-	page, err := req.store.ListUsers(req.ctx, req.tenant, q)
+	page, err := viewUsers(req.ctx, req.store, req.tenant, q) // read only: rendered
 	if err != nil {
 		req.fail(err)
 		return

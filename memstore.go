@@ -174,10 +174,11 @@ func (s *MemoryStore) GetUser(ctx context.Context, tenant, id string) (*User, er
 
 // userViewer is implemented by stores that can lend a stored user instead
 // of copying it, for a request that only reads it: a GET renders it, and a
-// write builds the next version from it (ApplyPatch copies first). The
-// user must not be modified.
+// write builds the next version from it (ApplyPatch copies first); a list
+// renders its page. The users must not be modified.
 type userViewer interface {
 	viewUser(ctx context.Context, tenant, id string) (*User, error)
+	viewUsers(ctx context.Context, tenant string, q *Query) (*Page, error)
 }
 
 // viewUser returns the user for reading only: the store's own copy when it
@@ -187,6 +188,14 @@ func viewUser(ctx context.Context, s Store, tenant, id string) (*User, error) {
 		return v.viewUser(ctx, tenant, id)
 	}
 	return s.GetUser(ctx, tenant, id)
+}
+
+// viewUsers returns a page of users for reading only, as viewUser.
+func viewUsers(ctx context.Context, s Store, tenant string, q *Query) (*Page, error) {
+	if v, ok := s.(userViewer); ok {
+		return v.viewUsers(ctx, tenant, q)
+	}
+	return s.ListUsers(ctx, tenant, q)
 }
 
 // viewUser implements userViewer: stored users are never mutated (writers
@@ -274,6 +283,18 @@ func (s *MemoryStore) DeleteUser(ctx context.Context, tenant, id, version string
 
 // ListUsers implements Store.
 func (s *MemoryStore) ListUsers(ctx context.Context, tenant string, q *Query) (*Page, error) {
+	page, err := s.viewUsers(ctx, tenant, q)
+	if err != nil {
+		return nil, err
+	}
+	for i, u := range page.Users {
+		page.Users[i] = u.Clone() // only the page is copied
+	}
+	return page, nil
+}
+
+// viewUsers is ListUsers lending the stored users (see userViewer).
+func (s *MemoryStore) viewUsers(ctx context.Context, tenant string, q *Query) (*Page, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -301,11 +322,7 @@ func (s *MemoryStore) ListUsers(ctx context.Context, tenant string, q *Query) (*
 	if s.MaxResults > 0 && p.Total() > s.MaxResults {
 		return nil, ErrTooMany
 	}
-	page := p.Page()
-	for i, u := range page.Users {
-		page.Users[i] = u.Clone() // only the page is copied
-	}
-	return page, nil
+	return p.Page(), nil
 }
 
 // indexed answers id, userName and externalId equality (alone or as a term
