@@ -156,50 +156,35 @@ func (t *memTenant) checkUnique(u *User, self *memEntry) error {
 
 // GetUser implements Store.
 func (s *MemoryStore) GetUser(ctx context.Context, tenant, id string) (*User, error) {
-	if err := ctx.Err(); err != nil {
+	u, err := s.viewUser(ctx, tenant, id)
+	if err != nil {
 		return nil, err
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	t := s.tenant(tenant, false)
-	if t == nil {
-		return nil, ErrNotFound
-	}
-	e, ok := t.byID[id]
-	if !ok {
-		return nil, ErrNotFound
-	}
-	return e.user.Clone(), nil
+	return u.Clone(), nil
 }
 
-// userViewer is implemented by stores that can lend a stored user instead
-// of copying it, for a request that only reads it: a GET renders it, and a
-// write builds the next version from it (ApplyPatch copies first); a list
-// renders its page. The users must not be modified.
-type userViewer interface {
-	viewUser(ctx context.Context, tenant, id string) (*User, error)
-	viewUsers(ctx context.Context, tenant string, q *Query) (*Page, error)
-}
-
-// viewUser returns the user for reading only: the store's own copy when it
-// lends one (userViewer), else GetUser's.
+// viewUser returns the user for reading only: a request that renders it
+// (GET), or builds the next version from it (a write: ApplyPatch copies
+// first). A MemoryStore lends its own copy; other stores, and stores that
+// wrap a MemoryStore to change what it does, answer through GetUser. The
+// user must not be modified.
 func viewUser(ctx context.Context, s Store, tenant, id string) (*User, error) {
-	if v, ok := s.(userViewer); ok {
-		return v.viewUser(ctx, tenant, id)
+	if m, ok := s.(*MemoryStore); ok {
+		return m.viewUser(ctx, tenant, id)
 	}
 	return s.GetUser(ctx, tenant, id)
 }
 
 // viewUsers returns a page of users for reading only, as viewUser.
 func viewUsers(ctx context.Context, s Store, tenant string, q *Query) (*Page, error) {
-	if v, ok := s.(userViewer); ok {
-		return v.viewUsers(ctx, tenant, q)
+	if m, ok := s.(*MemoryStore); ok {
+		return m.viewUsers(ctx, tenant, q)
 	}
 	return s.ListUsers(ctx, tenant, q)
 }
 
-// viewUser implements userViewer: stored users are never mutated (writers
-// install a new *User), so the entry's user can be lent as it is.
+// viewUser is GetUser without the copy: stored users are never mutated
+// (writers install a new *User), so the entry's user can be lent as it is.
 func (s *MemoryStore) viewUser(ctx context.Context, tenant, id string) (*User, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -293,7 +278,7 @@ func (s *MemoryStore) ListUsers(ctx context.Context, tenant string, q *Query) (*
 	return page, nil
 }
 
-// viewUsers is ListUsers lending the stored users (see userViewer).
+// viewUsers is ListUsers lending the stored users (see viewUser).
 func (s *MemoryStore) viewUsers(ctx context.Context, tenant string, q *Query) (*Page, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
