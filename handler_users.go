@@ -407,10 +407,14 @@ func backoff(attempt int) {
 }
 
 // sameResource reports whether two versions of a user differ only in meta.
+// It sets b's meta to a's while it compares: a may be the store's own
+// (viewUser) and is not written, b is the request's next version.
 func sameResource(a, b *User) bool {
-	ac, bc := *a, *b // a may be the store's own (viewUser): not changed even briefly
-	ac.Meta, bc.Meta = Meta{}, Meta{}
-	return reflect.DeepEqual(&ac, &bc)
+	bm := b.Meta
+	b.Meta = a.Meta
+	same := reflect.DeepEqual(a, b)
+	b.Meta = bm
+	return same
 }
 
 func (req *request) deleteUser(id string) {
