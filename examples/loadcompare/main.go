@@ -557,6 +557,7 @@ func creates(ctx context.Context, out io.Writer, c config, clients int) error {
 		first error
 	)
 	start := time.Now()
+	cpu0, cpuOK := cpuTime()
 	for range clients {
 		wg.Go(func() {
 			for {
@@ -583,6 +584,10 @@ func creates(ctx context.Context, out io.Writer, c config, clients int) error {
 	if first != nil {
 		return fmt.Errorf("sqlite-create with %d clients: %w", clients, first)
 	}
-	fmt.Fprintf(out, "%-12s %12.0f creates/s with %d client(s), %d users in %v\n", "sqlite-create", float64(c.createUsers)/el.Seconds(), clients, c.createUsers, el.Round(time.Millisecond))
+	fmt.Fprintf(out, "%-12s %12.0f creates/s with %d client(s), %d users in %v", "sqlite-create", float64(c.createUsers)/el.Seconds(), clients, c.createUsers, el.Round(time.Millisecond))
+	if cpu1, ok := cpuTime(); ok && cpuOK {
+		fmt.Fprintf(out, ", %.0f µs CPU per create", float64(cpu1-cpu0)/float64(c.createUsers)/1e3)
+	}
+	fmt.Fprintln(out)
 	return nil
 }
