@@ -34,6 +34,7 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -49,6 +50,7 @@ const token = "loadcompare-token"
 type config struct {
 	users       int
 	createUsers int
+	clients     []int // sqlite-create's client counts
 	conns       int
 	rounds      int
 	round       time.Duration
@@ -76,6 +78,7 @@ func run(args []string, out io.Writer) error {
 	fs.IntVar(&c.rounds, "rounds", 3, "interleaved rounds per scenario")
 	fs.DurationVar(&c.round, "round", 3*time.Second, "duration of one server's turn in a round")
 	runList := fs.String("run", strings.Join(scenarios, ","), "scenarios to run: "+strings.Join(scenarios, ","))
+	clientList := fs.String("clients", "16,1", "client counts of sqlite-create")
 	fs.StringVar(&c.dir, "dir", "", "directory for the SQLite databases (default: a temporary one)")
 	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the demo's turns to this file")
 	if err := fs.Parse(args); err != nil {
@@ -92,6 +95,13 @@ func run(args []string, out io.Writer) error {
 		if !set["round"] {
 			c.round = time.Second
 		}
+	}
+	for f := range strings.SplitSeq(*clientList, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return fmt.Errorf("-clients: %q is not a positive number", f)
+		}
+		c.clients = append(c.clients, n)
 	}
 	c.run = map[string]bool{}
 	for s := range strings.SplitSeq(*runList, ",") {
@@ -158,7 +168,7 @@ func run(args []string, out io.Writer) error {
 		}
 	}
 	if c.run["sqlite-create"] {
-		for _, clients := range []int{16, 1} {
+		for _, clients := range c.clients {
 			if err := creates(ctx, out, c, clients); err != nil {
 				return err
 			}
