@@ -100,6 +100,16 @@ func (p *Projection) returnsSub(sub *Attribute) bool {
 // canonical attribute names, schemas naming core plus exactly the
 // extensions present, and meta. p may be nil.
 func (m *Model) EncodeUser(dst []byte, u *User, p *Projection) []byte {
+	if m.enc != nil {
+		return m.enc.encode(m, dst, u, p)
+	}
+	return m.encodeUserReflect(dst, u, p)
+}
+
+// encodeUserReflect is EncodeUser by reflection over the attributes: the
+// definition the compiled plan (userEncoder) is tested against, and the
+// encoder of a Model not made by NewModel.
+func (m *Model) encodeUserReflect(dst []byte, u *User, p *Projection) []byte {
 	rv := reflect.ValueOf(u).Elem()
 	dst = append(dst, '{')
 	dst = jsonw.Key(dst, "schemas")
@@ -139,33 +149,38 @@ func (m *Model) EncodeUser(dst []byte, u *User, p *Projection) []byte {
 		}
 	}
 	if hasPeakon {
-		mark := len(dst)
-		dst = jsonw.Key(dst, SchemaPeakonUser)
-		dst = append(dst, '{')
-		inner := len(dst)
-		for _, a := range m.peakon.Attributes {
-			v, ok := u.Custom[a.Name]
-			if !ok {
-				continue
-			}
-			if yes, _ := p.returns(a); !yes {
-				continue
-			}
-			dst = a.jsonKey(dst)
-			if a.CustomType == CustomNumber {
-				dst = append(dst, v...)
-			} else {
-				dst = jsonw.String(dst, v)
-			}
-		}
-		if len(dst) == inner {
-			dst = dst[:mark]
-		} else {
-			dst = append(dst, '}')
-		}
+		dst = m.encodeCustom(dst, u, p)
 	}
 	if meta != nil {
 		dst = encodeAttr(dst, rv, meta, p)
+	}
+	return append(dst, '}')
+}
+
+// encodeCustom appends the Peakon extension's object, if any of its
+// attributes is rendered.
+func (m *Model) encodeCustom(dst []byte, u *User, p *Projection) []byte {
+	mark := len(dst)
+	dst = jsonw.Key(dst, SchemaPeakonUser)
+	dst = append(dst, '{')
+	inner := len(dst)
+	for _, a := range m.peakon.Attributes {
+		v, ok := u.Custom[a.Name]
+		if !ok {
+			continue
+		}
+		if yes, _ := p.returns(a); !yes {
+			continue
+		}
+		dst = a.jsonKey(dst)
+		if a.CustomType == CustomNumber {
+			dst = append(dst, v...)
+		} else {
+			dst = jsonw.String(dst, v)
+		}
+	}
+	if len(dst) == inner {
+		return dst[:mark]
 	}
 	return append(dst, '}')
 }

@@ -420,7 +420,8 @@ func (req *request) removeGroup(id, ifMatch string) error {
 	return nil
 }
 
-// attachGroups fills the read-only groups attribute of users about to be
+// attachGroups fills, in copies it puts in their place, the read-only
+// groups attribute of users about to be
 // rendered, when groups are on. Users never store it.
 func (req *request) attachGroups(users []*User) error {
 	gs := req.groupStore()
@@ -435,11 +436,15 @@ func (req *request) attachGroups(users []*User) error {
 	if err != nil {
 		return err
 	}
-	for _, u := range users {
-		u.Groups = refs[u.ID]
-		for i := range u.Groups {
-			u.Groups[i].Ref = req.groupLocation(u.Groups[i].Value)
+	for i, u := range users {
+		// A shallow copy: the user may be the store's own (viewUser),
+		// which is never written to.
+		c := *u
+		c.Groups = refs[u.ID]
+		for j := range c.Groups {
+			c.Groups[j].Ref = req.groupLocation(c.Groups[j].Value)
 		}
+		users[i] = &c
 	}
 	return nil
 }
@@ -450,7 +455,7 @@ func (req *request) attachGroups(users []*User) error {
 // members are the candidates; the whole filter then applies to each.
 func (req *request) listUserPage(q *Query) (*Page, error) {
 	if req.groupStore() == nil || !mentionsGroups(q.Filter) {
-		return req.store.ListUsers(req.ctx, req.tenant, q)
+		return viewUsers(req.ctx, req.store, req.tenant, q) // read only: rendered
 	}
 	gid, ok := groupTerm(q.Filter)
 	if !ok {
@@ -475,10 +480,11 @@ func (req *request) listUserPage(q *Query) (*Page, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := req.attachGroups([]*User{u}); err != nil {
+		one := []*User{u}
+		if err := req.attachGroups(one); err != nil {
 			return nil, err
 		}
-		if q.Matches(u) {
+		if u = one[0]; q.Matches(u) {
 			matched = append(matched, u)
 		}
 	}

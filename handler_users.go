@@ -190,12 +190,12 @@ func (req *request) list(p listParams) {
 // encode renders a stored user for this request: location, references
 // (looked up in refs) resolved for display, projection applied.
 func (req *request) encode(dst []byte, u *User, p *Projection, refs *references) []byte {
-	u.Meta.Location = req.location(u.ID)
-	if u.Meta.ResourceType == "" {
-		u.Meta.ResourceType = "User"
+	v := *u // u may be the store's own (viewUser): change meta in a shallow copy
+	v.Meta.Location = req.location(u.ID)
+	if v.Meta.ResourceType == "" {
+		v.Meta.ResourceType = "User"
 	}
-	u = req.renderReferences(u, refs)
-	return req.model.EncodeUser(dst, u, p)
+	return req.model.EncodeUser(dst, req.renderReferences(&v, refs), p)
 }
 
 // respondUser writes a single user with its ETag and, for 201, Location.
@@ -206,23 +206,25 @@ func (req *request) respondUser(status int, u *User) {
 		req.fail(err)
 		return
 	}
-	if err := req.attachGroups([]*User{u}); err != nil {
+	one := []*User{u}
+	if err := req.attachGroups(one); err != nil {
 		req.fail(err)
 		return
 	}
+	u = one[0]
 	body := req.encode(make([]byte, 0, 1024), u, proj, req.lookupReferences([]*User{u}))
 	hdr := req.w.Header()
 	if u.Meta.Version != "" {
 		hdr["Etag"] = []string{u.Meta.Version}
 	}
 	if status == http.StatusCreated {
-		hdr["Location"] = []string{u.Meta.Location}
+		hdr["Location"] = []string{req.location(u.ID)}
 	}
 	req.writeJSON(status, body)
 }
 
 func (req *request) getUser(id string) {
-	u, err := req.store.GetUser(req.ctx, req.tenant, id)
+	u, err := viewUser(req.ctx, req.store, req.tenant, id)
 	if err != nil {
 		req.fail(notFound(err, id))
 		return
@@ -362,7 +364,7 @@ const maxUpdateAttempts = 1000
 // to change exactly the version it saw.
 func (req *request) update(id, ifMatch string, mutate func(cur *User) (*User, error)) (*User, error) {
 	for attempt := 0; attempt < maxUpdateAttempts; attempt++ {
-		cur, err := req.store.GetUser(req.ctx, req.tenant, id)
+		cur, err := viewUser(req.ctx, req.store, req.tenant, id) // read only: mutate builds next
 		if err != nil {
 			return nil, notFound(err, id)
 		}
@@ -421,11 +423,13 @@ func backoff(attempt int) {
 }
 
 // sameResource reports whether two versions of a user differ only in meta.
+// It sets b's meta to a's while it compares: a may be the store's own
+// (viewUser) and is not written, b is the request's next version.
 func sameResource(a, b *User) bool {
-	am, bm := a.Meta, b.Meta
-	a.Meta, b.Meta = Meta{}, Meta{}
+	bm := b.Meta
+	b.Meta = a.Meta
 	same := reflect.DeepEqual(a, b)
-	a.Meta, b.Meta = am, bm
+	b.Meta = bm
 	return same
 }
 

@@ -14,10 +14,11 @@ import (
 // MemoryStore is a Store that keeps users in memory, for tests, demos and
 // single-process products. It indexes id, case-folded userName (unique)
 // and externalId (not unique) per tenant, keeps creation order for stable paging, answers
-// userName, externalId and id equality filters from its indexes and scans
-// with the compiled filter otherwise. It records activation history
-// (HistoryStore) and every change in a ChangeFeed. The zero value is ready
-// to use.
+// userName, externalId and id equality filters from its indexes, "sw" on
+// userName, name.familyName and emails.value from ordered indexes of their
+// case-folded values, and scans with the compiled filter otherwise. It
+// records activation history (HistoryStore) and every change in a
+// ChangeFeed. The zero value is ready to use.
 type MemoryStore struct {
 	// MaxResults, when positive, is the most matches a list query may have:
 	// ListUsers answers ErrTooMany (400 tooMany) beyond it, as a store that
@@ -46,10 +47,13 @@ type memTenant struct {
 	// caseExact): the handler looks up the reports waiting for a new
 	// employee by it on every creation.
 	byManager memIndex
-	order     []*memEntry // ascending seq: creation order
-	seq       uint64
-	history   map[string][]Activation
-	changes   []Change // ChangeFeed, oldest first
+	// prefixes order the case-folded values of the attributes people
+	// page by, for "sw" (memprefix.go).
+	prefixes [numPrefixIndexes]prefixIndex
+	order    []*memEntry // ascending seq: creation order
+	seq      uint64
+	history  map[string][]Activation
+	changes  []Change // ChangeFeed, oldest first
 }
 
 type memEntry struct {
@@ -107,6 +111,7 @@ func (s *MemoryStore) CreateUser(ctx context.Context, tenant string, u *User) er
 	t.byExternalID.move(e, "", u.ExternalID)
 	t.order = append(t.order, e)
 	t.byManager.move(e, "", u.Enterprise.Manager.Value)
+	t.movePrefixes(e, nil, u)
 	t.history[u.ID] = []Activation{{Time: u.Meta.Created, Active: u.Active}}
 	s.record(tenant, t, EventCreated, u.ID, u.Meta.Created)
 	return nil
@@ -161,6 +166,36 @@ func (t *memTenant) checkUnique(u *User, self *memEntry) error {
 
 // GetUser implements Store.
 func (s *MemoryStore) GetUser(ctx context.Context, tenant, id string) (*User, error) {
+	u, err := s.viewUser(ctx, tenant, id)
+	if err != nil {
+		return nil, err
+	}
+	return u.Clone(), nil
+}
+
+// viewUser returns the user for reading only: a request that renders it
+// (GET), or builds the next version from it (a write: ApplyPatch copies
+// first). A MemoryStore lends its own copy; other stores, and stores that
+// wrap a MemoryStore to change what it does, answer through GetUser. The
+// user must not be modified.
+func viewUser(ctx context.Context, s Store, tenant, id string) (*User, error) {
+	if m, ok := s.(*MemoryStore); ok {
+		return m.viewUser(ctx, tenant, id)
+	}
+	return s.GetUser(ctx, tenant, id)
+}
+
+// viewUsers returns a page of users for reading only, as viewUser.
+func viewUsers(ctx context.Context, s Store, tenant string, q *Query) (*Page, error) {
+	if m, ok := s.(*MemoryStore); ok {
+		return m.viewUsers(ctx, tenant, q)
+	}
+	return s.ListUsers(ctx, tenant, q)
+}
+
+// viewUser is GetUser without the copy: stored users are never mutated
+// (writers install a new *User), so the entry's user can be lent as it is.
+func (s *MemoryStore) viewUser(ctx context.Context, tenant, id string) (*User, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -174,7 +209,7 @@ func (s *MemoryStore) GetUser(ctx context.Context, tenant, id string) (*User, er
 	if !ok {
 		return nil, ErrNotFound
 	}
-	return e.user.Clone(), nil
+	return e.user, nil
 }
 
 // UpdateUser implements Store.
@@ -204,6 +239,7 @@ func (s *MemoryStore) UpdateUser(ctx context.Context, tenant string, u *User, ve
 	t.byManager.move(e, old.Enterprise.Manager.Value, u.Enterprise.Manager.Value)
 	t.byExternalID.move(e, old.ExternalID, u.ExternalID)
 	t.byUserName[foldKey(u.UserName)] = e
+	t.movePrefixes(e, old, u)
 	if old.Active != u.Active {
 		t.history[u.ID] = append(t.history[u.ID], Activation{Time: u.Meta.LastModified, Active: u.Active})
 	}
@@ -233,6 +269,7 @@ func (s *MemoryStore) DeleteUser(ctx context.Context, tenant, id, version string
 	delete(t.byUserName, foldKey(e.user.UserName))
 	t.byExternalID.move(e, e.user.ExternalID, "")
 	t.byManager.move(e, e.user.Enterprise.Manager.Value, "")
+	t.movePrefixes(e, e.user, nil)
 	delete(t.history, id)
 	s.record(tenant, t, EventDeleted, id, time.Now().UTC())
 	s.forgetMember(tenant, id) // in the same critical section: no group keeps a deleted user
@@ -244,6 +281,18 @@ func (s *MemoryStore) DeleteUser(ctx context.Context, tenant, id, version string
 
 // ListUsers implements Store.
 func (s *MemoryStore) ListUsers(ctx context.Context, tenant string, q *Query) (*Page, error) {
+	page, err := s.viewUsers(ctx, tenant, q)
+	if err != nil {
+		return nil, err
+	}
+	for i, u := range page.Users {
+		page.Users[i] = u.Clone() // only the page is copied
+	}
+	return page, nil
+}
+
+// viewUsers is ListUsers lending the stored users (see viewUser).
+func (s *MemoryStore) viewUsers(ctx context.Context, tenant string, q *Query) (*Page, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -259,6 +308,8 @@ func (s *MemoryStore) ListUsers(ctx context.Context, tenant string, q *Query) (*
 		candidates = es
 	} else if es, ok := t.managed(q.Filter); ok {
 		candidates = es
+	} else if es, ok := t.prefixed(q.Filter); ok {
+		candidates = es
 	}
 	// Creation order is the store's order without sortBy.
 	p := q.Pager(q.SortBy == nil)
@@ -269,11 +320,7 @@ func (s *MemoryStore) ListUsers(ctx context.Context, tenant string, q *Query) (*
 	if s.MaxResults > 0 && p.Total() > s.MaxResults {
 		return nil, ErrTooMany
 	}
-	page := p.Page()
-	for i, u := range page.Users {
-		page.Users[i] = u.Clone() // only the page is copied
-	}
-	return page, nil
+	return p.Page(), nil
 }
 
 // indexed answers id, userName and externalId equality (alone or as a term

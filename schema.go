@@ -242,6 +242,7 @@ type Model struct {
 	// built for single decodes ([User.UnmarshalJSON]).
 	validateOnce sync.Once
 	validate     *validator.Validate
+	enc          *userEncoder // EncodeUser's plan, see encodeplan.go
 }
 
 // Core returns the core User schema (RFC 7643 §4.1).
@@ -363,6 +364,7 @@ func NewModel(custom []CustomAttribute) *Model {
 			m.custom[strings.ToLower(alias)] = a
 		}
 	}
+	m.enc = compileUserEncoder(m)
 	return m
 }
 
