@@ -69,13 +69,7 @@ var groupSchema = func() *Schema {
 				newAttr("type", TypeString, "Type", canonical(MemberUser, MemberGroup)),
 				newAttr("display", TypeString, "Display"),
 			), desc("The users and groups in the group. A nested group is a member, not expanded.")),
-			newAttr("meta", TypeComplex, "Meta", readOnly, subs(
-				newAttr("resourceType", TypeString, "ResourceType", readOnly, caseExact),
-				newAttr("created", TypeDateTime, "Created", readOnly),
-				newAttr("lastModified", TypeDateTime, "LastModified", readOnly),
-				newAttr("location", TypeReference, "Location", readOnly, caseExact),
-				newAttr("version", TypeString, "Version", readOnly, caseExact),
-			)),
+			metaAttr(),
 		},
 	}
 	for _, a := range s.Attributes {

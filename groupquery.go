@@ -192,18 +192,6 @@ func matchGroup(f Filter, g *Group, isMember func(string) bool) bool {
 // value against the literal (and, for the string operators, both strings).
 func compareResult(op CompareOp, c int, str bool, s, lit string) bool {
 	switch op {
-	case OpEqual:
-		return c == 0
-	case OpNotEqual:
-		return c != 0
-	case OpGreater:
-		return c > 0
-	case OpGreaterOrEqual:
-		return c >= 0
-	case OpLess:
-		return c < 0
-	case OpLessOrEqual:
-		return c <= 0
 	case OpContains:
 		return str && strings.Contains(s, lit)
 	case OpStartsWith:
@@ -211,7 +199,7 @@ func compareResult(op CompareOp, c int, str bool, s, lit string) bool {
 	case OpEndsWith:
 		return str && strings.HasSuffix(s, lit)
 	}
-	return false
+	return ordered(op, c) // match.go
 }
 
 func groupAttrValue(g *Group, a groupAttr) string {

@@ -239,13 +239,7 @@ func coreUserSchema() *Schema {
 			newAttr("entitlements", TypeComplex, "Entitlements", multi, mvSubs(TypeString, false)),
 			newAttr("roles", TypeComplex, "Roles", multi, mvSubs(TypeString, false)),
 			newAttr("x509Certificates", TypeComplex, "X509Certificates", multi, mvSubs(TypeBinary, true)),
-			newAttr("meta", TypeComplex, "Meta", readOnly, subs(
-				newAttr("resourceType", TypeString, "ResourceType", readOnly, caseExact),
-				newAttr("created", TypeDateTime, "Created", readOnly),
-				newAttr("lastModified", TypeDateTime, "LastModified", readOnly),
-				newAttr("location", TypeReference, "Location", readOnly, caseExact),
-				newAttr("version", TypeString, "Version", readOnly, caseExact),
-			)),
+			metaAttr(),
 		},
 	}
 	for _, a := range s.Attributes {
@@ -279,4 +273,16 @@ func enterpriseUserSchema() *Schema {
 	f, _ := userType.FieldByName("Enterprise")
 	bind(s.Attributes, f.Type, f.Index)
 	return s
+}
+
+// metaAttr is the read-only meta attribute every resource has (RFC 7643
+// §3.1).
+func metaAttr() *Attribute {
+	return newAttr("meta", TypeComplex, "Meta", readOnly, subs(
+		newAttr("resourceType", TypeString, "ResourceType", readOnly, caseExact),
+		newAttr("created", TypeDateTime, "Created", readOnly),
+		newAttr("lastModified", TypeDateTime, "LastModified", readOnly),
+		newAttr("location", TypeReference, "Location", readOnly, caseExact),
+		newAttr("version", TypeString, "Version", readOnly, caseExact),
+	))
 }
