@@ -353,13 +353,19 @@ type cachedTokenEntry struct {
 }
 
 func (cs *Companies) tokenTTL() time.Duration {
+	return cacheTTL(cs.TokenCacheTTL, DefaultTokenCacheTTL)
+}
+
+// cacheTTL reads a cache's TTL setting: zero is the default, negative is
+// no caching.
+func cacheTTL(set, def time.Duration) time.Duration {
 	switch {
-	case cs.TokenCacheTTL < 0:
+	case set < 0:
 		return 0
-	case cs.TokenCacheTTL == 0:
-		return DefaultTokenCacheTTL
+	case set == 0:
+		return def
 	}
-	return cs.TokenCacheTTL
+	return set
 }
 
 // cachedToken returns a copy of the token remembered for hash, if it was

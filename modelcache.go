@@ -20,11 +20,5 @@ func (e cachedModel) fresh(now time.Time, ttl time.Duration) bool {
 }
 
 func (cs *Companies) modelTTL() time.Duration {
-	switch {
-	case cs.ModelCacheTTL < 0:
-		return 0
-	case cs.ModelCacheTTL == 0:
-		return DefaultModelCacheTTL
-	}
-	return cs.ModelCacheTTL
+	return cacheTTL(cs.ModelCacheTTL, DefaultModelCacheTTL)
 }
