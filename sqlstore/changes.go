@@ -72,10 +72,7 @@ func (s *Store) commitChanges(ctx context.Context, tx *sql.Tx, pending []batchCh
 // numbers it took.
 func (s *Store) number(ctx context.Context, w *txWriter, tenant string, cs []change) error {
 	var v int64
-	err := w.tx.QueryRowContext(ctx, s.q(`INSERT INTO company_versions (company, version) VALUES (?, ?)
-		ON CONFLICT (company) DO UPDATE SET version = company_versions.version + excluded.version
-		RETURNING version`), tenant, len(cs)).Scan(&v)
-	if err != nil {
+	if err := w.scan(sqlBumpCounter, []any{tenant, len(cs)}, &v); err != nil {
 		return err
 	}
 	seq := v - int64(len(cs))
@@ -88,13 +85,18 @@ func (s *Store) number(ctx context.Context, w *txWriter, tenant string, cs []cha
 			seq++
 			args = append(args, tenant, seq, string(c.kind), c.id, fmtTime(c.at))
 		}
-		if err := w.exec(`INSERT INTO user_changes (company, seq, kind, user_id, at) VALUES (?, ?, ?, ?, ?)`+
-			strings.Repeat(`, (?, ?, ?, ?, ?)`, n-1), args...); err != nil {
+		if err := w.exec(changesInsert(n), args...); err != nil {
 			return err
 		}
 		cs = cs[n:]
 	}
 	return nil
+}
+
+// changesInsert is the statement recording n changes.
+func changesInsert(n int) string {
+	return `INSERT INTO user_changes (company, seq, kind, user_id, at) VALUES (?, ?, ?, ?, ?)` +
+		strings.Repeat(`, (?, ?, ?, ?, ?)`, n-1)
 }
 
 // changeRows is how many changes one INSERT records at most.

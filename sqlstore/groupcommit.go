@@ -106,20 +106,23 @@ func (g *groupCommit) commitGroup(s *Store, batch []*groupWrite) {
 		return
 	}
 	broken := false
+	sp := &txWriter{ctx: ctx, tx: tx, s: s}
+	defer sp.close()
 	for _, w := range batch {
 		if w.err = w.ctx.Err(); w.err != nil {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+		if err := sp.exec(sqlSavepoint); err != nil {
 			broken = true
 			break
 		}
+		var err error
 		w.err = w.f(tx)
 		if w.err != nil {
-			_, err = tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT w")
+			err = sp.exec(sqlRollbackTo)
 		}
 		if err == nil {
-			_, err = tx.ExecContext(ctx, "RELEASE SAVEPOINT w")
+			err = sp.exec(sqlReleaseSavepoint)
 		}
 		if err != nil {
 			broken = true

@@ -46,6 +46,10 @@ type Store struct {
 	stmts int
 	// totals keeps list totals and page positions between commits.
 	totals *totals
+	// users keeps decoded users between commits (SQLite, usercache.go);
+	// nUsers is its bound (WithUserCache).
+	users  *userCache
+	nUsers int
 	// counts is how many COUNT statements ran, for tests.
 	counts *atomic.Int64
 
@@ -57,6 +61,11 @@ type Store struct {
 	bstmts map[string]*sql.Stmt
 	// bchanges are the batch's changes, numbered at its commit.
 	bchanges *[]batchChange
+
+	// wsql and wstmts are the write statements, prepared when the store
+	// starts (writestmts.go); wstmts is keyed by the dialect's text.
+	wsql   writeSQL
+	wstmts map[string]*sql.Stmt
 
 	// group commits concurrent writes together (SQLite only, else nil).
 	group *groupCommit
@@ -143,6 +152,12 @@ func WithMaxConns(n int) Option { return func(s *Store) { s.maxConns = max(n, 1)
 // query.
 func WithStatementCache(n int) Option { return func(s *Store) { s.stmts = n } }
 
+// WithUserCache sets how many users a SQLite store keeps decoded between
+// commits, for GetUser to answer without reading the database while
+// nothing has been written (see the package documentation). The default is
+// 16,384; 0 or less keeps none. PostgreSQL stores keep none.
+func WithUserCache(n int) Option { return func(s *Store) { s.nUsers = n } }
+
 // Open opens a store on dsn with pools of its own, which it bounds
 // (WithMaxConns), and creates or migrates its schema. The dialect's
 // package offers it with the dialect filled in: sqlite.Open and
@@ -196,7 +211,7 @@ func newStore(d Dialect, opts []Option) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{d: k, dialect: d, maxScan: 1_000_000, stmts: maxStmts, counts: new(atomic.Int64)}
+	s := &Store{d: k, dialect: d, maxScan: 1_000_000, stmts: maxStmts, nUsers: defaultUserCache, counts: new(atomic.Int64)}
 	s.maxConns = defaultPostgresConns
 	if k == sqlite {
 		s.maxConns = defaultSQLiteReaders
@@ -219,6 +234,10 @@ func (s *Store) start(ctx context.Context) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if err := s.prepareWrites(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	if s.d == sqlite {
 		// Samples an ANALYZE run outside the store left (see Analyze).
 		if err := s.dropSamples(ctx); err != nil {
@@ -233,6 +252,7 @@ func (s *Store) start(ctx context.Context) (*Store, error) {
 				s.Close()
 				return nil, err
 			}
+			s.users = newUserCache(s.nUsers)
 		}
 	} else {
 		// Totals and keyset positions validated by each company's change
@@ -257,9 +277,14 @@ func (s *Store) batchStmt(ctx context.Context, text string) (*sql.Stmt, error) {
 	if st := s.bstmts[text]; st != nil {
 		return st, nil
 	}
-	st, err := s.btx.PrepareContext(ctx, text)
-	if err != nil {
-		return nil, err
+	var st *sql.Stmt
+	if ws := s.wstmts[text]; ws != nil {
+		st = s.btx.StmtContext(ctx, ws)
+	} else {
+		var err error
+		if st, err = s.btx.PrepareContext(ctx, text); err != nil {
+			return nil, err
+		}
 	}
 	s.bstmts[text] = st
 	return st, nil
@@ -317,10 +342,10 @@ func (s *Store) dropSamples(ctx context.Context) error {
 // Close closes the pools the store opened (Open); a pool given to New
 // stays open for the program to close.
 func (s *Store) Close() error {
-	var err error
+	err := s.closeWrites()
 	s.cache.closeAll()
 	if s.totals != nil {
-		err = s.totals.close()
+		err = errors.Join(err, s.totals.close())
 	}
 	if !s.own {
 		return err
@@ -470,7 +495,8 @@ func (s *Store) q(query string) string {
 // write changes nothing and leaves the batch usable.
 func (s *Store) tx(ctx context.Context, f func(*sql.Tx) error) (err error) {
 	if s.btx != nil {
-		if _, err := s.btx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+		w := &txWriter{ctx: ctx, tx: s.btx, s: s}
+		if err := w.exec(sqlSavepoint); err != nil {
 			return err
 		}
 		recorded := len(*s.bchanges)
@@ -480,14 +506,13 @@ func (s *Store) tx(ctx context.Context, f func(*sql.Tx) error) (err error) {
 			}
 		}()
 		if err := f(s.btx); err != nil {
-			if _, rerr := s.btx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT w"); rerr != nil {
+			if rerr := w.exec(sqlRollbackTo); rerr != nil {
 				return errors.Join(err, rerr)
 			}
-			s.btx.ExecContext(ctx, "RELEASE SAVEPOINT w")
+			w.exec(sqlReleaseSavepoint)
 			return err
 		}
-		_, err = s.btx.ExecContext(ctx, "RELEASE SAVEPOINT w")
-		return err
+		return w.exec(sqlReleaseSavepoint)
 	}
 	if s.group != nil {
 		return s.group.run(ctx, s, f)
