@@ -21,6 +21,7 @@ import (
 type totals struct {
 	mu   sync.Mutex
 	conn *sql.Conn // SQLite; nil on PostgreSQL
+	dv   *sql.Stmt // PRAGMA data_version, prepared on conn
 	// company reads the company's counter (PostgreSQL).
 	company func(ctx context.Context, tenant string) (int64, error)
 	m       map[string]total
@@ -41,7 +42,12 @@ func openTotals(ctx context.Context, db *sql.DB) (*totals, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &totals{conn: conn, m: make(map[string]total)}, nil
+	dv, err := conn.PrepareContext(ctx, "PRAGMA data_version")
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return &totals{conn: conn, dv: dv, m: make(map[string]total)}, nil
 }
 
 // companyTotals returns the totals of a PostgreSQL store, validated
@@ -60,7 +66,7 @@ func (t *totals) version(ctx context.Context, tenant string) (int64, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var v int64
-	err := t.conn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v)
+	err := t.dv.QueryRowContext(ctx).Scan(&v)
 	return v, err == nil
 }
 
@@ -89,6 +95,7 @@ func (t *totals) close() error {
 	if t.conn == nil {
 		return nil
 	}
+	t.dv.Close()
 	return t.conn.Close()
 }
 

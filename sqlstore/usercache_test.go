@@ -1,0 +1,105 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/scimkit/scim"
+)
+
+// TestUserCache pins that GetUser on SQLite answers from decoded users
+// only while nothing was committed: a write through the store, or through
+// another store on the same file (another process), is seen at once; and
+// that what it returns is the caller's to change.
+func TestUserCache(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "scim.db")
+	open := func(opts ...Option) *Store {
+		st, err := openDriver(ctx, "sqlite", path, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
+	a, b := open(), open()
+	u := benchUser(1)
+	if err := a.CreateUser(ctx, "acme", u); err != nil {
+		t.Fatal(err)
+	}
+	get := func(st *Store) *scim.User {
+		t.Helper()
+		got, err := st.GetUser(ctx, "acme", u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	first := get(a)
+	if diff := cmp.Diff(u, first); diff != "" {
+		t.Fatalf("GetUser (-created +got):\n%s", diff)
+	}
+	first.UserName = "changed by the caller"
+	first.Emails[0].Value = "changed@example.com"
+	if got := get(a); got.UserName != u.UserName || got.Emails[0].Value != u.Emails[0].Value {
+		t.Fatalf("the cache handed out its own user: %q, %q", got.UserName, got.Emails[0].Value)
+	}
+	if n := len(a.users.m); n != 1 {
+		t.Fatalf("cache holds %d users, want 1", n)
+	}
+
+	// Another store on the file, as another process would, updates.
+	next := u.Clone()
+	next.Name.GivenName = "Renamed"
+	next.Meta.Version = `W/"2"`
+	if err := b.UpdateUser(ctx, "acme", next, u.Meta.Version); err != nil {
+		t.Fatal(err)
+	}
+	if got := get(a); got.Name.GivenName != "Renamed" {
+		t.Fatalf("after another connection's commit, GetUser = %q, want the update", got.Name.GivenName)
+	}
+	// The store's own writes.
+	next2 := next.Clone()
+	next2.Active = false
+	next2.Meta.Version = `W/"3"`
+	if err := a.UpdateUser(ctx, "acme", next2, next.Meta.Version); err != nil {
+		t.Fatal(err)
+	}
+	if got := get(a); got.Active {
+		t.Fatal("after the store's own update, GetUser still shows the user active")
+	}
+	if err := b.DeleteUser(ctx, "acme", u.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.GetUser(ctx, "acme", u.ID); !errors.Is(err, scim.ErrNotFound) {
+		t.Fatalf("after another connection's delete, GetUser = %v, want ErrNotFound", err)
+	}
+	// Tenants do not share entries.
+	if _, err := a.GetUser(ctx, "other", u.ID); !errors.Is(err, scim.ErrNotFound) {
+		t.Fatalf("another tenant's GetUser = %v, want ErrNotFound", err)
+	}
+}
+
+func TestUserCacheBounded(t *testing.T) {
+	ctx := context.Background()
+	st := openSQLite(t, WithUserCache(3))
+	for i := range 10 {
+		if err := st.CreateUser(ctx, "acme", benchUser(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 10 {
+		if _, err := st.GetUser(ctx, "acme", benchUser(i).ID); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(st.users.m); n > 3 {
+			t.Fatalf("after %d reads the cache holds %d users, bound 3", i+1, n)
+		}
+	}
+	if off := openSQLite(t, WithUserCache(0)); off.users != nil {
+		t.Fatal("WithUserCache(0) keeps a cache")
+	}
+}
