@@ -8,8 +8,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	"github.com/jackc/pgx/v5/stdlib" // also registers "pgx"
 	msqlite "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -58,8 +59,15 @@ func (testPostgres) UniqueViolation(err error) (string, bool) {
 	return "", false
 }
 func (testPostgres) OpenPools(dsn string) (readers, writer *sql.DB, err error) {
-	db, err := sql.Open("pgx", dsn)
-	return db, db, err
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, ok := cfg.RuntimeParams["plan_cache_mode"]; !ok {
+		cfg.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
+	}
+	db := stdlib.OpenDB(*cfg)
+	return db, db, nil
 }
 
 // openDriver opens a store of the named dialect on dsn, as Open did when

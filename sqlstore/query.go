@@ -1032,6 +1032,15 @@ func (s *Store) pageSQL(sq sqlQuery, q *scim.Query, withTotal bool) (string, []a
 			" ORDER BY " + sq.order + " LIMIT " + c.arg(count) + " OFFSET " + c.arg(skip) + ") ORDER BY " + sq.order
 		return text, c.args
 	}
+	if sq.order == "u.id || ''" && !withTotal {
+		// A selective filter (see sortKey): a few rows match, found by
+		// the equality's index. Reading their documents in the same
+		// statement saves the join's second probe of the id index, and
+		// the planning of two more relations for every lookup whose
+		// generic plan PostgreSQL does not keep.
+		text := "SELECT u.doc FROM " + sq.from + " WHERE " + sq.where + " ORDER BY " + sq.order + " LIMIT " + c.arg(count) + " OFFSET " + c.arg(skip)
+		return text, c.args
+	}
 	// PostgreSQL: a deferred join. The inner query orders and cuts the
 	// page reading only indexed columns (index-only where it can), and
 	// documents are fetched for the page's rows alone, not for every match.

@@ -184,3 +184,37 @@ func TestLinksOnlyPostgres(t *testing.T) {
 		}
 	}
 }
+
+// TestGenericPlans checks that the pools Open opens keep generic plans
+// (see OpenPools), unless the DSN says otherwise.
+func TestGenericPlans(t *testing.T) {
+	ctx := context.Background()
+	dsn := schemaDSN(t)
+	withMode := func(mode string) string {
+		if u, err := url.Parse(dsn); err == nil && u.Scheme != "" {
+			q := u.Query()
+			q.Set("plan_cache_mode", mode)
+			u.RawQuery = q.Encode()
+			return u.String()
+		}
+		return dsn + " plan_cache_mode=" + mode
+	}
+	for _, c := range []struct{ dsn, want string }{
+		{dsn, "force_generic_plan"},
+		{withMode("auto"), "auto"},
+	} {
+		st, err := postgres.Open(ctx, c.dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		err = st.DB().QueryRowContext(ctx, "SHOW plan_cache_mode").Scan(&got)
+		st.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != c.want {
+			t.Errorf("plan_cache_mode = %q, want %q", got, c.want)
+		}
+	}
+}
