@@ -334,7 +334,7 @@ func (cs *Companies) Authenticate(ctx context.Context, token string) (string, er
 		}
 	}
 	if !cached || t.LastUsed.Equal(now) {
-		cs.cacheToken(t, now)
+		cs.cacheToken(t, now, !cached)
 	}
 	return t.Company, nil
 }
@@ -385,7 +385,9 @@ func (cs *Companies) cachedToken(hash [32]byte, now time.Time) (*Token, bool) {
 	return &t, true
 }
 
-func (cs *Companies) cacheToken(t *Token, now time.Time) {
+// cacheToken records t; fresh says it was just read from the store, else
+// only its LastUsed changed, which does not make the entry fresher.
+func (cs *Companies) cacheToken(t *Token, now time.Time, fresh bool) {
 	if cs.tokenTTL() == 0 {
 		return
 	}
@@ -401,8 +403,8 @@ func (cs *Companies) cacheToken(t *Token, now time.Time) {
 		}
 	}
 	read := now
-	if e, ok := cs.tokens[t.Hash]; ok {
-		read = e.read // a recorded use does not make the entry fresher
+	if e, ok := cs.tokens[t.Hash]; ok && !fresh {
+		read = e.read
 	}
 	cs.tokens[t.Hash] = cachedTokenEntry{token: *t, read: read}
 }

@@ -125,6 +125,18 @@ func TestTokenCache(t *testing.T) {
 	if store.lookups != 1 {
 		t.Errorf("%d store lookups for 10 authentications, want 1", store.lookups)
 	}
+	// Past the TTL the token is read once again, and trusted anew.
+	for round := 2; round <= 3; round++ {
+		clock.Advance(DefaultTokenCacheTTL)
+		for range 10 {
+			if _, err := b.Authenticate(ctx, secret); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if store.lookups != round {
+			t.Errorf("%d store lookups after %d TTLs of 10 authentications, want %d", store.lookups, round, round)
+		}
+	}
 	if _, err := a.Authenticate(ctx, secret); err != nil {
 		t.Fatal(err)
 	}
