@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // totals remembers the totalResults of list queries between commits. A
@@ -21,7 +22,8 @@ import (
 type totals struct {
 	mu   sync.Mutex
 	conn *sql.Conn // SQLite; nil on PostgreSQL
-	dv   *sql.Stmt // PRAGMA data_version, prepared on conn
+	// dv reads PRAGMA data_version on conn; see dataVersion.
+	dv *dataVersion
 	// company reads the company's counter (PostgreSQL).
 	company func(ctx context.Context, tenant string) (int64, error)
 	m       map[string]total
@@ -42,12 +44,12 @@ func openTotals(ctx context.Context, db *sql.DB) (*totals, error) {
 	if err != nil {
 		return nil, err
 	}
-	dv, err := conn.PrepareContext(ctx, "PRAGMA data_version")
+	st, err := conn.PrepareContext(ctx, "PRAGMA data_version")
 	if err != nil {
 		conn.Close()
 		return nil, err
 	}
-	return &totals{conn: conn, dv: dv, m: make(map[string]total)}, nil
+	return &totals{conn: conn, dv: &dataVersion{stmt: st}, m: make(map[string]total)}, nil
 }
 
 // companyTotals returns the totals of a PostgreSQL store, validated
@@ -63,11 +65,42 @@ func (t *totals) version(ctx context.Context, tenant string) (int64, bool) {
 		v, err := t.company(ctx, tenant)
 		return v, err == nil
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	var v int64
-	err := t.dv.QueryRowContext(ctx).Scan(&v)
+	v, err := t.dv.read(ctx)
 	return v, err == nil
+}
+
+// dataVersion reads SQLite's data_version for concurrent requests,
+// sharing readings: a request may use any reading that started after it
+// arrived, which sees every commit acknowledged before it. Requests that
+// arrive while a reading runs wait for the next one, which they all share;
+// under load that is two readings for a crowd of requests instead of one
+// each (one reading is about 17 µs of CPU through database/sql).
+type dataVersion struct {
+	mu      sync.Mutex
+	stmt    *sql.Stmt
+	started atomic.Uint64 // readings started
+	// last is the newest reading's value and the number it started as.
+	last      int64
+	lastStart uint64
+	lastErr   error
+}
+
+func (d *dataVersion) read(ctx context.Context) (int64, error) {
+	arrived := d.started.Load()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.lastStart > arrived {
+		return d.last, d.lastErr
+	}
+	n := d.started.Add(1)
+	var v int64
+	err := d.stmt.QueryRowContext(ctx).Scan(&v)
+	if ctx.Err() != nil {
+		// Cancelled: not a reading others may share.
+		return v, err
+	}
+	d.last, d.lastStart, d.lastErr = v, n, err
+	return v, err
 }
 
 func (t *totals) get(key string, version int64) (int, bool) {
@@ -95,7 +128,7 @@ func (t *totals) close() error {
 	if t.conn == nil {
 		return nil
 	}
-	t.dv.Close()
+	t.dv.stmt.Close()
 	return t.conn.Close()
 }
 

@@ -103,3 +103,48 @@ func TestUserCacheBounded(t *testing.T) {
 		t.Fatal("WithUserCache(0) keeps a cache")
 	}
 }
+
+// TestDataVersionShared checks that a data_version reading shared between
+// concurrent requests still sees every commit acknowledged before each
+// request arrived.
+func TestDataVersionShared(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "scim.db")
+	a, err := openDriver(ctx, "sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := openDriver(ctx, "sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	calls := 0
+	for i := range 30 {
+		before, err := a.totals.dv.read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.CreateUser(ctx, "acme", benchUser(i)); err != nil {
+			t.Fatal(err)
+		}
+		got := make(chan int64, 8)
+		for range 8 {
+			go func() {
+				v, err := a.totals.dv.read(ctx)
+				if err != nil {
+					t.Error(err)
+				}
+				got <- v
+			}()
+		}
+		for range 8 {
+			if v := <-got; v == before {
+				t.Fatalf("commit %d: a request arriving after it read data_version %d, as before it", i, v)
+			}
+		}
+		calls += 9
+	}
+	t.Logf("%d readings for %d requests", a.totals.dv.started.Load(), calls)
+}
