@@ -137,6 +137,7 @@ type Handler struct {
 
 	authFailures *AuthLimiter // AuthFailures, or a default
 	models       ModelSource  // Models, Auth if it is one, or nil
+	reports      reportLookups
 }
 
 func (h *Handler) init() {

@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -315,8 +316,9 @@ const reportsPageSize = 100
 // display name. Each report is updated through the store's
 // compare-and-swap and announced like any other change.
 //
-// It is a follow-up of a committed write: a failure is logged and does
-// not fail the request, and renderReferences still shows a pending manager
+// Concurrent writes of a company share one lookup (reportLookups). It is
+// a follow-up of a committed write: a failure is logged and does not fail
+// the request, and renderReferences still shows a pending manager
 // resolved when it is read.
 func (req *request) resolveReports(before, u *User) {
 	if before != nil && !identityChanged(before, u) {
@@ -327,35 +329,49 @@ func (req *request) resolveReports(before, u *User) {
 	// SQL stores index manager.value. A reference that differs from these
 	// in case is still shown resolved when read (renderReferences).
 	keys := managerKeys(u)
+	var found []*User
+	var err error
+	if req.deferEvents {
+		found, err = req.lookupReports(req.ctx, keys) // in a bulk request's transaction
+	} else {
+		found, err = req.h.reports.find(req, keys)
+	}
+	if err != nil {
+		req.h.log.ErrorContext(req.ctx, "scim: resolving reports", "tenant", req.tenant, "user", u.ID, "error", err)
+		return
+	}
+	for _, r := range found {
+		if !managedBy(r.Enterprise.Manager, u) || !req.namesOnly(r.Enterprise.Manager, u) {
+			continue
+		}
+		if err := req.setManager(r.ID, u); err != nil {
+			req.h.log.ErrorContext(req.ctx, "scim: resolving a report's manager", "tenant", req.tenant, "user", r.ID, "manager", u.ID, "error", err)
+		}
+	}
+}
+
+// lookupReports returns the users whose manager.value is one of keys,
+// reading every page.
+func (req *request) lookupReports(ctx context.Context, keys []string) ([]*User, error) {
 	terms := make([]Filter, len(keys))
 	for i, k := range keys {
 		terms[i] = &AttrExpr{Path: AttrPath{URN: SchemaEnterpriseUser, Name: "manager", Sub: "value"}, Op: OpEqual, Value: k}
 	}
 	f := anyOf(terms)
+	var out []*User
 	for start := 1; ; {
 		q, err := req.model.NewFilterQuery(f, start, reportsPageSize)
 		if err != nil {
-			req.h.log.ErrorContext(req.ctx, "scim: resolving reports", "tenant", req.tenant, "user", u.ID, "error", err)
-			return
+			return nil, err
 		}
-		page, err := req.store.ListUsers(req.ctx, req.tenant, q)
+		page, err := req.store.ListUsers(ctx, req.tenant, q)
 		if err != nil {
-			req.h.log.ErrorContext(req.ctx, "scim: resolving reports", "tenant", req.tenant, "user", u.ID, "error", err)
-			return
+			return nil, err
 		}
-		for _, r := range page.Users {
-			if !managedBy(r.Enterprise.Manager, u) || !req.namesOnly(r.Enterprise.Manager, u) {
-				continue
-			}
-			if err := req.setManager(r.ID, u); err != nil {
-				req.h.log.ErrorContext(req.ctx, "scim: resolving a report's manager", "tenant", req.tenant, "user", r.ID, "manager", u.ID, "error", err)
-			}
-		}
-		// Updated reports still match (their value is now u's id), so the
-		// pages do not shift under this loop.
+		out = append(out, page.Users...)
 		start += len(page.Users)
 		if len(page.Users) == 0 || start > page.Total {
-			return
+			return out, nil
 		}
 	}
 }

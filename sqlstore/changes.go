@@ -36,6 +36,9 @@ func (s *Store) recordChanges(ctx context.Context, w *txWriter, tenant string, c
 		*s.bchanges = append(*s.bchanges, batchChange{tenant, cs})
 		return nil
 	}
+	if s.group != nil && s.group.record(w.tx, tenant, cs) {
+		return nil // numbered when the group commits, likewise
+	}
 	return s.number(ctx, w, tenant, cs)
 }
 

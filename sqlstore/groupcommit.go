@@ -28,6 +28,12 @@ type groupCommit struct {
 	mu      sync.Mutex
 	queue   []*groupWrite
 	leading bool
+	// tx and changes are the running group's transaction and the changes
+	// its writes recorded (recordChanges), numbered together before it
+	// commits: one bump of the company's counter and one insert into the
+	// feed for the group instead of two statements for each write.
+	tx      *sql.Tx
+	changes []batchChange
 
 	commits atomic.Int64 // transactions committed, for tests
 }
@@ -108,6 +114,14 @@ func (g *groupCommit) commitGroup(s *Store, batch []*groupWrite) {
 	broken := false
 	sp := &txWriter{ctx: ctx, tx: tx, s: s}
 	defer sp.close()
+	g.mu.Lock()
+	g.tx, g.changes = tx, g.changes[:0]
+	g.mu.Unlock()
+	defer func() {
+		g.mu.Lock()
+		g.tx, g.changes = nil, g.changes[:0]
+		g.mu.Unlock()
+	}()
 	for _, w := range batch {
 		if w.err = w.ctx.Err(); w.err != nil {
 			continue
@@ -117,8 +131,10 @@ func (g *groupCommit) commitGroup(s *Store, batch []*groupWrite) {
 			break
 		}
 		var err error
+		recorded := g.recorded()
 		w.err = w.f(tx)
 		if w.err != nil {
+			g.forget(recorded)
 			err = sp.exec(sqlRollbackTo)
 		}
 		if err == nil {
@@ -129,6 +145,9 @@ func (g *groupCommit) commitGroup(s *Store, batch []*groupWrite) {
 			break
 		}
 	}
+	if !broken && s.commitChanges(ctx, tx, g.recordedChanges()) != nil {
+		broken = true
+	}
 	if !broken {
 		if err := tx.Commit(); err == nil {
 			g.commits.Add(1)
@@ -137,6 +156,10 @@ func (g *groupCommit) commitGroup(s *Store, batch []*groupWrite) {
 	} else {
 		tx.Rollback()
 	}
+	// Alone, each write numbers its own changes.
+	g.mu.Lock()
+	g.tx = nil
+	g.mu.Unlock()
 	for _, w := range batch {
 		if w.err == nil || !errors.Is(w.err, w.ctx.Err()) {
 			w.err = commitAlone(s, w)
@@ -158,4 +181,36 @@ func commitAlone(s *Store, w *groupWrite) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// record keeps cs for the group's numbering if tx is the running group's
+// transaction, and reports whether it did.
+func (g *groupCommit) record(tx *sql.Tx, tenant string, cs []change) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.tx == nil || g.tx != tx {
+		return false
+	}
+	g.changes = append(g.changes, batchChange{tenant, cs})
+	return true
+}
+
+// recorded, forget and recordedChanges read and cut the group's recorded
+// changes: a write that fails leaves none.
+func (g *groupCommit) recorded() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.changes)
+}
+
+func (g *groupCommit) forget(n int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.changes = g.changes[:n]
+}
+
+func (g *groupCommit) recordedChanges() []batchChange {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.changes
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/scimkit/scim"
 )
 
@@ -83,6 +85,29 @@ func TestGroupCommit(t *testing.T) {
 	// The first transaction plus one group for the six.
 	if got := st.group.commits.Load() - before; got != 1 {
 		t.Errorf("%d group transactions after the first, want 1", got)
+	}
+	// The group numbered its writes' changes together: one each for the
+	// five committed, none for the one that failed, numbers 1 to 5.
+	changes, err := st.Changes(ctx, "acme", 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seqs []int64
+	ids := map[string]bool{}
+	for _, c := range changes {
+		seqs = append(seqs, c.Seq)
+		ids[c.UserID] = true
+	}
+	if diff := cmp.Diff([]int64{1, 2, 3, 4, 5}, seqs); diff != "" {
+		t.Errorf("change numbers (-want +got):\n%s", diff)
+	}
+	for i, err := range errs {
+		if ids[fmt.Sprintf("id%d", i)] != (err == nil) {
+			t.Errorf("write %d (error %v): in the feed %v", i, err, ids[fmt.Sprintf("id%d", i)])
+		}
+	}
+	if v, err := st.companyVersion(ctx, "acme"); err != nil || v != 5 {
+		t.Errorf("company counter %d (%v), want 5", v, err)
 	}
 }
 
