@@ -86,11 +86,15 @@ func (g *groupCommit) run(ctx context.Context, s *Store, f func(*sql.Tx) error) 
 	}
 }
 
-// commitGroup runs the writes in one transaction, each under a savepoint,
-// and commits. If the transaction itself fails (a write's cancelled
-// context interrupted SQLite, which then rolls back the whole transaction),
-// the writes that had not failed on their own run again, each in its own
-// transaction, so that one client's failure is never another's.
+// commitGroup runs the writes in one transaction and commits. It first
+// runs them without savepoints, which cost a statement before and after
+// each write and a copy of every page a write first touches; if a write
+// fails, that attempt is rolled back and the group runs again with a
+// savepoint per write, so that the failing one fails alone. If the
+// transaction itself fails (a write's cancelled context interrupted
+// SQLite, which then rolls back the whole transaction), the writes that
+// had not failed on their own run again, each in its own transaction, so
+// that one client's failure is never another's.
 func (g *groupCommit) commitGroup(s *Store, batch []*groupWrite) {
 	defer func() {
 		for _, w := range batch {
@@ -101,6 +105,30 @@ func (g *groupCommit) commitGroup(s *Store, batch []*groupWrite) {
 		batch[0].err = commitAlone(s, batch[0])
 		return
 	}
+	outcome := g.runGroup(s, batch, false)
+	if outcome == groupWriteFailed {
+		outcome = g.runGroup(s, batch, true)
+	}
+	if outcome == groupCommitted {
+		return
+	}
+	for _, w := range batch {
+		if w.err == nil || !errors.Is(w.err, w.ctx.Err()) {
+			w.err = commitAlone(s, w)
+		}
+	}
+}
+
+// The outcomes of runGroup.
+const (
+	groupCommitted   = iota
+	groupWriteFailed // without savepoints: rolled back, nothing committed
+	groupBroken      // the transaction failed: rolled back
+)
+
+// runGroup runs the writes of batch in one transaction, with a savepoint
+// per write or none, and commits it.
+func (g *groupCommit) runGroup(s *Store, batch []*groupWrite, savepoints bool) int {
 	// The transaction belongs to the group: no one request's context may
 	// roll it back.
 	ctx := context.Background()
@@ -109,28 +137,35 @@ func (g *groupCommit) commitGroup(s *Store, batch []*groupWrite) {
 		for _, w := range batch {
 			w.err = err
 		}
-		return
+		return groupBroken
 	}
-	broken := false
 	sp := &txWriter{ctx: ctx, tx: tx, s: s}
 	defer sp.close()
 	g.mu.Lock()
 	g.tx, g.changes = tx, g.changes[:0]
 	g.mu.Unlock()
 	defer func() {
+		// Alone, each write numbers its own changes.
 		g.mu.Lock()
 		g.tx, g.changes = nil, g.changes[:0]
 		g.mu.Unlock()
 	}()
+	outcome := groupCommitted
 	for _, w := range batch {
 		if w.err = w.ctx.Err(); w.err != nil {
 			continue
 		}
+		if !savepoints {
+			if w.err = w.f(tx); w.err != nil {
+				outcome = groupWriteFailed
+				break
+			}
+			continue
+		}
 		if err := sp.exec(sqlSavepoint); err != nil {
-			broken = true
+			outcome = groupBroken
 			break
 		}
-		var err error
 		recorded := g.recorded()
 		w.err = w.f(tx)
 		if w.err != nil {
@@ -141,30 +176,22 @@ func (g *groupCommit) commitGroup(s *Store, batch []*groupWrite) {
 			err = sp.exec(sqlReleaseSavepoint)
 		}
 		if err != nil {
-			broken = true
+			outcome = groupBroken
 			break
 		}
 	}
-	if !broken && s.commitChanges(ctx, tx, g.recordedChanges()) != nil {
-		broken = true
+	if outcome == groupCommitted && s.commitChanges(ctx, tx, g.recordedChanges()) != nil {
+		outcome = groupBroken
 	}
-	if !broken {
+	if outcome == groupCommitted {
 		if err := tx.Commit(); err == nil {
 			g.commits.Add(1)
-			return
+			return groupCommitted
 		}
-	} else {
-		tx.Rollback()
+		return groupBroken
 	}
-	// Alone, each write numbers its own changes.
-	g.mu.Lock()
-	g.tx = nil
-	g.mu.Unlock()
-	for _, w := range batch {
-		if w.err == nil || !errors.Is(w.err, w.ctx.Err()) {
-			w.err = commitAlone(s, w)
-		}
-	}
+	tx.Rollback()
+	return outcome
 }
 
 // commitAlone runs one write in its own transaction.
