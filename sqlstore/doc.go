@@ -73,8 +73,19 @@
 // ([WithStatementCache]). SQLite runs in WAL mode with synchronous=FULL, so an
 // acknowledged write survives a killed process and a power cut, and its
 // writes are serialised through a one-connection pool (readers run beside
-// it); concurrent writes commit together, a savepoint each and one fsync
-// for the group (group commit). Every write records its change in the same
-// transaction, numbered by the company's counter, which scim.ChangeFeed
-// reads in commit order.
+// it); concurrent writes commit together, each still succeeding or failing
+// alone, with one fsync for the group (group commit). Every write records
+// its change in the same transaction, numbered by the company's counter,
+// which scim.ChangeFeed reads in commit order.
+//
+// # Caches
+//
+// Nothing a store keeps in memory outlives a commit that changes it,
+// whichever connection or process commits. A SQLite store keeps the
+// users GetUser read, decoded ([WithUserCache]), and the totals of list
+// queries, while SQLite's data_version is unchanged; a PostgreSQL store
+// keeps totals and page positions while the company's change counter is,
+// which every instance's writes bump. PostgreSQL pools that [Open] opens
+// keep the generic plan of each prepared statement (plan_cache_mode, see
+// the postgres package); give a pool of your own the same setting.
 package sqlstore
