@@ -129,7 +129,9 @@ type Handler struct {
 	Logger *slog.Logger
 	// Now returns the current time; nil means time.Now. Tests set a clock.
 	Now func() time.Time
-	// NewID returns a new user id; nil means a random UUID.
+	// NewID returns a new user id; nil means a version 7 UUID (RFC 9562:
+	// the time, then random bits), which keeps stores' id indexes growing at
+	// one end.
 	NewID func() string
 
 	once sync.Once
