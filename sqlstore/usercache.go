@@ -24,6 +24,10 @@ type userCache struct {
 	mu  sync.Mutex
 	m   map[cachedKey]cachedUser
 	max int
+	// version is the data_version of the newest entry: entries read at
+	// an older one are stale (data_version, read on one connection, only
+	// grows).
+	version int64
 }
 
 type cachedKey struct{ tenant, id string }
@@ -57,18 +61,18 @@ func (c *userCache) get(tenant, id string, version int64) (*scim.User, bool) {
 func (c *userCache) put(tenant string, u *scim.User, version int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	switch {
+	case version < c.version:
+		return // stale already
+	case version > c.version:
+		clear(c.m) // all stale
+		c.version = version
+	}
 	k := cachedKey{tenant, u.ID}
 	if _, ok := c.m[k]; !ok && len(c.m) >= c.max {
-		for old, e := range c.m { // evict stale entries, or else one at random
-			if e.version != version {
-				delete(c.m, old)
-			}
-		}
-		if len(c.m) >= c.max {
-			for old := range c.m {
-				delete(c.m, old)
-				break
-			}
+		for old := range c.m { // one at random
+			delete(c.m, old)
+			break
 		}
 	}
 	c.m[k] = cachedUser{u.Clone(), version}
