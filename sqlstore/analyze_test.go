@@ -3,9 +3,14 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/scimkit/scim"
 )
@@ -133,4 +138,38 @@ func userIDsOf(users []*scim.User) []string {
 		ids[i] = u.ID
 	}
 	return ids
+}
+
+// TestAnalyzeTablesPostgres checks that Analyze on PostgreSQL names every
+// table the migrations create (it analyses those only), and runs.
+func TestAnalyzeTablesPostgres(t *testing.T) {
+	entries, err := fs.ReadDir(migrations, "migrations/postgres")
+	if err != nil {
+		t.Fatal(err)
+	}
+	create := regexp.MustCompile(`(?m)^CREATE TABLE (\w+)`)
+	var created []string
+	for _, e := range entries {
+		body, err := migrations.ReadFile("migrations/postgres/" + e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range create.FindAllStringSubmatch(string(body), -1) {
+			created = append(created, m[1])
+		}
+	}
+	if diff := cmp.Diff(sorted(created), sorted(pgTables)); diff != "" {
+		t.Errorf("tables created by the migrations (-) and analysed (+):\n%s", diff)
+	}
+
+	st := openPostgres(t)
+	if err := st.Analyze(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func sorted(s []string) []string {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return s
 }

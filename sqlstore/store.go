@@ -292,7 +292,10 @@ func (s *Store) batchStmt(ctx context.Context, text string) (*sql.Stmt, error) {
 
 // Analyze refreshes the statistics the query planner reads (ANALYZE). Run
 // it after loading many users, and now and then as they grow; on
-// PostgreSQL autovacuum does it too.
+// PostgreSQL autovacuum does it too. On PostgreSQL it analyses the store's
+// own tables (pgTables) only: a bare ANALYZE would walk every table of the
+// database, other applications' and other schemas' too, and fail if one
+// is dropped meanwhile.
 //
 // On SQLite, run ANALYZE through Analyze rather than directly. It keeps
 // the row estimates per index (sqlite_stat1) and drops the sampled keys
@@ -303,7 +306,7 @@ func (s *Store) batchStmt(ctx context.Context, text string) (*sql.Stmt, error) {
 // their plan does not depend on the value.
 func (s *Store) Analyze(ctx context.Context) error {
 	if s.d == postgres {
-		_, err := s.w.ExecContext(ctx, "ANALYZE")
+		_, err := s.w.ExecContext(ctx, "ANALYZE "+strings.Join(pgTables, ", "))
 		return err
 	}
 	if _, err := s.w.ExecContext(ctx, "ANALYZE"); err != nil {
@@ -322,6 +325,11 @@ func (s *Store) Analyze(ctx context.Context) error {
 	}
 	return nil
 }
+
+// pgTables are the tables of the store's PostgreSQL schema (found through
+// the connection's search_path, like every statement of the store).
+var pgTables = []string{"users", "user_values", "user_custom", "user_activations", "companies", "tokens",
+	"rate_usage", "company_versions", "user_changes", "scim_groups", "group_members"}
 
 // dropSamples empties SQLite's sqlite_stat4, if ANALYZE ever created it,
 // and reloads the statistics.
