@@ -98,15 +98,14 @@ func (w *txWriter) deleteChildren(tenant, id string, history bool) error {
 
 // GetUser implements scim.Store.
 func (s *Store) GetUser(ctx context.Context, tenant, id string) (*scim.User, error) {
+	// The user cache (usercache.go), outside a batch, whose transaction
+	// may hold uncommitted writes.
 	var version int64
-	cached := s.users != nil && s.btx == nil
-	if cached {
-		cached = false
-		if v, ok := s.totals.version(ctx, tenant); ok {
-			if u, hit := s.users.get(tenant, id, v); hit {
-				return u, nil
-			}
-			version, cached = v, true
+	cache := s.users != nil && s.btx == nil
+	if cache {
+		version, cache = s.totals.version(ctx, tenant)
+		if u, hit := s.users.get(tenant, id, version); cache && hit {
+			return u, nil
 		}
 	}
 	var doc string
@@ -123,7 +122,7 @@ func (s *Store) GetUser(ctx context.Context, tenant, id string) (*scim.User, err
 		return nil, err
 	}
 	u, err := decodeDoc(doc)
-	if err == nil && cached {
+	if err == nil && cache {
 		s.users.put(tenant, u, version)
 	}
 	return u, err
