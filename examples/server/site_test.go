@@ -9,11 +9,11 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/internal/deptest"
 )
 
 // demoSite is the demo server of two companies over a memory store,
@@ -236,21 +236,8 @@ func TestMetrics(t *testing.T) {
 // of the demo's dependencies (browser tests, metrics).
 func TestLibraryDeps(t *testing.T) {
 	t.Parallel()
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command")
-	}
-	out, err := exec.Command(goTool, "list", "-deps", "-test=false", "github.com/scimkit/scim", "github.com/scimkit/scim/sqlstore", "github.com/scimkit/scim/scimtest").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go list: %v\n%s", err, out)
-	}
-	for _, dep := range strings.Fields(string(out)) {
-		for _, banned := range []string{"github.com/chromedp/", "github.com/prometheus/", "/examples/"} {
-			if strings.Contains(dep, banned) {
-				t.Errorf("the library depends on %s", dep)
-			}
-		}
-	}
+	deps := deptest.List(t, "github.com/scimkit/scim", "github.com/scimkit/scim/sqlstore", "github.com/scimkit/scim/scimtest")
+	deptest.Forbid(t, "the library", deps, "github.com/chromedp/", "github.com/prometheus/", "/examples/")
 }
 
 // TestVerboseLog checks that the logger the demo's -v configures receives

@@ -8,13 +8,14 @@ import (
 	"errors"
 	"net/url"
 	"os"
-	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/internal/deptest"
 	"github.com/scimkit/scim/sqlstore/postgres"
 	"github.com/scimkit/scim/storetest"
 )
@@ -42,12 +43,17 @@ func schemaDSN(t *testing.T) string {
 		admin.Exec("DROP SCHEMA " + schema + " CASCADE")
 		admin.Close()
 	})
+	return withParam(dsn, "search_path", schema)
+}
+
+// withParam sets a connection parameter in a URL or keyword/value DSN.
+func withParam(dsn, key, value string) string {
 	u, err := url.Parse(dsn)
 	if err != nil || u.Scheme == "" {
-		return strings.TrimSpace(dsn) + " search_path=" + schema
+		return strings.TrimSpace(dsn) + " " + key + "=" + value
 	}
 	q := u.Query()
-	q.Set("search_path", schema)
+	q.Set(key, value)
 	u.RawQuery = q.Encode()
 	return u.String()
 }
@@ -153,36 +159,12 @@ func TestUniqueViolation(t *testing.T) {
 // TestLinksOnlyPostgres lists what a program importing only this package
 // links: no package of SQLite's driver.
 func TestLinksOnlyPostgres(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the go command")
+	deps := deptest.List(t, "./testdata/onlypostgres")
+	deptest.Forbid(t, "./testdata/onlypostgres", deps, "modernc.org/")
+	if !slices.Contains(deps, "github.com/jackc/pgx/v5/stdlib") {
+		t.Errorf("./testdata/onlypostgres does not link github.com/jackc/pgx/v5/stdlib")
 	}
-	goCmd, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command")
-	}
-	for _, tc := range []struct {
-		pkg       string
-		forbidden []string
-		want      string
-	}{
-		{"./testdata/onlypostgres", []string{"modernc.org/"}, "github.com/jackc/pgx/v5/stdlib"},
-		{"github.com/scimkit/scim/sqlstore", []string{"github.com/jackc/", "modernc.org/"}, ""},
-	} {
-		out, err := exec.Command(goCmd, "list", "-deps", tc.pkg).CombinedOutput()
-		if err != nil {
-			t.Fatalf("go list -deps %s: %v\n%s", tc.pkg, err, out)
-		}
-		for _, d := range strings.Fields(string(out)) {
-			for _, f := range tc.forbidden {
-				if strings.HasPrefix(d, f) {
-					t.Errorf("%s links %s", tc.pkg, d)
-				}
-			}
-		}
-		if tc.want != "" && !strings.Contains(string(out), tc.want+"\n") {
-			t.Errorf("%s does not link %s", tc.pkg, tc.want)
-		}
-	}
+	deptest.Forbid(t, "sqlstore", deptest.List(t, "github.com/scimkit/scim/sqlstore"), "github.com/jackc/", "modernc.org/")
 }
 
 // TestGenericPlans checks that the pools Open opens keep generic plans
@@ -190,18 +172,9 @@ func TestLinksOnlyPostgres(t *testing.T) {
 func TestGenericPlans(t *testing.T) {
 	ctx := context.Background()
 	dsn := schemaDSN(t)
-	withMode := func(mode string) string {
-		if u, err := url.Parse(dsn); err == nil && u.Scheme != "" {
-			q := u.Query()
-			q.Set("plan_cache_mode", mode)
-			u.RawQuery = q.Encode()
-			return u.String()
-		}
-		return dsn + " plan_cache_mode=" + mode
-	}
 	for _, c := range []struct{ dsn, want string }{
 		{dsn, "force_generic_plan"},
-		{withMode("auto"), "auto"},
+		{withParam(dsn, "plan_cache_mode", "auto"), "auto"},
 	} {
 		st, err := postgres.Open(ctx, c.dsn)
 		if err != nil {

@@ -3,12 +3,13 @@ package sqlite_test
 import (
 	"context"
 	"errors"
-	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/internal/deptest"
 	"github.com/scimkit/scim/sqlstore/sqlite"
 	"github.com/scimkit/scim/storetest"
 )
@@ -64,35 +65,10 @@ func TestUniqueViolation(t *testing.T) {
 // links: no package of PostgreSQL's driver. The shared package links no
 // driver at all.
 func TestLinksOnlySQLite(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the go command")
+	deps := deptest.List(t, "./testdata/onlysqlite")
+	deptest.Forbid(t, "./testdata/onlysqlite", deps, "github.com/jackc/")
+	if !slices.Contains(deps, "modernc.org/sqlite") {
+		t.Errorf("./testdata/onlysqlite does not link modernc.org/sqlite")
 	}
-	goCmd, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command")
-	}
-	for _, tc := range []struct {
-		pkg       string
-		forbidden []string
-		want      string
-	}{
-		{"./testdata/onlysqlite", []string{"github.com/jackc/"}, "modernc.org/sqlite"},
-		{"github.com/scimkit/scim/sqlstore", []string{"github.com/jackc/", "modernc.org/"}, ""},
-	} {
-		out, err := exec.Command(goCmd, "list", "-deps", tc.pkg).CombinedOutput()
-		if err != nil {
-			t.Fatalf("go list -deps %s: %v\n%s", tc.pkg, err, out)
-		}
-		deps := strings.Fields(string(out))
-		for _, d := range deps {
-			for _, f := range tc.forbidden {
-				if strings.HasPrefix(d, f) {
-					t.Errorf("%s links %s", tc.pkg, d)
-				}
-			}
-		}
-		if tc.want != "" && !strings.Contains(string(out), tc.want+"\n") {
-			t.Errorf("%s does not link %s", tc.pkg, tc.want)
-		}
-	}
+	deptest.Forbid(t, "sqlstore", deptest.List(t, "github.com/scimkit/scim/sqlstore"), "github.com/jackc/", "modernc.org/")
 }
