@@ -3,7 +3,6 @@ package scim
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -142,17 +141,6 @@ func notUTF8(path string, isKey bool, offset int) *Error {
 		what = "the value of " + quote(path)
 	}
 	return Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "%s is not valid UTF-8 (at byte %d); JSON text must be UTF-8 (RFC 8259): send the text UTF-8 encoded", what, offset)
-}
-
-func invalidSyntax(err error) *Error {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "the request body is not valid JSON: %v (at byte %d)", err, se.Offset)
-	}
-	if errors.Is(err, io.EOF) {
-		return Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "the request body is empty; a JSON object was expected")
-	}
-	return Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "the request body is not valid JSON: %v", err)
 }
 
 // DecodeUser decodes a [User] from a client's JSON body, accepting what real
@@ -475,39 +463,6 @@ func parseBool(v any) (bool, bool) {
 		}
 	}
 	return false, false
-}
-
-func jsonKind(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "a boolean"
-	case json.Number, float64:
-		return "a number"
-	case string:
-		return "a string"
-	case []any:
-		return "an array"
-	case map[string]any:
-		return "an object"
-	}
-	return fmt.Sprintf("%T", v)
-}
-
-func describe(v any) string {
-	switch x := v.(type) {
-	case string:
-		if len(x) > 64 {
-			x = x[:64] + "…"
-		}
-		return fmt.Sprintf("%q", x)
-	case json.Number:
-		return x.String()
-	case bool:
-		return fmt.Sprint(x)
-	}
-	return jsonKind(v)
 }
 
 func reflectUser(u *User) reflect.Value { return reflect.ValueOf(u).Elem() }

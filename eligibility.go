@@ -33,3 +33,16 @@ func WasActive(ctx context.Context, s HistoryStore, company, id string, t time.T
 func ActiveEmployees(ctx context.Context, s HistoryStore, company string, t time.Time) ([]string, error) {
 	return s.ActiveAt(ctx, company, t)
 }
+
+// ActiveIn reports whether a history says the user was active at t: the
+// last activation at or before t decides; before creation the user was not.
+func ActiveIn(history []Activation, t time.Time) bool {
+	active := false
+	for _, a := range history {
+		if a.Time.After(t) {
+			break
+		}
+		active = a.Active
+	}
+	return active
+}

@@ -3,7 +3,6 @@ package scim
 import (
 	"errors"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/scimkit/scim/internal/jsonw"
@@ -447,53 +446,6 @@ func (req *request) attachGroups(users []*User) error {
 		users[i] = &c
 	}
 	return nil
-}
-
-// listUsers answers a user list query. With groups on, a filter naming
-// groups is answered here: users do not store their groups, so it must
-// name a group (groups.value eq "<id>", alone or in an "and"), whose user
-// members are the candidates; the whole filter then applies to each.
-func (req *request) listUserPage(q *Query) (*Page, error) {
-	if req.groupStore() == nil || !mentionsGroups(q.Filter) {
-		return viewUsers(req.ctx, req.store, req.tenant, q) // read only: rendered
-	}
-	gid, ok := groupTerm(q.Filter)
-	if !ok {
-		return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidFilter, "a filter on groups must include groups.value eq \"<group id>\", alone or joined with and")
-	}
-	var ids []string
-	err := req.groupStore().Members(req.ctx, req.tenant, gid, func(m Member) error {
-		if m.Type == MemberUser {
-			ids = append(ids, m.Value)
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return nil, err
-	}
-	var matched []*User
-	for _, id := range ids {
-		u, err := req.store.GetUser(req.ctx, req.tenant, id)
-		if errors.Is(err, ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		one := []*User{u}
-		if err := req.attachGroups(one); err != nil {
-			return nil, err
-		}
-		if u = one[0]; q.Matches(u) {
-			matched = append(matched, u)
-		}
-	}
-	slices.SortFunc(matched, q.Compare)
-	page := &Page{Users: []*User{}, Total: len(matched)}
-	if start := q.StartIndex - 1; start < len(matched) {
-		page.Users = matched[start:min(len(matched), start+q.Count)]
-	}
-	return page, nil
 }
 
 func isGroupsPath(p AttrPath) bool {

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -237,14 +238,6 @@ func (req *request) getUser(id string) {
 	req.respondUser(http.StatusOK, u)
 }
 
-// notFound words [ErrNotFound] for a user id; other errors pass through.
-func notFound(err error, id string) error {
-	if errors.Is(err, ErrNotFound) {
-		return Errorf(http.StatusNotFound, "", "user %s not found", id)
-	}
-	return err
-}
-
 func (req *request) decodeOptions() DecodeOptions {
 	return DecodeOptions{IgnoreUnknownAttributes: req.h.IgnoreUnknownAttributes, MaxValues: req.h.maxValues()}
 }
@@ -470,4 +463,51 @@ func (req *request) remove(id, ifMatch string) error {
 		}
 	}
 	return Errorf(http.StatusConflict, "", "user %s is being modified by too many concurrent requests; retry later", id)
+}
+
+// listUsers answers a user list query. With groups on, a filter naming
+// groups is answered here: users do not store their groups, so it must
+// name a group (groups.value eq "<id>", alone or in an "and"), whose user
+// members are the candidates; the whole filter then applies to each.
+func (req *request) listUserPage(q *Query) (*Page, error) {
+	if req.groupStore() == nil || !mentionsGroups(q.Filter) {
+		return viewUsers(req.ctx, req.store, req.tenant, q) // read only: rendered
+	}
+	gid, ok := groupTerm(q.Filter)
+	if !ok {
+		return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidFilter, "a filter on groups must include groups.value eq \"<group id>\", alone or joined with and")
+	}
+	var ids []string
+	err := req.groupStore().Members(req.ctx, req.tenant, gid, func(m Member) error {
+		if m.Type == MemberUser {
+			ids = append(ids, m.Value)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	var matched []*User
+	for _, id := range ids {
+		u, err := req.store.GetUser(req.ctx, req.tenant, id)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		one := []*User{u}
+		if err := req.attachGroups(one); err != nil {
+			return nil, err
+		}
+		if u = one[0]; q.Matches(u) {
+			matched = append(matched, u)
+		}
+	}
+	slices.SortFunc(matched, q.Compare)
+	page := &Page{Users: []*User{}, Total: len(matched)}
+	if start := q.StartIndex - 1; start < len(matched) {
+		page.Users = matched[start:min(len(matched), start+q.Count)]
+	}
+	return page, nil
 }

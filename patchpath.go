@@ -118,16 +118,3 @@ func ParsePatchPath(s string) (PatchPath, error) {
 	}
 	return pp, nil
 }
-
-func badPath(path, format string, args ...any) *Error {
-	e := Errorf(http.StatusBadRequest, SCIMTypeInvalidPath, format, args...)
-	e.Detail = "path " + quote(path) + ": " + e.Detail
-	return e
-}
-
-func quote(s string) string {
-	if len(s) > 200 {
-		s = s[:200] + "…"
-	}
-	return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"`
-}

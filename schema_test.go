@@ -1,6 +1,11 @@
 package scim
 
-import "testing"
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
 
 // TestAttributeLeaf pins the one rule filters, sorting and the SQL store
 // share: a complex attribute stands for its value sub-attribute.
@@ -30,5 +35,53 @@ func TestAttributeLeaf(t *testing.T) {
 		if got := tt.attr.Leaf(tt.sub); got != tt.want {
 			t.Errorf("%s.Leaf(%v) = %v, want %v", tt.attr.Path(), tt.sub, got, tt.want)
 		}
+	}
+}
+
+func TestAttributeValue(t *testing.T) {
+	m := NewModel([]CustomAttribute{{Name: "Unit", Type: CustomOption}})
+	created := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+	u := &User{
+		UserName: "ann", Active: true, Name: Name{GivenName: "Ann"},
+		Emails:     []MultiValue{{Value: "ann@x.test"}},
+		Meta:       Meta{Created: created},
+		Enterprise: EnterpriseUser{Department: "R&D", Manager: Manager{Value: "m1"}},
+		Custom:     map[string]string{"Unit": "u1"},
+	}
+	type result struct {
+		V  any
+		OK bool
+	}
+	for _, tc := range []struct {
+		path string
+		want result
+	}{
+		{"userName", result{"ann", true}},
+		{"active", result{true, true}},
+		{"name", result{Name{GivenName: "Ann"}, true}},
+		{"name.givenName", result{"Ann", true}},
+		{"emails", result{[]MultiValue{{Value: "ann@x.test"}}, true}},
+		{"emails.value", result{nil, false}}, // per element
+		{"meta.created", result{created, true}},
+		{"password", result{nil, false}},
+		{SchemaEnterpriseUser + ":department", result{"R&D", true}},
+		{SchemaEnterpriseUser + ":manager.value", result{"m1", true}},
+		{SchemaPeakonUser + ":Unit", result{nil, false}}, // in Custom
+	} {
+		a, rest := m.Lookup(tc.path)
+		if a == nil {
+			t.Fatalf("%s: not in the model", tc.path)
+		}
+		if rest != "" {
+			a = a.Sub(rest[1:])
+		}
+		var got result
+		got.V, got.OK = a.Value(u)
+		if d := cmp.Diff(tc.want, got); d != "" {
+			t.Errorf("%s: (-want +got)\n%s", tc.path, d)
+		}
+	}
+	if v, ok := m.Core().Attribute("userName").Value(nil); v != nil || ok {
+		t.Errorf("Value(nil) = %v, %v", v, ok)
 	}
 }

@@ -2,8 +2,6 @@ package scim
 
 import (
 	"context"
-	"net/http"
-	"strings"
 	"time"
 )
 
@@ -73,94 +71,6 @@ type Activation struct {
 	Active bool
 }
 
-// Page is one page of a list query.
-type Page struct {
-	Users []*User
-	// Total is the number of users matching the filter, all pages together.
-	Total int
-}
-
-// Query is a list request as a store receives it: the parsed filter, the
-// sort and the page. Build one with [Model.NewQuery].
-type Query struct {
-	// Filter is the resolved filter (paths carry their [Attribute]), or nil
-	// for all users.
-	Filter Filter
-	// SortBy is the resolved sort attribute, or nil for the store's own
-	// stable order.
-	SortBy *AttrPath
-	// Descending reverses the sort order (sortOrder=descending).
-	Descending bool
-	// StartIndex is the 1-based index of the first result (at least 1).
-	StartIndex int
-	// Count is the page size (at least 0; 0 asks only for the total).
-	Count int
-
-	match   Matcher
-	compare func(a, b *User) int
-}
-
-// Matches reports whether u satisfies the query's filter.
-func (q *Query) Matches(u *User) bool { return q.match == nil || q.match(u) }
-
-// Compare orders two users as q.SortBy and q.Descending ask; ties are
-// broken by id, so paging is stable. Without SortBy it compares ids.
-func (q *Query) Compare(a, b *User) int {
-	if q.compare != nil {
-		if c := q.compare(a, b); c != 0 {
-			return c
-		}
-	}
-	return strings.Compare(a.ID, b.ID)
-}
-
-// NewQuery builds a query from the list parameters as a client sends them.
-// filter and sortBy may be empty; sortOrder is "ascending" (default) or
-// "descending". startIndex and count are taken as given (the handler
-// clamps them to RFC 7644 §3.4.2.4 first).
-func (m *Model) NewQuery(filter, sortBy, sortOrder string, startIndex, count int) (*Query, error) {
-	var f Filter
-	if strings.TrimSpace(filter) != "" {
-		var err error
-		if f, err = ParseFilter(filter); err != nil {
-			return nil, err
-		}
-	}
-	return m.newQuery(f, sortBy, sortOrder, startIndex, count)
-}
-
-// newQuery is NewQuery with the filter parsed (nil for none).
-func (m *Model) newQuery(f Filter, sortBy, sortOrder string, startIndex, count int) (*Query, error) {
-	q := &Query{StartIndex: max(startIndex, 1), Count: max(count, 0)}
-	if f != nil {
-		r, match, err := m.compileFilter(f)
-		if err != nil {
-			return nil, err
-		}
-		q.Filter, q.match = r, match
-	}
-	switch {
-	case sortOrder == "" || strings.EqualFold(sortOrder, "ascending"):
-	case strings.EqualFold(sortOrder, "descending"):
-		q.Descending = true
-	default:
-		return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "sortOrder must be \"ascending\" or \"descending\", not %q", sortOrder)
-	}
-	if strings.TrimSpace(sortBy) != "" {
-		p, cmp, err := m.compileSort(strings.TrimSpace(sortBy))
-		if err != nil {
-			return nil, err
-		}
-		q.SortBy = p
-		if q.Descending {
-			q.compare = func(a, b *User) int { return -cmp(a, b) }
-		} else {
-			q.compare = cmp
-		}
-	}
-	return q, nil
-}
-
 // Batcher is implemented by stores that can run many writes as one
 // transaction, which a bulk request uses to commit thousands of users at
 // once. Each write inside the batch is still atomic on its own: a write that
@@ -169,4 +79,110 @@ func (m *Model) newQuery(f Filter, sortBy, sortOrder string, startIndex, count i
 // commits when fn returns nil and rolls back when it returns an error.
 type Batcher interface {
 	Batch(ctx context.Context, fn func(s Store) error) error
+}
+
+// ChangeFeed is implemented by stores that record every change of a user
+// durably, in the same transaction as the change itself, so that any
+// instance or worker can read them in order. It is the durable path for
+// what Handler.OnChange reports in-process: OnChange runs in the instance
+// that committed, after the commit, and an event is lost if that process
+// stops in between; a change in the feed is not.
+//
+// A survey scheduler consumes deactivations exactly once by keeping its
+// cursor (the last Seq it handled) beside the effects of handling it, in
+// one transaction of its own, and asking for the changes after it:
+//
+//	for {
+//		cs, err := feed.Changes(ctx, company, cursor, 100)
+//		...
+//		for _, c := range cs {
+//			if c.Type == scim.EventDeactivated { ... }
+//			cursor = c.Seq
+//		}
+//	}
+type ChangeFeed interface {
+	// Changes returns the tenant's changes numbered after after, oldest
+	// first, at most limit of them (DefaultChangeLimit if limit is 0 or
+	// less). Numbers start at 1 and grow by one per change of the tenant,
+	// in commit order: a change never appears before one it follows, nor
+	// behind a cursor that has passed it.
+	Changes(ctx context.Context, tenant string, after int64, limit int) ([]Change, error)
+}
+
+// DefaultChangeLimit is how many changes ChangeFeed.Changes returns when
+// asked for 0 or less.
+const DefaultChangeLimit = 1000
+
+// Change is one committed change of a user in a ChangeFeed. Type is one of
+// the Event types: created, updated, deactivated, reactivated or deleted.
+// Time is the user's Meta.Created for a creation, Meta.LastModified for an
+// update, and the time of the deletion for a deletion.
+type Change struct {
+	Seq    int64
+	Type   EventType
+	UserID string
+	Time   time.Time
+}
+
+// GroupStore keeps groups and their memberships. Setting [Handler].Groups
+// to one turns groups on; [MemoryStore] and the SQL store implement it
+// beside [Store], because integrity spans both: a member must be a user or
+// group of the same tenant, and deleting a user removes it from every group
+// in the same transaction. A GroupStore is therefore the handler's Store
+// too.
+//
+// Memberships are rows, not one list: adding or removing a member costs
+// the same in a group of ten as in a group of a hundred thousand, and
+// GetGroup and ListGroups never read them. As for users, every method takes
+// the tenant and (tenant, id) is the key.
+type GroupStore interface {
+	// CreateGroup stores a new group with its Members. The caller has set
+	// ID and Meta. A member that is not a user or group of the tenant is
+	// an error wrapping [ErrNoMember] (see [MemberError]) and stores
+	// nothing; a member listed twice is kept once.
+	CreateGroup(ctx context.Context, tenant string, g *Group) error
+	// GetGroup returns the group without its members (Members nil), or
+	// ErrNotFound.
+	GetGroup(ctx context.Context, tenant, id string) (*Group, error)
+	// Members calls yield for each member of the group, ordered by value
+	// (bytewise), with Type set; an error from yield stops and is
+	// returned. A group that does not exist is ErrNotFound. Stores stream:
+	// memory used does not grow with the group.
+	Members(ctx context.Context, tenant, id string, yield func(Member) error) error
+	// ListGroups returns one page of the groups matching q, without their
+	// members. Stores evaluate q with q.Matches and q.Compare, or push it
+	// down with the same results.
+	ListGroups(ctx context.Context, tenant string, q *GroupQuery) (*GroupPage, error)
+	// UpdateGroup writes g's displayName, externalId and meta and applies
+	// the membership change, atomically, if the stored Meta.Version equals
+	// version (compare-and-swap): otherwise ErrVersionMismatch, or
+	// ErrNotFound. Unknown members are as for CreateGroup and change
+	// nothing. g.Members is ignored.
+	UpdateGroup(ctx context.Context, tenant string, g *Group, version string, ch MemberChange) error
+	// DeleteGroup removes the group, its memberships, and its membership
+	// in other groups, or returns ErrNotFound; a non-empty version is a
+	// compare-and-swap as for DeleteUser.
+	DeleteGroup(ctx context.Context, tenant, id, version string) error
+	// GroupsOf returns, for each of the users, the groups that name it as
+	// a member directly (Value, Display as the group's displayName, Type
+	// "direct"), ordered by group id. Users in no group are absent.
+	GroupsOf(ctx context.Context, tenant string, userIDs []string) (map[string][]GroupRef, error)
+}
+
+// MemberChange is the membership part of a group write. Remove and Add are
+// disjoint (the handler folds a PATCH's operations into their net effect);
+// a store applies Remove, then Add. Removing a value that is not a member
+// does nothing; adding one that is keeps it once.
+type MemberChange struct {
+	// Replace removes every member first: the members become Add.
+	Replace bool
+	Add     []Member
+	Remove  []string
+}
+
+// GroupPage is one page of a group list query.
+type GroupPage struct {
+	Groups []*Group
+	// Total is the number of groups matching the filter, all pages together.
+	Total int
 }

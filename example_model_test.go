@@ -1,70 +1,10 @@
 package scim_test
 
 import (
-	"context"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"strings"
-	"time"
 
 	"github.com/scimkit/scim"
 )
-
-// Mount a Handler wherever the product serves SCIM: the mount point is
-// learned from the ServeMux pattern (or http.StripPrefix), so it may hold
-// any path, even one naming an endpoint. Set BaseURL behind a proxy, so that
-// meta.location and $ref never depend on the request's Host header.
-func ExampleHandler() {
-	h := &scim.Handler{
-		Store:   scim.NewMemoryStore(),
-		Auth:    scim.StaticTokens{"secret-token": "acme"},
-		BaseURL: "https://hr.example.com/tenants/acme/scim/v2",
-		// Peakon's limit; a zero Handler does not rate-limit.
-		RateLimit: scim.NewWindowLimiter(scim.DefaultRateLimit, time.Hour),
-		NewID:     func() string { return "2819c223" },
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/tenants/{tenant}/scim/v2/", h)
-
-	req := httptest.NewRequest("POST", "/tenants/acme/scim/v2/Users?attributes=userName",
-		strings.NewReader(`{"userName":"jane@example.com"}`))
-	req.Header.Set("Authorization", "Bearer secret-token")
-	rec := httptest.NewRecorder()
-	mux.ServeHTTP(rec, req)
-	fmt.Println(rec.Code, rec.Header().Get("Location"))
-	// Output: 201 https://hr.example.com/tenants/acme/scim/v2/Users/2819c223
-}
-
-// A MemoryStore keeps users per tenant; a Query from the model filters,
-// sorts and pages them as a list request would.
-func ExampleMemoryStore() {
-	ctx := context.Background()
-	store := scim.NewMemoryStore()
-	for i, name := range []string{"ann@acme.test", "bob@acme.test", "cid@acme.test"} {
-		u := &scim.User{ID: fmt.Sprint("u", i), UserName: name, Active: i != 1, Meta: scim.Meta{Version: `W/"1"`}}
-		if err := store.CreateUser(ctx, "acme", u); err != nil {
-			panic(err)
-		}
-	}
-	m := scim.NewModel(nil)
-	q, err := m.NewQuery(`active eq true`, "userName", "descending", 1, 10)
-	if err != nil {
-		panic(err)
-	}
-	page, err := store.ListUsers(ctx, "acme", q)
-	if err != nil {
-		panic(err)
-	}
-	for _, u := range page.Users {
-		fmt.Println(u.UserName)
-	}
-	fmt.Println("total:", page.Total)
-	// Output:
-	// cid@acme.test
-	// ann@acme.test
-	// total: 2
-}
 
 // ApplyPatch applies a PATCH request as clients send it to a copy of the
 // user; the original is left alone, and a request that fails changes
@@ -118,4 +58,29 @@ func ExampleModel_Validate() {
 	// Output:
 	// invalidValue
 	// email
+}
+
+// ParseFilter returns a tree a store can walk; String prints it back.
+func ExampleParseFilter() {
+	f, err := scim.ParseFilter(`emails[type eq "work"].value eq "jane@example.com" and active eq "True"`)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(f)
+	// Output: emails[type eq "work" and value eq "jane@example.com"] and active eq "True"
+}
+
+// A Model decodes what clients send, leniently, and encodes canonically.
+func ExampleModel_DecodeUser() {
+	m := scim.NewModel([]scim.CustomAttribute{{Name: "Employed Since", Type: scim.CustomDate, Aliases: []string{"Employed_Since"}}})
+	u, err := m.DecodeUser([]byte(`{"UserName":"bob@example.com","Active":"False",
+		"urn:ietf:params:scim:schemas:extension:peakon:2.0:User":{"employed_since":"2019-04-01T00:00:00Z"}}`), scim.DecodeOptions{})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(u.UserName, u.Active, u.Custom["Employed Since"])
+	fmt.Println(string(m.EncodeUser(nil, u, nil)))
+	// Output:
+	// bob@example.com false 2019-04-01
+	// {"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:peakon:2.0:User"],"userName":"bob@example.com","active":false,"urn:ietf:params:scim:schemas:extension:peakon:2.0:User":{"Employed Since":"2019-04-01"}}
 }

@@ -2,8 +2,98 @@ package scim
 
 import (
 	"math"
+	"net/http"
 	"slices"
+	"strings"
 )
+
+// Page is one page of a list query.
+type Page struct {
+	Users []*User
+	// Total is the number of users matching the filter, all pages together.
+	Total int
+}
+
+// Query is a list request as a store receives it: the parsed filter, the
+// sort and the page. Build one with [Model.NewQuery].
+type Query struct {
+	// Filter is the resolved filter (paths carry their [Attribute]), or nil
+	// for all users.
+	Filter Filter
+	// SortBy is the resolved sort attribute, or nil for the store's own
+	// stable order.
+	SortBy *AttrPath
+	// Descending reverses the sort order (sortOrder=descending).
+	Descending bool
+	// StartIndex is the 1-based index of the first result (at least 1).
+	StartIndex int
+	// Count is the page size (at least 0; 0 asks only for the total).
+	Count int
+
+	match   Matcher
+	compare func(a, b *User) int
+}
+
+// Matches reports whether u satisfies the query's filter.
+func (q *Query) Matches(u *User) bool { return q.match == nil || q.match(u) }
+
+// Compare orders two users as q.SortBy and q.Descending ask; ties are
+// broken by id, so paging is stable. Without SortBy it compares ids.
+func (q *Query) Compare(a, b *User) int {
+	if q.compare != nil {
+		if c := q.compare(a, b); c != 0 {
+			return c
+		}
+	}
+	return strings.Compare(a.ID, b.ID)
+}
+
+// NewQuery builds a query from the list parameters as a client sends them.
+// filter and sortBy may be empty; sortOrder is "ascending" (default) or
+// "descending". startIndex and count are taken as given (the handler
+// clamps them to RFC 7644 §3.4.2.4 first).
+func (m *Model) NewQuery(filter, sortBy, sortOrder string, startIndex, count int) (*Query, error) {
+	var f Filter
+	if strings.TrimSpace(filter) != "" {
+		var err error
+		if f, err = ParseFilter(filter); err != nil {
+			return nil, err
+		}
+	}
+	return m.newQuery(f, sortBy, sortOrder, startIndex, count)
+}
+
+// newQuery is NewQuery with the filter parsed (nil for none).
+func (m *Model) newQuery(f Filter, sortBy, sortOrder string, startIndex, count int) (*Query, error) {
+	q := &Query{StartIndex: max(startIndex, 1), Count: max(count, 0)}
+	if f != nil {
+		r, match, err := m.compileFilter(f)
+		if err != nil {
+			return nil, err
+		}
+		q.Filter, q.match = r, match
+	}
+	switch {
+	case sortOrder == "" || strings.EqualFold(sortOrder, "ascending"):
+	case strings.EqualFold(sortOrder, "descending"):
+		q.Descending = true
+	default:
+		return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "sortOrder must be \"ascending\" or \"descending\", not %q", sortOrder)
+	}
+	if strings.TrimSpace(sortBy) != "" {
+		p, cmp, err := m.compileSort(strings.TrimSpace(sortBy))
+		if err != nil {
+			return nil, err
+		}
+		q.SortBy = p
+		if q.Descending {
+			q.compare = func(a, b *User) int { return -cmp(a, b) }
+		} else {
+			q.compare = cmp
+		}
+	}
+	return q, nil
+}
 
 // Pager collects one page of a query's results from users offered one by
 // one, for stores that evaluate a query in Go (all of it, as the memory
