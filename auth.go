@@ -120,9 +120,9 @@ func (l *AuthLimiter) key(r *http.Request) string {
 	return r.RemoteAddr
 }
 
-// Blocked reports how long the request's key must wait before it may try
+// blocked reports how long the request's key must wait before it may try
 // again, or 0 when it may try now.
-func (l *AuthLimiter) Blocked(r *http.Request, now time.Time) time.Duration {
+func (l *AuthLimiter) blocked(r *http.Request, now time.Time) time.Duration {
 	failures, window, _ := l.limits()
 	if failures < 0 {
 		return 0
@@ -140,8 +140,8 @@ func (l *AuthLimiter) Blocked(r *http.Request, now time.Time) time.Duration {
 	return 0
 }
 
-// Fail records a failed attempt by the request's key.
-func (l *AuthLimiter) Fail(r *http.Request, now time.Time) {
+// fail records a failed attempt by the request's key.
+func (l *AuthLimiter) fail(r *http.Request, now time.Time) {
 	failures, window, maxKeys := l.limits()
 	if failures < 0 {
 		return
@@ -204,7 +204,7 @@ func (h *Handler) authenticate(r *http.Request) (string, error) {
 func (h *Handler) SignIn(r *http.Request, token string) (string, error) {
 	h.init()
 	now := h.now()
-	if wait := h.authFailures.Blocked(r, now); wait > 0 {
+	if wait := h.authFailures.blocked(r, now); wait > 0 {
 		h.log.WarnContext(r.Context(), "scim: authentication refused: too many failed attempts", "remote", r.RemoteAddr, "retry_after", wait)
 		e := Errorf(http.StatusTooManyRequests, "", "too many failed authentication attempts; try again in %d seconds", int((wait+time.Second-1)/time.Second))
 		e.RetryAfter = wait
@@ -218,7 +218,7 @@ func (h *Handler) SignIn(r *http.Request, token string) (string, error) {
 	case err == nil && tenant != "":
 		return tenant, nil
 	case err == nil || errors.Is(err, ErrUnauthorized):
-		h.authFailures.Fail(r, now)
+		h.authFailures.fail(r, now)
 		h.log.WarnContext(r.Context(), "scim: authentication failed: unknown bearer token", "remote", r.RemoteAddr, "path", r.URL.Path)
 		return "", Errorf(http.StatusUnauthorized, "", "the bearer token is not valid; ask the administrator for a new one")
 	default:

@@ -140,7 +140,7 @@ func TestAuthFailuresMemoryBounded(t *testing.T) {
 	for i := range 10000 {
 		r := httptest.NewRequest("GET", "/", nil)
 		r.RemoteAddr = "10.0." + strconv.Itoa(i/256) + "." + strconv.Itoa(i%256) + ":4242"
-		l.Fail(r, now)
+		l.fail(r, now)
 	}
 	if n := len(l.keys); n > 100 {
 		t.Fatalf("%d keys remembered, want at most 100", n)
@@ -149,10 +149,10 @@ func TestAuthFailuresMemoryBounded(t *testing.T) {
 	r := httptest.NewRequest("GET", "/", nil)
 	r.RemoteAddr = "192.0.2.1:1"
 	for range DefaultAuthFailures {
-		l.Fail(r, now)
+		l.fail(r, now)
 	}
 	r.RemoteAddr = "192.0.2.1:2"
-	if l.Blocked(r, now) == 0 {
+	if l.blocked(r, now) == 0 {
 		t.Fatal("the same host on another port is not blocked")
 	}
 }

@@ -84,7 +84,7 @@ type CompanyStore interface {
 // Models are cached and rebuilt after SetAttributes. The cache belongs to
 // this value: when several processes share a store, a definition changed
 // through another process is seen here within ModelCacheTTL (or at once
-// after a call to Forget).
+// after a call to forget).
 //
 // A [Companies] is safe for concurrent use.
 type Companies struct {
@@ -110,7 +110,7 @@ type Companies struct {
 
 	mu     sync.Mutex
 	models map[string]cachedModel        // company id → model
-	gen    uint64                        // incremented by Forget
+	gen    uint64                        // incremented by forget
 	tokens map[[32]byte]cachedTokenEntry // token hash → token, see Authenticate
 }
 
@@ -181,7 +181,7 @@ func (cs *Companies) Ensure(ctx context.Context, id, name string, attrs []Custom
 	if err := cs.store.UpdateCompany(ctx, c); err != nil {
 		return nil, err
 	}
-	cs.Forget(id)
+	cs.forget(id)
 	return c, nil
 }
 
@@ -196,7 +196,7 @@ func (cs *Companies) List(ctx context.Context) ([]*Company, error) {
 func (cs *Companies) Delete(ctx context.Context, id string) error {
 	err := cs.store.DeleteCompany(ctx, id)
 	cs.forgetTokens(id, "")
-	cs.Forget(id)
+	cs.forget(id)
 	return err
 }
 
@@ -223,13 +223,13 @@ func (cs *Companies) SetAttributes(ctx context.Context, companyID string, attrs 
 	if err := cs.store.UpdateCompany(ctx, c); err != nil {
 		return err
 	}
-	cs.Forget(companyID)
+	cs.forget(companyID)
 	return nil
 }
 
-// Forget drops the company's cached model, so the next request rebuilds it
+// forget drops the company's cached model, so the next request rebuilds it
 // from the store.
-func (cs *Companies) Forget(companyID string) {
+func (cs *Companies) forget(companyID string) {
 	cs.mu.Lock()
 	delete(cs.models, companyID)
 	// A model being built from a read that may predate this call must not

@@ -182,7 +182,7 @@ func (m *Model) setTop(u *User, rv reflect.Value, key string, val any, opts Deco
 	if strings.EqualFold(key, "schemas") {
 		return nil
 	}
-	if s := m.SchemaByURN(key); s != nil && s != m.core {
+	if s := m.schemaByURN(key); s != nil && s != m.core {
 		if val == nil {
 			m.clearSchema(u, rv, s)
 			return nil

@@ -151,7 +151,7 @@ func (req *request) serveSchemas(rest string) {
 	if err != nil {
 		id = rest
 	}
-	s := req.model.SchemaByURN(id)
+	s := req.model.schemaByURN(id)
 	if s == nil && req.h.Groups != nil && strings.EqualFold(id, SchemaGroup) {
 		s = groupSchema
 	}

@@ -40,7 +40,7 @@ func (m *Model) ParseProjection(attributes, excluded string) (*Projection, error
 		if name == "" {
 			continue
 		}
-		if s := m.SchemaByURN(name); s != nil {
+		if s := m.schemaByURN(name); s != nil {
 			for _, a := range s.Attributes {
 				p.full[a] = true
 			}

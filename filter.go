@@ -42,8 +42,8 @@ var compareOps = map[string]CompareOp{
 
 // AttrPath names an attribute in a filter, PATCH path or sortBy:
 // [URN ":"] Name ["." Sub]. Attr and SubAttr are nil in what the parsers
-// return; [Model.ResolveFilter] sets them in its copy of a filter, and
-// [Model.ResolvePath] in a path it is given.
+// return; the model sets them when it resolves a filter (in a copy: the
+// [Query.Filter] a [Store] receives has them) or a path.
 type AttrPath struct {
 	URN  string // schema URN as written, or "" for the core schema
 	Name string
@@ -210,7 +210,7 @@ const (
 // [MaxFilterDepth] levels (parentheses, "not" and value paths) are refused.
 //
 // ParseFilter only parses: attribute names are resolved, and checked,
-// by [Model.ResolveFilter] and [Model.CompileFilter], which leave the
+// by [Model.NewQuery] and [Model.CompileFilter], which leave the
 // parsed [Filter] as it is. A name is letters, digits, "_", "-" and "$",
 // so a Peakon custom attribute whose display name has spaces is named by
 // an alias ("urn:ietf:params:scim:schemas:extension:peakon:2.0:User:Employed_Since").

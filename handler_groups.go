@@ -436,7 +436,7 @@ func (req *request) attachGroups(users []*User) error {
 		return err
 	}
 	for i, u := range users {
-		// A shallow copy: the user may be the store's own (viewUser),
+		// A shallow copy: the user may be the store's own (UserViewer),
 		// which is never written to.
 		c := *u
 		c.Groups = refs[u.ID]

@@ -161,7 +161,7 @@ func (req *request) list(p listParams) {
 		req.fail(err)
 		return
 	}
-	page, err := req.listUserPage(q) // handler_groups.go: groups filters
+	page, err := req.listUserPage(q)
 	if err == nil {
 		err = req.attachGroups(page.Users)
 	}
@@ -191,7 +191,7 @@ func (req *request) list(p listParams) {
 // encode renders a stored user for this request: location, references
 // (looked up in refs) resolved for display, projection applied.
 func (req *request) encode(dst []byte, u *User, p *Projection, refs *references) []byte {
-	v := *u // u may be the store's own (viewUser): change meta in a shallow copy
+	v := *u // u may be the store's own (UserViewer): change meta in a shallow copy
 	v.Meta.Location = req.location(u.ID)
 	if v.Meta.ResourceType == "" {
 		v.Meta.ResourceType = "User"
@@ -225,7 +225,7 @@ func (req *request) respondUser(status int, u *User) {
 }
 
 func (req *request) getUser(id string) {
-	u, err := viewUser(req.ctx, req.store, req.tenant, id)
+	u, err := req.viewUser(id)
 	if err != nil {
 		req.fail(notFound(err, id))
 		return
@@ -357,7 +357,7 @@ const maxUpdateAttempts = 1000
 // to change exactly the version it saw.
 func (req *request) update(id, ifMatch string, mutate func(cur *User) (*User, error)) (*User, error) {
 	for attempt := 0; attempt < maxUpdateAttempts; attempt++ {
-		cur, err := viewUser(req.ctx, req.store, req.tenant, id) // read only: mutate builds next
+		cur, err := req.viewUser(id) // read only: mutate builds next
 		if err != nil {
 			return nil, notFound(err, id)
 		}
@@ -417,7 +417,7 @@ func backoff(attempt int) {
 
 // sameResource reports whether two versions of a user differ only in meta.
 // It sets b's meta to a's while it compares: a may be the store's own
-// (viewUser) and is not written, b is the request's next version.
+// (UserViewer) and is not written, b is the request's next version.
 func sameResource(a, b *User) bool {
 	bm := b.Meta
 	b.Meta = a.Meta
@@ -471,7 +471,7 @@ func (req *request) remove(id, ifMatch string) error {
 // members are the candidates; the whole filter then applies to each.
 func (req *request) listUserPage(q *Query) (*Page, error) {
 	if req.groupStore() == nil || !mentionsGroups(q.Filter) {
-		return viewUsers(req.ctx, req.store, req.tenant, q) // read only: rendered
+		return req.viewUsers(q) // read only: rendered
 	}
 	gid, ok := groupTerm(q.Filter)
 	if !ok {
@@ -510,4 +510,21 @@ func (req *request) listUserPage(q *Query) (*Page, error) {
 		page.Users = matched[start:min(len(matched), start+q.Count)]
 	}
 	return page, nil
+}
+
+// viewUser reads a user the request only renders or builds a next version
+// from: lent by a [UserViewer] store, else a copy from GetUser.
+func (req *request) viewUser(id string) (*User, error) {
+	if v, ok := req.store.(UserViewer); ok {
+		return v.ViewUser(req.ctx, req.tenant, id)
+	}
+	return req.store.GetUser(req.ctx, req.tenant, id)
+}
+
+// viewUsers reads a page the request only renders, as viewUser.
+func (req *request) viewUsers(q *Query) (*Page, error) {
+	if v, ok := req.store.(UserViewer); ok {
+		return v.ViewUsers(req.ctx, req.tenant, q)
+	}
+	return req.store.ListUsers(req.ctx, req.tenant, q)
 }

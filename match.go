@@ -16,7 +16,7 @@ import (
 type Matcher func(*User) bool
 
 // CompileFilter resolves the filter's attribute paths against the model
-// (as [Model.ResolveFilter], leaving f as it is) and returns a [Matcher]
+// (in a copy, leaving f as it is) and returns a [Matcher]
 // that evaluates it on a [*User] directly: no encoding, and no allocation
 // per user. Unknown attributes, and operators or literals that do not
 // apply to an attribute's type, are 400 invalidFilter. A nil filter
@@ -53,7 +53,7 @@ func (m *Model) compileFilter(f Filter) (Filter, Matcher, error) {
 	if f == nil {
 		return nil, func(*User) bool { return true }, nil
 	}
-	r, err := m.ResolveFilter(f)
+	r, err := m.resolveFilter(f)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -68,8 +68,8 @@ func (m *Model) compileFilter(f Filter) (Filter, Matcher, error) {
 // matching f, a filter built as a value rather than parsed from a client's
 // text: such a filter is not bound by the parser's limits, so a program can
 // ask for many users at once (id eq "a" or id eq "b" or ...), which stores
-// answer as one lookup per attribute. The query holds f resolved (see
-// [Model.ResolveFilter]); f itself is left as it is.
+// answer as one lookup per attribute. The query holds a resolved copy of
+// f; f itself is left as it is.
 func (m *Model) NewFilterQuery(f Filter, startIndex, count int) (*Query, error) {
 	r, match, err := m.compileFilter(f)
 	if err != nil {
@@ -596,33 +596,33 @@ func stringTest(op CompareOp, lit string, foldCase bool) func(string) bool {
 	return func(s string) bool { return ordered(op, fold.Compare(s, lit)) }
 }
 
-// ResolveFilter returns a copy of f whose attribute paths are resolved
+// resolveFilter returns a copy of f whose attribute paths are resolved
 // against the model: [AttrPath.Attr] and [AttrPath.SubAttr] are set, as a
 // [Store] that pushes [Query.Filter] down expects. f itself is never
 // modified, so a parsed [Filter] may be kept, shared between goroutines
 // and resolved against the models of several companies. Unknown attributes
 // and incomplete trees are 400 invalidFilter. A nil filter resolves to
 // nil.
-func (m *Model) ResolveFilter(f Filter) (Filter, error) {
+func (m *Model) resolveFilter(f Filter) (Filter, error) {
 	if f == nil {
 		return nil, nil
 	}
-	return m.resolveFilter(f, nil)
+	return m.resolveFilterIn(f, nil)
 }
 
-// resolveFilter is ResolveFilter inside the value filter of parent (nil at
+// resolveFilterIn is resolveFilter inside the value filter of parent (nil at
 // the top level), where names are parent's sub-attributes.
-func (m *Model) resolveFilter(f Filter, parent *Attribute) (Filter, error) {
+func (m *Model) resolveFilterIn(f Filter, parent *Attribute) (Filter, error) {
 	switch n := f.(type) {
 	case *LogicalExpr:
 		if n == nil || n.Left == nil || n.Right == nil {
 			return nil, invalidFilter("incomplete %q expression", "and/or")
 		}
-		l, err := m.resolveFilter(n.Left, parent)
+		l, err := m.resolveFilterIn(n.Left, parent)
 		if err != nil {
 			return nil, err
 		}
-		r, err := m.resolveFilter(n.Right, parent)
+		r, err := m.resolveFilterIn(n.Right, parent)
 		if err != nil {
 			return nil, err
 		}
@@ -631,7 +631,7 @@ func (m *Model) resolveFilter(f Filter, parent *Attribute) (Filter, error) {
 		if n == nil || n.Filter == nil {
 			return nil, invalidFilter("incomplete \"not\" expression")
 		}
-		inner, err := m.resolveFilter(n.Filter, parent)
+		inner, err := m.resolveFilterIn(n.Filter, parent)
 		if err != nil {
 			return nil, err
 		}
@@ -644,14 +644,14 @@ func (m *Model) resolveFilter(f Filter, parent *Attribute) (Filter, error) {
 			return nil, invalidFilter("value filters cannot nest (%s inside %s[...])", n.Path.String(), parent.Name)
 		}
 		c := &ValuePathExpr{Path: n.Path}
-		if err := m.ResolvePath(&c.Path); err != nil {
+		if err := m.resolvePath(&c.Path); err != nil {
 			return nil, err
 		}
 		a := c.Path.Attr
 		if c.Path.SubAttr != nil || a.Type != TypeComplex || a.Custom {
 			return nil, invalidFilter("%s is not a complex attribute and takes no value filter", n.Path.String())
 		}
-		inner, err := m.resolveFilter(n.Filter, a)
+		inner, err := m.resolveFilterIn(n.Filter, a)
 		if err != nil {
 			return nil, err
 		}
@@ -683,22 +683,22 @@ func (m *Model) resolve(p *AttrPath, parent *Attribute) error {
 		p.SubAttr = nil
 		return nil
 	}
-	return m.ResolvePath(p)
+	return m.resolvePath(p)
 }
 
-// ResolvePath resolves a top-level path against the model; a name without
-// a URN is resolved by [Model.Unqualified]. An unknown attribute is 400
+// resolvePath resolves a top-level path against the model; a name without
+// a URN is resolved by unqualified. An unknown attribute is 400
 // invalidFilter.
-func (m *Model) ResolvePath(p *AttrPath) error {
+func (m *Model) resolvePath(p *AttrPath) error {
 	var a *Attribute
 	if p.URN != "" {
-		s := m.SchemaByURN(p.URN)
+		s := m.schemaByURN(p.URN)
 		if s == nil {
 			return invalidFilter("unknown schema %q in %q", p.URN, p.String())
 		}
 		a = s.Attribute(p.Name)
 	} else {
-		a = m.Unqualified(p.Name)
+		a = m.unqualified(p.Name)
 	}
 	if a == nil {
 		return invalidFilter("unknown attribute %q", p.String())

@@ -71,7 +71,7 @@ func TestResolveFilter(t *testing.T) {
 	}
 	// Resolution works on a copy: the parsed filter stays as parsed.
 	if diff := cmp.Diff(parsed, f); diff != "" {
-		t.Errorf("CompileFilter and ResolveFilter changed the parsed filter (-before +after):\n%s", diff)
+		t.Errorf("CompileFilter and resolveFilter changed the parsed filter (-before +after):\n%s", diff)
 	}
 	and := r.(*scim.LogicalExpr)
 	vp := and.Left.(*scim.LogicalExpr).Left.(*scim.ValuePathExpr)

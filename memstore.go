@@ -166,36 +166,16 @@ func (t *memTenant) checkUnique(u *User, self *memEntry) error {
 
 // GetUser implements Store.
 func (s *MemoryStore) GetUser(ctx context.Context, tenant, id string) (*User, error) {
-	u, err := s.viewUser(ctx, tenant, id)
+	u, err := s.ViewUser(ctx, tenant, id)
 	if err != nil {
 		return nil, err
 	}
 	return u.Clone(), nil
 }
 
-// viewUser returns the user for reading only: a request that renders it
-// (GET), or builds the next version from it (a write: ApplyPatch copies
-// first). A MemoryStore lends its own copy; other stores, and stores that
-// wrap a MemoryStore to change what it does, answer through GetUser. The
-// user must not be modified.
-func viewUser(ctx context.Context, s Store, tenant, id string) (*User, error) {
-	if m, ok := s.(*MemoryStore); ok {
-		return m.viewUser(ctx, tenant, id)
-	}
-	return s.GetUser(ctx, tenant, id)
-}
-
-// viewUsers returns a page of users for reading only, as viewUser.
-func viewUsers(ctx context.Context, s Store, tenant string, q *Query) (*Page, error) {
-	if m, ok := s.(*MemoryStore); ok {
-		return m.viewUsers(ctx, tenant, q)
-	}
-	return s.ListUsers(ctx, tenant, q)
-}
-
-// viewUser is GetUser without the copy: stored users are never mutated
-// (writers install a new *User), so the entry's user can be lent as it is.
-func (s *MemoryStore) viewUser(ctx context.Context, tenant, id string) (*User, error) {
+// ViewUser implements [UserViewer]: stored users are never mutated
+// (writers install a new *User), so the entry's user is lent as it is.
+func (s *MemoryStore) ViewUser(ctx context.Context, tenant, id string) (*User, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -281,7 +261,7 @@ func (s *MemoryStore) DeleteUser(ctx context.Context, tenant, id, version string
 
 // ListUsers implements Store.
 func (s *MemoryStore) ListUsers(ctx context.Context, tenant string, q *Query) (*Page, error) {
-	page, err := s.viewUsers(ctx, tenant, q)
+	page, err := s.ViewUsers(ctx, tenant, q)
 	if err != nil {
 		return nil, err
 	}
@@ -291,8 +271,8 @@ func (s *MemoryStore) ListUsers(ctx context.Context, tenant string, q *Query) (*
 	return page, nil
 }
 
-// viewUsers is ListUsers lending the stored users (see viewUser).
-func (s *MemoryStore) viewUsers(ctx context.Context, tenant string, q *Query) (*Page, error) {
+// ViewUsers implements [UserViewer], lending the stored users.
+func (s *MemoryStore) ViewUsers(ctx context.Context, tenant string, q *Query) (*Page, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

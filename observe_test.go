@@ -30,6 +30,12 @@ func (s failingStore) ListUsers(ctx context.Context, tenant string, q *Query) (*
 	return s.MemoryStore.ListUsers(ctx, tenant, q)
 }
 
+// ViewUsers fails as ListUsers does: the embedded store's UserViewer would
+// read past the change (see UserViewer).
+func (s failingStore) ViewUsers(ctx context.Context, tenant string, q *Query) (*Page, error) {
+	return s.ListUsers(ctx, tenant, q)
+}
+
 // observedHandler is a Handler with a JSON access log and an OnRequest
 // recorder, a clock that advances 5ms per reading and a rate limit of 9.
 type observedHandler struct {

@@ -70,7 +70,7 @@ import (
 //   - URN-qualified paths name the enterprise and Peakon extensions, custom
 //     attributes by display name or alias, case-insensitively. An
 //     unqualified name is a core attribute, else an extension attribute as
-//     [Model.Unqualified] resolves it ("manager", "employeeNumber").
+//     unqualified resolves it ("manager", "employeeNumber").
 //   - Read-only attributes (id, meta, groups, manager.displayName) are 400
 //     mutability; removing or emptying userName is 400 mutability or
 //     invalidValue; unknown paths are 400 invalidPath; a value of the wrong
@@ -170,7 +170,7 @@ func (p *patcher) resolve(pp *PatchPath) (target, error) {
 	m := p.m
 	ap := &pp.Attr
 	if ap.Name == "" {
-		s := m.SchemaByURN(ap.URN)
+		s := m.schemaByURN(ap.URN)
 		if s == nil {
 			return target{kind: targetUnknown, why: "unknown schema " + quote(ap.URN)}, nil
 		}
@@ -180,9 +180,9 @@ func (p *patcher) resolve(pp *PatchPath) (target, error) {
 	switch {
 	case ap.URN == "":
 		// A core attribute, else an extension's (Entra's bare "manager").
-		a = m.Unqualified(ap.Name)
+		a = m.unqualified(ap.Name)
 	default:
-		s := m.SchemaByURN(ap.URN)
+		s := m.schemaByURN(ap.URN)
 		switch {
 		case s == nil:
 			return target{kind: targetUnknown, why: "unknown schema " + quote(ap.URN)}, nil
@@ -213,7 +213,7 @@ func (p *patcher) resolve(pp *PatchPath) (target, error) {
 		if !a.MultiValued {
 			return target{kind: targetUnknown, why: a.Path() + " is not multi-valued and takes no value filter"}, nil
 		}
-		f, err := m.resolveFilter(pp.Filter, a)
+		f, err := m.resolveFilterIn(pp.Filter, a)
 		var ev evaluator
 		if err == nil {
 			ev, err = m.compile(f, a)

@@ -251,14 +251,11 @@ func (m *Model) Core() *Schema { return m.core }
 // Enterprise returns the Enterprise User extension (RFC 7643 §4.3).
 func (m *Model) Enterprise() *Schema { return m.enterprise }
 
-// Peakon returns the company's Peakon extension: its custom attributes.
-func (m *Model) Peakon() *Schema { return m.peakon }
-
 // Schemas returns the model's schemas in the order /Schemas lists them.
 func (m *Model) Schemas() []*Schema { return []*Schema{m.core, m.enterprise, m.peakon} }
 
-// SchemaByURN returns the schema with the URN (case-insensitive), or nil.
-func (m *Model) SchemaByURN(urn string) *Schema {
+// schemaByURN returns the schema with the URN (case-insensitive), or nil.
+func (m *Model) schemaByURN(urn string) *Schema {
 	for _, s := range m.Schemas() {
 		if strings.EqualFold(s.ID, urn) {
 			return s
@@ -277,7 +274,7 @@ func (m *Model) CustomAttribute(name string) *Attribute {
 // filter, a PATCH path, sortBy or attributes: "userName", "name",
 // "urn:...:enterprise:2.0:User:employeeNumber",
 // "urn:...:peakon:2.0:User:Employed_Since", or an extension attribute
-// without its URN ("manager"; see [Model.Unqualified]). rest is what
+// without its URN ("manager"; see unqualified). rest is what
 // follows the attribute (".givenName" or ""), unparsed. Lookup returns nil
 // when nothing matches.
 func (m *Model) Lookup(path string) (attr *Attribute, rest string) {
@@ -313,10 +310,10 @@ func (m *Model) lookup(path string, extensions bool) (attr *Attribute, rest stri
 	if !extensions {
 		return m.core.Attribute(name), sub
 	}
-	return m.Unqualified(name), sub
+	return m.unqualified(name), sub
 }
 
-// Unqualified resolves an attribute name written without a schema URN, as
+// unqualified resolves an attribute name written without a schema URN, as
 // filters, PATCH paths, sortBy and attributes may: a core attribute of that
 // name (or alias) if there is one, else the Enterprise extension's, else
 // the company's Peakon custom attribute's. RFC 7644 §3.10 lets clients omit
@@ -324,9 +321,9 @@ func (m *Model) lookup(path string, extensions bool) (attr *Attribute, rest stri
 // ({"op":"Add","path":"manager",...}). The order settles names that several
 // schemas define: a core attribute always wins, and the Enterprise
 // extension wins over a custom attribute ("Department", "Manager"), since
-// that is what Entra means by the bare name. Unqualified returns nil when
+// that is what Entra means by the bare name. unqualified returns nil when
 // no schema defines the name.
-func (m *Model) Unqualified(name string) *Attribute {
+func (m *Model) unqualified(name string) *Attribute {
 	if a := m.core.Attribute(name); a != nil {
 		return a
 	}

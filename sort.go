@@ -30,7 +30,7 @@ func (m *Model) compileSort(sortBy string) (*AttrPath, func(a, b *User) int, err
 	if !ok {
 		return nil, nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "sortBy %q is not an attribute path", sortBy)
 	}
-	if err := m.ResolvePath(&p); err != nil {
+	if err := m.resolvePath(&p); err != nil {
 		return nil, nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "sortBy: unknown attribute %q", sortBy)
 	}
 	a, sub := p.Attr, p.SubAttr

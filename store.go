@@ -71,6 +71,23 @@ type Activation struct {
 	Active bool
 }
 
+// UserViewer is an optional interface a [Store] may implement when it can
+// lend the users it holds: users it never modifies in place (a write
+// installs a new *User), or decoded anew for each call. The [Handler] reads
+// the users it only renders, or builds a next version from (PATCH copies
+// before it changes anything), through it and so skips a copy per user.
+// The caller must not modify a lent user, nor anything it points to.
+//
+// As with database/sql's optional driver interfaces, a type that embeds
+// a store to change what GetUser or ListUsers answer must implement
+// UserViewer as well, or the handler reads past its change.
+type UserViewer interface {
+	// ViewUser is GetUser, lending the user.
+	ViewUser(ctx context.Context, tenant, id string) (*User, error)
+	// ViewUsers is ListUsers, lending the page's users.
+	ViewUsers(ctx context.Context, tenant string, q *Query) (*Page, error)
+}
+
 // Batcher is implemented by stores that can run many writes as one
 // transaction, which a bulk request uses to commit thousands of users at
 // once. Each write inside the batch is still atomic on its own: a write that

@@ -9,7 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestViewedUserUnchanged pins the contract of viewUser: requests that read
+// TestViewedUserUnchanged pins the contract of UserViewer: requests that read
 // the store's own copy of a user (GET, and the current version a write
 // starts from) leave it exactly as stored, whatever they render.
 func TestViewedUserUnchanged(t *testing.T) {
@@ -30,7 +30,7 @@ func TestViewedUserUnchanged(t *testing.T) {
 		{"put", "PUT", "/scim/v2/Users/" + ids[0], oktaUser(0), 200},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			stored, err := store.viewUser(context.Background(), "acme", ids[0])
+			stored, err := store.ViewUser(context.Background(), "acme", ids[0])
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -44,6 +44,62 @@ func TestViewedUserUnchanged(t *testing.T) {
 			}
 			if diff := cmp.Diff(before, stored); diff != "" {
 				t.Errorf("the stored user changed (-before +after):\n%s", diff)
+			}
+		})
+	}
+}
+
+// countingViewer counts which read the handler takes: a store that
+// implements UserViewer lends, one that does not is copied from.
+type countingViewer struct {
+	Store       // hides MemoryStore's own UserViewer
+	gets, views int
+}
+
+func (s *countingViewer) GetUser(ctx context.Context, tenant, id string) (*User, error) {
+	s.gets++
+	return s.Store.GetUser(ctx, tenant, id)
+}
+
+type lendingViewer struct{ *countingViewer }
+
+func (s lendingViewer) ViewUser(ctx context.Context, tenant, id string) (*User, error) {
+	s.views++
+	return s.Store.GetUser(ctx, tenant, id)
+}
+
+func (s lendingViewer) ViewUsers(ctx context.Context, tenant string, q *Query) (*Page, error) {
+	return s.Store.ListUsers(ctx, tenant, q)
+}
+
+// TestUserViewerOptional pins that the handler takes the UserViewer path
+// of any store that offers it, and GetUser otherwise.
+func TestUserViewerOptional(t *testing.T) {
+	h, ids := benchServer(t, 1)
+	mem := h.Store
+	for _, tc := range []struct {
+		name                string
+		lend                bool
+		wantGets, wantViews int
+	}{
+		{"plain store", false, 1, 0},
+		{"user viewer", true, 0, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &countingViewer{Store: mem}
+			h.Store = c
+			if tc.lend {
+				h.Store = lendingViewer{c}
+			}
+			rec := httptest.NewRecorder()
+			req := httptest.NewRequest("GET", "/scim/v2/Users/"+ids[0], nil)
+			req.Header.Set("Authorization", "Bearer "+testToken)
+			h.ServeHTTP(rec, req)
+			if rec.Code != 200 {
+				t.Fatalf("GET: %d %s", rec.Code, rec.Body)
+			}
+			if c.gets != tc.wantGets || c.views != tc.wantViews {
+				t.Errorf("GetUser calls %d, ViewUser calls %d; want %d, %d", c.gets, c.views, tc.wantGets, tc.wantViews)
 			}
 		})
 	}

@@ -33,7 +33,7 @@ type userCache struct {
 type cachedKey struct{ tenant, id string }
 
 type cachedUser struct {
-	u       *scim.User // never handed out: callers get clones
+	u       *scim.User // never modified: lent (ViewUser) or cloned (GetUser)
 	version int64
 }
 
@@ -44,13 +44,16 @@ func newUserCache(n int) *userCache {
 	return &userCache{m: make(map[cachedKey]cachedUser), max: n}
 }
 
-// get returns a copy of the user read at version, if there is one.
-func (c *userCache) get(tenant, id string, version int64) (*scim.User, bool) {
+// get returns the user read at version, if there is one: lent, or a copy.
+func (c *userCache) get(tenant, id string, version int64, lend bool) (*scim.User, bool) {
 	c.mu.Lock()
 	e, ok := c.m[cachedKey{tenant, id}]
 	c.mu.Unlock()
 	if !ok || e.version != version {
 		return nil, false
+	}
+	if lend {
+		return e.u, true
 	}
 	return e.u.Clone(), true
 }

@@ -148,3 +148,48 @@ func TestDataVersionShared(t *testing.T) {
 	}
 	t.Logf("%d readings for %d requests", a.totals.dv.started.Load(), calls)
 }
+
+// TestViewUserLends pins that ViewUser lends the cached user (the same
+// value twice, no copy) while GetUser copies, and that a commit ends the
+// lending as it ends the cache.
+func TestViewUserLends(t *testing.T) {
+	ctx := context.Background()
+	st, err := openDriver(ctx, "sqlite", filepath.Join(t.TempDir(), "scim.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	var _ scim.UserViewer = st
+	u := benchUser(1)
+	if err := st.CreateUser(ctx, "acme", u); err != nil {
+		t.Fatal(err)
+	}
+	view := func() *scim.User {
+		t.Helper()
+		v, err := st.ViewUser(ctx, "acme", u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	view() // fills the cache
+	a, b := view(), view()
+	if a != b {
+		t.Error("ViewUser copied a cached user")
+	}
+	if g, err := st.GetUser(ctx, "acme", u.ID); err != nil || g == a {
+		t.Errorf("GetUser lent the cached user (err %v)", err)
+	}
+	next := u.Clone()
+	next.Title = "Boss"
+	next.Meta.Version = `W/"2"`
+	if err := st.UpdateUser(ctx, "acme", next, u.Meta.Version); err != nil {
+		t.Fatal(err)
+	}
+	if got := view(); got == a || got.Title != "Boss" {
+		t.Errorf("after a commit ViewUser lent %p with title %q, want a new user titled Boss", got, got.Title)
+	}
+	if _, err := st.ViewUser(ctx, "acme", "missing"); !errors.Is(err, scim.ErrNotFound) {
+		t.Errorf("ViewUser of a missing id: %v, want ErrNotFound", err)
+	}
+}

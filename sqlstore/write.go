@@ -98,13 +98,30 @@ func (w *txWriter) deleteChildren(tenant, id string, history bool) error {
 
 // GetUser implements scim.Store.
 func (s *Store) GetUser(ctx context.Context, tenant, id string) (*scim.User, error) {
+	return s.getUser(ctx, tenant, id, false)
+}
+
+// ViewUser implements scim.UserViewer: a user from the user cache is lent
+// without the copy GetUser makes, a user read from the database is the
+// caller's anyway.
+func (s *Store) ViewUser(ctx context.Context, tenant, id string) (*scim.User, error) {
+	return s.getUser(ctx, tenant, id, true)
+}
+
+// ViewUsers implements scim.UserViewer. Every listed user is decoded for
+// the call, so it is ListUsers.
+func (s *Store) ViewUsers(ctx context.Context, tenant string, q *scim.Query) (*scim.Page, error) {
+	return s.ListUsers(ctx, tenant, q)
+}
+
+func (s *Store) getUser(ctx context.Context, tenant, id string, lend bool) (*scim.User, error) {
 	// The user cache (usercache.go), outside a batch, whose transaction
 	// may hold uncommitted writes.
 	var version int64
 	cache := s.users != nil && s.btx == nil
 	if cache {
 		version, cache = s.totals.version(ctx, tenant)
-		if u, hit := s.users.get(tenant, id, version); cache && hit {
+		if u, hit := s.users.get(tenant, id, version, lend); cache && hit {
 			return u, nil
 		}
 	}
