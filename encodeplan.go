@@ -14,7 +14,8 @@ import (
 // rendering a user walks a plan instead of reflecting on every field of
 // every request. The attribute model stays the only description of
 // attributes: the plan is derived from it, and it renders byte for byte
-// what the reflective encodeUserReflect renders (TestCompiledEncoder).
+// what the reflective encodeUserReflect, a test oracle, renders
+// (TestCompiledEncoder).
 type userEncoder struct {
 	core []fieldPlan // core attributes but meta, in schema order
 	ent  []fieldPlan
@@ -222,7 +223,8 @@ func (e *userEncoder) encode(m *Model, dst []byte, u *User, p *Projection) []byt
 	return append(dst, '}')
 }
 
-// encode renders a top-level attribute as encodeAttr does.
+// encode renders a top-level attribute (nothing when it is unset or
+// projected out).
 func (f *fieldPlan) encode(dst []byte, base unsafe.Pointer, p *Projection) []byte {
 	yes, partial := p.returns(f.a)
 	if !yes {
@@ -291,4 +293,20 @@ func (f *fieldPlan) encodeScalar(dst []byte, v unsafe.Pointer) []byte {
 		return strconv.AppendInt(dst, *(*int64)(v), 10)
 	}
 	return jsonw.String(dst, *(*string)(v))
+}
+
+// largest names the core or Enterprise attribute of u that takes the most
+// bytes as JSON, and that size, for an error message.
+func (e *userEncoder) largest(u *User) (path string, size int) {
+	base := unsafe.Pointer(u)
+	var buf []byte
+	for _, plans := range [...][]fieldPlan{e.core, e.ent} {
+		for i := range plans {
+			buf = plans[i].encode(buf[:0], base, nil)
+			if len(buf) > size {
+				path, size = plans[i].a.Path(), len(buf)
+			}
+		}
+	}
+	return path, size
 }

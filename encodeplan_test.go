@@ -3,10 +3,13 @@ package scim
 import (
 	"fmt"
 	"math/rand/v2"
+	"reflect"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/scimkit/scim/internal/jsonw"
 )
 
 // randomUser fills a random subset of every kind of attribute, including
@@ -127,4 +130,124 @@ func FuzzCompiledEncoder(f *testing.F) {
 			t.Fatalf("compiled encoder differs (-reflect +compiled):\n%s", cmp.Diff(string(want), string(got)))
 		}
 	})
+}
+
+// encodeUserReflect is EncodeUser by reflection over the attributes: the
+// definition the compiled plan (userEncoder) is tested against.
+func (m *Model) encodeUserReflect(dst []byte, u *User, p *Projection) []byte {
+	rv := reflect.ValueOf(u).Elem()
+	dst = append(dst, '{')
+	dst = jsonw.Key(dst, "schemas")
+	dst = append(dst, '[')
+	dst = append(dst, `"`+SchemaUser+`"`...) // URNs need no escaping
+	hasEnt := !rv.FieldByIndex(m.enterprise.Attributes[0].field[:1]).IsZero()
+	hasPeakon := len(u.Custom) > 0
+	if hasEnt {
+		dst = append(dst, ',')
+		dst = append(dst, `"`+SchemaEnterpriseUser+`"`...)
+	}
+	if hasPeakon {
+		dst = append(dst, ',')
+		dst = append(dst, `"`+SchemaPeakonUser+`"`...)
+	}
+	dst = append(dst, ']')
+	var meta *Attribute
+	for _, a := range m.core.Attributes {
+		if a.Name == "meta" {
+			meta = a
+			continue
+		}
+		dst = encodeAttr(dst, rv, a, p)
+	}
+	if hasEnt {
+		mark := len(dst)
+		dst = jsonw.Key(dst, SchemaEnterpriseUser)
+		dst = append(dst, '{')
+		inner := len(dst)
+		for _, a := range m.enterprise.Attributes {
+			dst = encodeAttr(dst, rv, a, p)
+		}
+		if len(dst) == inner {
+			dst = dst[:mark]
+		} else {
+			dst = append(dst, '}')
+		}
+	}
+	if hasPeakon {
+		dst = m.encodeCustom(dst, u, p)
+	}
+	if meta != nil {
+		dst = encodeAttr(dst, rv, meta, p)
+	}
+	return append(dst, '}')
+}
+
+func encodeAttr(dst []byte, rv reflect.Value, a *Attribute, p *Projection) []byte {
+	if a.field == nil {
+		return dst
+	}
+	yes, partial := p.returns(a)
+	if !yes {
+		return dst
+	}
+	f := rv.FieldByIndex(a.field)
+	if f.IsZero() && a.Type != TypeBoolean {
+		return dst
+	}
+	mark := len(dst)
+	dst = a.jsonKey(dst)
+	switch {
+	case a.MultiValued:
+		dst = append(dst, '[')
+		for i := 0; i < f.Len(); i++ {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = encodeComplex(dst, f.Index(i), a, p, partial)
+		}
+		dst = append(dst, ']')
+	case a.Type == TypeComplex:
+		before := len(dst)
+		dst = encodeComplex(dst, f, a, p, partial)
+		if len(dst)-before == 2 { // {} after projection: omit the attribute
+			return dst[:mark]
+		}
+	default:
+		dst = encodeScalar(dst, f, a)
+	}
+	return dst
+}
+
+func encodeComplex(dst []byte, f reflect.Value, a *Attribute, p *Projection, partial bool) []byte {
+	dst = append(dst, '{')
+	for _, sub := range a.SubAttributes {
+		if partial && !p.returnsSub(sub) {
+			continue
+		}
+		sf := f.FieldByIndex(sub.field)
+		if sub.Type == TypeBoolean {
+			if !sf.Bool() { // primary=false is noise; absent means false
+				continue
+			}
+		} else if sf.IsZero() {
+			continue
+		}
+		dst = sub.jsonKey(dst)
+		dst = encodeScalar(dst, sf, sub)
+	}
+	return append(dst, '}')
+}
+
+func encodeScalar(dst []byte, f reflect.Value, a *Attribute) []byte {
+	switch a.Type {
+	case TypeBoolean:
+		return jsonw.Bool(dst, f.Bool())
+	case TypeDateTime:
+		return jsonw.Time(dst, *f.Addr().Interface().(*time.Time))
+	case TypeInteger:
+		if f.Kind() == reflect.Int || f.Kind() == reflect.Int64 {
+			return strconv.AppendInt(dst, f.Int(), 10)
+		}
+	}
+	return jsonw.String(dst, f.String())
 }

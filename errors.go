@@ -29,7 +29,7 @@ const (
 // RFC 7644 §3.12, with status as a string, as clients expect.
 type Error struct {
 	Status   int    // HTTP status code
-	SCIMType string // one of the Err* scimType constants, or empty
+	SCIMType string // one of the SCIMType* constants, or empty
 	Detail   string // a human-readable explanation a person can act on
 
 	// RetryAfter, when positive, is sent as the Retry-After header (429, 503).

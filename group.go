@@ -10,8 +10,8 @@ import (
 )
 
 // Group is a SCIM Group (RFC 7643 §4.2), served only when [Handler].Groups
-// is set: Peakon has no groups, and the default handler answers /Groups
-// with 501. The enterprise and Peakon extensions do not apply to groups.
+// is set: Peakon itself has no groups, so a handler without Groups answers
+// /Groups with 501. The enterprise and Peakon extensions do not apply to groups.
 //
 // Members is nil in groups a [GroupStore] returns from GetGroup and
 // ListGroups: a group may hold hundreds of thousands of members, so they

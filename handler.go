@@ -9,7 +9,8 @@ import (
 	"time"
 )
 
-// Handler serves the SCIM 2.0 protocol for Users, as Peakon does, over any
+// Handler serves the SCIM 2.0 protocol for Users (and Groups, when
+// Groups is set), as Peakon does, over any
 // [Store]. Mount it under any prefix, with or without http.StripPrefix:
 //
 //	mux.Handle("/scim/v2/", &scim.Handler{Store: store, Auth: auth})
@@ -62,7 +63,7 @@ type Handler struct {
 	// (emails, phoneNumbers, addresses, ...): a POST, PUT, PATCH or bulk
 	// operation that leaves more is 400 invalidValue. Default
 	// [DefaultMaxValues]. The read-only groups are the server's and are not
-	// counted; nor would a group's members be, were groups served.
+	// counted, nor are a group's members.
 	MaxValues int
 	// MaxUserBytes limits a stored user's size as rendered JSON: a write
 	// that leaves it larger is 400 invalidValue. Default

@@ -465,7 +465,7 @@ func (req *request) remove(id, ifMatch string) error {
 	return Errorf(http.StatusConflict, "", "user %s is being modified by too many concurrent requests; retry later", id)
 }
 
-// listUsers answers a user list query. With groups on, a filter naming
+// listUserPage answers a user list query. With groups on, a filter naming
 // groups is answered here: users do not store their groups, so it must
 // name a group (groups.value eq "<id>", alone or in an "and"), whose user
 // members are the candidates; the whole filter then applies to each.

@@ -108,15 +108,7 @@ func checkUserSize(m *Model, before, u *User, limit int) error {
 	if before != nil && size <= len(m.EncodeUser(nil, before, nil)) {
 		return nil
 	}
-	largest, largestSize := "", 0
-	rv := reflect.ValueOf(u).Elem()
-	for _, s := range [...]*Schema{m.core, m.enterprise} {
-		for _, a := range s.Attributes {
-			if n := len(encodeAttr(nil, rv, a, nil)); n > largestSize {
-				largest, largestSize = a.Path(), n
-			}
-		}
-	}
+	largest, largestSize := m.enc.largest(u)
 	custom := 0
 	for k, v := range u.Custom {
 		custom += len(k) + len(v) + 6

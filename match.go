@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"cmp"
 	"encoding/json"
 	"reflect"
 	"strconv"
@@ -521,9 +522,9 @@ func parseNumber(s string) (number, bool) {
 
 func (n number) compare(m number) int {
 	if n.isInt && m.isInt {
-		return cmpInt(n.i, m.i)
+		return cmp.Compare(n.i, m.i)
 	}
-	return cmpFloat(n.f, m.f)
+	return cmp.Compare(n.f, m.f)
 }
 
 func orderedOp(op CompareOp) bool {
@@ -550,16 +551,6 @@ func ordered(op CompareOp, c int) bool {
 		return c <= 0
 	}
 	return false
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // stringTest compiles a comparison of a present string value; foldCase

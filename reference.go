@@ -540,8 +540,8 @@ func (req *request) employeeFilter(f Filter) (Filter, error) {
 // (resolveReports) into shared queries, one company at a time, the way
 // group commit gathers writes. Every create asks the store which users
 // name the new employee as a pending manager; on SQLite that read, the
-// first after a commit on its connection, cost as much CPU as the insert
-// (BENCHMARKS.md). Writes that finish while a lookup of their company runs
+// first after a commit on its connection, cost as much CPU as the insert.
+// Writes that finish while a lookup of their company runs
 // wait for the next one, which looks all their keys up in one query
 // (an "or" of equalities, as lookupReferences does for a page); a lone
 // writer's lookup starts at once. A lookup starts after every write it

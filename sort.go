@@ -146,16 +146,6 @@ func absentLast(x, y bool) (int, bool) {
 	return 0, true
 }
 
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
 func cmpBool(a, b bool) int {
 	switch {
 	case a == b:

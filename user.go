@@ -39,7 +39,7 @@ type User struct {
 	IMs              []MultiValue
 	Photos           []MultiValue
 	Addresses        []Address
-	Groups           []GroupRef // read-only; Peakon has no groups, so always empty
+	Groups           []GroupRef // read-only: the groups naming the user, when the Handler serves Groups
 	Entitlements     []MultiValue
 	Roles            []MultiValue
 	X509Certificates []MultiValue
