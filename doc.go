@@ -47,4 +47,65 @@
 // unquoted filter values. The Handler accepts all of it, answers in
 // canonical form, and rejects what is wrong with a SCIM error whose detail
 // says what to fix.
+//
+// # Where things are
+//
+// The root package, one concept per file:
+//
+//   - doc.go: this overview and map.
+//   - scim.go: schema and message URNs, the media type, Meta, ListResponse.
+//   - errors.go: [Error], the SCIMType values, the store sentinels and the
+//     helpers that word every error detail.
+//   - user.go: [User] and its parts (Name, MultiValue, Address, the
+//     Enterprise extension, GroupRef) and the employee-reference rule.
+//   - extension.go: Peakon's custom attributes ([CustomAttribute]).
+//   - schema.go: the attribute [Model] every feature reads, [Attribute],
+//     [Schema], [ModelSource].
+//   - decode.go: JSON to [User] through the model, as lenient as clients
+//     need; encode.go, encodeplan.go: [User] to JSON, projection, and the
+//     compiled encoder.
+//   - validate.go: the model's field rules ([Model.Validate]).
+//   - multivalue.go: identity of multi-valued elements: keys, dedupe,
+//     append, prune.
+//   - filter.go: the filter grammar and AST ([ParseFilter]); match.go: name
+//     resolution and the compiled [Matcher]; sort.go: sortBy orderings.
+//   - query.go: [Query], [Page] and the [Pager] that stores page with.
+//   - patch.go: PATCH requests ([ParsePatch]); patchpath.go: PATCH paths;
+//     patchapply.go: applying operations ([Model.ApplyPatch]);
+//     patchremove.go: the remove operation.
+//   - store.go: [Store] and the optional interfaces ([HistoryStore],
+//     [Batcher], [ChangeFeed], [GroupStore], [UserViewer]).
+//   - memstore.go: [MemoryStore] and its change feed; memprefix.go: its
+//     index for "sw" filters; memgroups.go: its groups; memcompany.go: its
+//     companies and tokens.
+//   - handler.go: [Handler] and its options; serve.go: one request's
+//     state, body reading and error writing; route.go: routing and the
+//     query string; limits.go: the handler's size limits.
+//   - handler_users.go: the /Users endpoint; bulk.go: /Bulk;
+//     discovery.go: /Schemas, /ResourceTypes, /ServiceProviderConfig.
+//   - reference.go: employee references (the Enterprise manager, custom
+//     employee attributes) and the lookups of direct reports.
+//   - group.go: [Group] and its decoding; grouppatch.go: group PATCH;
+//     groupquery.go: group queries; handler_groups.go: the /Groups endpoint.
+//   - auth.go: [Authenticator], [StaticTokens], the failed-authentication
+//     limiter and sign-in; company.go: [Companies], tokens and the model
+//     cache.
+//   - ratelimit.go: Peakon's rate limit ([RateLimiter]); observe.go:
+//     [RequestInfo] and the access log; event.go: change events.
+//   - eligibility.go: survey eligibility from the activation history.
+//   - etag.go: versions and ETags; uuid.go: resource ids.
+//
+// Beside it:
+//
+//   - sqlstore: the SQL [Store] (users, groups, companies, history, rate
+//     limit) for SQLite (sqlstore/sqlite) and PostgreSQL (sqlstore/postgres).
+//   - storetest: the conformance suite every Store runs.
+//   - scimclient: a client for a Peakon-like endpoint, with Sync.
+//   - scimtest: an in-process fake Peakon that records requests and
+//     injects faults.
+//   - internal: machinery (JSON reading and writing, case folding, literals,
+//     custom-attribute specs, the demo's wiring, dependency checks).
+//   - api: the exported API as golden files.
+//   - examples (a module of its own): the demo server, the CSV sync
+//     command, and minimal memory and SQL wirings.
 package scim

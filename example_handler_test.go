@@ -109,9 +109,8 @@ func ExampleCompanies() {
 	token, _, _ := companies.IssueToken(ctx, acme.ID, "Okta") // shown once; stored as a hash
 
 	h := &scim.Handler{
-		Store:  store,
-		Auth:   companies,
-		Models: companies,
+		Store: store,
+		Auth:  companies, // also the handler's ModelSource
 		OnChange: func(_ context.Context, e scim.Event) {
 			fmt.Println("event:", e.Type, e.After.UserName)
 		},
@@ -125,7 +124,9 @@ func ExampleCompanies() {
 	}
 	fmt.Println(send("POST", "/scim/v2/Users", `{"userName":"ann@acme.test",
 		"urn:ietf:params:scim:schemas:extension:peakon:2.0:User":{"Employed_Since":"2021-06-01"}}`))
-	page, _ := store.ListUsers(ctx, acme.ID, &scim.Query{StartIndex: 1, Count: 1})
+	model, _ := companies.Model(ctx, acme.ID)
+	q, _ := model.NewQuery(`userName eq "ann@acme.test"`, "", "", 1, 1)
+	page, _ := store.ListUsers(ctx, acme.ID, q)
 	id := page.Users[0].ID
 	fmt.Println(send("PATCH", "/scim/v2/Users/"+id, `{"Operations":[{"op":"Replace","path":"active","value":"False"}]}`))
 	active, _ := scim.WasActive(ctx, store, acme.ID, id, time.Now())

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -1065,25 +1066,33 @@ func FuzzApplyPatch(f *testing.F) {
 	})
 }
 
-// TestWritePatchFuzzCorpus regenerates the committed seed corpus under
-// testdata/fuzz when SCIM_WRITE_FUZZ_CORPUS=1.
-func TestWritePatchFuzzCorpus(t *testing.T) {
-	if os.Getenv("SCIM_WRITE_FUZZ_CORPUS") != "1" {
-		t.Skip("set SCIM_WRITE_FUZZ_CORPUS=1 to regenerate testdata/fuzz")
-	}
-	write := func(dir string, i int, line string) {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
+var updateFuzzCorpus = flag.Bool("update-fuzz-corpus", false, "rewrite the PATCH fuzz seeds under testdata/fuzz from patchPathSeeds and applyPatchSeeds")
+
+// TestPatchFuzzCorpus checks that the committed seed corpus under
+// testdata/fuzz holds every seed of patchPathSeeds and applyPatchSeeds;
+// go test -run TestPatchFuzzCorpus -update-fuzz-corpus rewrites it.
+func TestPatchFuzzCorpus(t *testing.T) {
+	check := func(dir string, i int, line string) {
+		name := filepath.Join("testdata", "fuzz", dir, fmt.Sprintf("seed%02d", i))
+		want := "go test fuzz v1\n" + line + "\n"
+		if *updateFuzzCorpus {
+			if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(name, []byte(want), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return
 		}
-		name := filepath.Join(dir, fmt.Sprintf("seed%02d", i))
-		if err := os.WriteFile(name, []byte("go test fuzz v1\n"+line+"\n"), 0o644); err != nil {
-			t.Fatal(err)
+		got, err := os.ReadFile(name)
+		if err != nil || string(got) != want {
+			t.Errorf("%s is not the seed %q (run with -update-fuzz-corpus): %v", name, line, err)
 		}
 	}
 	for i, s := range patchPathSeeds {
-		write(filepath.Join("testdata", "fuzz", "FuzzPatchPath"), i, "string("+strconv.Quote(s)+")")
+		check("FuzzPatchPath", i, "string("+strconv.Quote(s)+")")
 	}
 	for i, s := range applyPatchSeeds {
-		write(filepath.Join("testdata", "fuzz", "FuzzApplyPatch"), i, "[]byte("+strconv.Quote(s)+")")
+		check("FuzzApplyPatch", i, "[]byte("+strconv.Quote(s)+")")
 	}
 }

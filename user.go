@@ -16,6 +16,25 @@ import (
 // The password attribute is accepted on input and discarded: Peakon
 // employees sign in through single sign-on, so a password is never stored
 // and never returned.
+//
+// # Employee references
+//
+// A reference to another employee of the company takes one form in Go and
+// another on the wire:
+//
+//   - A custom attribute of type [CustomEmployee] holds, in [User.Custom],
+//     the referenced employee's id: that is what a [Store] keeps and what
+//     [Handler.OnChange] and the store hand a program. On the wire the
+//     [Handler] accepts the employee's email, userName, id or externalId
+//     (400 invalidValue when it names nobody, as Peakon documents) and
+//     answers the employee's primary email (their userName without one).
+//     scimclient's Sync takes an email, as a client sends it.
+//   - The Enterprise manager's value ([EnterpriseUser].Manager) is the
+//     manager's id on the wire and in Go (RFC 7643 §4.3). Okta and Entra
+//     may send an email or employee number instead; the Handler resolves it
+//     to the id when that employee exists, and keeps a manager that is not
+//     (yet) an employee as sent, resolving it when they are created,
+//     unless [Handler].StrictManager.
 type User struct {
 	ID         string
 	ExternalID string
