@@ -60,8 +60,8 @@ func (Dialect) OpenPools(dsn string) (readers, writer *sql.DB, err error) {
 //
 // Reads do not map the file (mmap_size stays 0): SQLite unmaps a
 // connection's mapping whenever another connection has committed, so under
-// writes every read paid for munmap, mmap and the page faults after them
-// (creates with 16 clients were 8 % slower with a 256 MB mapping); reads
+// writes every read paid for munmap, mmap and the page faults after them,
+// and concurrent creates were slower with a mapping than without; reads
 // between writes are served by the store's user cache instead.
 //
 // The writer's transactions begin IMMEDIATE: they take the write lock at
