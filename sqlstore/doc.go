@@ -14,6 +14,10 @@
 //	st, err := postgres.New(ctx, db)                        // the product's own *sql.DB
 //	st, err := sqlstore.New(ctx, postgres.Dialect{}, db)    // the same, dialect-neutral
 //
+// Both dialect packages wrap code in sqlstore/internal (sqlitedialect,
+// pgdialect), which this package's own tests open stores with too, so
+// that they test the dialects a program runs.
+//
 // [Open] opens pools of its own, which it bounds ([WithMaxConns]); SQLite's
 // are one writer and many readers on a file. [New] runs on a pool the
 // program already has, with its own DSN, TLS and limits, which the store
@@ -88,4 +92,40 @@
 // which every instance's writes bump. PostgreSQL pools that [Open] opens
 // keep the generic plan of each prepared statement (plan_cache_mode, see
 // the postgres package); give a pool of your own the same setting.
+//
+// # Where things are
+//
+//   - doc.go: this overview.
+//   - dialect.go: the [Dialect] interface, and the dialect kinds the store's
+//     SQL depends on.
+//   - store.go: [Store], [Open], [New] and their options; migrations,
+//     transactions, [Store.Batch], [Store.Analyze], [Store.Close].
+//   - writestmts.go: the prepared statements every write of a user runs,
+//     and txWriter, which runs them in a transaction.
+//   - write.go: CreateUser, CreateUsers, GetUser, UpdateUser, DeleteUser.
+//   - groupcommit.go: SQLite's group commit of concurrent writes.
+//   - columns.go: the typed columns of users and the rows of user_values,
+//     derived from the attribute model.
+//   - document.go: the stored document, its encoder and decoder.
+//   - row.go: the values of columns: case folding, times, booleans,
+//     numbers.
+//   - filtersql.go: the filter-to-SQL compiler: conditions, the ORDER BY of
+//     sortBy, and the predicates choosing an index order.
+//   - list.go: ListUsers: the pushed-down page and its count, or the scan
+//     finished in Go.
+//   - keyset.go: where pages in id order ended, for the next page.
+//   - totals.go: list totals kept between commits, and the versions that
+//     tell when a commit intervened.
+//   - stmtcache.go: the bounded cache of prepared read statements.
+//   - usercache.go: SQLite's cache of decoded users ([WithUserCache]).
+//   - changes.go: the change feed (scim.ChangeFeed) and the company's
+//     change counter.
+//   - history.go: scim.HistoryStore.
+//   - groups.go: scim.GroupStore.
+//   - company.go: scim.CompanyStore: companies and tokens.
+//   - ratelimit.go: [RateLimiter], shared by every instance on a database.
+//   - migrations/: the schema migrations, one folder per dialect.
+//   - sqlite/, postgres/: the dialect packages, each linking its driver.
+//   - internal/sqlitedialect/, internal/pgdialect/: their code, which
+//     does not import sqlstore, so that this package's tests run it too.
 package sqlstore

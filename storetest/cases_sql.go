@@ -8,8 +8,9 @@ import (
 
 // This file holds the suite's own fixture and filter table: values that
 // stress SQL pushdown (quotes, LIKE wildcards, the escape character,
-// non-ASCII case folding, absent attributes, custom attribute types). The
-// shared filter table (filtercases.go) runs beside it when present.
+// non-ASCII case folding, absent attributes, custom attribute types).
+// testFilters runs the shared filter table (filtercases.go) after it, in a
+// tenant of its own.
 
 // sqlModel is the fixture tenant's model.
 func sqlModel() *scim.Model {

@@ -13,19 +13,21 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"errors"
-	"strconv"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/stdlib" // also registers "pgx", for New's pools
+	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx", for New's pools
 
 	"github.com/scimkit/scim/sqlstore"
+	"github.com/scimkit/scim/sqlstore/internal/pgdialect"
 )
 
 // Dialect is PostgreSQL's [sqlstore.Dialect], for [sqlstore.Open] and
 // [sqlstore.New].
 type Dialect struct{}
+
+var _ sqlstore.Dialect = Dialect{}
+
+// impl is the dialect's code, which sqlstore's own tests share.
+var impl pgdialect.Dialect
 
 // Open opens (and creates or migrates) a store on the database at dsn, a
 // pgx connection string or URL, with a pool the store bounds
@@ -43,22 +45,13 @@ func New(ctx context.Context, db *sql.DB, opts ...sqlstore.Option) (*sqlstore.St
 }
 
 // Name implements sqlstore.Dialect.
-func (Dialect) Name() string { return "postgres" }
+func (Dialect) Name() string { return impl.Name() }
 
 // Placeholder implements sqlstore.Dialect.
-func (Dialect) Placeholder(n int) string { return "$" + strconv.Itoa(n) }
-
-// uniqueViolation is PostgreSQL's SQLSTATE for unique_violation.
-const uniqueViolation = "23505"
+func (Dialect) Placeholder(n int) string { return impl.Placeholder(n) }
 
 // UniqueViolation implements sqlstore.Dialect.
-func (Dialect) UniqueViolation(err error) (string, bool) {
-	var pg *pgconn.PgError
-	if errors.As(err, &pg) && pg.Code == uniqueViolation {
-		return pg.ConstraintName, true // "users_user_name_uq"
-	}
-	return "", false
-}
+func (Dialect) UniqueViolation(err error) (string, bool) { return impl.UniqueViolation(err) }
 
 // OpenPools implements sqlstore.Dialect. Its connections keep the generic
 // plan of every prepared statement (plan_cache_mode=force_generic_plan)
@@ -67,19 +60,11 @@ func (Dialect) UniqueViolation(err error) (string, bool) {
 // of its equality whatever the value), and PostgreSQL would otherwise
 // plan some of them afresh on every execution: a lookup by a custom
 // attribute, whose values share a column with a few frequent ones
-// (departments), cost 0.3 ms of planning for 0.04 ms of execution at a
-// million users (BENCHMARKS.md). The setting travels as a startup
-// parameter: behind a connection pooler that refuses those (PgBouncer
-// unless told to ignore it), open the pool yourself and use New. A pool
-// given to New keeps its settings; set the parameter there too.
+// (departments), would spend most of its time planning rather than
+// executing. The setting travels as a startup parameter: behind a
+// connection pooler that refuses those (PgBouncer unless told to ignore
+// it), open the pool yourself and use New. A pool given to New keeps its
+// settings; set the parameter there too.
 func (Dialect) OpenPools(dsn string) (readers, writer *sql.DB, err error) {
-	cfg, err := pgx.ParseConfig(dsn)
-	if err != nil {
-		return nil, nil, err
-	}
-	if _, ok := cfg.RuntimeParams["plan_cache_mode"]; !ok {
-		cfg.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
-	}
-	db := stdlib.OpenDB(*cfg)
-	return db, db, nil
+	return impl.OpenPools(dsn)
 }
