@@ -1,6 +1,8 @@
-// Command loadcompare measures the demo endpoint against a bare net/http
-// server that writes the very same response bytes, the comparison of issue
-// 15's table.
+// Command loadcompare measures what the request path costs: the demo
+// endpoint (internal/demo, as examples/server wires it) against a bare
+// net/http server that writes the very same response bytes. It is the
+// harness behind the "request path against bare net/http" figures of
+// BENCHMARKS.md, not an example of using the library.
 //
 // Both servers listen on loopback in this process. A load generator of 16
 // keep-alive connections (Go's net/http client, on the same cores) drives
@@ -16,10 +18,10 @@
 // Creates into SQLite have no bare counterpart: they print creates/s with
 // 16 clients and with 1.
 //
-//	go run ./examples/loadcompare                 # every scenario, 10,000 users
-//	go run ./examples/loadcompare -quick          # 2,000 users, shorter rounds
-//	go run ./examples/loadcompare -run get,sw -rounds 5
-//	go run ./examples/loadcompare -cpuprofile get.prof -run get
+//	go run ./internal/cmd/loadcompare          # every scenario, 10,000 users
+//	go run ./internal/cmd/loadcompare -quick   # 2,000 users, shorter rounds
+//	go run ./internal/cmd/loadcompare -run get,sw -rounds 5
+//	go run ./internal/cmd/loadcompare -cpuprofile get.prof -run get
 package main
 
 import (
