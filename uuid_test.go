@@ -11,7 +11,7 @@ import (
 // version 7 UUIDs, whose first 48 bits are the creation time in
 // milliseconds. Ids created in later milliseconds sort after earlier ones,
 // so a store's id indexes grow at one end (one page written per commit
-// instead of one per user, BENCHMARKS.md) and pages without sortBy list
+// instead of one per user) and pages without sortBy list
 // users about in creation order.
 func TestNewUUID(t *testing.T) {
 	form := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
