@@ -13,8 +13,8 @@ import (
 const syncBatch = 1000
 
 // apply carries out the round's changes, recording each outcome in its
-// Change. It returns an error only when the context ended.
-func (s *syncer) apply(ctx context.Context, work []*Change) error {
+// Step. It returns an error only when the context ended.
+func (s *syncer) apply(ctx context.Context, work []*Step) error {
 	spc, err := s.c.ServiceProviderConfig(ctx)
 	if err != nil {
 		return err
@@ -25,7 +25,7 @@ func (s *syncer) apply(ctx context.Context, work []*Change) error {
 	return s.applyEach(ctx, work)
 }
 
-func (s *syncer) bulkOp(ch *Change) BulkOperation {
+func (s *syncer) bulkOp(ch *Step) BulkOperation {
 	switch ch.Action {
 	case ActionCreate:
 		return BulkOperation{Method: http.MethodPost, Path: "/Users", BulkID: "u" + strconv.Itoa(ch.Index+1), Data: ch.User}
@@ -35,7 +35,7 @@ func (s *syncer) bulkOp(ch *Change) BulkOperation {
 	return BulkOperation{Method: http.MethodPatch, Path: userPath(ch.ID), Version: ch.version, Data: &Patch{Operations: ch.Operations}}
 }
 
-func (s *syncer) applyBulk(ctx context.Context, work []*Change, batch int) error {
+func (s *syncer) applyBulk(ctx context.Context, work []*Step, batch int) error {
 	for start := 0; start < len(work); start += batch {
 		chunk := work[start:min(start+batch, len(work))]
 		ops := make([]BulkOperation, len(chunk))
@@ -64,7 +64,7 @@ func (s *syncer) applyBulk(ctx context.Context, work []*Change, batch int) error
 	return nil
 }
 
-func (s *syncer) applyEach(ctx context.Context, work []*Change) error {
+func (s *syncer) applyEach(ctx context.Context, work []*Step) error {
 	for i, ch := range work {
 		var u *scim.User
 		var err error

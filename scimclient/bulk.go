@@ -42,7 +42,7 @@ type BulkResult struct {
 	Err error
 }
 
-// safeInBulk: the operation may be repeated without doing its work twice.
+// safe reports whether the operation may be repeated without doing its work twice.
 func (op *BulkOperation) safe() bool {
 	switch strings.ToUpper(op.Method) {
 	case http.MethodDelete:

@@ -47,7 +47,7 @@ func ExampleSync() {
 		fmt.Println(err)
 		return
 	}
-	for _, ch := range rep.Changes {
+	for _, ch := range rep.Steps {
 		fmt.Println(ch.Action, ch.UserName, ch.Err)
 	}
 	// Output:

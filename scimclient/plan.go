@@ -13,15 +13,15 @@ import (
 // plan is one round of Sync: what to write, judged against what the
 // endpoint held when the round began.
 type plan struct {
-	creates, updates, absent, skips []*Change
+	creates, updates, absent, skips []*Step
 	unchanged                       int
 	absentActive                    int  // active employees among absent
 	deferred                        bool // references left for a later round
 	keys                            map[string]bool
 }
 
-func (p *plan) all() []*Change {
-	out := make([]*Change, 0, len(p.creates)+len(p.updates)+len(p.absent)+len(p.skips))
+func (p *plan) all() []*Step {
+	out := make([]*Step, 0, len(p.creates)+len(p.updates)+len(p.absent)+len(p.skips))
 	out = append(out, p.creates...)
 	out = append(out, p.updates...)
 	out = append(out, p.absent...)
@@ -30,9 +30,9 @@ func (p *plan) all() []*Change {
 
 // work returns the writes of the round, but for employees whose earlier
 // failure is final.
-func (p *plan) work(final map[string]bool) []*Change {
-	var out []*Change
-	for _, group := range [][]*Change{p.creates, p.updates, p.absent} {
+func (p *plan) work(final map[string]bool) []*Step {
+	var out []*Step
+	for _, group := range [][]*Step{p.creates, p.updates, p.absent} {
 		for _, ch := range group {
 			if !final[ch.Key] {
 				out = append(out, ch)
@@ -124,7 +124,7 @@ func (s *syncer) plan(current []*scim.User) *plan {
 		if key == "" {
 			key = "#" + strconv.Itoa(i+1)
 		}
-		ch := &Change{Action: ActionSkip, Key: key, Err: err, Index: i}
+		ch := &Step{Action: ActionSkip, Key: key, Err: err, Index: i}
 		if d != nil {
 			ch.UserName = d.UserName
 		}
@@ -174,7 +174,7 @@ func (s *syncer) plan(current []*scim.User) *plan {
 		}
 		p.deferred = p.deferred || deferred
 		if e.current == nil {
-			p.creates = append(p.creates, &Change{Action: ActionCreate, Key: e.key, UserName: e.want.UserName, User: e.want, Index: e.index})
+			p.creates = append(p.creates, &Step{Action: ActionCreate, Key: e.key, UserName: e.want.UserName, User: e.want, Index: e.index})
 			p.keys[e.key] = true
 			continue
 		}
@@ -195,7 +195,7 @@ func (s *syncer) plan(current []*scim.User) *plan {
 		case !e.want.Active && e.current.Active:
 			action = ActionDeactivate
 		}
-		p.updates = append(p.updates, &Change{Action: action, Key: e.key, UserName: e.current.UserName, ID: e.current.ID,
+		p.updates = append(p.updates, &Step{Action: action, Key: e.key, UserName: e.current.UserName, ID: e.current.ID,
 			Operations: ops, version: e.current.Meta.Version, Index: e.index})
 		p.keys[e.key] = true
 	}
@@ -207,7 +207,7 @@ func (s *syncer) plan(current []*scim.User) *plan {
 		if key == "" {
 			key = "id:" + u.ID
 		}
-		ch := &Change{Action: ActionDeactivate, Key: key, UserName: u.UserName, ID: u.ID, version: u.Meta.Version, Index: -1,
+		ch := &Step{Action: ActionDeactivate, Key: key, UserName: u.UserName, ID: u.ID, version: u.Meta.Version, Index: -1,
 			Operations: []scim.PatchOperation{{Op: "replace", Path: "active", Value: false}}}
 		if s.opts.DeleteAbsent {
 			ch.Action, ch.Operations = ActionDelete, nil

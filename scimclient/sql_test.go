@@ -65,8 +65,8 @@ func TestSyncSQLDemo(t *testing.T) {
 		t.Errorf("second sync: %d updates, %d deactivations, %d unchanged", rep.Count(scimclient.ActionUpdate), rep.Count(scimclient.ActionDeactivate), rep.Unchanged)
 	}
 	rep, err = scimclient.Sync(ctx, c, users[:299], opts)
-	if err != nil || len(rep.Changes) != 0 || rep.Unchanged != 299 {
-		t.Errorf("third sync: %v, %d changes", err, len(rep.Changes))
+	if err != nil || len(rep.Steps) != 0 || rep.Unchanged != 299 {
+		t.Errorf("third sync: %v, %d changes", err, len(rep.Steps))
 	}
 }
 
@@ -96,8 +96,8 @@ func BenchmarkSyncSQLite(b *testing.B) {
 		}
 		for b.Loop() {
 			rep, err := scimclient.Sync(context.Background(), c, users, opts)
-			if err != nil || len(rep.Changes) != 0 {
-				b.Fatal(err, len(rep.Changes))
+			if err != nil || len(rep.Steps) != 0 {
+				b.Fatal(err, len(rep.Steps))
 			}
 		}
 	})

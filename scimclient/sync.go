@@ -65,7 +65,7 @@ type SyncOptions struct {
 // Action is what Sync does to one employee.
 type Action string
 
-// Actions of a Change.
+// Actions of a Step.
 const (
 	ActionCreate     Action = "create"
 	ActionUpdate     Action = "update"
@@ -77,8 +77,9 @@ const (
 	ActionSkip Action = "skip"
 )
 
-// Change is what Sync plans, and then did, for one employee.
-type Change struct {
+// Step is what Sync plans, and then does, for one employee. (It is not
+// a scim.Change, which is an entry of the server's change feed.)
+type Step struct {
 	Action Action
 	// Key is the employee's key value (userName or externalId); for an
 	// absent employee without one, "id:" and the id.
@@ -104,17 +105,17 @@ type Change struct {
 
 // Report is what Sync planned and did.
 type Report struct {
-	// Changes are the creates, updates and reactivations, deactivations
+	// Steps are the creates, updates and reactivations, deactivations
 	// (or deletes) and skips, in that order.
-	Changes []*Change
+	Steps []*Step
 	// Unchanged counts the desired employees that needed nothing.
 	Unchanged int
 }
 
-// Count returns how many changes have the action.
+// Count returns how many steps have the action.
 func (r *Report) Count(a Action) int {
 	n := 0
-	for _, c := range r.Changes {
+	for _, c := range r.Steps {
 		if c.Action == a {
 			n++
 		}
@@ -122,10 +123,10 @@ func (r *Report) Count(a Action) int {
 	return n
 }
 
-// Failed returns the changes that failed or were skipped.
-func (r *Report) Failed() []*Change {
-	var out []*Change
-	for _, c := range r.Changes {
+// Failed returns the steps that failed or were skipped.
+func (r *Report) Failed() []*Step {
+	var out []*Step
+	for _, c := range r.Steps {
 		if c.Err != nil {
 			out = append(out, c)
 		}
@@ -159,7 +160,7 @@ const maxRounds = 3
 // Writes go through /Bulk when the endpoint supports it, else one request
 // each. Updates carry the version read as If-Match, so a concurrent change
 // makes them fail and be planned again rather than overwrite it. A
-// failure of one employee does not stop the others; each Change of the
+// failure of one employee does not stop the others; each Step of the
 // report carries its outcome. After a crash or a cancellation half way, a
 // new run converges: Sync always starts from what the endpoint holds.
 //
@@ -196,15 +197,15 @@ type syncer struct {
 	desired []*scim.User
 
 	report *Report
-	byKey  map[string]*Change // the report's changes by key, across rounds
-	final  map[string]bool    // keys whose failure is not worth retrying
+	byKey  map[string]*Step // the report's changes by key, across rounds
+	final  map[string]bool  // keys whose failure is not worth retrying
 	done   int
 	total  int
 }
 
 func (s *syncer) run(ctx context.Context) (*Report, error) {
 	s.report = &Report{}
-	s.byKey = map[string]*Change{}
+	s.byKey = map[string]*Step{}
 	s.final = map[string]bool{}
 	for round := 0; round < maxRounds; round++ {
 		current, err := s.list(ctx)
@@ -215,11 +216,11 @@ func (s *syncer) run(ctx context.Context) (*Report, error) {
 		if round == 0 {
 			s.report.Unchanged = p.unchanged
 			if err := s.checkThreshold(p, current); err != nil {
-				s.report.Changes = p.all()
+				s.report.Steps = p.all()
 				return s.report, err
 			}
 			if s.opts.DryRun {
-				s.report.Changes = p.all()
+				s.report.Steps = p.all()
 				return s.report, nil
 			}
 			for _, ch := range p.skips {
@@ -264,12 +265,12 @@ func (s *syncer) run(ctx context.Context) (*Report, error) {
 
 // merge adds the round's changes to the report, folding a later round's
 // change of an employee into the first.
-func (s *syncer) merge(changes []*Change) {
+func (s *syncer) merge(changes []*Step) {
 	for _, ch := range changes {
 		prev := s.byKey[ch.Key]
 		if prev == nil {
 			s.byKey[ch.Key] = ch
-			s.report.Changes = append(s.report.Changes, ch)
+			s.report.Steps = append(s.report.Steps, ch)
 			continue
 		}
 		if prev == ch {
@@ -283,7 +284,7 @@ func (s *syncer) merge(changes []*Change) {
 		prev.ID, prev.Err = ch.ID, ch.Err
 	}
 	order := map[Action]int{ActionCreate: 0, ActionUpdate: 1, ActionReactivate: 1, ActionDeactivate: 2, ActionDelete: 2, ActionSkip: 3}
-	changes = s.report.Changes
+	changes = s.report.Steps
 	for i := 1; i < len(changes); i++ { // stable insertion sort by action group
 		for j := i; j > 0 && order[changes[j].Action] < order[changes[j-1].Action]; j-- {
 			changes[j], changes[j-1] = changes[j-1], changes[j]

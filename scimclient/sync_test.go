@@ -76,7 +76,7 @@ func TestSyncCreatesUpdatesDeactivates(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := map[string]scimclient.Action{}
-	for _, ch := range plan.Changes {
+	for _, ch := range plan.Steps {
 		got[ch.UserName] = ch.Action
 		if ch.Err != nil {
 			t.Logf("%s: %v", ch.UserName, ch.Err)
@@ -117,7 +117,7 @@ func TestSyncCreatesUpdatesDeactivates(t *testing.T) {
 		t.Fatal(err)
 	}
 	if w := writes(s); len(w) != 0 {
-		t.Errorf("second sync wrote: %v; report %+v", w, rep.Changes)
+		t.Errorf("second sync wrote: %v; report %+v", w, rep.Steps)
 	}
 }
 

@@ -117,7 +117,7 @@ func progressLine(w io.Writer) func(done, total int) {
 }
 
 func print(w io.Writer, rep *scimclient.Report, sheet *sheet, applied bool) {
-	for _, ch := range rep.Changes {
+	for _, ch := range rep.Steps {
 		who := ch.UserName
 		if ch.Index >= 0 {
 			who = fmt.Sprintf("%s (line %d)", who, sheet.lines[ch.Index])
@@ -140,7 +140,7 @@ func print(w io.Writer, rep *scimclient.Report, sheet *sheet, applied bool) {
 		rep.Count(scimclient.ActionDeactivate), rep.Unchanged, len(rep.Failed()), len(sheet.bad))
 }
 
-func describe(ch *scimclient.Change) string {
+func describe(ch *scimclient.Step) string {
 	if len(ch.Operations) == 0 {
 		return ""
 	}
