@@ -36,9 +36,10 @@ type BulkResult struct {
 	// ID is the user's id, taken from Location.
 	ID      string
 	Version string
-	// Err is the operation's error: a *scim.Error from the server, or the
-	// error of the whole request that carried the operation (a lost answer,
-	// a cancelled context). Nil on success.
+	// Err is the operation's error, a *RequestError: naming the operation,
+	// with the server's *scim.Error for it, or naming the bulk request
+	// that carried the operation, with why it failed (a lost answer, a
+	// cancelled context). Nil on success.
 	Err error
 }
 
@@ -162,7 +163,7 @@ func (c *Client) bulkChunk(ctx context.Context, ops []BulkOperation, encoded []j
 		} `json:"Operations"`
 	}
 	if err := json.Unmarshal(res.body, &resp); err != nil {
-		err = fmt.Errorf("scimclient: decoding a BulkResponse: %w", err)
+		err = res.decodeError("a SCIM BulkResponse", err)
 		for i := range results {
 			results[i] = BulkResult{BulkID: ids[i], Err: err}
 		}
@@ -194,15 +195,20 @@ func (c *Client) bulkChunk(ctx context.Context, ops []BulkOperation, encoded []j
 			if json.Unmarshal(o.Response, e) != nil || e.Status == 0 {
 				e = &scim.Error{Status: r.Status, Detail: http.StatusText(r.Status)}
 			}
-			r.Err = e
+			r.Err = opError(&ops[i], e)
 		}
 	}
 	for i := range results {
 		if !seen[i] {
-			results[i].Err = errors.New("scimclient: the BulkResponse has no result for this operation")
+			results[i].Err = opError(&ops[i], errors.New("the BulkResponse has no result for this operation"))
 		}
 	}
 	return nil
+}
+
+// opError is the failure of one operation of a bulk request.
+func opError(op *BulkOperation, err error) error {
+	return &RequestError{Method: strings.ToUpper(op.Method), Path: op.Path, Attempts: 1, Err: err, bulk: true}
 }
 
 func statusOf(raw json.RawMessage) int {

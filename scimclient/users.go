@@ -21,7 +21,7 @@ func (c *Client) Get(ctx context.Context, id string) (*scim.User, error) {
 	if err != nil {
 		return nil, err
 	}
-	return decodeUser(res.body)
+	return decodeUser(res)
 }
 
 // Create creates the user and returns it as the server stored it (with
@@ -39,7 +39,7 @@ func (c *Client) Create(ctx context.Context, u *scim.User) (*scim.User, error) {
 	for attempt := 0; ; attempt++ {
 		res, err := c.do(ctx, call{method: http.MethodPost, path: "/Users", body: body})
 		if err == nil {
-			return decodeUser(res.body)
+			return decodeUser(res)
 		}
 		if !uncertain(err) || attempt >= c.retries {
 			return nil, err
@@ -47,12 +47,16 @@ func (c *Client) Create(ctx context.Context, u *scim.User) (*scim.User, error) {
 		found, ferr := c.FindByUserName(ctx, u.UserName)
 		switch {
 		case ferr != nil:
-			return nil, errors.Join(err, ferr)
+			return nil, fmt.Errorf("%w (and looking the userName up, to see whether it was created, failed: %w)", err, ferr)
 		case found != nil:
 			return found, nil
 		}
-		if err := c.sleep(ctx, c.delay(attempt)); err != nil {
-			return nil, err
+		if serr := c.sleep(ctx, c.delay(attempt)); serr != nil {
+			var re *RequestError
+			if errors.As(err, &re) {
+				return nil, &RequestError{Method: re.Method, Path: re.Path, Attempts: re.Attempts, Err: errors.Join(serr, re.Err)}
+			}
+			return nil, errors.Join(serr, err)
 		}
 	}
 }
@@ -70,7 +74,7 @@ func (c *Client) Replace(ctx context.Context, u *scim.User) (*scim.User, error) 
 	if err != nil {
 		return nil, err
 	}
-	return decodeUser(res.body)
+	return decodeUser(res)
 }
 
 // Patch applies the operations of p to the user with the id and returns
@@ -89,7 +93,7 @@ func (c *Client) Patch(ctx context.Context, id string, p *Patch) (*scim.User, er
 	if err != nil {
 		return nil, err
 	}
-	return decodeUser(res.body)
+	return decodeUser(res)
 }
 
 // Deactivate sets u inactive, as Okta and Entra deprovision: the employee
@@ -163,7 +167,7 @@ func (c *Client) List(ctx context.Context, opts ListOptions) iter.Seq2[*scim.Use
 			}
 			var page scim.ListResponse
 			if err := json.Unmarshal(res.body, &page); err != nil {
-				yield(nil, fmt.Errorf("scimclient: a page of /Users: %w", err))
+				yield(nil, res.decodeError("a SCIM ListResponse", err))
 				return
 			}
 			for _, u := range page.Resources {
@@ -191,10 +195,10 @@ func (c *Client) FindByUserName(ctx context.Context, userName string) (*scim.Use
 
 func userPath(id string) string { return "/Users/" + url.PathEscape(id) }
 
-func decodeUser(body []byte) (*scim.User, error) {
+func decodeUser(res *response) (*scim.User, error) {
 	u := new(scim.User)
-	if err := json.Unmarshal(body, u); err != nil {
-		return nil, fmt.Errorf("scimclient: decoding a user: %w", err)
+	if err := json.Unmarshal(res.body, u); err != nil {
+		return nil, res.decodeError("a SCIM user", err)
 	}
 	return u, nil
 }
