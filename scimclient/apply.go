@@ -2,6 +2,7 @@ package scimclient
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -12,8 +13,9 @@ import (
 // endpoint's own maxOperations, so that progress is reported as it goes.
 const syncBatch = 1000
 
-// apply carries out the round's changes, recording each outcome in its
-// Step. It returns an error only when the context ended.
+// apply carries out the round's steps, recording each outcome in its
+// Step; those it did not get to stay StatusNotAttempted. It returns an
+// error only when it could not go on (the context ended).
 func (s *syncer) apply(ctx context.Context, work []*Step) error {
 	spc, err := s.c.ServiceProviderConfig(ctx)
 	if err != nil {
@@ -39,25 +41,22 @@ func (s *syncer) applyBulk(ctx context.Context, work []*Step, batch int) error {
 	for start := 0; start < len(work); start += batch {
 		chunk := work[start:min(start+batch, len(work))]
 		ops := make([]BulkOperation, len(chunk))
-		for i, ch := range chunk {
-			ops[i] = s.bulkOp(ch)
+		for i, st := range chunk {
+			ops[i] = s.bulkOp(st)
 		}
 		results, err := s.c.Bulk(ctx, ops)
-		for i, ch := range chunk {
+		for i, st := range chunk {
 			if i < len(results) {
-				ch.Err = results[i].Err
-				if ch.Action == ActionCreate && results[i].ID != "" {
-					ch.ID = results[i].ID
+				st.outcome(results[i].Err)
+				if st.Action == ActionCreate && results[i].ID != "" {
+					st.ID = results[i].ID
 				}
 			} else {
-				ch.Err = err
+				st.outcome(err)
 			}
 		}
 		if err != nil {
-			for _, ch := range work[start+len(chunk):] {
-				ch.Err = err
-			}
-			return err
+			return err // the steps after the chunk stay not attempted
 		}
 		s.progress(len(chunk))
 	}
@@ -65,32 +64,41 @@ func (s *syncer) applyBulk(ctx context.Context, work []*Step, batch int) error {
 }
 
 func (s *syncer) applyEach(ctx context.Context, work []*Step) error {
-	for i, ch := range work {
+	for _, st := range work {
 		var u *scim.User
 		var err error
-		switch ch.Action {
+		switch st.Action {
 		case ActionCreate:
-			u, err = s.c.Create(ctx, ch.User)
+			u, err = s.c.Create(ctx, st.User)
 		case ActionDelete:
-			err = s.c.Delete(ctx, ch.ID, ch.version)
+			err = s.c.Delete(ctx, st.ID, st.version)
 		default:
-			u, err = s.c.Patch(ctx, ch.ID, &Patch{Operations: ch.Operations, Version: ch.version})
+			u, err = s.c.Patch(ctx, st.ID, &Patch{Operations: st.Operations, Version: st.version})
 		}
-		ch.Err = err
-		if u != nil && ch.ID == "" {
-			ch.ID = u.ID
+		st.outcome(err)
+		if u != nil && st.ID == "" {
+			st.ID = u.ID
 		}
 		if ctx.Err() != nil {
-			for _, rest := range work[i:] {
-				if rest.Err == nil || rest == ch {
-					rest.Err = ctx.Err()
-				}
-			}
 			return ctx.Err()
 		}
 		s.progress(1)
 	}
 	return nil
+}
+
+// outcome records the result of trying the step: applied, failed, or,
+// when no request carrying it went out, not attempted.
+func (st *Step) outcome(err error) {
+	st.Status, st.Err = StatusApplied, err
+	var re *RequestError
+	switch {
+	case err == nil:
+	case errors.As(err, &re) && re.Attempts == 0:
+		st.Status = StatusNotAttempted
+	default:
+		st.Status = StatusFailed
+	}
 }
 
 func (s *syncer) progress(n int) {

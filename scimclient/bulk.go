@@ -39,7 +39,8 @@ type BulkResult struct {
 	// Err is the operation's error, a *RequestError: naming the operation,
 	// with the server's *scim.Error for it, or naming the bulk request
 	// that carried the operation, with why it failed (a lost answer, a
-	// cancelled context). Nil on success.
+	// cancelled context; Attempts is 0 when the operation was never
+	// sent). Nil on success.
 	Err error
 }
 
@@ -121,10 +122,9 @@ func (c *Client) Bulk(ctx context.Context, ops []BulkOperation) ([]BulkResult, e
 			end++
 		}
 		if err := c.bulkChunk(ctx, ops[start:end], encoded[start:end], ids[start:end], results[start:end]); err != nil {
-			for i := start; i < len(ops); i++ {
-				if results[i].Err == nil && results[i].Status == 0 {
-					results[i].Err = err
-				}
+			unsent := &RequestError{Method: http.MethodPost, Path: "/Bulk", Err: err}
+			for i := end; i < len(ops); i++ {
+				results[i] = BulkResult{BulkID: ids[i], Err: unsent}
 			}
 			return results, err
 		}

@@ -137,48 +137,70 @@ type ListOptions struct {
 
 // List returns the users matching the options, reading page after page
 // (startIndex and count) until the last. Iteration stops at the first
-// error, which is yielded with a nil user.
+// error, which is yielded with a nil user. A page answering another
+// startIndex than the one asked for is an error: the endpoint does not
+// page as RFC 7644 §3.4.2.4 says, and the listing would repeat or miss
+// users.
+//
+// Offset paging is not a snapshot: a user created or deleted by someone
+// else while List reads may make a later page repeat a user or skip one.
 func (c *Client) List(ctx context.Context, opts ListOptions) iter.Seq2[*scim.User, error] {
 	return func(yield func(*scim.User, error) bool) {
-		size := opts.PageSize
-		if size <= 0 {
-			size = 100
-			if spc, err := c.ServiceProviderConfig(ctx); err == nil && spc.Filter.MaxResults > 0 {
-				size = min(spc.Filter.MaxResults, 1000)
-			}
-		}
-		q := url.Values{}
-		if opts.Filter != "" {
-			q.Set("filter", opts.Filter)
-		}
-		if len(opts.Attributes) > 0 {
-			q.Set("attributes", strings.Join(opts.Attributes, ","))
-		}
-		if len(opts.ExcludedAttributes) > 0 {
-			q.Set("excludedAttributes", strings.Join(opts.ExcludedAttributes, ","))
-		}
-		q.Set("count", strconv.Itoa(size))
-		for start := 1; ; {
-			q.Set("startIndex", strconv.Itoa(start))
-			res, err := c.do(ctx, call{method: http.MethodGet, path: "/Users" + query(q), safe: true})
-			if err != nil {
-				yield(nil, err)
-				return
-			}
-			var page scim.ListResponse
-			if err := json.Unmarshal(res.body, &page); err != nil {
-				yield(nil, res.decodeError("a SCIM ListResponse", err))
-				return
-			}
+		err := c.listPages(ctx, opts, func(page *scim.ListResponse) bool {
 			for _, u := range page.Resources {
-				if !yield(u, nil) {
-					return
+				if u != nil && !yield(u, nil) {
+					return false
 				}
 			}
-			start += len(page.Resources)
-			if len(page.Resources) == 0 || start > page.TotalResults {
-				return
-			}
+			return true
+		})
+		if err != nil {
+			yield(nil, err)
+		}
+	}
+}
+
+// listPages reads the pages of a listing, calling fn with each, until the
+// last page, fn returns false, or a request fails.
+func (c *Client) listPages(ctx context.Context, opts ListOptions, fn func(page *scim.ListResponse) bool) error {
+	size := opts.PageSize
+	if size <= 0 {
+		size = 100
+		if spc, err := c.ServiceProviderConfig(ctx); err == nil && spc.Filter.MaxResults > 0 {
+			size = min(spc.Filter.MaxResults, 1000)
+		}
+	}
+	q := url.Values{}
+	if opts.Filter != "" {
+		q.Set("filter", opts.Filter)
+	}
+	if len(opts.Attributes) > 0 {
+		q.Set("attributes", strings.Join(opts.Attributes, ","))
+	}
+	if len(opts.ExcludedAttributes) > 0 {
+		q.Set("excludedAttributes", strings.Join(opts.ExcludedAttributes, ","))
+	}
+	q.Set("count", strconv.Itoa(size))
+	for start := 1; ; {
+		q.Set("startIndex", strconv.Itoa(start))
+		res, err := c.do(ctx, call{method: http.MethodGet, path: "/Users" + query(q), safe: true})
+		if err != nil {
+			return err
+		}
+		var page scim.ListResponse
+		if err := json.Unmarshal(res.body, &page); err != nil {
+			return res.decodeError("a SCIM ListResponse", err)
+		}
+		if page.StartIndex != 0 && page.StartIndex != start {
+			return &RequestError{Method: http.MethodGet, Path: "/Users", Attempts: res.attempts,
+				Err: fmt.Errorf("asked for the page at startIndex %d, the endpoint answered the one at %d: it does not page as SCIM says", start, page.StartIndex)}
+		}
+		if !fn(&page) {
+			return nil
+		}
+		start += len(page.Resources)
+		if len(page.Resources) == 0 || start > page.TotalResults {
+			return nil
 		}
 	}
 }
