@@ -76,7 +76,7 @@ func writeCause(b *strings.Builder, err error) {
 		return
 	}
 	if err != nil {
-		b.WriteString(err.Error())
+		b.WriteString(strings.TrimPrefix(err.Error(), "scimclient: "))
 	}
 }
 

@@ -3,6 +3,7 @@ package scimclient
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -216,6 +217,22 @@ func TestErrorContext(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("a lost create, then the lookup fails", func(t *testing.T) {
+		down := httptest.NewServer(http.NotFoundHandler())
+		down.Close() // connection refused
+		c := New(down.URL, "t", WithLimiter(nil), WithRetries(1), WithBackoff(time.Microsecond, time.Microsecond))
+		_, err := c.Create(ctx, &scim.User{UserName: "a@example.com"})
+		msg := fmt.Sprint(err)
+		for _, want := range []string{"scimclient: POST /Users: ", "looking the userName up", "GET /Users (2 attempts): "} {
+			if !strings.Contains(msg, want) {
+				t.Errorf("err %q lacks %q", msg, want)
+			}
+		}
+		if strings.Contains(msg, "\n") || strings.Count(msg, "scimclient:") != 2 {
+			t.Errorf("err %q: want one line, scimclient: once per request", msg)
+		}
+	})
 
 	t.Run("context ends during retries", func(t *testing.T) {
 		c := newClient("/down")
