@@ -188,6 +188,11 @@ func (s *syncer) plan(l *listing) *plan {
 		if cur != nil {
 			matched[cur.ID] = true
 		} else {
+			// Checked before it may be named as a pending reference.
+			if err := s.m.Validate(nil, want); err != nil {
+				skip(i, key, d, err)
+				continue
+			}
 			creating = append(creating, want)
 		}
 		entries = append(entries, entry{i, key, want, cur})
@@ -201,10 +206,6 @@ func (s *syncer) plan(l *listing) *plan {
 		}
 		p.deferred = p.deferred || deferred
 		if e.current == nil {
-			if err := s.m.Validate(nil, e.want); err != nil {
-				skip(e.index, e.key, e.want, err)
-				continue
-			}
 			p.creates = append(p.creates, &Step{Action: ActionCreate, Status: StatusNotAttempted, Key: e.key, UserName: e.want.UserName,
 				User: e.want, Index: e.index, Warnings: warnings})
 			p.keys[e.key] = true
@@ -345,7 +346,6 @@ func (w wouldRefuse) Unwrap() error { return w.e }
 
 // checked returns err with each *scim.Error in it as a wouldRefuse.
 func checked(err error) error {
-	var se *scim.Error
 	switch e := err.(type) {
 	case problems:
 		out := make(problems, len(e))
@@ -354,9 +354,7 @@ func checked(err error) error {
 		}
 		return out
 	case *scim.Error:
-		if errors.As(err, &se) {
-			return wouldRefuse{se}
-		}
+		return wouldRefuse{e}
 	}
 	return err
 }

@@ -290,3 +290,37 @@ func TestSyncEmployeeReferenceForms(t *testing.T) {
 		t.Fatalf("second run: %v%s", err, stepsString(rep))
 	}
 }
+
+// TestSyncInvalidManagerRow: a manager whose own row is invalid is
+// skipped, and their team is provisioned without them, with a warning,
+// rather than skipped with them.
+func TestSyncInvalidManagerRow(t *testing.T) {
+	t.Parallel()
+	s := scimtest.NewServer(t, scimtest.WithAttributeSpec("Manager:employee"))
+	boss := employee(1, true)
+	boss.Emails[0].Value = "chloe@" // a typo in the manager's row
+	var desired = []*scim.User{boss}
+	for i := 2; i <= 4; i++ {
+		u := employee(i, true)
+		u.Custom = map[string]string{"Manager": boss.UserName}
+		desired = append(desired, u)
+	}
+	rep, err := scimclient.Sync(context.Background(), newClient(s), desired, scimclient.SyncOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]outcome{"e001@example.com": {"e001@example.com", scimclient.ActionSkip, scimclient.StatusFailed}}
+	for i := 2; i <= 4; i++ {
+		name := desired[i-1].UserName
+		want[name] = outcome{name, scimclient.ActionCreate, scimclient.StatusApplied}
+		if st := stepOf(rep, name); st == nil || len(st.Warnings) != 1 {
+			t.Errorf("%s: no warning:%s", name, stepsString(rep))
+		}
+	}
+	if diff := cmp.Diff(want, outcomes(rep)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if n := len(s.Users()); n != 3 {
+		t.Errorf("the endpoint holds %d users, want 3", n)
+	}
+}
