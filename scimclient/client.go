@@ -24,7 +24,7 @@ import (
 type Client struct {
 	base      string
 	token     string
-	hc        *http.Client // the caller's, or http.DefaultClient
+	hc        *http.Client // a copy of the caller's, or of http.DefaultClient, with guard's redirect policy
 	limiter   *Limiter
 	retries   int
 	backoff   time.Duration // first retry's delay
@@ -231,6 +231,9 @@ func (c *Client) do(ctx context.Context, cl call) (*response, error) {
 				}
 				return nil, fail(err)
 			}
+		}
+		if ctx.Err() != nil {
+			return nil, stopped() // not sent: the context ended first
 		}
 		attempts++
 		res, err := c.send(ctx, cl)

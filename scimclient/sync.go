@@ -482,7 +482,7 @@ func (s *syncer) list(ctx context.Context) (*listing, error) {
 	if l.incomplete {
 		return nil, fmt.Errorf("%w in %d readings, the last stopped early (%v); nothing was planned", ErrUnreliableListing, maxListings, l.unreliable)
 	}
-	l.unreliable = fmt.Errorf("%w in %d readings (%v), so nobody was deactivated; run Sync again once the endpoint is quiet", ErrUnreliableListing, maxListings, l.unreliable)
+	l.unreliable = fmt.Errorf("%w in %d readings (%v), so nobody was deactivated: run Sync again when nobody else is provisioning, or, if the endpoint itself holds the duplicate, correct it there", ErrUnreliableListing, maxListings, l.unreliable)
 	return l, nil
 }
 
