@@ -193,10 +193,29 @@ func (s *syncer) plan(l *listing) *plan {
 				skip(i, key, d, err)
 				continue
 			}
-			creating = append(creating, want)
 		}
 		entries = append(entries, entry{i, key, want, cur})
 	}
+	// A new employee whose userName an absent one holds would be refused
+	// (deactivating does not free a userName). Checked once every match is
+	// known, and before anyone may name them as a pending reference.
+	holders := make(map[string]*scim.User, len(current))
+	for _, u := range current {
+		holders[strings.ToLower(u.UserName)] = u
+	}
+	kept := entries[:0]
+	for _, e := range entries {
+		if e.current == nil {
+			if h := holders[strings.ToLower(e.want.UserName)]; h != nil && !matched[h.ID] {
+				skip(e.index, e.key, e.want, fmt.Errorf("userName %q belongs to employee %s (externalId %q), who is absent from the desired set: deactivating them does not free it; rename or delete them first",
+					e.want.UserName, h.ID, h.ExternalID))
+				continue
+			}
+			creating = append(creating, e.want)
+		}
+		kept = append(kept, e)
+	}
+	entries = kept
 	pending := newIndex(creating)
 	for _, e := range entries {
 		deferred, warnings, err := s.resolveReferences(e.want, e.current, ix, pending)

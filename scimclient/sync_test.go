@@ -279,21 +279,23 @@ func slicesContain(a, b []*scim.User, externalID string) bool {
 func TestSyncReportStatus(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	holder := employee(1, true) // holds the userName a newcomer wants
-	s := scimtest.NewServer(t, scimtest.WithUsers(holder))
+	// Two employees who swap emails: each update is refused, as the other
+	// still holds the userName (a failure only the endpoint finds).
+	a, b := employee(1, true), employee(2, true)
+	s := scimtest.NewServer(t, scimtest.WithUsers(a, b, employee(9, true)))
 	c := newClient(s)
-	clash := employee(2, true)
-	clash.UserName = holder.UserName
-	clash.Emails = holder.Emails
-	desired := []*scim.User{employee(3, true), employee(4, true), clash}
-	opts := scimclient.SyncOptions{Key: scimclient.KeyExternalID, Force: true}
+	swappedA, swappedB := employee(1, true), employee(2, true)
+	swappedA.UserName, swappedA.Emails = b.UserName, b.Emails
+	swappedB.UserName, swappedB.Emails = a.UserName, a.Emails
+	desired := []*scim.User{employee(3, true), employee(4, true), swappedA, swappedB}
+	opts := scimclient.SyncOptions{Key: scimclient.KeyExternalID}
 
 	type count struct{ Action, Status string }
 	counts := func(rep *scimclient.Report) map[count]int {
 		out := map[count]int{}
 		for _, st := range rep.Steps {
 			out[count{string(st.Action), string(st.Status)}]++
-			if (st.Status == scimclient.StatusFailed) != (st.Err != nil) && !(opts.DryRun && st.Err == nil) {
+			if (st.Status == scimclient.StatusFailed) != (st.Err != nil) {
 				t.Errorf("%s %s: status %s with err %v", st.Action, st.UserName, st.Status, st.Err)
 			}
 		}
@@ -304,7 +306,7 @@ func TestSyncReportStatus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[count]int{{"create", "not attempted"}: 3, {"deactivate", "not attempted"}: 1}
+	want := map[count]int{{"create", "not attempted"}: 2, {"update", "not attempted"}: 2, {"deactivate", "not attempted"}: 1}
 	if diff := cmp.Diff(want, counts(rep)); diff != "" {
 		t.Errorf("dry run (-want +got):\n%s", diff)
 	}
@@ -313,16 +315,37 @@ func TestSyncReportStatus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want = map[count]int{{"create", "applied"}: 2, {"create", "failed"}: 1, {"deactivate", "applied"}: 1}
+	want = map[count]int{{"create", "applied"}: 2, {"update", "failed"}: 2, {"deactivate", "applied"}: 1}
 	if diff := cmp.Diff(want, counts(rep)); diff != "" {
 		t.Errorf("applied (-want +got):\n%s", diff)
 	}
-	if got := fmt.Sprintf("created %d, failed %d", rep.Count(scimclient.ActionCreate, scimclient.StatusApplied), rep.Count("", scimclient.StatusFailed)); got != "created 2, failed 1" {
+	if got := fmt.Sprintf("created %d, failed %d", rep.Count(scimclient.ActionCreate, scimclient.StatusApplied), rep.Count("", scimclient.StatusFailed)); got != "created 2, failed 2" {
 		t.Errorf("summary %q", got)
 	}
-	var re *scimclient.RequestError
-	var se *scim.Error
-	if f := rep.Failed(); len(f) != 1 || !errors.As(f[0].Err, &re) || re.Method != "POST" || !errors.As(f[0].Err, &se) || se.Status != 409 {
-		t.Errorf("failed: %s", stepsString(rep))
+	for _, f := range rep.Failed() {
+		var re *scimclient.RequestError
+		var se *scim.Error
+		if !errors.As(f.Err, &re) || re.Method != "PATCH" || re.Path != "/Users/"+f.ID || !errors.As(f.Err, &se) || se.Status != 409 {
+			t.Errorf("failed: %s", stepsString(rep))
+		}
+	}
+}
+
+// TestSyncUserNameHeld: a new employee whose userName an absent employee
+// holds is refused at plan time, as the endpoint would refuse it.
+func TestSyncUserNameHeld(t *testing.T) {
+	t.Parallel()
+	holder := employee(1, true)
+	s := scimtest.NewServer(t, scimtest.WithUsers(holder, employee(2, true)))
+	newcomer := employee(3, true)
+	newcomer.UserName, newcomer.Emails = holder.UserName, holder.Emails
+	rep, err := scimclient.Sync(context.Background(), newClient(s), []*scim.User{employee(2, true), newcomer},
+		scimclient.SyncOptions{Key: scimclient.KeyExternalID, DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := rep.Steps[len(rep.Steps)-1]
+	if st.Action != scimclient.ActionSkip || st.Index != 1 || !strings.Contains(fmt.Sprint(st.Err), "belongs to employee") {
+		t.Errorf("steps:%s", stepsString(rep))
 	}
 }
