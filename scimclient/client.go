@@ -140,7 +140,9 @@ func (c *Client) guard(hc *http.Client) *http.Client {
 			return http.ErrUseLastResponse
 		}
 		if theirs != nil {
-			return theirs(req, via)
+			if err := theirs(req, via); err != nil {
+				return &refusedRedirect{err} // theirs is as permanent as ours
+			}
 		}
 		return nil
 	}
@@ -228,6 +230,9 @@ func (c *Client) do(ctx context.Context, cl call) (*response, error) {
 			if err := c.limiter.Wait(ctx, cl.ops); err != nil {
 				if ctx.Err() != nil {
 					return nil, stopped()
+				}
+				if last != nil {
+					err = errors.Join(err, last)
 				}
 				return nil, fail(err)
 			}

@@ -97,6 +97,12 @@ func (e *redirectError) Error() string {
 	return fmt.Sprintf("the endpoint answered %d redirecting to %s, and %s: check the base URL", e.status, e.location, why)
 }
 
+// refusedRedirect is the caller's CheckRedirect refusing a redirect.
+type refusedRedirect struct{ err error }
+
+func (e *refusedRedirect) Error() string { return e.err.Error() }
+func (e *refusedRedirect) Unwrap() error { return e.err }
+
 // notSCIMError is a 2xx answer whose body is not JSON: the base URL
 // points at something other than a SCIM endpoint.
 type notSCIMError struct {
@@ -112,8 +118,9 @@ func (e *notSCIMError) Error() string {
 // the request was certainly not carried out.
 func permanent(err error) bool {
 	var re *redirectError
+	var rr *refusedRedirect
 	var ne *notSCIMError
-	return errors.As(err, &re) || errors.As(err, &ne)
+	return errors.As(err, &re) || errors.As(err, &rr) || errors.As(err, &ne)
 }
 
 // jsonAnswer reports whether an answer's body is (empty or) JSON by its

@@ -53,6 +53,9 @@ func TestRedirectsNotFollowed(t *testing.T) {
 		{"redirects on, other port", plain.URL, []Option{WithRedirects(3)}, "only within the endpoint's scheme, host and port"},
 		{"redirects on, https to http", tlsSrv.URL, []Option{WithHTTPClient(callers), WithRedirects(3)}, "only within the endpoint's scheme, host and port"},
 		{"redirects on, same origin", plain.URL + "/same", []Option{WithRedirects(1)}, ""},
+		{"redirects on, same origin, the caller's policy refuses", plain.URL + "/same", []Option{WithRedirects(1),
+			WithHTTPClient(&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return errors.New("the caller says no") }})},
+			"the caller says no"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
