@@ -254,6 +254,15 @@ const maxListings = 3
 // run creates is set once that employee exists; one to nobody is left
 // out with a warning (or, with StrictReferences, skips the employee).
 //
+// Sync reads the endpoint's users page by page (offset paging, which
+// someone else provisioning meanwhile can make repeat or skip a user), at
+// most MaxUsers of them. It never deactivates a user it matched, reads
+// again when a reading cannot be relied on (ErrUnreliableListing), and
+// deactivates nobody rather than trust one. The deactivation guard
+// refuses, before any write, to deactivate more absent employees than
+// max(MaxDeactivate of the active ones, DeactivateFloor), or every active
+// employee of a company with more than one, unless Force.
+//
 // Writes go through /Bulk when the endpoint supports it, else one request
 // each. Updates carry the version read as If-Match, so a concurrent change
 // makes them fail and be planned again rather than overwrite it. A
