@@ -238,8 +238,9 @@ const maxListings = 3
 //
 // Before it writes, Sync checks each desired user as the endpoint would
 // (required attributes, lengths, email format, the company's custom
-// attributes and their types, dates) and skips those that would be
-// refused, with every problem in the step's Err; a duplicate userName or
+// attributes and their types, dates, a userName an absent employee still
+// holds) and skips those that would be refused, with every problem in the
+// step's Err; a duplicate userName or
 // externalId skips the later user (DuplicateError). Custom attributes
 // the company does not have stop Sync at once (ErrUnknownAttribute).
 //
@@ -442,7 +443,11 @@ func (s *syncer) merge(steps []*Step) {
 			prev.Action, prev.User, prev.Operations = st.Action, st.User, st.Operations
 		}
 		prev.ID, prev.Status, prev.Err = st.ID, st.Status, st.Err
-		prev.Warnings = append(prev.Warnings, st.Warnings...)
+		for _, w := range st.Warnings { // a later round finds them again
+			if !slices.Contains(prev.Warnings, w) {
+				prev.Warnings = append(prev.Warnings, w)
+			}
+		}
 	}
 	order := map[Action]int{ActionCreate: 0, ActionUpdate: 1, ActionReactivate: 1, ActionDeactivate: 2, ActionDelete: 2, ActionSkip: 3}
 	steps = s.report.Steps

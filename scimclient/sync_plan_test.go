@@ -324,3 +324,24 @@ func TestSyncInvalidManagerRow(t *testing.T) {
 		t.Errorf("the endpoint holds %d users, want 3", n)
 	}
 }
+
+// TestSyncWarningOnce: a step planned again in a later round (here to
+// set a manager created in the first) keeps one copy of its warning.
+func TestSyncWarningOnce(t *testing.T) {
+	t.Parallel()
+	s := scimtest.NewServer(t, scimtest.WithAttributeSpec("Buddy:employee"))
+	boss, report := employee(1, true), employee(2, true)
+	report.Enterprise.Manager.Value = boss.UserName // created in the same run
+	report.Custom = map[string]string{"Buddy": "ghost@example.com"}
+	rep, err := scimclient.Sync(context.Background(), newClient(s), []*scim.User{report, boss}, scimclient.SyncOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := stepOf(rep, report.UserName)
+	if st == nil || st.Status != scimclient.StatusApplied || len(st.Warnings) != 1 || len(st.Operations) == 0 {
+		t.Fatalf("steps:%s", stepsString(rep))
+	}
+	if got := s.UserByUserName(report.UserName).Enterprise.Manager.Value; got != s.UserByUserName(boss.UserName).ID {
+		t.Errorf("manager %q", got)
+	}
+}
