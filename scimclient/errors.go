@@ -138,18 +138,18 @@ func describeBody(contentType string, body []byte) string {
 	if err != nil || mt == "" {
 		mt = "an answer of unknown type"
 	}
-	if mt == "text/plain" {
-		t := strings.Join(strings.Fields(string(body[:min(len(body), 400)])), " ")
-		if r := []rune(t); len(r) > 200 {
-			t = string(r[:200]) + "…"
-		}
-		return "text " + strconv.Quote(t)
-	}
-	if mt == "text/html" || bytesHasHTML(body) {
+	switch {
+	case mt == "text/html" || bytesHasHTML(body):
 		mt = "an HTML page"
 		if t := htmlTitle(body); t != "" {
 			mt += " titled " + strconv.Quote(t)
 		}
+	case mt == "text/plain":
+		t := strings.Join(strings.Fields(string(body[:min(len(body), 400)])), " ")
+		if r := []rune(t); len(r) > 200 {
+			t = string(r[:200]) + "…"
+		}
+		mt = "text " + strconv.Quote(t)
 	}
 	return mt
 }
