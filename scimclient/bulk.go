@@ -36,13 +36,15 @@ type BulkResult struct {
 	// ID is the user's id, taken from Location.
 	ID      string
 	Version string
-	// Err is the operation's error: a *scim.Error from the server, or the
-	// error of the whole request that carried the operation (a lost answer,
-	// a cancelled context). Nil on success.
+	// Err is the operation's error, a *RequestError: naming the operation,
+	// with the server's *scim.Error for it, or naming the bulk request
+	// that carried the operation, with why it failed (a lost answer, a
+	// cancelled context; Attempts is 0 when the operation was never
+	// sent). Nil on success.
 	Err error
 }
 
-// safeInBulk: the operation may be repeated without doing its work twice.
+// safe reports whether the operation may be repeated without doing its work twice.
 func (op *BulkOperation) safe() bool {
 	switch strings.ToUpper(op.Method) {
 	case http.MethodDelete:
@@ -120,10 +122,9 @@ func (c *Client) Bulk(ctx context.Context, ops []BulkOperation) ([]BulkResult, e
 			end++
 		}
 		if err := c.bulkChunk(ctx, ops[start:end], encoded[start:end], ids[start:end], results[start:end]); err != nil {
-			for i := start; i < len(ops); i++ {
-				if results[i].Err == nil && results[i].Status == 0 {
-					results[i].Err = err
-				}
+			unsent := &RequestError{Method: http.MethodPost, Path: "/Bulk", Err: err}
+			for i := end; i < len(ops); i++ {
+				results[i] = BulkResult{BulkID: ids[i], Err: unsent}
 			}
 			return results, err
 		}
@@ -162,7 +163,7 @@ func (c *Client) bulkChunk(ctx context.Context, ops []BulkOperation, encoded []j
 		} `json:"Operations"`
 	}
 	if err := json.Unmarshal(res.body, &resp); err != nil {
-		err = fmt.Errorf("scimclient: decoding a BulkResponse: %w", err)
+		err = res.decodeError("a SCIM BulkResponse", err)
 		for i := range results {
 			results[i] = BulkResult{BulkID: ids[i], Err: err}
 		}
@@ -194,15 +195,20 @@ func (c *Client) bulkChunk(ctx context.Context, ops []BulkOperation, encoded []j
 			if json.Unmarshal(o.Response, e) != nil || e.Status == 0 {
 				e = &scim.Error{Status: r.Status, Detail: http.StatusText(r.Status)}
 			}
-			r.Err = e
+			r.Err = opError(&ops[i], e)
 		}
 	}
 	for i := range results {
 		if !seen[i] {
-			results[i].Err = errors.New("scimclient: the BulkResponse has no result for this operation")
+			results[i].Err = opError(&ops[i], errors.New("the BulkResponse has no result for this operation"))
 		}
 	}
 	return nil
+}
+
+// opError is the failure of one operation of a bulk request.
+func opError(op *BulkOperation, err error) error {
+	return &RequestError{Method: strings.ToUpper(op.Method), Path: op.Path, Attempts: 1, Err: err, bulk: true}
 }
 
 func statusOf(raw json.RawMessage) int {

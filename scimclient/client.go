@@ -3,10 +3,10 @@ package scimclient
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -22,15 +22,18 @@ import (
 // https://api.peakon.com/scim/v2, as one company (one bearer token). It is
 // safe for concurrent use.
 type Client struct {
-	base    string
-	token   string
-	hc      *http.Client
-	limiter *Limiter
-	retries int
-	backoff time.Duration // first retry's delay
-	maxWait time.Duration // cap of one retry's delay
-	agent   string
-	sleep   func(ctx context.Context, d time.Duration) error
+	base      string
+	token     string
+	hc        *http.Client // a copy of the caller's, or of http.DefaultClient, with guard's redirect policy
+	limiter   *Limiter
+	retries   int
+	backoff   time.Duration // first retry's delay
+	maxWait   time.Duration // cap of one retry's delay
+	maxRetry  time.Duration // the longest Retry-After waited for
+	redirects int           // redirects followed within the endpoint
+	agent     string
+	sleep     func(ctx context.Context, d time.Duration) error
+	now       func() time.Time
 
 	mu    sync.Mutex
 	spc   *ServiceProviderConfig
@@ -42,7 +45,9 @@ type Option func(*Client)
 
 // WithHTTPClient sends requests through hc instead of
 // http.DefaultClient: for timeouts, proxies, TLS settings or a test
-// server's client.
+// server's client. The client uses a copy of hc with its own redirect
+// policy (see WithRedirects) in front of hc.CheckRedirect; hc itself is
+// not modified.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *Client) {
 		if hc != nil {
@@ -75,6 +80,27 @@ func WithBackoff(first, maxDelay time.Duration) Option {
 	}
 }
 
+// DefaultMaxRetryAfter is the longest Retry-After a client waits for
+// unless WithMaxRetryAfter says otherwise: Peakon's rate-limit window.
+const DefaultMaxRetryAfter = time.Hour
+
+// WithMaxRetryAfter sets the longest Retry-After (of a 429 or a 503) the
+// client waits for before retrying (default DefaultMaxRetryAfter). An
+// answer asking for a longer wait, or for one that would end after the
+// context's deadline, comes back at once as its *scim.Error, with
+// RetryAfter set: the caller decides whether to wait. Zero returns every
+// answer with a Retry-After at once.
+func WithMaxRetryAfter(d time.Duration) Option {
+	return func(c *Client) { c.maxRetry = max(d, 0) }
+}
+
+// WithRedirects lets the client follow up to n redirects that stay on the
+// endpoint's scheme, host and port (default 0: a redirect is an error
+// naming its Location). A redirect anywhere else is never followed,
+// whatever n and the http.Client say: it would carry the bearer token and
+// the request's body to another server, or over plain HTTP.
+func WithRedirects(n int) Option { return func(c *Client) { c.redirects = max(n, 0) } }
+
 // WithUserAgent sets the User-Agent header (default "scimkit-client/1").
 func WithUserAgent(ua string) Option { return func(c *Client) { c.agent = ua } }
 
@@ -82,20 +108,59 @@ func WithUserAgent(ua string) Option { return func(c *Client) { c.agent = ua } }
 // appended to) that authenticates with the bearer token.
 func New(baseURL, token string, opts ...Option) *Client {
 	c := &Client{
-		base:    strings.TrimRight(baseURL, "/"),
-		token:   token,
-		hc:      http.DefaultClient,
-		limiter: NewLimiter(scim.DefaultRateLimit, time.Hour),
-		retries: 5,
-		backoff: 500 * time.Millisecond,
-		maxWait: 30 * time.Second,
-		agent:   "scimkit-client/1",
-		sleep:   sleepCtx,
+		base:     strings.TrimRight(baseURL, "/"),
+		token:    token,
+		hc:       http.DefaultClient,
+		limiter:  NewLimiter(scim.DefaultRateLimit, time.Hour),
+		retries:  5,
+		backoff:  500 * time.Millisecond,
+		maxWait:  30 * time.Second,
+		maxRetry: DefaultMaxRetryAfter,
+		agent:    "scimkit-client/1",
+		sleep:    sleepCtx,
+		now:      time.Now,
 	}
 	for _, o := range opts {
 		o(c)
 	}
+	c.hc = c.guard(c.hc)
 	return c
+}
+
+// guard returns a copy of hc that follows a redirect only within the
+// origin (scheme, host and port) of the request redirected, and at most
+// c.redirects of them, before asking hc's own CheckRedirect. A redirect
+// it refuses comes back as the 3xx answer, which send turns into an
+// error naming the Location.
+func (c *Client) guard(hc *http.Client) *http.Client {
+	cp := *hc
+	theirs := hc.CheckRedirect
+	cp.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) > c.redirects || !sameOrigin(req.URL, via[0].URL) {
+			return http.ErrUseLastResponse
+		}
+		if theirs != nil {
+			if err := theirs(req, via); err != nil {
+				return &refusedRedirect{err} // theirs is as permanent as ours
+			}
+		}
+		return nil
+	}
+	return &cp
+}
+
+// sameOrigin compares scheme, host and port, with default ports filled in.
+func sameOrigin(a, b *url.URL) bool {
+	port := func(u *url.URL) string {
+		if p := u.Port(); p != "" {
+			return p
+		}
+		if strings.EqualFold(u.Scheme, "https") {
+			return "443"
+		}
+		return "80"
+	}
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
@@ -126,53 +191,92 @@ type call struct {
 
 // response is a 2xx answer.
 type response struct {
-	status int
-	header http.Header
-	body   []byte
+	status   int
+	header   http.Header
+	body     []byte
+	cl       call
+	attempts int
+}
+
+// decodeError is the error of an answer whose body cannot be read as
+// what it should be.
+func (r *response) decodeError(what string, err error) error {
+	return &RequestError{Method: r.cl.method, Path: pathOnly(r.cl.path), Attempts: r.attempts,
+		Err: fmt.Errorf("the answer is not %s: %w", what, err)}
 }
 
 // maxResponse bounds a response body read into memory.
 const maxResponse = 64 << 20
 
-// do sends the call, retrying what is safe to retry. A non-2xx answer is
-// returned as a *scim.Error.
+// do sends the call, retrying what is safe to retry. Every error is a
+// *RequestError; a non-2xx answer is in it as a *scim.Error.
 func (c *Client) do(ctx context.Context, cl call) (*response, error) {
 	if cl.ops <= 0 {
 		cl.ops = 1
 	}
+	var last error // the last attempt's failure
+	attempts := 0
+	fail := func(err error) error {
+		return &RequestError{Method: cl.method, Path: pathOnly(cl.path), Attempts: attempts, Err: err}
+	}
+	stopped := func() error { // the context ended: say so, and why it was retrying
+		if last == nil {
+			return fail(ctx.Err())
+		}
+		return fail(errors.Join(ctx.Err(), last))
+	}
 	for attempt := 0; ; attempt++ {
 		if c.limiter != nil {
 			if err := c.limiter.Wait(ctx, cl.ops); err != nil {
-				return nil, err
+				if ctx.Err() != nil {
+					return nil, stopped()
+				}
+				if last != nil {
+					err = errors.Join(err, last)
+				}
+				return nil, fail(err)
 			}
 		}
+		if ctx.Err() != nil {
+			return nil, stopped() // not sent: the context ended first
+		}
+		attempts++
 		res, err := c.send(ctx, cl)
 		if err == nil {
+			res.cl, res.attempts = cl, attempts
 			return res, nil
 		}
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return nil, stopped()
 		}
+		last = err
 		var e *scim.Error
-		var wait time.Duration
+		var wait, asked time.Duration
 		switch {
-		case attempt >= c.retries:
-			return nil, err
+		case attempt >= c.retries || permanent(err):
+			return nil, fail(err)
 		case errors.As(err, &e) && e.Status == http.StatusTooManyRequests:
 			// Refused before any work was done: any method may repeat.
-			wait = e.RetryAfter
+			wait, asked = e.RetryAfter, e.RetryAfter
 			if wait <= 0 {
 				wait = c.delay(attempt)
 			}
 		case errors.As(err, &e) && e.Status >= 500 && cl.safe:
+			asked = e.RetryAfter
 			wait = max(e.RetryAfter, c.delay(attempt))
 		case e == nil && cl.safe:
 			wait = c.delay(attempt) // a network failure
 		default:
-			return nil, err
+			return nil, fail(err)
+		}
+		if asked > c.maxRetry {
+			return nil, fail(err) // the caller decides whether to wait that long
+		}
+		if deadline, ok := ctx.Deadline(); ok && c.now().Add(wait).After(deadline) {
+			return nil, fail(err) // waiting would only end in the deadline
 		}
 		if err := c.sleep(ctx, wait); err != nil {
-			return nil, err
+			return nil, stopped()
 		}
 	}
 }
@@ -187,6 +291,8 @@ func (c *Client) delay(attempt int) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
+// send makes one attempt of the call. Its errors are the causes do puts
+// in a *RequestError.
 func (c *Client) send(ctx context.Context, cl call) (*response, error) {
 	var body io.Reader
 	if cl.body != nil {
@@ -194,7 +300,7 @@ func (c *Client) send(ctx context.Context, cl call) (*response, error) {
 	}
 	req, err := http.NewRequestWithContext(ctx, cl.method, c.base+cl.path, body)
 	if err != nil {
-		return nil, fmt.Errorf("scimclient: %w", err)
+		return nil, &notSCIMError{kind: err.Error()} // a base URL that is not a URL: permanent
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	req.Header.Set("Accept", "application/scim+json")
@@ -207,17 +313,27 @@ func (c *Client) send(ctx context.Context, cl call) (*response, error) {
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("scimclient: %s %s: %w", cl.method, pathOnly(cl.path), err)
+		return nil, err
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
-		return nil, fmt.Errorf("scimclient: %s %s: reading the answer: %w", cl.method, pathOnly(cl.path), err)
+		return nil, fmt.Errorf("reading the answer: %w", err)
 	}
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return &response{status: resp.StatusCode, header: resp.Header, body: data}, nil
+	ct := resp.Header.Get("Content-Type")
+	switch {
+	case resp.StatusCode >= 300 && resp.StatusCode < 400 && resp.Header.Get("Location") != "":
+		loc := resp.Header.Get("Location")
+		if u, err := resp.Request.URL.Parse(loc); err == nil {
+			loc = u.Redacted()
+		}
+		return nil, &redirectError{status: resp.StatusCode, location: loc, followed: c.redirects > 0}
+	case resp.StatusCode < 200 || resp.StatusCode >= 300:
+		return nil, responseError(resp, data)
+	case len(bytes.TrimSpace(data)) > 0 && !jsonAnswer(data):
+		return nil, &notSCIMError{status: resp.StatusCode, kind: describeBody(ct, data)}
 	}
-	return nil, responseError(resp, data)
+	return &response{status: resp.StatusCode, header: resp.Header, body: data}, nil
 }
 
 func pathOnly(p string) string {
@@ -227,33 +343,16 @@ func pathOnly(p string) string {
 	return p
 }
 
-// responseError turns a non-2xx answer into a *scim.Error: the server's
-// own RFC 7644 §3.12 body when it sent one, else the status and the start
-// of what it sent, so a proxy's HTML error page still says something.
-func responseError(resp *http.Response, body []byte) *scim.Error {
-	e := new(scim.Error)
-	if json.Unmarshal(body, e) != nil || e.Status == 0 {
-		detail := strings.TrimSpace(string(body))
-		if len(detail) > 200 {
-			detail = detail[:200] + "…"
-		}
-		if detail == "" {
-			detail = http.StatusText(resp.StatusCode)
-		}
-		e = &scim.Error{Status: resp.StatusCode, Detail: detail}
-	}
-	e.Status = resp.StatusCode
-	e.RetryAfter = retryAfter(resp.Header.Get("Retry-After"))
-	return e
-}
-
 // retryAfter parses Retry-After: delay-seconds or an HTTP date.
 func retryAfter(v string) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0
 	}
-	if n, err := strconv.Atoi(v); err == nil {
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n > int64(math.MaxInt64/time.Second) {
+			return time.Duration(math.MaxInt64) // a server asking for centuries
+		}
 		return time.Duration(max(n, 0)) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil {
@@ -266,7 +365,7 @@ func retryAfter(v string) time.Duration {
 // carried out: its answer was lost on the network, or a 5xx came from
 // somewhere between the client and the endpoint.
 func uncertain(err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || permanent(err) {
 		return false
 	}
 	var e *scim.Error

@@ -169,7 +169,7 @@ func TestSyncFaults(t *testing.T) {
 	if n := len(s.Users()); n != 40 {
 		t.Errorf("the endpoint holds %d users, want 40", n)
 	}
-	if n := rep.Count(scimclient.ActionCreate); n != 40 {
+	if n := rep.Count(scimclient.ActionCreate, scimclient.StatusApplied); n != 40 {
 		t.Errorf("report: %d creates", n)
 	}
 	s.ResetRequests()
@@ -192,17 +192,27 @@ func TestSyncCancel(t *testing.T) {
 		desired = append(desired, employee(i, true))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	_, err := scimclient.Sync(ctx, c, desired, scimclient.SyncOptions{Progress: func(done, total int) {
+	rep, err := scimclient.Sync(ctx, c, desired, scimclient.SyncOptions{Progress: func(done, total int) {
 		cancel() // after the first bulk request
 	}})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err %v, want context.Canceled", err)
 	}
+	// The report says what was applied and what was not attempted.
+	applied, notAttempted := rep.Count("", scimclient.StatusApplied), rep.Count("", scimclient.StatusNotAttempted)
+	if applied != 1000 || notAttempted != 2000 || len(rep.Failed()) != 0 {
+		t.Errorf("after the cancellation: %d applied, %d not attempted, %d failed", applied, notAttempted, len(rep.Failed()))
+	}
+	for _, st := range rep.Steps {
+		if st.Status == scimclient.StatusNotAttempted && !errors.Is(st.Err, context.Canceled) {
+			t.Fatalf("%s %s not attempted: %v, want the cancellation", st.Action, st.UserName, st.Err)
+		}
+	}
 	s.Wait()
 	if n := len(s.Users()); n == 0 || n == 3000 {
 		t.Fatalf("%d users after the cancellation: want part of them", n)
 	}
-	rep, err := scimclient.Sync(context.Background(), c, desired, scimclient.SyncOptions{})
+	rep, err = scimclient.Sync(context.Background(), c, desired, scimclient.SyncOptions{})
 	if err != nil || len(rep.Failed()) > 0 {
 		t.Fatalf("re-run: %v %v", err, rep.Failed())
 	}

@@ -46,7 +46,7 @@ func (c *Client) ServiceProviderConfig(ctx context.Context) (*ServiceProviderCon
 	}
 	spc = new(ServiceProviderConfig)
 	if err := json.Unmarshal(res.body, spc); err != nil {
-		return nil, fmt.Errorf("scimclient: /ServiceProviderConfig: %w", err)
+		return nil, res.decodeError("a SCIM ServiceProviderConfig", err)
 	}
 	c.mu.Lock()
 	c.spc = spc
@@ -97,7 +97,7 @@ func (c *Client) Model(ctx context.Context) (*scim.Model, error) {
 		} `json:"Resources"`
 	}
 	if err := json.Unmarshal(res.body, &list); err != nil {
-		return nil, fmt.Errorf("scimclient: /Schemas: %w", err)
+		return nil, res.decodeError("a SCIM ListResponse of schemas", err)
 	}
 	var custom []scim.CustomAttribute
 	for _, s := range list.Resources {

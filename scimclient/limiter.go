@@ -42,7 +42,9 @@ func NewLimiter(limit int, window time.Duration) *Limiter {
 
 // Wait blocks until n more operations fit in the window, then counts them.
 // It returns early with the context's error, and at once with an error
-// when n exceeds the whole limit.
+// when n exceeds the whole limit, or when they would fit only after the
+// context's deadline (an error that errors.Is context.DeadlineExceeded,
+// saying how long the wait would be).
 func (l *Limiter) Wait(ctx context.Context, n int) error {
 	if l.limit <= 0 || n <= 0 {
 		return nil
@@ -54,6 +56,10 @@ func (l *Limiter) Wait(ctx context.Context, n int) error {
 		d := l.reserve(n)
 		if d == 0 {
 			return nil
+		}
+		if deadline, ok := ctx.Deadline(); ok && l.now().Add(d).After(deadline) {
+			return fmt.Errorf("scimclient: the rate limit of %d operations per %v has room for %d more only in %v, after the context's deadline: %w",
+				l.limit, l.window, n, d.Round(time.Second), context.DeadlineExceeded)
 		}
 		if err := l.sleep(ctx, d); err != nil {
 			return err

@@ -2,8 +2,10 @@ package scimclient
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,6 +53,35 @@ func TestLimiter(t *testing.T) {
 	}
 	if err := l.Wait(ctx, 101); err == nil {
 		t.Error("more than the limit at once was allowed")
+	}
+}
+
+// TestLimiterDeadline: a wait for room that would end after the
+// context's deadline fails at once, and says how long it would be;
+// through the client, no request goes out.
+func TestLimiterDeadline(t *testing.T) {
+	clk := &fakeClock{now: time.Now()}
+	l := NewLimiter(10, time.Hour)
+	l.now, l.sleep = clk.Now, clk.Sleep
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := l.Wait(ctx, 10); err != nil {
+		t.Fatal(err)
+	}
+	err := l.Wait(ctx, 1)
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "only in 1h0m0s") {
+		t.Fatalf("err %v, want DeadlineExceeded saying 1h0m0s", err)
+	}
+	if len(clk.slept) != 0 {
+		t.Errorf("slept %v", clk.slept)
+	}
+	requests := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { requests++ }))
+	defer srv.Close()
+	_, err = New(srv.URL, "t", WithLimiter(l)).Get(ctx, "1")
+	var re *RequestError
+	if !errors.As(err, &re) || re.Attempts != 0 || !errors.Is(err, context.DeadlineExceeded) || requests != 0 {
+		t.Errorf("Get: %v after %d requests, want a RequestError of no attempt", err, requests)
 	}
 }
 

@@ -2,8 +2,10 @@ package scimclient
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
-	"net/http"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -13,26 +15,29 @@ import (
 // plan is one round of Sync: what to write, judged against what the
 // endpoint held when the round began.
 type plan struct {
-	creates, updates, absent, skips []*Change
+	creates, updates, absent, skips []*Step
+	withheld                        []*Step // absences not to attempt (ErrUnreliableListing)
 	unchanged                       int
 	absentActive                    int  // active employees among absent
+	deactivating                    int  // active employees the desired set deactivates
 	deferred                        bool // references left for a later round
 	keys                            map[string]bool
 }
 
-func (p *plan) all() []*Change {
-	out := make([]*Change, 0, len(p.creates)+len(p.updates)+len(p.absent)+len(p.skips))
+func (p *plan) all() []*Step {
+	out := make([]*Step, 0, len(p.creates)+len(p.updates)+len(p.absent)+len(p.withheld)+len(p.skips))
 	out = append(out, p.creates...)
 	out = append(out, p.updates...)
 	out = append(out, p.absent...)
+	out = append(out, p.withheld...)
 	return append(out, p.skips...)
 }
 
 // work returns the writes of the round, but for employees whose earlier
 // failure is final.
-func (p *plan) work(final map[string]bool) []*Change {
-	var out []*Change
-	for _, group := range [][]*Change{p.creates, p.updates, p.absent} {
+func (p *plan) work(final map[string]bool) []*Step {
+	var out []*Step
+	for _, group := range [][]*Step{p.creates, p.updates, p.absent} {
 		for _, ch := range group {
 			if !final[ch.Key] {
 				out = append(out, ch)
@@ -109,44 +114,66 @@ type entry struct {
 	current *scim.User
 }
 
-func (s *syncer) plan(current []*scim.User) *plan {
+func (s *syncer) plan(l *listing) *plan {
+	current := l.users
 	p := &plan{keys: map[string]bool{}}
 	ix := newIndex(current)
 	byKey := make(map[string]*scim.User, len(current))
+	matched := make(map[string]bool, len(current)) // by id
+	ambiguous := map[string][]string{}             // key → the ids listed with it
 	for _, u := range current {
-		if k := s.keyOf(u); k != "" {
-			byKey[k] = u
+		k := s.keyOf(u)
+		if k == "" {
+			continue
 		}
+		if other := byKey[k]; other != nil {
+			// Never guess which one the desired user is, nor call
+			// either absent.
+			if ambiguous[k] == nil {
+				ambiguous[k] = []string{other.ID}
+			}
+			ambiguous[k] = append(ambiguous[k], u.ID)
+			matched[other.ID], matched[u.ID] = true, true
+		}
+		byKey[k] = u
 	}
-	matched := make(map[*scim.User]bool, len(current))
-	first := make(map[string]int, len(s.desired))
 	skip := func(i int, key string, d *scim.User, err error) {
+		err = checked(err)
 		if key == "" {
 			key = "#" + strconv.Itoa(i+1)
 		}
-		ch := &Change{Action: ActionSkip, Key: key, Err: err, Index: i}
+		st := &Step{Action: ActionSkip, Status: StatusFailed, Key: key, Err: err, Index: i}
 		if d != nil {
-			ch.UserName = d.UserName
+			st.UserName = d.UserName
 		}
-		p.skips = append(p.skips, ch)
+		p.skips = append(p.skips, st)
 	}
 	var entries []entry
 	var creating []*scim.User
+	firstName := make(map[string]int, len(s.desired))
+	firstExternal := make(map[string]int, len(s.desired))
 	for i, d := range s.desired {
 		if d == nil {
-			skip(i, "", nil, fmt.Errorf("desired user %d is nil", i+1))
+			skip(i, "", nil, fmt.Errorf("desired[%d] is nil", i))
 			continue
 		}
 		key := s.keyOf(d)
 		if key == "" {
-			skip(i, "", d, fmt.Errorf("desired user %d (%q) has no %s, the key", i+1, d.UserName, s.opts.Key))
+			skip(i, "", d, fmt.Errorf("desired[%d] (%q) has no %s, the key", i, d.UserName, s.opts.Key))
 			continue
 		}
-		if j, dup := first[key]; dup {
-			skip(i, key, d, fmt.Errorf("desired user %d has the same %s as desired user %d", i+1, s.opts.Key, j+1))
+		if err := duplicate(firstName, "userName", strings.ToLower(d.UserName), d.UserName, i); err != nil {
+			skip(i, key, d, err)
 			continue
 		}
-		first[key] = i
+		if err := duplicate(firstExternal, "externalId", d.ExternalID, d.ExternalID, i); err != nil {
+			skip(i, key, d, err)
+			continue
+		}
+		if ids := ambiguous[key]; ids != nil {
+			skip(i, key, d, fmt.Errorf("the endpoint listed %d users with %s %q (%s); check it there", len(ids), s.opts.Key, key, strings.Join(ids, ", ")))
+			continue
+		}
 		want, err := s.normalize(d)
 		if err != nil {
 			skip(i, key, d, err)
@@ -154,27 +181,52 @@ func (s *syncer) plan(current []*scim.User) *plan {
 		}
 		cur := byKey[key]
 		if cur == nil && s.opts.Key == KeyExternalID {
-			if u := ix.byName[strings.ToLower(d.UserName)]; u != nil && u.ExternalID == "" && !matched[u] {
+			if u := ix.byName[strings.ToLower(d.UserName)]; u != nil && u.ExternalID == "" && !matched[u.ID] {
 				cur = u
 			}
 		}
 		if cur != nil {
-			matched[cur] = true
+			matched[cur.ID] = true
 		} else {
-			creating = append(creating, want)
+			// Checked before it may be named as a pending reference.
+			if err := s.m.Validate(nil, want); err != nil {
+				skip(i, key, d, err)
+				continue
+			}
 		}
 		entries = append(entries, entry{i, key, want, cur})
 	}
+	// A new employee whose userName an absent one holds would be refused
+	// (deactivating does not free a userName). Checked once every match is
+	// known, and before anyone may name them as a pending reference.
+	holders := make(map[string]*scim.User, len(current))
+	for _, u := range current {
+		holders[strings.ToLower(u.UserName)] = u
+	}
+	kept := entries[:0]
+	for _, e := range entries {
+		if e.current == nil {
+			if h := holders[strings.ToLower(e.want.UserName)]; h != nil && !matched[h.ID] {
+				skip(e.index, e.key, e.want, fmt.Errorf("userName %q belongs to employee %s (externalId %q), who is absent from the desired set: deactivating them does not free it; rename or delete them first",
+					e.want.UserName, h.ID, h.ExternalID))
+				continue
+			}
+			creating = append(creating, e.want)
+		}
+		kept = append(kept, e)
+	}
+	entries = kept
 	pending := newIndex(creating)
 	for _, e := range entries {
-		deferred, err := s.resolveReferences(e.want, e.current, ix, pending)
+		deferred, warnings, err := s.resolveReferences(e.want, e.current, ix, pending)
 		if err != nil {
 			skip(e.index, e.key, e.want, err)
 			continue
 		}
 		p.deferred = p.deferred || deferred
 		if e.current == nil {
-			p.creates = append(p.creates, &Change{Action: ActionCreate, Key: e.key, UserName: e.want.UserName, User: e.want, Index: e.index})
+			p.creates = append(p.creates, &Step{Action: ActionCreate, Status: StatusNotAttempted, Key: e.key, UserName: e.want.UserName,
+				User: e.want, Index: e.index, Warnings: warnings})
 			p.keys[e.key] = true
 			continue
 		}
@@ -188,77 +240,172 @@ func (s *syncer) plan(current []*scim.User) *plan {
 			p.unchanged++
 			continue
 		}
+		if err := s.validatePatch(e.current, ops); err != nil {
+			skip(e.index, e.key, e.want, err)
+			continue
+		}
 		action := ActionUpdate
 		switch {
 		case e.want.Active && !e.current.Active:
 			action = ActionReactivate
 		case !e.want.Active && e.current.Active:
 			action = ActionDeactivate
+			p.deactivating++
 		}
-		p.updates = append(p.updates, &Change{Action: action, Key: e.key, UserName: e.current.UserName, ID: e.current.ID,
-			Operations: ops, version: e.current.Meta.Version, Index: e.index})
+		p.updates = append(p.updates, &Step{Action: action, Status: StatusNotAttempted, Key: e.key, UserName: e.current.UserName, ID: e.current.ID,
+			Operations: ops, version: e.current.Meta.Version, Index: e.index, Warnings: warnings})
 		p.keys[e.key] = true
 	}
 	for _, u := range current {
-		if matched[u] || !u.Active && !s.opts.DeleteAbsent {
+		if matched[u.ID] || !u.Active && !s.opts.DeleteAbsent {
 			continue
 		}
 		key := s.keyOf(u)
 		if key == "" {
 			key = "id:" + u.ID
 		}
-		ch := &Change{Action: ActionDeactivate, Key: key, UserName: u.UserName, ID: u.ID, version: u.Meta.Version, Index: -1,
+		st := &Step{Action: ActionDeactivate, Status: StatusNotAttempted, Key: key, UserName: u.UserName, ID: u.ID, version: u.Meta.Version, Index: -1,
 			Operations: []scim.PatchOperation{{Op: "replace", Path: "active", Value: false}}}
 		if s.opts.DeleteAbsent {
-			ch.Action, ch.Operations = ActionDelete, nil
+			st.Action, st.Operations = ActionDelete, nil
 		}
 		if u.Active {
 			p.absentActive++
 		}
-		p.absent = append(p.absent, ch)
+		p.absent = append(p.absent, st)
 		p.keys[key] = true
 	}
 	return p
 }
 
+// duplicate records the position of a desired user's value, or returns
+// the DuplicateError naming the earlier user with it.
+func duplicate(first map[string]int, attr, k, value string, i int) error {
+	if k == "" {
+		return nil
+	}
+	if j, dup := first[k]; dup {
+		return &DuplicateError{Attribute: attr, Value: value, Index: i, First: j}
+	}
+	first[k] = i
+	return nil
+}
+
+// validatePatch checks an update as the endpoint will: the patch applied
+// to the user as listed, then the attributes it changes validated.
+func (s *syncer) validatePatch(cur *scim.User, ops []scim.PatchOperation) error {
+	after, err := s.m.ApplyPatch(cur.Clone(), &scim.PatchRequest{Operations: ops}, scim.DecodeOptions{})
+	if err != nil {
+		return err
+	}
+	return s.m.Validate(cur, after)
+}
+
 // normalize returns d as the endpoint would store it: rendered and read
 // back through the model, custom attributes under their display names in
-// canonical form (dates as YYYY-MM-DD, integers in decimal).
+// canonical form (dates as YYYY-MM-DD, integers in decimal). Its error
+// names every problem found: each custom value's, then the rest's.
 func (s *syncer) normalize(d *scim.User) (*scim.User, error) {
 	u := d.Clone()
 	u.ID, u.Meta, u.Groups, u.Custom = "", scim.Meta{}, nil, nil
-	body := s.m.EncodeUser(nil, u, nil)
-	if len(d.Custom) > 0 {
-		// The custom values go in as a client sends them, as strings, for
-		// DecodeUser to check and canonicalise.
-		for name := range d.Custom {
-			if s.m.CustomAttribute(name) == nil {
-				return nil, scim.Errorf(http.StatusBadRequest, scim.SCIMTypeInvalidValue, "%s:%s is not a Peakon attribute of this company", scim.SchemaPeakonUser, name)
-			}
-		}
-		ext, err := json.Marshal(d.Custom)
-		if err != nil {
-			return nil, err
-		}
-		body = append(body[:len(body)-1], `,"`+scim.SchemaPeakonUser+`":`...)
-		body = append(append(body, ext...), '}')
-	}
-	n, err := s.m.DecodeUser(body, scim.DecodeOptions{})
+	core := s.m.EncodeUser(nil, u, nil)
+	body, err := withCustom(core, d.Custom)
 	if err != nil {
 		return nil, err
 	}
-	n.Active = d.Active
-	return n, nil
+	n, err := s.m.DecodeUser(body, scim.DecodeOptions{})
+	if err == nil {
+		n.Active = d.Active
+		return n, nil
+	}
+	// Find every problem, not only the first: each custom value alone,
+	// then the rest.
+	var errs problems
+	names := slices.Sorted(maps.Keys(d.Custom))
+	for _, name := range names {
+		b, _ := withCustom(core, map[string]string{name: d.Custom[name]})
+		if _, err := s.m.DecodeUser(b, scim.DecodeOptions{}); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if n, err := s.m.DecodeUser(core, scim.DecodeOptions{}); err != nil {
+		errs = append(errs, err)
+	} else if err := s.m.Validate(nil, n); err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) == 0 {
+		return nil, err
+	}
+	if len(errs) == 1 {
+		return nil, errs[0]
+	}
+	return nil, errs
 }
+
+// withCustom adds custom values to a user's JSON as a client sends them,
+// as strings, for DecodeUser to check and canonicalise.
+func withCustom(body []byte, custom map[string]string) ([]byte, error) {
+	if len(custom) == 0 {
+		return body, nil
+	}
+	ext, err := json.Marshal(custom)
+	if err != nil {
+		return nil, err
+	}
+	out := append(slices.Clip(body[:len(body)-1]), `,"`+scim.SchemaPeakonUser+`":`...)
+	return append(append(out, ext...), '}'), nil
+}
+
+// wouldRefuse is a plan-time check's *scim.Error, what the endpoint would
+// answer though nothing was sent: it reads as its detail alone.
+type wouldRefuse struct{ e *scim.Error }
+
+func (w wouldRefuse) Error() string { return w.e.Detail }
+func (w wouldRefuse) Unwrap() error { return w.e }
+
+// checked returns err with each *scim.Error in it as a wouldRefuse.
+func checked(err error) error {
+	switch e := err.(type) {
+	case problems:
+		out := make(problems, len(e))
+		for i, x := range e {
+			out[i] = checked(x)
+		}
+		return out
+	case *scim.Error:
+		return wouldRefuse{e}
+	}
+	return err
+}
+
+// problems are several errors of one desired user, on one line.
+type problems []error
+
+func (p problems) Error() string {
+	parts := make([]string, len(p))
+	for i, err := range p {
+		parts[i] = err.Error()
+	}
+	return strings.Join(parts, "; ")
+}
+
+func (p problems) Unwrap() []error { return p }
 
 // resolveReferences puts the manager and Employee attributes of want in
 // the form the endpoint returns them: the manager's id, the employee's
 // email. A reference to an employee this round creates is left as it is
-// on the endpoint (deferred, for a later round); one to nobody at all is
-// an error for an Employee attribute (the endpoint rejects it) and kept
-// as given for a manager (the endpoint keeps it until that person
-// arrives).
-func (s *syncer) resolveReferences(want, cur *scim.User, ix, pending *index) (deferred bool, err error) {
+// on the endpoint (deferred, for a later round). One to nobody is left
+// as it is on the endpoint too, with a warning, or, with
+// StrictReferences, is an error that skips the employee.
+func (s *syncer) resolveReferences(want, cur *scim.User, ix, pending *index) (deferred bool, warnings []string, err error) {
+	dangling := func(what, v string) error {
+		msg := fmt.Sprintf("%s refers to %q, who is neither an employee nor a valid desired user", what, v)
+		if s.opts.StrictReferences {
+			return errors.New(msg)
+		}
+		warnings = append(warnings, msg+"; provisioned without it")
+		return nil
+	}
 	if v := want.Enterprise.Manager.Value; v != "" {
 		switch u := ix.find(v); {
 		case u != nil:
@@ -270,29 +417,42 @@ func (s *syncer) resolveReferences(want, cur *scim.User, ix, pending *index) (de
 				want.Enterprise.Manager.Value = cur.Enterprise.Manager.Value
 			}
 		default:
-			want.Enterprise.Manager = scim.Manager{Value: v}
+			if err := dangling("the manager", v); err != nil {
+				return false, nil, err
+			}
+			want.Enterprise.Manager = scim.Manager{}
+			if cur != nil {
+				want.Enterprise.Manager.Value = cur.Enterprise.Manager.Value
+			}
 		}
 	}
-	for name, v := range want.Custom {
+	for _, name := range slices.Sorted(maps.Keys(want.Custom)) {
+		v := want.Custom[name]
 		a := s.m.CustomAttribute(name)
 		if a == nil || a.CustomType != scim.CustomEmployee {
 			continue
+		}
+		keep := func() {
+			if cur != nil && cur.Custom[name] != "" {
+				want.Custom[name] = cur.Custom[name]
+			} else {
+				delete(want.Custom, name)
+			}
 		}
 		switch u := ix.find(v); {
 		case u != nil:
 			want.Custom[name] = emailOf(u)
 		case pending.find(v) != nil:
 			deferred = true
-			if cur != nil && cur.Custom[name] != "" {
-				want.Custom[name] = cur.Custom[name]
-			} else {
-				delete(want.Custom, name)
-			}
+			keep()
 		default:
-			return false, scim.Errorf(http.StatusBadRequest, scim.SCIMTypeInvalidValue, "%s:%s refers to %q, who is neither an employee nor in the desired set", scim.SchemaPeakonUser, name, v)
+			if err := dangling(a.Name, v); err != nil {
+				return false, nil, err
+			}
+			keep()
 		}
 	}
-	return deferred, nil
+	return deferred, warnings, nil
 }
 
 // compareForm is the endpoint's user as comparable with a normalised

@@ -52,8 +52,8 @@ func TestSyncSQLDemo(t *testing.T) {
 	ctx := context.Background()
 	opts := scimclient.SyncOptions{Key: scimclient.KeyExternalID}
 	rep, err := scimclient.Sync(ctx, c, users, opts)
-	if err != nil || len(rep.Failed()) > 0 || rep.Count(scimclient.ActionCreate) != 300 {
-		t.Fatalf("first sync: %v, %d failed, %d creates", err, len(rep.Failed()), rep.Count(scimclient.ActionCreate))
+	if err != nil || len(rep.Failed()) > 0 || rep.Count(scimclient.ActionCreate, scimclient.StatusApplied) != 300 {
+		t.Fatalf("first sync: %v, %d failed, %d creates", err, len(rep.Failed()), rep.Count(scimclient.ActionCreate, scimclient.StatusApplied))
 	}
 	users[7].Custom["Department"] = "moved"
 	users[9].Active = false
@@ -61,12 +61,12 @@ func TestSyncSQLDemo(t *testing.T) {
 	if err != nil || len(rep.Failed()) > 0 {
 		t.Fatalf("second sync: %v %v", err, rep.Failed())
 	}
-	if rep.Count(scimclient.ActionUpdate) != 1 || rep.Count(scimclient.ActionDeactivate) != 2 || rep.Unchanged != 297 {
-		t.Errorf("second sync: %d updates, %d deactivations, %d unchanged", rep.Count(scimclient.ActionUpdate), rep.Count(scimclient.ActionDeactivate), rep.Unchanged)
+	if rep.Count(scimclient.ActionUpdate, scimclient.StatusApplied) != 1 || rep.Count(scimclient.ActionDeactivate, scimclient.StatusApplied) != 2 || rep.Unchanged != 297 {
+		t.Errorf("second sync: %d updates, %d deactivations, %d unchanged", rep.Count(scimclient.ActionUpdate, scimclient.StatusApplied), rep.Count(scimclient.ActionDeactivate, scimclient.StatusApplied), rep.Unchanged)
 	}
 	rep, err = scimclient.Sync(ctx, c, users[:299], opts)
-	if err != nil || len(rep.Changes) != 0 || rep.Unchanged != 299 {
-		t.Errorf("third sync: %v, %d changes", err, len(rep.Changes))
+	if err != nil || len(rep.Steps) != 0 || rep.Unchanged != 299 {
+		t.Errorf("third sync: %v, %d changes", err, len(rep.Steps))
 	}
 }
 
@@ -96,8 +96,8 @@ func BenchmarkSyncSQLite(b *testing.B) {
 		}
 		for b.Loop() {
 			rep, err := scimclient.Sync(context.Background(), c, users, opts)
-			if err != nil || len(rep.Changes) != 0 {
-				b.Fatal(err, len(rep.Changes))
+			if err != nil || len(rep.Steps) != 0 {
+				b.Fatal(err, len(rep.Steps))
 			}
 		}
 	})

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -76,7 +77,7 @@ func TestSyncCreatesUpdatesDeactivates(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := map[string]scimclient.Action{}
-	for _, ch := range plan.Changes {
+	for _, ch := range plan.Steps {
 		got[ch.UserName] = ch.Action
 		if ch.Err != nil {
 			t.Logf("%s: %v", ch.UserName, ch.Err)
@@ -117,27 +118,80 @@ func TestSyncCreatesUpdatesDeactivates(t *testing.T) {
 		t.Fatal(err)
 	}
 	if w := writes(s); len(w) != 0 {
-		t.Errorf("second sync wrote: %v; report %+v", w, rep.Changes)
+		t.Errorf("second sync wrote: %v; report %+v", w, rep.Steps)
 	}
 }
 
-func TestSyncRefusesMassDeactivation(t *testing.T) {
+// TestSyncGuard: absent employees are deactivated up to max(10 %, the
+// floor), never every active one of a company with more than one unless
+// forced; a refusal writes nothing, leaves every step not attempted, and
+// says how to force.
+func TestSyncGuard(t *testing.T) {
 	t.Parallel()
-	var seed []*scim.User
-	for i := range 10 {
-		seed = append(seed, employee(i, true))
+	cases := []struct {
+		name           string
+		active, absent int
+		inactive       int // of the desired, set inactive
+		opts           scimclient.SyncOptions
+		refused        bool
+	}{
+		{"one leaver of three", 3, 1, 0, scimclient.SyncOptions{}, false},
+		{"the floor, 3 of 10", 10, 3, 0, scimclient.SyncOptions{}, false},
+		{"above the floor, 4 of 10", 10, 4, 0, scimclient.SyncOptions{}, true},
+		{"10 % of 100", 100, 10, 0, scimclient.SyncOptions{}, false},
+		{"above 10 % of 100", 100, 11, 0, scimclient.SyncOptions{}, true},
+		{"every one of three", 3, 3, 0, scimclient.SyncOptions{}, true},
+		{"every one of two, one set inactive", 2, 1, 1, scimclient.SyncOptions{}, true},
+		{"the only one", 1, 1, 0, scimclient.SyncOptions{}, false},
+		{"no floor", 10, 2, 0, scimclient.SyncOptions{DeactivateFloor: -1}, true},
+		{"a floor of 5", 10, 5, 0, scimclient.SyncOptions{DeactivateFloor: 5}, false},
+		{"a share of 50 %", 10, 5, 0, scimclient.SyncOptions{MaxDeactivate: 0.5}, false},
+		{"forced, every one", 3, 3, 0, scimclient.SyncOptions{Force: true}, false},
 	}
-	s := scimtest.NewServer(t, scimtest.WithUsers(seed...))
-	c := newClient(s)
-	_, err := scimclient.Sync(context.Background(), c, seed[:8], scimclient.SyncOptions{})
-	if !errors.Is(err, scimclient.ErrTooManyDeactivations) {
-		t.Fatalf("err %v, want ErrTooManyDeactivations", err)
-	}
-	if w := writes(s); len(w) != 0 {
-		t.Errorf("wrote %v", w)
-	}
-	if _, err := scimclient.Sync(context.Background(), c, seed[:9], scimclient.SyncOptions{}); err != nil {
-		t.Errorf("10 %% refused: %v", err)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var seed []*scim.User
+			for i := range tc.active {
+				seed = append(seed, employee(i, true))
+			}
+			s := scimtest.NewServer(t, scimtest.WithUsers(seed...))
+			c := newClient(s)
+			var desired []*scim.User
+			for i := range tc.active - tc.absent {
+				desired = append(desired, employee(i, i >= tc.inactive))
+			}
+			desired = append(desired, employee(100, true)) // a newcomer to create
+			rep, err := scimclient.Sync(context.Background(), c, desired, tc.opts)
+			if !tc.refused {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n := rep.Count(scimclient.ActionDeactivate, scimclient.StatusApplied); n != tc.absent+tc.inactive {
+					t.Errorf("%d deactivated, want %d:%s", n, tc.absent+tc.inactive, stepsString(rep))
+				}
+				return
+			}
+			if !errors.Is(err, scimclient.ErrTooManyDeactivations) {
+				t.Fatalf("err %v, want ErrTooManyDeactivations", err)
+			}
+			for _, want := range []string{"SyncOptions.Force", "-force"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("the refusal does not say how to force (%q): %v", want, err)
+				}
+			}
+			if w := writes(s); len(w) != 0 {
+				t.Errorf("wrote %v", w)
+			}
+			if rep.Count("", scimclient.StatusApplied) != 0 || rep.Count("", scimclient.StatusNotAttempted) != len(rep.Steps) || len(rep.Steps) == 0 {
+				t.Errorf("a refused report:%s", stepsString(rep))
+			}
+			for _, st := range rep.Steps {
+				if !errors.Is(st.Err, scimclient.ErrTooManyDeactivations) {
+					t.Errorf("%s %s: err %v, want the refusal", st.Action, st.UserName, st.Err)
+				}
+			}
+		})
 	}
 }
 
@@ -217,4 +271,81 @@ func slicesContain(a, b []*scim.User, externalID string) bool {
 		}
 	}
 	return false
+}
+
+// TestSyncReportStatus: each step says whether it was applied, failed
+// (with the error) or not attempted, and the counts add up, for a dry
+// run, a run with a failure, and a cancelled run.
+func TestSyncReportStatus(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	// Two employees who swap emails: each update is refused, as the other
+	// still holds the userName (a failure only the endpoint finds).
+	a, b := employee(1, true), employee(2, true)
+	s := scimtest.NewServer(t, scimtest.WithUsers(a, b, employee(9, true)))
+	c := newClient(s)
+	swappedA, swappedB := employee(1, true), employee(2, true)
+	swappedA.UserName, swappedA.Emails = b.UserName, b.Emails
+	swappedB.UserName, swappedB.Emails = a.UserName, a.Emails
+	desired := []*scim.User{employee(3, true), employee(4, true), swappedA, swappedB}
+	opts := scimclient.SyncOptions{Key: scimclient.KeyExternalID}
+
+	type count struct{ Action, Status string }
+	counts := func(rep *scimclient.Report) map[count]int {
+		out := map[count]int{}
+		for _, st := range rep.Steps {
+			out[count{string(st.Action), string(st.Status)}]++
+			if (st.Status == scimclient.StatusFailed) != (st.Err != nil) {
+				t.Errorf("%s %s: status %s with err %v", st.Action, st.UserName, st.Status, st.Err)
+			}
+		}
+		return out
+	}
+	opts.DryRun = true
+	rep, err := scimclient.Sync(ctx, c, desired, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[count]int{{"create", "not attempted"}: 2, {"update", "not attempted"}: 2, {"deactivate", "not attempted"}: 1}
+	if diff := cmp.Diff(want, counts(rep)); diff != "" {
+		t.Errorf("dry run (-want +got):\n%s", diff)
+	}
+	opts.DryRun = false
+	rep, err = scimclient.Sync(ctx, c, desired, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = map[count]int{{"create", "applied"}: 2, {"update", "failed"}: 2, {"deactivate", "applied"}: 1}
+	if diff := cmp.Diff(want, counts(rep)); diff != "" {
+		t.Errorf("applied (-want +got):\n%s", diff)
+	}
+	if got := fmt.Sprintf("created %d, failed %d", rep.Count(scimclient.ActionCreate, scimclient.StatusApplied), rep.Count("", scimclient.StatusFailed)); got != "created 2, failed 2" {
+		t.Errorf("summary %q", got)
+	}
+	for _, f := range rep.Failed() {
+		var re *scimclient.RequestError
+		var se *scim.Error
+		if !errors.As(f.Err, &re) || re.Method != "PATCH" || re.Path != "/Users/"+f.ID || !errors.As(f.Err, &se) || se.Status != 409 {
+			t.Errorf("failed: %s", stepsString(rep))
+		}
+	}
+}
+
+// TestSyncUserNameHeld: a new employee whose userName an absent employee
+// holds is refused at plan time, as the endpoint would refuse it.
+func TestSyncUserNameHeld(t *testing.T) {
+	t.Parallel()
+	holder := employee(1, true)
+	s := scimtest.NewServer(t, scimtest.WithUsers(holder, employee(2, true)))
+	newcomer := employee(3, true)
+	newcomer.UserName, newcomer.Emails = holder.UserName, holder.Emails
+	rep, err := scimclient.Sync(context.Background(), newClient(s), []*scim.User{employee(2, true), newcomer},
+		scimclient.SyncOptions{Key: scimclient.KeyExternalID, DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := rep.Steps[len(rep.Steps)-1]
+	if st.Action != scimclient.ActionSkip || st.Index != 1 || !strings.Contains(fmt.Sprint(st.Err), "belongs to employee") {
+		t.Errorf("steps:%s", stepsString(rep))
+	}
 }

@@ -21,7 +21,7 @@ func (c *Client) Get(ctx context.Context, id string) (*scim.User, error) {
 	if err != nil {
 		return nil, err
 	}
-	return decodeUser(res.body)
+	return decodeUser(res)
 }
 
 // Create creates the user and returns it as the server stored it (with
@@ -39,7 +39,7 @@ func (c *Client) Create(ctx context.Context, u *scim.User) (*scim.User, error) {
 	for attempt := 0; ; attempt++ {
 		res, err := c.do(ctx, call{method: http.MethodPost, path: "/Users", body: body})
 		if err == nil {
-			return decodeUser(res.body)
+			return decodeUser(res)
 		}
 		if !uncertain(err) || attempt >= c.retries {
 			return nil, err
@@ -47,12 +47,16 @@ func (c *Client) Create(ctx context.Context, u *scim.User) (*scim.User, error) {
 		found, ferr := c.FindByUserName(ctx, u.UserName)
 		switch {
 		case ferr != nil:
-			return nil, errors.Join(err, ferr)
+			return nil, fmt.Errorf("%w (and looking the userName up, to see whether it was created, failed: %w)", err, ferr)
 		case found != nil:
 			return found, nil
 		}
-		if err := c.sleep(ctx, c.delay(attempt)); err != nil {
-			return nil, err
+		if serr := c.sleep(ctx, c.delay(attempt)); serr != nil {
+			var re *RequestError
+			if errors.As(err, &re) {
+				return nil, &RequestError{Method: re.Method, Path: re.Path, Attempts: re.Attempts, Err: errors.Join(serr, re.Err)}
+			}
+			return nil, errors.Join(serr, err)
 		}
 	}
 }
@@ -70,7 +74,7 @@ func (c *Client) Replace(ctx context.Context, u *scim.User) (*scim.User, error) 
 	if err != nil {
 		return nil, err
 	}
-	return decodeUser(res.body)
+	return decodeUser(res)
 }
 
 // Patch applies the operations of p to the user with the id and returns
@@ -89,7 +93,7 @@ func (c *Client) Patch(ctx context.Context, id string, p *Patch) (*scim.User, er
 	if err != nil {
 		return nil, err
 	}
-	return decodeUser(res.body)
+	return decodeUser(res)
 }
 
 // Deactivate sets u inactive, as Okta and Entra deprovision: the employee
@@ -133,48 +137,70 @@ type ListOptions struct {
 
 // List returns the users matching the options, reading page after page
 // (startIndex and count) until the last. Iteration stops at the first
-// error, which is yielded with a nil user.
+// error, which is yielded with a nil user. A page answering another
+// startIndex than the one asked for is an error: the endpoint does not
+// page as RFC 7644 §3.4.2.4 says, and the listing would repeat or miss
+// users.
+//
+// Offset paging is not a snapshot: a user created or deleted by someone
+// else while List reads may make a later page repeat a user or skip one.
 func (c *Client) List(ctx context.Context, opts ListOptions) iter.Seq2[*scim.User, error] {
 	return func(yield func(*scim.User, error) bool) {
-		size := opts.PageSize
-		if size <= 0 {
-			size = 100
-			if spc, err := c.ServiceProviderConfig(ctx); err == nil && spc.Filter.MaxResults > 0 {
-				size = min(spc.Filter.MaxResults, 1000)
-			}
-		}
-		q := url.Values{}
-		if opts.Filter != "" {
-			q.Set("filter", opts.Filter)
-		}
-		if len(opts.Attributes) > 0 {
-			q.Set("attributes", strings.Join(opts.Attributes, ","))
-		}
-		if len(opts.ExcludedAttributes) > 0 {
-			q.Set("excludedAttributes", strings.Join(opts.ExcludedAttributes, ","))
-		}
-		q.Set("count", strconv.Itoa(size))
-		for start := 1; ; {
-			q.Set("startIndex", strconv.Itoa(start))
-			res, err := c.do(ctx, call{method: http.MethodGet, path: "/Users" + query(q), safe: true})
-			if err != nil {
-				yield(nil, err)
-				return
-			}
-			var page scim.ListResponse
-			if err := json.Unmarshal(res.body, &page); err != nil {
-				yield(nil, fmt.Errorf("scimclient: a page of /Users: %w", err))
-				return
-			}
+		err := c.listPages(ctx, opts, func(page *scim.ListResponse) bool {
 			for _, u := range page.Resources {
-				if !yield(u, nil) {
-					return
+				if u != nil && !yield(u, nil) {
+					return false
 				}
 			}
-			start += len(page.Resources)
-			if len(page.Resources) == 0 || start > page.TotalResults {
-				return
-			}
+			return true
+		})
+		if err != nil {
+			yield(nil, err)
+		}
+	}
+}
+
+// listPages reads the pages of a listing, calling fn with each, until the
+// last page, fn returns false, or a request fails.
+func (c *Client) listPages(ctx context.Context, opts ListOptions, fn func(page *scim.ListResponse) bool) error {
+	size := opts.PageSize
+	if size <= 0 {
+		size = 100
+		if spc, err := c.ServiceProviderConfig(ctx); err == nil && spc.Filter.MaxResults > 0 {
+			size = min(spc.Filter.MaxResults, 1000)
+		}
+	}
+	q := url.Values{}
+	if opts.Filter != "" {
+		q.Set("filter", opts.Filter)
+	}
+	if len(opts.Attributes) > 0 {
+		q.Set("attributes", strings.Join(opts.Attributes, ","))
+	}
+	if len(opts.ExcludedAttributes) > 0 {
+		q.Set("excludedAttributes", strings.Join(opts.ExcludedAttributes, ","))
+	}
+	q.Set("count", strconv.Itoa(size))
+	for start := 1; ; {
+		q.Set("startIndex", strconv.Itoa(start))
+		res, err := c.do(ctx, call{method: http.MethodGet, path: "/Users" + query(q), safe: true})
+		if err != nil {
+			return err
+		}
+		var page scim.ListResponse
+		if err := json.Unmarshal(res.body, &page); err != nil {
+			return res.decodeError("a SCIM ListResponse", err)
+		}
+		if page.StartIndex != 0 && page.StartIndex != start {
+			return &RequestError{Method: http.MethodGet, Path: "/Users", Attempts: res.attempts,
+				Err: fmt.Errorf("asked for the page at startIndex %d, the endpoint answered the one at %d: it does not page as SCIM says", start, page.StartIndex)}
+		}
+		if !fn(&page) {
+			return nil
+		}
+		start += len(page.Resources)
+		if len(page.Resources) == 0 || start > page.TotalResults {
+			return nil
 		}
 	}
 }
@@ -191,10 +217,10 @@ func (c *Client) FindByUserName(ctx context.Context, userName string) (*scim.Use
 
 func userPath(id string) string { return "/Users/" + url.PathEscape(id) }
 
-func decodeUser(body []byte) (*scim.User, error) {
+func decodeUser(res *response) (*scim.User, error) {
 	u := new(scim.User)
-	if err := json.Unmarshal(body, u); err != nil {
-		return nil, fmt.Errorf("scimclient: decoding a user: %w", err)
+	if err := json.Unmarshal(res.body, u); err != nil {
+		return nil, res.decodeError("a SCIM user", err)
 	}
 	return u, nil
 }

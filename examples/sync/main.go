@@ -9,8 +9,8 @@
 // present), Active (true/false, default true); any other column is a
 // Peakon custom attribute of that display name. Bad rows are reported with
 // their line number and skipped. Employees on the endpoint but not in the
-// file are deactivated, never deleted, and no more than 10 % of the active
-// ones unless -force.
+// file are deactivated, never deleted: no more than 10 % of the active
+// ones (at least 3, never all of them) unless -force.
 //
 // Exit status: 0 when everything was applied, 1 when some rows failed,
 // 2 for bad usage or an endpoint that could not be synced.
@@ -117,30 +117,41 @@ func progressLine(w io.Writer) func(done, total int) {
 }
 
 func print(w io.Writer, rep *scimclient.Report, sheet *sheet, applied bool) {
-	for _, ch := range rep.Changes {
+	for _, ch := range rep.Steps {
 		who := ch.UserName
 		if ch.Index >= 0 {
 			who = fmt.Sprintf("%s (line %d)", who, sheet.lines[ch.Index])
 		}
 		switch {
-		case ch.Err != nil && ch.Action == scimclient.ActionSkip:
+		case ch.Action == scimclient.ActionSkip:
 			fmt.Fprintf(w, "skip        %s: %v\n", who, ch.Err)
-		case ch.Err != nil:
+		case ch.Status == scimclient.StatusFailed:
 			fmt.Fprintf(w, "FAILED %-10s %s: %v\n", ch.Action, who, ch.Err)
 		default:
 			fmt.Fprintf(w, "%-11s %s%s\n", ch.Action, who, describe(ch))
 		}
+		for _, warning := range ch.Warnings {
+			fmt.Fprintf(w, "            warning: %s\n", warning)
+		}
 	}
-	verb := "planned"
-	if applied {
-		verb = "applied"
+	if !applied {
+		fmt.Fprintf(w, "planned: %d to create, %d to update, %d to reactivate, %d to deactivate; %d unchanged; %d skipped rows, %d bad rows\n",
+			rep.Count(scimclient.ActionCreate, ""), rep.Count(scimclient.ActionUpdate, ""), rep.Count(scimclient.ActionReactivate, ""),
+			rep.Count(scimclient.ActionDeactivate, ""), rep.Unchanged, len(rep.Failed()), len(sheet.bad))
+		return
 	}
-	fmt.Fprintf(w, "%s: %d to create, %d to update, %d to reactivate, %d to deactivate; %d unchanged; %d failed or skipped rows, %d bad rows\n",
-		verb, rep.Count(scimclient.ActionCreate), rep.Count(scimclient.ActionUpdate), rep.Count(scimclient.ActionReactivate),
-		rep.Count(scimclient.ActionDeactivate), rep.Unchanged, len(rep.Failed()), len(sheet.bad))
+	if rep.Count("", scimclient.StatusApplied) == 0 && rep.Count("", scimclient.StatusNotAttempted) > 0 {
+		fmt.Fprintf(w, "nothing applied: %d steps not attempted; %d failed or skipped rows, %d bad rows\n",
+			rep.Count("", scimclient.StatusNotAttempted), len(rep.Failed()), len(sheet.bad))
+		return
+	}
+	fmt.Fprintf(w, "applied: %d created, %d updated, %d reactivated, %d deactivated; %d unchanged; %d failed or skipped rows, %d not attempted, %d bad rows\n",
+		rep.Count(scimclient.ActionCreate, scimclient.StatusApplied), rep.Count(scimclient.ActionUpdate, scimclient.StatusApplied),
+		rep.Count(scimclient.ActionReactivate, scimclient.StatusApplied), rep.Count(scimclient.ActionDeactivate, scimclient.StatusApplied),
+		rep.Unchanged, len(rep.Failed()), rep.Count("", scimclient.StatusNotAttempted), len(sheet.bad))
 }
 
-func describe(ch *scimclient.Change) string {
+func describe(ch *scimclient.Step) string {
 	if len(ch.Operations) == 0 {
 		return ""
 	}

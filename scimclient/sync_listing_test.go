@@ -1,0 +1,233 @@
+package scimclient_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/scimclient"
+	"github.com/scimkit/scim/scimtest"
+)
+
+// listRewriter alters the endpoint's answers to GET /Users on their way
+// to the client: what a concurrent writer or a broken endpoint does.
+type listRewriter struct {
+	base    http.RoundTripper
+	reading atomic.Int32 // readings begun (requests for startIndex 1)
+	rewrite func(reading, start int, page *listPage)
+}
+
+// listPage is a ListResponse with its users as raw JSON, so that a
+// rewrite passes them on unchanged.
+type listPage struct {
+	Schemas      []string         `json:"schemas"`
+	TotalResults int              `json:"totalResults"`
+	StartIndex   int              `json:"startIndex"`
+	ItemsPerPage int              `json:"itemsPerPage"`
+	Resources    []map[string]any `json:"Resources"`
+}
+
+func (lr *listRewriter) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := lr.base.RoundTrip(req)
+	if err != nil || req.Method != http.MethodGet || !strings.HasSuffix(req.URL.Path, "/Users") || resp.StatusCode != 200 {
+		return resp, err
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	start, _ := strconv.Atoi(req.URL.Query().Get("startIndex"))
+	if start == 1 && req.URL.Query().Get("filter") == "" {
+		lr.reading.Add(1)
+	}
+	var page listPage
+	if json.Unmarshal(body, &page) == nil && req.URL.Query().Get("filter") == "" {
+		lr.rewrite(int(lr.reading.Load()), start, &page)
+		body, _ = json.Marshal(page)
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	resp.Header.Del("Content-Length")
+	return resp, nil
+}
+
+// TestSyncUnreliableListing: a listing that repeats a user, or shows one
+// userName on two users, never costs a desired employee their
+// activation; Sync lists again, and when every reading is unreliable it
+// deactivates nobody and says so.
+func TestSyncUnreliableListing(t *testing.T) {
+	t.Parallel()
+	dupFirst := func(_, start int, p *listPage) { // the first user again at the end of page 1
+		if start == 1 && len(p.Resources) > 0 {
+			p.Resources = append(p.Resources, p.Resources[0])
+			p.TotalResults++
+		}
+	}
+	cases := []struct {
+		name    string
+		rewrite func(reading, start int, p *listPage)
+		leaver  bool // the endpoint also holds an active employee absent from the desired set
+		// what Sync must do
+		wantErr         error
+		wantDeactivated bool // the leaver
+		wantReadings    int  // of the first round
+	}{
+		{"repeated user, nobody absent", dupFirst, false, nil, false, 3},
+		{"repeated user, a leaver", dupFirst, true, scimclient.ErrUnreliableListing, false, 3},
+		{"repeated user once, a leaver", func(r, start int, p *listPage) {
+			if r == 1 {
+				dupFirst(r, start, p)
+			}
+		}, true, nil, true, 2},
+		{"one userName on two users, a leaver", func(_, start int, p *listPage) {
+			if start == 1 && len(p.Resources) > 1 {
+				p.Resources[1]["userName"] = p.Resources[0]["userName"]
+			}
+		}, true, scimclient.ErrUnreliableListing, false, 3},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var seed []*scim.User
+			for i := range 11 {
+				seed = append(seed, employee(i, true))
+			}
+			desired := seed
+			if tc.leaver {
+				seed = append(seed, employee(99, true))
+			}
+			s := scimtest.NewServer(t, scimtest.WithUsers(seed...))
+			lr := &listRewriter{base: s.Client().Transport, rewrite: tc.rewrite}
+			c := scimclient.New(s.URL(), s.Token(), scimclient.WithHTTPClient(&http.Client{Transport: lr}),
+				scimclient.WithBackoff(time.Millisecond, time.Millisecond))
+			rep, err := scimclient.Sync(context.Background(), c, desired, scimclient.SyncOptions{})
+			if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil) != (err == nil) {
+				t.Fatalf("err %v, want %v", err, tc.wantErr)
+			}
+			for _, u := range desired {
+				if !s.UserByUserName(u.UserName).Active {
+					t.Errorf("%s, in the desired set, was deactivated", u.UserName)
+				}
+			}
+			if tc.leaver {
+				if got := !s.UserByUserName("e099@example.com").Active; got != tc.wantDeactivated {
+					t.Errorf("leaver deactivated: %v, want %v", got, tc.wantDeactivated)
+				}
+			}
+			if n := int(lr.reading.Load()); n != tc.wantReadings {
+				t.Errorf("%d readings, want %d", n, tc.wantReadings)
+			}
+			if tc.wantErr != nil {
+				// The leaver's step is there, not attempted, saying why.
+				var leaver *scimclient.Step
+				for _, st := range rep.Steps {
+					if st.UserName == "e099@example.com" {
+						leaver = st
+					}
+				}
+				if leaver == nil || leaver.Action != scimclient.ActionDeactivate || leaver.Status != scimclient.StatusNotAttempted ||
+					!errors.Is(leaver.Err, scimclient.ErrUnreliableListing) {
+					t.Errorf("steps %s", stepsString(rep))
+				}
+				if ops := s.BulkOperationsMatching("PATCH", "/Users/{id}"); len(ops) > 0 {
+					t.Errorf("patched %v", ops)
+				}
+			}
+		})
+	}
+}
+
+func stepsString(rep *scimclient.Report) string {
+	var b strings.Builder
+	for _, st := range rep.Steps {
+		fmt.Fprintf(&b, "\n  %s %s %s: %v %v", st.Action, st.UserName, st.Status, st.Err, st.Warnings)
+	}
+	return b.String()
+}
+
+// hostile serves a SCIM endpoint whose /Users pages come from page.
+func hostile(t *testing.T, page func(start, count int) listPage) (*scimclient.Client, *atomic.Int32) {
+	var lists atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/scim+json")
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/ServiceProviderConfig"):
+			w.Write([]byte(`{"bulk":{"supported":true,"maxOperations":1000,"maxPayloadSize":1048576},"filter":{"supported":true,"maxResults":100}}`))
+		case strings.HasSuffix(r.URL.Path, "/Schemas"):
+			w.Write([]byte(`{"Resources":[]}`))
+		case strings.HasSuffix(r.URL.Path, "/Users") && r.Method == http.MethodGet:
+			lists.Add(1)
+			start, _ := strconv.Atoi(r.URL.Query().Get("startIndex"))
+			count, _ := strconv.Atoi(r.URL.Query().Get("count"))
+			json.NewEncoder(w).Encode(page(start, count))
+		default:
+			w.WriteHeader(http.StatusNotImplemented) // no write may get here
+			t.Errorf("unexpected %s %s", r.Method, r.URL)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return scimclient.New(srv.URL, "t", scimclient.WithBackoff(time.Millisecond, time.Millisecond)), &lists
+}
+
+func users(from, n int) []map[string]any {
+	out := make([]map[string]any, n)
+	for i := range out {
+		id := from + i
+		out[i] = map[string]any{"id": fmt.Sprint("u", id), "userName": fmt.Sprintf("u%d@example.com", id), "active": true}
+	}
+	return out
+}
+
+// TestSyncBoundedListing: a hostile or broken endpoint cannot make Sync
+// read and hold users without bound, and a listing that does not add up
+// writes nothing.
+func TestSyncBoundedListing(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name      string
+		maxUsers  int
+		page      func(start, count int) listPage
+		wantErr   error
+		wantText  string
+		wantLists int32 // requests for pages
+	}{
+		{"total beyond MaxUsers", 0, func(start, count int) listPage {
+			return listPage{TotalResults: 1 << 62, StartIndex: start, Resources: users(start, count)}
+		}, scimclient.ErrTooManyUsers, "holds 4611686018427387904 users", 1},
+		{"total beyond a set MaxUsers", 150, func(start, count int) listPage {
+			return listPage{TotalResults: 151, StartIndex: start, Resources: users(start, min(count, 152-start))}
+		}, scimclient.ErrTooManyUsers, "MaxUsers is 150", 1},
+		{"more users than announced", 0, func(start, count int) listPage {
+			return listPage{TotalResults: 3, StartIndex: start, Resources: users(start, 5)}
+		}, scimclient.ErrUnreliableListing, "sent 5 users, though it says it holds 3", 3},
+		{"pages repeat the first", 0, func(start, count int) listPage {
+			return listPage{TotalResults: 1_000_000, StartIndex: start, Resources: users(1, count)}
+		}, scimclient.ErrUnreliableListing, "repeated users already listed", 6},
+		{"another startIndex", 0, func(start, count int) listPage {
+			return listPage{TotalResults: 1_000, StartIndex: 1, Resources: users(1, count)}
+		}, nil, "asked for the page at startIndex 101, the endpoint answered the one at 1", 2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, lists := hostile(t, tc.page)
+			desired := []*scim.User{{UserName: "u1@example.com", Active: true}}
+			_, err := scimclient.Sync(context.Background(), c, desired, scimclient.SyncOptions{MaxUsers: tc.maxUsers, Force: true})
+			if err == nil || tc.wantErr != nil && !errors.Is(err, tc.wantErr) || !strings.Contains(err.Error(), tc.wantText) {
+				t.Fatalf("err %v, want %v with %q", err, tc.wantErr, tc.wantText)
+			}
+			if n := lists.Load(); n != tc.wantLists {
+				t.Errorf("%d pages read, want %d", n, tc.wantLists)
+			}
+		})
+	}
+}
