@@ -655,8 +655,13 @@ func managedAttrs(m *scim.Model, names []string, desired []*scim.User) (attrSet,
 	}
 	if len(custom) > 0 {
 		var known []string
-		for _, a := range m.Peakon().Attributes {
-			known = append(known, strconv.Quote(a.Name))
+		for _, sc := range m.Schemas() {
+			if sc.ID != scim.SchemaPeakonUser {
+				continue
+			}
+			for _, a := range sc.Attributes {
+				known = append(known, strconv.Quote(a.Name))
+			}
 		}
 		has := "it has none"
 		if len(known) > 0 {
