@@ -189,11 +189,14 @@ func run(args []string, stdout io.Writer) error {
 // set: without them a client that sends its request or reads the answer
 // slowly, or keeps idle connections open, holds a connection (and its
 // goroutine) as long as it likes. The write timeout covers the handler's
-// work too: a bulk request of a thousand operations fits in it.
+// work too: a bulk request of a thousand operations fits in it. Headers
+// (the request line included) are bounded well below net/http's default
+// megabyte: no SCIM client needs more, and a path is kept, cut, in logs.
 func newServer(addr string, h http.Handler) *http.Server {
 	return &http.Server{
 		Addr:              addr,
 		Handler:           h,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

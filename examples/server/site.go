@@ -13,6 +13,9 @@ import (
 // logSize is how many requests the provisioning log keeps per company.
 const logSize = 300
 
+// maxHeaderBytes bounds a request's header, its request line included.
+const maxHeaderBytes = 64 << 10
+
 // site assembles what the demo serves: the SCIM endpoint under
 // demo.Prefixes, the web page at /, and Prometheus metrics at /metrics.
 // The provisioning log and the metrics are fed by the SCIM handler's

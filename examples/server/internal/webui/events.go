@@ -29,6 +29,10 @@ type logRow struct {
 	Error    string   `json:"error,omitempty"`
 	Failed   bool     `json:"failed"`
 	Bulk     int      `json:"bulk,omitempty"`
+	// BulkFailed is how many of a bulk's operations failed (-1: unknown),
+	// each described in Failures.
+	BulkFailed int      `json:"bulkFailed,omitempty"`
+	Failures   []string `json:"failures,omitempty"`
 }
 
 func newLogRow(e Entry) logRow {
@@ -36,6 +40,7 @@ func newLogRow(e Entry) logRow {
 		Seq: e.Seq, Time: e.Time.UTC().Format("15:04:05"), Method: e.Method, Path: e.Path,
 		Status: e.Status, Duration: e.Duration.Round(10 * time.Microsecond).String(),
 		Changes: e.Changes, Error: e.Error, Failed: e.Status >= 400, Bulk: e.BulkOperations,
+		BulkFailed: e.BulkFailed, Failures: e.Failures,
 	}
 }
 
