@@ -158,7 +158,7 @@ type historyRow struct {
 	What string
 }
 
-func (ui *UI) employee(w http.ResponseWriter, r *http.Request, co *scim.Company) {
+func (ui *UI) employee(w http.ResponseWriter, r *http.Request, co *scim.Company, _ *session) {
 	ctx := r.Context()
 	u, err := ui.cfg.Store.GetUser(ctx, co.ID, r.PathValue("id"))
 	if errors.Is(err, scim.ErrNotFound) {
@@ -233,7 +233,7 @@ type employeeRef struct{ ID, Name string }
 // maxListed is how many employees the eligibility page lists by name.
 const maxListed = 200
 
-func (ui *UI) eligibility(w http.ResponseWriter, r *http.Request, co *scim.Company) {
+func (ui *UI) eligibility(w http.ResponseWriter, r *http.Request, co *scim.Company, _ *session) {
 	ctx := r.Context()
 	now := time.Now().UTC()
 	v := &eligibilityView{Now: now, At: now, ShownLimit: maxListed}

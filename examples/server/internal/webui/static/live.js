@@ -73,7 +73,8 @@
     live.className = "live on";
   });
   events.addEventListener("error", function () {
-    live.textContent = "reconnecting…";
+    // A stream refused (signed out, too many open pages) is not retried.
+    live.textContent = events.readyState === EventSource.CLOSED ? "stopped: reload the page" : "reconnecting…";
     live.className = "live off";
   });
   events.addEventListener("entry", function (ev) {
