@@ -2,12 +2,19 @@ package webui
 
 import (
 	"bufio"
+	"context"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/scimkit/scim"
 )
 
 // signedIn reports whether the client's session opens the employees page.
@@ -294,4 +301,83 @@ func TestEventStreamEndsWithSession(t *testing.T) {
 	if _, _, n := s.ui.sessions.count(""); n != 0 {
 		waitFor(t, "the streams to be released", func() bool { _, _, n := s.ui.sessions.count(""); return n == 0 })
 	}
+}
+
+// TestSecureCookie: the session cookie is Secure when a trusted proxy says
+// the browser used https, and only then (without TLS to the server).
+func TestSecureCookie(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		trusted []netip.Prefix
+		proto   string
+		secure  bool
+	}{
+		{"no proxy trusted", nil, "https", false},
+		{"another proxy trusted", []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, "https", false},
+		{"trusted proxy, https", []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, "https", true},
+		{"trusted proxy, https then http", []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, "HTTPS, http", true},
+		{"trusted proxy, http", []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, "http", false},
+		{"trusted proxy, no header", []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, "", false},
+	} {
+		s := newTestSiteWith(t, 0, func(c *Config) { c.TrustedProxies = tc.trusted })
+		req, _ := http.NewRequest("POST", s.srv.URL+"/login", strings.NewReader("token=tok-acme-1234"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if tc.proto != "" {
+			req.Header.Set("X-Forwarded-Proto", tc.proto)
+		}
+		res, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if len(res.Cookies()) != 1 || res.Cookies()[0].Secure != tc.secure {
+			t.Errorf("%s: %s, cookies %v, want Secure %v", tc.name, res.Status, res.Cookies(), tc.secure)
+		}
+	}
+}
+
+// failingStore fails every list, as a database that went away does.
+type failingStore struct{ scim.Store }
+
+func (failingStore) ListUsers(context.Context, string, *scim.Query) (*scim.Page, error) {
+	return nil, errors.New(`pq: relation "scim_users_secret" does not exist at 10.1.2.3:5432`)
+}
+
+// TestStoreFailureNotShown: a store's error is logged, and the page says
+// in general terms that the store failed, without the error's text.
+func TestStoreFailureNotShown(t *testing.T) {
+	t.Parallel()
+	var logged strings.Builder
+	var mu sync.Mutex
+	s := newTestSiteWith(t, 0, func(c *Config) {
+		c.Store = failingStore{c.Store}
+		c.Logger = slog.New(slog.NewTextHandler(lockedWriter{&mu, &logged}, nil))
+	})
+	c := signIn(t, s.srv, "tok-acme-1234")
+	res, err := c.Get(s.srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 500 || strings.Contains(string(b), "scim_users_secret") || !strings.Contains(string(b), "could not be read from the store") {
+		t.Errorf("page: %d\n%s", res.StatusCode, b)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(logged.String(), "scim_users_secret") {
+		t.Errorf("the store's error is not logged: %s", logged.String())
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

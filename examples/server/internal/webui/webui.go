@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -47,6 +48,12 @@ type Config struct {
 	// Logger receives the page's own errors (store failures); nil means
 	// slog.Default().
 	Logger *slog.Logger
+	// TrustedProxies are the addresses of the reverse proxies in front of
+	// the server. A request from one of them that says, in
+	// X-Forwarded-Proto, that the browser used https gets a Secure session
+	// cookie, as a request over TLS does; from anyone else the header is
+	// ignored.
+	TrustedProxies []netip.Prefix
 
 	// MaxSessions bounds the sessions kept, all companies together, and
 	// MaxCompanySessions each company's: a sign-in past a limit ends the
@@ -258,10 +265,34 @@ func (ui *UI) signedIn(h func(http.ResponseWriter, *http.Request, *scim.Company,
 	}
 }
 
-// secure reports whether the request reached the browser over TLS, so
-// that the session cookie is Secure.
+// secure reports whether the browser's connection is over TLS, so that
+// the session cookie is Secure: the request came over TLS, or from a
+// trusted proxy that says the browser used https (the first value of
+// X-Forwarded-Proto, which the proxy nearest the browser set).
 func (ui *UI) secure(r *http.Request) bool {
-	return r.TLS != nil
+	if r.TLS != nil {
+		return true
+	}
+	if len(ui.cfg.TrustedProxies) == 0 || !ui.fromTrustedProxy(r) {
+		return false
+	}
+	proto, _, _ := strings.Cut(r.Header.Get("X-Forwarded-Proto"), ",")
+	return strings.EqualFold(strings.TrimSpace(proto), "https")
+}
+
+// fromTrustedProxy reports whether the request's peer is a trusted proxy.
+func (ui *UI) fromTrustedProxy(r *http.Request) bool {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	addr := ap.Addr().Unmap()
+	for _, p := range ui.cfg.TrustedProxies {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
 }
 
 var funcs = template.FuncMap{
