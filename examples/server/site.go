@@ -130,6 +130,7 @@ func site(ctx context.Context, scimMux http.Handler, d *demo.Demo, logger *slog.
 		Companies: d.Companies,
 		SignIn:    d.SCIM.SignIn,
 		Store:     d.Store,
+		SCIM:      d.SCIM,
 		Log:       plog,
 		SCIMPath:  demo.Prefixes[0],
 		Logger:    logger,

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,6 +24,8 @@ type testSite struct {
 	ui        *UI
 	companies *scim.Companies
 	acme      *scim.Company
+	// skew moves the SCIM handler's clock.
+	skew *atomic.Int64
 }
 
 // newTestSite serves a UI and a SCIM handler for one company with the
@@ -47,9 +50,11 @@ func newTestSiteWith(t *testing.T, writeTimeout time.Duration, configure func(*C
 		t.Fatal(err)
 	}
 	l := NewLog(100)
-	scimHandler := &scim.Handler{Store: store, Auth: companies, Models: companies, OnChange: l.OnChange, OnRequest: l.OnRequest}
+	skew := new(atomic.Int64)
+	scimHandler := &scim.Handler{Store: store, Auth: companies, Models: companies, OnChange: l.OnChange, OnRequest: l.OnRequest,
+		Now: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }}
 	ctx, cancel := context.WithCancel(context.Background())
-	cfg := Config{Companies: companies, SignIn: scimHandler.SignIn, Store: store, Log: l, SCIMPath: "/scim/v2"}
+	cfg := Config{Companies: companies, SignIn: scimHandler.SignIn, Store: store, SCIM: scimHandler, Log: l, SCIMPath: "/scim/v2"}
 	if configure != nil {
 		configure(&cfg)
 	}
@@ -67,7 +72,7 @@ func newTestSiteWith(t *testing.T, writeTimeout time.Duration, configure func(*C
 		cancel() // ends the event streams, which Close waits for
 		srv.Close()
 	})
-	return &testSite{srv: srv, scim: scimHandler, ui: ui, companies: companies, acme: co}
+	return &testSite{srv: srv, scim: scimHandler, ui: ui, companies: companies, acme: co, skew: skew}
 }
 
 // signIn returns a client signed in with the token.

@@ -37,6 +37,10 @@ type Config struct {
 	SignIn func(r *http.Request, token string) (company string, err error)
 	// Store keeps the users.
 	Store scim.Store
+	// SCIM is the handler serving the SCIM endpoint: an employee's page
+	// shows their JSON as its GET /Users/{id} answers, rendered by a
+	// handler configured as this one (see newViewer). Required.
+	SCIM *scim.Handler
 	// Log is the provisioning log the page shows, live.
 	Log *Log
 	// SCIMPath is the path the SCIM endpoint is served at, for the links
@@ -75,6 +79,7 @@ type UI struct {
 	sessions *sessions
 	log      *slog.Logger
 	handler  http.Handler
+	viewer   *scim.Handler // see newViewer
 	// skew moves the clock of sessions, for tests.
 	skew atomic.Int64
 }
@@ -87,8 +92,8 @@ func (ui *UI) now() time.Time {
 // New returns the UI. Its event streams end when ctx is done, so that a
 // server shutting down need not wait for them.
 func New(ctx context.Context, cfg Config) (*UI, error) {
-	if cfg.Companies == nil || cfg.SignIn == nil || cfg.Store == nil || cfg.Log == nil {
-		return nil, errors.New("webui: Companies, SignIn, Store and Log are required")
+	if cfg.Companies == nil || cfg.SignIn == nil || cfg.Store == nil || cfg.Log == nil || cfg.SCIM == nil {
+		return nil, errors.New("webui: Companies, SignIn, Store, SCIM and Log are required")
 	}
 	if cfg.Heartbeat <= 0 {
 		cfg.Heartbeat = 15 * time.Second
@@ -98,6 +103,7 @@ func New(ctx context.Context, cfg Config) (*UI, error) {
 		ui.log = slog.Default()
 	}
 	ui.sessions = newSessions(&ui.cfg)
+	ui.viewer = newViewer(cfg.SCIM, cfg.SCIMPath, &ui.cfg)
 	base, err := template.New("").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/parts.html")
 	if err != nil {
 		return nil, err
