@@ -59,6 +59,20 @@ func TestSessionEndsWithItsToken(t *testing.T) {
 	if !s.signedIn(t, b) {
 		t.Errorf("revoking a token ended another token's session")
 	}
+	// Revoked through another instance (another Companies on the store):
+	// seen at once too.
+	other := scim.NewCompanies(s.scim.Store.(scim.CompanyStore))
+	fourth, t4, err := other.IssueToken(ctx, s.acme.ID, "fourth")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := signIn(t, s.srv, fourth)
+	if err := other.RevokeToken(ctx, s.acme.ID, t4.ID); err != nil {
+		t.Fatal(err)
+	}
+	if s.signedIn(t, d) {
+		t.Errorf("a session outlives its token revoked through another instance")
+	}
 	if total, _, _ := s.ui.sessions.count(s.acme.ID); total != 1 {
 		t.Errorf("%d sessions kept, want 1", total)
 	}
