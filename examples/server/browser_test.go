@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -163,14 +165,45 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("the log lacks %q:\n%s", want, logText)
 		}
 	}
+	// A bulk whose operations partly fail: the row counts the failures
+	// and lists each, as a failed request shows its error.
+	bulk := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[` +
+		`{"method":"POST","path":"/Users","bulkId":"lee","data":{"userName":"lee@example.com"}},` +
+		`{"method":"POST","path":"/Users","bulkId":"dup","data":{"userName":"omar@example.com"}},` +
+		`{"method":"PATCH","path":"/Users/nobody","data":{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"CTO"}]}}]}`
+	if code, body := s.scim("tok-acme-1234", "POST", "/scim/v2/Bulk", bulk); code != 200 {
+		t.Fatalf("bulk: %d %s", code, body)
+	}
+	poll(t, ctx, "the bulk shows in the log", `!!document.querySelector("#log tbody tr.partial")`)
+	checkBulkRow := func(when string) {
+		t.Helper()
+		row := text(t, ctx, "#log tbody tr.partial")
+		for _, want := range []string{"bulk of 3 operations, 2 failed", "created lee@example.com",
+			`POST /Users (bulkId dup) → 409 uniqueness: scim: uniqueness conflict: userName "omar@example.com" is already taken`,
+			"PATCH /Users/nobody → 404"} {
+			if !strings.Contains(row, want) {
+				t.Errorf("%s, the bulk's row lacks %q:\n%s", when, want, row)
+			}
+		}
+		if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#log tbody tr.partial .failure").length`)); n != 2 {
+			t.Errorf("%s, %d failed operations listed, want 2", when, n)
+		}
+	}
+	checkBulkRow("live")
 	if reloaded, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.notReloaded !== true`)); reloaded {
 		t.Errorf("the page was reloaded")
+	}
+	// The log is above the table, on the first screen.
+	if above, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`(function(){ const l = document.getElementById("log-section").getBoundingClientRect(), e = document.getElementById("employees-section").getBoundingClientRect(); return l.top < e.top && l.top < window.innerHeight / 2; })()`)); !above {
+		t.Errorf("the log is not above the table, on the first screen")
 	}
 	if got := text(t, ctx, `#employees tr[data-id="`+ids["omar"]+`"]`); !strings.Contains(got, "Jane Doe") {
 		t.Errorf("Omar's manager is not shown by name: %q", got)
 	}
 	screenshot(t, ctx, "#employees-section", "employees.png")
 	screenshot(t, ctx, "#log-section", "log.png")
+	do(t, ctx, "reloading the page", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#log tbody tr.partial")))
+	checkBulkRow("rendered by the server")
 
 	do(t, ctx, "filtering with a bad filter",
 		chromedp.SetValue(chromedp.CSS("#filter"), `userName eq`),
@@ -189,4 +222,97 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("JSON: %q", got)
 	}
 	screenshot(t, ctx, "main", "employee.png")
+}
+
+// TestBrowserPage drives what the page explains: the filter box's names
+// (a bare name shadowed by the Enterprise attribute, and the way to the
+// company's), the employee page's labelled managers, External ID and
+// SCIM JSON (GET /Users/{id}'s answer), and eligibility's joined and left
+// between a time given to the second and now.
+func TestBrowserPage(t *testing.T) {
+	ctx := newBrowser(t)
+	s := newDemoSite(t)
+	const tok = "tok-acme-1234"
+	create := func(body string) string {
+		t.Helper()
+		code, b := s.scim(tok, "POST", "/scim/v2/Users", body)
+		if code != 201 {
+			t.Fatalf("POST: %d %s", code, b)
+		}
+		id := b[strings.Index(b, `"id":"`)+6:]
+		return id[:strings.IndexByte(id, '"')]
+	}
+	zed := create(`{"userName":"zed@example.com","displayName":"Zed Zimmer"}`)
+	create(`{"userName":"jane@example.com","name":{"givenName":"Jane","familyName":"Doe"},"emails":[{"value":"jane@example.com","primary":true}]}`)
+	omar := create(`{"userName":"omar@example.com","externalId":"HR-0042","name":{"givenName":"Omar","familyName":"Haddad"},` +
+		`"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":"jane@example.com"}},` +
+		`"urn:ietf:params:scim:schemas:extension:peakon:2.0:User":{"Department":"Engineering","Manager":"jane@example.com"}}`)
+
+	do(t, ctx, "signing in", chromedp.Navigate(s.URL), chromedp.WaitVisible(chromedp.CSS("#signin")),
+		chromedp.SendKeys(chromedp.CSS("#token"), tok), chromedp.Submit(chromedp.CSS("#signin")),
+		chromedp.WaitVisible(chromedp.CSS("#employees")))
+	if got := text(t, ctx, "#filter-help"); !strings.Contains(got, "Department urn:ietf:params:scim:schemas:extension:peakon:2.0:User:Department (the bare name means the Enterprise attribute department)") {
+		t.Errorf("filter help: %q", got)
+	}
+	do(t, ctx, "filtering on the bare Department",
+		chromedp.SetValue(chromedp.CSS("#filter"), `Department eq "Engineering"`),
+		chromedp.Submit(chromedp.CSS("#filter-form")),
+		chromedp.WaitVisible(chromedp.CSS("#filter-notes")))
+	if got := text(t, ctx, "#filter-notes"); !strings.Contains(got, "Department means the Enterprise attribute urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department, not Company 1's attribute Department") {
+		t.Errorf("filter notes: %q", got)
+	}
+	if got := text(t, ctx, "#employees"); !strings.Contains(got, "No employees match the filter") {
+		t.Errorf("the bare Department matched: %q", got)
+	}
+	screenshot(t, ctx, "#employees-section", "filter-help.png")
+	do(t, ctx, "following the link to the company's Department",
+		chromedp.Click(chromedp.CSS("#filter-notes a")),
+		chromedp.WaitVisible(chromedp.CSS(`#employees tr[data-id="`+omar+`"]`)))
+	if got, _ := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#filter"))); got != `urn:ietf:params:scim:schemas:extension:peakon:2.0:User:Department eq "Engineering"` {
+		t.Errorf("the filter on the company's Department: %q", got)
+	}
+
+	do(t, ctx, "opening an employee", chromedp.Navigate(s.URL+"/employees/"+omar), chromedp.WaitVisible(chromedp.CSS("#scim-json")))
+	if got := text(t, ctx, "#external-id"); got != "HR-0042" {
+		t.Errorf("External ID: %q", got)
+	}
+	if got := text(t, ctx, "#manager"); got != "Jane Doe" {
+		t.Errorf("the Enterprise manager: %q", got)
+	}
+	labels, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("#employee dt")).map(d => d.textContent).filter(t => t.startsWith("Manager"))`))
+	if strings.Join(labels, "; ") != "Manager (Enterprise); Manager (Peakon attribute)" {
+		t.Errorf("Manager labels: %q", labels)
+	}
+	if got := text(t, ctx, "#custom"); !strings.Contains(got, "Jane Doe jane@example.com") {
+		t.Errorf("the Manager attribute is not shown as the employee it names: %q", got)
+	}
+	_, answer := s.scim(tok, "GET", "/scim/v2/Users/"+omar, "")
+	var want bytes.Buffer
+	json.Indent(&want, []byte(answer), "", "  ")
+	if got := text(t, ctx, "#scim-json"); strings.TrimSpace(got) != want.String() {
+		t.Errorf("the SCIM JSON is not GET's answer:\npage: %s\nGET:  %s", got, want.String())
+	}
+	screenshot(t, ctx, "main", "employee.png")
+
+	// Eligibility between a time to the second and now: wait for the next
+	// second, so that the time given is after what came before.
+	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(1100 * time.Millisecond)))
+	at := time.Now().UTC().Format("2006-01-02T15:04:05")
+	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(1100 * time.Millisecond)))
+	create(`{"userName":"bea@example.com","displayName":"Bea Berg"}`)
+	create(`{"userName":"al@example.com","displayName":"Al Amin"}`)
+	if code, _ := s.scim(tok, "PATCH", "/scim/v2/Users/"+zed, deactivateJSON); code != 200 {
+		t.Fatalf("deactivating: %d", code)
+	}
+	do(t, ctx, "asking who was active at "+at, chromedp.Navigate(s.URL+"/eligibility?at="+at), chromedp.WaitVisible(chromedp.CSS("#joined")))
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("[role=alert]").length`)); n != 0 {
+		t.Errorf("a time with seconds was refused")
+	}
+	if got := text(t, ctx, "#joined"); got != "Al Amin\nBea Berg" {
+		t.Errorf("joined: %q", got)
+	}
+	if got := text(t, ctx, "#left"); got != "Zed Zimmer" {
+		t.Errorf("left: %q", got)
+	}
+	screenshot(t, ctx, "main", "eligibility.png")
 }

@@ -18,6 +18,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strings"
@@ -53,6 +54,7 @@ type config struct {
 	rateLimit            int
 	verbose              bool
 	groups               bool
+	trustedProxies       []netip.Prefix
 }
 
 func parseFlags(args []string) (*config, error) {
@@ -69,6 +71,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.StringVar(&c.dsn, "dsn", "", `data source: the SQLite file (default "scimkit.db"), or a PostgreSQL URL such as postgres://user:pass@localhost/db`)
 	fs.BoolVar(&c.verbose, "v", false, "log requests and errors")
 	fs.BoolVar(&c.groups, "groups", false, "serve /Groups (Peakon has none: off by default)")
+	fs.Func("trusted-proxy", "address or CIDR prefix of a reverse proxy whose X-Forwarded-Proto is believed; comma-separated or repeated", prefixFlag(&c.trustedProxies))
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -99,6 +102,7 @@ type company struct {
 // setup creates the store, the companies and their tokens, and the handler.
 // The returned close function releases the store (the SQLite file).
 func setup(ctx context.Context, c *config, logger *slog.Logger) (http.Handler, []company, func() error, error) {
+	logger = slog.New(clippedLog{logger.Handler()}) // no megabyte paths in the log
 	var store backend
 	var limiter scim.RateLimiter // nil: the demo's per-process limiter
 	closeStore := func() error { return nil }
@@ -142,7 +146,7 @@ func setup(ctx context.Context, c *config, logger *slog.Logger) (http.Handler, [
 		closeStore()
 		return nil, nil, nil, err
 	}
-	mux, err := site(ctx, scimMux, d, logger)
+	mux, err := site(ctx, scimMux, d, logger, siteOptions{TrustedProxies: c.trustedProxies})
 	if err != nil {
 		closeStore()
 		return nil, nil, nil, err
@@ -189,11 +193,14 @@ func run(args []string, stdout io.Writer) error {
 // set: without them a client that sends its request or reads the answer
 // slowly, or keeps idle connections open, holds a connection (and its
 // goroutine) as long as it likes. The write timeout covers the handler's
-// work too: a bulk request of a thousand operations fits in it.
+// work too: a bulk request of a thousand operations fits in it. Headers
+// (the request line included) are bounded well below net/http's default
+// megabyte: no SCIM client needs more, and a path is kept, cut, in logs.
 func newServer(addr string, h http.Handler) *http.Server {
 	return &http.Server{
 		Addr:              addr,
 		Handler:           h,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

@@ -282,3 +282,65 @@ func TestWebPageSignInLimited(t *testing.T) {
 		t.Errorf("SCIM from the same address: %d, want 429", code)
 	}
 }
+
+// TestAccessLogClipped: an unauthenticated request's long path reaches the
+// log cut, at Warn, however long it was.
+func TestAccessLogClipped(t *testing.T) {
+	t.Parallel()
+	var buf strings.Builder
+	c, err := parseFlags([]string{"-store", "memory", "-token", "tok-acme-1234", "-v"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux, _, closeStore, err := setup(context.Background(), c, slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeStore()
+	long := strings.Repeat("a", 60<<10)
+	for _, path := range []string{"/scim/v2/" + long, "/scim/v2/Users/" + long} {
+		req := httptest.NewRequest("GET", path, nil)
+		if strings.Contains(path, "Users") {
+			req.Header.Set("Authorization", "Bearer tok-wrong")
+		}
+		mux.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	out := buf.String()
+	if !strings.Contains(out, "level=WARN") || !strings.Contains(out, fmt.Sprintf("… (%d bytes)", len("/scim/v2/"+long))) {
+		t.Errorf("log lacks the cut path:\n%.2000s", out)
+	}
+	for line := range strings.Lines(out) {
+		if len(line) > 2000 {
+			t.Errorf("a log line of %d bytes: %.300s…", len(line), line)
+		}
+	}
+}
+
+// TestTrustedProxyFlag: -trusted-proxy takes addresses and prefixes,
+// comma-separated or repeated, and makes the session cookie Secure behind
+// such a proxy that terminated TLS.
+func TestTrustedProxyFlag(t *testing.T) {
+	t.Parallel()
+	c, err := parseFlags([]string{"-trusted-proxy", "10.0.0.0/8, 192.0.2.1", "-trusted-proxy", "::1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(c.trustedProxies); got != "[10.0.0.0/8 192.0.2.1/32 ::1/128]" {
+		t.Errorf("prefixes: %s", got)
+	}
+	if _, err := parseFlags([]string{"-trusted-proxy", "proxy.example"}); err == nil {
+		t.Errorf("a host name accepted as a proxy address")
+	}
+	s := newDemoSite(t, "-trusted-proxy", "127.0.0.1")
+	req, _ := http.NewRequest("POST", s.URL+"/login", strings.NewReader("token=tok-acme-1234"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Forwarded-Proto", "https")
+	res, err := s.browser().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if len(res.Cookies()) != 1 || !res.Cookies()[0].Secure {
+		t.Errorf("behind a trusted TLS proxy: %s, cookies %v", res.Status, res.Cookies())
+	}
+}

@@ -19,4 +19,7 @@ func TestServerTimeouts(t *testing.T) {
 			t.Errorf("%s is not set", name)
 		}
 	}
+	if srv.MaxHeaderBytes <= 0 || srv.MaxHeaderBytes > 64<<10 {
+		t.Errorf("MaxHeaderBytes is %d, want at most 64 KiB (net/http's default is 1 MiB)", srv.MaxHeaderBytes)
+	}
 }

@@ -29,6 +29,10 @@ type logRow struct {
 	Error    string   `json:"error,omitempty"`
 	Failed   bool     `json:"failed"`
 	Bulk     int      `json:"bulk,omitempty"`
+	// BulkFailed is how many of a bulk's operations failed (-1: unknown),
+	// each described in Failures.
+	BulkFailed int      `json:"bulkFailed,omitempty"`
+	Failures   []string `json:"failures,omitempty"`
 }
 
 func newLogRow(e Entry) logRow {
@@ -36,16 +40,32 @@ func newLogRow(e Entry) logRow {
 		Seq: e.Seq, Time: e.Time.UTC().Format("15:04:05"), Method: e.Method, Path: e.Path,
 		Status: e.Status, Duration: e.Duration.Round(10 * time.Microsecond).String(),
 		Changes: e.Changes, Error: e.Error, Failed: e.Status >= 400, Bulk: e.BulkOperations,
+		BulkFailed: e.BulkFailed, Failures: e.Failures,
 	}
 }
 
 // events streams the company's provisioning log as server-sent events,
 // starting after the entry the query's "after" names.
-func (ui *UI) events(w http.ResponseWriter, r *http.Request, co *scim.Company) {
+//
+// A session has at most a few streams open, as has a company, and the
+// server in all (Config.MaxStreams…): past them the answer is 429. A
+// stream ends with its session: signed out, expired, ended by a newer
+// sign-in past the limits, or by its token's end, which the stream checks
+// at every heartbeat.
+func (ui *UI) events(w http.ResponseWriter, r *http.Request, co *scim.Company, se *session) {
 	after, _ := strconv.ParseUint(r.URL.Query().Get("after"), 10, 64)
 	if id, err := strconv.ParseUint(r.Header.Get("Last-Event-ID"), 10, 64); err == nil {
 		after = id // a reconnecting browser resumes where it was
 	}
+	release, err := ui.sessions.openStream(se)
+	if err != nil {
+		w.Header().Set("Retry-After", "60")
+		http.Error(w, err.Error()+"; close other pages of this site", http.StatusTooManyRequests)
+		return
+	}
+	defer release()
+	ends := time.NewTimer(se.expires.Sub(ui.now()))
+	defer ends.Stop()
 	entries, cancel := ui.cfg.Log.Subscribe(co.ID)
 	defer cancel()
 	rc := http.NewResponseController(w)
@@ -89,9 +109,16 @@ func (ui *UI) events(w http.ResponseWriter, r *http.Request, co *scim.Company) {
 				return
 			}
 		case <-tick.C:
+			if co, err := ui.check(r.Context(), se, ui.now()); co == nil && err == nil {
+				return // the session ended with its token
+			}
 			if !send(": ping\n\n") {
 				return
 			}
+		case <-se.done:
+			return
+		case <-ends.C:
+			return
 		case <-r.Context().Done():
 			return
 		case <-ui.done:

@@ -9,16 +9,36 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/scimkit/scim"
 )
 
+// testSite is a UI and a SCIM handler for one company, Acme, with the
+// token "tok-acme-1234".
+type testSite struct {
+	srv       *httptest.Server
+	scim      *scim.Handler
+	ui        *UI
+	companies *scim.Companies
+	acme      *scim.Company
+	// skew moves the SCIM handler's clock.
+	skew *atomic.Int64
+}
+
 // newTestSite serves a UI and a SCIM handler for one company with the
 // token "tok-acme-1234", with the server's WriteTimeout and the stream's
 // heartbeat given.
 func newTestSite(t *testing.T, writeTimeout, heartbeat time.Duration) (srv *httptest.Server, scimHandler *scim.Handler) {
+	s := newTestSiteWith(t, writeTimeout, func(c *Config) { c.Heartbeat = heartbeat })
+	return s.srv, s.scim
+}
+
+// newTestSiteWith is newTestSite with the UI's configuration changed by
+// configure.
+func newTestSiteWith(t *testing.T, writeTimeout time.Duration, configure func(*Config)) *testSite {
 	t.Helper()
 	store := scim.NewMemoryStore()
 	companies := scim.NewCompanies(store)
@@ -30,23 +50,29 @@ func newTestSite(t *testing.T, writeTimeout, heartbeat time.Duration) (srv *http
 		t.Fatal(err)
 	}
 	l := NewLog(100)
-	scimHandler = &scim.Handler{Store: store, Auth: companies, Models: companies, OnChange: l.OnChange, OnRequest: l.OnRequest}
+	skew := new(atomic.Int64)
+	scimHandler := &scim.Handler{Store: store, Auth: companies, Models: companies, OnChange: l.OnChange, OnRequest: l.OnRequest,
+		Now: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }}
 	ctx, cancel := context.WithCancel(context.Background())
-	ui, err := New(ctx, Config{Companies: companies, SignIn: scimHandler.SignIn, Store: store, Log: l, SCIMPath: "/scim/v2", Heartbeat: heartbeat})
+	cfg := Config{Companies: companies, SignIn: scimHandler.SignIn, Store: store, SCIM: scimHandler, Log: l, SCIMPath: "/scim/v2"}
+	if configure != nil {
+		configure(&cfg)
+	}
+	ui, err := New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/scim/v2/", l.Wrap(scimHandler))
 	mux.Handle("/", ui)
-	srv = httptest.NewUnstartedServer(mux)
+	srv := httptest.NewUnstartedServer(mux)
 	srv.Config.WriteTimeout = writeTimeout
 	srv.Start()
 	t.Cleanup(func() {
 		cancel() // ends the event streams, which Close waits for
 		srv.Close()
 	})
-	return srv, scimHandler
+	return &testSite{srv: srv, scim: scimHandler, ui: ui, companies: companies, acme: co, skew: skew}
 }
 
 // signIn returns a client signed in with the token.

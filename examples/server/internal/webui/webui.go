@@ -14,8 +14,10 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/scimkit/scim"
@@ -35,6 +37,10 @@ type Config struct {
 	SignIn func(r *http.Request, token string) (company string, err error)
 	// Store keeps the users.
 	Store scim.Store
+	// SCIM is the handler serving the SCIM endpoint: an employee's page
+	// shows their JSON as its GET /Users/{id} answers, rendered by a
+	// handler configured as this one (see newViewer). Required.
+	SCIM *scim.Handler
 	// Log is the provisioning log the page shows, live.
 	Log *Log
 	// SCIMPath is the path the SCIM endpoint is served at, for the links
@@ -46,6 +52,23 @@ type Config struct {
 	// Logger receives the page's own errors (store failures); nil means
 	// slog.Default().
 	Logger *slog.Logger
+	// TrustedProxies are the addresses of the reverse proxies in front of
+	// the server. A request from one of them that says, in
+	// X-Forwarded-Proto, that the browser used https gets a Secure session
+	// cookie, as a request over TLS does; from anyone else the header is
+	// ignored.
+	TrustedProxies []netip.Prefix
+
+	// MaxSessions bounds the sessions kept, all companies together, and
+	// MaxCompanySessions each company's: a sign-in past a limit ends the
+	// oldest session of the company, or of all. Defaults
+	// DefaultMaxSessions and DefaultMaxCompanySessions.
+	MaxSessions, MaxCompanySessions int
+	// MaxStreams, MaxCompanyStreams and MaxSessionStreams bound the open
+	// event streams of the live log, in all, per company and per session:
+	// past them /events answers 429. Defaults DefaultMaxStreams,
+	// DefaultMaxCompanyStreams and DefaultMaxSessionStreams.
+	MaxStreams, MaxCompanyStreams, MaxSessionStreams int
 }
 
 // UI serves the page. Create it with New.
@@ -53,16 +76,24 @@ type UI struct {
 	cfg      Config
 	done     <-chan struct{}
 	pages    map[string]*template.Template
-	sessions sessions
+	sessions *sessions
 	log      *slog.Logger
 	handler  http.Handler
+	viewer   *scim.Handler // see newViewer
+	// skew moves the clock of sessions, for tests.
+	skew atomic.Int64
+}
+
+// now is the clock of sessions.
+func (ui *UI) now() time.Time {
+	return time.Now().Add(time.Duration(ui.skew.Load()))
 }
 
 // New returns the UI. Its event streams end when ctx is done, so that a
 // server shutting down need not wait for them.
 func New(ctx context.Context, cfg Config) (*UI, error) {
-	if cfg.Companies == nil || cfg.SignIn == nil || cfg.Store == nil || cfg.Log == nil {
-		return nil, errors.New("webui: Companies, SignIn, Store and Log are required")
+	if cfg.Companies == nil || cfg.SignIn == nil || cfg.Store == nil || cfg.Log == nil || cfg.SCIM == nil {
+		return nil, errors.New("webui: Companies, SignIn, Store, SCIM and Log are required")
 	}
 	if cfg.Heartbeat <= 0 {
 		cfg.Heartbeat = 15 * time.Second
@@ -71,7 +102,8 @@ func New(ctx context.Context, cfg Config) (*UI, error) {
 	if ui.log == nil {
 		ui.log = slog.Default()
 	}
-	ui.sessions.m = make(map[string]session)
+	ui.sessions = newSessions(&ui.cfg)
+	ui.viewer = newViewer(cfg.SCIM, cfg.SCIMPath, &ui.cfg)
 	base, err := template.New("").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/parts.html")
 	if err != nil {
 		return nil, err
@@ -135,17 +167,26 @@ func (ui *UI) render(w http.ResponseWriter, status int, name string, p *page) {
 	}
 }
 
-// fail renders a failure of the store or the company's model.
+// fail renders a failure of the store or the company's model: logged,
+// and told the reader in general terms (a store's error may name tables,
+// hosts or queries).
 func (ui *UI) fail(w http.ResponseWriter, r *http.Request, co *scim.Company, err error) {
-	ui.log.ErrorContext(r.Context(), "webui: serving a page", "path", r.URL.Path, "error", err)
-	ui.render(w, http.StatusInternalServerError, "notfound", &page{Title: "Error", Company: co, Error: "The store failed: " + err.Error()})
+	ui.log.ErrorContext(r.Context(), "webui: serving a page", "path", clip(r.URL.Path, maxPathBytes), "error", err)
+	ui.render(w, http.StatusInternalServerError, "notfound", &page{Title: "Error", Company: co, Error: failMessage})
 }
+
+// failMessage is what a page says when the store failed.
+const failMessage = "The page could not be read from the store. Try again in a moment; the server's log has the details."
 
 // home is the sign-in form, or once signed in, the company's employees
 // and provisioning log.
 func (ui *UI) home(w http.ResponseWriter, r *http.Request) {
-	co, ok := ui.session(r)
-	if !ok {
+	_, co, err := ui.session(r)
+	if err != nil {
+		ui.fail(w, r, nil, err)
+		return
+	}
+	if co == nil {
 		ui.render(w, http.StatusOK, "signin", &page{Title: "Sign in"})
 		return
 	}
@@ -164,7 +205,7 @@ func (ui *UI) home(w http.ResponseWriter, r *http.Request) {
 
 // employeesFragment is the employees section alone, which the page's
 // script fetches when the log shows a change.
-func (ui *UI) employeesFragment(w http.ResponseWriter, r *http.Request, co *scim.Company) {
+func (ui *UI) employeesFragment(w http.ResponseWriter, r *http.Request, co *scim.Company, _ *session) {
 	ev, err := ui.employees(r, co)
 	if err != nil {
 		ui.fail(w, r, co, err)
@@ -196,7 +237,15 @@ func (ui *UI) login(w http.ResponseWriter, r *http.Request) {
 		ui.render(w, http.StatusUnauthorized, "signin", &page{Title: "Sign in", Error: "That token was refused: it is no company's bearer token."})
 		return
 	}
-	ui.startSession(w, r, id)
+	ok, err := ui.startSession(w, r, id, token)
+	if err != nil {
+		ui.fail(w, r, nil, err)
+		return
+	}
+	if !ok { // revoked or expired since it was checked
+		ui.render(w, http.StatusUnauthorized, "signin", &page{Title: "Sign in", Error: "That token was refused: it is no company's bearer token."})
+		return
+	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
@@ -206,33 +255,50 @@ func (ui *UI) logout(w http.ResponseWriter, r *http.Request) {
 }
 
 // signedIn serves h to a signed-in company and the sign-in form to anyone
-// else.
-func (ui *UI) signedIn(h func(http.ResponseWriter, *http.Request, *scim.Company)) http.HandlerFunc {
+// else (a session that has ended, with its token or otherwise, included).
+func (ui *UI) signedIn(h func(http.ResponseWriter, *http.Request, *scim.Company, *session)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		co, ok := ui.session(r)
-		if !ok {
+		se, co, err := ui.session(r)
+		if err != nil {
+			ui.fail(w, r, nil, err)
+			return
+		}
+		if co == nil {
 			ui.render(w, http.StatusUnauthorized, "signin", &page{Title: "Sign in", Error: "Sign in with your company's bearer token first."})
 			return
 		}
-		h(w, r, co)
+		h(w, r, co, se)
 	}
 }
 
-// session returns the signed-in company of the request.
-func (ui *UI) session(r *http.Request) (*scim.Company, bool) {
-	c, err := r.Cookie(cookieName)
+// secure reports whether the browser's connection is over TLS, so that
+// the session cookie is Secure: the request came over TLS, or from a
+// trusted proxy that says the browser used https (the first value of
+// X-Forwarded-Proto, which the proxy nearest the browser set).
+func (ui *UI) secure(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	if len(ui.cfg.TrustedProxies) == 0 || !ui.fromTrustedProxy(r) {
+		return false
+	}
+	proto, _, _ := strings.Cut(r.Header.Get("X-Forwarded-Proto"), ",")
+	return strings.EqualFold(strings.TrimSpace(proto), "https")
+}
+
+// fromTrustedProxy reports whether the request's peer is a trusted proxy.
+func (ui *UI) fromTrustedProxy(r *http.Request) bool {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
 	if err != nil {
-		return nil, false
+		return false
 	}
-	id, ok := ui.sessions.company(c.Value, time.Now())
-	if !ok {
-		return nil, false
+	addr := ap.Addr().Unmap()
+	for _, p := range ui.cfg.TrustedProxies {
+		if p.Contains(addr) {
+			return true
+		}
 	}
-	co, err := ui.cfg.Companies.Company(r.Context(), id)
-	if err != nil {
-		return nil, false
-	}
-	return co, true
+	return false
 }
 
 var funcs = template.FuncMap{

@@ -20,25 +20,30 @@
     const tr = document.createElement("tr");
     tr.dataset.seq = e.seq;
     if (e.failed) tr.className = "failed";
+    else if (e.bulkFailed) tr.className = "partial";
     tr.append(td(e.time), td(e.method), td(e.path, "path"), td(String(e.status)), td(e.duration));
     const what = document.createElement("td");
+    function line(text, className) {
+      const d = document.createElement("div");
+      d.textContent = text;
+      if (className) d.className = className;
+      what.append(d);
+      return d;
+    }
     if (e.bulk) {
-      const d = document.createElement("div");
-      d.className = "hint";
-      d.textContent = "bulk of " + e.bulk + " operations";
-      what.append(d);
+      const d = line("bulk of " + e.bulk + " operations", "hint bulk");
+      if (e.bulkFailed > 0) {
+        const s = document.createElement("span");
+        s.className = "error";
+        s.textContent = e.bulkFailed + " failed";
+        d.append(", ", s);
+      } else if (e.bulkFailed < 0) {
+        d.append(", failures not counted (the response was too large)");
+      }
     }
-    for (const c of e.changes || []) {
-      const d = document.createElement("div");
-      d.textContent = c;
-      what.append(d);
-    }
-    if (e.error) {
-      const d = document.createElement("div");
-      d.className = "error";
-      d.textContent = e.error;
-      what.append(d);
-    }
+    for (const c of e.changes || []) line(c);
+    for (const f of e.failures || []) line(f, "error failure");
+    if (e.error) line(e.error, "error");
     tr.append(what);
     return tr;
   }
@@ -68,7 +73,8 @@
     live.className = "live on";
   });
   events.addEventListener("error", function () {
-    live.textContent = "reconnecting…";
+    // A stream refused (signed out, too many open pages) is not retried.
+    live.textContent = events.readyState === EventSource.CLOSED ? "stopped: reload the page" : "reconnecting…";
     live.className = "live off";
   });
   events.addEventListener("entry", function (ev) {
