@@ -196,7 +196,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *apply && rep != nil && (err == nil || errors.Is(err, scimclient.ErrUnreliableListing)) {
 		total := out.total(rep)
 		if total > 0 {
-			fmt.Fprintf(stderr, "writing %d changes\n", total)
+			fmt.Fprintf(stderr, "writing %d %s\n", total, plural(total, "change", "changes"))
 		}
 		opts.DryRun = false
 		opts.Progress = progress(stderr, total)

@@ -362,7 +362,7 @@ func TestRetriesShown(t *testing.T) {
 	for _, want := range []string{
 		"GET /Users: 503 Service Unavailable\nGET /Users: retrying (attempt 2, after waiting ",
 		"POST /Bulk: 429 Too Many Requests; the endpoint asks to wait 1s (Retry-After)\nPOST /Bulk: retrying (attempt 2, after waiting ",
-		"writing 1 changes\n",
+		"writing 1 change\n",
 		"progress: 1/1 changes\n",
 	} {
 		if !strings.Contains(r.stderr, want) {
