@@ -402,3 +402,65 @@ func TestManagers(t *testing.T) {
 		t.Errorf("grace's Enterprise manager is %q, want %q", got, want)
 	}
 }
+
+// TestRowChecks: what the file itself gets wrong, by CSV line.
+func TestRowChecks(t *testing.T) {
+	for _, tc := range []struct {
+		name, csv string
+		args      []string
+		code      int
+		want      []string // findings
+	}{
+		{name: "an external id twice, an email twice in another case",
+			csv: "Email,External ID\nada@example.com,x1\ngrace@example.com,x1\nADA@example.com,x3\n", code: 1,
+			want: []string{
+				`3: External ID "x1" is also on line 2 (row skipped)`,
+				`4: Email "ADA@example.com" is also on line 2 (row skipped)`}},
+		{name: "by userName, the external id may be empty",
+			csv: "Email,External ID\nada@example.com,\ngrace@example.com,x2\n", args: []string{"-key", "userName"}, code: 0},
+		{name: "lines after a quoted line break, a blank line and a BOM",
+			csv: "\ufeffEmail,Department\r\nada@example.com,\"two\r\nlines\"\r\n\r\nbad,x\r\n", code: 1,
+			want: []string{`5: Email "bad" is not an email address: Peakon identifies employees by email, so every emails value must be an address such as jane@example.com (row skipped)`}},
+		{name: "too many fields, an unbalanced quote",
+			csv: "Email\nada@example.com,extra\ngrace@example.com\n\"alan@example.com\n", code: 1,
+			want: []string{
+				`2: 2 fields, but the header names 1 columns (row skipped)`,
+				`4: cannot be read: extraneous or missing " in quoted-field (line 4, column 19) (row skipped)`}},
+		{name: "a value too long, a bad date, in one row",
+			csv: "Email,Start date\n" + strings.Repeat("a", 300) + "@example.com,2020-13-01\n", code: 1,
+			want: []string{`2: Start date must be a date such as 2019-04-01 or an ISO 8601 date-time such as 2019-04-01T00:00:00Z, not "2020-13-01"; Email must be at most 256 characters long (row skipped)`}},
+		{name: "-key externalId without the column", csv: "Email\nada@example.com\n", args: []string{"-key", "externalId"}, code: 2,
+			want: []string{` -key externalId, but the file has no External ID column (its columns: "Email")`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := scimtest.NewServer(t, scimtest.WithAttributeSpec("Department,Start date:date"))
+			file := writeCSV(t, tc.csv)
+			r := runSync(t, s, file, tc.args...)
+			if r.code != tc.code {
+				t.Errorf("exit %d, want %d\n%s%s", r.code, tc.code, r.stdout, r.stderr)
+			}
+			if d := cmp.Diff(tc.want, findings(r.stderr, file)); d != "" {
+				t.Errorf("findings (-want +got):\n%s", d)
+			}
+			assertNoWrites(t, s)
+		})
+	}
+}
+
+// TestExplain: Sync's duplicates and positions read as CSV lines.
+func TestExplain(t *testing.T) {
+	sh := &sheet{cols: []column{{header: "Work Email", field: fields[0]}, {header: "Employee ID", field: fieldNamed("External ID")}}}
+	p := &printer{sheet: sh, in: &input{rows: []*row{{line: 2}, {line: 5}, {line: 9}}}}
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{&scimclient.DuplicateError{Attribute: "userName", Value: "ada@example.com", Index: 2, First: 1}, `Work Email "ada@example.com" is also on line 5`},
+		{&scimclient.DuplicateError{Attribute: "externalId", Value: "E1", Index: 1, First: 0}, `Employee ID "E1" is also on line 2`},
+		{scim.Errorf(400, scim.SCIMTypeInvalidValue, "emails[0].value %q is not an email address", "x"), `Work Email "x" is not an email address`},
+	} {
+		if got := p.explain(tc.err, pathNames(sh)); got != tc.want {
+			t.Errorf("%v: %q, want %q", tc.err, got, tc.want)
+		}
+	}
+}

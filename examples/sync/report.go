@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -87,6 +88,7 @@ func (p *printer) badRows() {
 			bad = append(bad, r)
 		}
 	}
+	slices.SortStableFunc(bad, func(a, b *row) int { return a.line - b.line })
 	for _, r := range bad {
 		p.skipped++
 		what := "row skipped"

@@ -86,18 +86,16 @@ func readRows(cr *csv.Reader, cols []column, m *scim.Model) *sheet {
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.StartLine
-			}
-			s.unreadable = append(s.unreadable, &row{line: line, problems: []string{err.Error()}})
 			if !errors.As(err, &pe) {
+				s.unreadable = append(s.unreadable, &row{problems: []string{err.Error()}})
 				break
 			}
+			s.unreadable = append(s.unreadable, &row{line: pe.StartLine, problems: []string{fmt.Sprintf("cannot be read: %v (line %d, column %d)", pe.Err, pe.Line, pe.Column)}})
 			continue
 		}
+		line, _ := cr.FieldPos(0) // after a header on line 1, blank lines and quoted line breaks counted
 		s.rows = append(s.rows, parseRow(s, rec, line, m, names))
 	}
 	s.duplicates()
