@@ -464,3 +464,39 @@ func TestExplain(t *testing.T) {
 		}
 	}
 }
+
+// TestBadRowKeepsEmployee: the employee of a bad row is left as they
+// are, not deactivated as absent from the file, whatever the key.
+func TestBadRowKeepsEmployee(t *testing.T) {
+	const kept = `2: Time Zone "CEST" is not an IANA time zone such as Europe/Paris or America/New_York (row skipped; ada@example.com is left as the endpoint has them`
+	for _, tc := range []struct{ name, csv, summary, finding string }{
+		{"by userName", "Email,Time Zone\nADA@example.com,CEST\ngrace@example.com,Europe/Paris\n",
+			"applied: created 1; failed 0; 1 unchanged; 1 bad row skipped", kept + ")"},
+		{"by externalId", "Email,Time Zone,External ID\nada.new@example.com,CEST,x1\ngrace@example.com,Europe/Paris,x2\n",
+			"applied: created 1; failed 0; 1 unchanged; 1 bad row skipped", kept + ")"},
+		{"by userName, no externalId yet", "Email,Time Zone,External ID\nada@example.com,CEST,x7\ngrace@example.com,Europe/Paris,x2\n",
+			"applied: created 1, updated 1; failed 0; 0 unchanged; 1 bad row skipped", kept + ", but for their External ID, the key)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := scimtest.NewServer(t)
+			externalID := "x1"
+			if strings.Contains(tc.name, "no externalId") {
+				externalID = ""
+			}
+			mustAdd(t, s, &scim.User{UserName: "ada@example.com", ExternalID: externalID, Active: true, Timezone: "Europe/Paris",
+				Emails: []scim.MultiValue{{Value: "ada@example.com", Type: "work", Primary: true}}})
+			file := writeCSV(t, tc.csv)
+			r := runSync(t, s, file, "-apply")
+			if got := lastLine(r.stdout); r.code != 1 || got != tc.summary {
+				t.Errorf("exit %d, summary %q, want %q\n%s", r.code, got, tc.summary, r.stderr)
+			}
+			want := []string{tc.finding}
+			if d := cmp.Diff(want, findings(r.stderr, file)); d != "" {
+				t.Errorf("findings (-want +got):\n%s", d)
+			}
+			if ada := s.UserByUserName("ada@example.com"); !ada.Active || ada.Timezone != "Europe/Paris" {
+				t.Errorf("ada: %+v", ada)
+			}
+		})
+	}
+}

@@ -19,22 +19,24 @@ type input struct {
 	users []*scim.User
 	rows  []*row // of each user
 	kept  map[*row]*scim.User
+	keyed map[*row]bool // kept, but given the row's External ID, the key
 }
 
 func (s *sheet) desired(key scimclient.Key, current []*scim.User) *input {
-	in := &input{kept: map[*row]*scim.User{}}
+	in := &input{kept: map[*row]*scim.User{}, keyed: map[*row]bool{}}
 	keyOf := func(u *scim.User) string {
 		if key == scimclient.KeyExternalID {
 			return u.ExternalID
 		}
 		return strings.ToLower(u.UserName)
 	}
-	claimed := map[string]bool{}
+	claimed, names := map[string]bool{}, map[string]bool{}
 	for _, r := range s.rows {
 		if !r.bad() {
 			in.users = append(in.users, r.user)
 			in.rows = append(in.rows, r)
 			claimed[keyOf(r.user)] = true
+			names[strings.ToLower(r.user.UserName)] = true
 		}
 	}
 	byKey, byName := map[string]*scim.User{}, map[string]*scim.User{}
@@ -49,17 +51,23 @@ func (s *sheet) desired(key scimclient.Key, current []*scim.User) *input {
 		if !r.bad() || k == "" || claimed[k] {
 			continue
 		}
-		u := byKey[k]
-		if u == nil && key == scimclient.KeyExternalID {
-			// As Sync matches: by userName an employee without an externalId.
-			if v := byName[strings.ToLower(r.user.UserName)]; v != nil && v.ExternalID == "" && !claimed[strings.ToLower(v.UserName)] {
+		var u *scim.User
+		if v := byKey[k]; v != nil {
+			u = v.Clone()
+		} else if key == scimclient.KeyExternalID {
+			// As Sync matches: by userName an employee without an
+			// externalId, unless a good row has that userName.
+			name := strings.ToLower(r.user.UserName)
+			if v := byName[name]; v != nil && v.ExternalID == "" && !names[name] {
 				u = v.Clone()
 				u.ExternalID = k
+				in.keyed[r] = true
 			}
 		}
 		if u == nil {
 			continue
 		}
+		names[strings.ToLower(u.UserName)] = true
 		claimed[k] = true
 		in.users = append(in.users, u)
 		in.rows = append(in.rows, r)
@@ -94,6 +102,9 @@ func (p *printer) badRows() {
 		what := "row skipped"
 		if u := p.in.kept[r]; u != nil {
 			what = "row skipped; " + u.UserName + " is left as the endpoint has them"
+			if p.in.keyed[r] {
+				what += ", but for their " + p.sheet.column(fieldNamed("External ID")) + ", the key"
+			}
 		}
 		fmt.Fprintf(p.stderr, "%s:%d: %s (%s)\n", p.file, r.line, strings.Join(r.problems, "; "), what)
 	}
