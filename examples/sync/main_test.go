@@ -500,3 +500,18 @@ func TestBadRowKeepsEmployee(t *testing.T) {
 		})
 	}
 }
+
+// TestFailures: what the endpoint refuses at apply time is named, counted
+// in the summary, and exits 1.
+func TestFailures(t *testing.T) {
+	s := scimtest.NewServer(t, scimtest.WithAttributeSpec("Department"))
+	file := writeCSV(t, "Email,Department\nada@example.com,IT\ngrace@example.com,Navy\n")
+	s.FailMatching("POST", "/Bulk", 1, scimtest.Status(400))
+	r := runSync(t, s, file, "-apply")
+	want := "FAILED to create ada@example.com (line 2) — fault injected by scimtest: status 400\n" +
+		"FAILED to create grace@example.com (line 3) — fault injected by scimtest: status 400\n" +
+		"applied: nothing; failed 2; 0 unchanged\n"
+	if d := cmp.Diff(want, r.stdout); r.code != 1 || d != "" {
+		t.Errorf("exit %d, stdout (-want +got):\n%s", r.code, d)
+	}
+}

@@ -141,7 +141,7 @@ func (p *printer) report(rep *scimclient.Report, applied bool) {
 		case scimclient.StatusApplied:
 			verb = past(st.Action)
 		case scimclient.StatusFailed:
-			verb = "FAILED " + verb
+			verb = "FAILED to " + verb
 		case scimclient.StatusNotAttempted:
 			if applied && st.Err != nil && !errors.Is(st.Err, scimclient.ErrTooManyDeactivations) {
 				verb = "not attempted: " + verb
@@ -321,6 +321,9 @@ func (p *printer) summary(rep *scimclient.Report, applied bool) string {
 	what := strings.Join(parts, ", ")
 	if what == "" {
 		what = "nothing to change"
+		if len(rep.Steps) > rep.Count(scimclient.ActionSkip, "") {
+			what = "nothing" // it failed, or was not attempted
+		}
 	}
 	var b strings.Builder
 	if applied {
