@@ -200,6 +200,9 @@ func (c *catalog) resolve(header []string, mp *mapping) ([]column, error) {
 	for i, h := range header {
 		cols[i].header = h
 		k := fold(h)
+		if k == "" {
+			continue // a nameless column, as spreadsheets add at the end: ignored
+		}
 		var f *field
 		if t, ok := mp.targets[k]; ok {
 			used[k] = true

@@ -20,8 +20,9 @@
 // has one, and the Enterprise manager otherwise (-map 'Manager=Enterprise
 // manager' always reaches the Enterprise manager). -map renames columns
 // (-map 'Work Email=Email,Employee ID=External ID') and ignores them
-// ('Notes=-'). Columns neither known nor mapped are all reported at once,
-// with what is accepted, and nothing is sent.
+// ('Notes=-'); columns without a name are ignored. Columns neither known
+// nor mapped are all reported at once, with what is accepted, and nothing
+// is written.
 //
 // Active reads true/false, yes/no, 1/0 and active/inactive/terminated,
 // in any case (default true). Time zones must be IANA names

@@ -136,6 +136,7 @@ func TestColumns(t *testing.T) {
 		{name: "the brief's mapping", mapping: "Work Email=Email,Employee ID=External ID,Time Zone=Timezone,Status=Active",
 			header: []string{"Work Email", "Employee ID", "Time Zone", "Status"},
 			want:   []string{"Email", "External ID", "Timezone", "Active"}},
+		{name: "nameless columns are ignored", header: []string{"Email", "", " "}, want: []string{"Email", "-", "-"}},
 		{name: "Manager without a Manager attribute", attrs: "Department",
 			header: []string{"Email", "Manager"}, want: []string{"Email", "Enterprise manager"}},
 		{name: "Manager with a Manager attribute", attrs: "Manager:employee",
