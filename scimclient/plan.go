@@ -139,6 +139,16 @@ func (s *syncer) plan(l *listing) *plan {
 	}
 	skip := func(i int, key string, d *scim.User, err error) {
 		err = checked(err)
+		// The employee a skipped row names is not absent: a row Sync
+		// cannot apply never costs its employee their provisioning.
+		if u := byKey[key]; key != "" && u != nil {
+			matched[u.ID] = true
+		}
+		if d != nil && s.opts.Key == KeyExternalID {
+			if u := ix.byName[strings.ToLower(d.UserName)]; u != nil && u.ExternalID == "" {
+				matched[u.ID] = true
+			}
+		}
 		if key == "" {
 			key = "#" + strconv.Itoa(i+1)
 		}

@@ -345,3 +345,26 @@ func TestSyncWarningOnce(t *testing.T) {
 		t.Errorf("manager %q", got)
 	}
 }
+
+// TestSyncSkippedRowKeepsEmployee pins that an existing employee whose
+// desired row Sync cannot apply (a bad custom value, found when the row is
+// normalised) is skipped, never deactivated as absent.
+func TestSyncSkippedRowKeepsEmployee(t *testing.T) {
+	t.Parallel()
+	existing := employee(1, true)
+	s := scimtest.NewServer(t, scimtest.WithAttributeSpec("Start date:date"), scimtest.WithUsers(existing))
+	c := newClient(s)
+	bad := employee(1, true)
+	bad.Custom = map[string]string{"Start date": "not a date"}
+	rep, err := scimclient.Sync(context.Background(), c, []*scim.User{bad}, scimclient.SyncOptions{Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]outcome{"e001@example.com": {"e001@example.com", scimclient.ActionSkip, scimclient.StatusFailed}}
+	if diff := cmp.Diff(want, outcomes(rep)); diff != "" {
+		t.Errorf("steps (-want +got):\n%s", diff)
+	}
+	if n := rep.Count(scimclient.ActionDeactivate, ""); n != 0 {
+		t.Errorf("%d deactivations planned for an employee whose row was skipped", n)
+	}
+}
