@@ -193,7 +193,7 @@ func TestOnRequest(t *testing.T) {
 		{Method: "GET", Route: "/Users", Path: "/scim/v2/Users", Status: 500, Company: "acme",
 			Error: &Error{Status: 500, Detail: "internal server error"}, Cause: errStoreDown},
 		{Method: "POST", Route: "/Users", Path: "/scim/v2/Users", Status: 409, Company: "acme",
-			Error: &Error{Status: 409, SCIMType: SCIMTypeUniqueness, Detail: `scim: uniqueness conflict: userName "jane@example.com" is already taken`}},
+			Error: &Error{Status: 409, SCIMType: SCIMTypeUniqueness, Detail: `userName "jane@example.com" is already taken`}},
 		{Method: "GET", Route: "/Users", Path: "/scim/v2/Users", Status: 401,
 			Error: &Error{Status: 401, Detail: `authorization required: send the company's token as "Authorization: Bearer <token>"`}},
 	}

@@ -78,7 +78,7 @@ func TestLogChanges(t *testing.T) {
 	}
 	want := []row{
 		{"POST", http.StatusOK, []string{"created a@example.com", "deleted jane@example.com"}, "", 2},
-		{"POST", http.StatusConflict, nil, `409 uniqueness: scim: uniqueness conflict: userName "jane@example.com" is already taken`, 0},
+		{"POST", http.StatusConflict, nil, `409 uniqueness: userName "jane@example.com" is already taken`, 0},
 		{"PATCH", http.StatusOK, []string{"deactivated jane@example.com; title: (none) → CTO"}, "", 0},
 		{"POST", http.StatusCreated, []string{"created jane@example.com"}, "", 0},
 	}
