@@ -232,6 +232,61 @@ func TestMetrics(t *testing.T) {
 	}
 }
 
+// TestMetricsBoundedLabels: whatever methods and paths clients send, with
+// or without a token, /metrics holds a bounded number of series. Each
+// made-up method used to add two series for good (20,000 requests: 360,000
+// series, +160 MB).
+func TestMetricsBoundedLabels(t *testing.T) {
+	t.Parallel()
+	s := newDemoSite(t, "-rate-limit", "0")
+	series := func() map[string]bool {
+		_, body := s.get(s.Client(), "/metrics")
+		set := map[string]bool{}
+		for line := range strings.SplitSeq(body, "\n") {
+			if strings.HasPrefix(line, "scim_") {
+				name, _, _ := strings.Cut(line, " ")
+				set[name] = true
+			}
+		}
+		return set
+	}
+	send := func(token, method, path string) {
+		req, _ := http.NewRequest(method, s.URL+path, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		res, err := s.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+	}
+	// One round of every distinct kind of request: what a scrape may show.
+	for _, token := range []string{"", "tok-acme-1234"} {
+		for _, method := range []string{"GET", "X0", "get"} {
+			for _, path := range []string{"/scim/v2/Users", "/scim/v2/Users/x", "/scim/v2/nope/0"} {
+				send(token, method, path)
+			}
+		}
+	}
+	before := series()
+	// Then many distinct methods and paths.
+	for i := range 200 {
+		token := []string{"", "tok-acme-1234", "tok-wrong"}[i%3]
+		send(token, fmt.Sprintf("X%08d", i), fmt.Sprintf("/scim/v2/nope%d/Users/%d", i, i))
+		send(token, "GET", fmt.Sprintf("/scim/v2/n%d/%s", i, strings.Repeat("a", i)))
+	}
+	after := series()
+	for name := range after {
+		if !before[name] {
+			t.Errorf("new series after made-up methods and paths: %s", name)
+		}
+		if strings.Contains(name, "X0") || strings.Contains(name, "nope") {
+			t.Errorf("a label holds the client's method or path: %s", name)
+		}
+	}
+}
+
 // TestLibraryDeps checks that what the library's importers build has none
 // of the demo's dependencies (browser tests, metrics).
 func TestLibraryDeps(t *testing.T) {
