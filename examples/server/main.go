@@ -18,6 +18,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strings"
@@ -53,6 +54,7 @@ type config struct {
 	rateLimit            int
 	verbose              bool
 	groups               bool
+	trustedProxies       []netip.Prefix
 }
 
 func parseFlags(args []string) (*config, error) {
@@ -69,6 +71,14 @@ func parseFlags(args []string) (*config, error) {
 	fs.StringVar(&c.dsn, "dsn", "", `data source: the SQLite file (default "scimkit.db"), or a PostgreSQL URL such as postgres://user:pass@localhost/db`)
 	fs.BoolVar(&c.verbose, "v", false, "log requests and errors")
 	fs.BoolVar(&c.groups, "groups", false, "serve /Groups (Peakon has none: off by default)")
+	fs.Func("trusted-proxy", "address or network (CIDR) of a reverse proxy in front of the server, which appends the client's address to X-Forwarded-For; repeat for more. Failed authentications are then counted per client, not per proxy", func(s string) error {
+		p, err := parsePrefix(s)
+		if err != nil {
+			return err
+		}
+		c.trustedProxies = append(c.trustedProxies, p)
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -88,6 +98,19 @@ func parseFlags(args []string) (*config, error) {
 		}
 	}
 	return c, nil
+}
+
+// parsePrefix reads a -trusted-proxy value: a network such as 10.0.0.0/8
+// or one address.
+func parsePrefix(s string) (netip.Prefix, error) {
+	if p, err := netip.ParsePrefix(s); err == nil {
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("%q is neither an IP address nor a network such as 10.0.0.0/8", s)
+	}
+	return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
 }
 
 // company is a company the demo created, with its token's secret.
@@ -141,6 +164,10 @@ func setup(ctx context.Context, c *config, logger *slog.Logger) (http.Handler, [
 	if err != nil {
 		closeStore()
 		return nil, nil, nil, err
+	}
+	if len(c.trustedProxies) > 0 {
+		// Behind the proxies, count failed authentications per client.
+		d.SCIM.AuthFailures = &scim.AuthLimiter{Key: scim.ForwardedForKey(c.trustedProxies...)}
 	}
 	mux, err := site(ctx, scimMux, d, logger)
 	if err != nil {

@@ -317,9 +317,10 @@ func TestVerboseLog(t *testing.T) {
 	}
 }
 
-// TestWebPageSignInLimited: the sign-in form shares the SCIM handler's
-// limit on failed authentications; past it, even the right token is
-// refused with 429 until the window ends, on the form and over SCIM.
+// TestWebPageSignInLimited: the sign-in form is limited as SCIM is, in a
+// budget of its own: past it, even the right token is refused with 429 on
+// the form until the window ends, while the address's SCIM client (an
+// identity provider provisioning) goes on.
 func TestWebPageSignInLimited(t *testing.T) {
 	t.Parallel()
 	s := newDemoSite(t)
@@ -333,7 +334,42 @@ func TestWebPageSignInLimited(t *testing.T) {
 	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" || len(res.Cookies()) != 0 {
 		t.Fatalf("right token after %d failures: %d, Retry-After %q", scim.DefaultAuthFailures, res.StatusCode, res.Header.Get("Retry-After"))
 	}
-	if code, _ := s.scim("tok-acme-1234", "GET", "/scim/v2/Users", ""); code != http.StatusTooManyRequests {
-		t.Errorf("SCIM from the same address: %d, want 429", code)
+	if code, _ := s.scim("tok-acme-1234", "GET", "/scim/v2/Users", ""); code != http.StatusOK {
+		t.Errorf("SCIM from the same address: %d, want 200 (a budget of its own)", code)
+	}
+}
+
+// TestTrustedProxyFlag: with -trusted-proxy, failed authentications are
+// counted per client as the proxy reports it in X-Forwarded-For, so one
+// client's bad tokens do not answer 429 to every company behind the proxy.
+func TestTrustedProxyFlag(t *testing.T) {
+	t.Parallel()
+	if _, err := parseFlags([]string{"-trusted-proxy", "proxy.example"}); err == nil {
+		t.Error("-trusted-proxy proxy.example: no error")
+	}
+	s := newDemoSite(t, "-trusted-proxy", "127.0.0.0/8", "-trusted-proxy", "::1")
+	send := func(client, token string) int {
+		req, _ := http.NewRequest("GET", s.URL+"/scim/v2/Users", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("X-Forwarded-For", client)
+		res, err := s.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	for i := range scim.DefaultAuthFailures {
+		if code := send("198.51.100.66", fmt.Sprintf("guess-%d", i)); code != http.StatusUnauthorized {
+			t.Fatalf("guess %d: %d, want 401", i, code)
+		}
+	}
+	if code := send("198.51.100.66", "tok-acme-1234"); code != http.StatusTooManyRequests {
+		t.Errorf("the guessing client: %d, want 429", code)
+	}
+	for _, token := range []string{"tok-acme-1234", "tok-globex-5678"} {
+		if code := send("203.0.113.5", token); code != http.StatusOK {
+			t.Errorf("another client through the proxy: %d, want 200", code)
+		}
 	}
 }
