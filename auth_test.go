@@ -165,7 +165,7 @@ func TestAuthFailuresMemoryBounded(t *testing.T) {
 // budget of its own: failed sign-ins do not lock the address's SCIM client
 // out, nor the reverse.
 func TestSignIn(t *testing.T) {
-	h := &Handler{Store: NewMemoryStore(), Auth: StaticTokens{testToken: "acme"}, AuthFailures: &AuthLimiter{Failures: 1}}
+	h := &Handler{Logger: slog.New(slog.DiscardHandler), Store: NewMemoryStore(), Auth: StaticTokens{testToken: "acme"}, AuthFailures: &AuthLimiter{Failures: 1}}
 	r := httptest.NewRequest("POST", "/login", nil)
 	scimStatus := func(token string) int {
 		rec := httptest.NewRecorder()
@@ -242,7 +242,7 @@ func TestBlockedKeyIsNoOracle(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 			auth := &countingAuth{StaticTokens: StaticTokens{testToken: "acme"}}
-			h := &Handler{Store: NewMemoryStore(), Auth: auth, AuthFailures: &AuthLimiter{Failures: 2}, Now: func() time.Time { return now }}
+			h := &Handler{Logger: slog.New(slog.DiscardHandler), Store: NewMemoryStore(), Auth: auth, AuthFailures: &AuthLimiter{Failures: 2}, Now: func() time.Time { return now }}
 			for i := range 2 {
 				if got := tt.try(h, "guess-"+strconv.Itoa(i)); got.Status != 401 {
 					t.Fatalf("guess %d: %+v, want 401", i, got)
@@ -293,7 +293,7 @@ func TestAuthLimiterDefaultKey(t *testing.T) {
 // TestAuthFailuresIPv6ByPrefix: a guesser cannot get a fresh budget for
 // each of the 2^64 addresses of its network; another network is unaffected.
 func TestAuthFailuresIPv6ByPrefix(t *testing.T) {
-	h := &Handler{Store: NewMemoryStore(), Auth: StaticTokens{testToken: "acme"}}
+	h := &Handler{Logger: slog.New(slog.DiscardHandler), Store: NewMemoryStore(), Auth: StaticTokens{testToken: "acme"}}
 	do := func(remote, token string) int {
 		rec := httptest.NewRecorder()
 		req := httptest.NewRequest("GET", "/scim/v2/Users", nil)
@@ -375,7 +375,7 @@ func TestForwardedForKeyBounded(t *testing.T) {
 // client's bad tokens block that client only; every company's valid token
 // from other clients through the same proxy still works.
 func TestAuthFailuresBehindProxy(t *testing.T) {
-	h := &Handler{Store: NewMemoryStore(), Auth: StaticTokens{testToken: "acme", "other-token": "globex"},
+	h := &Handler{Logger: slog.New(slog.DiscardHandler), Store: NewMemoryStore(), Auth: StaticTokens{testToken: "acme", "other-token": "globex"},
 		AuthFailures: &AuthLimiter{Key: ForwardedForKey(netip.MustParsePrefix("10.0.0.2/32"))}}
 	do := func(client, token string) int {
 		rec := httptest.NewRecorder()
