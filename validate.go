@@ -50,7 +50,7 @@ func (m *Model) Validate(before, after *User) error {
 	m.validateOnce.Do(func() {
 		m.validate = validator.New()
 		// Errors only for a programming error here: the tags are not reserved.
-		_ = m.validate.RegisterValidation(FormatTimezone, func(fl validator.FieldLevel) bool { return isTimezone(fl.Field().String()) })
+		_ = m.validate.RegisterValidation(FormatTimezone, func(fl validator.FieldLevel) bool { return isTimezone(fl.Field().String(), &m.zones) })
 		_ = m.validate.RegisterValidation(FormatLanguageTag, func(fl validator.FieldLevel) bool { return isLanguageTag(fl.Field().String()) })
 	})
 	av := reflect.ValueOf(after).Elem()
@@ -116,21 +116,19 @@ var formats = map[string]string{
 	FormatLanguageTag: "a language tag such as en-US, fr-CA or es-419 (RFC 5646; en_US is accepted too): Peakon surveys the employee in that language",
 }
 
-// knownZones holds the time zone names found valid, so that each is
-// loaded once: at most the database's few hundred names.
-var knownZones sync.Map
-
 // maxZoneName bounds a time zone name: the database's longest has 32
 // characters.
 const maxZoneName = 64
 
 // isTimezone reports whether name is a time zone name of the IANA
-// database, or empty (no time zone). See [FormatTimezone].
-func isTimezone(name string) bool {
+// database, or empty (no time zone). See [FormatTimezone]. known holds the
+// names found valid, so that each is loaded once: at most the database's
+// few hundred.
+func isTimezone(name string, known *sync.Map) bool {
 	if name == "" {
 		return true
 	}
-	if _, ok := knownZones.Load(name); ok {
+	if _, ok := known.Load(name); ok {
 		return true
 	}
 	if len(name) > maxZoneName || name == "Local" {
@@ -149,7 +147,7 @@ func isTimezone(name string) bool {
 	if _, err := time.LoadLocation(name); err != nil {
 		return false
 	}
-	knownZones.Store(name, true)
+	known.Store(name, true)
 	return true
 }
 
