@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 )
 
 // endpoints are the resource paths this handler serves, below its mount
@@ -175,6 +176,23 @@ func segmentsPrefix(s string, n int) string {
 		off += i + 1
 	}
 	return strings.TrimSuffix(s[:off], "/")
+}
+
+// maxShownPath is how much of an unrouted path an error detail repeats.
+const maxShownPath = 256
+
+// shortPath shortens a path for an error detail: an unrouted path comes
+// before authentication and may be a megabyte long, which the answer need
+// not echo.
+func shortPath(p string) string {
+	if len(p) <= maxShownPath {
+		return p
+	}
+	cut := maxShownPath
+	for cut > 0 && !utf8.RuneStart(p[cut]) {
+		cut--
+	}
+	return p[:cut] + "…"
 }
 
 // baseURL returns the absolute URL the endpoint is mounted at, given the
