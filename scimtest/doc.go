@@ -26,9 +26,9 @@
 //		if u == nil || !u.Active || u.Name.GivenName != "Ada" {
 //			t.Errorf("provisioned %+v", u)
 //		}
-//		// What the code sent.
-//		s.AssertRequested(t, "POST", "/Users")
-//		s.AssertNotRequested(t, "DELETE", "/Users/{id}")
+//		// What the code sent, directly or in bulk requests.
+//		s.AssertWrote(t, "POST", "/Users")
+//		s.AssertWroteCount(t, "DELETE", "/Users/{id}", 0)
 //	}
 //
 // The URL is the base URL, as for Peakon (https://api.peakon.com/scim/v2):
