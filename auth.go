@@ -7,6 +7,8 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -61,10 +63,21 @@ const (
 
 // AuthLimiter limits failed authentications, so that a client guessing
 // bearer tokens is slowed to a few guesses a minute. Each key (by default
-// the request's remote address) may fail Failures times in a Window; after
-// that its requests are answered 429 with Retry-After, without consulting
-// the [Authenticator], until the window ends. Successful authentications are
-// not counted.
+// the request's remote address, an IPv6 address by its /64) may fail
+// Failures times in a Window; after that its requests are answered 429
+// with Retry-After, without consulting the [Authenticator], until the
+// window ends: while a key is blocked, the right token and a wrong one get
+// the same answer, so a blocked key learns nothing. Successful
+// authentications are not counted.
+//
+// SCIM requests and sign-ins through [Handler.SignIn] (a web page's form)
+// have budgets of their own, each of Failures a Window per key: guesses on
+// the form do not lock out the identity provider provisioning from the
+// same address, nor the reverse.
+//
+// Behind a reverse proxy every request comes from the proxy's address, so
+// one client's failures would block every client: set Key to
+// [ForwardedForKey] with the proxies' addresses.
 //
 // It is kept in process memory and counts per instance: with N instances
 // an attacker gets N times the budget, which still bounds guessing. Its
@@ -80,15 +93,27 @@ type AuthLimiter struct {
 	// Window is how long failures are remembered (default [DefaultAuthWindow]).
 	Window time.Duration
 	// Key returns who is attempting. Nil means the host of the request's
-	// RemoteAddr; behind a proxy, supply a key function that reads the
-	// client address the proxy vouches for.
+	// RemoteAddr, an IPv6 address by its /64 prefix (which one subscriber
+	// usually holds whole); behind a proxy, use [ForwardedForKey] or
+	// another function that reads the client address the proxy vouches
+	// for, never a header a client may set.
 	Key func(r *http.Request) string
-	// MaxKeys bounds the keys remembered (default [DefaultAuthKeys]).
+	// MaxKeys bounds the keys remembered (default [DefaultAuthKeys]),
+	// both budgets together.
 	MaxKeys int
 
 	mu   sync.Mutex
 	keys map[string]authFailures
 }
+
+// authBudget tells an [AuthLimiter]'s budgets apart: SCIM requests and
+// sign-ins count separately.
+type authBudget byte
+
+const (
+	budgetSCIM   authBudget = 's'
+	budgetSignIn authBudget = 'w'
+)
 
 // authFailures counts one key's failures in the window starting at start.
 type authFailures struct {
@@ -110,24 +135,130 @@ func (l *AuthLimiter) limits() (failures int, window time.Duration, maxKeys int)
 	return failures, window, maxKeys
 }
 
-func (l *AuthLimiter) key(r *http.Request) string {
+func (l *AuthLimiter) key(r *http.Request, b authBudget) string {
 	if l.Key != nil {
-		return l.Key(r)
+		return string(b) + l.Key(r)
 	}
-	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		return host
+	return string(b) + remoteKey(r)
+}
+
+// remoteKey is the default key: the host of RemoteAddr, by addrKey.
+func remoteKey(r *http.Request) string {
+	host := r.RemoteAddr
+	if h, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		host = h
 	}
-	return r.RemoteAddr
+	if a, err := netip.ParseAddr(host); err == nil {
+		return addrKey(a)
+	}
+	return host
+}
+
+// addrKey keys a client address: an IPv4 address (or an IPv4-mapped IPv6
+// one) as itself, an IPv6 address by its /64, the smallest block a
+// subscriber is given, so that the 2^64 addresses of one network are one
+// client.
+func addrKey(a netip.Addr) string {
+	a = a.Unmap().WithZone("")
+	if a.Is4() {
+		return a.String()
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
+}
+
+// maxForwardedHops bounds how many X-Forwarded-For entries
+// [ForwardedForKey] reads, from the right.
+const maxForwardedHops = 32
+
+// ForwardedForKey returns an [AuthLimiter] Key for a server behind
+// reverse proxies that append the address a request came from to
+// X-Forwarded-For (nginx's $proxy_add_x_forwarded_for, HAProxy's option
+// forwardfor, most load balancers). trusted are the proxies' addresses
+// or networks.
+//
+// A request from a trusted proxy (its RemoteAddr is in trusted) is keyed
+// by the rightmost X-Forwarded-For address that is not trusted: the client
+// as the nearest trusted proxy saw it. The addresses left of it are the
+// client's own claims and are never read, so a client cannot pick its key.
+// When every address is trusted, the leftmost is the key; when the entry
+// where the client's address should be is not an IP address (a proxy that
+// appends something else), the last trusted hop is. A request from
+// anywhere else, or without the header, is keyed by its RemoteAddr, as
+// the default key does. IPv6 addresses are keyed by their /64.
+func ForwardedForKey(trusted ...netip.Prefix) func(r *http.Request) string {
+	trusted = slices.Clone(trusted)
+	isTrusted := func(a netip.Addr) bool {
+		a = a.Unmap().WithZone("")
+		for _, p := range trusted {
+			if p.Contains(a) {
+				return true
+			}
+		}
+		return false
+	}
+	return func(r *http.Request) string {
+		host := r.RemoteAddr
+		if h, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+			host = h
+		}
+		client, err := netip.ParseAddr(host)
+		if err != nil || !isTrusted(client) {
+			return remoteKey(r)
+		}
+		vals := r.Header.Values("X-Forwarded-For")
+		hops := 0
+		for i := len(vals) - 1; i >= 0 && hops < maxForwardedHops; i-- {
+			list := vals[i]
+			for list != "" && hops < maxForwardedHops {
+				entry := list
+				if j := strings.LastIndexByte(list, ','); j >= 0 {
+					entry, list = list[j+1:], list[:j]
+				} else {
+					list = ""
+				}
+				entry = strings.TrimSpace(entry)
+				if entry == "" {
+					continue
+				}
+				hops++
+				a, ok := forwardedAddr(entry)
+				if !ok {
+					return addrKey(client)
+				}
+				client = a
+				if !isTrusted(a) {
+					return addrKey(a)
+				}
+			}
+		}
+		return addrKey(client)
+	}
+}
+
+// forwardedAddr parses one X-Forwarded-For entry: an IP address, with or
+// without a port ("192.0.2.1:4711", "[2001:db8::1]:443").
+func forwardedAddr(s string) (netip.Addr, bool) {
+	if a, err := netip.ParseAddr(s); err == nil {
+		return a, true
+	}
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return ap.Addr(), true
+	}
+	if a, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")); err == nil {
+		return a, true
+	}
+	return netip.Addr{}, false
 }
 
 // blocked reports how long the request's key must wait before it may try
 // again, or 0 when it may try now.
-func (l *AuthLimiter) blocked(r *http.Request, now time.Time) time.Duration {
+func (l *AuthLimiter) blocked(r *http.Request, b authBudget, now time.Time) time.Duration {
 	failures, window, _ := l.limits()
 	if failures < 0 {
 		return 0
 	}
-	k := l.key(r)
+	k := l.key(r, b)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	e, ok := l.keys[k]
@@ -141,12 +272,12 @@ func (l *AuthLimiter) blocked(r *http.Request, now time.Time) time.Duration {
 }
 
 // fail records a failed attempt by the request's key.
-func (l *AuthLimiter) fail(r *http.Request, now time.Time) {
+func (l *AuthLimiter) fail(r *http.Request, b authBudget, now time.Time) {
 	failures, window, maxKeys := l.limits()
 	if failures < 0 {
 		return
 	}
-	k := l.key(r)
+	k := l.key(r, b)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.keys == nil {
@@ -192,19 +323,27 @@ func (h *Handler) authenticate(r *http.Request) (string, error) {
 	if !found || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
 		return "", Errorf(http.StatusUnauthorized, "", "the Authorization header must be \"Bearer <token>\"")
 	}
-	return h.SignIn(r, strings.TrimSpace(token))
+	return h.signIn(r, strings.TrimSpace(token), budgetSCIM)
 }
 
-// SignIn resolves a bearer token to its tenant through Auth, counting a
-// failure against the request's key in AuthFailures, as every SCIM request
-// does. A sign-in form outside SCIM (a web page taking a company's token)
-// calls it so that guessing there is limited alike. The error is an
-// [*Error]: 401 for an unknown token, 429 with RetryAfter while the key is
-// blocked, 503 with RetryAfter when Auth fails otherwise (logged).
+// SignIn resolves a bearer token to its tenant through Auth, for a
+// sign-in form outside SCIM (a web page taking a company's token), so that
+// guessing there is limited as it is over SCIM: failures count against the
+// request's key in AuthFailures, in a budget of the form's own (see
+// [AuthLimiter]). The error is an [*Error]: 401 for an unknown token, 429
+// with RetryAfter while the key is blocked (the token is then not checked
+// at all), 503 with RetryAfter when Auth fails otherwise (logged).
 func (h *Handler) SignIn(r *http.Request, token string) (string, error) {
+	return h.signIn(r, token, budgetSignIn)
+}
+
+// signIn authenticates a token, counting a failure in budget b. A blocked
+// key is refused before Auth is consulted, so that its answer says nothing
+// about the token.
+func (h *Handler) signIn(r *http.Request, token string, b authBudget) (string, error) {
 	h.init()
 	now := h.now()
-	if wait := h.authFailures.blocked(r, now); wait > 0 {
+	if wait := h.authFailures.blocked(r, b, now); wait > 0 {
 		h.log.WarnContext(r.Context(), "scim: authentication refused: too many failed attempts", "remote", r.RemoteAddr, "retry_after", wait)
 		e := Errorf(http.StatusTooManyRequests, "", "too many failed authentication attempts; try again in %d seconds", int((wait+time.Second-1)/time.Second))
 		e.RetryAfter = wait
@@ -218,7 +357,7 @@ func (h *Handler) SignIn(r *http.Request, token string) (string, error) {
 	case err == nil && tenant != "":
 		return tenant, nil
 	case err == nil || errors.Is(err, ErrUnauthorized):
-		h.authFailures.fail(r, now)
+		h.authFailures.fail(r, b, now)
 		h.log.WarnContext(r.Context(), "scim: authentication failed: unknown bearer token", "remote", r.RemoteAddr, "path", r.URL.Path)
 		return "", Errorf(http.StatusUnauthorized, "", "the bearer token is not valid; ask the administrator for a new one")
 	default:

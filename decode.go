@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"time"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -46,21 +47,16 @@ func parseJSON(data []byte) (any, error) {
 }
 
 // checkUTF8 rejects a body that is not UTF-8, which RFC 8259 §8.1
-// requires. encoding/json would quietly replace the bad bytes with U+FFFD
-// and the server would store data the client never sent. The error is 400
-// invalidSyntax naming the member that holds the bytes, such as
-// "displayName" or "Operations[0].value.name.givenName".
+// requires, or that escapes half of a UTF-16 surrogate pair without the
+// other half ("\ud800"), which no Unicode text holds (RFC 8259 §8.2).
+// encoding/json would quietly replace either with U+FFFD and the server
+// would store data the client never sent. The error is 400 invalidSyntax
+// naming the member that holds it, such as "displayName" or
+// "Operations[0].value.name.givenName".
 func checkUTF8(data []byte) error {
-	if utf8.Valid(data) {
+	bad, surrogate := badText(data)
+	if bad < 0 {
 		return nil
-	}
-	bad := 0
-	for bad < len(data) {
-		r, n := utf8.DecodeRune(data[bad:])
-		if r == utf8.RuneError && n <= 1 {
-			break
-		}
-		bad += n
 	}
 	// Outside strings, any byte that is not UTF-8 is a syntax error the
 	// tokenizer reports; inside one, the string token spans it.
@@ -112,7 +108,7 @@ func checkUTF8(data []byte) error {
 			}
 		}
 		if _, ok := tok.(string); ok && int64(bad) < dec.InputOffset() {
-			return notUTF8(where(), isKey, bad)
+			return notText(where(), isKey, bad, surrogate)
 		}
 		switch tok {
 		case json.Delim('{'):
@@ -128,19 +124,95 @@ func checkUTF8(data []byte) error {
 			}
 		}
 	}
-	return notUTF8(where(), false, bad) // not reached: the bytes are in some token
+	return notText(where(), false, bad, surrogate) // not reached: the bytes are in some token
 }
 
-func notUTF8(path string, isKey bool, offset int) *Error {
-	what := "the request body"
+// badText returns the offset of the first byte of data that is not UTF-8,
+// or of the first \u escape of a surrogate that is not half of a pair
+// (then surrogate is true); -1 when there is neither. A backslash outside a
+// string is a syntax error the tokenizer reports, so escapes are found
+// without tracking strings.
+func badText(data []byte) (offset int, surrogate bool) {
+	bad := -1
+	if !utf8.Valid(data) {
+		bad = 0
+		for bad < len(data) {
+			r, n := utf8.DecodeRune(data[bad:])
+			if r == utf8.RuneError && n <= 1 {
+				break
+			}
+			bad += n
+		}
+	}
+	end := len(data)
+	if bad >= 0 {
+		end = bad
+	}
+	for i := 0; i < end; i++ {
+		j := bytes.IndexByte(data[i:end], '\\')
+		if j < 0 {
+			break
+		}
+		i += j
+		if i+1 >= end || data[i+1] != 'u' {
+			i++ // a one-character escape: skip what it escapes
+			continue
+		}
+		r, ok := hexRune(data, i+2)
+		switch {
+		case !ok || !utf16.IsSurrogate(r):
+		case r < 0xdc00 && i+11 < len(data) && data[i+6] == '\\' && data[i+7] == 'u':
+			if low, ok := hexRune(data, i+8); ok && low >= 0xdc00 && low <= 0xdfff {
+				i += 11 // a pair
+				continue
+			}
+			return i, true
+		default:
+			return i, true
+		}
+		i += 5
+	}
+	return bad, false
+}
+
+// hexRune reads the four hex digits of a \u escape at data[i:].
+func hexRune(data []byte, i int) (rune, bool) {
+	if i+4 > len(data) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range data[i : i+4] {
+		switch {
+		case '0' <= c && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case 'a' <= c && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case 'A' <= c && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
+}
+
+func notText(path string, isKey bool, offset int, surrogate bool) *Error {
+	if surrogate {
+		return Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "%s escapes half of a UTF-16 surrogate pair without the other half (at byte %d), which is no character: JSON text must be Unicode (RFC 8259 §8.2); send the character itself, or both halves of its pair", what(path, isKey), offset)
+	}
+	return Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "%s is not valid UTF-8 (at byte %d); JSON text must be UTF-8 (RFC 8259): send the text UTF-8 encoded", what(path, isKey), offset)
+}
+
+// what names where in a body a problem is: the body, a member name or a
+// member's value.
+func what(path string, isKey bool) string {
 	switch {
 	case path == "":
+		return "the request body"
 	case isKey:
-		what = "the member name " + quote(path)
-	default:
-		what = "the value of " + quote(path)
+		return "the member name " + quote(path)
 	}
-	return Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "%s is not valid UTF-8 (at byte %d); JSON text must be UTF-8 (RFC 8259): send the text UTF-8 encoded", what, offset)
+	return "the value of " + quote(path)
 }
 
 // DecodeUser decodes a [User] from a client's JSON body, accepting what real

@@ -135,8 +135,9 @@ func distinctPhones(n int) []MultiValue {
 }
 
 // TestDecodeUTF8: RFC 8259 requires UTF-8. A body with bytes that are
-// not is 400 invalidSyntax naming where they are, never decoded with
-// U+FFFD in their place.
+// not, or with an escaped half of a surrogate pair ("\ud800"), is 400
+// invalidSyntax naming where they are, never decoded with U+FFFD in their
+// place.
 func TestDecodeUTF8(t *testing.T) {
 	m := NewModel(testCustom)
 	cases := []struct {
@@ -154,6 +155,15 @@ func TestDecodeUTF8(t *testing.T) {
 		{name: "surrogate bytes", in: "{\"userName\":\"\xed\xa0\x80\"}", detail: `the value of "userName"`},
 		{name: "overlong encoding", in: "{\"userName\":\"\xc0\xaf\"}", detail: `the value of "userName"`},
 		{name: "outside strings", in: "{\"userName\":\"a\"\xff}", detail: "not valid JSON"},
+		{name: "lone high surrogate", in: `{"userName":"a\ud800b"}`, detail: `the value of "userName" escapes half of a UTF-16 surrogate pair`},
+		{name: "lone low surrogate", in: `{"userName":"a","displayName":"x\uDC00"}`, detail: `the value of "displayName" escapes half`},
+		{name: "high surrogate then another escape", in: `{"userName":"a","title":"\ud83d\u0041"}`, detail: `the value of "title" escapes half`},
+		{name: "high surrogate at the end", in: `{"userName":"a","title":"\udbff"}`, detail: `the value of "title" escapes half`},
+		{name: "two high surrogates", in: `{"userName":"a","title":"\ud83d\ud83d"}`, detail: `the value of "title" escapes half`},
+		{name: "surrogate in a member name", in: `{"userName":"a","nick\ud800Name":"n"}`, detail: "the member name \"nick\ufffdName\" escapes half"},
+		{name: "surrogate in an element", in: `{"userName":"a","emails":[{"value":"a@b.c"},{"value":"\ude00@b.c"}]}`, detail: `the value of "emails[1].value" escapes half`},
+		{name: "surrogate pair is fine", in: `{"userName":"a","displayName":"\ud83d\ude42 \uD83D\uDE42"}`},
+		{name: "escaped backslash before u is fine", in: `{"userName":"a","displayName":"\\ud800"}`},
 		{name: "escaped replacement character is fine", in: `{"userName":"a","displayName":"\ufffd"}`},
 		{name: "multi-byte text is fine", in: `{"userName":"a","displayName":"Zoë Ñúñez 山田 🙂"}`},
 	}
@@ -233,6 +243,9 @@ func FuzzDecodeUser(f *testing.F) {
 		}
 		if !utf8.Valid(data) {
 			t.Fatalf("decoded a body that is not UTF-8: %q", data)
+		}
+		if bad, _ := badText(data); bad >= 0 {
+			t.Fatalf("decoded a body with a lone surrogate escape at byte %d: %q", bad, data)
 		}
 		// Whatever decodes must encode to valid JSON that decodes again.
 		out := m.EncodeUser(nil, u, nil)

@@ -103,7 +103,9 @@ func asError(err error) *Error {
 	case errors.Is(err, ErrNotFound):
 		return &Error{Status: http.StatusNotFound, Detail: "resource not found"}
 	case errors.Is(err, ErrConflict):
-		return &Error{Status: http.StatusConflict, SCIMType: SCIMTypeUniqueness, Detail: conflictDetail(err)}
+		return &Error{Status: http.StatusConflict, SCIMType: SCIMTypeUniqueness, Detail: sentinelDetail(err, ErrConflict, "a user with the same userName already exists")}
+	case errors.Is(err, ErrNoMember):
+		return &Error{Status: http.StatusBadRequest, SCIMType: SCIMTypeInvalidValue, Detail: sentinelDetail(err, ErrNoMember, "a member is not a user or group of this company")}
 	case errors.Is(err, ErrVersionMismatch):
 		return &Error{Status: http.StatusPreconditionFailed, Detail: "the resource was modified: its version does not match If-Match"}
 	case errors.Is(err, ErrTooMany):
@@ -112,11 +114,20 @@ func asError(err error) *Error {
 	return &Error{Status: http.StatusInternalServerError, Detail: "internal server error"}
 }
 
-func conflictDetail(err error) string {
-	if err.Error() != ErrConflict.Error() {
-		return err.Error()
+// sentinelDetail is the detail a client sees for err, which wraps sentinel:
+// what err says after the sentinel's text, as [ConflictError] and
+// [MemberError] word it (`userName "a@b.c" is already taken`), or fallback
+// when it says nothing more. Neither the sentinel's Go prefix ("scim:
+// uniqueness conflict") nor what a store wrapped around it ("sqlstore:
+// insert user: ...") reaches the client: Okta and Entra show the detail to
+// administrators as it is.
+func sentinelDetail(err, sentinel error, fallback string) string {
+	msg, s := err.Error(), sentinel.Error()+": "
+	i := strings.LastIndex(msg, s)
+	if i < 0 || len(msg) == i+len(s) {
+		return fallback
 	}
-	return "a user with the same userName already exists"
+	return msg[i+len(s):]
 }
 
 // ConflictError wraps [ErrConflict] naming the attribute that collided, so the

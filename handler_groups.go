@@ -66,7 +66,7 @@ func groupError(err error, id string) error {
 	case errors.Is(err, ErrNotFound):
 		return Errorf(http.StatusNotFound, "", "group %s not found", id)
 	case errors.Is(err, ErrNoMember):
-		return Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "%s", strings.TrimPrefix(err.Error(), ErrNoMember.Error()+": "))
+		return asError(err)
 	}
 	return err
 }

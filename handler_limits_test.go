@@ -304,6 +304,49 @@ func TestHandlerInvalidUTF8(t *testing.T) {
 	}
 }
 
+// TestHandlerLoneSurrogate: an escaped half of a surrogate pair ("\ud800")
+// is 400 invalidSyntax naming where, on every path that reads a body, users
+// and groups alike, and nothing is stored: encoding/json would have stored
+// U+FFFD in its place.
+func TestHandlerLoneSurrogate(t *testing.T) {
+	const bad = `a\ud800b`
+	cases := []struct {
+		name   string
+		method string
+		path   string // "{id}" stands for the existing user's id, "{gid}" for the group's
+		body   string
+		detail string
+	}{
+		{name: "POST", method: "POST", path: "/Users", body: `{"userName":"new","displayName":"` + bad + `"}`, detail: `"displayName"`},
+		{name: "PUT", method: "PUT", path: "/Users/{id}", body: `{"userName":"old","name":{"givenName":"` + bad + `"}}`, detail: `"name.givenName"`},
+		{name: "PATCH", method: "PATCH", path: "/Users/{id}", body: ops(`{"op":"replace","path":"displayName","value":"\udfff"}`), detail: `"Operations[0].value"`},
+		{name: "bulk", method: "POST", path: "/Bulk", body: `{"Operations":[{"method":"PATCH","path":"/Users/{id}","data":` +
+			ops(`{"op":"add","path":"title","value":"`+bad+`"}`) + `}]}`, detail: `"Operations[0].data.Operations[0].value"`},
+		{name: "search", method: "POST", path: "/Users/.search", body: `{"filter":"displayName eq \"` + bad + `\""}`, detail: `"filter"`},
+		{name: "POST group", method: "POST", path: "/Groups", body: `{"displayName":"` + bad + `"}`, detail: `"displayName"`},
+		{name: "PATCH group", method: "PATCH", path: "/Groups/{gid}", body: ops(`{"op":"replace","path":"displayName","value":"` + bad + `"}`), detail: `"Operations[0].value"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := newTestServer(t)
+			s.h.Groups = s.store
+			id := s.expect(s.do("POST", "/scim/v2/Users", `{"userName":"old","displayName":"Old"}`), 201)["id"].(string)
+			gid := s.expect(s.do("POST", "/scim/v2/Groups", `{"displayName":"Old"}`), 201)["id"].(string)
+			before := s.snapshot()
+			groupBefore := s.expect(s.do("GET", "/scim/v2/Groups/"+gid, ""), 200)
+			path := strings.NewReplacer("{id}", id, "{gid}", gid).Replace(c.path)
+			r := s.do(c.method, "/scim/v2"+path, strings.ReplaceAll(c.body, "{id}", id))
+			failure(t, r.status, r.json(t), http.StatusBadRequest, SCIMTypeInvalidSyntax, c.detail, "surrogate")
+			if diff := cmp.Diff(before, s.snapshot()); diff != "" {
+				t.Errorf("users changed (-before +after):\n%s", diff)
+			}
+			if diff := cmp.Diff(groupBefore, s.expect(s.do("GET", "/scim/v2/Groups/"+gid, ""), 200)); diff != "" {
+				t.Errorf("group changed (-before +after):\n%s", diff)
+			}
+		})
+	}
+}
+
 // TestHandlerEmptyArray: one rule on every write path. [] clears a
 // multi-valued attribute and the enterprise manager (Entra's form); for
 // any other singular attribute it is 400 invalidValue and nothing changes.

@@ -272,7 +272,10 @@ func TestOktaImportPaging(t *testing.T) {
 }
 
 // TestEntraCreate posts Entra's create body: capitalised keys, string
-// booleans, explicit nulls, empty roles, a garbage locale.
+// booleans, explicit nulls, empty roles. (Entra's test bodies also carry a
+// garbage locale such as "RJWNTUNNOHNZ"; locale must be a language tag and
+// timezone an IANA name since TestChoiceTimezoneAndLocale, so this body has
+// real ones.)
 func TestEntraCreate(t *testing.T) {
 	s := newTestServer(t)
 	body := `{
@@ -286,8 +289,8 @@ func TestEntraCreate(t *testing.T) {
   "Name": {"Formatted": "Ryan Leenay", "FamilyName": "Leenay", "GivenName": "Ryan", "MiddleName": null},
   "nickName": null,
   "roles": [],
-  "Locale": "RJWNTUNNOHNZ",
-  "timezone": "Not/AZone",
+  "Locale": "en_US",
+  "timezone": "America/Los_Angeles",
   "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"Department": "Sales", "employeeNumber": "E-42", "manager": null}
 }`
 	got := s.expect(s.do("POST", "/scim/v2/Users", body, "User-Agent", "Azure Active Directory SCIM Client", "Content-Type", "application/scim+json"), 201)
@@ -301,8 +304,8 @@ func TestEntraCreate(t *testing.T) {
 		"displayName":        "BobIsAmazing",
 		"emails":             []any{map[string]any{"primary": true, "type": "work", "value": "Test_User_fd0ea19b-0777-472c-9f96-4f70d2226f2e@testuser.com"}},
 		"name":               map[string]any{"formatted": "Ryan Leenay", "familyName": "Leenay", "givenName": "Ryan"},
-		"locale":             "RJWNTUNNOHNZ",
-		"timezone":           "Not/AZone",
+		"locale":             "en_US",
+		"timezone":           "America/Los_Angeles",
 		SchemaEnterpriseUser: map[string]any{"department": "Sales", "employeeNumber": "E-42"},
 		"meta":               meta,
 	}

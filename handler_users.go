@@ -77,6 +77,21 @@ func (req *request) listUsers() {
 }
 
 // searchRequest is the body of POST /Users/.search (RFC 7644 §3.4.3).
+// searchRequestError words why a SearchRequest body did not decode,
+// without encoding/json's Go wording ("json: cannot unmarshal number into
+// Go struct field searchRequest.filter of type string").
+func searchRequestError(err error) *Error {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &te):
+		return Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "the SearchRequest member %s has the wrong type: a JSON %s", quote(te.Field), te.Value)
+	case errors.As(err, &se):
+		return invalidSyntax(err)
+	}
+	return Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "the SearchRequest body is not valid: %v", err) // stringList's own wording
+}
+
 type searchRequest struct {
 	Attributes         stringList `json:"attributes"`
 	ExcludedAttributes stringList `json:"excludedAttributes"`
@@ -117,7 +132,7 @@ func (req *request) searchUsers() {
 	}
 	if len(strings.TrimSpace(string(body))) > 0 {
 		if err := json.Unmarshal(body, &sr); err != nil {
-			req.fail(Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "the SearchRequest body is not valid: %v", err))
+			req.fail(searchRequestError(err))
 			return
 		}
 	}

@@ -11,13 +11,25 @@ import (
 // RequestInfo describes one request the [Handler] served, for access logs
 // and metrics: it is what Handler.OnRequest receives and what the access
 // log records.
+//
+// Method, Route and Status take a few fixed values whatever a client
+// sends, so they may serve as metric labels. Path, Error.Detail (which may
+// quote the client's input) and Company (before authentication it is
+// empty; after, it is a tenant of the server, as many as there are
+// companies) are not fit for labels: Path in particular is chosen by any
+// client, up to the server's header limit (1 MiB by default), before
+// authentication.
 type RequestInfo struct {
+	// Method is the request's method if it is one of GET, HEAD, POST, PUT,
+	// PATCH, DELETE and OPTIONS, else [MethodOther]: net/http accepts any
+	// token as a method, so the raw one is the client's choice.
 	Method string
 	// Route is the endpoint's pattern, such as "/Users/{id}", not the raw
-	// path, so that metrics have few distinct values; it is "" for a path
-	// that is no SCIM endpoint.
+	// path: one of "/{endpoint}", "/{endpoint}/{id}" and "/Users/.search"
+	// for the endpoints the handler serves; "" for a path that is no SCIM
+	// endpoint.
 	Route string
-	// Path is the request's URL path as received.
+	// Path is the request's URL path as received: client-controlled.
 	Path     string
 	Status   int
 	Duration time.Duration
@@ -33,6 +45,22 @@ type RequestInfo struct {
 	// Cause, for a server-side failure (a 500), is the error behind it:
 	// the store's or the model source's.
 	Cause error
+}
+
+// MethodOther is [RequestInfo].Method for a request whose method is none
+// of GET, HEAD, POST, PUT, PATCH, DELETE and OPTIONS.
+const MethodOther = "OTHER"
+
+// knownMethod maps a request's method to the fixed set of
+// [RequestInfo].Method. Methods are case-sensitive (RFC 9110 §9.1): "get"
+// is another method.
+func knownMethod(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
+		http.MethodPatch, http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return MethodOther
 }
 
 // IsWrite reports whether the request is one that may change data (POST,
@@ -82,7 +110,7 @@ func (h *Handler) observe(w http.ResponseWriter, r *http.Request, endpoint, rest
 		return w, func() {}
 	}
 	o := &observed{ResponseWriter: w, start: h.now()}
-	o.info.Method, o.info.Path = r.Method, r.URL.Path
+	o.info.Method, o.info.Path = knownMethod(r.Method), r.URL.Path
 	if routed {
 		o.info.Route = routePattern(endpoint, rest)
 	}

@@ -193,7 +193,7 @@ func TestOnRequest(t *testing.T) {
 		{Method: "GET", Route: "/Users", Path: "/scim/v2/Users", Status: 500, Company: "acme",
 			Error: &Error{Status: 500, Detail: "internal server error"}, Cause: errStoreDown},
 		{Method: "POST", Route: "/Users", Path: "/scim/v2/Users", Status: 409, Company: "acme",
-			Error: &Error{Status: 409, SCIMType: SCIMTypeUniqueness, Detail: `scim: uniqueness conflict: userName "jane@example.com" is already taken`}},
+			Error: &Error{Status: 409, SCIMType: SCIMTypeUniqueness, Detail: `userName "jane@example.com" is already taken`}},
 		{Method: "GET", Route: "/Users", Path: "/scim/v2/Users", Status: 401,
 			Error: &Error{Status: 401, Detail: `authorization required: send the company's token as "Authorization: Bearer <token>"`}},
 	}
@@ -238,5 +238,48 @@ func TestNilLoggerLogsServerErrors(t *testing.T) {
 	}
 	if strings.Contains(out, "scim request") {
 		t.Errorf("access log written without a Logger:\n%s", out)
+	}
+}
+
+// TestRequestInfoBoundedLabels: Method and Route take a few fixed values
+// whatever a client sends — made-up methods, methods in lower case, long
+// and odd paths, with and without a token — so that a metrics consumer
+// using them as labels has a bounded number of series. The raw method was
+// passed on, so 20,000 made-up methods made 20,000 series in the demo.
+func TestRequestInfoBoundedLabels(t *testing.T) {
+	tests := []struct {
+		method, path, token string
+		want                RequestInfo
+	}{
+		{"GET", "/scim/v2/Users", "tok-a", RequestInfo{Method: "GET", Route: "/Users"}},
+		{"HEAD", "/scim/v2/Users/x", "tok-a", RequestInfo{Method: "HEAD", Route: "/Users/{id}"}},
+		{"OPTIONS", "/scim/v2/Users", "", RequestInfo{Method: "OPTIONS", Route: "/Users"}},
+		{"PATCH", "/scim/v2/Groups/x", "", RequestInfo{Method: "PATCH", Route: "/Groups/{id}"}},
+		{"DELETE", "/scim/v2/users/x/y", "tok-a", RequestInfo{Method: "DELETE", Route: "/Users/{id}"}},
+		{"PUT", "/scim/v2/Bulk", "", RequestInfo{Method: "PUT", Route: "/Bulk"}},
+		{"POST", "/scim/v2/Users/.search", "", RequestInfo{Method: "POST", Route: "/Users/.search"}},
+		{"X00000001", "/scim/v2/Users", "", RequestInfo{Method: MethodOther, Route: "/Users"}},
+		{"X00000002", "/scim/v2/Users", "tok-a", RequestInfo{Method: MethodOther, Route: "/Users"}},
+		{"get", "/scim/v2/Users", "tok-a", RequestInfo{Method: MethodOther, Route: "/Users"}},
+		{"CONNECT", "/scim/v2/Users", "", RequestInfo{Method: MethodOther, Route: "/Users"}},
+		{"TRACE", "/scim/v2/Me", "", RequestInfo{Method: MethodOther, Route: "/Me"}},
+		{"GET", "/scim/v2/" + strings.Repeat("x", 4096), "", RequestInfo{Method: "GET"}},
+		{"BREW", "/" + strings.Repeat("a/", 100), "tok-a", RequestInfo{Method: MethodOther}},
+	}
+	o := newObservedHandler(slog.LevelError)
+	o.h.RateLimit = nil
+	for _, tt := range tests {
+		o.send(tt.method, tt.path, tt.token, "")
+	}
+	var got []RequestInfo
+	for _, info := range o.infos {
+		got = append(got, RequestInfo{Method: info.Method, Route: info.Route})
+	}
+	var want []RequestInfo
+	for _, tt := range tests {
+		want = append(want, tt.want)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("RequestInfo method and route (-want +got):\n%s", diff)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 )
 
 // endpoints are the resource paths this handler serves, below its mount
@@ -23,8 +24,8 @@ func (h *Handler) route(r *http.Request) (mount, endpoint, rest string, ok bool)
 	path := r.URL.Path
 	full := requestPath(r)
 	var rel string
-	switch {
-	case full != r.URL.EscapedPath() && strings.HasSuffix(full, r.URL.EscapedPath()):
+	switch esc := r.URL.EscapedPath(); {
+	case full != esc && strings.HasSuffix(full, esc):
 		rel = path // stripped by http.StripPrefix
 	case h.Prefix != "":
 		p := strings.TrimSuffix(h.Prefix, "/")
@@ -114,20 +115,84 @@ func splitEndpoint(rel string) (endpoint, rest string, ok bool) {
 	return "", "", false
 }
 
+// maxSearchSegments bounds how deep searchRoute looks for an endpoint's
+// name: a handler mounted deeper than that without a ServeMux pattern,
+// http.StripPrefix or Prefix answers 404.
+const maxSearchSegments = 16
+
 // searchRoute serves a handler whose mount point is unknown: the first
-// segment naming an endpoint is taken for it.
+// segment naming an endpoint, among the first [maxSearchSegments], is taken
+// for it. It runs before authentication, on a path of up to a megabyte
+// (net/http's header limit), so it is linear in the path and looks at a
+// bounded number of segments: it slices the path instead of splitting and
+// joining it.
 func searchRoute(path, full string) (mount, endpoint, rest string, ok bool) {
-	segs := strings.Split(strings.Trim(path, "/"), "/")
-	for i := range segs {
-		if endpoint, rest, ok = splitEndpoint(strings.Join(segs[i:], "/")); ok {
-			mount = "/" + strings.Join(segs[:i], "/")
-			if fs := strings.Split(strings.Trim(full, "/"), "/"); len(fs) >= len(segs) {
-				mount = "/" + strings.Join(fs[:i], "/")
-			}
-			return strings.TrimSuffix(mount, "/"), endpoint, rest, true
+	p := strings.Trim(path, "/")
+	off := 0 // where segment i starts in p
+	for i := 0; i < maxSearchSegments; i++ {
+		seg, after, more := strings.Cut(p[off:], "/")
+		name, rest := seg, after
+		if seg == "" {
+			// An empty segment before a name ("/a//Users"): the name counts
+			// from here, as it did when the search trimmed one "/" off the
+			// rest of the path.
+			name, rest, _ = strings.Cut(after, "/")
 		}
+		if endpoint, ok = endpointNamed(name); ok {
+			mount = strings.TrimSuffix(p[:off], "/") // segments 0 to i-1
+			// The mount point as the client wrote it, when the escaped path
+			// has as many segments (an escaped "/" adds one to path).
+			if f := strings.Trim(full, "/"); strings.Count(f, "/") >= strings.Count(p, "/") {
+				mount = segmentsPrefix(f, i)
+			}
+			return strings.TrimSuffix("/"+mount, "/"), endpoint, rest, true
+		}
+		if !more {
+			break
+		}
+		off += len(seg) + 1
 	}
 	return "", "", "", false
+}
+
+// endpointNamed returns the endpoint a path segment names, ignoring case.
+func endpointNamed(seg string) (string, bool) {
+	for _, e := range endpoints {
+		if len(seg) == len(e) && strings.EqualFold(seg, e) {
+			return e, true
+		}
+	}
+	return "", false
+}
+
+// segmentsPrefix returns the first n segments of s, joined by "/".
+func segmentsPrefix(s string, n int) string {
+	off := 0
+	for range n {
+		i := strings.IndexByte(s[off:], '/')
+		if i < 0 {
+			return s
+		}
+		off += i + 1
+	}
+	return strings.TrimSuffix(s[:off], "/")
+}
+
+// maxShownPath is how much of an unrouted path an error detail repeats.
+const maxShownPath = 256
+
+// shortPath shortens a path for an error detail: an unrouted path comes
+// before authentication and may be a megabyte long, which the answer need
+// not echo.
+func shortPath(p string) string {
+	if len(p) <= maxShownPath {
+		return p
+	}
+	cut := maxShownPath
+	for cut > 0 && !utf8.RuneStart(p[cut]) {
+		cut--
+	}
+	return p[:cut] + "…"
 }
 
 // baseURL returns the absolute URL the endpoint is mounted at, given the

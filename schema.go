@@ -79,10 +79,10 @@ type Attribute struct {
 	SubAttributes   []*Attribute
 
 	// MaxLength, when positive, is the most characters a string value may
-	// have; Format, when set, is the form it must have ("email": an email
-	// address). With Required they are the field rules [Model.Validate]
-	// enforces; /Schemas states them in the description, as RFC 7643 has no
-	// field for them.
+	// have; Format, when set, is the form it must have: "email" (an email
+	// address), [FormatTimezone] or [FormatLanguageTag]. With Required they
+	// are the field rules [Model.Validate] enforces; /Schemas states them
+	// in the description, as RFC 7643 has no field for them.
 	MaxLength int
 	Format    string
 
@@ -242,6 +242,7 @@ type Model struct {
 	// built for single decodes ([User.UnmarshalJSON]).
 	validateOnce sync.Once
 	validate     *validator.Validate
+	zones        sync.Map     // time zone names found valid, see isTimezone
 	enc          *userEncoder // EncodeUser's plan, see encodeplan.go
 }
 

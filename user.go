@@ -182,6 +182,16 @@ func mvSubs(valueType AttrType, valueCaseExact bool, refs ...string) attrOpt {
 const emailValueRule = "An email address such as jane@example.com, of at most 256 characters. Peakon identifies employees by email, " +
 	"so every value must be an address: any other value is rejected with 400 invalidValue."
 
+// localeRule and timezoneRule describe locale and timezone in /Schemas
+// (RFC 7643 §4.1.1), with the rule the server applies: Peakon surveys an
+// employee in the language and at the hour these say.
+const (
+	localeRule = "The User's default location for localizing currency, dates and numbers: a language tag (RFC 5646) such as en-US, " +
+		"fr-CA or es-419; \"_\" is accepted between subtags (en_US). Any other value is rejected with 400 invalidValue."
+	timezoneRule = "The User's time zone: a name of the IANA time zone database such as America/Los_Angeles or Europe/Paris. " +
+		"Abbreviations (CEST, PST) and names the database does not hold are rejected with 400 invalidValue."
+)
+
 // maxEmail bounds an email value, as Peakon stores it.
 const maxEmail = 256
 
@@ -226,8 +236,8 @@ func coreUserSchema() *Schema {
 			newAttr("title", TypeString, "Title", maxLen(256)),
 			newAttr("userType", TypeString, "UserType", maxLen(256)),
 			newAttr("preferredLanguage", TypeString, "PreferredLanguage", maxLen(256)),
-			newAttr("locale", TypeString, "Locale"),
-			newAttr("timezone", TypeString, "Timezone"),
+			newAttr("locale", TypeString, "Locale", format(FormatLanguageTag), desc(localeRule)),
+			newAttr("timezone", TypeString, "Timezone", format(FormatTimezone), desc(timezoneRule)),
 			newAttr("active", TypeBoolean, "Active"),
 			newAttr("password", TypeString, "", writeOnly, caseExact),
 			newAttr("emails", TypeComplex, "Emails", multi, mvSubs(TypeString, false),

@@ -5,8 +5,32 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
+	_ "time/tzdata" // time zone names are checked against the database, on any host
 
 	"github.com/go-playground/validator/v10"
+)
+
+// Formats of [Attribute.Format] besides "email".
+const (
+	// FormatTimezone is a name of the IANA time zone database (RFC 7643
+	// §4.1.1 timezone), such as "Europe/Paris": what [time.LoadLocation]
+	// loads, "Local" and names not shaped as the database's (components
+	// beginning with a capital letter, of letters, digits, "_", "+" and "-")
+	// excepted, so that neither the host's extra files ("posixrules",
+	// "right/...") nor its file system's case folding change the answer. The
+	// database is embedded (time/tzdata) for hosts without one; a host's own,
+	// where present, is read first, as time.LoadLocation does.
+	FormatTimezone = "timezone"
+	// FormatLanguageTag is a language tag of RFC 5646's syntax (RFC 7643
+	// §4.1.1 locale), compared ignoring case, with "_" accepted between
+	// subtags as RFC 7643 permits and Okta sends (en_US): a language of 2 or 3
+	// letters (with up to three extended language subtags), then optionally
+	// a script, a region, variants, extensions and a private-use part; or a
+	// private-use tag (x-...) or one of RFC 5646's grandfathered tags. The
+	// subtags are checked for their shape, not against the IANA registry.
+	FormatLanguageTag = "languageTag"
 )
 
 // Validate checks a user about to be written against the field rules of
@@ -23,7 +47,12 @@ import (
 // Custom attributes are checked when decoded and patched, against their
 // Peakon type.
 func (m *Model) Validate(before, after *User) error {
-	m.validateOnce.Do(func() { m.validate = validator.New() })
+	m.validateOnce.Do(func() {
+		m.validate = validator.New()
+		// Errors only for a programming error here: the tags are not reserved.
+		_ = m.validate.RegisterValidation(FormatTimezone, func(fl validator.FieldLevel) bool { return isTimezone(fl.Field().String(), &m.zones) })
+		_ = m.validate.RegisterValidation(FormatLanguageTag, func(fl validator.FieldLevel) bool { return isLanguageTag(fl.Field().String()) })
+	})
 	av := reflect.ValueOf(after).Elem()
 	var bv reflect.Value
 	if before != nil {
@@ -82,7 +111,141 @@ func (m *Model) validateAttr(a *Attribute, f reflect.Value) error {
 // formats completes the error for a value not of an [Attribute.Format]:
 // "<attribute> <value> is not ...".
 var formats = map[string]string{
-	"email": "an email address: Peakon identifies employees by email, so every emails value must be an address such as jane@example.com",
+	"email":           "an email address: Peakon identifies employees by email, so every emails value must be an address such as jane@example.com",
+	FormatTimezone:    "a time zone name of the IANA database, such as Europe/Paris or America/Los_Angeles (abbreviations such as CEST are ambiguous): Peakon sends surveys at the employee's local hour",
+	FormatLanguageTag: "a language tag such as en-US, fr-CA or es-419 (RFC 5646; en_US is accepted too): Peakon surveys the employee in that language",
+}
+
+// maxZoneName bounds a time zone name: the database's longest has 32
+// characters.
+const maxZoneName = 64
+
+// isTimezone reports whether name is a time zone name of the IANA
+// database, or empty (no time zone). See [FormatTimezone]. known holds the
+// names found valid, so that each is loaded once: at most the database's
+// few hundred.
+func isTimezone(name string, known *sync.Map) bool {
+	if name == "" {
+		return true
+	}
+	if _, ok := known.Load(name); ok {
+		return true
+	}
+	if len(name) > maxZoneName || name == "Local" {
+		return false
+	}
+	for part := range strings.SplitSeq(name, "/") {
+		if part == "" || part[0] < 'A' || part[0] > 'Z' {
+			return false
+		}
+		for _, c := range []byte(part) {
+			if !isAlnum(c) && c != '_' && c != '+' && c != '-' {
+				return false
+			}
+		}
+	}
+	if _, err := time.LoadLocation(name); err != nil {
+		return false
+	}
+	known.Store(name, true)
+	return true
+}
+
+// maxLanguageTag bounds a language tag; real ones have a few dozen
+// characters.
+const maxLanguageTag = 128
+
+// grandfathered are RFC 5646's grandfathered tags (§2.2.8), lower case.
+var grandfathered = map[string]bool{
+	"en-gb-oed": true, "i-ami": true, "i-bnn": true, "i-default": true, "i-enochian": true, "i-hak": true,
+	"i-klingon": true, "i-lux": true, "i-mingo": true, "i-navajo": true, "i-pwn": true, "i-tao": true, "i-tay": true,
+	"i-tsu": true, "sgn-be-fr": true, "sgn-be-nl": true, "sgn-ch-de": true,
+	"art-lojban": true, "cel-gaulish": true, "no-bok": true, "no-nyn": true, "zh-guoyu": true, "zh-hakka": true,
+	"zh-min": true, "zh-min-nan": true, "zh-xiang": true,
+}
+
+// isLanguageTag reports whether s has the syntax of an RFC 5646 language
+// tag, or is empty (no locale). See [FormatLanguageTag].
+func isLanguageTag(s string) bool {
+	if s == "" {
+		return true
+	}
+	if len(s) > maxLanguageTag {
+		return false
+	}
+	s = strings.ToLower(strings.ReplaceAll(s, "_", "-"))
+	if grandfathered[s] {
+		return true
+	}
+	subs := strings.Split(s, "-")
+	i := 0
+	at := func(min, max int, ok func(byte) bool) bool {
+		if i >= len(subs) || len(subs[i]) < min || len(subs[i]) > max {
+			return false
+		}
+		for _, c := range []byte(subs[i]) {
+			if !ok(c) {
+				return false
+			}
+		}
+		return true
+	}
+	isAlpha := func(c byte) bool { return 'a' <= c && c <= 'z' }
+	isDigit := func(c byte) bool { return '0' <= c && c <= '9' }
+	// privateuse = "x" 1*("-" (1*8alphanum))
+	privateUse := func() bool {
+		if i >= len(subs) || subs[i] != "x" {
+			return false
+		}
+		i++
+		n := 0
+		for ; at(1, 8, isAlnum); i++ {
+			n++
+		}
+		return n > 0
+	}
+	if privateUse() {
+		return i == len(subs)
+	}
+	// language = 2*3ALPHA ["-" extlang], extlang = 3ALPHA *2("-" 3ALPHA).
+	// 4 letters are reserved and 5 to 8 for registered languages, of which
+	// there are none: "english" is no language subtag.
+	if !at(2, 3, isAlpha) {
+		return false
+	}
+	i++
+	for n := 0; n < 3 && at(3, 3, isAlpha); n++ {
+		i++
+	}
+	if at(4, 4, isAlpha) { // script
+		i++
+	}
+	if at(2, 2, isAlpha) || at(3, 3, isDigit) { // region
+		i++
+	}
+	// variant = 5*8alphanum / (DIGIT 3alphanum)
+	for at(5, 8, isAlnum) || at(4, 4, isAlnum) && isDigit(subs[i][0]) {
+		i++
+	}
+	// extension = singleton 1*("-" (2*8alphanum)), singleton any alphanum but x
+	for at(1, 1, isAlnum) && subs[i] != "x" {
+		i++
+		n := 0
+		for ; at(2, 8, isAlnum); i++ {
+			n++
+		}
+		if n == 0 {
+			return false
+		}
+	}
+	if i < len(subs) && !privateUse() {
+		return false
+	}
+	return i == len(subs)
+}
+
+func isAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }
 
 // validateValue checks one string value of a (of the i-th element of a's

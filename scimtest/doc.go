@@ -3,8 +3,9 @@
 // connectors, identity bridges, sync jobs. No network, no Peakon account:
 // the fake is an httptest server running the very scim.Handler and
 // in-memory store of the library's demo server, so it answers exactly as
-// that endpoint does — status codes, error bodies, filters, paging, PATCH,
-// ETags, custom attributes.
+// that server does — status codes, error bodies, filters, paging, PATCH,
+// ETags, custom attributes. How closely that matches Peakon itself is
+// under "Fidelity" below.
 //
 // # A first test
 //
@@ -25,9 +26,9 @@
 //		if u == nil || !u.Active || u.Name.GivenName != "Ada" {
 //			t.Errorf("provisioned %+v", u)
 //		}
-//		// What the code sent.
-//		s.AssertRequested(t, "POST", "/Users")
-//		s.AssertNotRequested(t, "DELETE", "/Users/{id}")
+//		// What the code sent, directly or in bulk requests.
+//		s.AssertWrote(t, "POST", "/Users")
+//		s.AssertWroteCount(t, "DELETE", "/Users/{id}", 0)
 //	}
 //
 // The URL is the base URL, as for Peakon (https://api.peakon.com/scim/v2):
@@ -62,8 +63,9 @@
 //	if err := patches[0].JSON(&op); err != nil { ... }
 //
 // The assertions — Server.AssertRequested, AssertNotRequested,
-// AssertRequestCount — report a failure with what was expected and the
-// list of requests received, bodies included:
+// AssertRequestCount, and AssertWrote and AssertWroteCount, which also
+// count the operations of bulk requests — report a failure with what was
+// expected and the list of requests received, bodies included:
 //
 //	scimtest: no PATCH /Users/{id} request was received
 //	received 2 request(s):
@@ -77,6 +79,14 @@
 // requests:
 //
 //	creates := s.BulkOperationsMatching("POST", "/Users")
+//
+// A client may send a write either way — scimclient.Sync sends its
+// creates and PATCHes through /Bulk — so to check that a write happened,
+// whatever the transport, use AssertWrote (or AssertWroteCount), which
+// counts requests and bulk operations alike:
+//
+//	s.AssertWrote(t, "PATCH", "/Users/{id}")
+//	s.AssertWroteCount(t, "DELETE", "/Users/{id}", 0)
 //
 // Bodies are recorded up to 1 MiB each (WithRecordLimit); the code under
 // test always sends and receives them whole.
@@ -132,6 +142,58 @@
 // timeout, Delay the request by an hour, and check that the client returned
 // an error. The server notices the client left a moment later; call
 // Server.Wait before checking the record or the state.
+//
+// # Fidelity: what a green test means
+//
+// Peakon publishes what its endpoint supports (its Okta provisioning
+// guide and developer reference), not its code. Where that publication
+// speaks, the fake behaves as it says:
+//
+//   - Users are created, updated (PUT, PATCH) and deactivated or
+//     reactivated through active; a deactivated employee stays, DELETE
+//     (204) removes one for good. Under /scim/v2 and /api/scim/v2.
+//   - One bearer token per company; a missing or wrong one is 401.
+//   - Email, first and last name, employee number (Enterprise extension),
+//     locale and time zone are stored; department and manager too.
+//   - Custom attributes live in the Peakon extension
+//     (urn:ietf:params:scim:schemas:extension:peakon:2.0:User), keyed by
+//     display name, spaces included, or by an alias (Employed_Since); a
+//     name the company has not defined is refused with 400; /Schemas lists
+//     them.
+//   - Groups are not supported: /Groups answers 501 (WithGroups turns
+//     them on for products that have them).
+//   - With WithRateLimit, a company's operations are limited per hour, a
+//     bulk request costing one per operation, and over the limit the
+//     answer is 429 with Retry-After (Peakon: 25,000 an hour; off by
+//     default here).
+//
+// Where Peakon publishes nothing, the fake follows RFC 7643 and RFC 7644
+// and the library's deliberate choices (README, "Deliberate choices"), so
+// a test may pass here and fail there, or the reverse:
+//
+//   - Error details are the library's wording; Peakon's are not published.
+//     Assert on status and scimType, not on detail text.
+//   - Validation may be stricter than Peakon's: every emails value must be
+//     an email address, timezone an IANA time zone name, locale a language
+//     tag (en_US accepted), dates ISO 8601, and users, values and bodies
+//     have limits (1 MiB a body; bulk requests of 1,000 operations or
+//     4 MiB; 100 values an attribute; 1,000 users a page).
+//   - Queries may be looser: the fake evaluates the whole RFC 7644 filter
+//     grammar, sortBy, attributes and excludedAttributes, where Peakon
+//     documents filters on userName, emails, externalId and id. Code that
+//     relies on more should check it against Peakon.
+//   - Behaviours the RFCs leave open are the library's: PATCH answers 200
+//     with the user; ETags and If-Match (412 on a stale version); an
+//     Enterprise manager naming an employee who does not exist yet is kept
+//     and resolved later; an Employee custom attribute is written as the
+//     employee's email or id and read as the email.
+//   - Nothing outside SCIM is modelled: surveys, segments, the
+//     administration pages, Peakon's availability and latency (inject
+//     those with faults).
+//
+// So a green test means the code speaks SCIM as Peakon documents it and as
+// this library serves it; it does not replace one run against a Peakon test
+// company.
 //
 // # Outside a test
 //

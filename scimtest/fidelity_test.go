@@ -116,7 +116,7 @@ const (
 "name":{"givenName":"Jane","familyName":"Doe"},"emails":[{"primary":true,"value":"jane@example.com","type":"work"}],
 "displayName":"Jane Doe","locale":"en-US","externalId":"00u1","groups":[],"password":"1mz050nq","active":true}`
 	entraBob = `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
-"externalId":"bob","userName":"bob@example.com","active":"True","displayName":"Bob","roles":[],"locale":"RJWNTUNNOHNZ",
+"externalId":"bob","userName":"bob@example.com","active":"True","displayName":"Bob","roles":[],"locale":"en_GB",
 "meta":{"resourceType":"User"},"nickName":null,
 "emails":[{"Primary":"True","type":"work","value":"bob@example.com"}],
 "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"Department":"Sales","employeeNumber":"7"}}`

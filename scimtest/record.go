@@ -304,6 +304,57 @@ func (s *Server) AssertRequestCount(t testing.TB, method, pattern string, n int)
 	return got
 }
 
+// writesMatching counts the requests and the bulk operations matching the
+// method and pattern.
+func (s *Server) writesMatching(method, pattern string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.requests {
+		if r.Matches(method, pattern) {
+			n++
+		}
+		for _, op := range r.Operations {
+			if op.Matches(method, pattern) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// AssertWrote checks that the code under test asked for a write matching
+// the method and pattern (see RequestsMatching), whether it sent it as a
+// request of its own or as an operation of a bulk request — clients such
+// as scimclient.Sync send their PATCHes through /Bulk — and returns how
+// many it asked for. Like AssertRequested it counts what was received,
+// whatever the answer; Request.Status and BulkOperation.Status tell the
+// answers. If there is none it fails t with what was expected and the list
+// of requests received, bulk operations included.
+//
+//	s.AssertWrote(t, "PATCH", "/Users/{id}")
+func (s *Server) AssertWrote(t testing.TB, method, pattern string) int {
+	t.Helper()
+	n := s.writesMatching(method, pattern)
+	if n == 0 {
+		t.Errorf("scimtest: no %s request or bulk operation was received\n%s", describe(method, pattern), s.report())
+	}
+	return n
+}
+
+// AssertWroteCount checks that exactly n requests and bulk operations
+// together matched the method and pattern, as AssertWrote counts them,
+// failing t with the list of requests otherwise.
+//
+//	s.AssertWroteCount(t, "POST", "/Users", 3) // three creates, however sent
+//	s.AssertWroteCount(t, "DELETE", "/Users/{id}", 0)
+func (s *Server) AssertWroteCount(t testing.TB, method, pattern string, n int) {
+	t.Helper()
+	if got := s.writesMatching(method, pattern); got != n {
+		t.Errorf("scimtest: expected %d %s request(s) or bulk operation(s), received %d\n%s", n, describe(method, pattern), got, s.report())
+	}
+}
+
 func describe(method, pattern string) string {
 	if method == "" || method == "*" {
 		method = "(any method)"

@@ -179,7 +179,7 @@ func TestBrowser(t *testing.T) {
 		t.Helper()
 		row := text(t, ctx, "#log tbody tr.partial")
 		for _, want := range []string{"bulk of 3 operations, 2 failed", "created lee@example.com",
-			`POST /Users (bulkId dup) → 409 uniqueness: scim: uniqueness conflict: userName "omar@example.com" is already taken`,
+			`POST /Users (bulkId dup) → 409 uniqueness: userName "omar@example.com" is already taken`,
 			"PATCH /Users/nobody → 404"} {
 			if !strings.Contains(row, want) {
 				t.Errorf("%s, the bulk's row lacks %q:\n%s", when, want, row)

@@ -71,7 +71,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.StringVar(&c.dsn, "dsn", "", `data source: the SQLite file (default "scimkit.db"), or a PostgreSQL URL such as postgres://user:pass@localhost/db`)
 	fs.BoolVar(&c.verbose, "v", false, "log requests and errors")
 	fs.BoolVar(&c.groups, "groups", false, "serve /Groups (Peakon has none: off by default)")
-	fs.Func("trusted-proxy", "address or CIDR prefix of a reverse proxy whose X-Forwarded-Proto is believed; comma-separated or repeated", prefixFlag(&c.trustedProxies))
+	fs.Func("trusted-proxy", "address or CIDR prefix of a reverse proxy in front of the server; comma-separated or repeated. Its X-Forwarded-For names the client (failed authentications count per client) and its X-Forwarded-Proto says whether the client used TLS (the session cookie is then Secure)", prefixFlag(&c.trustedProxies))
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -145,6 +145,10 @@ func setup(ctx context.Context, c *config, logger *slog.Logger) (http.Handler, [
 	if err != nil {
 		closeStore()
 		return nil, nil, nil, err
+	}
+	if len(c.trustedProxies) > 0 {
+		// Behind the proxies, count failed authentications per client.
+		d.SCIM.AuthFailures = &scim.AuthLimiter{Key: scim.ForwardedForKey(c.trustedProxies...)}
 	}
 	mux, err := site(ctx, scimMux, d, logger, siteOptions{TrustedProxies: c.trustedProxies})
 	if err != nil {

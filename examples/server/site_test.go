@@ -232,6 +232,61 @@ func TestMetrics(t *testing.T) {
 	}
 }
 
+// TestMetricsBoundedLabels: whatever methods and paths clients send, with
+// or without a token, /metrics holds a bounded number of series. Each
+// made-up method used to add two series for good (20,000 requests: 360,000
+// series, +160 MB).
+func TestMetricsBoundedLabels(t *testing.T) {
+	t.Parallel()
+	s := newDemoSite(t, "-rate-limit", "0")
+	series := func() map[string]bool {
+		_, body := s.get(s.Client(), "/metrics")
+		set := map[string]bool{}
+		for line := range strings.SplitSeq(body, "\n") {
+			if strings.HasPrefix(line, "scim_") {
+				name, _, _ := strings.Cut(line, " ")
+				set[name] = true
+			}
+		}
+		return set
+	}
+	send := func(token, method, path string) {
+		req, _ := http.NewRequest(method, s.URL+path, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		res, err := s.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+	}
+	// One round of every distinct kind of request: what a scrape may show.
+	for _, token := range []string{"", "tok-acme-1234"} {
+		for _, method := range []string{"GET", "X0", "get"} {
+			for _, path := range []string{"/scim/v2/Users", "/scim/v2/Users/x", "/scim/v2/nope/0"} {
+				send(token, method, path)
+			}
+		}
+	}
+	before := series()
+	// Then many distinct methods and paths.
+	for i := range 200 {
+		token := []string{"", "tok-acme-1234", "tok-wrong"}[i%3]
+		send(token, fmt.Sprintf("X%08d", i), fmt.Sprintf("/scim/v2/nope%d/Users/%d", i, i))
+		send(token, "GET", fmt.Sprintf("/scim/v2/n%d/%s", i, strings.Repeat("a", i)))
+	}
+	after := series()
+	for name := range after {
+		if !before[name] {
+			t.Errorf("new series after made-up methods and paths: %s", name)
+		}
+		if strings.Contains(name, "X0") || strings.Contains(name, "nope") {
+			t.Errorf("a label holds the client's method or path: %s", name)
+		}
+	}
+}
+
 // TestLibraryDeps checks that what the library's importers build has none
 // of the demo's dependencies (browser tests, metrics).
 func TestLibraryDeps(t *testing.T) {
@@ -262,9 +317,10 @@ func TestVerboseLog(t *testing.T) {
 	}
 }
 
-// TestWebPageSignInLimited: the sign-in form shares the SCIM handler's
-// limit on failed authentications; past it, even the right token is
-// refused with 429 until the window ends, on the form and over SCIM.
+// TestWebPageSignInLimited: the sign-in form is limited as SCIM is, in a
+// budget of its own: past it, even the right token is refused with 429 on
+// the form until the window ends, while the address's SCIM client (an
+// identity provider provisioning) goes on.
 func TestWebPageSignInLimited(t *testing.T) {
 	t.Parallel()
 	s := newDemoSite(t)
@@ -278,8 +334,43 @@ func TestWebPageSignInLimited(t *testing.T) {
 	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" || len(res.Cookies()) != 0 {
 		t.Fatalf("right token after %d failures: %d, Retry-After %q", scim.DefaultAuthFailures, res.StatusCode, res.Header.Get("Retry-After"))
 	}
-	if code, _ := s.scim("tok-acme-1234", "GET", "/scim/v2/Users", ""); code != http.StatusTooManyRequests {
-		t.Errorf("SCIM from the same address: %d, want 429", code)
+	if code, _ := s.scim("tok-acme-1234", "GET", "/scim/v2/Users", ""); code != http.StatusOK {
+		t.Errorf("SCIM from the same address: %d, want 200 (a budget of its own)", code)
+	}
+}
+
+// TestTrustedProxyCountsPerClient: with -trusted-proxy, failed authentications are
+// counted per client as the proxy reports it in X-Forwarded-For, so one
+// client's bad tokens do not answer 429 to every company behind the proxy.
+func TestTrustedProxyCountsPerClient(t *testing.T) {
+	t.Parallel()
+	if _, err := parseFlags([]string{"-trusted-proxy", "proxy.example"}); err == nil {
+		t.Error("-trusted-proxy proxy.example: no error")
+	}
+	s := newDemoSite(t, "-trusted-proxy", "127.0.0.0/8", "-trusted-proxy", "::1")
+	send := func(client, token string) int {
+		req, _ := http.NewRequest("GET", s.URL+"/scim/v2/Users", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("X-Forwarded-For", client)
+		res, err := s.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	for i := range scim.DefaultAuthFailures {
+		if code := send("198.51.100.66", fmt.Sprintf("guess-%d", i)); code != http.StatusUnauthorized {
+			t.Fatalf("guess %d: %d, want 401", i, code)
+		}
+	}
+	if code := send("198.51.100.66", "tok-acme-1234"); code != http.StatusTooManyRequests {
+		t.Errorf("the guessing client: %d, want 429", code)
+	}
+	for _, token := range []string{"tok-acme-1234", "tok-globex-5678"} {
+		if code := send("203.0.113.5", token); code != http.StatusOK {
+			t.Errorf("another client through the proxy: %d, want 200", code)
+		}
 	}
 }
 
@@ -316,10 +407,10 @@ func TestAccessLogClipped(t *testing.T) {
 	}
 }
 
-// TestTrustedProxyFlag: -trusted-proxy takes addresses and prefixes,
+// TestTrustedProxySecureCookie: -trusted-proxy takes addresses and prefixes,
 // comma-separated or repeated, and makes the session cookie Secure behind
 // such a proxy that terminated TLS.
-func TestTrustedProxyFlag(t *testing.T) {
+func TestTrustedProxySecureCookie(t *testing.T) {
 	t.Parallel()
 	c, err := parseFlags([]string{"-trusted-proxy", "10.0.0.0/8, 192.0.2.1", "-trusted-proxy", "::1"})
 	if err != nil {

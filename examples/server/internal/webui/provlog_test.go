@@ -80,7 +80,7 @@ func TestLogChanges(t *testing.T) {
 	}
 	want := []row{
 		{"POST", http.StatusOK, []string{"created a@example.com", "deleted jane@example.com"}, "", 2},
-		{"POST", http.StatusConflict, nil, `409 uniqueness: scim: uniqueness conflict: userName "jane@example.com" is already taken`, 0},
+		{"POST", http.StatusConflict, nil, `409 uniqueness: userName "jane@example.com" is already taken`, 0},
 		{"PATCH", http.StatusOK, []string{"deactivated jane@example.com; title: (none) → CTO"}, "", 0},
 		{"POST", http.StatusCreated, []string{"created jane@example.com"}, "", 0},
 	}
@@ -186,7 +186,7 @@ func TestLogBulkFailures(t *testing.T) {
 		`{"method":"POST","path":"/Users","data":{"userName":"b@example.com","emails":[{"value":"not an email"}]}}]}`)
 	want := Entry{Seq: e.Seq, Time: e.Time, Method: "POST", Path: "/scim/v2/Bulk", Status: 200, Duration: e.Duration,
 		Changes: []string{"created a@example.com"}, BulkOperations: 4, BulkFailed: 3, Failures: []string{
-			`POST /Users (bulkId dup) → 409 uniqueness: scim: uniqueness conflict: userName "a@example.com" is already taken`,
+			`POST /Users (bulkId dup) → 409 uniqueness: userName "a@example.com" is already taken`,
 			"PATCH /Users/nobody → 404: " + e.Failures[1][len("PATCH /Users/nobody → 404: "):],
 			"POST /Users → 400 invalidValue: " + e.Failures[2][len("POST /Users → 400 invalidValue: "):],
 		}}
