@@ -208,7 +208,9 @@ func (h *Handler) accessLog(ctx context.Context, info *RequestInfo) {
 		attrs = append(attrs, slog.String("detail", info.Error.Detail))
 	}
 	if info.Route == "" {
-		attrs = append(attrs, slog.String("path", info.Path))
+		// An unrouted path is the client's, before authentication, and
+		// may be a megabyte long: the log keeps its start.
+		attrs = append(attrs, slog.String("path", shortPath(info.Path)))
 	}
 	h.Logger.LogAttrs(ctx, level, "scim request", attrs...)
 }

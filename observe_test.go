@@ -283,3 +283,20 @@ func TestRequestInfoBoundedLabels(t *testing.T) {
 		t.Errorf("RequestInfo method and route (-want +got):\n%s", diff)
 	}
 }
+
+// TestAccessLogShortensUnroutedPath: a request that routes nowhere is
+// logged at Warn with the start of its path, however long the client made
+// it.
+func TestAccessLogShortensUnroutedPath(t *testing.T) {
+	t.Parallel()
+	o := newObservedHandler(slog.LevelWarn)
+	o.send("GET", "/nowhere/"+strings.Repeat("a", 1<<20), "tok-a", "")
+	recs := o.records(t)
+	if len(recs) != 1 {
+		t.Fatalf("%d records, want 1", len(recs))
+	}
+	path, _ := recs[0]["path"].(string)
+	if !strings.HasPrefix(path, "/nowhere/aaa") || len(path) > maxShownPath+len("…") {
+		t.Errorf("logged path of %d bytes (%.20q...), want at most %d", len(path), path, maxShownPath+len("…"))
+	}
+}
