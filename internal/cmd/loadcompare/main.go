@@ -54,16 +54,17 @@ import (
 const token = "loadcompare-token"
 
 type config struct {
-	users       int
-	createUsers int
-	clients     []int // sqlite-create's client counts
-	conns       int
-	rounds      int
-	round       time.Duration
-	run         map[string]bool
-	servers     []string // the scimkit servers of the memory scenarios
-	dir         string
-	cpuprofile  string // prefix of the servers' profiles
+	users         int
+	createUsers   int
+	clients       []int // sqlite-create's client counts
+	conns         int
+	rounds        int
+	round         time.Duration
+	run           map[string]bool
+	servers       []string // the scimkit servers of the memory scenarios
+	sqliteServers []string
+	dir           string
+	cpuprofile    string // prefix of the servers' profiles
 }
 
 func main() {
@@ -96,7 +97,8 @@ func run(args []string, out io.Writer) error {
 	fs.IntVar(&c.rounds, "rounds", 3, "interleaved rounds per scenario")
 	fs.DurationVar(&c.round, "round", 2*time.Second, "duration of one server's turn in a round")
 	runList := fs.String("run", strings.Join(scenarios, ","), "scenarios to run: "+strings.Join(scenarios, ","))
-	serverList := fs.String("servers", "demo,memory", "scimkit servers compared with bare on the memory scenarios: demo, memory")
+	serverList := fs.String("servers", "demo,memory", "scimkit servers compared with bare on the memory scenarios: demo, memory, or KIND@PATH for another build's (the first one's replies are the bare server's)")
+	sqliteList := fs.String("sqlite-servers", "sqlite", "servers of the sqlite-get and sqlite-patch scenarios: sqlite or sqlite@PATH")
 	clientList := fs.String("clients", "16,1", "client counts of sqlite-create")
 	fs.StringVar(&c.dir, "dir", "", "directory for the SQLite databases and the recorded replies (default: a temporary one)")
 	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write each server's CPU profile (its serving, not its loading) to `PREFIX`-KIND.prof")
@@ -130,10 +132,18 @@ func run(args []string, out io.Writer) error {
 		c.run[s] = true
 	}
 	for s := range strings.SplitSeq(*serverList, ",") {
-		if s = strings.TrimSpace(s); s != "demo" && s != "memory" {
-			return fmt.Errorf("-servers: unknown server %q (want demo, memory)", s)
+		s = strings.TrimSpace(s)
+		if k, _, _ := strings.Cut(s, "@"); k != "demo" && k != "memory" {
+			return fmt.Errorf("-servers: unknown server %q (want demo, memory, KIND@PATH)", s)
 		}
 		c.servers = append(c.servers, s)
+	}
+	for s := range strings.SplitSeq(*sqliteList, ",") {
+		s = strings.TrimSpace(s)
+		if k, _, _ := strings.Cut(s, "@"); k != "sqlite" {
+			return fmt.Errorf("-sqlite-servers: unknown server %q (want sqlite, sqlite@PATH)", s)
+		}
+		c.sqliteServers = append(c.sqliteServers, s)
 	}
 	if c.rounds < 1 || c.conns < 1 {
 		return fmt.Errorf("-rounds and -conns must be 1 or more")
@@ -155,7 +165,7 @@ func run(args []string, out io.Writer) error {
 		}
 	}
 	if run := filter(sqliteScenarios, c.run); len(run) > 0 {
-		if err := group(out, c, run, []string{"sqlite"}); err != nil {
+		if err := group(out, c, run, c.sqliteServers); err != nil {
 			return err
 		}
 	}
@@ -174,8 +184,9 @@ func filter(ss []string, keep map[string]bool) []string {
 }
 
 // serverArgs are the -serve arguments of a server of kind; name tells
-// apart the files of two servers of one kind.
+// apart the files of two servers.
 func serverArgs(c config, kind, name string, users int) []string {
+	name = strings.NewReplacer("@", "-", "/", "_").Replace(name)
 	args := []string{"-users", strconv.Itoa(users)}
 	if kind == "sqlite" {
 		args = append(args, "-db", filepath.Join(c.dir, name+".db"))
@@ -197,7 +208,8 @@ func group(out io.Writer, c config, run []string, kinds []string) (err error) {
 		}
 	}()
 	for _, k := range kinds {
-		s, err := startServer(k, serverArgs(c, k, k, c.users)...)
+		kind, _, _ := strings.Cut(k, "@")
+		s, err := startServer(k, serverArgs(c, kind, k, c.users)...)
 		if err != nil {
 			return err
 		}
@@ -208,10 +220,10 @@ func group(out io.Writer, c config, run []string, kinds []string) (err error) {
 	for _, s := range run {
 		calls[s] = scenarioCalls(s, c.users)
 		if err := record(servers[0].addr, calls[s], replies); err != nil {
-			return fmt.Errorf("%s: recording %s: %w", s, servers[0].kind, err)
+			return fmt.Errorf("%s: recording %s: %w", s, servers[0].name, err)
 		}
 	}
-	file := filepath.Join(c.dir, "replies-"+kinds[0]+".json")
+	file := filepath.Join(c.dir, "replies-"+servers[0].kind+".json")
 	b, err := json.Marshal(replies)
 	if err != nil {
 		return err
@@ -221,7 +233,7 @@ func group(out io.Writer, c config, run []string, kinds []string) (err error) {
 	}
 	bareArgs := []string{"-replies", file}
 	if c.cpuprofile != "" {
-		bareArgs = append(bareArgs, "-cpuprofile", c.cpuprofile+"-bare-"+kinds[0]+".prof")
+		bareArgs = append(bareArgs, "-cpuprofile", c.cpuprofile+"-bare-"+servers[0].kind+".prof")
 	}
 	bare, err := startServer("bare", bareArgs...)
 	if err != nil {
@@ -391,7 +403,7 @@ func load(s *server, cs []call, conns int, d time.Duration) (turn, error) {
 		t.cpu = (cpu1 - cpu0) / time.Duration(done.Load())
 	}
 	if first != nil {
-		return t, fmt.Errorf("%s: %w", s.kind, first)
+		return t, fmt.Errorf("%s: %w", s.name, first)
 	}
 	return t, nil
 }
@@ -424,13 +436,17 @@ func compare(out io.Writer, s string, cs []call, servers []*server, c config) er
 		}
 	}
 	fmt.Fprintf(out, "\n%s (load average %s before, %s after)\n", s, la, loadAverage())
-	fmt.Fprintf(out, "  %-7s %-24s %-18s %-24s %s\n", "server", "req/s: median (range)", "×bare", "server µs CPU/req", "×bare")
+	w := 7
+	for _, sv := range servers {
+		w = max(w, len(sv.name))
+	}
+	fmt.Fprintf(out, "  %-*s %-24s %-18s %-24s %s\n", w, "server", "req/s: median (range)", "×bare", "server µs CPU/req", "×bare")
 	for i, sv := range servers {
 		rps := func(t turn) float64 { return t.rps }
 		cpu := func(t turn) float64 { return float64(t.cpu) / 1e3 }
 		rr := ratios(turns[i], turns[0], rps)
 		cr := ratios(turns[i], turns[0], cpu)
-		fmt.Fprintf(out, "  %-7s %-24s %-18s %-24s %s\n", sv.kind,
+		fmt.Fprintf(out, "  %-*s %-24s %-18s %-24s %s\n", w, sv.name,
 			spread(values(turns[i], rps), "%.0f"), spread(rr, "%.2f"),
 			spread(values(turns[i], cpu), "%.1f"), spread(cr, "%.2f"))
 	}

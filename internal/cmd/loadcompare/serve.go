@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime/pprof"
 	"strings"
 	"time"
@@ -225,17 +226,26 @@ func bareHandler(file string) (http.Handler, error) {
 // server is a running server process.
 type server struct {
 	kind  string
+	name  string // kind, or kind@build for another build's server
 	addr  string
 	cmd   *exec.Cmd
 	stdin io.WriteCloser
 	done  chan error
 }
 
-// startServer runs this program as a server of kind with args.
-func startServer(kind string, args ...string) (*server, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, err
+// startServer runs a server of spec with args: spec is a kind, served by
+// this program, or KIND@PATH, served by another build of loadcompare at
+// PATH (to compare builds in the same interleaved rounds).
+func startServer(spec string, args ...string) (*server, error) {
+	kind, exe, other := strings.Cut(spec, "@")
+	name := kind
+	if other {
+		name = kind + "@" + filepath.Base(exe)
+	} else {
+		var err error
+		if exe, err = os.Executable(); err != nil {
+			return nil, err
+		}
 	}
 	cmd := exec.Command(exe, append([]string{"-serve", kind}, args...)...)
 	cmd.Stderr = os.Stderr
@@ -250,7 +260,7 @@ func startServer(kind string, args ...string) (*server, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	s := &server{kind: kind, cmd: cmd, stdin: stdin, done: make(chan error, 1)}
+	s := &server{kind: kind, name: name, cmd: cmd, stdin: stdin, done: make(chan error, 1)}
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	if addr, ok := strings.CutPrefix(strings.TrimSpace(line), "listening "); ok && err == nil {
 		s.addr = addr
@@ -259,7 +269,7 @@ func startServer(kind string, args ...string) (*server, error) {
 	}
 	stdin.Close()
 	werr := cmd.Wait()
-	return nil, fmt.Errorf("server %s did not start: %q %v", kind, line, errors.Join(err, werr))
+	return nil, fmt.Errorf("server %s did not start: %q %v", name, line, errors.Join(err, werr))
 }
 
 func (s *server) pid() int { return s.cmd.Process.Pid }
@@ -270,11 +280,11 @@ func (s *server) stop() error {
 	select {
 	case err := <-s.done:
 		if err != nil {
-			return fmt.Errorf("server %s: %w", s.kind, err)
+			return fmt.Errorf("server %s: %w", s.name, err)
 		}
 		return nil
 	case <-time.After(30 * time.Second):
 		s.cmd.Process.Kill()
-		return fmt.Errorf("server %s did not exit; killed", s.kind)
+		return fmt.Errorf("server %s did not exit; killed", s.name)
 	}
 }
