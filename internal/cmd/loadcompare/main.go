@@ -98,7 +98,7 @@ func run(args []string, out io.Writer) error {
 	fs.DurationVar(&c.round, "round", 2*time.Second, "duration of one server's turn in a round")
 	runList := fs.String("run", strings.Join(scenarios, ","), "scenarios to run: "+strings.Join(scenarios, ","))
 	serverList := fs.String("servers", "demo,memory", "scimkit servers compared with bare on the memory scenarios: demo, memory, or KIND@PATH for another build's (the first one's replies are the bare server's)")
-	sqliteList := fs.String("sqlite-servers", "sqlite", "servers of the sqlite-get and sqlite-patch scenarios: sqlite or sqlite@PATH")
+	sqliteList := fs.String("sqlite-servers", "sqlite", "servers of the sqlite-get and sqlite-patch scenarios: sqlite, sqlite@PATH, or site@PATH for examples/server built at PATH (with its provisioning log and metrics)")
 	clientList := fs.String("clients", "16,1", "client counts of sqlite-create")
 	fs.StringVar(&c.dir, "dir", "", "directory for the SQLite databases and the recorded replies (default: a temporary one)")
 	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write each server's CPU profile (its serving, not its loading) to `PREFIX`-KIND.prof")
@@ -140,8 +140,8 @@ func run(args []string, out io.Writer) error {
 	}
 	for s := range strings.SplitSeq(*sqliteList, ",") {
 		s = strings.TrimSpace(s)
-		if k, _, _ := strings.Cut(s, "@"); k != "sqlite" {
-			return fmt.Errorf("-sqlite-servers: unknown server %q (want sqlite, sqlite@PATH)", s)
+		if k, _, other := strings.Cut(s, "@"); k != "sqlite" && (k != "site" || !other) {
+			return fmt.Errorf("-sqlite-servers: unknown server %q (want sqlite, sqlite@PATH, site@PATH)", s)
 		}
 		c.sqliteServers = append(c.sqliteServers, s)
 	}
@@ -157,8 +157,10 @@ func run(args []string, out io.Writer) error {
 		c.dir = dir
 	}
 	tck, how := clockTicks()
-	fmt.Fprintf(out, "%d users, %d connections, %d rounds of %v per server; server CPU from /proc/PID/stat at %d ticks/s (%s)\n",
-		c.users, c.conns, c.rounds, c.round, tck, how)
+	if len(filter(slices.Concat(memoryScenarios, sqliteScenarios), c.run)) > 0 {
+		fmt.Fprintf(out, "%d users, %d connections, %d rounds of %v per server; ", c.users, c.conns, c.rounds, c.round)
+	}
+	fmt.Fprintf(out, "server CPU from /proc/PID/stat at %d ticks/s (%s)\n", tck, how)
 	if run := filter(memoryScenarios, c.run); len(run) > 0 {
 		if err := group(out, c, run, c.servers); err != nil {
 			return err
@@ -208,7 +210,16 @@ func group(out io.Writer, c config, run []string, kinds []string) (err error) {
 		}
 	}()
 	for _, k := range kinds {
-		kind, _, _ := strings.Cut(k, "@")
+		kind, exe, _ := strings.Cut(k, "@")
+		if kind == "site" {
+			args := serverArgs(c, "sqlite", k, c.users)
+			s, err := startSite(exe, args[:4], args[3]) // -users N -db FILE
+			if err != nil {
+				return err
+			}
+			servers = append(servers, s)
+			continue
+		}
 		s, err := startServer(k, serverArgs(c, kind, k, c.users)...)
 		if err != nil {
 			return err

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/scimkit/scim"
@@ -231,6 +232,8 @@ type server struct {
 	cmd   *exec.Cmd
 	stdin io.WriteCloser
 	done  chan error
+	// signal: stopped by SIGTERM (examples/server), not by closing stdin
+	signal bool
 }
 
 // startServer runs a server of spec with args: spec is a kind, served by
@@ -272,11 +275,59 @@ func startServer(spec string, args ...string) (*server, error) {
 	return nil, fmt.Errorf("server %s did not start: %q %v", name, line, errors.Join(err, werr))
 }
 
+// startSite runs examples/server, built at exe, on the SQLite file db,
+// which a server of kind sqlite has loaded with users (the demo keeps the
+// company of its -token that a file already holds, so the users and their
+// ids are the same as sqlite's): the demo endpoint with its extras, the
+// provisioning log and Prometheus metrics fed by OnChange and OnRequest.
+func startSite(exe string, loadArgs []string, db string) (*server, error) {
+	load, err := startServer("sqlite", loadArgs...)
+	if err != nil {
+		return nil, err
+	}
+	if err := load.stop(); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0") // a free port for it
+	if err != nil {
+		return nil, err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(exe, "-addr", addr, "-store", "sqlite", "-dsn", db, "-token", token, "-rate-limit", "0")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &server{kind: "site", name: "site@" + filepath.Base(exe), addr: addr, cmd: cmd, done: make(chan error, 1), signal: true}
+	go func() { s.done <- cmd.Wait() }()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return s, nil
+		}
+		select {
+		case err := <-s.done:
+			return nil, fmt.Errorf("%s exited: %v", s.name, err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			s.stop()
+			return nil, fmt.Errorf("%s does not listen on %s", s.name, addr)
+		}
+	}
+}
+
 func (s *server) pid() int { return s.cmd.Process.Pid }
 
-// stop closes the server's stdin and waits for it to exit.
+// stop closes the server's stdin (or signals examples/server) and waits
+// for it to exit.
 func (s *server) stop() error {
-	s.stdin.Close()
+	if s.signal {
+		s.cmd.Process.Signal(syscall.SIGTERM)
+	} else {
+		s.stdin.Close()
+	}
 	select {
 	case err := <-s.done:
 		if err != nil {
