@@ -16,6 +16,16 @@
 //   - memory: examples/memory's wiring (StaticTokens, the default model)
 //   - sqlite: internal/demo on SQLite (synchronous=FULL)
 //
+// and, built apart and named by path:
+//
+//   - KIND@PATH: a kind served by another build of loadcompare at PATH, to
+//     compare two builds in the same interleaved rounds
+//   - site@PATH (-sqlite-servers): examples/server built at PATH, with its
+//     provisioning log and Prometheus metrics, on a SQLite file the sqlite
+//     kind loaded (those extras live in the examples module)
+//   - elimity@PATH (-servers): github.com/elimity-com/scim over an
+//     in-memory handler, built from ./elimity, a module of its own
+//
 // The load generator runs in this process and speaks HTTP/1.1 itself on
 // keep-alive connections (request bytes built once, responses read by
 // Content-Length), so its cost is not the servers'. Each server's CPU
@@ -34,6 +44,11 @@
 //	go run ./internal/cmd/loadcompare -quick   # 2,000 users, 3 rounds of 1s
 //	go run ./internal/cmd/loadcompare -run get,patch -users 2000 -rounds 5 -round 1s
 //	go run ./internal/cmd/loadcompare -run get -cpuprofile /tmp/get   # /tmp/get-demo.prof, ...
+//	go run ./internal/cmd/loadcompare -run get,patch -servers demo,demo@/tmp/lc-main
+//	go build -o /tmp/site ./examples/server
+//	go run ./internal/cmd/loadcompare -run sqlite-get -sqlite-servers sqlite,site@/tmp/site
+//	(cd internal/cmd/loadcompare/elimity && GOWORK=off go build -o /tmp/elimity .)
+//	go run ./internal/cmd/loadcompare -run get,eq,patch -servers demo,memory,elimity@/tmp/elimity
 package main
 
 import (
@@ -97,7 +112,7 @@ func run(args []string, out io.Writer) error {
 	fs.IntVar(&c.rounds, "rounds", 3, "interleaved rounds per scenario")
 	fs.DurationVar(&c.round, "round", 2*time.Second, "duration of one server's turn in a round")
 	runList := fs.String("run", strings.Join(scenarios, ","), "scenarios to run: "+strings.Join(scenarios, ","))
-	serverList := fs.String("servers", "demo,memory", "scimkit servers compared with bare on the memory scenarios: demo, memory, or KIND@PATH for another build's (the first one's replies are the bare server's)")
+	serverList := fs.String("servers", "demo,memory", "servers compared with bare on the memory scenarios: demo, memory, KIND@PATH for another build's, elimity@PATH for the elimity-com/scim server built from ./elimity (the first one's replies are the bare server's)")
 	sqliteList := fs.String("sqlite-servers", "sqlite", "servers of the sqlite-get and sqlite-patch scenarios: sqlite, sqlite@PATH, or site@PATH for examples/server built at PATH (with its provisioning log and metrics)")
 	clientList := fs.String("clients", "16,1", "client counts of sqlite-create")
 	fs.StringVar(&c.dir, "dir", "", "directory for the SQLite databases and the recorded replies (default: a temporary one)")
@@ -133,8 +148,8 @@ func run(args []string, out io.Writer) error {
 	}
 	for s := range strings.SplitSeq(*serverList, ",") {
 		s = strings.TrimSpace(s)
-		if k, _, _ := strings.Cut(s, "@"); k != "demo" && k != "memory" {
-			return fmt.Errorf("-servers: unknown server %q (want demo, memory, KIND@PATH)", s)
+		if k, _, other := strings.Cut(s, "@"); k != "demo" && k != "memory" && (k != "elimity" || !other) {
+			return fmt.Errorf("-servers: unknown server %q (want demo, memory, KIND@PATH, elimity@PATH)", s)
 		}
 		c.servers = append(c.servers, s)
 	}
