@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -38,6 +39,25 @@ func TestRunEveryScenario(t *testing.T) {
 		}
 	}
 	t.Log(out.String())
+}
+
+// TestRunOtherBuild runs a server of "another build" (this test binary,
+// named by path) beside this build's, in the same rounds.
+func TestRunOtherBuild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts server processes")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run([]string{"-users", "30", "-run", "get", "-rounds", "2", "-round", "20ms", "-servers", "demo,memory@" + exe, "-dir", t.TempDir()}, &out); err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	if want := "  memory@" + filepath.Base(exe) + " "; !strings.Contains(out.String(), want) {
+		t.Errorf("no %q in:\n%s", want, out.String())
+	}
 }
 
 func TestRunRejectsUnknownScenario(t *testing.T) {

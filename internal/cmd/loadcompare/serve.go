@@ -252,6 +252,7 @@ func startServer(spec string, args ...string) (*server, error) {
 	}
 	cmd := exec.Command(exe, append([]string{"-serve", kind}, args...)...)
 	cmd.Stderr = os.Stderr
+	cmd.SysProcAttr = childAttr()
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
@@ -296,6 +297,7 @@ func startSite(exe string, loadArgs []string, db string) (*server, error) {
 	ln.Close()
 	cmd := exec.Command(exe, "-addr", addr, "-store", "sqlite", "-dsn", db, "-token", token, "-rate-limit", "0")
 	cmd.Stderr = os.Stderr
+	cmd.SysProcAttr = childAttr()
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
