@@ -113,3 +113,34 @@ func BenchmarkDemo(b *testing.B) {
 		})
 	}
 }
+
+// TestCompanyReadsPastTTL pins what BenchmarkDemo reports: past the
+// caches' TTL, requests read their token and their company's model from
+// the company store once per TTL, not once per request (on 94edf58 the
+// token cache stayed expired after 5 s and every request read the store).
+func TestCompanyReadsPastTTL(t *testing.T) {
+	t.Parallel()
+	var clock atomic.Int64
+	clock.Store(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC).UnixNano())
+	now := func() time.Time { return time.Unix(0, clock.Load()).UTC() }
+	store := &countingStore{MemoryStore: scim.NewMemoryStore()}
+	h, _, err := NewHandler(t.Context(), Config{Tokens: []string{"test-token"}, Now: now, Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const requests = 2000 // 10 ms apart: 20 s, four TTLs of the default 5 s
+	before := store.reads.Load()
+	for range requests {
+		clock.Add(int64(10 * time.Millisecond))
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("GET", "/scim/v2/Users?count=0", nil)
+		req.Header.Set("Authorization", "Bearer test-token")
+		h.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			t.Fatalf("GET: %d %s", rec.Code, rec.Body)
+		}
+	}
+	if n := store.reads.Load() - before; n > 20 {
+		t.Errorf("%d requests over 20 s read the company store %d times; want about 8 (a token and a model read per 5 s TTL)", requests, n)
+	}
+}
