@@ -28,7 +28,7 @@
 //
 // The load generator runs in this process and speaks HTTP/1.1 itself on
 // keep-alive connections (request bytes built once, responses read by
-// Content-Length), so its cost is not the servers'. Each server's CPU
+// Content-Length or chunks), so its cost is not the servers'. Each server's CPU
 // (user and system, all threads) is read from /proc/PID/stat before and
 // after each turn: the tool prints, per server, requests/s and server CPU
 // per request, median and range over the rounds, and the median of the
@@ -39,6 +39,12 @@
 //
 // Creates into SQLite have no bare counterpart: they print creates/s and
 // the server's CPU per create, with 16 clients and with 1.
+//
+// -cpuprofile profiles each server's serving of every scenario of its
+// group (the memory or the SQLite scenarios): run one scenario to profile
+// one. Another build's server is that build's loadcompare binary, e.g.
+// `go build -o /tmp/lc-main ./internal/cmd/loadcompare` in a checkout of
+// main.
 //
 //	go run ./internal/cmd/loadcompare          # every scenario, 10,000 users
 //	go run ./internal/cmd/loadcompare -quick   # 2,000 users, 3 rounds of 1s
