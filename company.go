@@ -312,16 +312,17 @@ func (cs *Companies) Authenticate(ctx context.Context, token string) (string, er
 	now := cs.now()
 	t, cached := cs.cachedToken(hash, now)
 	if !cached {
-		var err error
-		if t, err = cs.store.TokenByHash(ctx, hash); err != nil {
+		stored, err := cs.store.TokenByHash(ctx, hash)
+		if err != nil {
 			if errors.Is(err, ErrNotFound) {
 				return "", ErrUnauthorized
 			}
 			return "", err
 		}
-		if subtle.ConstantTimeCompare(t.Hash[:], hash[:]) != 1 || t.Company == "" {
+		if subtle.ConstantTimeCompare(stored.Hash[:], hash[:]) != 1 || stored.Company == "" {
 			return "", ErrUnauthorized
 		}
+		t = *stored
 	}
 	if !t.Expires.IsZero() && !now.Before(t.Expires) {
 		return "", fmt.Errorf("%w: the token expired at %s", ErrUnauthorized, t.Expires.Format(time.RFC3339))
@@ -334,7 +335,7 @@ func (cs *Companies) Authenticate(ctx context.Context, token string) (string, er
 		}
 	}
 	if !cached || t.LastUsed.Equal(now) {
-		cs.cacheToken(t, now, !cached)
+		cs.cacheToken(&t, now, !cached)
 	}
 	return t.Company, nil
 }
@@ -369,20 +370,20 @@ func cacheTTL(set, def time.Duration) time.Duration {
 }
 
 // cachedToken returns a copy of the token remembered for hash, if it was
-// read less than the TTL ago.
-func (cs *Companies) cachedToken(hash [32]byte, now time.Time) (*Token, bool) {
+// read less than the TTL ago; a value, so that a request's authentication
+// allocates nothing.
+func (cs *Companies) cachedToken(hash [32]byte, now time.Time) (Token, bool) {
 	ttl := cs.tokenTTL()
 	if ttl == 0 {
-		return nil, false
+		return Token{}, false
 	}
 	cs.mu.Lock()
 	e, ok := cs.tokens[hash]
 	cs.mu.Unlock()
 	if !ok || now.Sub(e.read) >= ttl || now.Before(e.read) {
-		return nil, false
+		return Token{}, false
 	}
-	t := e.token
-	return &t, true
+	return e.token, true
 }
 
 // cacheToken records t; fresh says it was just read from the store, else

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/scimkit/scim/internal/jsonw"
@@ -206,13 +207,23 @@ func (req *request) list(p listParams) {
 // encode renders a stored user for this request: location, references
 // (looked up in refs) resolved for display, projection applied.
 func (req *request) encode(dst []byte, u *User, p *Projection, refs *references) []byte {
-	v := *u // u may be the store's own (UserViewer): change meta in a shallow copy
+	// u may be the store's own (UserViewer): change meta in a shallow copy,
+	// a pooled one (the encoder's indirect calls would move a local copy
+	// to the heap: an allocation of a User for every user rendered).
+	v := shallowUsers.Get().(*User)
+	*v = *u
 	v.Meta.Location = req.location(u.ID)
 	if v.Meta.ResourceType == "" {
 		v.Meta.ResourceType = "User"
 	}
-	return req.model.EncodeUser(dst, req.renderReferences(&v, refs), p)
+	dst = req.model.EncodeUser(dst, req.renderReferences(v, refs), p)
+	*v = User{} // hold nothing of u's
+	shallowUsers.Put(v)
+	return dst
 }
+
+// shallowUsers are encode's shallow copies.
+var shallowUsers = sync.Pool{New: func() any { return new(User) }}
 
 // respondUser writes a single user with its ETag and, for 201, Location.
 func (req *request) respondUser(status int, u *User) {

@@ -99,6 +99,10 @@ type references struct {
 	byKey map[string]*User
 }
 
+// noReferences is the references of users that refer to no one; it is
+// shared, and read only (nil maps).
+var noReferences references
+
 // lookupReferences finds the employees that rendering users needs and
 // cannot read from them: the values of Employee attributes (stored as
 // ids, shown as the employee's email) and managers not resolved when they
@@ -108,7 +112,6 @@ type references struct {
 // three lookups per user of a page. A lookup that fails leaves the
 // references as stored: rendering never fails on them.
 func (req *request) lookupReferences(users []*User) *references {
-	refs := &references{byID: map[string]*User{}, byKey: map[string]*User{}}
 	type want struct {
 		v   string
 		key bool // a pending manager's value, not only an id
@@ -131,6 +134,10 @@ func (req *request) lookupReferences(users []*User) *references {
 			add(want{v: strings.TrimSpace(m.Value), key: true})
 		}
 	}
+	if len(wants) == 0 {
+		return &noReferences // most users: nothing to look up, nothing to allocate
+	}
+	refs := &references{byID: map[string]*User{}, byKey: map[string]*User{}}
 	if len(wants) == 1 && !wants[0].key {
 		// One id (a single user's Employee value): the store's cheapest
 		// lookup.

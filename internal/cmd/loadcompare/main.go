@@ -1,97 +1,137 @@
-// Command loadcompare measures what the request path costs: the demo
-// endpoint (internal/demo, as examples/server wires it) against a bare
-// net/http server that writes the very same response bytes. It is the
-// harness behind the "request path against bare net/http" figures of
+// Command loadcompare measures what scimkit's request path costs against a
+// bare net/http server that writes the very same response bytes. It is the
+// yardstick behind the "request path against bare net/http" figures of
 // BENCHMARKS.md, not an example of using the library.
 //
-// Both servers listen on loopback in this process. A load generator of 16
-// keep-alive connections (Go's net/http client, on the same cores) drives
-// them in interleaved rounds, demo then bare, so that a change in the
-// machine's load hits both alike; it prints the requests/s of each and the
-// ratio demo/bare: of the mean requests/s, and the median of the rounds'
-// ratios. Where the system reports process CPU time, it also prints the CPU
-// (server and load generator together) per request of each and their
-// ratio bare/demo, which varies less than requests/s on a busy machine.
-// The bare server answers each request URI with the
-// status, headers and body the demo gave it when the scenario was set up.
+// Every server is a process of its own: this program re-executed with a
+// hidden -serve KIND mode, which loads its users, listens on loopback and
+// serves. The kinds:
 //
-// Creates into SQLite have no bare counterpart: they print creates/s with
-// 16 clients and with 1.
+//   - bare: net/http answering each request URI with the status, headers
+//     and body a scimkit server gave it when the scenarios were set up
+//   - demo: internal/demo on the memory store, the SCIM endpoint as
+//     examples/server wires it (company tokens and models, the rate
+//     limiter, two mounts; examples/server's provisioning log and metrics
+//     live in that module and are not included)
+//   - memory: examples/memory's wiring (StaticTokens, the default model)
+//   - sqlite: internal/demo on SQLite (synchronous=FULL)
+//
+// and, built apart and named by path:
+//
+//   - KIND@PATH: a kind served by another build of loadcompare at PATH, to
+//     compare two builds in the same interleaved rounds
+//   - site@PATH (-sqlite-servers): examples/server built at PATH, with its
+//     provisioning log and Prometheus metrics, on a SQLite file the sqlite
+//     kind loaded (those extras live in the examples module)
+//   - elimity@PATH (-servers): github.com/elimity-com/scim over an
+//     in-memory handler, built from ./elimity, a module of its own
+//
+// The load generator runs in this process and speaks HTTP/1.1 itself on
+// keep-alive connections (request bytes built once, responses read by
+// Content-Length or chunks), so its cost is not the servers'. Each server's CPU
+// (user and system, all threads) is read from /proc/PID/stat before and
+// after each turn: the tool prints, per server, requests/s and server CPU
+// per request, median and range over the rounds, and the median of the
+// rounds' ratios to bare. Rounds are interleaved (bare, demo, memory, then
+// the next round starting one server later), so that a change in the
+// machine's load hits every server alike. On a busy machine requests/s
+// moves with the other jobs; CPU per request much less.
+//
+// Creates into SQLite have no bare counterpart: they print creates/s and
+// the server's CPU per create, with 16 clients and with 1.
+//
+// -cpuprofile profiles each server's serving of every scenario of its
+// group (the memory or the SQLite scenarios): run one scenario to profile
+// one. Another build's server is that build's loadcompare binary, e.g.
+// `go build -o /tmp/lc-main ./internal/cmd/loadcompare` in a checkout of
+// main.
 //
 //	go run ./internal/cmd/loadcompare          # every scenario, 10,000 users
-//	go run ./internal/cmd/loadcompare -quick   # 2,000 users, shorter rounds
-//	go run ./internal/cmd/loadcompare -run get,sw -rounds 5
-//	go run ./internal/cmd/loadcompare -cpuprofile get.prof -run get
+//	go run ./internal/cmd/loadcompare -quick   # 2,000 users, 3 rounds of 1s
+//	go run ./internal/cmd/loadcompare -run get,patch -users 2000 -rounds 5 -round 1s
+//	go run ./internal/cmd/loadcompare -run get -cpuprofile /tmp/get   # /tmp/get-demo.prof, ...
+//	go run ./internal/cmd/loadcompare -run get,patch -servers demo,demo@/tmp/lc-main
+//	go build -o /tmp/site ./examples/server
+//	go run ./internal/cmd/loadcompare -run sqlite-get -sqlite-servers sqlite,site@/tmp/site
+//	(cd internal/cmd/loadcompare/elimity && GOWORK=off go build -o /tmp/elimity .)
+//	go run ./internal/cmd/loadcompare -run get,eq,patch -servers demo,memory,elimity@/tmp/elimity
 package main
 
 import (
-	"bytes"
-	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/scimkit/scim"
-	"github.com/scimkit/scim/internal/demo"
-	"github.com/scimkit/scim/sqlstore/sqlite"
 )
 
 const token = "loadcompare-token"
 
 type config struct {
-	users       int
-	createUsers int
-	clients     []int // sqlite-create's client counts
-	conns       int
-	rounds      int
-	round       time.Duration
-	run         map[string]bool
-	dir         string
-	cpuprofile  string
+	users         int
+	createUsers   int
+	clients       []int // sqlite-create's client counts
+	conns         int
+	rounds        int
+	round         time.Duration
+	run           map[string]bool
+	servers       []string // the scimkit servers of the memory scenarios
+	sqliteServers []string
+	dir           string
+	cpuprofile    string // prefix of the servers' profiles
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "-serve" {
+		if err := serveMain(os.Args[1:]); err != nil {
+			fmt.Fprintln(os.Stderr, "loadcompare -serve:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "loadcompare:", err)
 		os.Exit(1)
 	}
 }
 
-var scenarios = []string{"get", "eq", "patch", "sw", "sqlite-get", "sqlite-create"}
+var (
+	memoryScenarios = []string{"get", "eq", "patch", "sw"}
+	sqliteScenarios = []string{"sqlite-get", "sqlite-patch"}
+	scenarios       = slices.Concat(memoryScenarios, sqliteScenarios, []string{"sqlite-create"})
+)
 
 func run(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("loadcompare", flag.ContinueOnError)
 	c := config{}
-	quick := fs.Bool("quick", false, "2,000 users (creates: 4,000), 2 rounds of 1s")
+	quick := fs.Bool("quick", false, "2,000 users (creates: 4,000), rounds of 1s")
 	fs.IntVar(&c.users, "users", 10000, "users loaded for the read and PATCH scenarios")
 	fs.IntVar(&c.createUsers, "creates", 20000, "users created over HTTP into SQLite, per client count")
 	fs.IntVar(&c.conns, "conns", 16, "keep-alive connections of the load generator")
 	fs.IntVar(&c.rounds, "rounds", 3, "interleaved rounds per scenario")
-	fs.DurationVar(&c.round, "round", 3*time.Second, "duration of one server's turn in a round")
+	fs.DurationVar(&c.round, "round", 2*time.Second, "duration of one server's turn in a round")
 	runList := fs.String("run", strings.Join(scenarios, ","), "scenarios to run: "+strings.Join(scenarios, ","))
+	serverList := fs.String("servers", "demo,memory", "servers compared with bare on the memory scenarios: demo, memory, KIND@PATH for another build's, elimity@PATH for the elimity-com/scim server built from ./elimity (the first one's replies are the bare server's)")
+	sqliteList := fs.String("sqlite-servers", "sqlite", "servers of the sqlite-get and sqlite-patch scenarios: sqlite, sqlite@PATH, or site@PATH for examples/server built at PATH (with its provisioning log and metrics)")
 	clientList := fs.String("clients", "16,1", "client counts of sqlite-create")
-	fs.StringVar(&c.dir, "dir", "", "directory for the SQLite databases (default: a temporary one)")
-	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the demo's turns to this file")
+	fs.StringVar(&c.dir, "dir", "", "directory for the SQLite databases and the recorded replies (default: a temporary one)")
+	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write each server's CPU profile (its serving, not its loading) to `PREFIX`-KIND.prof")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *quick { // defaults for the flags not given
 		set := map[string]bool{}
 		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		for name, p := range map[string]*int{"users": &c.users, "creates": &c.createUsers, "rounds": &c.rounds} {
+		for name, p := range map[string]*int{"users": &c.users, "creates": &c.createUsers} {
 			if !set[name] {
-				*p = map[string]int{"users": 2000, "creates": 4000, "rounds": 2}[name]
+				*p = map[string]int{"users": 2000, "creates": 4000}[name]
 			}
 		}
 		if !set["round"] {
@@ -112,6 +152,23 @@ func run(args []string, out io.Writer) error {
 		}
 		c.run[s] = true
 	}
+	for s := range strings.SplitSeq(*serverList, ",") {
+		s = strings.TrimSpace(s)
+		if k, _, other := strings.Cut(s, "@"); k != "demo" && k != "memory" && (k != "elimity" || !other) {
+			return fmt.Errorf("-servers: unknown server %q (want demo, memory, KIND@PATH, elimity@PATH)", s)
+		}
+		c.servers = append(c.servers, s)
+	}
+	for s := range strings.SplitSeq(*sqliteList, ",") {
+		s = strings.TrimSpace(s)
+		if k, _, other := strings.Cut(s, "@"); k != "sqlite" && (k != "site" || !other) {
+			return fmt.Errorf("-sqlite-servers: unknown server %q (want sqlite, sqlite@PATH, site@PATH)", s)
+		}
+		c.sqliteServers = append(c.sqliteServers, s)
+	}
+	if c.rounds < 1 || c.conns < 1 {
+		return fmt.Errorf("-rounds and -conns must be 1 or more")
+	}
 	if c.dir == "" {
 		dir, err := os.MkdirTemp("", "loadcompare")
 		if err != nil {
@@ -120,58 +177,24 @@ func run(args []string, out io.Writer) error {
 		defer os.RemoveAll(dir)
 		c.dir = dir
 	}
-	var prof *profiler
-	if c.cpuprofile != "" {
-		f, err := os.Create(c.cpuprofile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		prof = &profiler{f: f}
-		prof.start()
-		defer prof.stop()
+	tck, how := clockTicks()
+	if len(filter(slices.Concat(memoryScenarios, sqliteScenarios), c.run)) > 0 {
+		fmt.Fprintf(out, "%d users, %d connections, %d rounds of %v per server; ", c.users, c.conns, c.rounds, c.round)
 	}
-	ctx := context.Background()
-	fmt.Fprintf(out, "%d users, %d connections, %d rounds of %v per server\n", c.users, c.conns, c.rounds, c.round)
-	fmt.Fprintf(out, "%-12s %12s %12s %7s %7s %7s %9s %9s\n", "scenario", "demo req/s", "bare req/s", "ratio", "median", "cpu", "demo µs", "bare µs")
-	if c.run["get"] || c.run["eq"] || c.run["patch"] || c.run["sw"] {
-		env, err := newEnv(ctx, scim.NewMemoryStore(), c.users)
-		if err != nil {
+	fmt.Fprintf(out, "server CPU from /proc/PID/stat at %d ticks/s (%s)\n", tck, how)
+	if run := filter(memoryScenarios, c.run); len(run) > 0 {
+		if err := group(out, c, run, c.servers); err != nil {
 			return err
 		}
-		for _, s := range []string{"get", "eq", "patch", "sw"} {
-			if c.run[s] {
-				if err := env.compare(out, s, c, prof); err != nil {
-					env.close()
-					return err
-				}
-			}
-		}
-		env.close()
 	}
-	if c.run["sqlite-get"] {
-		st, err := sqlite.Open(ctx, filepath.Join(c.dir, "get.db"))
-		if err != nil {
-			return err
-		}
-		env, err := newEnv(ctx, st, c.users)
-		if err == nil {
-			err = st.Analyze(ctx)
-		}
-		if err == nil {
-			err = env.compare(out, "sqlite-get", c, prof)
-		}
-		if env != nil {
-			env.close()
-		}
-		st.Close()
-		if err != nil {
+	if run := filter(sqliteScenarios, c.run); len(run) > 0 {
+		if err := group(out, c, run, c.sqliteServers); err != nil {
 			return err
 		}
 	}
 	if c.run["sqlite-create"] {
 		for _, clients := range c.clients {
-			if err := creates(ctx, out, c, clients); err != nil {
+			if err := creates(out, c, clients); err != nil {
 				return err
 			}
 		}
@@ -179,105 +202,82 @@ func run(args []string, out io.Writer) error {
 	return nil
 }
 
-// profiler records a CPU profile of the whole run. With it, compare runs
-// the demo's turns only, so that the profile is the demo's work and the
-// load generator's, without a bare server's.
-type profiler struct {
-	f  *os.File
-	on bool
+func filter(ss []string, keep map[string]bool) []string {
+	return slices.DeleteFunc(slices.Clone(ss), func(s string) bool { return !keep[s] })
 }
 
-func (p *profiler) start() {
-	if p != nil && !p.on {
-		p.on = pprof.StartCPUProfile(p.f) == nil
+// serverArgs are the -serve arguments of a server of kind; name tells
+// apart the files of two servers.
+func serverArgs(c config, kind, name string, users int) []string {
+	name = strings.NewReplacer("@", "-", "/", "_").Replace(name)
+	args := []string{"-users", strconv.Itoa(users)}
+	if kind == "sqlite" {
+		args = append(args, "-db", filepath.Join(c.dir, name+".db"))
 	}
-}
-
-func (p *profiler) stop() {
-	if p != nil && p.on {
-		pprof.StopCPUProfile()
-		p.on = false
+	if c.cpuprofile != "" {
+		args = append(args, "-cpuprofile", c.cpuprofile+"-"+name+".prof")
 	}
+	return args
 }
 
-// env is a demo server and a bare server, with a loaded company.
-type env struct {
-	demo, bare *http.Server
-	demoURL    string
-	bareURL    string
-	handler    http.Handler
-	ids        []string
-	replies    sync.Map // request URI → *reply, for the bare server
-}
-
-type reply struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func newEnv(ctx context.Context, store demo.Backend, users int) (*env, error) {
-	h, d, err := demo.NewHandler(ctx, demo.Config{Tokens: []string{token}, Store: store})
-	if err != nil {
-		return nil, err
-	}
-	e := &env{handler: h}
-	tenant := d.Tenants[0].ID
-	m, err := d.Companies.Model(ctx, tenant)
-	if err != nil {
-		return nil, err
-	}
-	batch := make([]*scim.User, 0, 1000)
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
+// group starts the servers of kinds, loaded with c.users users, records
+// the first one's replies to every call of the scenarios for a bare server,
+// starts that, and compares them all on each scenario.
+func group(out io.Writer, c config, run []string, kinds []string) (err error) {
+	var servers []*server
+	defer func() {
+		for _, s := range servers {
+			err = cmpErr(err, s.stop())
 		}
-		var err error
-		if cu, ok := store.(interface {
-			CreateUsers(context.Context, string, []*scim.User) error
-		}); ok {
-			err = cu.CreateUsers(ctx, tenant, batch)
-		} else {
-			for _, u := range batch {
-				if err = store.CreateUser(ctx, tenant, u); err != nil {
-					break
-				}
+	}()
+	for _, k := range kinds {
+		kind, exe, _ := strings.Cut(k, "@")
+		if kind == "site" {
+			args := serverArgs(c, "sqlite", k, c.users)
+			s, err := startSite(exe, args[:4], args[3]) // -users N -db FILE
+			if err != nil {
+				return err
 			}
+			servers = append(servers, s)
+			continue
 		}
-		batch = batch[:0]
+		s, err := startServer(k, serverArgs(c, kind, k, c.users)...)
+		if err != nil {
+			return err
+		}
+		servers = append(servers, s)
+	}
+	calls := map[string][]call{}
+	replies := map[string]*reply{}
+	for _, s := range run {
+		calls[s] = scenarioCalls(s, c.users)
+		if err := record(servers[0].addr, calls[s], replies); err != nil {
+			return fmt.Errorf("%s: recording %s: %w", s, servers[0].name, err)
+		}
+	}
+	file := filepath.Join(c.dir, "replies-"+servers[0].kind+".json")
+	b, err := json.Marshal(replies)
+	if err != nil {
 		return err
 	}
-	now := time.Now().UTC()
-	for i := range users {
-		u, err := m.DecodeUser(userBody(i), scim.DecodeOptions{})
-		if err != nil {
-			return nil, err
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		return err
+	}
+	bareArgs := []string{"-replies", file}
+	if c.cpuprofile != "" {
+		bareArgs = append(bareArgs, "-cpuprofile", c.cpuprofile+"-bare-"+servers[0].kind+".prof")
+	}
+	bare, err := startServer("bare", bareArgs...)
+	if err != nil {
+		return err
+	}
+	servers = append([]*server{bare}, servers...)
+	for _, s := range run {
+		if err := compare(out, s, calls[s], servers, c); err != nil {
+			return fmt.Errorf("%s: %w", s, err)
 		}
-		u.ID = fmt.Sprintf("%08x-0000-4000-8000-%012x", i, i)
-		u.Meta = scim.Meta{ResourceType: "User", Created: now, LastModified: now, Version: `W/"1"`}
-		e.ids = append(e.ids, u.ID)
-		if batch = append(batch, u); len(batch) == cap(batch) {
-			if err := flush(); err != nil {
-				return nil, err
-			}
-		}
 	}
-	if err := flush(); err != nil {
-		return nil, err
-	}
-	if e.demo, e.demoURL, err = serve(h); err != nil {
-		return nil, err
-	}
-	if e.bare, e.bareURL, err = serve(http.HandlerFunc(e.serveBare)); err != nil {
-		e.demo.Close()
-		return nil, err
-	}
-	return e, nil
-}
-
-func (e *env) close() {
-	e.demo.Close()
-	e.bare.Close()
+	return nil
 }
 
 var familyNames = []string{"Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Robinson", "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall", "Wood", "Jackson", "Clarke"}
@@ -294,61 +294,35 @@ func userBody(i int) []byte {
 		i, i, i, fam, i, i, fam, i, i)
 }
 
-func serve(h http.Handler) (*http.Server, string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, "", err
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	return srv, "http://" + ln.Addr().String(), nil
-}
+// createBody is userBody with counters ('#########') for its unique
+// values: each create is a new user.
+var createBody = []byte(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+"userName":"new#########@example.com","externalId":"00n#########","active":true,
+"name":{"givenName":"New#########","familyName":"Created#########"},"displayName":"New######### Created",
+"emails":[{"value":"new#########@example.com","type":"work","primary":true}],
+"title":"Engineer","locale":"en-GB",
+"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"R&D","employeeNumber":"#########"}}`)
 
-// serveBare writes the recorded reply, reading the request as a server
-// must.
-func (e *env) serveBare(w http.ResponseWriter, r *http.Request) {
-	_, _ = io.Copy(io.Discard, r.Body)
-	v, ok := e.replies.Load(r.Method + " " + r.URL.RequestURI())
-	if !ok {
-		http.Error(w, "no recorded reply", http.StatusNotFound)
-		return
-	}
-	rep := v.(*reply)
-	hdr := w.Header()
-	for k, vs := range rep.header {
-		hdr[k] = vs
-	}
-	w.WriteHeader(rep.status)
-	_, _ = w.Write(rep.body)
-}
+var patchBody = []byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"Title #########"}]}`)
 
-// call is one request of a scenario.
-type call struct {
-	method, uri string
-	body        func(n uint64) []byte // nil: no body
-}
-
-// calls returns the scenario's requests; the load generator cycles through
-// them.
-func (e *env) calls(s string) []call {
+// scenarioCalls returns the scenario's requests over users loaded users;
+// the load generator cycles through them.
+func scenarioCalls(s string, users int) []call {
 	const n = 1000
 	var cs []call
-	for i := range min(n, len(e.ids)) {
-		k := (i * 7919) % len(e.ids) // spread over the users
-		id := e.ids[k]
+	for i := range min(n, users) {
+		k := (i * 7919) % users // spread over the users
 		switch s {
 		case "get", "sqlite-get":
-			cs = append(cs, call{method: http.MethodGet, uri: "/scim/v2/Users/" + id})
+			cs = append(cs, newCall("GET", "/scim/v2/Users/"+userID(k), nil))
 		case "eq":
-			cs = append(cs, call{method: http.MethodGet, uri: "/scim/v2/Users?filter=" + queryEscape(fmt.Sprintf(`userName eq "user%d@example.com"`, k))})
-		case "patch":
-			cs = append(cs, call{method: http.MethodPatch, uri: "/scim/v2/Users/" + id, body: func(n uint64) []byte {
-				return fmt.Appendf(nil, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"Title %d"}]}`, n)
-			}})
+			cs = append(cs, newCall("GET", "/scim/v2/Users?filter="+queryEscape(fmt.Sprintf(`userName eq "user%d@example.com"`, k)), nil))
+		case "patch", "sqlite-patch":
+			cs = append(cs, newCall("PATCH", "/scim/v2/Users/"+userID(k), patchBody))
 		case "sw":
 			// A prefix that matches 1/len(familyNames) of the users.
 			fam := familyNames[i%len(familyNames)]
-			cs = append(cs, call{method: http.MethodGet, uri: "/scim/v2/Users?count=100&filter=" + queryEscape(fmt.Sprintf(`name.familyName sw "%s"`, strings.ToLower(fam[:len(fam)-1])))})
+			cs = append(cs, newCall("GET", "/scim/v2/Users?count=100&filter="+queryEscape(fmt.Sprintf(`name.familyName sw "%s"`, strings.ToLower(fam[:len(fam)-1]))), nil))
 		}
 	}
 	if s == "sw" {
@@ -362,83 +336,83 @@ func queryEscape(s string) string {
 	return strings.NewReplacer(" ", "%20", `"`, "%22", "@", "%40").Replace(s)
 }
 
-// record asks the demo for every call once and keeps its replies for the
-// bare server.
-func (e *env) record(client *http.Client, cs []call) error {
+// record sends every call once to addr and keeps the replies, by "METHOD
+// URI", for the bare server.
+func record(addr string, cs []call, replies map[string]*reply) error {
+	cn, err := dial(addr)
+	if err != nil {
+		return err
+	}
+	defer cn.close()
+	var buf []byte
 	for _, c := range cs {
-		status, hdr, body, err := do(client, e.demoURL, c, 0)
+		resp, err := cn.roundTrip(c.bytesFor(buf, 0), true)
 		if err != nil {
 			return err
 		}
-		if status >= 300 {
-			return fmt.Errorf("%s %s: %d %s", c.method, c.uri, status, body)
+		if resp.status >= 300 {
+			return fmt.Errorf("%s %s: %d %s", c.method, c.uri, resp.status, resp.body)
 		}
-		h := http.Header{}
-		for _, k := range []string{"Content-Type", "Content-Length", "Etag", "Location"} {
-			if v := hdr.Values(k); len(v) > 0 {
-				h[k] = v
+		r := &reply{Status: resp.status, Header: map[string]string{}, Body: resp.body}
+		for k, v := range resp.header {
+			for _, name := range recordedHeaders {
+				if strings.EqualFold(k, name) {
+					r.Header[name] = v
+				}
 			}
 		}
-		e.replies.Store(c.method+" "+c.uri, &reply{status: status, header: h, body: body})
+		replies[c.method+" "+c.uri] = r
 	}
 	return nil
 }
 
-func do(client *http.Client, base string, c call, n uint64) (int, http.Header, []byte, error) {
-	var body io.Reader
-	if c.body != nil {
-		body = bytes.NewReader(c.body(n))
-	}
-	req, err := http.NewRequest(c.method, base+c.uri, body)
-	if err != nil {
-		return 0, nil, nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	if c.body != nil {
-		req.Header.Set("Content-Type", "application/scim+json")
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0, nil, nil, err
-	}
-	b, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode, resp.Header, b, err
-}
-
-func newClient(conns int) *http.Client {
-	return &http.Client{Transport: &http.Transport{
-		MaxIdleConnsPerHost: conns,
-		MaxConnsPerHost:     conns,
-		DisableCompression:  true,
-	}}
-}
+// counter numbers every request of the run: the counters in the request
+// bytes (recording used 0).
+var counter atomic.Uint64
 
 // turn is what one server's turn measured.
 type turn struct {
 	rps float64
-	cpu time.Duration // process CPU per request (server and load generator), 0 if unknown
+	cpu time.Duration // the server's CPU per request, 0 if unknown
 }
 
-// load drives base with conns connections for d.
-func load(client *http.Client, base string, cs []call, conns int, d time.Duration) (turn, error) {
+// load drives s with conns connections for d, cycling through cs.
+func load(s *server, cs []call, conns int, d time.Duration) (turn, error) {
+	cns := make([]*conn, 0, conns)
+	defer func() {
+		for _, cn := range cns {
+			cn.close()
+		}
+	}()
+	for range conns {
+		cn, err := dial(s.addr)
+		if err != nil {
+			return turn{}, err
+		}
+		cns = append(cns, cn)
+	}
 	var (
-		next  atomic.Uint64
 		done  atomic.Int64
 		stop  atomic.Bool
 		wg    sync.WaitGroup
-		first error
 		mu    sync.Mutex
+		first error
 	)
+	cpu0, cpuOK := procCPU(s.pid())
 	start := time.Now()
-	cpu0, cpuOK := cpuTime()
-	for range conns {
+	for _, cn := range cns {
 		wg.Go(func() {
+			var buf []byte
 			for !stop.Load() {
-				n := next.Add(1)
-				status, _, body, err := do(client, base, cs[n%uint64(len(cs))], n)
-				if err == nil && status >= 300 {
-					err = fmt.Errorf("status %d: %s", status, body)
+				n := counter.Add(1)
+				c := &cs[n%uint64(len(cs))]
+				req := c.bytesFor(buf, n)
+				if len(c.counterAt) > 0 {
+					buf = req
+				}
+				resp, err := cn.roundTrip(req, false)
+				if err == nil && resp.status >= 300 {
+					err = fmt.Errorf("%s %s: status %d: %s", c.method, c.uri, resp.status, resp.body)
 				}
 				if err != nil {
 					mu.Lock()
@@ -454,11 +428,16 @@ func load(client *http.Client, base string, cs []call, conns int, d time.Duratio
 	time.Sleep(d)
 	stop.Store(true)
 	wg.Wait()
-	t := turn{rps: float64(done.Load()) / time.Since(start).Seconds()}
-	if cpu1, ok := cpuTime(); ok && cpuOK && done.Load() > 0 {
+	el := time.Since(start)
+	cpu1, cpuOK1 := procCPU(s.pid())
+	t := turn{rps: float64(done.Load()) / el.Seconds()}
+	if cpuOK && cpuOK1 && done.Load() > 0 {
 		t.cpu = (cpu1 - cpu0) / time.Duration(done.Load())
 	}
-	return t, first
+	if first != nil {
+		return t, fmt.Errorf("%s: %w", s.name, first)
+	}
+	return t, nil
 }
 
 func cmpErr(a, b error) error {
@@ -468,124 +447,131 @@ func cmpErr(a, b error) error {
 	return b
 }
 
-// compare runs the interleaved rounds of one scenario and prints the
-// totals.
-func (e *env) compare(out io.Writer, s string, c config, prof *profiler) error {
-	client := newClient(c.conns)
-	defer client.CloseIdleConnections()
-	cs := e.calls(s)
-	if err := e.record(client, cs); err != nil {
-		return fmt.Errorf("%s: %w", s, err)
-	}
-	// Warm both servers' connections and the code paths.
-	if _, err := load(client, e.demoURL, cs, c.conns, c.round/4); err != nil {
-		return fmt.Errorf("%s demo: %w", s, err)
-	}
-	if _, err := load(client, e.bareURL, cs, c.conns, c.round/4); err != nil {
-		return fmt.Errorf("%s bare: %w", s, err)
-	}
-	var demo, bare []turn
-	for range c.rounds {
-		dt, err := load(client, e.demoURL, cs, c.conns, c.round)
-		if err != nil {
-			return fmt.Errorf("%s demo: %w", s, err)
+// compare runs the interleaved rounds of one scenario on servers (bare
+// first) and prints one line per server.
+func compare(out io.Writer, s string, cs []call, servers []*server, c config) error {
+	la := loadAverage()
+	for _, sv := range servers { // warm the code paths
+		if _, err := load(sv, cs, c.conns, c.round/4); err != nil {
+			return err
 		}
-		demo = append(demo, dt)
-		if prof != nil {
-			continue
+	}
+	turns := make([][]turn, len(servers))
+	for r := range c.rounds {
+		for j := range servers {
+			i := (j + r) % len(servers)
+			t, err := load(servers[i], cs, c.conns, c.round)
+			if err != nil {
+				return err
+			}
+			turns[i] = append(turns[i], t)
 		}
-		bt, err := load(client, e.bareURL, cs, c.conns, c.round)
-		if err != nil {
-			return fmt.Errorf("%s bare: %w", s, err)
-		}
-		bare = append(bare, bt)
 	}
-	if prof != nil {
-		fmt.Fprintf(out, "%-12s %12.0f   (profiled: no bare turns)\n", s, mean(demo, rps))
-		return nil
+	fmt.Fprintf(out, "\n%s (load average %s before, %s after)\n", s, la, loadAverage())
+	w := 7
+	for _, sv := range servers {
+		w = max(w, len(sv.name))
 	}
-	ratios := make([]float64, len(demo))
-	for i := range demo {
-		ratios[i] = demo[i].rps / bare[i].rps
+	fmt.Fprintf(out, "  %-*s %-24s %-18s %-24s %s\n", w, "server", "req/s: median (range)", "×bare", "server µs CPU/req", "×bare")
+	for i, sv := range servers {
+		rps := func(t turn) float64 { return t.rps }
+		cpu := func(t turn) float64 { return float64(t.cpu) / 1e3 }
+		rr := ratios(turns[i], turns[0], rps)
+		cr := ratios(turns[i], turns[0], cpu)
+		fmt.Fprintf(out, "  %-*s %-24s %-18s %-24s %s\n", w, sv.name,
+			spread(values(turns[i], rps), "%.0f"), spread(rr, "%.2f"),
+			spread(values(turns[i], cpu), "%.1f"), spread(cr, "%.2f"))
 	}
-	slices.Sort(ratios)
-	dr, br := mean(demo, rps), mean(bare, rps)
-	fmt.Fprintf(out, "%-12s %12.0f %12.0f %7.3f %7.3f", s, dr, br, dr/br, ratios[len(ratios)/2])
-	if dc, bc := mean(demo, cpu), mean(bare, cpu); dc > 0 {
-		fmt.Fprintf(out, " %7.3f %9.1f %9.1f", bc/dc, dc/1e3, bc/1e3)
-	}
-	fmt.Fprintf(out, "   (round ratios: %s)\n", fmtRatios(ratios))
 	return nil
 }
 
-func rps(t turn) float64 { return t.rps }
-func cpu(t turn) float64 { return float64(t.cpu) }
-
-func mean(ts []turn, f func(turn) float64) float64 {
-	var sum float64
-	for _, t := range ts {
-		sum += f(t)
+func values(ts []turn, f func(turn) float64) []float64 {
+	v := make([]float64, len(ts))
+	for i, t := range ts {
+		v[i] = f(t)
 	}
-	return sum / float64(len(ts))
+	return v
 }
 
-func fmtRatios(rs []float64) string {
-	var b strings.Builder
-	for i, r := range rs {
-		if i > 0 {
-			b.WriteByte(' ')
+// ratios are the rounds' ratios f(a)/f(b).
+func ratios(a, b []turn, f func(turn) float64) []float64 {
+	var r []float64
+	for i := range a {
+		if f(b[i]) > 0 {
+			r = append(r, f(a[i])/f(b[i]))
 		}
-		fmt.Fprintf(&b, "%.3f", r)
 	}
-	return b.String()
+	return r
 }
 
-// creates POSTs c.createUsers new users into a new SQLite database
-// (synchronous=FULL, as sqlstore opens it) from clients concurrent
-// clients over HTTP, and prints creates/s.
-func creates(ctx context.Context, out io.Writer, c config, clients int) error {
-	path := filepath.Join(c.dir, fmt.Sprintf("create%d.db", clients))
-	st, err := sqlite.Open(ctx, path)
+// spread formats the median of vs and their range.
+func spread(vs []float64, format string) string {
+	if len(vs) == 0 {
+		return "-"
+	}
+	s := slices.Sorted(slices.Values(vs))
+	med := s[len(s)/2]
+	if len(s)%2 == 0 {
+		med = (s[len(s)/2-1] + s[len(s)/2]) / 2
+	}
+	if len(s) == 1 {
+		return fmt.Sprintf(format, med)
+	}
+	return fmt.Sprintf(format+" ("+format+"–"+format+")", med, s[0], s[len(s)-1])
+}
+
+// creates POSTs c.createUsers new users into a new SQLite database from
+// clients connections and prints creates/s and the server's CPU per
+// create.
+func creates(out io.Writer, c config, clients int) (err error) {
+	name := fmt.Sprintf("create%d", clients)
+	s, err := startServer("sqlite", serverArgs(c, "sqlite", name, 0)...)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	h, _, err := demo.NewHandler(ctx, demo.Config{Tokens: []string{token}, Store: st})
-	if err != nil {
-		return err
+	defer func() { err = cmpErr(err, s.stop()) }()
+	post := newCall("POST", "/scim/v2/Users", createBody)
+	cns := make([]*conn, 0, clients)
+	defer func() {
+		for _, cn := range cns {
+			cn.close()
+		}
+	}()
+	for range clients {
+		cn, err := dial(s.addr)
+		if err != nil {
+			return err
+		}
+		cns = append(cns, cn)
 	}
-	srv, base, err := serve(h)
-	if err != nil {
-		return err
-	}
-	defer srv.Close()
-	client := newClient(clients)
-	defer client.CloseIdleConnections()
-	post := call{method: http.MethodPost, uri: "/scim/v2/Users", body: func(n uint64) []byte { return userBody(int(n)) }}
 	var (
 		next  atomic.Uint64
 		wg    sync.WaitGroup
 		mu    sync.Mutex
 		first error
 	)
+	la := loadAverage()
+	cpu0, cpuOK := procCPU(s.pid())
 	start := time.Now()
-	cpu0, cpuOK := cpuTime()
-	for range clients {
+	total := uint64(c.createUsers)
+	for _, cn := range cns {
 		wg.Go(func() {
+			var buf []byte
 			for {
 				n := next.Add(1)
-				if n > uint64(c.createUsers) {
+				if n > total {
 					return
 				}
-				status, _, body, err := do(client, base, post, n)
-				if err == nil && status != http.StatusCreated {
-					err = fmt.Errorf("status %d: %s", status, body)
+				buf = post.bytesFor(buf, n)
+				resp, err := cn.roundTrip(buf, false)
+				if err == nil && resp.status != 201 {
+					err = fmt.Errorf("status %d: %s", resp.status, resp.body)
 				}
 				if err != nil {
 					mu.Lock()
 					first = cmpErr(first, err)
 					mu.Unlock()
-					next.Store(uint64(c.createUsers))
+					next.Store(total)
 					return
 				}
 			}
@@ -596,10 +582,10 @@ func creates(ctx context.Context, out io.Writer, c config, clients int) error {
 	if first != nil {
 		return fmt.Errorf("sqlite-create with %d clients: %w", clients, first)
 	}
-	fmt.Fprintf(out, "%-12s %12.0f creates/s with %d client(s), %d users in %v", "sqlite-create", float64(c.createUsers)/el.Seconds(), clients, c.createUsers, el.Round(time.Millisecond))
-	if cpu1, ok := cpuTime(); ok && cpuOK {
-		fmt.Fprintf(out, ", %.0f µs CPU per create", float64(cpu1-cpu0)/float64(c.createUsers)/1e3)
+	fmt.Fprintf(out, "\nsqlite-create: %.0f creates/s with %d client(s), %d users in %v", float64(total)/el.Seconds(), clients, total, el.Round(time.Millisecond))
+	if cpu1, ok := procCPU(s.pid()); ok && cpuOK {
+		fmt.Fprintf(out, ", server %.0f µs CPU per create", float64(cpu1-cpu0)/float64(total)/1e3)
 	}
-	fmt.Fprintln(out)
+	fmt.Fprintf(out, " (load average %s before, %s after)\n", la, loadAverage())
 	return nil
 }
