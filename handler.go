@@ -92,6 +92,12 @@ type Handler struct {
 	// provision in their own order.
 	StrictManager bool
 
+	// MaxPatchOperations limits the operations of one PATCH request, of a
+	// user or a group, alone or inside a bulk operation: more is 400
+	// invalidValue, before anything is read or written. Default
+	// [DefaultMaxPatchOperations].
+	MaxPatchOperations int
+
 	// MaxBulkOperations and MaxBulkPayloadBytes limit bulk requests
 	// (defaults [DefaultMaxBulkOperations] and [DefaultMaxBulkPayload]).
 	MaxBulkOperations   int

@@ -323,22 +323,43 @@ func (req *request) patchGroupRequest(id string) {
 // patchGroup implements PATCH: the operations fold into one write of the
 // names and the members they touch, all or nothing.
 func (req *request) patchGroup(id string, body []byte, ifMatch string) (*Group, error) {
-	p, err := ParsePatch(body)
+	p, err := req.parsePatch(body)
 	if err != nil {
 		return nil, err
 	}
+	// A remove whose filter is not a plain value eq selects stored
+	// members: the list is read once per PATCH, at the first such remove,
+	// and at most maxMemberFilters filters are tested against it.
+	var stored []Member
+	read, filters := false, 0
 	matching := func(f Filter) ([]string, error) {
+		if filters++; filters > maxMemberFilters {
+			return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "a PATCH may remove members by at most %d filters other than value eq; name the members (members[value eq \"<id>\"]) or split the request", maxMemberFilters)
+		}
 		if err := checkMemberFilter(f); err != nil {
 			return nil, err
 		}
+		match, err := compileMemberFilter(f)
+		if err != nil {
+			return nil, err
+		}
+		if !read {
+			read = true
+			err := req.groupStore().Members(req.ctx, req.tenant, id, func(m Member) error {
+				stored = append(stored, m)
+				return nil
+			})
+			if err != nil {
+				return nil, err
+			}
+		}
 		var out []string
-		err := req.groupStore().Members(req.ctx, req.tenant, id, func(m Member) error {
-			if matchMember(f, m) {
+		for _, m := range stored {
+			if match(m) {
 				out = append(out, m.Value)
 			}
-			return nil
-		})
-		return out, err
+		}
+		return out, nil
 	}
 	gp, err := foldGroupPatch(p, id, matching)
 	if err != nil {

@@ -336,7 +336,7 @@ func (req *request) patchUser(id string) {
 // patch implements PATCH: the operations apply to the current user, all
 // or nothing, inside the compare-and-swap loop.
 func (req *request) patch(id string, body []byte, ifMatch string) (*User, error) {
-	p, err := ParsePatch(body)
+	p, err := req.parsePatch(body)
 	if err != nil {
 		return nil, err
 	}

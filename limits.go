@@ -17,7 +17,16 @@ const (
 	// DefaultMaxListBytes is the default of Handler.MaxListBytes. With
 	// [DefaultMaxUserBytes] it leaves the default MaxPageSize (1000) as is.
 	DefaultMaxListBytes = 64 << 20
+	// DefaultMaxPatchOperations is the default of Handler.MaxPatchOperations:
+	// as many as a bulk request may carry. Okta and Entra send one to a few
+	// operations per PATCH.
+	DefaultMaxPatchOperations = 1000
 )
+
+// maxMemberFilters bounds the members[...] removes of one group PATCH
+// whose filter is not a plain value eq: each is tested against every
+// member, so together they cost this many passes over the group at most.
+const maxMemberFilters = 10
 
 // renderAllowance bounds what rendering adds to a stored user besides the
 // base URL: meta.location's path, the manager's $ref path and displayName
@@ -117,4 +126,25 @@ func checkUserSize(m *Model, before, u *User, limit int) error {
 		largest, largestSize = m.peakon.ID, custom
 	}
 	return Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "the user would be %d bytes as JSON; at most %d are accepted (its largest attribute, %s, takes %d)", size, limit, largest, largestSize)
+}
+
+func (h *Handler) maxPatchOperations() int {
+	if h.MaxPatchOperations > 0 {
+		return h.MaxPatchOperations
+	}
+	return DefaultMaxPatchOperations
+}
+
+// parsePatch parses a PATCH body and enforces MaxPatchOperations. RFC 7644
+// §3.12 reserves tooMany for filters that match too much, so a request
+// with too many operations is invalidValue.
+func (req *request) parsePatch(body []byte) (*PatchRequest, error) {
+	p, err := ParsePatch(body)
+	if err != nil {
+		return nil, err
+	}
+	if n, limit := len(p.Operations), req.h.maxPatchOperations(); n > limit {
+		return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "the PATCH request has %d operations; at most %d are accepted: split it into several requests", n, limit)
+	}
+	return p, nil
 }

@@ -44,41 +44,80 @@ func (s *Store) CreateGroup(ctx context.Context, tenant string, g *scim.Group) e
 	})
 }
 
+// memberChunk is how many members one statement checks, inserts or
+// removes: a PATCH naming tens of thousands costs a few hundred
+// statements, not two per member.
+const memberChunk = 500
+
 // addMembers checks that each member is a user or group of the tenant and
-// inserts its row unless it is there.
+// inserts its row unless it is there, memberChunk members a statement. On
+// PostgreSQL the referenced rows are read FOR SHARE: a concurrent
+// DeleteUser or DeleteGroup then waits for this transaction, and its
+// cascade (forgetMember), which runs after its own DELETE, sees the new
+// membership and removes it; or the member is gone and this refuses it.
+// SQLite has one writer and needs no lock.
 func (s *Store) addMembers(ctx context.Context, tx *sql.Tx, tenant, id string, ms []scim.Member) error {
-	if len(ms) == 0 {
-		return nil
+	lock := ""
+	if s.d == postgres {
+		lock = " FOR SHARE"
 	}
-	w := &txWriter{ctx: ctx, tx: tx, s: s}
-	defer w.close()
-	isUser, err := tx.PrepareContext(ctx, s.q(`SELECT COUNT(*) FROM users WHERE company = ? AND id = ?`))
-	if err != nil {
-		return err
-	}
-	defer isUser.Close()
-	isGroup, err := tx.PrepareContext(ctx, s.q(`SELECT COUNT(*) FROM scim_groups WHERE company = ? AND id = ?`))
-	if err != nil {
-		return err
-	}
-	defer isGroup.Close()
-	for _, m := range ms {
-		var n int
-		if err := isUser.QueryRowContext(ctx, tenant, m.Value).Scan(&n); err != nil {
-			return err
+	for chunk := range slices.Chunk(ms, memberChunk) {
+		types := make(map[string]string, len(chunk))
+		for _, m := range chunk {
+			types[m.Value] = ""
 		}
-		typ := scim.MemberUser
-		if n == 0 {
-			if err := isGroup.QueryRowContext(ctx, tenant, m.Value).Scan(&n); err != nil {
+		for _, c := range [...]struct{ table, typ string }{{"users", scim.MemberUser}, {"scim_groups", scim.MemberGroup}} {
+			var unknown []any
+			for v, t := range types {
+				if t == "" {
+					unknown = append(unknown, v)
+				}
+			}
+			if len(unknown) == 0 {
+				break
+			}
+			rows, err := tx.QueryContext(ctx, s.q(`SELECT id FROM `+c.table+` WHERE company = ? AND id IN (?`+strings.Repeat(", ?", len(unknown)-1)+`)`+lock), append([]any{tenant}, unknown...)...)
+			if err != nil {
 				return err
 			}
-			typ = scim.MemberGroup
+			for rows.Next() {
+				var v string
+				if err := rows.Scan(&v); err != nil {
+					rows.Close()
+					return err
+				}
+				types[v] = c.typ
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
 		}
-		if n == 0 {
-			return scim.MemberError(m.Value)
+		args := make([]any, 0, 5*len(chunk))
+		for _, m := range chunk {
+			if types[m.Value] == "" {
+				return scim.MemberError(m.Value)
+			}
+			args = append(args, tenant, id, m.Value, types[m.Value], m.Display)
 		}
-		if err := w.exec(`INSERT INTO group_members (company, group_id, value, type, display) VALUES (?, ?, ?, ?, ?) ON CONFLICT (company, group_id, value) DO NOTHING`,
-			tenant, id, m.Value, typ, m.Display); err != nil {
+		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO group_members (company, group_id, value, type, display) VALUES (?, ?, ?, ?, ?)`+
+			strings.Repeat(", (?, ?, ?, ?, ?)", len(chunk)-1)+` ON CONFLICT (company, group_id, value) DO NOTHING`), args...)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// removeMembers deletes the rows of the values, memberChunk a statement.
+func (s *Store) removeMembers(ctx context.Context, tx *sql.Tx, tenant, id string, values []string) error {
+	for chunk := range slices.Chunk(values, memberChunk) {
+		args := make([]any, 0, 2+len(chunk))
+		args = append(args, tenant, id)
+		for _, v := range chunk {
+			args = append(args, v)
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM group_members WHERE company = ? AND group_id = ? AND value IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`), args...); err != nil {
 			return err
 		}
 	}
@@ -207,12 +246,8 @@ func (s *Store) UpdateGroup(ctx context.Context, tenant string, g *scim.Group, v
 				return err
 			}
 		}
-		w := &txWriter{ctx: ctx, tx: tx, s: s}
-		defer w.close()
-		for _, v := range ch.Remove {
-			if err := w.exec(`DELETE FROM group_members WHERE company = ? AND group_id = ? AND value = ?`, tenant, g.ID, v); err != nil {
-				return err
-			}
+		if err := s.removeMembers(ctx, tx, tenant, g.ID, ch.Remove); err != nil {
+			return err
 		}
 		return s.addMembers(ctx, tx, tenant, g.ID, ch.Add)
 	})

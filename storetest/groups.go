@@ -28,6 +28,7 @@ func testGroups(t *testing.T, newStore func(t *testing.T) scim.Store) {
 		{"Queries", testGroupQueries},
 		{"Cascade", testGroupCascade},
 		{"Tenants", testGroupTenants},
+		{"LargeMemberChange", testLargeMemberChange},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			st := newStore(t)

@@ -1,0 +1,87 @@
+package scim
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+func patchOps(ops ...string) string {
+	return `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[` + strings.Join(ops, ",") + `]}`
+}
+
+func repeatOp(op string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = op
+	}
+	return out
+}
+
+// TestGroupPatchReadsMembersOnce pins issue 23 item 4: however many
+// filtered removes a PATCH holds, the member list is read once, and at
+// most maxMemberFilters such filters are accepted.
+func TestGroupPatchReadsMembersOnce(t *testing.T) {
+	h, cg := groupsHandler(t, 50)
+	ops := []string{
+		`{"op":"remove","path":"members[display pr]"}`,
+		`{"op":"remove","path":"members[type eq \"group\"]"}`,
+		`{"op":"add","path":"members","value":[{"value":"u000001"}]}`,
+		`{"op":"remove","path":"members[value sw \"u00000\"]"}`,
+	}
+	if w := serve(h, "PATCH", "/scim/v2/Groups/g", patchOps(ops...)); w.Code != 204 {
+		t.Fatalf("PATCH: %d %s", w.Code, w.Body)
+	}
+	if cg.calls != 1 {
+		t.Errorf("three filtered removes read the members %d times, want once", cg.calls)
+	}
+	var got []string
+	_ = cg.Members(t.Context(), "acme", "g", func(m Member) error { got = append(got, m.Value); return nil })
+	if len(got) != 40 || got[0] != "u000010" {
+		t.Errorf("after removing u000000..u000009: %d members, first %q", len(got), got[0])
+	}
+	cg.calls = 0
+	w := serve(h, "PATCH", "/scim/v2/Groups/g", patchOps(repeatOp(`{"op":"remove","path":"members[display pr]"}`, maxMemberFilters+1)...))
+	if e := scimError(t, w.Body); w.Code != 400 || e.ScimType != SCIMTypeInvalidValue || !strings.Contains(e.Detail, fmt.Sprint(maxMemberFilters)) {
+		t.Errorf("%d filtered removes: %d %s", maxMemberFilters+1, w.Code, w.Body)
+	}
+	if cg.calls > 1 {
+		t.Errorf("a refused PATCH read the members %d times", cg.calls)
+	}
+}
+
+// TestPatchOperationLimit: a PATCH of more than MaxPatchOperations
+// operations, of a user or a group, is 400 invalidValue and changes
+// nothing (RFC 7644 §3.12 keeps tooMany for filters).
+func TestPatchOperationLimit(t *testing.T) {
+	h, _ := groupsHandler(t, 3)
+	h.MaxPatchOperations = 5
+	for _, target := range []string{"/scim/v2/Groups/g", "/scim/v2/Users/u000001"} {
+		op := `{"op":"replace","path":"displayName","value":"New"}`
+		if w := serve(h, "PATCH", target, patchOps(repeatOp(op, 5)...)); w.Code >= 300 {
+			t.Errorf("%s with 5 operations: %d %s", target, w.Code, w.Body)
+		}
+		w := serve(h, "PATCH", target, patchOps(repeatOp(op, 6)...))
+		if e := scimError(t, w.Body); w.Code != 400 || e.ScimType != SCIMTypeInvalidValue || !strings.Contains(e.Detail, "6 operations; at most 5") {
+			t.Errorf("%s with 6 operations: %d %s", target, w.Code, w.Body)
+		}
+	}
+	h.MaxPatchOperations = 0
+	op := `{"op":"add","path":"members","value":[{"value":"u000001"}]}`
+	if w := serve(h, "PATCH", "/scim/v2/Groups/g", patchOps(repeatOp(op, DefaultMaxPatchOperations+1)...)); w.Code != 400 {
+		t.Errorf("the default limit: %d operations answered %d", DefaultMaxPatchOperations+1, w.Code)
+	}
+}
+
+type scimErr struct {
+	ScimType string
+	Detail   string
+}
+
+func scimError(t *testing.T, w interface{ Bytes() []byte }) scimErr {
+	t.Helper()
+	var e scimErr
+	_ = json.Unmarshal(w.Bytes(), &e)
+	return e
+}

@@ -1,0 +1,76 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/scimkit/scim"
+)
+
+// loadMany creates n users "<prefix>00000".. of the tenant, in one batch
+// when the store can.
+func loadMany(t *testing.T, st scim.Store, tenant, prefix string, n int) []string {
+	t.Helper()
+	ids := make([]string, n)
+	create := func(s scim.Store) error {
+		for i := range n {
+			ids[i] = fmt.Sprintf("%s%05d", prefix, i)
+			u := &scim.User{ID: ids[i], UserName: ids[i] + "@example.com", Active: true, Meta: scim.Meta{ResourceType: "User", Created: base, LastModified: base, Version: `W/"1"`}}
+			if err := s.CreateUser(context.Background(), tenant, u); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var err error
+	if b, ok := st.(scim.Batcher); ok {
+		err = b.Batch(context.Background(), create)
+	} else {
+		err = create(st)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+// testLargeMemberChange: a change naming more members than a store
+// handles in one statement is still one atomic write: an unknown member
+// at the end refuses it whole, duplicates are kept once.
+func testLargeMemberChange(t *testing.T, st scim.Store, gs scim.GroupStore) {
+	ctx := context.Background()
+	ids := loadMany(t, st, tenant, "m", 1300)
+	g := group("big", "Big", 1)
+	for _, id := range ids[:1200] {
+		g.Members = append(g.Members, scim.Member{Value: id})
+	}
+	g.Members = append(g.Members, scim.Member{Value: ids[0]})
+	if err := gs.CreateGroup(ctx, tenant, g); err != nil {
+		t.Fatal(err)
+	}
+	if got := members(t, gs, tenant, "big"); len(got) != 1200 || got[0] != "User:"+ids[0] || got[1199] != "User:"+ids[1199] {
+		t.Fatalf("%d members after creating with 1,200", len(got))
+	}
+	var add []scim.Member
+	for _, id := range ids[1200:] {
+		add = append(add, scim.Member{Value: id})
+	}
+	for range 1100 {
+		add = append(add, scim.Member{Value: ids[0]})
+	}
+	add = append(add, scim.Member{Value: "ghost"})
+	if err := gs.UpdateGroup(ctx, tenant, bump(g, 1), g.Meta.Version, scim.MemberChange{Add: add, Remove: ids[1:1100]}); !errors.Is(err, scim.ErrNoMember) {
+		t.Errorf("a change whose last member is unknown = %v, want ErrNoMember", err)
+	}
+	if got := members(t, gs, tenant, "big"); len(got) != 1200 {
+		t.Errorf("a refused change left %d members, want 1,200", len(got))
+	}
+	if err := gs.UpdateGroup(ctx, tenant, bump(g, 1), g.Meta.Version, scim.MemberChange{Add: add[:len(add)-1], Remove: ids[1:1100]}); err != nil {
+		t.Fatal(err)
+	}
+	if got := members(t, gs, tenant, "big"); len(got) != 1+100+100 {
+		t.Errorf("after removing 1,099 and adding 100: %d members, want 201", len(got))
+	}
+}
