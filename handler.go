@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -98,6 +99,20 @@ type Handler struct {
 	// [DefaultMaxPatchOperations].
 	MaxPatchOperations int
 
+	// MaxStreams limits the responses the handler streams at once: a
+	// group whose members render past one 32 KiB chunk is sent chunk by
+	// chunk, each write with a deadline of its own (StreamWriteTimeout), so
+	// that a client that stops reading holds a stream, never a database
+	// connection. A stream past the limit is answered 503 with
+	// Retry-After, before anything is sent. Default [DefaultMaxStreams].
+	MaxStreams int
+	// StreamWriteTimeout bounds each write of a streamed response; a
+	// client that takes longer to accept a chunk has its response
+	// aborted. It replaces the server's WriteTimeout for those writes, so
+	// that a large group can take longer as a whole. Default
+	// [DefaultStreamWriteTimeout].
+	StreamWriteTimeout time.Duration
+
 	// MaxBulkOperations and MaxBulkPayloadBytes limit bulk requests
 	// (defaults [DefaultMaxBulkOperations] and [DefaultMaxBulkPayload]).
 	MaxBulkOperations   int
@@ -147,6 +162,7 @@ type Handler struct {
 	authFailures *AuthLimiter // AuthFailures, or a default
 	models       ModelSource  // Models, Auth if it is one, or nil
 	reports      reportLookups
+	streams      atomic.Int64 // responses streaming now (MaxStreams)
 }
 
 func (h *Handler) init() {

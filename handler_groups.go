@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/scimkit/scim/internal/jsonw"
 )
@@ -76,17 +77,27 @@ func (req *request) groupLocation(id string) string { return req.base + "/Groups
 // streamer writes a response that may be large in bounded memory: it holds
 // up to streamChunk bytes, then sends them. Until the first send an error
 // can still be answered as such; after it, the response is aborted, so that
-// a client never takes a cut-off group for a whole one.
+// a client never takes a cut-off group for a whole one. A response that
+// outgrows one chunk takes one of Handler.MaxStreams before its first send
+// (or is answered 503), and each send has a deadline of its own.
 type streamer struct {
 	w       http.ResponseWriter
+	h       *Handler
 	status  int
 	buf     []byte
 	started bool
+	slot    bool  // holds one of MaxStreams
 	err     error // a write to the client failed
 }
 
 func (s *streamer) maybeFlush() error {
 	if len(s.buf) >= streamChunk {
+		if !s.started {
+			if err := s.h.startStream(); err != nil {
+				return err
+			}
+			s.slot = true
+		}
 		s.flush()
 	}
 	return s.err
@@ -98,6 +109,9 @@ func (s *streamer) flush() {
 		s.w.WriteHeader(s.status)
 		s.started = true
 	}
+	// Not supported by every ResponseWriter (a recorder): then the
+	// server's own timeouts apply.
+	_ = http.NewResponseController(s.w).SetWriteDeadline(time.Now().Add(s.h.streamWriteTimeout()))
 	if _, err := s.w.Write(s.buf); err != nil && s.err == nil {
 		s.err = err
 	}
@@ -106,11 +120,20 @@ func (s *streamer) flush() {
 
 // finish sends what is buffered: with a Content-Length when it is all.
 func (s *streamer) finish() {
+	defer s.release()
 	if !s.started {
 		writeBody(s.w, s.status, s.buf)
 		return
 	}
 	s.flush()
+}
+
+// release gives back the stream's slot, once.
+func (s *streamer) release() {
+	if s.slot {
+		s.slot = false
+		s.h.streams.Add(-1)
+	}
 }
 
 // appendGroup renders g into s, streaming its members from the store when
@@ -157,7 +180,7 @@ func (req *request) respondGroup(status int, g *Group) {
 	if status == http.StatusCreated {
 		hdr["Location"] = []string{req.groupLocation(g.ID)}
 	}
-	s := &streamer{w: req.w, status: status, buf: make([]byte, 0, 1024)}
+	s := &streamer{w: req.w, h: req.h, status: status, buf: make([]byte, 0, 1024)}
 	if err := req.appendGroup(s, g, p); err != nil {
 		req.abort(s, err)
 		return
@@ -168,6 +191,7 @@ func (req *request) respondGroup(status int, g *Group) {
 // abort ends a streamed response that failed: answered as an error when
 // nothing was sent yet, else cut off so the client sees a broken response.
 func (req *request) abort(s *streamer, err error) {
+	s.release()
 	if !s.started {
 		delete(req.w.Header(), "Etag")
 		delete(req.w.Header(), "Location")
@@ -220,7 +244,7 @@ func (req *request) listGroups() {
 		req.fail(err)
 		return
 	}
-	s := &streamer{w: req.w, status: http.StatusOK, buf: make([]byte, 0, 256+len(page.Groups)*256)}
+	s := &streamer{w: req.w, h: req.h, status: http.StatusOK, buf: make([]byte, 0, 256+len(page.Groups)*256)}
 	s.buf = append(s.buf, `{"schemas":["`+MessageListResponse+`"],"totalResults":`...)
 	s.buf = jsonw.Int(s.buf, int64(page.Total))
 	s.buf = append(s.buf, `,"itemsPerPage":`...)

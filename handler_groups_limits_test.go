@@ -3,8 +3,10 @@ package scim
 import (
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 func patchOps(ops ...string) string {
@@ -84,4 +86,67 @@ func scimError(t *testing.T, w interface{ Bytes() []byte }) scimErr {
 	var e scimErr
 	_ = json.Unmarshal(w.Bytes(), &e)
 	return e
+}
+
+// deadlineWriter records the write deadlines a response sets.
+type deadlineWriter struct {
+	*httptest.ResponseRecorder
+	deadlines []time.Time
+	writes    int
+}
+
+func (d *deadlineWriter) SetWriteDeadline(t time.Time) error {
+	d.deadlines = append(d.deadlines, t)
+	return nil
+}
+
+func (d *deadlineWriter) Write(p []byte) (int, error) {
+	d.writes++
+	return d.ResponseRecorder.Write(p)
+}
+
+// TestGroupStreamLimits pins issue 23 item 5 on the handler's side: each
+// write of a streamed group has a deadline of its own, a response that
+// outgrows one chunk takes one of MaxStreams (503 with Retry-After past
+// it, before anything is sent), a small one takes none, and a finished or
+// aborted stream gives its slot back.
+func TestGroupStreamLimits(t *testing.T) {
+	h, cg := groupsHandler(t, 3000)
+	h.StreamWriteTimeout = time.Minute
+	r := httptest.NewRequest("GET", "/scim/v2/Groups/g", nil)
+	r.Header.Set("Authorization", "Bearer tok")
+	w := &deadlineWriter{ResponseRecorder: httptest.NewRecorder()}
+	before := time.Now()
+	h.ServeHTTP(w, r)
+	if w.Code != 200 || w.writes < 2 || len(w.deadlines) != w.writes {
+		t.Fatalf("status %d: %d writes, %d deadlines; want a deadline per write", w.Code, w.writes, len(w.deadlines))
+	}
+	if d := w.deadlines[0]; d.Before(before.Add(time.Minute)) || d.After(time.Now().Add(time.Minute)) {
+		t.Errorf("deadline %v, want StreamWriteTimeout from the write", d)
+	}
+	if n := h.streams.Load(); n != 0 {
+		t.Errorf("%d streams held after the response", n)
+	}
+
+	h.MaxStreams = 2
+	h.streams.Add(2) // two streams in flight
+	w2 := serve(h, "GET", "/scim/v2/Groups/g", "")
+	if w2.Code != 503 || w2.Header().Get("Retry-After") == "" || w2.Header().Get("ETag") != "" {
+		t.Errorf("a third stream: %d, Retry-After %q, ETag %q; want 503 with Retry-After", w2.Code, w2.Header().Get("Retry-After"), w2.Header().Get("ETag"))
+	}
+	if w := serve(h, "GET", "/scim/v2/Groups/g?excludedAttributes=members", ""); w.Code != 200 {
+		t.Errorf("a small response while streams are full: %d", w.Code)
+	}
+	h.streams.Add(-1)
+	if w := serve(h, "GET", "/scim/v2/Groups/g", ""); w.Code != 200 {
+		t.Errorf("with a stream free: %d", w.Code)
+	}
+	cg.failAt = 2500 // after the first chunk: aborted
+	func() {
+		defer func() { _ = recover() }()
+		serve(h, "GET", "/scim/v2/Groups/g", "")
+	}()
+	if n := h.streams.Load(); n != 1 {
+		t.Errorf("%d streams held after an aborted one, want the 1 left in flight", n)
+	}
 }

@@ -3,6 +3,7 @@ package scim
 import (
 	"net/http"
 	"reflect"
+	"time"
 )
 
 // Defaults of the [Handler]'s limits on what one user may hold and on what
@@ -21,7 +22,15 @@ const (
 	// as many as a bulk request may carry. Okta and Entra send one to a few
 	// operations per PATCH.
 	DefaultMaxPatchOperations = 1000
+	// DefaultMaxStreams is the default of Handler.MaxStreams.
+	DefaultMaxStreams = 16
+	// DefaultStreamWriteTimeout is the default of Handler.StreamWriteTimeout.
+	DefaultStreamWriteTimeout = 10 * time.Second
 )
+
+// streamRetryAfter is the Retry-After, in seconds, of a stream refused
+// for MaxStreams: about one stream write's deadline.
+const streamRetryAfter = 10
 
 // maxMemberFilters bounds the members[...] removes of one group PATCH
 // whose filter is not a plain value eq: each is tested against every
@@ -147,4 +156,27 @@ func (req *request) parsePatch(body []byte) (*PatchRequest, error) {
 		return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "the PATCH request has %d operations; at most %d are accepted: split it into several requests", n, limit)
 	}
 	return p, nil
+}
+
+func (h *Handler) maxStreams() int64 {
+	if h.MaxStreams > 0 {
+		return int64(h.MaxStreams)
+	}
+	return DefaultMaxStreams
+}
+
+func (h *Handler) streamWriteTimeout() time.Duration {
+	if h.StreamWriteTimeout > 0 {
+		return h.StreamWriteTimeout
+	}
+	return DefaultStreamWriteTimeout
+}
+
+// startStream takes one of MaxStreams, or answers why not.
+func (h *Handler) startStream() error {
+	if h.streams.Add(1) > h.maxStreams() {
+		h.streams.Add(-1)
+		return &Error{Status: http.StatusServiceUnavailable, Detail: "too many large responses are being sent; retry later", RetryAfter: streamRetryAfter}
+	}
+	return nil
 }

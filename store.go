@@ -164,7 +164,10 @@ type GroupStore interface {
 	// Members calls yield for each member of the group, ordered by value
 	// (bytewise), with Type set; an error from yield stops and is
 	// returned. A group that does not exist is ErrNotFound. Stores stream:
-	// memory used does not grow with the group.
+	// memory used does not grow with the group. yield may block (it
+	// writes to a client) and may call the store: a store holds no lock,
+	// cursor or pooled connection while it runs, reading in bounded
+	// chunks instead (sqlstore: 1,000 members a query).
 	Members(ctx context.Context, tenant, id string, yield func(Member) error) error
 	// ListGroups returns one page of the groups matching q, without their
 	// members. Stores evaluate q with q.Matches and q.Compare, or push it

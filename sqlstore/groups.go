@@ -133,8 +133,17 @@ func (s *Store) GetGroup(ctx context.Context, tenant, id string) (*scim.Group, e
 	return g, err
 }
 
-// Members implements scim.GroupStore: one cursor over the group's rows in
-// primary-key order, so memory does not grow with the group.
+// memberReadChunk is how many members Members reads per query.
+const memberReadChunk = 1000
+
+// Members implements scim.GroupStore: the group's rows in primary-key
+// order, read memberReadChunk at a time by keyset (value > the last one
+// read), each chunk's rows closed, and its connection back in the pool,
+// before yield sees them. A reader that waits on a slow client (yield
+// writing the response) therefore never holds a connection: memory stays
+// bounded by the chunk, and the pool by the queries. A group changed
+// between chunks is read as it is at each chunk; each member still comes
+// once, in order.
 func (s *Store) Members(ctx context.Context, tenant, id string, yield func(scim.Member) error) error {
 	var n int
 	if err := s.queryRow(ctx, s.q(`SELECT COUNT(*) FROM scim_groups WHERE company = ? AND id = ?`), tenant, id).Scan(&n); err != nil {
@@ -143,21 +152,35 @@ func (s *Store) Members(ctx context.Context, tenant, id string, yield func(scim.
 	if n == 0 {
 		return scim.ErrNotFound
 	}
-	rows, err := s.query(ctx, s.q(`SELECT value, type, display FROM group_members WHERE company = ? AND group_id = ? ORDER BY value`), tenant, id)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var m scim.Member
-		if err := rows.Scan(&m.Value, &m.Type, &m.Display); err != nil {
+	chunk := make([]scim.Member, 0, memberReadChunk)
+	for after := ""; ; {
+		rows, err := s.query(ctx, s.q(`SELECT value, type, display FROM group_members WHERE company = ? AND group_id = ? AND value > ? ORDER BY value LIMIT ?`), tenant, id, after, memberReadChunk)
+		if err != nil {
 			return err
 		}
-		if err := yield(m); err != nil {
+		chunk = chunk[:0]
+		for rows.Next() {
+			var m scim.Member
+			if err := rows.Scan(&m.Value, &m.Type, &m.Display); err != nil {
+				rows.Close()
+				return err
+			}
+			chunk = append(chunk, m)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return err
 		}
+		for _, m := range chunk {
+			if err := yield(m); err != nil {
+				return err
+			}
+		}
+		if len(chunk) < memberReadChunk {
+			return nil
+		}
+		after = chunk[len(chunk)-1].Value
 	}
-	return rows.Err()
 }
 
 // ListGroups implements scim.GroupStore. An id, displayName or externalId

@@ -29,6 +29,7 @@ func testGroups(t *testing.T, newStore func(t *testing.T) scim.Store) {
 		{"Cascade", testGroupCascade},
 		{"Tenants", testGroupTenants},
 		{"LargeMemberChange", testLargeMemberChange},
+		{"MembersYield", testMembersYield},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			st := newStore(t)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/scimkit/scim"
 )
@@ -72,5 +73,45 @@ func testLargeMemberChange(t *testing.T, st scim.Store, gs scim.GroupStore) {
 	}
 	if got := members(t, gs, tenant, "big"); len(got) != 1+100+100 {
 		t.Errorf("after removing 1,099 and adding 100: %d members, want 201", len(got))
+	}
+}
+
+// testMembersYield: yield may call the store, a write included, while
+// Members streams a group larger than one chunk: the store holds no lock
+// or connection across it.
+func testMembersYield(t *testing.T, st scim.Store, gs scim.GroupStore) {
+	ctx := context.Background()
+	ids := loadMany(t, st, tenant, "y", 1100)
+	g := group("big", "Big", 1)
+	for _, id := range ids {
+		g.Members = append(g.Members, scim.Member{Value: id})
+	}
+	if err := gs.CreateGroup(ctx, tenant, g); err != nil {
+		t.Fatal(err)
+	}
+	if err := gs.CreateGroup(ctx, tenant, group("other", "Other", 2)); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	err := gs.Members(ctx, tenant, "big", func(m scim.Member) error {
+		if n++; n != 1 && n != 1050 {
+			return nil
+		}
+		qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		cur, err := gs.GetGroup(qctx, tenant, "other")
+		if err != nil {
+			return err
+		}
+		return gs.UpdateGroup(qctx, tenant, bump(cur, n), cur.Meta.Version, scim.MemberChange{Add: []scim.Member{{Value: m.Value}}})
+	})
+	if err != nil {
+		t.Fatalf("a read and a write from inside yield: %v", err)
+	}
+	if n != len(ids) {
+		t.Errorf("yielded %d members, want %d", n, len(ids))
+	}
+	if got := members(t, gs, tenant, "other"); len(got) != 2 {
+		t.Errorf("the writes from inside yield left %v", got)
 	}
 }
