@@ -235,6 +235,83 @@ func (q *GroupQuery) Matches(g *Group, isMember func(value string) bool) bool {
 	return q.match(reflect.ValueOf(g).Elem(), isMember)
 }
 
+// MaxGroupMemberTests bounds the member tests one group list query may
+// ask of a store: the distinct member ids its filter tests, times the
+// groups that are candidates for it. Past it, [GroupQuery.MatchGroups] is
+// 400 invalidFilter: a filter such as members eq "a" or members eq "b" or
+// ... over every group of a large company costs that many index probes.
+const MaxGroupMemberTests = 1_000_000
+
+// groupMatchPage is how many candidates MatchGroups asks memberships
+// about at once.
+const groupMatchPage = 500
+
+// MemberTests returns the distinct member ids the filter tests, anywhere
+// in it (under or and not too), in the order they first appear.
+func (q *GroupQuery) MemberTests() []string {
+	var out []string
+	seen := map[string]bool{}
+	var walk func(Filter)
+	walk = func(f Filter) {
+		switch n := f.(type) {
+		case *LogicalExpr:
+			walk(n.Left)
+			walk(n.Right)
+		case *NotExpr:
+			walk(n.Filter)
+		default:
+			if v, ok := memberTest(f); ok && !seen[v] {
+				seen[v] = true
+				out = append(out, v)
+			}
+		}
+	}
+	walk(q.Filter)
+	return out
+}
+
+// MatchGroups returns the candidates the filter matches, in their order,
+// for a store that evaluates the filter in Go. The member tests are
+// answered by memberships, which returns, as (group id, value) pairs,
+// which of values are members of which of groupIDs: one set query per
+// page of candidates (at most 500 groups), instead of a query per group
+// per test. More than [MaxGroupMemberTests] tests are refused, before
+// memberships is called.
+func (q *GroupQuery) MatchGroups(candidates []*Group, memberships func(groupIDs, values []string) ([][2]string, error)) ([]*Group, error) {
+	if q.Filter == nil {
+		return candidates, nil
+	}
+	values := q.MemberTests()
+	if n := len(values); n > 0 && len(candidates) > MaxGroupMemberTests/n {
+		return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidFilter, "the filter tests %d member ids against %d groups; at most %d such tests are answered: narrow the filter (by id, displayName or externalId, or with members eq \"<id>\" and ...) or test fewer members", n, len(candidates), MaxGroupMemberTests)
+	}
+	var out []*Group
+	has := map[[2]string]bool{}
+	for start := 0; start < len(candidates); start += groupMatchPage {
+		page := candidates[start:min(len(candidates), start+groupMatchPage)]
+		clear(has)
+		if len(values) > 0 {
+			ids := make([]string, len(page))
+			for i, g := range page {
+				ids[i] = g.ID
+			}
+			pairs, err := memberships(ids, values)
+			if err != nil {
+				return nil, err
+			}
+			for _, p := range pairs {
+				has[p] = true
+			}
+		}
+		for _, g := range page {
+			if q.Matches(g, func(v string) bool { return has[[2]string{g.ID, v}] }) {
+				out = append(out, g)
+			}
+		}
+	}
+	return out, nil
+}
+
 // Compare orders two groups as q.SortBy and q.Descending ask; ties are
 // broken by id, so paging is stable. Without SortBy it compares ids.
 // Groups without a value sort after those with one, as users do.

@@ -1,8 +1,10 @@
 package scim
 
 import (
+	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -72,5 +74,54 @@ func TestGroupsOnTheModel(t *testing.T) {
 	}
 	if want := (&Group{DisplayName: "N", ExternalID: "e", Members: []Member{{Value: "u1", Type: "User"}}}); !reflect.DeepEqual(g, want) {
 		t.Errorf("decoded %+v, want %+v", g, want)
+	}
+}
+
+// TestMatchGroupsSetQueries pins issue 23 item 6: the member tests of a
+// filter, however many and under or or not, are answered by one
+// memberships call per page of 500 candidates; past MaxGroupMemberTests
+// tests the query is refused before any.
+func TestMatchGroupsSetQueries(t *testing.T) {
+	var terms []string
+	for i := range 190 {
+		terms = append(terms, fmt.Sprintf(`members eq "u%03d"`, i))
+	}
+	filter := strings.Join(terms, " or ") + ` or not (displayName sw "g")`
+	q, err := NewGroupQuery(filter, "", "", 1, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(q.MemberTests()); n != 190 {
+		t.Fatalf("MemberTests: %d, want 190", n)
+	}
+	var groups []*Group
+	for i := range 1200 {
+		groups = append(groups, &Group{ID: fmt.Sprintf("g%04d", i), DisplayName: "g"})
+	}
+	calls := 0
+	got, err := q.MatchGroups(groups, func(ids, values []string) ([][2]string, error) {
+		calls++
+		if len(ids) > 500 || len(values) != 190 {
+			t.Errorf("a page of %d groups and %d values", len(ids), len(values))
+		}
+		var out [][2]string
+		for _, id := range ids {
+			if id[len(id)-1] == '7' { // g...7 holds u007
+				out = append(out, [2]string{id, "u007"})
+			}
+		}
+		return out, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != 3 || len(got) != 120 {
+		t.Errorf("%d memberships calls (want 3, one per 500 candidates), %d matches (want 120)", calls, len(got))
+	}
+	many := make([]*Group, MaxGroupMemberTests/190+1)
+	calls = 0
+	_, err = q.MatchGroups(many, func(ids, values []string) ([][2]string, error) { calls++; return nil, nil })
+	if e, ok := err.(*Error); !ok || e.Status != 400 || e.SCIMType != SCIMTypeInvalidFilter || calls != 0 {
+		t.Errorf("190 tests × %d groups: %v after %d calls; want 400 invalidFilter before any", len(many), err, calls)
 	}
 }

@@ -173,12 +173,23 @@ func (s *MemoryStore) ListGroups(ctx context.Context, tenant string, q *GroupQue
 		candidates = slices.Collect(maps.Values(t.byID))
 		slices.SortFunc(candidates, func(a, b *memGroup) int { return cmp.Compare(a.seq, b.seq) })
 	}
-	var matched []*Group
-	for _, e := range candidates {
-		isMember := func(v string) bool { _, ok := e.members[v]; return ok }
-		if q.Matches(e.group, isMember) {
-			matched = append(matched, e.group)
+	groups := make([]*Group, len(candidates))
+	for i, e := range candidates {
+		groups[i] = e.group
+	}
+	matched, err := q.MatchGroups(groups, func(groupIDs, values []string) ([][2]string, error) {
+		var out [][2]string
+		for _, id := range groupIDs {
+			for _, v := range values {
+				if _, ok := t.byID[id].members[v]; ok {
+					out = append(out, [2]string{id, v})
+				}
+			}
 		}
+		return out, nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if s.MaxResults > 0 && len(matched) > s.MaxResults {
 		return nil, ErrTooMany

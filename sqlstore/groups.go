@@ -184,8 +184,9 @@ func (s *Store) Members(ctx context.Context, tenant, id string, yield func(scim.
 }
 
 // ListGroups implements scim.GroupStore. An id, displayName or externalId
-// equality narrows by index; a member test is one indexed row per
-// candidate; the rest of the filter is evaluated in Go (GroupQuery.Matches).
+// equality narrows by index; member tests are set queries, one per page of
+// candidates (GroupQuery.MatchGroups); the rest of the filter is evaluated
+// in Go.
 func (s *Store) ListGroups(ctx context.Context, tenant string, q *scim.GroupQuery) (*scim.GroupPage, error) {
 	where, args := `company = ?`, []any{tenant}
 	if v, ok := q.EqualityValue("id"); ok {
@@ -218,22 +219,9 @@ func (s *Store) ListGroups(ctx context.Context, tenant string, q *scim.GroupQuer
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	var matched []*scim.Group
-	var failed error
-	for _, g := range candidates {
-		isMember := func(v string) bool {
-			var n int
-			if err := s.queryRow(ctx, s.q(`SELECT COUNT(*) FROM group_members WHERE company = ? AND group_id = ? AND value = ?`), tenant, g.ID, v).Scan(&n); err != nil && failed == nil {
-				failed = err
-			}
-			return n > 0
-		}
-		if q.Matches(g, isMember) {
-			matched = append(matched, g)
-		}
-	}
-	if failed != nil {
-		return nil, failed
+	matched, err := q.MatchGroups(candidates, s.memberTester(ctx, tenant, len(candidates)))
+	if err != nil {
+		return nil, err
 	}
 	if q.SortBy != "" || q.Descending {
 		slices.SortStableFunc(matched, q.Compare)
@@ -243,6 +231,123 @@ func (s *Store) ListGroups(ctx context.Context, tenant string, q *scim.GroupQuer
 		page.Groups = matched[start:min(len(matched), start+q.Count)]
 	}
 	return page, nil
+}
+
+// Member tests of a group list: a few (candidates × values up to
+// probeLimit) probe the primary key; more read the memberships of the
+// values once, through the value index, when they are at most
+// valueScanLimit rows (a user is in tens of groups, not thousands), and
+// answer every page of candidates from them; else, they probe page by page
+// (GroupQuery.MatchGroups bounds the probes).
+var (
+	probeLimit     = 20_000
+	valueScanLimit = 200_000
+)
+
+// memberTester returns the memberships function of a list query over
+// candidates groups.
+func (s *Store) memberTester(ctx context.Context, tenant string, candidates int) func(groupIDs, values []string) ([][2]string, error) {
+	var byValue [][2]string // the values' memberships, once read
+	scanned, probe := false, false
+	return func(groupIDs, values []string) ([][2]string, error) {
+		if !scanned && !probe {
+			if candidates*len(values) <= probeLimit {
+				probe = true
+			} else {
+				var err error
+				if byValue, probe, err = s.membershipsOf(ctx, tenant, values, valueScanLimit); err != nil {
+					return nil, err
+				}
+				scanned = !probe
+			}
+		}
+		if probe {
+			return s.memberships(ctx, tenant, groupIDs, values)
+		}
+		in := make(map[string]bool, len(groupIDs))
+		for _, id := range groupIDs {
+			in[id] = true
+		}
+		var out [][2]string
+		for _, p := range byValue {
+			if in[p[0]] {
+				out = append(out, p)
+			}
+		}
+		return out, nil
+	}
+}
+
+// membershipsOf returns the memberships of the values in every group, as
+// (group id, value) pairs, read through the value index, or over true
+// when there are more than limit.
+func (s *Store) membershipsOf(ctx context.Context, tenant string, values []string, limit int) (pairs [][2]string, over bool, err error) {
+	index := ""
+	if s.d == sqlite {
+		index = " INDEXED BY group_members_value" // whatever the statistics say
+	}
+	for chunk := range slices.Chunk(values, memberChunk) {
+		args := make([]any, 0, 2+len(chunk))
+		args = append(args, tenant)
+		for _, v := range chunk {
+			args = append(args, v)
+		}
+		args = append(args, limit+1-len(pairs))
+		rows, err := s.query(ctx, s.q(`SELECT group_id, value FROM group_members`+index+` WHERE company = ? AND value IN (?`+strings.Repeat(", ?", len(chunk)-1)+`) LIMIT ?`), args...)
+		if err != nil {
+			return nil, false, err
+		}
+		for rows.Next() {
+			var p [2]string
+			if err := rows.Scan(&p[0], &p[1]); err != nil {
+				rows.Close()
+				return nil, false, err
+			}
+			pairs = append(pairs, p)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, false, err
+		}
+		if len(pairs) > limit {
+			return nil, true, nil
+		}
+	}
+	return pairs, false, nil
+}
+
+// memberships returns which of values are members of which of groupIDs,
+// as (group id, value) pairs: one query per memberChunk values, each
+// probing the primary key.
+func (s *Store) memberships(ctx context.Context, tenant string, groupIDs, values []string) ([][2]string, error) {
+	var out [][2]string
+	for chunk := range slices.Chunk(values, memberChunk) {
+		args := make([]any, 0, 1+len(groupIDs)+len(chunk))
+		args = append(args, tenant)
+		for _, id := range groupIDs {
+			args = append(args, id)
+		}
+		for _, v := range chunk {
+			args = append(args, v)
+		}
+		rows, err := s.query(ctx, s.q(`SELECT group_id, value FROM group_members WHERE company = ? AND group_id IN (?`+strings.Repeat(", ?", len(groupIDs)-1)+`) AND value IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`), args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var p [2]string
+			if err := rows.Scan(&p[0], &p[1]); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out = append(out, p)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // UpdateGroup implements scim.GroupStore: a compare-and-swap on the

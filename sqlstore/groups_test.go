@@ -56,3 +56,59 @@ func TestMembersHoldsNoConnection(t *testing.T) {
 		})
 	}
 }
+
+// TestMemberTestPaths: the three ways ListGroups answers member tests
+// (probes, one scan of the values' memberships, probes after a scan found
+// too many) give the same page and total.
+func TestMemberTestPaths(t *testing.T) {
+	st := openSQLite(t)
+	ctx := context.Background()
+	var users []*scim.User
+	for i := range 20 {
+		id := fmt.Sprintf("u%02d", i)
+		users = append(users, &scim.User{ID: id, UserName: id + "@example.com", Meta: scim.Meta{Version: `W/"1"`}})
+	}
+	if err := st.CreateUsers(ctx, "acme", users); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 700 {
+		g := &scim.Group{ID: fmt.Sprintf("g%03d", i), DisplayName: "G", Meta: scim.Meta{Version: `W/"1"`},
+			Members: []scim.Member{{Value: users[i%20].ID}, {Value: users[(i+1)%20].ID}}}
+		if err := st.CreateGroup(ctx, "acme", g); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q, err := scim.NewGroupQuery(`members eq "u03" or (members eq "u07" and not (members eq "u08"))`, "", "", 2, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func(p, v int) { probeLimit, valueScanLimit = p, v }(probeLimit, valueScanLimit)
+	var want string
+	for _, c := range []struct {
+		name         string
+		probe, value int
+	}{{"probes", 1 << 30, 0}, {"scan", 0, 1 << 30}, {"scan over its limit", 0, 10}} {
+		probeLimit, valueScanLimit = c.probe, c.value
+		p, err := st.ListGroups(ctx, "acme", q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := fmt.Sprint(p.Total, groupIDs(p.Groups))
+		if want == "" {
+			want = got
+		} else if got != want {
+			t.Errorf("%s: %s, want %s", c.name, got, want)
+		}
+	}
+	if want != "105 [g003 g006 g022 g023 g026]" {
+		t.Errorf("probes: %s", want)
+	}
+}
+
+func groupIDs(gs []*scim.Group) []string {
+	out := make([]string, len(gs))
+	for i, g := range gs {
+		out[i] = g.ID
+	}
+	return out
+}

@@ -30,6 +30,7 @@ func testGroups(t *testing.T, newStore func(t *testing.T) scim.Store) {
 		{"Tenants", testGroupTenants},
 		{"LargeMemberChange", testLargeMemberChange},
 		{"MembersYield", testMembersYield},
+		{"MemberTestsPaged", testMemberTestsPaged},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			st := newStore(t)
