@@ -511,6 +511,16 @@ func mentionsGroups(f Filter) bool {
 	return false
 }
 
+// isGroupTermOnly reports whether f is a group test alone (groupTerm's,
+// not joined with anything).
+func isGroupTermOnly(f Filter) bool {
+	if _, ok := f.(*LogicalExpr); ok {
+		return false
+	}
+	_, ok := groupTerm(f)
+	return ok
+}
+
 // groupTerm finds groups.value eq "<id>" (or groups eq, or
 // groups[value eq]) among the terms of a top-level "and".
 func groupTerm(f Filter) (string, bool) {

@@ -1,9 +1,11 @@
 package scim
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -150,3 +152,87 @@ func TestGroupStreamLimits(t *testing.T) {
 		t.Errorf("%d streams held after an aborted one, want the 1 left in flight", n)
 	}
 }
+
+// lookupCounter counts the user lookups and GroupsOf calls a request makes.
+type lookupCounter struct {
+	*MemoryStore
+	lists, gets, groupsOf int
+}
+
+func (c *lookupCounter) ViewUsers(ctx context.Context, tenant string, q *Query) (*Page, error) {
+	c.lists++
+	return c.MemoryStore.ViewUsers(ctx, tenant, q)
+}
+
+func (c *lookupCounter) ListUsers(ctx context.Context, tenant string, q *Query) (*Page, error) {
+	c.lists++
+	return c.MemoryStore.ListUsers(ctx, tenant, q)
+}
+
+func (c *lookupCounter) GetUser(ctx context.Context, tenant, id string) (*User, error) {
+	c.gets++
+	return c.MemoryStore.GetUser(ctx, tenant, id)
+}
+
+func (c *lookupCounter) GroupsOf(ctx context.Context, tenant string, ids []string) (map[string][]GroupRef, error) {
+	c.groupsOf++
+	return c.MemoryStore.GroupsOf(ctx, tenant, ids)
+}
+
+// TestUsersByGroupBatches pins issue 23 item 7 in the handler: GET /Users
+// with groups.value eq "g" looks up only the page's users when the group
+// test is the whole filter (one lookup for count=1, whatever the group's
+// size), and otherwise the members a batch of 100 at a time, never one
+// by one; the answers are those of the filter.
+func TestUsersByGroupBatches(t *testing.T) {
+	h, _ := groupsHandler(t, 1000)
+	cs := &lookupCounter{MemoryStore: h.Store.(*MemoryStore)}
+	h.Store, h.Groups = cs, cs
+	list := func(query string) (total int, ids []string) {
+		t.Helper()
+		w := serve(h, "GET", "/scim/v2/Users?"+query, "")
+		if w.Code != 200 {
+			t.Fatalf("%s: %d %s", query, w.Code, w.Body)
+		}
+		var r struct {
+			TotalResults int
+			Resources    []struct {
+				ID     string
+				Groups []struct{ Value string }
+			}
+		}
+		if err := json.Unmarshal(w.Body.Bytes(), &r); err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range r.Resources {
+			if len(u.Groups) != 1 || u.Groups[0].Value != "g" {
+				t.Errorf("%s: user %s with groups %v", query, u.ID, u.Groups)
+			}
+			ids = append(ids, u.ID)
+		}
+		return r.TotalResults, ids
+	}
+	for _, c := range []struct {
+		query         string
+		total         int
+		ids           string
+		lists, groups int
+	}{
+		{"count=1&filter=" + q(`groups.value eq "g"`), 1000, "[u000000]", 1, 1},
+		{"startIndex=998&count=5&filter=" + q(`groups eq "g"`), 1000, "[u000997 u000998 u000999]", 1, 1},
+		{"count=2&filter=" + q(`groups.value eq "g" and userName ew "7@example.com"`), 100, "[u000007 u000017]", 10, 11},
+		{"count=2&sortBy=userName&sortOrder=descending&filter=" + q(`groups[value eq "g"]`), 1000, "[u000999 u000998]", 10, 11},
+		{"count=1&filter=" + q(`groups.value eq "nobody"`), 0, "[]", 0, 0},
+	} {
+		cs.lists, cs.gets, cs.groupsOf = 0, 0, 0
+		total, ids := list(c.query)
+		if total != c.total || fmt.Sprint(ids) != c.ids {
+			t.Errorf("%s: total %d, %v; want %d, %s", c.query, total, ids, c.total, c.ids)
+		}
+		if cs.lists != c.lists || cs.groupsOf != c.groups || cs.gets != 0 {
+			t.Errorf("%s: %d user lists, %d gets, %d GroupsOf; want %d, 0, %d", c.query, cs.lists, cs.gets, cs.groupsOf, c.lists, c.groups)
+		}
+	}
+}
+
+func q(filter string) string { return url.QueryEscape(filter) }

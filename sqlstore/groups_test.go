@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -111,4 +112,66 @@ func groupIDs(gs []*scim.Group) []string {
 		out[i] = g.ID
 	}
 	return out
+}
+
+// TestGroupsOfPlan pins issue 23 item 7 on SQLite: whatever the statistics
+// (none, those of a store analysed empty, as a server analyses at start,
+// or those of a loaded one), GroupsOf reads the users' memberships through
+// the value index: not every membership of the company (the plan of one
+// user without statistics), nor every group of it (with them).
+func TestGroupsOfPlan(t *testing.T) {
+	st := openSQLite(t)
+	ctx := context.Background()
+	check := func(when string) {
+		for _, n := range []int{1, 2} {
+			args := []any{"acme", "u0001", "u0002"}[:1+n]
+			rows, err := st.db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+st.groupsOfSQL(n), args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var plan []string
+			for rows.Next() {
+				var id, parent, notused int
+				var detail string
+				if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+					t.Fatal(err)
+				}
+				plan = append(plan, detail)
+			}
+			rows.Close()
+			if p := strings.Join(plan, "; "); !strings.HasPrefix(p, "SEARCH m USING INDEX group_members_value (company=? AND value=?)") {
+				t.Errorf("GroupsOf's plan for %d users %s: %s; want a search of group_members_value by value first", n, when, p)
+			}
+		}
+	}
+	check("on a fresh store")
+	if err := st.Analyze(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check("analysed empty")
+	var users []*scim.User
+	for i := range 500 {
+		id := fmt.Sprintf("u%04d", i)
+		users = append(users, &scim.User{ID: id, UserName: id + "@example.com", Meta: scim.Meta{Version: `W/"1"`}})
+	}
+	if err := st.CreateUsers(ctx, "acme", users); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 10 {
+		g := &scim.Group{ID: fmt.Sprintf("g%d", i), DisplayName: "G", Meta: scim.Meta{Version: `W/"1"`}}
+		for _, u := range users {
+			g.Members = append(g.Members, scim.Member{Value: u.ID})
+		}
+		if err := st.CreateGroup(ctx, "acme", g); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.Analyze(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check("analysed with 5,000 memberships")
+	refs, err := st.GroupsOf(ctx, "acme", []string{"u0001", "u0499", "nobody"})
+	if err != nil || len(refs["u0001"]) != 10 || len(refs["u0499"]) != 10 || len(refs) != 2 {
+		t.Errorf("GroupsOf: %v, %v", refs, err)
+	}
 }
