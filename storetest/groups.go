@@ -31,6 +31,7 @@ func testGroups(t *testing.T, newStore func(t *testing.T) scim.Store) {
 		{"LargeMemberChange", testLargeMemberChange},
 		{"MembersYield", testMembersYield},
 		{"MemberTestsPaged", testMemberTestsPaged},
+		{"MemberDeleteRace", testMemberDeleteRace},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			st := newStore(t)

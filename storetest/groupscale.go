@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -186,5 +187,52 @@ func testMemberTestsPaged(t *testing.T, st scim.Store, gs scim.GroupStore) {
 		if p.Total != c.total || first != c.first {
 			t.Errorf("%s: total %d, first %q; want %d, %q", c.filter, p.Total, first, c.total, c.first)
 		}
+	}
+}
+
+// testMemberDeleteRace: a user deleted while a write adds it to a group is
+// never left a member: either the add fails (ErrNoMember) or the deletion
+// removes the membership it committed before.
+func testMemberDeleteRace(t *testing.T, st scim.Store, gs scim.GroupStore) {
+	ctx := context.Background()
+	const n = 200
+	ids := loadMany(t, st, tenant, "r", n)
+	loadGroups(t, st, n, func(int) []string { return nil })
+	sem := make(chan struct{}, 8)
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*n)
+	for i := range n {
+		gid := fmt.Sprintf("g%03d", i)
+		wg.Add(2)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			g, err := gs.GetGroup(ctx, tenant, gid)
+			if err == nil {
+				err = gs.UpdateGroup(ctx, tenant, bump(g, 1), g.Meta.Version, scim.MemberChange{Add: []scim.Member{{Value: ids[i]}}})
+			}
+			if err != nil && !errors.Is(err, scim.ErrNoMember) {
+				errs <- fmt.Errorf("adding %s to %s: %v", ids[i], gid, err)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if err := st.DeleteUser(ctx, tenant, ids[i], ""); err != nil {
+				errs <- fmt.Errorf("deleting %s: %v", ids[i], err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	left := 0
+	for i := range n {
+		left += len(members(t, gs, tenant, fmt.Sprintf("g%03d", i)))
+	}
+	if left > 0 {
+		t.Errorf("%d of %d deleted users are still members of a group", left, n)
 	}
 }
