@@ -28,7 +28,10 @@ type Handler struct {
 	// both), since a member must be a user of the company and deleting a
 	// user removes it from its groups. A group PATCH answers 204 unless
 	// the request names attributes; a PUT without members keeps them; a
-	// nested group is a member, not expanded.
+	// nested group is a member, not expanded. A user's groups attribute
+	// lists its groups in id order as far as they render in 16 KiB (about
+	// a hundred), which list pages count beside MaxUserBytes; GET
+	// /Groups?filter=members eq "<id>" lists them all.
 	Groups GroupStore
 	// Auth resolves bearer tokens to tenants. Required: every endpoint,
 	// discovery included, needs a token, because schemas are per company.
@@ -72,8 +75,9 @@ type Handler struct {
 	MaxUserBytes int
 	// MaxListBytes bounds a list response: a list request's count, and the
 	// default page size, are lowered to the number of users of at most
-	// MaxUserBytes that fit in it, and itemsPerPage says so. Pages are
-	// never cut short otherwise. Default [DefaultMaxListBytes].
+	// MaxUserBytes that fit in it (with groups on, each counted with 16
+	// KiB more for its groups attribute), and itemsPerPage says so. Pages
+	// are never cut short otherwise. Default [DefaultMaxListBytes].
 	MaxListBytes int64
 	// BaseURL, when set, is the absolute URL the endpoint is served at
 	// (e.g. "https://api.example.com/scim/v2"), used in meta.location, the

@@ -465,9 +465,13 @@ func (req *request) removeGroup(id, ifMatch string) error {
 }
 
 // attachGroups fills, in copies it puts in their place, the read-only
-// groups attribute of users about to be
-// rendered, when groups are on. Users never store it.
-func (req *request) attachGroups(users []*User) error {
+// groups attribute of users about to be rendered, when groups are on, as
+// far as groupsAllowance allows. Users never store it.
+func (req *request) attachGroups(users []*User) error { return req.attachGroupsCapped(users, true) }
+
+// attachGroupsCapped is attachGroups; with capped false it attaches every
+// group, for a groups filter to test (never to render).
+func (req *request) attachGroupsCapped(users []*User, capped bool) error {
 	gs := req.groupStore()
 	if gs == nil || len(users) == 0 {
 		return nil
@@ -487,6 +491,9 @@ func (req *request) attachGroups(users []*User) error {
 		c.Groups = refs[u.ID]
 		for j := range c.Groups {
 			c.Groups[j].Ref = req.groupLocation(c.Groups[j].Value)
+		}
+		if capped {
+			c.Groups = capGroups(c.Groups) // counted in pageSizes
 		}
 		users[i] = &c
 	}

@@ -236,3 +236,48 @@ func TestUsersByGroupBatches(t *testing.T) {
 }
 
 func q(filter string) string { return url.QueryEscape(filter) }
+
+// TestListBytesCountGroups pins issue 23 item 18: users' groups attribute
+// is bounded (groupsAllowance) and counted when sizing list pages, so a
+// page stays within MaxListBytes however many groups its users are in; a
+// groups filter still sees every group.
+func TestListBytesCountGroups(t *testing.T) {
+	st := NewMemoryStore()
+	ctx := context.Background()
+	var ids []string
+	for i := range 10 {
+		id := fmt.Sprintf("u%02d", i)
+		ids = append(ids, id)
+		if err := st.CreateUser(ctx, "acme", &User{ID: id, UserName: id + "@example.com", Active: true, Meta: Meta{Version: `W/"1"`}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for g := range 300 {
+		grp := &Group{ID: fmt.Sprintf("g%03d", g), DisplayName: strings.Repeat("\x01", 250), Meta: Meta{Version: `W/"1"`}}
+		for _, id := range ids {
+			grp.Members = append(grp.Members, Member{Value: id})
+		}
+		if err := st.CreateGroup(ctx, "acme", grp); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := &Handler{Store: st, Groups: st, Auth: StaticTokens{"tok": "acme"}, BaseURL: "https://scim.example.com/scim/v2", MaxListBytes: 256 << 10}
+	w := serve(h, "GET", "/scim/v2/Users?count=1000", "")
+	var r struct {
+		ItemsPerPage int
+		Resources    []struct{ Groups []struct{ Value string } }
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &r); w.Code != 200 || err != nil {
+		t.Fatalf("%d %v", w.Code, err)
+	}
+	if w.Body.Len() > 256<<10 {
+		t.Errorf("a page of %d users is %d bytes, over MaxListBytes (%d)", r.ItemsPerPage, w.Body.Len(), 256<<10)
+	}
+	if n := len(r.Resources[0].Groups); n == 0 || n == 300 || r.Resources[0].Groups[n-1].Value != fmt.Sprintf("g%03d", n-1) {
+		t.Errorf("a user in 300 groups lists %d: want the first ones that fit", n)
+	}
+	w = serve(h, "GET", "/scim/v2/Users?filter="+q(`groups.value eq "g299" and userName sw "u0"`), "")
+	if !strings.Contains(w.Body.String(), `"totalResults":10`) {
+		t.Errorf("groups filter on a group past the listed ones: %s", w.Body.String()[:min(200, w.Body.Len())])
+	}
+}

@@ -565,8 +565,8 @@ func (req *request) usersByID(ids []string, attach bool) ([]*User, error) {
 	}
 	users := page.Users
 	slices.SortFunc(users, func(a, b *User) int { return strings.Compare(a.ID, b.ID) })
-	if attach {
-		if err := req.attachGroups(users); err != nil {
+	if attach { // all of them, for the filter: the caller attaches the page's to render
+		if err := req.attachGroupsCapped(users, false); err != nil {
 			return nil, err
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"reflect"
 	"time"
+
+	"github.com/scimkit/scim/internal/jsonw"
 )
 
 // Defaults of the [Handler]'s limits on what one user may hold and on what
@@ -31,6 +33,15 @@ const (
 // streamRetryAfter is the Retry-After, in seconds, of a stream refused
 // for MaxStreams: about one stream write's deadline.
 const streamRetryAfter = 10
+
+// groupsAllowance bounds, in bytes, the read-only groups attribute of a
+// rendered user when groups are on: a user lists the groups naming it, in
+// group id order, as far as they fit in it (about a hundred groups of
+// typical names), and pageSizes counts it beside MaxUserBytes, so that a
+// page never exceeds MaxListBytes whatever the users' memberships. The
+// complete list of a user's groups is GET /Groups?filter=members eq
+// "<id>". At the default limits it leaves the largest page at 1000.
+const groupsAllowance = 16 << 10
 
 // maxMemberFilters bounds the members[...] removes of one group PATCH
 // whose filter is not a plain value eq: each is tested against every
@@ -80,10 +91,35 @@ func (h *Handler) pageSizes(base string) (def, maxSize int) {
 		def = 100
 	}
 	perUser := int64(h.maxUserBytes()) + renderAllowance + 2*int64(len(base))
+	if h.Groups != nil {
+		perUser += groupsAllowance
+	}
 	if fit := h.maxListBytes() / perUser; fit < int64(maxSize) {
 		maxSize = int(max(fit, 1))
 	}
 	return min(def, maxSize), maxSize
+}
+
+// capGroups returns the leading refs whose rendering fits in
+// groupsAllowance: each renders as {"value":…,"$ref":…,"display":…,
+// "type":…} and a comma.
+func capGroups(refs []GroupRef) []GroupRef {
+	size := len(`"groups":[],`)
+	var scratch []byte
+	for i, r := range refs {
+		scratch = jsonw.String(scratch[:0], r.Value)
+		n := len(scratch)
+		scratch = jsonw.String(scratch[:0], r.Ref)
+		n += len(scratch)
+		scratch = jsonw.String(scratch[:0], r.Display)
+		n += len(scratch)
+		scratch = jsonw.String(scratch[:0], r.Type)
+		n += len(scratch) + len(`{"value":,"$ref":,"display":,"type":},`)
+		if size += n; size > groupsAllowance {
+			return refs[:i]
+		}
+	}
+	return refs
 }
 
 func tooManyValues(a *Attribute, n, limit int) *Error {
