@@ -235,6 +235,15 @@ func (q *GroupQuery) Matches(g *Group, isMember func(value string) bool) bool {
 	return q.match(reflect.ValueOf(g).Elem(), isMember)
 }
 
+// Bounds returns how many matches the page skips (StartIndex-1) and how
+// many it holds at most (Count), both at least 0, as [Query.Bounds] does.
+func (q *GroupQuery) Bounds() (skip, count int) {
+	if q.StartIndex > 1 {
+		skip = q.StartIndex - 1
+	}
+	return skip, max(q.Count, 0)
+}
+
 // MaxGroupMemberTests bounds the member tests one group list query may
 // ask of a store: the distinct member ids its filter tests, times the
 // groups that are candidates for it. Past it, [GroupQuery.MatchGroups] is

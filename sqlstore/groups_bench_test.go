@@ -294,3 +294,27 @@ func BenchmarkUsersByGroupSQLite(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkGroupListPage: one page of 100 groups, without members, out of
+// 20,000 (issue 23 item 19; target under 5 ms).
+func BenchmarkGroupListPageSQLite(b *testing.B) {
+	benchGroupListPage(b, openSQLite(b))
+}
+
+func BenchmarkGroupListPagePostgres(b *testing.B) {
+	benchGroupListPage(b, openPostgres(b))
+}
+
+func benchGroupListPage(b *testing.B, st *Store) {
+	h := manyGroupsHandler(b, st, 100, 20_000)
+	for _, c := range []struct{ name, query string }{
+		{"first", "count=100&excludedAttributes=members"},
+		{"start=15001", "startIndex=15001&count=100&excludedAttributes=members"},
+	} {
+		b.Run("groups=20000/"+c.name, func(b *testing.B) {
+			for b.Loop() {
+				benchServe(b, h, "GET", "/scim/v2/Groups?"+c.query, "", 200)
+			}
+		})
+	}
+}

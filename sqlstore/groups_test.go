@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -173,5 +174,43 @@ func TestGroupsOfPlan(t *testing.T) {
 	refs, err := st.GroupsOf(ctx, "acme", []string{"u0001", "u0499", "nobody"})
 	if err != nil || len(refs["u0001"]) != 10 || len(refs["u0499"]) != 10 || len(refs) != 2 {
 		t.Errorf("GroupsOf: %v, %v", refs, err)
+	}
+}
+
+// TestGroupListPushdown pins issue 23 item 19: a page of a list without
+// filter reads the page, not every group of the company: with a scan
+// bound below the company's groups (WithMaxScan), it still answers, while
+// a filter that needs the scan is refused.
+func TestGroupListPushdown(t *testing.T) {
+	st := openSQLite(t, WithMaxScan(500))
+	ctx := context.Background()
+	err := st.Batch(ctx, func(s scim.Store) error {
+		for i := range 1100 {
+			g := &scim.Group{ID: fmt.Sprintf("g%04d", i), DisplayName: "G", Meta: scim.Meta{Version: `W/"1"`}}
+			if err := s.(scim.GroupStore).CreateGroup(ctx, "acme", g); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		sortBy, order string
+		first         string
+	}{{"", "", "g0500"}, {"id", "descending", "g0599"}} {
+		q, _ := scim.NewGroupQuery("", c.sortBy, c.order, 501, 100)
+		p, err := st.ListGroups(ctx, "acme", q)
+		if err != nil {
+			t.Fatalf("a page of 100 of 1,100 groups, scans bounded at 500: %v", err)
+		}
+		if p.Total != 1100 || len(p.Groups) != 100 || p.Groups[0].ID != c.first {
+			t.Errorf("sortBy=%q %s: %d of %d, first %s", c.sortBy, c.order, len(p.Groups), p.Total, p.Groups[0].ID)
+		}
+	}
+	q, _ := scim.NewGroupQuery(`displayName sw "G"`, "", "", 1, 100)
+	if _, err := st.ListGroups(ctx, "acme", q); !errors.Is(err, scim.ErrTooMany) {
+		t.Errorf("a filter over 1,100 groups, scans bounded at 500: %v, want ErrTooMany", err)
 	}
 }

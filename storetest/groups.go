@@ -32,6 +32,7 @@ func testGroups(t *testing.T, newStore func(t *testing.T) scim.Store) {
 		{"MembersYield", testMembersYield},
 		{"MemberTestsPaged", testMemberTestsPaged},
 		{"MemberDeleteRace", testMemberDeleteRace},
+		{"Paging", testGroupPaging},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			st := newStore(t)

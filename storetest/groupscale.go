@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -234,5 +235,53 @@ func testMemberDeleteRace(t *testing.T, st scim.Store, gs scim.GroupStore) {
 	}
 	if left > 0 {
 		t.Errorf("%d of %d deleted users are still members of a group", left, n)
+	}
+}
+
+// testGroupPaging: a list without filter pages through every group once,
+// in the store's order or by id either way, with the total on each page.
+func testGroupPaging(t *testing.T, st scim.Store, gs scim.GroupStore) {
+	ctx := context.Background()
+	const n = 1100
+	loadGroups(t, st, n, func(int) []string { return nil })
+	seen := map[string]bool{}
+	for start := 1; start <= n; start += 100 {
+		q, _ := scim.NewGroupQuery("", "", "", start, 100)
+		p, err := gs.ListGroups(ctx, tenant, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Total != n || len(p.Groups) != 100 {
+			t.Fatalf("page at %d: %d groups of %d", start, len(p.Groups), p.Total)
+		}
+		for _, g := range p.Groups {
+			if seen[g.ID] || g.DisplayName == "" || g.Meta.Version == "" {
+				t.Errorf("page at %d: %+v (seen before: %v)", start, g, seen[g.ID])
+			}
+			seen[g.ID] = true
+		}
+	}
+	if len(seen) != n {
+		t.Errorf("paging saw %d groups, want %d", len(seen), n)
+	}
+	for _, c := range []struct {
+		sortBy, order string
+		start, count  int
+		want          []string
+	}{
+		{"id", "descending", 1098, 5, []string{"g002", "g001", "g000"}},
+		{"", "descending", 1, 2, []string{"g999", "g998"}},
+		{"id", "", 1000, 2, []string{"g899", "g900"}}, // bytewise: g100, g1000..g1099, g101
+		{"", "", 1, 0, nil},
+		{"", "", 1101, 10, nil},
+	} {
+		q, _ := scim.NewGroupQuery("", c.sortBy, c.order, c.start, c.count)
+		p, err := gs.ListGroups(ctx, tenant, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := groupIDs(p); p.Total != n || len(got)+len(c.want) > 0 && !slices.Equal(got, c.want) {
+			t.Errorf("sortBy=%q %s start %d count %d: %v of %d, want %v", c.sortBy, c.order, c.start, c.count, got, p.Total, c.want)
+		}
 	}
 }
