@@ -353,12 +353,15 @@ func (req *request) patchGroup(id string, body []byte, ifMatch string) (*Group, 
 	}
 	// A remove whose filter is not a plain value eq selects stored
 	// members: the list is read once per PATCH, at the first such remove,
-	// and at most maxMemberFilters filters are tested against it.
+	// and at most maxMemberFilters filters are tested against it, in a
+	// request: a bulk request's group PATCHes share the bound, so that it
+	// reads member lists at most that many times inside its batch (on
+	// SQLite, the single writer).
 	var stored []Member
-	read, filters := false, 0
+	read := false
 	matching := func(f Filter) ([]string, error) {
-		if filters++; filters > maxMemberFilters {
-			return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "a PATCH may remove members by at most %d filters other than value eq; name the members (members[value eq \"<id>\"]) or split the request", maxMemberFilters)
+		if req.memberFilters++; req.memberFilters > maxMemberFilters {
+			return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "a request may remove group members by at most %d filters other than value eq (a bulk request's operations together); name the members (members[value eq \"<id>\"]) or split the request", maxMemberFilters)
 		}
 		if err := checkMemberFilter(f); err != nil {
 			return nil, err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -279,5 +280,32 @@ func TestListBytesCountGroups(t *testing.T) {
 	w = serve(h, "GET", "/scim/v2/Users?filter="+q(`groups.value eq "g299" and userName sw "u0"`), "")
 	if !strings.Contains(w.Body.String(), `"totalResults":10`) {
 		t.Errorf("groups filter on a group past the listed ones: %s", w.Body.String()[:min(200, w.Body.Len())])
+	}
+}
+
+// TestBulkSharesMemberFilters: the group PATCHes of one bulk request share
+// the bound on filtered member removes, so that a bulk request reads
+// member lists at most maxMemberFilters times inside its batch.
+func TestBulkSharesMemberFilters(t *testing.T) {
+	h, _ := groupsHandler(t, 20)
+	var ops []string
+	for i := range maxMemberFilters + 2 {
+		ops = append(ops, fmt.Sprintf(`{"method":"PATCH","path":"/Groups/g","bulkId":"p%d","data":%s}`, i,
+			patchOps(fmt.Sprintf(`{"op":"remove","path":"members[value eq \"u%06d\" or display pr]"}`, i))))
+	}
+	w := serve(h, "POST", "/scim/v2/Bulk", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[`+strings.Join(ops, ",")+`]}`)
+	var r struct {
+		Operations []struct{ Status string }
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &r); w.Code != 200 || err != nil {
+		t.Fatalf("%d %v %s", w.Code, err, w.Body)
+	}
+	var got []string
+	for _, o := range r.Operations {
+		got = append(got, o.Status)
+	}
+	want := append(slices.Repeat([]string{"200"}, maxMemberFilters), "400", "400")
+	if !slices.Equal(got, want) {
+		t.Errorf("statuses %v, want %v", got, want)
 	}
 }
