@@ -141,25 +141,24 @@ func parseGroupProjection(attributes, excluded string) groupProjection {
 	}
 	for name := range strings.SplitSeq(list, ",") {
 		name = strings.TrimSpace(name)
-		if len(name) > len(SchemaGroup) && strings.EqualFold(name[:len(SchemaGroup)+1], SchemaGroup+":") {
-			name = name[len(SchemaGroup)+1:]
-		} else if strings.EqualFold(name, SchemaGroup) {
+		if strings.EqualFold(name, SchemaGroup) {
 			p = groupProjection{include, include, include, include}
 			continue
 		}
+		name, _ = cutSchema(name, SchemaGroup)
 		top, sub, _ := strings.Cut(name, ".")
 		var f *bool
-		switch strings.ToLower(top) {
-		case "externalid":
-			f = &p.externalID
-		case "displayname":
-			f = &p.displayName
-		case "members":
-			f = &p.members
-		case "meta":
-			f = &p.meta
-		default:
+		switch a := groupSchema.Attribute(top); {
+		case a == nil || a.Returned == ReturnedAlways: // id
 			continue
+		case a == membersAttr:
+			f = &p.members
+		case a.Type == TypeComplex: // meta
+			f = &p.meta
+		case a.Required: // displayName
+			f = &p.displayName
+		default:
+			f = &p.externalID
 		}
 		if include || sub == "" {
 			*f = include // excluding a sub-attribute keeps the attribute
@@ -244,21 +243,22 @@ func decodeGroup(body []byte) (g *Group, hasMembers bool, err error) {
 		return nil, false, Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "a group must be a JSON object, not %s", jsonKind(v))
 	}
 	g = &Group{}
+	gv := reflect.ValueOf(g).Elem()
 	for k, x := range obj {
-		switch strings.ToLower(k) {
-		case "displayname":
-			if g.DisplayName, err = groupString("displayName", x); err != nil {
-				return nil, false, err
-			}
-		case "externalid":
-			if g.ExternalID, err = groupString("externalId", x); err != nil {
-				return nil, false, err
-			}
-		case "members":
+		switch a := groupSchema.Attribute(k); {
+		case a == membersAttr:
 			hasMembers = true
 			if g.Members, err = decodeMembers(x); err != nil {
 				return nil, false, err
 			}
+		case a == nil || a.Mutability == ReadOnly:
+			// Unknown or the server's: ignored, as for users.
+		default: // a plain string: displayName, externalId
+			s, err := groupString(a.Name, x)
+			if err != nil {
+				return nil, false, err
+			}
+			gv.FieldByIndex(a.field).SetString(s)
 		}
 	}
 	if err := checkGroup(g); err != nil {
@@ -298,19 +298,17 @@ func decodeMembers(x any) ([]Member, error) {
 			return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "a member must be an object such as {\"value\":\"<id>\"}, not %s", jsonKind(e))
 		}
 		var m Member
+		mv := reflect.ValueOf(&m).Elem()
 		for k, y := range o {
-			var err error
-			switch strings.ToLower(k) {
-			case "value":
-				m.Value, err = groupString("members.value", y)
-			case "display":
-				m.Display, err = groupString("members.display", y)
-			case "type":
-				m.Type, err = groupString("members.type", y)
+			sub := membersAttr.Sub(k)
+			if sub == nil || sub.Type == TypeReference { // $ref: the server builds it
+				continue
 			}
+			s, err := groupString("members."+sub.Name, y)
 			if err != nil {
 				return nil, err
 			}
+			mv.FieldByIndex(sub.field).SetString(s)
 		}
 		if err := checkMember(m); err != nil {
 			return nil, err

@@ -2,6 +2,7 @@ package scim
 
 import (
 	"net/http"
+	"reflect"
 	"strings"
 )
 
@@ -85,27 +86,27 @@ func (gp *groupPatch) noPath(op *PatchOperation, id string) error {
 		return Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "without a path the value must be an object of group attributes, not %s", jsonKind(op.Value))
 	}
 	for k, v := range obj {
-		name := k
-		if len(k) > len(SchemaGroup) && strings.EqualFold(k[:len(SchemaGroup)+1], SchemaGroup+":") {
-			name = k[len(SchemaGroup)+1:]
-		}
-		switch strings.ToLower(name) {
-		case "displayname", "externalid":
-			if err := gp.setString(op.Op, name, v); err != nil {
-				return err
-			}
-		case "members":
+		name, _ := cutSchema(k, SchemaGroup)
+		a := groupSchema.Attribute(name)
+		switch {
+		case a == membersAttr:
 			if err := gp.members(op.Op, v); err != nil {
 				return err
 			}
-		case "id":
+		case a == nil && strings.EqualFold(name, "schemas"):
+			// An echo of read-only data, as clients send it.
+		case a == nil:
+			return Errorf(http.StatusBadRequest, SCIMTypeInvalidPath, "groups have no attribute %q", k)
+		case a.Uniqueness == UniquenessServer: // id
 			if s, _ := v.(string); s != id {
 				return Errorf(http.StatusBadRequest, SCIMTypeMutability, "id is read-only: %s is not this group's id", describe(v))
 			}
-		case "schemas", "meta":
-			// Echoes of read-only data, as clients send them.
+		case a.Mutability == ReadOnly:
+			// meta: an echo of read-only data.
 		default:
-			return Errorf(http.StatusBadRequest, SCIMTypeInvalidPath, "groups have no attribute %q", k)
+			if err := gp.setString(op.Op, a, v); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -115,11 +116,11 @@ func (gp *groupPatch) withPath(op *PatchOperation, path *PatchPath, matching fun
 	if path.Attr.URN != "" && !strings.EqualFold(path.Attr.URN, SchemaGroup) {
 		return Errorf(http.StatusBadRequest, SCIMTypeInvalidPath, "groups have no attributes of schema %s", path.Attr.URN)
 	}
-	name := strings.ToLower(path.Attr.Name)
+	a := groupSchema.Attribute(path.Attr.Name)
 	switch {
-	case name == "members" && (path.Attr.Sub != "" || path.Sub != ""):
+	case a == membersAttr && (path.Attr.Sub != "" || path.Sub != ""):
 		return Errorf(http.StatusBadRequest, SCIMTypeInvalidPath, "a member's attributes cannot be patched: add or remove the member")
-	case name == "members" && path.Filter != nil:
+	case a == membersAttr && path.Filter != nil:
 		if op.Op != "remove" {
 			return Errorf(http.StatusBadRequest, SCIMTypeInvalidPath, "%s with a filter cannot %s; add members with path \"members\"", path.Attr.Name, op.Op)
 		}
@@ -134,7 +135,7 @@ func (gp *groupPatch) withPath(op *PatchOperation, path *PatchPath, matching fun
 			gp.set(Member{Value: v}, false)
 		}
 		return nil
-	case name == "members":
+	case a == membersAttr:
 		if op.Op == "remove" && op.Value == nil {
 			gp.replaceAll(nil)
 			return nil
@@ -142,31 +143,36 @@ func (gp *groupPatch) withPath(op *PatchOperation, path *PatchPath, matching fun
 		return gp.members(op.Op, op.Value)
 	case path.Filter != nil || path.Attr.Sub != "" || path.Sub != "":
 		return Errorf(http.StatusBadRequest, SCIMTypeInvalidPath, "%s has no sub-attributes", path.Attr.Name)
-	case name == "displayname" || name == "externalid":
-		return gp.setString(op.Op, path.Attr.Name, op.Value)
-	case name == "id" || name == "meta" || name == "schemas":
+	case a != nil && a.Mutability != ReadOnly:
+		return gp.setString(op.Op, a, op.Value)
+	case a != nil || strings.EqualFold(path.Attr.Name, "schemas"):
 		return Errorf(http.StatusBadRequest, SCIMTypeMutability, "%s is read-only", path.Attr.Name)
 	}
 	return Errorf(http.StatusBadRequest, SCIMTypeInvalidPath, "groups have no attribute %q", path.Attr.Name)
 }
 
-func (gp *groupPatch) setString(op, name string, v any) error {
-	if strings.EqualFold(name, "displayName") {
-		s, ok := v.(string)
-		if op == "remove" || !ok || strings.TrimSpace(s) == "" {
-			return Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "displayName is required: replace it with a non-empty string")
-		}
-		gp.displayName = &s
-		return nil
-	}
+// setString sets a plain string attribute (displayName, externalId): a
+// required one cannot be removed or emptied.
+func (gp *groupPatch) setString(op string, a *Attribute, v any) error {
 	s := ""
-	if op != "remove" {
+	if a.Required {
+		var ok bool
+		s, ok = v.(string)
+		if op == "remove" || !ok || strings.TrimSpace(s) == "" {
+			return Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "%s is required: replace it with a non-empty string", a.Name)
+		}
+	} else if op != "remove" {
 		var err error
-		if s, err = groupString("externalId", v); err != nil {
+		if s, err = groupString(a.Name, v); err != nil {
 			return err
 		}
 	}
-	gp.externalID = &s
+	switch a.goField {
+	case "DisplayName":
+		gp.displayName = &s
+	case "ExternalID":
+		gp.externalID = &s
+	}
 	return nil
 }
 
@@ -235,32 +241,23 @@ func checkMemberFilter(f Filter) error {
 	return Errorf(http.StatusBadRequest, SCIMTypeInvalidFilter, "the members filter %s is not supported", f)
 }
 
-// matchMember evaluates a checked members filter on one member: type and
-// display ignore case, value does not.
-func matchMember(f Filter, m Member) bool {
-	switch n := f.(type) {
-	case *LogicalExpr:
-		if n.Op == "and" {
-			return matchMember(n.Left, m) && matchMember(n.Right, m)
-		}
-		return matchMember(n.Left, m) || matchMember(n.Right, m)
-	case *NotExpr:
-		return !matchMember(n.Filter, m)
-	case *AttrExpr:
-		var s string
-		lit, _ := n.Value.(string)
-		switch strings.ToLower(n.Path.Name) {
-		case "value":
-			s = m.Value
-		case "type":
-			s, lit = strings.ToLower(m.Type), strings.ToLower(lit)
-		case "display":
-			s, lit = strings.ToLower(m.Display), strings.ToLower(lit)
-		}
-		if n.Op == OpPresent {
-			return s != ""
-		}
-		return compareResult(n.Op, strings.Compare(s, lit), true, s, lit)
+// compileMemberFilter compiles a checked members filter through the
+// model, on the sub-attributes of members: type and display ignore case,
+// value does not (groupSchema says so).
+func compileMemberFilter(f Filter) (func(Member) bool, error) {
+	r, err := groupModel.resolveFilterIn(f, membersAttr)
+	if err != nil {
+		return nil, err
 	}
-	return false
+	ev, err := groupModel.compile(r, membersAttr)
+	if err != nil {
+		return nil, err
+	}
+	return func(m Member) bool { return ev(reflect.ValueOf(&m).Elem()) }, nil
+}
+
+// matchMember evaluates a checked members filter on one member.
+func matchMember(f Filter, m Member) bool {
+	match, err := compileMemberFilter(f)
+	return err == nil && match(m)
 }

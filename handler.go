@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -27,7 +28,10 @@ type Handler struct {
 	// both), since a member must be a user of the company and deleting a
 	// user removes it from its groups. A group PATCH answers 204 unless
 	// the request names attributes; a PUT without members keeps them; a
-	// nested group is a member, not expanded.
+	// nested group is a member, not expanded. A user's groups attribute
+	// lists its groups in id order as far as they render in 16 KiB (about
+	// a hundred), which list pages count beside MaxUserBytes; GET
+	// /Groups?filter=members eq "<id>" lists them all.
 	Groups GroupStore
 	// Auth resolves bearer tokens to tenants. Required: every endpoint,
 	// discovery included, needs a token, because schemas are per company.
@@ -71,8 +75,9 @@ type Handler struct {
 	MaxUserBytes int
 	// MaxListBytes bounds a list response: a list request's count, and the
 	// default page size, are lowered to the number of users of at most
-	// MaxUserBytes that fit in it, and itemsPerPage says so. Pages are
-	// never cut short otherwise. Default [DefaultMaxListBytes].
+	// MaxUserBytes that fit in it (with groups on, each counted with 16
+	// KiB more for its groups attribute), and itemsPerPage says so. Pages
+	// are never cut short otherwise. Default [DefaultMaxListBytes].
 	MaxListBytes int64
 	// BaseURL, when set, is the absolute URL the endpoint is served at
 	// (e.g. "https://api.example.com/scim/v2"), used in meta.location, the
@@ -91,6 +96,26 @@ type Handler struct {
 	// resolved once that employee exists, because identity providers
 	// provision in their own order.
 	StrictManager bool
+
+	// MaxPatchOperations limits the operations of one PATCH request, of a
+	// user or a group, alone or inside a bulk operation: more is 400
+	// invalidValue, before anything is read or written. Default
+	// [DefaultMaxPatchOperations].
+	MaxPatchOperations int
+
+	// MaxStreams limits the responses the handler streams at once: a
+	// group whose members render past one 32 KiB chunk is sent chunk by
+	// chunk, each write with a deadline of its own (StreamWriteTimeout), so
+	// that a client that stops reading holds a stream, never a database
+	// connection. A stream past the limit is answered 503 with
+	// Retry-After, before anything is sent. Default [DefaultMaxStreams].
+	MaxStreams int
+	// StreamWriteTimeout bounds each write of a streamed response; a
+	// client that takes longer to accept a chunk has its response
+	// aborted. It replaces the server's WriteTimeout for those writes, so
+	// that a large group can take longer as a whole. Default
+	// [DefaultStreamWriteTimeout].
+	StreamWriteTimeout time.Duration
 
 	// MaxBulkOperations and MaxBulkPayloadBytes limit bulk requests
 	// (defaults [DefaultMaxBulkOperations] and [DefaultMaxBulkPayload]).
@@ -141,6 +166,7 @@ type Handler struct {
 	authFailures *AuthLimiter // AuthFailures, or a default
 	models       ModelSource  // Models, Auth if it is one, or nil
 	reports      reportLookups
+	streams      atomic.Int64 // responses streaming now (MaxStreams)
 }
 
 func (h *Handler) init() {

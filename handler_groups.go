@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/scimkit/scim/internal/jsonw"
 )
@@ -76,17 +77,27 @@ func (req *request) groupLocation(id string) string { return req.base + "/Groups
 // streamer writes a response that may be large in bounded memory: it holds
 // up to streamChunk bytes, then sends them. Until the first send an error
 // can still be answered as such; after it, the response is aborted, so that
-// a client never takes a cut-off group for a whole one.
+// a client never takes a cut-off group for a whole one. A response that
+// outgrows one chunk takes one of Handler.MaxStreams before its first send
+// (or is answered 503), and each send has a deadline of its own.
 type streamer struct {
 	w       http.ResponseWriter
+	h       *Handler
 	status  int
 	buf     []byte
 	started bool
+	slot    bool  // holds one of MaxStreams
 	err     error // a write to the client failed
 }
 
 func (s *streamer) maybeFlush() error {
 	if len(s.buf) >= streamChunk {
+		if !s.started {
+			if err := s.h.startStream(); err != nil {
+				return err
+			}
+			s.slot = true
+		}
 		s.flush()
 	}
 	return s.err
@@ -98,6 +109,9 @@ func (s *streamer) flush() {
 		s.w.WriteHeader(s.status)
 		s.started = true
 	}
+	// Not supported by every ResponseWriter (a recorder): then the
+	// server's own timeouts apply.
+	_ = http.NewResponseController(s.w).SetWriteDeadline(time.Now().Add(s.h.streamWriteTimeout()))
 	if _, err := s.w.Write(s.buf); err != nil && s.err == nil {
 		s.err = err
 	}
@@ -106,11 +120,20 @@ func (s *streamer) flush() {
 
 // finish sends what is buffered: with a Content-Length when it is all.
 func (s *streamer) finish() {
+	defer s.release()
 	if !s.started {
 		writeBody(s.w, s.status, s.buf)
 		return
 	}
 	s.flush()
+}
+
+// release gives back the stream's slot, once.
+func (s *streamer) release() {
+	if s.slot {
+		s.slot = false
+		s.h.streams.Add(-1)
+	}
 }
 
 // appendGroup renders g into s, streaming its members from the store when
@@ -157,7 +180,7 @@ func (req *request) respondGroup(status int, g *Group) {
 	if status == http.StatusCreated {
 		hdr["Location"] = []string{req.groupLocation(g.ID)}
 	}
-	s := &streamer{w: req.w, status: status, buf: make([]byte, 0, 1024)}
+	s := &streamer{w: req.w, h: req.h, status: status, buf: make([]byte, 0, 1024)}
 	if err := req.appendGroup(s, g, p); err != nil {
 		req.abort(s, err)
 		return
@@ -168,6 +191,7 @@ func (req *request) respondGroup(status int, g *Group) {
 // abort ends a streamed response that failed: answered as an error when
 // nothing was sent yet, else cut off so the client sees a broken response.
 func (req *request) abort(s *streamer, err error) {
+	s.release()
 	if !s.started {
 		delete(req.w.Header(), "Etag")
 		delete(req.w.Header(), "Location")
@@ -220,7 +244,7 @@ func (req *request) listGroups() {
 		req.fail(err)
 		return
 	}
-	s := &streamer{w: req.w, status: http.StatusOK, buf: make([]byte, 0, 256+len(page.Groups)*256)}
+	s := &streamer{w: req.w, h: req.h, status: http.StatusOK, buf: make([]byte, 0, 256+len(page.Groups)*256)}
 	s.buf = append(s.buf, `{"schemas":["`+MessageListResponse+`"],"totalResults":`...)
 	s.buf = jsonw.Int(s.buf, int64(page.Total))
 	s.buf = append(s.buf, `,"itemsPerPage":`...)
@@ -323,22 +347,46 @@ func (req *request) patchGroupRequest(id string) {
 // patchGroup implements PATCH: the operations fold into one write of the
 // names and the members they touch, all or nothing.
 func (req *request) patchGroup(id string, body []byte, ifMatch string) (*Group, error) {
-	p, err := ParsePatch(body)
+	p, err := req.parsePatch(body)
 	if err != nil {
 		return nil, err
 	}
+	// A remove whose filter is not a plain value eq selects stored
+	// members: the list is read once per PATCH, at the first such remove,
+	// and at most maxMemberFilters filters are tested against it, in a
+	// request: a bulk request's group PATCHes share the bound, so that it
+	// reads member lists at most that many times inside its batch (on
+	// SQLite, the single writer).
+	var stored []Member
+	read := false
 	matching := func(f Filter) ([]string, error) {
+		if req.memberFilters++; req.memberFilters > maxMemberFilters {
+			return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "a request may remove group members by at most %d filters other than value eq (a bulk request's operations together); name the members (members[value eq \"<id>\"]) or split the request", maxMemberFilters)
+		}
 		if err := checkMemberFilter(f); err != nil {
 			return nil, err
 		}
+		match, err := compileMemberFilter(f)
+		if err != nil {
+			return nil, err
+		}
+		if !read {
+			read = true
+			err := req.groupStore().Members(req.ctx, req.tenant, id, func(m Member) error {
+				stored = append(stored, m)
+				return nil
+			})
+			if err != nil {
+				return nil, err
+			}
+		}
 		var out []string
-		err := req.groupStore().Members(req.ctx, req.tenant, id, func(m Member) error {
-			if matchMember(f, m) {
+		for _, m := range stored {
+			if match(m) {
 				out = append(out, m.Value)
 			}
-			return nil
-		})
-		return out, err
+		}
+		return out, nil
 	}
 	gp, err := foldGroupPatch(p, id, matching)
 	if err != nil {
@@ -420,9 +468,13 @@ func (req *request) removeGroup(id, ifMatch string) error {
 }
 
 // attachGroups fills, in copies it puts in their place, the read-only
-// groups attribute of users about to be
-// rendered, when groups are on. Users never store it.
-func (req *request) attachGroups(users []*User) error {
+// groups attribute of users about to be rendered, when groups are on, as
+// far as groupsAllowance allows. Users never store it.
+func (req *request) attachGroups(users []*User) error { return req.attachGroupsCapped(users, true) }
+
+// attachGroupsCapped is attachGroups; with capped false it attaches every
+// group, for a groups filter to test (never to render).
+func (req *request) attachGroupsCapped(users []*User, capped bool) error {
 	gs := req.groupStore()
 	if gs == nil || len(users) == 0 {
 		return nil
@@ -442,6 +494,9 @@ func (req *request) attachGroups(users []*User) error {
 		c.Groups = refs[u.ID]
 		for j := range c.Groups {
 			c.Groups[j].Ref = req.groupLocation(c.Groups[j].Value)
+		}
+		if capped {
+			c.Groups = capGroups(c.Groups) // counted in pageSizes
 		}
 		users[i] = &c
 	}
@@ -464,6 +519,16 @@ func mentionsGroups(f Filter) bool {
 		return isGroupsPath(n.Path)
 	}
 	return false
+}
+
+// isGroupTermOnly reports whether f is a group test alone (groupTerm's,
+// not joined with anything).
+func isGroupTermOnly(f Filter) bool {
+	if _, ok := f.(*LogicalExpr); ok {
+		return false
+	}
+	_, ok := groupTerm(f)
+	return ok
 }
 
 // groupTerm finds groups.value eq "<id>" (or groups eq, or

@@ -362,7 +362,7 @@ func (req *request) patchUser(id string) {
 // patch implements PATCH: the operations apply to the current user, all
 // or nothing, inside the compare-and-swap loop.
 func (req *request) patch(id string, body []byte, ifMatch string) (*User, error) {
-	p, err := ParsePatch(body)
+	p, err := req.parsePatch(body)
 	if err != nil {
 		return nil, err
 	}
@@ -491,10 +491,22 @@ func (req *request) remove(id, ifMatch string) error {
 	return Errorf(http.StatusConflict, "", "user %s is being modified by too many concurrent requests; retry later", id)
 }
 
+// usersByGroupBatch is how many member ids one user lookup of a groups
+// filter names.
+const usersByGroupBatch = 100
+
 // listUserPage answers a user list query. With groups on, a filter naming
 // groups is answered here: users do not store their groups, so it must
 // name a group (groups.value eq "<id>", alone or in an "and"), whose user
 // members are the candidates; the whole filter then applies to each.
+//
+// The members are read in the store's chunks, in id order. When the
+// filter is that group test alone and no sortBy is given (an identity
+// provider reading a group's users page by page), the total is the count
+// of user members and only the page's users are looked up: one lookup for
+// count=1 whatever the group's size. Otherwise the members are looked up
+// usersByGroupBatch at a time (one ListUsers and one GroupsOf each), and
+// a [Pager] keeps only what the page needs.
 func (req *request) listUserPage(q *Query) (*Page, error) {
 	if req.groupStore() == nil || !mentionsGroups(q.Filter) {
 		return req.viewUsers(q) // read only: rendered
@@ -503,39 +515,88 @@ func (req *request) listUserPage(q *Query) (*Page, error) {
 	if !ok {
 		return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidFilter, "a filter on groups must include groups.value eq \"<group id>\", alone or joined with and")
 	}
-	var ids []string
+	skip, count := q.Bounds()
+	var window []string // the page's ids, when the group test is the whole filter
+	alone := q.SortBy == nil && isGroupTermOnly(q.Filter)
+	p := q.Pager(q.SortBy == nil)
+	batch := make([]string, 0, usersByGroupBatch)
+	flush := func() error {
+		users, err := req.usersByID(batch, true)
+		batch = batch[:0]
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			p.Offer(u) // the whole filter, groups attached
+		}
+		return nil
+	}
+	total := 0
 	err := req.groupStore().Members(req.ctx, req.tenant, gid, func(m Member) error {
-		if m.Type == MemberUser {
-			ids = append(ids, m.Value)
+		if m.Type != MemberUser {
+			return nil
+		}
+		if alone {
+			if total++; total > skip && len(window) < count {
+				window = append(window, m.Value)
+			}
+			return nil
+		}
+		if batch = append(batch, m.Value); len(batch) == usersByGroupBatch {
+			return flush()
 		}
 		return nil
 	})
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, err
 	}
-	var matched []*User
-	for _, id := range ids {
-		u, err := req.store.GetUser(req.ctx, req.tenant, id)
-		if errors.Is(err, ErrNotFound) {
-			continue
-		}
+	if alone {
+		users, err := req.usersByID(window, false) // the caller attaches the page's groups
 		if err != nil {
 			return nil, err
 		}
-		one := []*User{u}
-		if err := req.attachGroups(one); err != nil {
+		return &Page{Users: users, Total: total}, nil
+	}
+	if len(batch) > 0 {
+		if err := flush(); err != nil {
 			return nil, err
 		}
-		if u = one[0]; q.Matches(u) {
-			matched = append(matched, u)
+	}
+	return p.Page(), nil
+}
+
+// usersByID looks up the users with the ids (at most a page or a batch of
+// them) in one store query, ordered by id, with their groups attached when
+// attach is set. Ids no longer a user's are left out.
+func (req *request) usersByID(ids []string, attach bool) ([]*User, error) {
+	if len(ids) == 0 {
+		return []*User{}, nil
+	}
+	var f Filter
+	for _, id := range ids {
+		e := &AttrExpr{Path: AttrPath{Name: "id"}, Op: OpEqual, Value: id}
+		if f == nil {
+			f = e
+		} else {
+			f = &LogicalExpr{Op: "or", Left: f, Right: e}
 		}
 	}
-	slices.SortFunc(matched, q.Compare)
-	page := &Page{Users: []*User{}, Total: len(matched)}
-	if start := q.StartIndex - 1; start < len(matched) {
-		page.Users = matched[start:min(len(matched), start+q.Count)]
+	bq, err := req.model.NewFilterQuery(f, 1, len(ids))
+	if err != nil {
+		return nil, err
 	}
-	return page, nil
+	page, err := req.viewUsers(bq)
+	if err != nil {
+		return nil, err
+	}
+	users := page.Users
+	slices.SortFunc(users, func(a, b *User) int { return strings.Compare(a.ID, b.ID) })
+	if attach { // all of them, for the filter: the caller attaches the page's to render
+		if err := req.attachGroupsCapped(users, false); err != nil {
+			return nil, err
+		}
+	}
+	return users, nil
 }
 
 // viewUser reads a user the request only renders or builds a next version

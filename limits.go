@@ -3,6 +3,9 @@ package scim
 import (
 	"net/http"
 	"reflect"
+	"time"
+
+	"github.com/scimkit/scim/internal/jsonw"
 )
 
 // Defaults of the [Handler]'s limits on what one user may hold and on what
@@ -17,7 +20,33 @@ const (
 	// DefaultMaxListBytes is the default of Handler.MaxListBytes. With
 	// [DefaultMaxUserBytes] it leaves the default MaxPageSize (1000) as is.
 	DefaultMaxListBytes = 64 << 20
+	// DefaultMaxPatchOperations is the default of Handler.MaxPatchOperations:
+	// as many as a bulk request may carry. Okta and Entra send one to a few
+	// operations per PATCH.
+	DefaultMaxPatchOperations = 1000
+	// DefaultMaxStreams is the default of Handler.MaxStreams.
+	DefaultMaxStreams = 16
+	// DefaultStreamWriteTimeout is the default of Handler.StreamWriteTimeout.
+	DefaultStreamWriteTimeout = 10 * time.Second
 )
+
+// streamRetryAfter is the Retry-After, in seconds, of a stream refused
+// for MaxStreams: about one stream write's deadline.
+const streamRetryAfter = 10
+
+// groupsAllowance bounds, in bytes, the read-only groups attribute of a
+// rendered user when groups are on: a user lists the groups naming it, in
+// group id order, as far as they fit in it (about a hundred groups of
+// typical names), and pageSizes counts it beside MaxUserBytes, so that a
+// page never exceeds MaxListBytes whatever the users' memberships. The
+// complete list of a user's groups is GET /Groups?filter=members eq
+// "<id>". At the default limits it leaves the largest page at 1000.
+const groupsAllowance = 16 << 10
+
+// maxMemberFilters bounds the members[...] removes of one group PATCH
+// whose filter is not a plain value eq: each is tested against every
+// member, so together they cost this many passes over the group at most.
+const maxMemberFilters = 10
 
 // renderAllowance bounds what rendering adds to a stored user besides the
 // base URL: meta.location's path, the manager's $ref path and displayName
@@ -62,10 +91,35 @@ func (h *Handler) pageSizes(base string) (def, maxSize int) {
 		def = 100
 	}
 	perUser := int64(h.maxUserBytes()) + renderAllowance + 2*int64(len(base))
+	if h.Groups != nil {
+		perUser += groupsAllowance
+	}
 	if fit := h.maxListBytes() / perUser; fit < int64(maxSize) {
 		maxSize = int(max(fit, 1))
 	}
 	return min(def, maxSize), maxSize
+}
+
+// capGroups returns the leading refs whose rendering fits in
+// groupsAllowance: each renders as {"value":…,"$ref":…,"display":…,
+// "type":…} and a comma.
+func capGroups(refs []GroupRef) []GroupRef {
+	size := len(`"groups":[],`)
+	var scratch []byte
+	for i, r := range refs {
+		scratch = jsonw.String(scratch[:0], r.Value)
+		n := len(scratch)
+		scratch = jsonw.String(scratch[:0], r.Ref)
+		n += len(scratch)
+		scratch = jsonw.String(scratch[:0], r.Display)
+		n += len(scratch)
+		scratch = jsonw.String(scratch[:0], r.Type)
+		n += len(scratch) + len(`{"value":,"$ref":,"display":,"type":},`)
+		if size += n; size > groupsAllowance {
+			return refs[:i]
+		}
+	}
+	return refs
 }
 
 func tooManyValues(a *Attribute, n, limit int) *Error {
@@ -117,4 +171,48 @@ func checkUserSize(m *Model, before, u *User, limit int) error {
 		largest, largestSize = m.peakon.ID, custom
 	}
 	return Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "the user would be %d bytes as JSON; at most %d are accepted (its largest attribute, %s, takes %d)", size, limit, largest, largestSize)
+}
+
+func (h *Handler) maxPatchOperations() int {
+	if h.MaxPatchOperations > 0 {
+		return h.MaxPatchOperations
+	}
+	return DefaultMaxPatchOperations
+}
+
+// parsePatch parses a PATCH body and enforces MaxPatchOperations. RFC 7644
+// §3.12 reserves tooMany for filters that match too much, so a request
+// with too many operations is invalidValue.
+func (req *request) parsePatch(body []byte) (*PatchRequest, error) {
+	p, err := ParsePatch(body)
+	if err != nil {
+		return nil, err
+	}
+	if n, limit := len(p.Operations), req.h.maxPatchOperations(); n > limit {
+		return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "the PATCH request has %d operations; at most %d are accepted: split it into several requests", n, limit)
+	}
+	return p, nil
+}
+
+func (h *Handler) maxStreams() int64 {
+	if h.MaxStreams > 0 {
+		return int64(h.MaxStreams)
+	}
+	return DefaultMaxStreams
+}
+
+func (h *Handler) streamWriteTimeout() time.Duration {
+	if h.StreamWriteTimeout > 0 {
+		return h.StreamWriteTimeout
+	}
+	return DefaultStreamWriteTimeout
+}
+
+// startStream takes one of MaxStreams, or answers why not.
+func (h *Handler) startStream() error {
+	if h.streams.Add(1) > h.maxStreams() {
+		h.streams.Add(-1)
+		return &Error{Status: http.StatusServiceUnavailable, Detail: "too many large responses are being sent; retry later", RetryAfter: streamRetryAfter}
+	}
+	return nil
 }

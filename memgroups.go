@@ -14,7 +14,10 @@ type memGroups map[string]*memGroupTenant
 
 type memGroupTenant struct {
 	byID map[string]*memGroup
-	seq  uint64
+	// order holds the groups in creation order (by seq), the store's own
+	// order: a page of a list without filter or sortBy is a slice of it.
+	order []*memGroup
+	seq   uint64
 	// memberOf maps a member id (user or group) to the ids of the groups
 	// naming it.
 	memberOf map[string]map[string]struct{}
@@ -108,6 +111,7 @@ func (s *MemoryStore) CreateGroup(ctx context.Context, tenant string, g *Group) 
 	t.seq++
 	e := &memGroup{seq: t.seq, group: &stored, members: make(map[string]Member, len(ms))}
 	t.byID[g.ID] = e
+	t.order = append(t.order, e)
 	for _, m := range ms {
 		t.link(e, m)
 	}
@@ -164,21 +168,45 @@ func (s *MemoryStore) ListGroups(ctx context.Context, tenant string, q *GroupQue
 	if t == nil {
 		return &GroupPage{Groups: []*Group{}}, nil
 	}
-	var candidates []*memGroup
+	skip, count := q.Bounds()
+	if q.Filter == nil && q.SortBy == "" && !q.Descending {
+		// The store's order, no filter: the page is a slice of the index.
+		if s.MaxResults > 0 && len(t.order) > s.MaxResults {
+			return nil, ErrTooMany
+		}
+		page := &GroupPage{Groups: []*Group{}, Total: len(t.order)}
+		if skip < len(t.order) {
+			for _, e := range t.order[skip : skip+min(count, len(t.order)-skip)] {
+				c := *e.group
+				page.Groups = append(page.Groups, &c)
+			}
+		}
+		return page, nil
+	}
+	var groups []*Group
 	if id, ok := q.EqualityValue("id"); ok {
 		if e := t.byID[id]; e != nil {
-			candidates = append(candidates, e)
+			groups = append(groups, e.group)
 		}
 	} else {
-		candidates = slices.Collect(maps.Values(t.byID))
-		slices.SortFunc(candidates, func(a, b *memGroup) int { return cmp.Compare(a.seq, b.seq) })
-	}
-	var matched []*Group
-	for _, e := range candidates {
-		isMember := func(v string) bool { _, ok := e.members[v]; return ok }
-		if q.Matches(e.group, isMember) {
-			matched = append(matched, e.group)
+		groups = make([]*Group, len(t.order))
+		for i, e := range t.order {
+			groups[i] = e.group
 		}
+	}
+	matched, err := q.MatchGroups(groups, func(groupIDs, values []string) ([][2]string, error) {
+		var out [][2]string
+		for _, id := range groupIDs {
+			for _, v := range values {
+				if _, ok := t.byID[id].members[v]; ok {
+					out = append(out, [2]string{id, v})
+				}
+			}
+		}
+		return out, nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if s.MaxResults > 0 && len(matched) > s.MaxResults {
 		return nil, ErrTooMany
@@ -187,8 +215,8 @@ func (s *MemoryStore) ListGroups(ctx context.Context, tenant string, q *GroupQue
 		slices.SortStableFunc(matched, q.Compare)
 	}
 	page := &GroupPage{Groups: []*Group{}, Total: len(matched)}
-	if start := q.StartIndex - 1; start < len(matched) {
-		for _, g := range matched[start:min(len(matched), start+q.Count)] {
+	if skip < len(matched) {
+		for _, g := range matched[skip : skip+min(count, len(matched)-skip)] {
 			c := *g
 			page.Groups = append(page.Groups, &c)
 		}
@@ -252,6 +280,9 @@ func (s *MemoryStore) DeleteGroup(ctx context.Context, tenant, id, version strin
 	}
 	t.forget(id)
 	delete(t.byID, id)
+	if i, found := slices.BinarySearchFunc(t.order, e.seq, func(x *memGroup, seq uint64) int { return cmp.Compare(x.seq, seq) }); found {
+		t.order = slices.Delete(t.order, i, i+1)
+	}
 	return nil
 }
 

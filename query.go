@@ -73,13 +73,11 @@ func (m *Model) newQuery(f Filter, sortBy, sortOrder string, startIndex, count i
 		}
 		q.Filter, q.match = r, match
 	}
-	switch {
-	case sortOrder == "" || strings.EqualFold(sortOrder, "ascending"):
-	case strings.EqualFold(sortOrder, "descending"):
-		q.Descending = true
-	default:
-		return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "sortOrder must be \"ascending\" or \"descending\", not %q", sortOrder)
+	desc, err := parseSortOrder(sortOrder)
+	if err != nil {
+		return nil, err
 	}
+	q.Descending = desc
 	if strings.TrimSpace(sortBy) != "" {
 		p, cmp, err := m.compileSort(strings.TrimSpace(sortBy))
 		if err != nil {
@@ -93,6 +91,18 @@ func (m *Model) newQuery(f Filter, sortBy, sortOrder string, startIndex, count i
 		}
 	}
 	return q, nil
+}
+
+// parseSortOrder reads the sortOrder parameter of users' and groups' lists:
+// "ascending" (the default) or "descending", ignoring case.
+func parseSortOrder(sortOrder string) (descending bool, err error) {
+	switch {
+	case sortOrder == "" || strings.EqualFold(sortOrder, "ascending"):
+		return false, nil
+	case strings.EqualFold(sortOrder, "descending"):
+		return true, nil
+	}
+	return false, Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "sortOrder must be \"ascending\" or \"descending\", not %q", sortOrder)
 }
 
 // Pager collects one page of a query's results from users offered one by

@@ -288,8 +288,7 @@ func (m *Model) Lookup(path string) (attr *Attribute, rest string) {
 func (m *Model) lookup(path string, extensions bool) (attr *Attribute, rest string) {
 	if len(path) > 4 && strings.EqualFold(path[:4], "urn:") {
 		for _, s := range m.Schemas() {
-			if len(path) > len(s.ID)+1 && strings.EqualFold(path[:len(s.ID)], s.ID) && path[len(s.ID)] == ':' {
-				name := path[len(s.ID)+1:]
+			if name, ok := cutSchema(path, s.ID); ok {
 				sub := ""
 				// Custom attribute names may contain dots? No: Peakon names
 				// contain spaces, never dots, so a dot starts a sub-attribute.
@@ -332,6 +331,17 @@ func (m *Model) unqualified(name string) *Attribute {
 		return a
 	}
 	return m.CustomAttribute(name)
+}
+
+// cutSchema returns what follows the schema URN urn and a colon at the
+// start of path (the URN compared ignoring case), and whether path starts
+// so: "urn:...:Group:displayName" gives "displayName". Users and groups
+// strip URNs through it alike.
+func cutSchema(path, urn string) (rest string, ok bool) {
+	if urn == "" || len(path) <= len(urn)+1 || path[len(urn)] != ':' || !strings.EqualFold(path[:len(urn)], urn) {
+		return path, false
+	}
+	return path[len(urn)+1:], true
 }
 
 // NewModel returns the model for a tenant with the given Peakon custom

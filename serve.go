@@ -26,6 +26,8 @@ type request struct {
 
 	deferEvents bool    // inside a bulk batch: hold events until commit
 	pending     []Event // the events held
+
+	memberFilters int // group PATCH removes by a member filter, all operations of a bulk together
 }
 
 // fail writes err as a SCIM error, logging server-side failures.

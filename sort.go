@@ -65,6 +65,17 @@ func (m *Model) compileSort(sortBy string) (*AttrPath, func(a, b *User) int, err
 			return cmp(xv, yv)
 		}, nil
 	}
+	cmp := fieldCompare(a, sub)
+	return &p, func(x, y *User) int {
+		return cmp(reflect.ValueOf(x).Elem(), reflect.ValueOf(y).Elem())
+	}, nil
+}
+
+// fieldCompare returns the comparator compileSort describes for a
+// resolved attribute (sub nil, or its sub-attribute) held in a struct
+// field: it takes the structs that hold it, a [User] or a [Group], and
+// reports ties.
+func fieldCompare(a, sub *Attribute) func(x, y reflect.Value) int {
 	leaf := a
 	if sub != nil {
 		leaf = sub
@@ -87,14 +98,14 @@ func (m *Model) compileSort(sortBy string) (*AttrPath, func(a, b *User) int, err
 			cmp = func(x, y reflect.Value) int { return fold.Compare(x.String(), y.String()) }
 		}
 	}
-	return &p, func(x, y *User) int {
-		xv, xok := get(reflect.ValueOf(x).Elem())
-		yv, yok := get(reflect.ValueOf(y).Elem())
+	return func(x, y reflect.Value) int {
+		xv, xok := get(x)
+		yv, yok := get(y)
 		if c, done := absentLast(xok, yok); done {
 			return c
 		}
 		return cmp(xv, yv)
-	}, nil
+	}
 }
 
 // sortValue returns an accessor for the sort key and whether it is present.

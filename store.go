@@ -164,11 +164,17 @@ type GroupStore interface {
 	// Members calls yield for each member of the group, ordered by value
 	// (bytewise), with Type set; an error from yield stops and is
 	// returned. A group that does not exist is ErrNotFound. Stores stream:
-	// memory used does not grow with the group.
+	// memory used does not grow with the group. yield may block (it
+	// writes to a client) and may call the store: a store holds no lock,
+	// cursor or pooled connection while it runs, reading in bounded
+	// chunks instead (sqlstore: 1,000 members a query).
 	Members(ctx context.Context, tenant, id string, yield func(Member) error) error
 	// ListGroups returns one page of the groups matching q, without their
-	// members. Stores evaluate q with q.Matches and q.Compare, or push it
-	// down with the same results.
+	// members. Stores evaluate q with q.MatchGroups (q.Matches with member
+	// tests asked a page of candidates at a time) and q.Compare, or push
+	// it down with the same results. A page without filter or sortBy should
+	// cost the page, not the company's groups: an identity provider's
+	// import reads every page.
 	ListGroups(ctx context.Context, tenant string, q *GroupQuery) (*GroupPage, error)
 	// UpdateGroup writes g's displayName, externalId and meta and applies
 	// the membership change, atomically, if the stored Meta.Version equals

@@ -28,6 +28,11 @@ func testGroups(t *testing.T, newStore func(t *testing.T) scim.Store) {
 		{"Queries", testGroupQueries},
 		{"Cascade", testGroupCascade},
 		{"Tenants", testGroupTenants},
+		{"LargeMemberChange", testLargeMemberChange},
+		{"MembersYield", testMembersYield},
+		{"MemberTestsPaged", testMemberTestsPaged},
+		{"MemberDeleteRace", testMemberDeleteRace},
+		{"Paging", testGroupPaging},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			st := newStore(t)
