@@ -104,9 +104,9 @@
 //   - scimtest: an in-process fake Peakon that records requests and
 //     injects faults.
 //   - internal: machinery (JSON reading and writing, case folding, literals,
-//     custom-attribute specs, the demo's wiring, dependency checks), and
-//     internal/cmd/loadcompare, the benchmark of the request path against
-//     bare net/http.
+//     custom-attribute specs, the demo's wiring, dependency checks).
+//   - bench/loadcompare: the benchmark of the request path against bare
+//     net/http, each server in a process of its own.
 //   - api: the exported API as golden files.
 //   - examples (a module of its own): the demo server, the CSV sync
 //     command, and minimal memory and SQL wirings.

@@ -32,7 +32,7 @@ func (s *countingStore) GetCompany(ctx context.Context, id string) (*scim.Compan
 // BenchmarkDemo serves requests through the handler NewHandler returns:
 // the demo's Handler options (company tokens and models through
 // scim.Companies, the per-process rate limiter, the mux with both
-// prefixes), as examples/server and internal/cmd/loadcompare run it. Its
+// prefixes), as examples/server and bench/loadcompare run it. Its
 // clock advances 10 ms a request, so that the token and model caches
 // expire and are read again every 500 requests, as they do in a server
 // that runs for minutes: a cost that a long-running endpoint pays on every

@@ -43,18 +43,18 @@
 // -cpuprofile profiles each server's serving of every scenario of its
 // group (the memory or the SQLite scenarios): run one scenario to profile
 // one. Another build's server is that build's loadcompare binary, e.g.
-// `go build -o /tmp/lc-main ./internal/cmd/loadcompare` in a checkout of
+// `go build -o /tmp/lc-main ./bench/loadcompare` in a checkout of
 // main.
 //
-//	go run ./internal/cmd/loadcompare          # every scenario, 10,000 users
-//	go run ./internal/cmd/loadcompare -quick   # 2,000 users, 3 rounds of 1s
-//	go run ./internal/cmd/loadcompare -run get,patch -users 2000 -rounds 5 -round 1s
-//	go run ./internal/cmd/loadcompare -run get -cpuprofile /tmp/get   # /tmp/get-demo.prof, ...
-//	go run ./internal/cmd/loadcompare -run get,patch -servers demo,demo@/tmp/lc-main
+//	go run ./bench/loadcompare          # every scenario, 10,000 users
+//	go run ./bench/loadcompare -quick   # 2,000 users, 3 rounds of 1s
+//	go run ./bench/loadcompare -run get,patch -users 2000 -rounds 5 -round 1s
+//	go run ./bench/loadcompare -run get -cpuprofile /tmp/get   # /tmp/get-demo.prof, ...
+//	go run ./bench/loadcompare -run get,patch -servers demo,demo@/tmp/lc-main
 //	go build -o /tmp/site ./examples/server
-//	go run ./internal/cmd/loadcompare -run sqlite-get -sqlite-servers sqlite,site@/tmp/site
-//	(cd internal/cmd/loadcompare/elimity && GOWORK=off go build -o /tmp/elimity .)
-//	go run ./internal/cmd/loadcompare -run get,eq,patch -servers demo,memory,elimity@/tmp/elimity
+//	go run ./bench/loadcompare -run sqlite-get -sqlite-servers sqlite,site@/tmp/site
+//	(cd bench/loadcompare/elimity && GOWORK=off go build -o /tmp/elimity .)
+//	go run ./bench/loadcompare -run get,eq,patch -servers demo,memory,elimity@/tmp/elimity
 package main
 
 import (

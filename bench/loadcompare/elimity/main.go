@@ -5,8 +5,8 @@
 // enters the scimkit module's graph; build it, then name it to
 // loadcompare:
 //
-//	(cd internal/cmd/loadcompare/elimity && GOWORK=off go build -o /tmp/elimity .)
-//	go run ./internal/cmd/loadcompare -run get,eq,patch -servers demo,memory,elimity@/tmp/elimity
+//	(cd bench/loadcompare/elimity && GOWORK=off go build -o /tmp/elimity .)
+//	go run ./bench/loadcompare -run get,eq,patch -servers demo,memory,elimity@/tmp/elimity
 //
 // It speaks loadcompare's server protocol: -serve elimity -users N loads
 // users 0..N-1 (the bodies and ids loadcompare's own servers load), prints

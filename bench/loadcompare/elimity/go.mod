@@ -1,4 +1,4 @@
-module github.com/scimkit/scim/internal/cmd/loadcompare/elimity
+module github.com/scimkit/scim/bench/loadcompare/elimity
 
 go 1.26.0
 
