@@ -358,10 +358,10 @@ func (h *Handler) signIn(r *http.Request, token string, b authBudget) (string, e
 		return tenant, nil
 	case err == nil || errors.Is(err, ErrUnauthorized):
 		h.authFailures.fail(r, b, now)
-		h.log.WarnContext(r.Context(), "scim: authentication failed: unknown bearer token", "remote", r.RemoteAddr, "path", r.URL.Path)
+		h.log.WarnContext(r.Context(), "scim: authentication failed: unknown bearer token", "remote", r.RemoteAddr, "path", shortPath(r.URL.Path))
 		return "", Errorf(http.StatusUnauthorized, "", "the bearer token is not valid; ask the administrator for a new one")
 	default:
-		h.log.ErrorContext(r.Context(), "scim: authentication unavailable", "remote", r.RemoteAddr, "path", r.URL.Path, "error", err)
+		h.log.ErrorContext(r.Context(), "scim: authentication unavailable", "remote", r.RemoteAddr, "path", shortPath(r.URL.Path), "error", err)
 		e := Errorf(http.StatusServiceUnavailable, "", "the bearer token cannot be checked right now; try again later")
 		e.RetryAfter = authRetryAfter
 		return "", e

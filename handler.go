@@ -218,7 +218,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
-			h.log.ErrorContext(r.Context(), "scim: panic serving request", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+			h.log.ErrorContext(r.Context(), "scim: panic serving request", "method", r.Method, "path", shortPath(r.URL.Path), "panic", v, "stack", string(debug.Stack()))
 			writeError(w, &Error{Status: http.StatusInternalServerError, Detail: "internal server error"})
 		}
 	}()
