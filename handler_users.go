@@ -55,6 +55,10 @@ type listParams struct {
 	attributes, excluded      string
 	startIndex, count         int
 	countGiven                bool
+	// cursor paging (RFC 9865): cursorGiven when the request names a
+	// cursor, even empty (the first page).
+	cursor                       string
+	cursorGiven, startIndexGiven bool
 }
 
 func (req *request) listUsers() {
@@ -63,6 +67,8 @@ func (req *request) listUsers() {
 		filter: q.Get("filter"), sortBy: q.Get("sortBy"), sortOrder: q.Get("sortOrder"),
 		attributes: q.Get("attributes"), excluded: q.Get("excludedAttributes"),
 	}
+	p.cursor, p.cursorGiven = q.Get("cursor"), q.Has("cursor")
+	p.startIndexGiven = q.Has("startIndex")
 	var err error
 	if p.startIndex, err = req.queryInt("startIndex", 1); err != nil {
 		req.fail(err)
@@ -85,6 +91,7 @@ type searchRequest struct {
 	SortOrder          string     `json:"sortOrder"`
 	StartIndex         *int       `json:"startIndex"`
 	Count              *int       `json:"count"`
+	Cursor             *string    `json:"cursor"`
 }
 
 // stringList accepts a JSON array of strings or one comma-separated string.
@@ -126,7 +133,10 @@ func (req *request) searchUsers() {
 		attributes: string(sr.Attributes), excluded: string(sr.ExcludedAttributes), startIndex: 1,
 	}
 	if sr.StartIndex != nil {
-		p.startIndex = *sr.StartIndex
+		p.startIndex, p.startIndexGiven = *sr.StartIndex, true
+	}
+	if sr.Cursor != nil {
+		p.cursor, p.cursorGiven = *sr.Cursor, true
 	}
 	if sr.Count != nil {
 		p.count, p.countGiven = *sr.Count, true
@@ -137,7 +147,16 @@ func (req *request) searchUsers() {
 func (req *request) list(p listParams) {
 	def, maxSize := req.h.pageSizes(req.base)
 	count := def
-	if p.countGiven {
+	switch {
+	case p.cursorGiven && p.startIndexGiven:
+		req.fail(Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "startIndex and cursor cannot both be given: page by index or by cursor"))
+		return
+	case p.cursorGiven && p.countGiven && p.count > maxSize:
+		// RFC 9865 §2.1: by cursor, a count past maxPageSize is an error,
+		// not lowered as RFC 7644 lowers it by index.
+		req.fail(Errorf(http.StatusBadRequest, SCIMTypeInvalidCount, "count must be between 0 and %d", maxSize))
+		return
+	case p.countGiven:
 		count = min(max(p.count, 0), maxSize)
 	}
 	proj, err := req.model.ParseProjection(p.attributes, p.excluded)
@@ -161,9 +180,24 @@ func (req *request) list(p listParams) {
 		req.fail(err)
 		return
 	}
+	var scope *cursorScope
+	if p.cursorGiven {
+		scope = &cursorScope{tenant: req.tenant, endpoint: "Users", filter: p.filter, sortBy: p.sortBy, sortOrder: p.sortOrder,
+			attributes: p.attributes, excludedAttributes: p.excluded}
+		q.Cursor = true
+		if p.cursor != "" {
+			if q.After, err = req.h.decodeCursor(scope, p.cursor, count, req.h.now()); err != nil {
+				req.fail(err)
+				return
+			}
+		}
+	}
 	page, err := req.listUserPage(q)
 	if err == nil {
 		err = req.attachGroups(page.Users)
+	}
+	if errors.Is(err, ErrInvalidPosition) {
+		err = Errorf(http.StatusBadRequest, SCIMTypeInvalidCursor, "the cursor is not valid for this query")
 	}
 	if err != nil {
 		req.fail(err)
@@ -174,8 +208,15 @@ func (req *request) list(p listParams) {
 	buf = jsonw.Int(buf, int64(page.Total))
 	buf = append(buf, `,"itemsPerPage":`...)
 	buf = jsonw.Int(buf, int64(len(page.Users)))
-	buf = append(buf, `,"startIndex":`...)
-	buf = jsonw.Int(buf, int64(q.StartIndex))
+	switch {
+	case scope == nil:
+		buf = append(buf, `,"startIndex":`...)
+		buf = jsonw.Int(buf, int64(q.StartIndex))
+	case page.Next != "":
+		buf = append(buf, `,"nextCursor":"`...)
+		buf = append(buf, req.h.encodeCursor(scope, count, page.Next, req.h.now())...) // base64url: nothing to escape
+		buf = append(buf, '"')
+	}
 	buf = append(buf, `,"Resources":[`...)
 	refs := req.lookupReferences(page.Users)
 	for i, u := range page.Users {
@@ -503,6 +544,13 @@ func (req *request) listUserPage(q *Query) (*Page, error) {
 		if u = one[0]; q.Matches(u) {
 			matched = append(matched, u)
 		}
+	}
+	if q.Cursor {
+		p := q.Pager(false)
+		for _, u := range matched {
+			p.Offer(u)
+		}
+		return p.Page(), p.Err()
 	}
 	slices.SortFunc(matched, q.Compare)
 	page := &Page{Users: []*User{}, Total: len(matched)}

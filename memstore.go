@@ -291,8 +291,9 @@ func (s *MemoryStore) ViewUsers(ctx context.Context, tenant string, q *Query) (*
 	} else if es, ok := t.prefixed(q.Filter); ok {
 		candidates = es
 	}
-	// Creation order is the store's order without sortBy.
-	p := q.Pager(q.SortBy == nil)
+	// Creation order is the store's order without sortBy; a cursor walk
+	// follows Query.Compare's (ids), which its positions are made of.
+	p := q.Pager(q.SortBy == nil && !q.Cursor)
 	p.Expect(len(candidates))
 	for _, e := range candidates {
 		p.Offer(e.user)
@@ -300,7 +301,7 @@ func (s *MemoryStore) ViewUsers(ctx context.Context, tenant string, q *Query) (*
 	if s.MaxResults > 0 && p.Total() > s.MaxResults {
 		return nil, ErrTooMany
 	}
-	return p.Page(), nil
+	return p.Page(), p.Err()
 }
 
 // indexed answers id, userName and externalId equality (alone or as a term

@@ -1,0 +1,272 @@
+package scim
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// walkUsers pages /Users by cursor with the query (which must not name a
+// cursor) and returns the userNames in the order seen and the pages.
+func (s *testServer) walkUsers(query string, count int) (names []string, pages int) {
+	s.t.Helper()
+	cursor := ""
+	for {
+		r := s.do("GET", fmt.Sprintf("/scim/v2/Users?%scount=%d&cursor=%s", query, count, url.QueryEscape(cursor)), "")
+		m := s.expect(r, http.StatusOK)
+		pages++
+		if _, ok := m["startIndex"]; ok {
+			s.t.Errorf("a cursor page has startIndex: %s", r.body)
+		}
+		for _, res := range m["Resources"].([]any) {
+			names = append(names, res.(map[string]any)["userName"].(string))
+		}
+		next, ok := m["nextCursor"].(string)
+		if !ok {
+			return names, pages
+		}
+		if strings.Trim(next, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~") != "" {
+			s.t.Fatalf("nextCursor %q has characters outside RFC 3986's unreserved set", next)
+		}
+		if pages > 1000 {
+			s.t.Fatal("walk does not end")
+		}
+		cursor = next
+	}
+}
+
+func TestCursorWalk(t *testing.T) {
+	s := newTestServer(t)
+	var want []string
+	for i := range 25 {
+		s.expect(s.do("POST", "/scim/v2/Users", oktaUser(i)), http.StatusCreated)
+		want = append(want, fmt.Sprintf("user%03d@example.com", i))
+	}
+	tests := []struct {
+		name, query string
+		count       int
+		want        []string
+		pages       int
+	}{
+		{"all by id", "", 10, nil, 3},
+		{"exact pages", "", 5, nil, 5}, // the last full page has no nextCursor: no empty page follows
+		{"one page", "", 100, nil, 1},
+		{"sorted", "sortBy=userName&", 7, want, 4},
+		{"sorted descending", "sortBy=name.familyName&sortOrder=descending&", 7, reversed(want), 4},
+		{"filtered", "filter=" + url.QueryEscape(`userName sw "user01"`) + "&sortBy=userName&", 3, want[10:20], 4},
+		{"by primary email", "sortBy=emails.value&", 10, want, 3},
+		{"by created", "sortBy=meta.created&", 10, want, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s.t = t
+			got, pages := s.walkUsers(tt.query, tt.count)
+			w := tt.want
+			if w == nil { // id order: compare as sets, and check no repeats
+				w = want
+				slices.Sort(got)
+			}
+			if diff := cmp.Diff(w, got); diff != "" {
+				t.Errorf("walk (-want +got):\n%s", diff)
+			}
+			if pages != tt.pages {
+				t.Errorf("%d pages, want %d", pages, tt.pages)
+			}
+		})
+	}
+}
+
+func reversed(s []string) []string {
+	r := slices.Clone(s)
+	slices.Reverse(r)
+	return r
+}
+
+// TestCursorListShape pins the list response by cursor: totalResults and
+// itemsPerPage as by index, nextCursor instead of startIndex, none on the
+// last page; and by index, no cursor attribute at all.
+func TestCursorListShape(t *testing.T) {
+	s := newTestServer(t)
+	for i := range 3 {
+		s.expect(s.do("POST", "/scim/v2/Users", oktaUser(i)), http.StatusCreated)
+	}
+	m := s.expect(s.do("GET", "/scim/v2/Users?cursor&count=2&attributes=userName", ""), http.StatusOK)
+	next, _ := m["nextCursor"].(string)
+	delete(m, "nextCursor")
+	delete(m, "Resources")
+	want := map[string]any{"schemas": []any{MessageListResponse}, "totalResults": 3.0, "itemsPerPage": 2.0}
+	if diff := cmp.Diff(want, m); diff != "" || next == "" {
+		t.Errorf("first page (-want +got):\n%s\nnextCursor %q", diff, next)
+	}
+	m = s.expect(s.do("GET", "/scim/v2/Users?count=2&attributes=userName&cursor="+next, ""), http.StatusOK)
+	delete(m, "Resources")
+	want["itemsPerPage"] = 1.0
+	if diff := cmp.Diff(want, m); diff != "" {
+		t.Errorf("last page (-want +got):\n%s", diff)
+	}
+	// count=0 by cursor: the total only, nothing to page.
+	m = s.expect(s.do("GET", "/scim/v2/Users?cursor=&count=0", ""), http.StatusOK)
+	if m["totalResults"] != 3.0 || m["nextCursor"] != nil || len(m["Resources"].([]any)) != 0 {
+		t.Errorf("count=0: %v", m)
+	}
+	// By index, nothing changes.
+	m = s.expect(s.do("GET", "/scim/v2/Users?count=2", ""), http.StatusOK)
+	if m["startIndex"] != 1.0 || m["nextCursor"] != nil {
+		t.Errorf("index page: %v", m)
+	}
+}
+
+func TestCursorSearch(t *testing.T) {
+	s := newTestServer(t)
+	for i := range 5 {
+		s.expect(s.do("POST", "/scim/v2/Users", oktaUser(i)), http.StatusCreated)
+	}
+	var got []string
+	cursor := ""
+	for range 10 {
+		body := fmt.Sprintf(`{"schemas":["%s"],"filter":"active eq true","sortBy":"userName","cursor":%q,"count":2}`, MessageSearchRequest, cursor)
+		m := s.expect(s.do("POST", "/scim/v2/Users/.search", body), http.StatusOK)
+		for _, r := range m["Resources"].([]any) {
+			got = append(got, r.(map[string]any)["userName"].(string))
+		}
+		next, ok := m["nextCursor"].(string)
+		if !ok {
+			break
+		}
+		cursor = next
+	}
+	want := []string{"user000@example.com", "user001@example.com", "user002@example.com", "user003@example.com", "user004@example.com"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf(".search walk (-want +got):\n%s", diff)
+	}
+}
+
+// TestCursorErrors checks each way a cursor request is refused, RFC 9865
+// §2.1's scimType for each.
+func TestCursorErrors(t *testing.T) {
+	s := newTestServer(t)
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	s.h.Now = func() time.Time { return now }
+	for i := range 4 {
+		s.expect(s.do("POST", "/scim/v2/Users", oktaUser(i)), http.StatusCreated)
+	}
+	first := s.expect(s.do("GET", "/scim/v2/Users?cursor&count=2&sortBy=userName", ""), http.StatusOK)
+	next := first["nextCursor"].(string)
+	tampered := []byte(next)
+	tampered[len(tampered)/2] ^= 1
+	if tampered[len(tampered)/2] == '-' || tampered[len(tampered)/2] == '_' {
+		tampered[len(tampered)/2] = 'A'
+	}
+	// The same cursor from another handler (another key), for the other company's token.
+	other := newTestServer(t)
+	other.h.Now = s.h.Now
+	for i := range 4 {
+		other.expect(other.do("POST", "/scim/v2/Users", oktaUser(i)), http.StatusCreated)
+	}
+	otherNext := other.expect(other.do("GET", "/scim/v2/Users?cursor&count=2&sortBy=userName", ""), http.StatusOK)["nextCursor"].(string)
+
+	tests := []struct {
+		name, path string
+		hdr        []string
+		later      time.Duration
+		status     int
+		scimType   string
+	}{
+		{"garbage", "/scim/v2/Users?count=2&sortBy=userName&cursor=notacursor", nil, 0, 400, SCIMTypeInvalidCursor},
+		{"tampered", "/scim/v2/Users?count=2&sortBy=userName&cursor=" + string(tampered), nil, 0, 400, SCIMTypeInvalidCursor},
+		{"another key", "/scim/v2/Users?count=2&sortBy=userName&cursor=" + otherNext, nil, 0, 400, SCIMTypeInvalidCursor},
+		{"another company", "/scim/v2/Users?count=2&sortBy=userName&cursor=" + next, []string{"Authorization", "Bearer other-token"}, 0, 400, SCIMTypeInvalidCursor},
+		{"another sort", "/scim/v2/Users?count=2&sortBy=displayName&cursor=" + next, nil, 0, 400, SCIMTypeInvalidCursor},
+		{"another filter", "/scim/v2/Users?count=2&sortBy=userName&filter=active+eq+true&cursor=" + next, nil, 0, 400, SCIMTypeInvalidCursor},
+		{"another projection", "/scim/v2/Users?count=2&sortBy=userName&attributes=userName&cursor=" + next, nil, 0, 400, SCIMTypeInvalidCursor},
+		{"another count", "/scim/v2/Users?count=3&sortBy=userName&cursor=" + next, nil, 0, 400, SCIMTypeInvalidCount},
+		{"count past max", "/scim/v2/Users?count=100000&cursor=", nil, 0, 400, SCIMTypeInvalidCount},
+		{"with startIndex", "/scim/v2/Users?count=2&startIndex=1&cursor=", nil, 0, 400, SCIMTypeInvalidValue},
+		{"expired", "/scim/v2/Users?count=2&sortBy=userName&cursor=" + next, nil, DefaultCursorTimeout + time.Second, 400, SCIMTypeExpiredCursor},
+		{"not yet expired", "/scim/v2/Users?count=2&sortBy=userName&cursor=" + next, nil, DefaultCursorTimeout, 200, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s.t = t
+			now = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC).Add(tt.later)
+			m := s.expect(s.do("GET", tt.path, "", tt.hdr...), tt.status)
+			if got, _ := m["scimType"].(string); got != tt.scimType {
+				t.Errorf("scimType %q, want %q: %v", got, tt.scimType, m)
+			}
+		})
+	}
+}
+
+// TestCursorKeyShared: handlers sharing CursorKey accept each other's
+// cursors, as instances behind one load balancer must.
+func TestCursorKeyShared(t *testing.T) {
+	key := []byte("0123456789abcdef0123456789abcdef")
+	a, b := newTestServer(t), newTestServer(t)
+	a.h.CursorKey, b.h.CursorKey = key, key
+	b.h.Store = a.store
+	for i := range 3 {
+		a.expect(a.do("POST", "/scim/v2/Users", oktaUser(i)), http.StatusCreated)
+	}
+	next := a.expect(a.do("GET", "/scim/v2/Users?cursor&count=2", ""), http.StatusOK)["nextCursor"].(string)
+	m := b.expect(b.do("GET", "/scim/v2/Users?count=2&cursor="+next, ""), http.StatusOK)
+	if n := len(m["Resources"].([]any)); n != 1 {
+		t.Errorf("second page on the other instance has %d users, want 1", n)
+	}
+}
+
+func TestServiceProviderConfigPagination(t *testing.T) {
+	s := newTestServer(t)
+	s.h.CursorTimeout = 10 * time.Minute
+	m := s.expect(s.do("GET", "/scim/v2/ServiceProviderConfig", ""), http.StatusOK)
+	want := map[string]any{"cursor": true, "index": true, "defaultPaginationMethod": "index",
+		"defaultPageSize": 100.0, "maxPageSize": 1000.0, "cursorTimeout": 600.0}
+	if diff := cmp.Diff(want, m["pagination"]); diff != "" {
+		t.Errorf("pagination (-want +got):\n%s", diff)
+	}
+}
+
+// FuzzDecodeCursor: no cursor a client sends panics the handler, only one
+// it issued is accepted, and a position the store reads back is either
+// ErrInvalidPosition or a user the query can compare.
+func FuzzDecodeCursor(f *testing.F) {
+	h := &Handler{CursorKey: []byte("fuzz key")}
+	h.init()
+	now := time.Unix(1_800_000_000, 0)
+	sc := &cursorScope{tenant: "acme", endpoint: "Users", sortBy: "userName"}
+	f.Add(h.encodeCursor(sc, 10, `{"i":"a","k":"s","v":"x"}`, now), `{"i":"a","k":"s","v":"x"}`)
+	f.Add("", "")
+	f.Add("AQ", `{"i":"a"}`)
+	f.Add("notacursor", `{"i":"a","k":"t","v":"2026-01-01T00:00:00Z"}`)
+	m := defaultModel
+	q, err := m.NewQuery("", "userName", "", 1, 10)
+	if err != nil {
+		f.Fatal(err)
+	}
+	qt, err := m.NewQuery("", "meta.created", "", 1, 10)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, cursor, position string) {
+		if pos, err := h.decodeCursor(sc, cursor, 10, now); err == nil {
+			if _, err := q.positionUser(pos); err != nil && err != ErrInvalidPosition {
+				t.Fatalf("positionUser(%q): %v", pos, err)
+			}
+		}
+		c := h.encodeCursor(sc, 10, position, now)
+		got, err := h.decodeCursor(sc, c, 10, now)
+		if err != nil || got != position {
+			t.Fatalf("round trip of %q: %q, %v", position, got, err)
+		}
+		for _, q := range []*Query{q, qt} {
+			if u, err := q.positionUser(position); err == nil {
+				q.Compare(u, &User{ID: "b", UserName: "y"})
+			}
+		}
+	})
+}
