@@ -1,9 +1,15 @@
 package sqlstore
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/scimkit/scim"
 )
@@ -76,4 +82,198 @@ func (s *Store) keyset(sq sqlQuery, q *scim.Query, last string) (sqlQuery, *scim
 	kq := *q
 	kq.StartIndex = 1
 	return sq, &kq
+}
+
+// listKeyset answers a cursor query (scim.Query.Cursor) whose filter and
+// sort compile to SQL: the page is the first count+1 rows after the
+// previous page's last row in the ORDER BY, read with the values of every
+// ORDER BY term, so that the next page starts after them,
+//
+//	WHERE ... AND (t1 > v1 OR (t1 IS v1 AND (t2 > v2 OR (t2 IS v2 AND u.id > v3))))
+//	ORDER BY t1, t2, u.id LIMIT count+1
+//
+// ("<" for a descending term). The index that delivers the order finds the
+// start of the page, so a page costs the same at any depth, and a user
+// present for the whole walk is on exactly one page whatever is created or
+// deleted meanwhile. The position (Page.Next) is those values, typed, as
+// JSON.
+func (s *Store) listKeyset(ctx context.Context, sq sqlQuery, q *scim.Query) (*scim.Page, error) {
+	page := &scim.Page{Users: []*scim.User{}}
+	var vals []any
+	if q.After != "" {
+		var err error
+		if vals, err = decodeKeys(q.After, len(sq.terms)); err != nil {
+			return nil, err
+		}
+	}
+	total, err := s.total(ctx, sq.tenant, "SELECT COUNT(*) FROM "+sq.from+" WHERE "+sq.where, sq.args)
+	if err != nil {
+		return nil, err
+	}
+	page.Total = total
+	count := max(q.Count, 0)
+	if count == 0 || count == math.MaxInt {
+		return page, nil
+	}
+	text, args := s.keysetSQL(sq, vals, count+1)
+	rows, err := s.query(ctx, text, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var doc string
+	keys := make([]any, len(sq.terms))
+	dest := make([]any, 1+len(keys))
+	dest[0] = &doc
+	for i := range keys {
+		dest[1+i] = &keys[i]
+	}
+	more := false
+	var last []any
+	for rows.Next() {
+		if len(page.Users) == count {
+			more = true
+			break
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		u, err := decodeDoc(doc)
+		if err != nil {
+			return nil, err
+		}
+		page.Users = append(page.Users, u)
+		last = slices.Clone(keys)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if more {
+		if page.Next, err = encodeKeys(last); err != nil {
+			return nil, err
+		}
+	}
+	return page, nil
+}
+
+// keysetSQL is the statement of a cursor page: limit rows after the values
+// vals of the ORDER BY terms (nil: from the first), with those values.
+func (s *Store) keysetSQL(sq sqlQuery, vals []any, limit int) (string, []any) {
+	c := &compiler{pg: s.d == postgres, args: slices.Clone(sq.args)}
+	where := sq.where
+	if vals != nil {
+		where += " AND " + c.after(sq.terms, vals)
+	}
+	var cols strings.Builder
+	for _, t := range sq.terms {
+		cols.WriteString(", " + t.expr)
+	}
+	return "SELECT u.doc" + cols.String() + " FROM " + sq.from + " WHERE " + where + " ORDER BY " + sq.order + " LIMIT " + c.arg(limit), c.args
+}
+
+// after is the condition that a row comes after the values vals of the
+// ORDER BY terms. IS (IS NOT DISTINCT FROM on PostgreSQL) compares NULLs
+// (absent dates) as equal, as ORDER BY groups them.
+func (c *compiler) after(terms []orderTerm, vals []any) string {
+	eq := " IS "
+	if c.pg {
+		eq = " IS NOT DISTINCT FROM "
+	}
+	if rowValue(terms, vals) {
+		// One direction and no NULL: a row value, which both databases
+		// answer by seeking the index that delivers the order.
+		op := " > "
+		if terms[0].desc {
+			op = " < "
+		}
+		l, r := make([]string, len(terms)), make([]string, len(terms))
+		for i, t := range terms {
+			l[i], r[i] = t.expr, c.arg(vals[i])
+		}
+		return "(" + strings.Join(l, ", ") + ")" + op + "(" + strings.Join(r, ", ") + ")"
+	}
+	var b strings.Builder
+	for i, t := range terms {
+		op := " > "
+		if t.desc {
+			op = " < "
+		}
+		if i == len(terms)-1 {
+			b.WriteString("(" + t.expr + ")" + op + c.arg(vals[i]))
+			break
+		}
+		b.WriteString("((" + t.expr + ")" + op + c.arg(vals[i]) + " OR ((" + t.expr + ")" + eq + c.arg(vals[i]) + " AND ")
+	}
+	b.WriteString(strings.Repeat("))", len(terms)-1))
+	return b.String()
+}
+
+func rowValue(terms []orderTerm, vals []any) bool {
+	for i, t := range terms {
+		if t.desc != terms[0].desc || vals[i] == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// encodeKeys writes the values of the ORDER BY terms as a JSON array of
+// [type, value] pairs, so that each comes back as the type the database
+// returned: SQLite orders an integer before any text.
+func encodeKeys(vals []any) (string, error) {
+	pairs := make([][2]string, len(vals))
+	for i, v := range vals {
+		switch v := v.(type) {
+		case nil:
+			pairs[i] = [2]string{"n", ""}
+		case string:
+			pairs[i] = [2]string{"s", v}
+		case []byte:
+			pairs[i] = [2]string{"s", string(v)}
+		case int64:
+			pairs[i] = [2]string{"i", strconv.FormatInt(v, 10)}
+		case float64:
+			pairs[i] = [2]string{"f", strconv.FormatFloat(v, 'g', -1, 64)}
+		case bool:
+			pairs[i] = [2]string{"b", strconv.FormatBool(v)}
+		case time.Time:
+			pairs[i] = [2]string{"t", v.Format(time.RFC3339Nano)}
+		default:
+			return "", fmt.Errorf("sqlstore: a sort key of type %T", v)
+		}
+	}
+	b, err := json.Marshal(pairs)
+	return string(b), err
+}
+
+// decodeKeys reads encodeKeys' values back: scim.ErrInvalidPosition for
+// anything else, or for another number of terms than the query's.
+func decodeKeys(s string, n int) ([]any, error) {
+	var pairs [][2]string
+	if err := json.Unmarshal([]byte(s), &pairs); err != nil || len(pairs) != n {
+		return nil, scim.ErrInvalidPosition
+	}
+	vals := make([]any, n)
+	for i, p := range pairs {
+		var err error
+		switch p[0] {
+		case "n":
+		case "s":
+			vals[i] = p[1]
+		case "i":
+			vals[i], err = strconv.ParseInt(p[1], 10, 64)
+		case "f":
+			vals[i], err = strconv.ParseFloat(p[1], 64)
+		case "b":
+			vals[i], err = strconv.ParseBool(p[1])
+		case "t":
+			vals[i], err = time.Parse(time.RFC3339Nano, p[1])
+		default:
+			err = scim.ErrInvalidPosition
+		}
+		if err != nil {
+			return nil, scim.ErrInvalidPosition
+		}
+	}
+	return vals, nil
 }
