@@ -29,7 +29,14 @@ func explainKeyset(t *testing.T, st *Store, filter, sortBy string, after []any) 
 			t.Fatalf("position %q: %v", p.Next, err)
 		}
 	}
-	text, args := st.keysetSQL(sq, after, 11)
+	cond, terms := "", sq.terms
+	if t := terms[0]; t.absent != "" { // the users with the value, as listKeyset reads them first
+		cond, terms = "NOT ("+t.absent+")", terms[1:]
+		if after != nil {
+			after = after[1:]
+		}
+	}
+	text, args := st.keysetSQL(sq, cond, terms, after, 11)
 	rows, err := st.db.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+text, args...)
 	if err != nil {
 		t.Fatalf("%s: %v", text, err)
@@ -47,10 +54,11 @@ func explainKeyset(t *testing.T, st *Store, filter, sortBy string, after []any) 
 	return strings.Join(lines, "\n"), text
 }
 
-// TestKeysetPlans: on SQLite a cursor page in id order seeks the id index
-// to the position rather than walking from the start (no OFFSET), so a page
-// costs the same at any depth; one by a range filter's column walks that
-// index within the range, without sorting.
+// TestKeysetPlans: on SQLite a cursor page seeks the index that gives its
+// order to the position rather than walking from the start (no OFFSET) or
+// sorting the matches, so a page costs the same at any depth: in id order,
+// and sorted ascending (the users with the value, read first). One by a
+// range filter's column walks that index within the range.
 func TestKeysetPlans(t *testing.T) {
 	st := openSQLite(t)
 	loadPlanUsers(t, st)
@@ -61,6 +69,8 @@ func TestKeysetPlans(t *testing.T) {
 	}{
 		{"", "", []any{}, "SEARCH u USING INDEX users_id_uq (company=? AND id>?)"},
 		{`name.familyName sw "B"`, "", []any{}, "SEARCH u USING INDEX users_family_name_ix (company=? AND family_name_f>? AND family_name_f<?)"},
+		{"", "userName", []any{}, "SEARCH u USING INDEX users_user_name_uq (company=? AND user_name_f>?)"},
+		{"", "name.familyName", []any{}, "SEARCH u USING INDEX users_family_name_ix (company=? AND (family_name_f,id)>(?,?))"},
 	} {
 		plan, text := explainKeyset(t, st, c.filter, c.sortBy, c.after)
 		if !strings.Contains(plan, c.want) || strings.Contains(plan, "TEMP B-TREE") {

@@ -61,14 +61,16 @@
 // A cursor query (scim.Query.Cursor, RFC 9865 paging) reads the page after
 // the previous page's last values of every ORDER BY term, fetched with the
 // page: WHERE (key, id) > (?, ?) ORDER BY key, id LIMIT count+1, with no
-// OFFSET. In id order, or a range filter's index order, the index finds
-// the position, so a page costs the same at any depth (0.99 ms for the
-// first of 100 users and 1.08 ms for the thousandth on SQLite,
-// BenchmarkCursorWalkSQLite); a sortBy whose users may lack the value
-// orders by absence first, which no index serves, and each page then sorts
-// the matches after the position. The position is those values, typed
-// (the Page.Next a handler signs into a cursor); a query that does not
-// compile to SQL pages with the scim.Pager's positions instead.
+// OFFSET. The index that gives the order finds the position, so a page
+// costs the same at any depth (BenchmarkCursorWalkSQLite compares the
+// first and the thousandth page of 100,000 users). An ascending sortBy
+// whose users may lack the value reads those with it by (value, id), then
+// those without by id, each from its index, rather than ordering by
+// absence first, which no index serves; a descending sortBy (ties still
+// break by ascending id) sorts the matches after the position. The
+// position is those values, typed (the Page.Next a handler signs into a
+// cursor); a query that does not compile to SQL pages with the scim.Pager's
+// positions instead.
 // Filters on addresses and groups, which have no columns, are evaluated in
 // Go (Query.Matches, Query.Compare) over a streaming cursor narrowed by
 // whatever part of the filter did compile; such a scan is refused with

@@ -643,6 +643,9 @@ func (c *compiler) customCond(a *scim.Attribute, op scim.CompareOp, v any) (stri
 type orderTerm struct {
 	expr string
 	desc bool
+	// absent, on the leading term that sorts users without the sortBy
+	// value last, is the condition that a user lacks it.
+	absent string
 }
 
 // sortKey returns the ORDER BY clause for q's sort, the same as terms, and
@@ -730,7 +733,7 @@ func (c *compiler) sortKey(q *scim.Query) (join, order string, terms []orderTerm
 	if !presentImplied(q.Filter, q.SortBy) {
 		absentKey := "(CASE WHEN " + absent + " THEN 1 ELSE 0 END)"
 		order = absentKey + dir + ", " + order
-		terms = append([]orderTerm{{expr: absentKey, desc: q.Descending}}, terms...)
+		terms = append([]orderTerm{{expr: absentKey, desc: q.Descending, absent: absent}}, terms...)
 	}
 	return join, order, terms, true
 }

@@ -115,37 +115,48 @@ func (s *Store) listKeyset(ctx context.Context, sq sqlQuery, q *scim.Query) (*sc
 	if count == 0 || count == math.MaxInt {
 		return page, nil
 	}
-	text, args := s.keysetSQL(sq, vals, count+1)
-	rows, err := s.query(ctx, text, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var doc string
-	keys := make([]any, len(sq.terms))
-	dest := make([]any, 1+len(keys))
-	dest[0] = &doc
-	for i := range keys {
-		dest[1+i] = &keys[i]
-	}
-	more := false
 	var last []any
-	for rows.Next() {
+	add := func(u *scim.User, keys []any) bool {
 		if len(page.Users) == count {
-			more = true
-			break
-		}
-		if err := rows.Scan(dest...); err != nil {
-			return nil, err
-		}
-		u, err := decodeDoc(doc)
-		if err != nil {
-			return nil, err
+			return false
 		}
 		page.Users = append(page.Users, u)
-		last = slices.Clone(keys)
+		last = keys
+		return true
 	}
-	if err := rows.Err(); err != nil {
+	more := false
+	if t := sq.terms[0]; t.absent != "" && !t.desc {
+		// Users with the value by (value, id), then those without by id:
+		// each part is read in its index's order from the position on,
+		// where ordering by absence first would sort every match.
+		absent, key, id := "("+t.absent+")", sq.terms[1], sq.terms[2]
+		inAbsent := vals != nil && vals[0] == int64(1)
+		if !inAbsent {
+			var after []any
+			if vals != nil {
+				after = vals[1:]
+			}
+			more, err = s.keysetRows(ctx, sq, "NOT "+absent, []orderTerm{key, id}, after, count+1, func(u *scim.User, keys []any) bool {
+				return add(u, append([]any{int64(0)}, keys...))
+			})
+			if err != nil {
+				return nil, err
+			}
+			vals = nil
+		}
+		if !more {
+			var after []any
+			if vals != nil {
+				after = vals[2:]
+			}
+			more, err = s.keysetRows(ctx, sq, absent, []orderTerm{id, key}, after, count-len(page.Users)+1, func(u *scim.User, keys []any) bool {
+				return add(u, []any{int64(1), keys[1], keys[0]})
+			})
+		}
+	} else {
+		more, err = s.keysetRows(ctx, sq, "", sq.terms, vals, count+1, add)
+	}
+	if err != nil {
 		return nil, err
 	}
 	if more {
@@ -156,19 +167,64 @@ func (s *Store) listKeyset(ctx context.Context, sq sqlQuery, q *scim.Query) (*sc
 	return page, nil
 }
 
-// keysetSQL is the statement of a cursor page: limit rows after the values
-// vals of the ORDER BY terms (nil: from the first), with those values.
-func (s *Store) keysetSQL(sq sqlQuery, vals []any, limit int) (string, []any) {
+// keysetRows reads at most limit rows of the query, narrowed by cond
+// (none when ""), in the order of terms, after their values after (nil:
+// from the first; only as many values as the order's leading terms, the
+// rest being selected only), and hands each user with its terms' values to
+// add, until add returns false: more reports that.
+func (s *Store) keysetRows(ctx context.Context, sq sqlQuery, cond string, terms []orderTerm, after []any, limit int, add func(*scim.User, []any) bool) (more bool, err error) {
+	text, args := s.keysetSQL(sq, cond, terms, after, limit)
+	rows, err := s.query(ctx, text, args...)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	var doc string
+	keys := make([]any, len(terms))
+	dest := make([]any, 1+len(keys))
+	dest[0] = &doc
+	for i := range keys {
+		dest[1+i] = &keys[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return false, err
+		}
+		u, err := decodeDoc(doc)
+		if err != nil {
+			return false, err
+		}
+		if !add(u, slices.Clone(keys)) {
+			return true, nil
+		}
+	}
+	return false, rows.Err()
+}
+
+// keysetSQL is the statement of (part of) a cursor page: the rows cond
+// selects (all when ""), ordered by terms, after the values after of the
+// leading terms (nil: from the first), with the terms' values; limit rows.
+func (s *Store) keysetSQL(sq sqlQuery, cond string, terms []orderTerm, after []any, limit int) (string, []any) {
 	c := &compiler{pg: s.d == postgres, args: slices.Clone(sq.args)}
 	where := sq.where
-	if vals != nil {
-		where += " AND " + c.after(sq.terms, vals)
+	if cond != "" {
+		where += " AND " + cond
 	}
-	var cols strings.Builder
-	for _, t := range sq.terms {
+	if after != nil {
+		where += " AND " + c.after(terms[:len(after)], after)
+	}
+	var cols, order strings.Builder
+	for i, t := range terms {
 		cols.WriteString(", " + t.expr)
+		if i > 0 {
+			order.WriteString(", ")
+		}
+		order.WriteString(t.expr)
+		if t.desc {
+			order.WriteString(" DESC")
+		}
 	}
-	return "SELECT u.doc" + cols.String() + " FROM " + sq.from + " WHERE " + where + " ORDER BY " + sq.order + " LIMIT " + c.arg(limit), c.args
+	return "SELECT u.doc" + cols.String() + " FROM " + sq.from + " WHERE " + where + " ORDER BY " + order.String() + " LIMIT " + c.arg(limit), c.args
 }
 
 // after is the condition that a row comes after the values vals of the
