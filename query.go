@@ -41,6 +41,8 @@ type Query struct {
 	// page costs the same at any depth and a user that exists for the
 	// whole walk is on exactly one page while others are created and
 	// deleted. A [Pager] does all of this for stores that evaluate in Go.
+	// A store that ignored Cursor would end every walk after its first
+	// page: storetest's Cursor cases check it.
 	Cursor bool
 	// After is where a cursor page starts: "" for the first match, else a
 	// Page.Next this store returned for the same query. The handler passes
