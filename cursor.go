@@ -80,7 +80,7 @@ func (p *Pager) cursorPage() *Page {
 		page.Users = []*User{}
 	}
 	if n := len(page.Users); p.more && n > 0 {
-		page.Next = p.q.Position(page.Users[n-1])
+		page.Next = p.q.position(page.Users[n-1])
 	}
 	return &page
 }
@@ -98,10 +98,11 @@ type goPosition struct {
 	Value string `json:"v,omitempty"`
 }
 
-// Position returns u's place in q's order as a [Pager] reads it back from
-// [Query.After]: u's id and, with SortBy, its sort key. Stores that keep
-// their own order (SQL) may use positions of their own instead.
-func (q *Query) Position(u *User) string {
+// position returns u's place in q's order as a [Pager] reads it back from
+// [Query.After]: u's id and, with SortBy, its sort key, as JSON. Stores
+// that keep their own order (SQL, the memory store's creation order) use
+// positions of their own.
+func (q *Query) position(u *User) string {
 	pos := goPosition{ID: u.ID}
 	if q.SortBy != nil {
 		pos.Kind, pos.Value = sortKeyOf(q.SortBy, u)

@@ -151,7 +151,7 @@ type Pager struct {
 // is the store's order).
 //
 // For a [Query.Cursor] query the Pager skips the matches at or before
-// q.After (a position from [Query.Position]), keeps the next Count, and
+// q.After (a position it made), keeps the next Count, and
 // sets Page.Next when a match follows them. Its positions are its own:
 // they hold the last user's id and sort key, and work for any store whose
 // order is [Query.Compare]'s. An After it cannot read leaves the page
