@@ -397,3 +397,27 @@ func BenchmarkMemoryCursorWalk(b *testing.B) {
 		})
 	}
 }
+
+// TestCursorGroupsFilter: with groups on, a walk by cursor filtered on a
+// group lists each of its members once.
+func TestCursorGroupsFilter(t *testing.T) {
+	s := newTestServer(t)
+	s.h.Groups = s.store
+	var members []string
+	for i := range 7 {
+		m := s.expect(s.do("POST", "/scim/v2/Users", oktaUser(i)), http.StatusCreated)
+		if i%3 != 0 {
+			members = append(members, fmt.Sprintf(`{"value":%q}`, m["id"]))
+		}
+	}
+	g := s.expect(s.do("POST", "/scim/v2/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"G","members":[`+strings.Join(members, ",")+`]}`), http.StatusCreated)
+	filter := "filter=" + url.QueryEscape(fmt.Sprintf(`groups.value eq %q`, g["id"])) + "&"
+	for _, sortBy := range []string{"", "sortBy=userName&"} {
+		got, pages := s.walkUsers(filter+sortBy, 2)
+		slices.Sort(got)
+		want := []string{"user001@example.com", "user002@example.com", "user004@example.com", "user005@example.com"}
+		if diff := cmp.Diff(want, got); diff != "" || pages != 2 {
+			t.Errorf("%q: %d pages (-want +got):\n%s", sortBy, pages, diff)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package scim
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"reflect"
@@ -192,7 +193,7 @@ func (req *request) list(p listParams) {
 			}
 		}
 	}
-	page, err := req.listUserPage(q)
+	page, err := req.listPage(q)
 	if err == nil {
 		err = req.attachGroups(page.Users)
 	}
@@ -506,6 +507,29 @@ func (req *request) remove(id, ifMatch string) error {
 	return Errorf(http.StatusConflict, "", "user %s is being modified by too many concurrent requests; retry later", id)
 }
 
+// listPage answers a user list query, by index or by cursor. A cursor
+// query whose filter names groups pages, with a [Pager], the whole result
+// listUserPage finds among the group's members: those are read whole for
+// every page anyway.
+func (req *request) listPage(q *Query) (*Page, error) {
+	if !q.Cursor || req.groupStore() == nil || !mentionsGroups(q.Filter) {
+		return req.listUserPage(q)
+	}
+	all := *q
+	all.Cursor, all.After, all.StartIndex, all.Count = false, "", 1, math.MaxInt
+	page, err := req.listUserPage(&all)
+	if err != nil {
+		return nil, err
+	}
+	pq := *q
+	pq.Filter, pq.match = nil, nil // listUserPage applied it
+	p := pq.Pager(false)
+	for _, u := range page.Users {
+		p.Offer(u)
+	}
+	return p.Page(), p.Err()
+}
+
 // listUserPage answers a user list query. With groups on, a filter naming
 // groups is answered here: users do not store their groups, so it must
 // name a group (groups.value eq "<id>", alone or in an "and"), whose user
@@ -544,13 +568,6 @@ func (req *request) listUserPage(q *Query) (*Page, error) {
 		if u = one[0]; q.Matches(u) {
 			matched = append(matched, u)
 		}
-	}
-	if q.Cursor {
-		p := q.Pager(false)
-		for _, u := range matched {
-			p.Offer(u)
-		}
-		return p.Page(), p.Err()
 	}
 	slices.SortFunc(matched, q.Compare)
 	page := &Page{Users: []*User{}, Total: len(matched)}
