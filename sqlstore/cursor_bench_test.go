@@ -21,9 +21,10 @@ func benchCursorWalk(b *testing.B, dialect string) {
 	st := loadedStore(b, dialect)
 	ctx := context.Background()
 	const count = 100
-	for _, sortBy := range []string{"", "userName"} {
+	for _, sort := range []struct{ sortBy, order string }{{}, {"userName", ""}, {"userName", "descending"}} {
+		sortBy := sort.sortBy
 		query := func(after string) *scim.Query {
-			q, err := benchModel.NewQuery("", sortBy, "", 1, count)
+			q, err := benchModel.NewQuery("", sortBy, sort.order, 1, count)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -51,6 +52,9 @@ func benchCursorWalk(b *testing.B, dialect string) {
 		if sortBy != "" {
 			name = sortBy
 		}
+		if sort.order != "" {
+			name += "-" + sort.order
+		}
 		for _, page := range []int{1, 1000} {
 			b.Run(name+"/page-"+itoa(page), func(b *testing.B) {
 				q := query(positions[page-1])
@@ -63,7 +67,7 @@ func benchCursorWalk(b *testing.B, dialect string) {
 			})
 		}
 		b.Run(name+"/index-page-1000", func(b *testing.B) {
-			q, err := benchModel.NewQuery("", sortBy, "", benchUsers-count+1, count)
+			q, err := benchModel.NewQuery("", sortBy, sort.order, benchUsers-count+1, count)
 			if err != nil {
 				b.Fatal(err)
 			}

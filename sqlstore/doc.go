@@ -63,14 +63,14 @@
 // page: WHERE (key, id) > (?, ?) ORDER BY key, id LIMIT count+1, with no
 // OFFSET. The index that gives the order finds the position, so a page
 // costs the same at any depth (BenchmarkCursorWalkSQLite compares the
-// first and the thousandth page of 100,000 users). An ascending sortBy
-// whose users may lack the value reads those with it by (value, id), then
-// those without by id, each from its index, rather than ordering by
-// absence first, which no index serves; a descending sortBy (ties still
-// break by ascending id) sorts the matches after the position. The
-// position is those values, typed (the Page.Next a handler signs into a
-// cursor); a query that does not compile to SQL pages with the scim.Pager's
-// positions instead.
+// first and the thousandth page of 100,000 users). A sortBy whose users
+// may lack the value reads those with it by (value, id) and those without
+// by id, each from its index (ascending those with it first, descending
+// the others), rather than ordering by absence first, which no index
+// serves; descending, ties still break by ascending id, so each group of
+// equal values is sorted on its own. The position is those values, typed
+// (the Page.Next a handler signs into a cursor); a query that does not
+// compile to SQL pages with the scim.Pager's positions instead.
 // Filters on addresses and groups, which have no columns, are evaluated in
 // Go (Query.Matches, Query.Compare) over a streaming cursor narrowed by
 // whatever part of the filter did compile; such a scan is refused with

@@ -125,32 +125,51 @@ func (s *Store) listKeyset(ctx context.Context, sq sqlQuery, q *scim.Query) (*sc
 		return true
 	}
 	more := false
-	if t := sq.terms[0]; t.absent != "" && !t.desc {
-		// Users with the value by (value, id), then those without by id:
-		// each part is read in its index's order from the position on,
-		// where ordering by absence first would sort every match.
+	if t := sq.terms[0]; t.absent != "" {
+		// Ascending, users with the value by (value, id), then those
+		// without by id; descending, the other way round, by (value
+		// descending, id). Each part is read in its index's order from
+		// the position on, where ordering by absence first would sort
+		// every match. The position's first value says which part it is
+		// in: 0 with the value, 1 without, as the absence term orders.
 		absent, key, id := "("+t.absent+")", sq.terms[1], sq.terms[2]
-		inAbsent := vals != nil && vals[0] == int64(1)
-		if !inAbsent {
-			var after []any
-			if vals != nil {
-				after = vals[1:]
-			}
-			more, err = s.keysetRows(ctx, sq, "NOT "+absent, []orderTerm{key, id}, after, count+1, func(u *scim.User, keys []any) bool {
-				return add(u, append([]any{int64(0)}, keys...))
-			})
-			if err != nil {
-				return nil, err
-			}
-			vals = nil
+		type part struct {
+			flag     int64
+			cond     string
+			terms    []orderTerm
+			after    func(vals []any) []any // the values the part's order continues after
+			position func(keys []any) []any // the page's position from a row's values
 		}
-		if !more {
-			var after []any
-			if vals != nil {
-				after = vals[2:]
+		present := part{0, "NOT " + absent, []orderTerm{key, id},
+			func(vals []any) []any { return vals[1:] },
+			func(keys []any) []any { return append([]any{int64(0)}, keys...) }}
+		lacking := part{1, absent, []orderTerm{id, key},
+			func(vals []any) []any { return vals[2:] },
+			func(keys []any) []any { return []any{int64(1), keys[1], keys[0]} }}
+		parts := []part{present, lacking}
+		if t.desc {
+			parts = []part{lacking, present}
+		}
+		first := 0
+		if vals != nil {
+			first = -1
+			for i, p := range parts {
+				if vals[0] == p.flag {
+					first = i
+				}
 			}
-			more, err = s.keysetRows(ctx, sq, absent, []orderTerm{id, key}, after, count-len(page.Users)+1, func(u *scim.User, keys []any) bool {
-				return add(u, []any{int64(1), keys[1], keys[0]})
+			if first < 0 {
+				return nil, scim.ErrInvalidPosition
+			}
+		}
+		for i := first; i < len(parts) && !more && err == nil; i++ {
+			p := parts[i]
+			var after []any
+			if i == first && vals != nil {
+				after = p.after(vals)
+			}
+			more, err = s.keysetRows(ctx, sq, p.cond, p.terms, after, count-len(page.Users)+1, func(u *scim.User, keys []any) bool {
+				return add(u, p.position(keys))
 			})
 		}
 	} else {
@@ -249,6 +268,15 @@ func (c *compiler) after(terms []orderTerm, vals []any) string {
 		return "(" + strings.Join(l, ", ") + ")" + op + "(" + strings.Join(r, ", ") + ")"
 	}
 	var b strings.Builder
+	if len(terms) > 1 && vals[0] != nil {
+		// Implied by the expansion below, but an index can seek to it:
+		// the expansion's OR is only a filter.
+		op := " >= "
+		if terms[0].desc {
+			op = " <= "
+		}
+		b.WriteString("(" + terms[0].expr + ")" + op + c.arg(vals[0]) + " AND ")
+	}
 	for i, t := range terms {
 		op := " > "
 		if t.desc {
