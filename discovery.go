@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // discoveryMeta is the meta object of discovery resources.
@@ -18,7 +19,7 @@ func (req *request) serveServiceProviderConfig(rest string) {
 	if !req.single(rest, http.MethodGet) {
 		return
 	}
-	_, maxSize := req.h.pageSizes(req.base)
+	def, maxSize := req.h.pageSizes(req.base)
 	maxOps, maxPayload := req.h.bulkLimits()
 	type supported struct {
 		Supported bool `json:"supported"`
@@ -44,7 +45,14 @@ func (req *request) serveServiceProviderConfig(rest string) {
 		"sort":                  supported{true},
 		"etag":                  supported{true},
 		"authenticationSchemes": []map[string]any{scheme},
-		"meta":                  discoveryMeta{"ServiceProviderConfig", req.base + "/ServiceProviderConfig"},
+		// RFC 9865 §4: both methods; index stays the default, as Okta
+		// and Entra ID page by index and send no pagination parameter.
+		"pagination": map[string]any{
+			"cursor": true, "index": true, "defaultPaginationMethod": "index",
+			"defaultPageSize": def, "maxPageSize": maxSize,
+			"cursorTimeout": int64(req.h.cursorTimeout() / time.Second),
+		},
+		"meta": discoveryMeta{"ServiceProviderConfig", req.base + "/ServiceProviderConfig"},
 	}
 	if u := req.h.DocumentationURI; u != "" {
 		doc["documentationUri"] = u

@@ -69,7 +69,9 @@
 //     append, prune.
 //   - filter.go: the filter grammar and AST ([ParseFilter]); match.go: name
 //     resolution and the compiled [Matcher]; sort.go: sortBy orderings.
-//   - query.go: [Query], [Page] and the [Pager] that stores page with.
+//   - query.go: [Query], [Page] and the [Pager] that stores page with;
+//     cursor.go: cursor paging (RFC 9865): the handler's signed cursors
+//     and the Pager's positions.
 //   - patch.go: PATCH requests ([ParsePatch]); patchpath.go: PATCH paths;
 //     patchapply.go: applying operations ([Model.ApplyPatch]);
 //     patchremove.go: the remove operation.

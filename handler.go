@@ -153,6 +153,21 @@ type Handler struct {
 	// Info, reads at Debug. Nil sends the server errors and panics to
 	// slog.Default() and writes no access log.
 	Logger *slog.Logger
+	// CursorKey signs the cursors of cursor paging (RFC 9865), which are
+	// opaque and tamper-evident: a cursor is accepted only by a handler
+	// holding the key that signed it, for the same company and query.
+	// Empty means a random key per Handler, which suits one instance:
+	// several instances behind one load balancer must share a key (32
+	// random bytes, kept like any secret), or a walk breaks with 400
+	// invalidCursor whenever its pages reach different instances.
+	// Changing the key ends the walks under way the same way.
+	CursorKey []byte
+	// CursorTimeout is how long a cursor stays valid, i.e. the longest a
+	// client may take between two pages of a walk; published as
+	// /ServiceProviderConfig's pagination.cursorTimeout. Default
+	// [DefaultCursorTimeout]. An older cursor gets 400 expiredCursor.
+	CursorTimeout time.Duration
+
 	// Now returns the current time; nil means time.Now. Tests set a clock.
 	Now func() time.Time
 	// NewID returns a new user id; nil means a version 7 UUID (RFC 9562:
@@ -167,6 +182,7 @@ type Handler struct {
 	models       ModelSource  // Models, Auth if it is one, or nil
 	reports      reportLookups
 	streams      atomic.Int64 // responses streaming now (MaxStreams)
+	cursorKey    []byte       // CursorKey, or a random key
 }
 
 func (h *Handler) init() {
@@ -182,6 +198,10 @@ func (h *Handler) init() {
 		h.log = h.Logger
 		if h.log == nil {
 			h.log = slog.Default()
+		}
+		h.cursorKey = h.CursorKey
+		if len(h.cursorKey) == 0 {
+			h.cursorKey = newCursorKey()
 		}
 	})
 }

@@ -3,6 +3,7 @@ package scim
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"reflect"
@@ -56,6 +57,10 @@ type listParams struct {
 	attributes, excluded      string
 	startIndex, count         int
 	countGiven                bool
+	// cursor paging (RFC 9865): cursorGiven when the request names a
+	// cursor, even empty (the first page).
+	cursor                       string
+	cursorGiven, startIndexGiven bool
 }
 
 func (req *request) listUsers() {
@@ -64,6 +69,8 @@ func (req *request) listUsers() {
 		filter: q.Get("filter"), sortBy: q.Get("sortBy"), sortOrder: q.Get("sortOrder"),
 		attributes: q.Get("attributes"), excluded: q.Get("excludedAttributes"),
 	}
+	p.cursor, p.cursorGiven = q.Get("cursor"), q.Has("cursor")
+	p.startIndexGiven = q.Has("startIndex")
 	var err error
 	if p.startIndex, err = req.queryInt("startIndex", 1); err != nil {
 		req.fail(err)
@@ -101,6 +108,7 @@ type searchRequest struct {
 	SortOrder          string     `json:"sortOrder"`
 	StartIndex         *int       `json:"startIndex"`
 	Count              *int       `json:"count"`
+	Cursor             *string    `json:"cursor"`
 }
 
 // stringList accepts a JSON array of strings or one comma-separated string.
@@ -142,7 +150,10 @@ func (req *request) searchUsers() {
 		attributes: string(sr.Attributes), excluded: string(sr.ExcludedAttributes), startIndex: 1,
 	}
 	if sr.StartIndex != nil {
-		p.startIndex = *sr.StartIndex
+		p.startIndex, p.startIndexGiven = *sr.StartIndex, true
+	}
+	if sr.Cursor != nil {
+		p.cursor, p.cursorGiven = *sr.Cursor, true
 	}
 	if sr.Count != nil {
 		p.count, p.countGiven = *sr.Count, true
@@ -153,7 +164,16 @@ func (req *request) searchUsers() {
 func (req *request) list(p listParams) {
 	def, maxSize := req.h.pageSizes(req.base)
 	count := def
-	if p.countGiven {
+	switch {
+	case p.cursorGiven && p.startIndexGiven:
+		req.fail(Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "startIndex and cursor cannot both be given: page by index or by cursor"))
+		return
+	case p.cursorGiven && p.countGiven && p.count > maxSize:
+		// RFC 9865 §2.1: by cursor, a count past maxPageSize is an error,
+		// not lowered as RFC 7644 lowers it by index.
+		req.fail(Errorf(http.StatusBadRequest, SCIMTypeInvalidCount, "count must be between 0 and %d", maxSize))
+		return
+	case p.countGiven:
 		count = min(max(p.count, 0), maxSize)
 	}
 	proj, err := req.model.ParseProjection(p.attributes, p.excluded)
@@ -177,9 +197,24 @@ func (req *request) list(p listParams) {
 		req.fail(err)
 		return
 	}
-	page, err := req.listUserPage(q)
+	var scope *cursorScope
+	if p.cursorGiven {
+		scope = &cursorScope{tenant: req.tenant, endpoint: "Users", filter: p.filter, sortBy: p.sortBy, sortOrder: p.sortOrder,
+			attributes: p.attributes, excludedAttributes: p.excluded}
+		q.Cursor = true
+		if p.cursor != "" {
+			if q.After, err = req.h.decodeCursor(scope, p.cursor, count, req.h.now()); err != nil {
+				req.fail(err)
+				return
+			}
+		}
+	}
+	page, err := req.listPage(q)
 	if err == nil {
 		err = req.attachGroups(page.Users)
+	}
+	if errors.Is(err, ErrInvalidPosition) {
+		err = Errorf(http.StatusBadRequest, SCIMTypeInvalidCursor, "the cursor is not valid for this query")
 	}
 	if err != nil {
 		req.fail(err)
@@ -190,8 +225,15 @@ func (req *request) list(p listParams) {
 	buf = jsonw.Int(buf, int64(page.Total))
 	buf = append(buf, `,"itemsPerPage":`...)
 	buf = jsonw.Int(buf, int64(len(page.Users)))
-	buf = append(buf, `,"startIndex":`...)
-	buf = jsonw.Int(buf, int64(q.StartIndex))
+	switch {
+	case scope == nil:
+		buf = append(buf, `,"startIndex":`...)
+		buf = jsonw.Int(buf, int64(q.StartIndex))
+	case page.Next != "":
+		buf = append(buf, `,"nextCursor":"`...)
+		buf = append(buf, req.h.encodeCursor(scope, count, page.Next, req.h.now())...) // base64url: nothing to escape
+		buf = append(buf, '"')
+	}
 	buf = append(buf, `,"Resources":[`...)
 	refs := req.lookupReferences(page.Users)
 	for i, u := range page.Users {
@@ -495,6 +537,29 @@ func (req *request) remove(id, ifMatch string) error {
 // filter names.
 const usersByGroupBatch = 100
 
+// listPage answers a user list query, by index or by cursor. A cursor
+// query whose filter names groups pages, with a [Pager], the whole result
+// listUserPage finds among the group's members: those are read whole for
+// every page anyway.
+func (req *request) listPage(q *Query) (*Page, error) {
+	if !q.Cursor || req.groupStore() == nil || !mentionsGroups(q.Filter) {
+		return req.listUserPage(q)
+	}
+	all := *q
+	all.Cursor, all.After, all.StartIndex, all.Count = false, "", 1, math.MaxInt
+	page, err := req.listUserPage(&all)
+	if err != nil {
+		return nil, err
+	}
+	pq := *q
+	pq.Filter, pq.match = nil, nil // listUserPage applied it
+	p := pq.Pager(false)
+	for _, u := range page.Users {
+		p.Offer(u)
+	}
+	return p.Page(), p.Err()
+}
+
 // listUserPage answers a user list query. With groups on, a filter naming
 // groups is answered here: users do not store their groups, so it must
 // name a group (groups.value eq "<id>", alone or in an "and"), whose user
@@ -551,9 +616,16 @@ func (req *request) listUserPage(q *Query) (*Page, error) {
 		return nil, err
 	}
 	if alone {
-		users, err := req.usersByID(window, false) // the caller attaches the page's groups
-		if err != nil {
-			return nil, err
+		// Looked up a batch at a time: a cursor walk (listPage) asks for
+		// every member at once. The members come in id order, as each
+		// batch's users do.
+		users := make([]*User, 0, len(window))
+		for ids := range slices.Chunk(window, usersByGroupBatch) {
+			us, err := req.usersByID(ids, false) // the caller attaches the page's groups
+			if err != nil {
+				return nil, err
+			}
+			users = append(users, us...)
 		}
 		return &Page{Users: users, Total: total}, nil
 	}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -291,6 +293,9 @@ func (s *MemoryStore) ViewUsers(ctx context.Context, tenant string, q *Query) (*
 	} else if es, ok := t.prefixed(q.Filter); ok {
 		candidates = es
 	}
+	if q.Cursor && q.SortBy == nil {
+		return s.cursorPage(t, q, candidates)
+	}
 	// Creation order is the store's order without sortBy.
 	p := q.Pager(q.SortBy == nil)
 	p.Expect(len(candidates))
@@ -300,7 +305,54 @@ func (s *MemoryStore) ViewUsers(ctx context.Context, tenant string, q *Query) (*
 	if s.MaxResults > 0 && p.Total() > s.MaxResults {
 		return nil, ErrTooMany
 	}
-	return p.Page(), nil
+	return p.Page(), p.Err()
+}
+
+// cursorPage answers a cursor query without sortBy in creation order: its
+// position is the last user's sequence number ("m<seq>"), found again by
+// binary search, so a page reads only its own users at any depth (the
+// total still evaluates the filter on every candidate). A user's sequence
+// never changes, and new users come last, so a walk lists every user
+// present throughout once. With sortBy the Pager's positions serve.
+func (s *MemoryStore) cursorPage(t *memTenant, q *Query, es []*memEntry) (*Page, error) {
+	var after uint64
+	if q.After != "" {
+		n, ok := strings.CutPrefix(q.After, "m")
+		var err error
+		if after, err = strconv.ParseUint(n, 10, 64); !ok || err != nil {
+			return nil, ErrInvalidPosition
+		}
+	}
+	page := &Page{Users: []*User{}, Total: len(es)}
+	if q.Filter != nil {
+		page.Total = 0
+		for _, e := range es {
+			if q.Matches(e.user) {
+				page.Total++
+			}
+		}
+	}
+	if s.MaxResults > 0 && page.Total > s.MaxResults {
+		return nil, ErrTooMany
+	}
+	count := max(q.Count, 0)
+	if count == 0 {
+		return page, nil
+	}
+	start, _ := slices.BinarySearchFunc(es, after, func(e *memEntry, seq uint64) int { return cmp.Compare(e.seq, seq) })
+	var last *memEntry
+	for _, e := range es[start:] {
+		if e.seq <= after || !q.Matches(e.user) {
+			continue
+		}
+		if len(page.Users) == count {
+			page.Next = "m" + strconv.FormatUint(last.seq, 10)
+			break
+		}
+		page.Users = append(page.Users, e.user)
+		last = e
+	}
+	return page, nil
 }
 
 // indexed answers id, userName and externalId equality (alone or as a term

@@ -12,6 +12,11 @@ type Page struct {
 	Users []*User
 	// Total is the number of users matching the filter, all pages together.
 	Total int
+	// Next answers a [Query.Cursor] query: the position right after the
+	// page's last user when more matches follow it, "" when the page is the
+	// last (or Count is 0). The store chooses its form; it comes back as
+	// Query.After of the next page, unchanged.
+	Next string
 }
 
 // Query is a list request as a store receives it: the parsed filter, the
@@ -29,6 +34,21 @@ type Query struct {
 	StartIndex int
 	// Count is the page size (at least 0; 0 asks only for the total).
 	Count int
+	// Cursor asks for a page by position (RFC 9865 cursor paging) instead
+	// of by index: the page holds the first Count matches after After in
+	// the query's order, StartIndex is 1, Total still counts every match,
+	// and the store sets Page.Next. A store pages by keyset, so that a
+	// page costs the same at any depth and a user that exists for the
+	// whole walk is on exactly one page while others are created and
+	// deleted. A [Pager] does all of this for stores that evaluate in Go.
+	// A store that ignored Cursor would end every walk after its first
+	// page: storetest's Cursor cases check it.
+	Cursor bool
+	// After is where a cursor page starts: "" for the first match, else a
+	// Page.Next this store returned for the same query. The handler passes
+	// only positions it issued and signed, but a store answers one it
+	// cannot read with [ErrInvalidPosition].
+	After string
 
 	match   Matcher
 	compare func(a, b *User) int
@@ -127,12 +147,29 @@ type Pager struct {
 	page    Page
 	heap    userHeap
 	offers  int // how many users will be offered, when known (Expect)
+
+	// A cursor query's: after is the user the page starts after (its id
+	// and sort key only), more that a match follows the page.
+	cursor bool
+	after  *User
+	more   bool
+	err    error
 }
 
 // Pager returns a [Pager] for q. ordered says the users will be offered in
 // q's order (SQL ORDER BY, or creation order when q has no SortBy and that
 // is the store's order).
+//
+// For a [Query.Cursor] query the Pager skips the matches at or before
+// q.After (a position it made), keeps the next Count, and
+// sets Page.Next when a match follows them. Its positions are its own:
+// they hold the last user's id and sort key, and work for any store whose
+// order is [Query.Compare]'s. An After it cannot read leaves the page
+// empty and Err returning [ErrInvalidPosition].
 func (q *Query) Pager(ordered bool) Pager {
+	if q.Cursor {
+		return q.cursorPager(ordered)
+	}
 	skip, count := q.Bounds()
 	limit := skip + count
 	switch {
@@ -166,6 +203,10 @@ func (p *Pager) Offer(u *User) {
 		return
 	}
 	p.page.Total++
+	if p.cursor {
+		p.offerAfter(u)
+		return
+	}
 	switch {
 	case p.ordered:
 		if p.page.Total > p.skip && len(p.page.Users) < p.count {
@@ -192,6 +233,9 @@ func (p *Pager) Total() int { return p.page.Total }
 // Page returns the page: the matches from startIndex, at most count of
 // them, in the query's order, with the total number of matches.
 func (p *Pager) Page() *Page {
+	if p.cursor {
+		return p.cursorPage()
+	}
 	page := p.page
 	if !p.ordered && p.skip < len(p.heap) { // past the end: nothing to sort
 		sorted := p.heap

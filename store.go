@@ -47,7 +47,8 @@ type Store interface {
 	// number of matches. A store may push the query down (walking q.Filter
 	// and q.SortBy) or evaluate it with q.Matches and q.Compare; either way
 	// the results must be the same. A store that refuses to materialise a
-	// result set returns [ErrTooMany].
+	// result set returns [ErrTooMany]. With q.Cursor the page is the one
+	// after q.After, and the store sets Page.Next (see [Query.Cursor]).
 	ListUsers(ctx context.Context, tenant string, q *Query) (*Page, error)
 }
 

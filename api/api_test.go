@@ -22,7 +22,7 @@ import (
 var updateAPI = flag.Bool("update-api", false, "rewrite the API golden files")
 
 // TestAPI renders the exported API of every package a product can import
-// (all but internal/, examples/ and testdata) in the spirit of Go's own
+// (all but internal/, examples/, bench/ and testdata) in the spirit of Go's own
 // api/*.txt files, and compares it with the committed api/<package>.txt, so
 // that every API change is a visible, reviewed diff. After a deliberate
 // change: go test ./api -update-api
@@ -35,7 +35,7 @@ func TestAPI(t *testing.T) {
 		if d.IsDir() {
 			switch base := d.Name(); {
 			case path == "..":
-			case base == "internal" || base == "examples" || base == "testdata" || base == "api" || strings.HasPrefix(base, "."):
+			case base == "internal" || base == "examples" || base == "bench" || base == "testdata" || base == "api" || strings.HasPrefix(base, "."):
 				return filepath.SkipDir
 			}
 			return nil

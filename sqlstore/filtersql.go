@@ -638,9 +638,19 @@ func (c *compiler) customCond(a *scim.Attribute, op scim.CompareOp, v any) (stri
 	return c.stringOp(e, op, lit)
 }
 
-// sortKey returns the ORDER BY terms for q's sort, and any join it needs,
-// or ok false when the sort is done in Go.
-func (c *compiler) sortKey(q *scim.Query) (join, order string, ok bool) {
+// orderTerm is one term of a list query's ORDER BY: a cursor page
+// continues after the previous page's last values of every term.
+type orderTerm struct {
+	expr string
+	desc bool
+	// absent, on the leading term that sorts users without the sortBy
+	// value last, is the condition that a user lacks it.
+	absent string
+}
+
+// sortKey returns the ORDER BY clause for q's sort, the same as terms, and
+// any join it needs, or ok false when the sort is done in Go.
+func (c *compiler) sortKey(q *scim.Query) (join, order string, terms []orderTerm, ok bool) {
 	if q.SortBy == nil {
 		// Query.Compare's order without sortBy: by id. When an equality
 		// narrows the result to a few rows, SQLite must find them by that
@@ -652,9 +662,9 @@ func (c *compiler) sortKey(q *scim.Query) (join, order string, ok bool) {
 				// The same for PostgreSQL's generic plan of a prepared
 				// statement, which does not see the value: concatenating
 				// '' sorts the same but cannot come from the id index.
-				return "", "u.id || ''", true
+				return "", "u.id || ''", []orderTerm{{expr: "u.id || ''"}}, true
 			}
-			return "", "+u.id", true
+			return "", "+u.id", []orderTerm{{expr: "+u.id"}}, true
 		}
 		// A range over an indexed column (name.familyName sw "A",
 		// meta.lastModified gt ...) would otherwise read and sort every
@@ -662,9 +672,9 @@ func (c *compiler) sortKey(q *scim.Query) (join, order string, ok bool) {
 		// store's to choose (scim.Query); following that column's index,
 		// then id, is as stable, and lets LIMIT stop the scan.
 		if col := rangeColumn(q.Filter); col != "" {
-			return "", col + ", u.id", true
+			return "", col + ", u.id", []orderTerm{{expr: col}, {expr: "u.id"}}, true
 		}
-		return "", "u.id", true
+		return "", "u.id", []orderTerm{{expr: "u.id"}}, true
 	}
 	a, sub := q.SortBy.Attr, q.SortBy.SubAttr
 	var key, absent string
@@ -684,7 +694,7 @@ func (c *compiler) sortKey(q *scim.Query) (join, order string, ok bool) {
 		sub = a.Leaf(sub)
 		col, found := elementColumn(sub)
 		if !found || col.kind != 's' {
-			return "", "", false
+			return "", "", nil, false
 		}
 		// The attribute name is one of multiAttrs' constants, not client
 		// input; inlining it keeps the ORDER BY free of arguments, which
@@ -696,7 +706,7 @@ func (c *compiler) sortKey(q *scim.Query) (join, order string, ok bool) {
 		leaf := a.Leaf(sub)
 		col, found := columns[leaf.Path()]
 		if !found || col.kind == 's' && col.folded == leaf.CaseExact {
-			return "", "", false
+			return "", "", nil, false
 		}
 		key = col.expr
 		switch col.kind {
@@ -719,10 +729,13 @@ func (c *compiler) sortKey(q *scim.Query) (join, order string, ok bool) {
 	// values sort last ascending (and so first descending); all absent
 	// values have the same key ('' or NULL), so among them id decides.
 	order = key + dir + ", u.id ASC"
+	terms = []orderTerm{{expr: key, desc: q.Descending}, {expr: "u.id"}}
 	if !presentImplied(q.Filter, q.SortBy) {
-		order = "(CASE WHEN " + absent + " THEN 1 ELSE 0 END)" + dir + ", " + order
+		absentKey := "(CASE WHEN " + absent + " THEN 1 ELSE 0 END)"
+		order = absentKey + dir + ", " + order
+		terms = append([]orderTerm{{expr: absentKey, desc: q.Descending, absent: absent}}, terms...)
 	}
-	return join, order, true
+	return join, order, terms, true
 }
 
 // orderIndexes are the columns with an index on (company, column, id),

@@ -14,6 +14,9 @@ import (
 // streaming scan evaluated with q.Matches and q.Compare.
 func (s *Store) ListUsers(ctx context.Context, tenant string, q *scim.Query) (*scim.Page, error) {
 	sq := s.compile(tenant, q)
+	if sq.exact && q.Cursor {
+		return s.listKeyset(ctx, sq, q)
+	}
 	if sq.exact {
 		return s.listPushed(ctx, sq, q)
 	}
@@ -23,6 +26,7 @@ func (s *Store) ListUsers(ctx context.Context, tenant string, q *scim.Query) (*s
 type sqlQuery struct {
 	tenant             string
 	from, where, order string
+	terms              []orderTerm // order, term by term
 	args               []any
 	nJoin              int  // args[:nJoin] belong to the join in from
 	exact              bool // filter and sort both in SQL
@@ -32,9 +36,9 @@ type sqlQuery struct {
 
 func (s *Store) compile(tenant string, q *scim.Query) sqlQuery {
 	c := &compiler{pg: s.d == postgres, tenant: tenant, correlated: uniqueLookup(q.Filter)}
-	join, order, sorted := c.sortKey(q)
+	join, order, terms, sorted := c.sortKey(q)
 	if !sorted {
-		join, order = "", "u.id"
+		join, order, terms = "", "u.id", []orderTerm{{expr: "u.id"}}
 		c.args = c.args[:0]
 	}
 	nJoin := len(c.args)
@@ -51,7 +55,7 @@ func (s *Store) compile(tenant string, q *scim.Query) sqlQuery {
 	// walks that index and stops after it.
 	rc := rangeColumn(q.Filter)
 	indexOrder := rc != "" && (strings.HasPrefix(order, rc+" ") || strings.HasPrefix(order, rc+","))
-	return sqlQuery{tenant: tenant, from: "users u" + join, where: where, order: order, args: c.args, nJoin: nJoin,
+	return sqlQuery{tenant: tenant, from: "users u" + join, where: where, order: order, terms: terms, args: c.args, nJoin: nJoin,
 		exact: exact && sorted, sorted: sorted, indexOrder: indexOrder}
 }
 
@@ -250,7 +254,13 @@ func (s *Store) listScan(ctx context.Context, sq sqlQuery, q *scim.Query) (*scim
 		return nil, err
 	}
 	defer rows.Close()
-	p := q.Pager(sq.sorted)
+	ordered := sq.sorted
+	if q.Cursor && q.SortBy == nil && len(sq.terms) > 1 {
+		// Ordered by the filter's range column: not Query.Compare's id
+		// order, which the Pager's positions follow.
+		ordered = false
+	}
+	p := q.Pager(ordered)
 	scanned := 0
 	for rows.Next() {
 		scanned++
@@ -266,7 +276,7 @@ func (s *Store) listScan(ctx context.Context, sq sqlQuery, q *scim.Query) (*scim
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	return p.Page(), nil
+	return p.Page(), p.Err()
 }
 
 // scanDoc decodes the user document of the current row.

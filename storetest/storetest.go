@@ -6,7 +6,11 @@
 // tables and the suite's own SQL-minded table, each answer also compared
 // with the memory store's: in order when sorted, as a set without sortBy,
 // where the order is each store's own), paging (the pages of one query add
-// up to its whole result), tenant isolation, bulk requests through
+// up to its whole result), cursor paging (scim.Query.Cursor: a walk lists
+// what one page lists, unreadable positions are scim.ErrInvalidPosition, a
+// walk under concurrent creates and deletes sees each user present
+// throughout exactly once, and over HTTP bad, foreign-company, other-query
+// and expired cursors are refused), tenant isolation, bulk requests through
 // a scim.Handler over the store (in one transaction where the store is a
 // scim.Batcher), and, when the store implements them, scim.HistoryStore,
 // scim.ChangeFeed, scim.CompanyStore and scim.GroupStore (membership, the
@@ -43,6 +47,7 @@ func Run(t *testing.T, newStore func(t *testing.T) scim.Store) {
 	t.Run("Sorting", func(t *testing.T) { testSorting(t, newStore(t)) })
 	t.Run("Paging", func(t *testing.T) { testPaging(t, newStore(t)) })
 	t.Run("PageBounds", func(t *testing.T) { testPageBounds(t, newStore(t)) })
+	t.Run("Cursor", func(t *testing.T) { testCursor(t, newStore(t)) })
 	t.Run("Tenants", func(t *testing.T) { testTenants(t, newStore(t)) })
 	t.Run("Bulk", func(t *testing.T) { testBulk(t, newStore) })
 	t.Run("History", func(t *testing.T) {

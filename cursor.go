@@ -1,0 +1,310 @@
+package scim
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"math"
+	"net/http"
+	"reflect"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// ErrInvalidPosition: a store cannot read a [Query.After] position. The
+// handler answers 400 invalidCursor.
+var ErrInvalidPosition = errors.New("scim: invalid list position")
+
+// cursorPager is [Query.Pager] for a cursor query.
+func (q *Query) cursorPager(ordered bool) Pager {
+	count := max(q.Count, 0)
+	p := Pager{q: q, ordered: ordered, cursor: true, count: count}
+	if count > 0 && count < math.MaxInt {
+		p.limit = count + 1 // one more than the page: is there a next?
+	}
+	if q.After != "" {
+		g, err := q.positionUser(q.After)
+		if err != nil {
+			p.err, p.limit = err, 0
+		}
+		p.after = g
+	}
+	return p
+}
+
+// offerAfter is Offer for a cursor query, once u is counted.
+func (p *Pager) offerAfter(u *User) {
+	switch {
+	case p.limit == 0:
+	case p.after != nil && p.q.Compare(u, p.after) <= 0:
+	case p.ordered:
+		if len(p.page.Users) < p.count {
+			if p.page.Users == nil {
+				n := min(p.count, 128)
+				if p.offers > 0 {
+					n = min(n, p.offers)
+				}
+				p.page.Users = make([]*User, 0, n)
+			}
+			p.page.Users = append(p.page.Users, u)
+		} else {
+			p.more = true
+		}
+	case len(p.heap) < p.limit:
+		p.heap.push(u, p.q)
+	case p.q.Compare(u, p.heap[0]) < 0:
+		p.heap.replaceTop(u, p.q)
+	}
+}
+
+// cursorPage is Page for a cursor query.
+func (p *Pager) cursorPage() *Page {
+	page := p.page
+	if p.err != nil {
+		return &Page{Users: []*User{}}
+	}
+	if !p.ordered && len(p.heap) > 0 {
+		sorted := slices.Clone(p.heap)
+		slices.SortFunc(sorted, p.q.Compare)
+		if len(sorted) > p.count {
+			sorted, p.more = sorted[:p.count], true
+		}
+		page.Users = sorted
+	}
+	if page.Users == nil {
+		page.Users = []*User{}
+	}
+	if n := len(page.Users); p.more && n > 0 {
+		page.Next = p.q.position(page.Users[n-1])
+	}
+	return &page
+}
+
+// Err reports a cursor query's After that the Pager could not read
+// ([ErrInvalidPosition]); the page is then empty.
+func (p *Pager) Err() error { return p.err }
+
+// goPosition is a [Pager] position: a user's id and sort key.
+type goPosition struct {
+	ID string `json:"i"`
+	// Kind of the sort key: "" without sortBy, "-" absent, "s" string,
+	// "b" boolean, "t" date-time (RFC 3339).
+	Kind  string `json:"k,omitempty"`
+	Value string `json:"v,omitempty"`
+}
+
+// position returns u's place in q's order as a [Pager] reads it back from
+// [Query.After]: u's id and, with SortBy, its sort key, as JSON. Stores
+// that keep their own order (SQL, the memory store's creation order) use
+// positions of their own.
+func (q *Query) position(u *User) string {
+	pos := goPosition{ID: u.ID}
+	if q.SortBy != nil {
+		pos.Kind, pos.Value = sortKeyOf(q.SortBy, u)
+	}
+	b, _ := json.Marshal(pos) // strings only: cannot fail
+	return string(b)
+}
+
+// sortLeaf returns the attribute and sub-attribute that sortBy p reads, as
+// compileSort does.
+func sortLeaf(p *AttrPath) (a, sub *Attribute) {
+	a, sub = p.Attr, p.SubAttr
+	if a.Type == TypeComplex {
+		sub = a.Leaf(sub)
+	}
+	return a, sub
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+func sortKeyOf(p *AttrPath, u *User) (kind, value string) {
+	a, sub := sortLeaf(p)
+	if a.Custom {
+		if v := u.Custom[a.Name]; v != "" {
+			return "s", v
+		}
+		return "-", ""
+	}
+	v, ok := sortValue(a, sub)(reflect.ValueOf(u).Elem())
+	switch {
+	case !ok:
+		return "-", ""
+	case v.Kind() == reflect.Bool:
+		return "b", strconv.FormatBool(v.Bool())
+	case v.Type() == timeType:
+		t, _ := reflect.TypeAssert[time.Time](v)
+		return "t", t.Format(time.RFC3339Nano)
+	case v.Kind() == reflect.String:
+		return "s", v.String()
+	}
+	return "-", ""
+}
+
+// positionUser reads a position back as a user holding only the id and the
+// sort key, which [Query.Compare] orders against the users offered.
+func (q *Query) positionUser(s string) (*User, error) {
+	var pos goPosition
+	if err := json.Unmarshal([]byte(s), &pos); err != nil || pos.ID == "" {
+		return nil, ErrInvalidPosition
+	}
+	u := &User{ID: pos.ID}
+	if q.SortBy == nil {
+		if pos.Kind != "" {
+			return nil, ErrInvalidPosition
+		}
+		return u, nil
+	}
+	a, sub := sortLeaf(q.SortBy)
+	if pos.Kind == "-" {
+		return u, nil
+	}
+	if a.Custom {
+		if pos.Kind != "s" || pos.Value == "" {
+			return nil, ErrInvalidPosition
+		}
+		u.Custom = map[string]string{a.Name: pos.Value}
+		return u, nil
+	}
+	dst := reflect.ValueOf(u).Elem().FieldByIndex(a.field)
+	if a.MultiValued {
+		if sub == nil {
+			return nil, ErrInvalidPosition
+		}
+		s := reflect.MakeSlice(dst.Type(), 1, 1)
+		dst.Set(s)
+		dst = s.Index(0)
+	}
+	if sub != nil {
+		dst = dst.FieldByIndex(sub.field)
+	}
+	switch {
+	case pos.Kind == "s" && dst.Kind() == reflect.String:
+		dst.SetString(pos.Value)
+	case pos.Kind == "b" && dst.Kind() == reflect.Bool:
+		b, err := strconv.ParseBool(pos.Value)
+		if err != nil {
+			return nil, ErrInvalidPosition
+		}
+		dst.SetBool(b)
+	case pos.Kind == "t" && dst.Type() == timeType:
+		t, err := time.Parse(time.RFC3339Nano, pos.Value)
+		if err != nil {
+			return nil, ErrInvalidPosition
+		}
+		dst.Set(reflect.ValueOf(t))
+	default:
+		return nil, ErrInvalidPosition
+	}
+	return u, nil
+}
+
+// scimType values of RFC 9865 §2.1 (cursor paging errors, all 400).
+const (
+	SCIMTypeInvalidCursor = "invalidCursor"
+	SCIMTypeExpiredCursor = "expiredCursor"
+	SCIMTypeInvalidCount  = "invalidCount"
+)
+
+// DefaultCursorTimeout is how long a cursor stays valid when
+// [Handler.CursorTimeout] is not set: advertised as cursorTimeout, the
+// least time a client may take between two pages of a walk.
+const DefaultCursorTimeout = time.Hour
+
+// maxCursorLen bounds a cursor a client sends; the handler's own are far
+// shorter unless a sort key is very long.
+const maxCursorLen = 8192
+
+const cursorVersion = 1
+
+// cursorScope is what a cursor is bound to: its company, its endpoint and
+// the query parameters a page must repeat (RFC 9865 §2).
+type cursorScope struct {
+	tenant, endpoint               string
+	filter, sortBy, sortOrder      string
+	attributes, excludedAttributes string
+}
+
+func (h *Handler) cursorTimeout() time.Duration {
+	if h.CursorTimeout > 0 {
+		return h.CursorTimeout
+	}
+	return DefaultCursorTimeout
+}
+
+func (h *Handler) cursorMAC(sc *cursorScope, payload []byte) []byte {
+	m := hmac.New(sha256.New, h.cursorKey)
+	var n [binary.MaxVarintLen64]byte
+	for _, s := range [...]string{"scimkit cursor", sc.tenant, sc.endpoint, sc.filter, sc.sortBy, sc.sortOrder, sc.attributes, sc.excludedAttributes} {
+		m.Write(n[:binary.PutUvarint(n[:], uint64(len(s)))])
+		m.Write([]byte(s))
+	}
+	m.Write(payload)
+	return m.Sum(nil)[:cursorMACLen]
+}
+
+const cursorMACLen = 16
+
+// encodeCursor signs a store position into the cursor a client sends back:
+// base64url (RFC 4648 §5, unpadded: only RFC 3986 unreserved characters)
+// of version, issue time, count and position, then an HMAC-SHA256 (cut to
+// 128 bits) over those and the scope.
+func (h *Handler) encodeCursor(sc *cursorScope, count int, position string, now time.Time) string {
+	b := make([]byte, 0, 1+2*binary.MaxVarintLen64+len(position)+cursorMACLen)
+	b = append(b, cursorVersion)
+	b = binary.AppendVarint(b, now.Unix())
+	b = binary.AppendUvarint(b, uint64(count))
+	b = append(b, position...)
+	b = append(b, h.cursorMAC(sc, b)...)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// decodeCursor checks a cursor against the scope and returns the store
+// position it carries: 400 invalidCursor when it is not one this handler
+// (or one sharing its key) issued for this company and query,
+// expiredCursor when older than the timeout, invalidCount when the page
+// asks for another count than the walk began with.
+func (h *Handler) decodeCursor(sc *cursorScope, cursor string, count int, now time.Time) (string, error) {
+	invalid := Errorf(http.StatusBadRequest, SCIMTypeInvalidCursor, "the cursor is not valid for this query: send an empty cursor for the first page, then each page's nextCursor with the same query parameters")
+	if len(cursor) > maxCursorLen {
+		return "", invalid
+	}
+	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil || len(b) < 1+cursorMACLen || b[0] != cursorVersion {
+		return "", invalid
+	}
+	payload, mac := b[:len(b)-cursorMACLen], b[len(b)-cursorMACLen:]
+	if !hmac.Equal(mac, h.cursorMAC(sc, payload)) {
+		return "", invalid
+	}
+	rest := payload[1:]
+	issued, n := binary.Varint(rest)
+	if n <= 0 {
+		return "", invalid
+	}
+	rest = rest[n:]
+	c, n := binary.Uvarint(rest)
+	if n <= 0 {
+		return "", invalid
+	}
+	position := string(rest[n:])
+	if age := now.Sub(time.Unix(issued, 0)); age > h.cursorTimeout() {
+		return "", Errorf(http.StatusBadRequest, SCIMTypeExpiredCursor, "the cursor has expired: cursors are valid for %d seconds between pages; start again with an empty cursor", int64(h.cursorTimeout()/time.Second))
+	}
+	if c != uint64(count) {
+		return "", Errorf(http.StatusBadRequest, SCIMTypeInvalidCount, "count must be the walk's first count, %d, on every page", c)
+	}
+	return position, nil
+}
+
+// newCursorKey returns a random key for a Handler without CursorKey.
+func newCursorKey() []byte {
+	k := make([]byte, 32)
+	_, _ = rand.Read(k) // crypto/rand.Read never fails (Go 1.24+)
+	return k
+}
