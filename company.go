@@ -40,7 +40,8 @@ type Token struct {
 
 // TokenUseResolution is how precisely Token.LastUsed is kept: a token's use
 // is written to the store at most once per resolution, so that
-// authentication does not turn every request into a write.
+// authentication does not turn every request into a write. [Companies]
+// writes it in the background: a request never waits for it.
 const TokenUseResolution = time.Minute
 
 // CompanyStore persists companies and their tokens. [MemoryStore] implements
@@ -112,6 +113,17 @@ type Companies struct {
 	models map[string]cachedModel        // company id → model
 	gen    uint64                        // incremented by forget
 	tokens map[[32]byte]cachedTokenEntry // token hash → token, see Authenticate
+	// tokGen is incremented by forgetTokens: a token read before a
+	// revocation is not cached after it (see cacheToken).
+	tokGen uint64
+
+	// touches are the token uses waiting to be written (token id →
+	// LastUsed), by one goroutine at a time (touchLoop), so that no
+	// request waits for the store's writer to record its token's use.
+	// touchDone is closed when the running goroutine ends.
+	touchMu   sync.Mutex
+	touches   map[string]time.Time
+	touchDone chan struct{}
 }
 
 // NewCompanies returns a [Companies] over store.
@@ -283,6 +295,11 @@ func (cs *Companies) Tokens(ctx context.Context, companyID string) ([]*Token, er
 	if _, err := cs.store.GetCompany(ctx, companyID); err != nil {
 		return nil, err
 	}
+	// Uses recorded through this value are written in the background:
+	// the administrator sees them.
+	if err := cs.waitTouches(ctx); err != nil {
+		return nil, err
+	}
 	return cs.store.ListTokens(ctx, companyID)
 }
 
@@ -310,7 +327,7 @@ func (cs *Companies) Authenticate(ctx context.Context, token string) (string, er
 	}
 	hash := sha256.Sum256([]byte(token))
 	now := cs.now()
-	t, cached := cs.cachedToken(hash, now)
+	t, cached, gen := cs.cachedToken(hash, now)
 	if !cached {
 		var err error
 		if t, err = cs.store.TokenByHash(ctx, hash); err != nil {
@@ -327,16 +344,77 @@ func (cs *Companies) Authenticate(ctx context.Context, token string) (string, er
 		return "", fmt.Errorf("%w: the token expired at %s", ErrUnauthorized, t.Expires.Format(time.RFC3339))
 	}
 	if now.Sub(t.LastUsed) >= TokenUseResolution {
-		// Best effort: a failure to record the use must not refuse a
-		// valid token; the next request tries again.
-		if err := cs.store.TouchToken(ctx, t.ID, now); err == nil {
-			t.LastUsed = now
-		}
+		// Recorded in the background (touch): the request never waits
+		// for the store's writer, which on SQLite a long write holds.
+		// Best effort: a use that cannot be written is not retried, the
+		// next one after TokenUseResolution is.
+		cs.touch(t.ID, now)
+		t.LastUsed = now
 	}
 	if !cached || t.LastUsed.Equal(now) {
-		cs.cacheToken(t, now, !cached)
+		cs.cacheToken(t, now, !cached, gen)
 	}
 	return t.Company, nil
+}
+
+// touchTimeout bounds one write of a token's use.
+const touchTimeout = 30 * time.Second
+
+// touch queues the token's use for the background writer, starting it if
+// it is not running. Uses of one token coalesce: only the latest is
+// written.
+func (cs *Companies) touch(id string, at time.Time) {
+	cs.touchMu.Lock()
+	defer cs.touchMu.Unlock()
+	if cs.touches == nil {
+		cs.touches = make(map[string]time.Time)
+	}
+	if _, ok := cs.touches[id]; !ok && len(cs.touches) >= maxCachedTokens {
+		return // the writer is far behind: drop this use, a later one is written
+	}
+	cs.touches[id] = at
+	if cs.touchDone == nil {
+		cs.touchDone = make(chan struct{})
+		go cs.touchLoop(cs.touchDone)
+	}
+}
+
+// touchLoop writes queued token uses until none is left, then ends.
+func (cs *Companies) touchLoop(done chan struct{}) {
+	for {
+		cs.touchMu.Lock()
+		pending := cs.touches
+		cs.touches = nil
+		if len(pending) == 0 {
+			cs.touchDone = nil
+			cs.touchMu.Unlock()
+			close(done)
+			return
+		}
+		cs.touchMu.Unlock()
+		for id, at := range pending {
+			ctx, cancel := context.WithTimeout(context.Background(), touchTimeout)
+			_ = cs.store.TouchToken(ctx, id, at) // a revoked token is ErrNotFound: nothing to record
+			cancel()
+		}
+	}
+}
+
+// waitTouches waits until the token uses queued so far are written, or
+// ctx ends.
+func (cs *Companies) waitTouches(ctx context.Context) error {
+	cs.touchMu.Lock()
+	done := cs.touchDone
+	cs.touchMu.Unlock()
+	if done == nil {
+		return nil
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // DefaultTokenCacheTTL is how long [Companies] trusts a token it has found,
@@ -369,30 +447,36 @@ func cacheTTL(set, def time.Duration) time.Duration {
 }
 
 // cachedToken returns a copy of the token remembered for hash, if it was
-// read less than the TTL ago.
-func (cs *Companies) cachedToken(hash [32]byte, now time.Time) (*Token, bool) {
+// read less than the TTL ago, and the token generation to hand to
+// cacheToken.
+func (cs *Companies) cachedToken(hash [32]byte, now time.Time) (*Token, bool, uint64) {
 	ttl := cs.tokenTTL()
-	if ttl == 0 {
-		return nil, false
-	}
 	cs.mu.Lock()
 	e, ok := cs.tokens[hash]
+	gen := cs.tokGen
 	cs.mu.Unlock()
-	if !ok || now.Sub(e.read) >= ttl || now.Before(e.read) {
-		return nil, false
+	if ttl == 0 || !ok || now.Sub(e.read) >= ttl || now.Before(e.read) {
+		return nil, false, gen
 	}
 	t := e.token
-	return &t, true
+	return &t, true, gen
 }
 
 // cacheToken records t; fresh says it was just read from the store, else
-// only its LastUsed changed, which does not make the entry fresher.
-func (cs *Companies) cacheToken(t *Token, now time.Time, fresh bool) {
+// only its LastUsed changed, which does not make the entry fresher. gen is
+// the token generation cachedToken returned before t was read: if tokens
+// were forgotten since (a revocation, a company's erasure), t may be one
+// of them and is not cached, so that revoking takes effect at once here
+// even against an authentication that read the token just before.
+func (cs *Companies) cacheToken(t *Token, now time.Time, fresh bool, gen uint64) {
 	if cs.tokenTTL() == 0 {
 		return
 	}
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
+	if cs.tokGen != gen {
+		return
+	}
 	if cs.tokens == nil {
 		cs.tokens = make(map[[32]byte]cachedTokenEntry)
 	}
@@ -413,6 +497,7 @@ func (cs *Companies) cacheToken(t *Token, now time.Time, fresh bool) {
 func (cs *Companies) forgetTokens(company, id string) {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
+	cs.tokGen++
 	for h, e := range cs.tokens {
 		if e.token.Company == company && (id == "" || e.token.ID == id) {
 			delete(cs.tokens, h)
