@@ -48,6 +48,9 @@ const TokenUseResolution = time.Minute
 // it, and so does sqlstore.Store.
 type CompanyStore interface {
 	// CreateCompany stores a new company; an existing id is [ErrConflict].
+	// The id of an erased company (DeleteCompany) starts empty: whatever
+	// of the old company is left (a token or usage recorded after the
+	// erasure) goes first.
 	CreateCompany(ctx context.Context, c *Company) error
 	// GetCompany returns the company or [ErrNotFound].
 	GetCompany(ctx context.Context, id string) (*Company, error)
@@ -69,6 +72,9 @@ type CompanyStore interface {
 	// DeleteCompany erases the company and everything it owns, at once:
 	// its users, their activation history and its tokens (and whatever
 	// else the store keeps per company). An unknown id is [ErrNotFound].
+	// Erasure wins over writes in flight: once it returns, no write of
+	// the company's users or groups commits; they fail with [ErrErased]
+	// until CreateCompany creates the id again, from nothing.
 	DeleteCompany(ctx context.Context, id string) error
 }
 
@@ -99,7 +105,8 @@ type Companies struct {
 	// TokenCacheTTL is how long a token found in the store is trusted
 	// without reading it again (default [DefaultTokenCacheTTL]; negative:
 	// never cached). It bounds how long a token revoked through another
-	// instance keeps working here.
+	// instance keeps working here. A company erased through another
+	// instance is refused sooner: its writes fail in the store at once.
 	TokenCacheTTL time.Duration
 	// ModelCacheTTL is how long a company's model, built from the
 	// definitions read from the store, is used without reading them again
@@ -203,8 +210,13 @@ func (cs *Companies) List(ctx context.Context) ([]*Company, error) {
 }
 
 // Delete erases the company and everything it owns: its employees, their
-// activation history and its tokens, for offboarding a customer or an
-// erasure request. Requests bearing its tokens are refused from then on.
+// activation history, its groups and its tokens, for offboarding a
+// customer or an erasure request. Requests bearing its tokens are refused
+// from then on, here at once and through other instances within
+// TokenCacheTTL; and erasure wins over them: once Delete returns, no write
+// of the company commits, whichever instance or request attempts it (the
+// store refuses it with [ErrErased], answered 401). Ensure or Create with
+// the same id starts from nothing.
 func (cs *Companies) Delete(ctx context.Context, id string) error {
 	err := cs.store.DeleteCompany(ctx, id)
 	cs.forgetTokens(id, "")

@@ -90,6 +90,10 @@ var (
 	ErrVersionMismatch = errors.New("scim: version mismatch")
 	// ErrTooMany: the store refuses to materialise the result set of a query.
 	ErrTooMany = errors.New("scim: too many results")
+	// ErrErased: the tenant is a company that [CompanyStore.DeleteCompany]
+	// erased; its writes are refused until the id is created again. The
+	// handler answers 401, as for a token whose company is gone.
+	ErrErased = errors.New("scim: the company was erased")
 )
 
 // asError maps any error to the *Error a client should see. [Store] sentinels
@@ -106,6 +110,8 @@ func asError(err error) *Error {
 		return &Error{Status: http.StatusConflict, SCIMType: SCIMTypeUniqueness, Detail: conflictDetail(err)}
 	case errors.Is(err, ErrVersionMismatch):
 		return &Error{Status: http.StatusPreconditionFailed, Detail: "the resource was modified: its version does not match If-Match"}
+	case errors.Is(err, ErrErased):
+		return &Error{Status: http.StatusUnauthorized, Detail: "the company of this token no longer exists"}
 	case errors.Is(err, ErrTooMany):
 		return &Error{Status: http.StatusBadRequest, SCIMType: SCIMTypeTooMany, Detail: "the query matches more resources than the server will return; narrow the filter"}
 	}

@@ -32,6 +32,9 @@ type MemoryStore struct {
 	// outlives a deleted company, so that numbers never repeat.
 	feedSeq map[string]int64
 	groups  memGroups // GroupStore, in memgroups.go
+	// erased are the companies DeleteCompany erased and CreateCompany has
+	// not created again: their writes are ErrErased.
+	erased map[string]bool
 }
 
 // NewMemoryStore returns an empty MemoryStore.
@@ -97,6 +100,9 @@ func (s *MemoryStore) CreateUser(ctx context.Context, tenant string, u *User) er
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.erased[tenant] {
+		return ErrErased
+	}
 	t := s.tenant(tenant, true)
 	if _, ok := t.byID[u.ID]; ok {
 		return ConflictError("id", u.ID)
@@ -199,6 +205,9 @@ func (s *MemoryStore) UpdateUser(ctx context.Context, tenant string, u *User, ve
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.erased[tenant] {
+		return ErrErased
+	}
 	t := s.tenant(tenant, false)
 	if t == nil {
 		return ErrNotFound
@@ -234,6 +243,9 @@ func (s *MemoryStore) DeleteUser(ctx context.Context, tenant, id, version string
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.erased[tenant] {
+		return ErrErased
+	}
 	t := s.tenant(tenant, false)
 	if t == nil {
 		return ErrNotFound

@@ -42,6 +42,57 @@ func (s *Store) recordChanges(ctx context.Context, w *txWriter, tenant string, c
 	return s.number(ctx, w, tenant, cs)
 }
 
+// checkErased refuses a write of an erased company with scim.ErrErased,
+// early: writes call it first in their transaction. What makes erasure win
+// is the check when the write takes the company's counter row, last (see
+// number and DeleteCompany); this one spares the work of a write bound to
+// fail. Inside a Batch it runs once per company.
+func (s *Store) checkErased(ctx context.Context, w *txWriter, tenant string) error {
+	if s.bchecked != nil && s.bchecked[tenant] {
+		return nil
+	}
+	var erased int64
+	err := w.scan(s.wsql.erased, []any{tenant}, &erased)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = nil
+	}
+	if err != nil {
+		return err
+	}
+	if erased != 0 {
+		return scim.ErrErased
+	}
+	if s.bchecked != nil {
+		s.bchecked[tenant] = true
+	}
+	return nil
+}
+
+// guarded wraps a write of the tenant that records no change of a user (a
+// group's): it checks the tombstone first (checkErased) and takes the
+// company's counter last, without bumping it, so that the erasure is seen
+// there too, as number does for the writes of users.
+func (s *Store) guarded(ctx context.Context, tenant string, f func(*sql.Tx) error) func(*sql.Tx) error {
+	return func(tx *sql.Tx) error {
+		w := &txWriter{ctx: ctx, tx: tx, s: s}
+		defer w.close()
+		if err := s.checkErased(ctx, w, tenant); err != nil {
+			return err
+		}
+		if err := f(tx); err != nil {
+			return err
+		}
+		switch {
+		case s.btx != nil:
+			*s.bchanges = append(*s.bchanges, batchChange{tenant, nil})
+			return nil
+		case s.group != nil && s.group.record(tx, tenant, nil):
+			return nil
+		}
+		return s.number(ctx, w, tenant, nil)
+	}
+}
+
 // batchChange is a write's changes waiting for its batch to commit.
 type batchChange struct {
 	tenant string
@@ -74,9 +125,14 @@ func (s *Store) commitChanges(ctx context.Context, tx *sql.Tx, pending []batchCh
 // number bumps the company's counter by len(cs) and records cs under the
 // numbers it took.
 func (s *Store) number(ctx context.Context, w *txWriter, tenant string, cs []change) error {
-	var v int64
-	if err := w.scan(sqlBumpCounter, []any{tenant, len(cs)}, &v); err != nil {
+	var v, erased int64
+	if err := w.scan(sqlBumpCounter, []any{tenant, len(cs)}, &v, &erased); err != nil {
 		return err
+	}
+	if erased != 0 {
+		// DeleteCompany committed while this write ran (it found no
+		// counter row to wait for at its start): the erasure wins.
+		return scim.ErrErased
 	}
 	seq := v - int64(len(cs))
 	// Up to changeRows rows a statement: a load of thousands of users
@@ -104,15 +160,6 @@ func changesInsert(n int) string {
 
 // changeRows is how many changes one INSERT records at most.
 const changeRows = 100
-
-// bumpVersion advances the company's counter without recording a change
-// of a user: for a deleted company, whose cached totals must not be
-// reused if it comes back.
-func (s *Store) bumpVersion(ctx context.Context, tx *sql.Tx, tenant string) error {
-	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO company_versions (company, version) VALUES (?, 1)
-		ON CONFLICT (company) DO UPDATE SET version = company_versions.version + 1`), tenant)
-	return err
-}
 
 // companyVersion reads the company's change counter: 0 before its first
 // write.

@@ -22,18 +22,52 @@ func (s *Store) jsonParam() string {
 	return "?"
 }
 
-// CreateCompany implements scim.CompanyStore.
+// CreateCompany implements scim.CompanyStore. On the id of an erased
+// company it first deletes what is left of it (a token or rate usage
+// recorded during the erasure), then clears the tombstone.
 func (s *Store) CreateCompany(ctx context.Context, c *scim.Company) error {
 	attrs, err := json.Marshal(c.Attributes)
 	if err != nil {
 		return err
 	}
-	_, err = s.exec(ctx, s.q(`INSERT INTO companies (id, name, attributes, created) VALUES (?, ?, `+s.jsonParam()+`, ?)`),
-		c.ID, c.Name, string(attrs), fmtTime(c.Created))
-	if s.isUnique(err) {
-		return scim.ConflictError("company", c.ID)
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO companies (id, name, attributes, created) VALUES (?, ?, `+s.jsonParam()+`, ?)`),
+			c.ID, c.Name, string(attrs), fmtTime(c.Created))
+		if s.isUnique(err) {
+			return scim.ConflictError("company", c.ID)
+		}
+		if err != nil {
+			return err
+		}
+		var erased int64
+		err = tx.QueryRowContext(ctx, s.q(`SELECT erased FROM company_versions WHERE company = ?`+s.forUpdate()), c.ID).Scan(&erased)
+		if errors.Is(err, sql.ErrNoRows) {
+			err = nil
+		}
+		if err != nil {
+			return err
+		}
+		if erased != 0 {
+			if err := s.deleteCompanyRows(ctx, tx, c.ID); err != nil {
+				return err
+			}
+		}
+		// The counter row exists from now on, for writes to lock
+		// (checkErased); bumped, so nothing cached of the old company is
+		// taken for the new one's.
+		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO company_versions (company, version, erased) VALUES (?, 1, 0)
+			ON CONFLICT (company) DO UPDATE SET version = company_versions.version + 1, erased = 0`), c.ID)
+		return err
+	})
+}
+
+// forUpdate is the row lock a company's erasure and re-creation take on
+// its counter row (PostgreSQL; SQLite has one writer).
+func (s *Store) forUpdate() string {
+	if s.d == postgres {
+		return " FOR UPDATE"
 	}
-	return err
+	return ""
 }
 
 // GetCompany implements scim.CompanyStore.
@@ -170,26 +204,65 @@ func (s *Store) ListCompanies(ctx context.Context) ([]*scim.Company, error) {
 }
 
 // companyTables are the tables holding a company's data, children first;
-// DeleteCompany empties them of the company in one transaction.
+// DeleteCompany empties them of the company in one transaction. (On
+// PostgreSQL rate_usage too, see deleteCompanyRows; company_versions keeps
+// the company's row, its tombstone.)
 var companyTables = []string{"user_values", "user_custom", "user_activations", "users", "tokens", "user_changes", "group_members", "scim_groups"}
 
-// DeleteCompany implements scim.CompanyStore.
+// DeleteCompany implements scim.CompanyStore, in two transactions. The
+// first sets the company's tombstone on its counter row: it waits only for
+// the writes that have already taken that row (the last thing a write
+// does, see recordChanges and guarded), which commit before it; every
+// other write in flight then finds the tombstone when it takes the row
+// and rolls back with scim.ErrErased, and new writes find it at their
+// start (checkErased). The second deletes the company's rows: everything
+// committed before the tombstone, and nothing can commit after it. (One
+// transaction would hold the counter row while deleting users that a
+// write in flight holds and waits on the counter with: a deadlock.) If the
+// second fails, the company stays, tombstoned, and Delete may be called
+// again.
 func (s *Store) DeleteCompany(ctx context.Context, id string) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM companies WHERE id = ?`), id).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return scim.ErrNotFound
+		}
+		// Bumped too, so that cached totals of the company are not reused.
+		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO company_versions (company, version, erased) VALUES (?, 1, 1)
+			ON CONFLICT (company) DO UPDATE SET version = company_versions.version + 1, erased = 1`), id)
+		return err
+	})
+	if err != nil {
+		return err
+	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, s.q(`DELETE FROM companies WHERE id = ?`), id)
 		if err != nil {
 			return err
 		}
 		if err := affectedOne(res); err != nil {
+			return err // a concurrent Delete won
+		}
+		return s.deleteCompanyRows(ctx, tx, id)
+	})
+}
+
+// deleteCompanyRows deletes the company's rows from every table but
+// companies and company_versions.
+func (s *Store) deleteCompanyRows(ctx context.Context, tx *sql.Tx, id string) error {
+	tables := companyTables
+	if s.d == postgres {
+		tables = append(tables[:len(tables):len(tables)], "rate_usage")
+	}
+	for _, table := range tables {
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM `+table+` WHERE company = ?`), id); err != nil {
 			return err
 		}
-		for _, table := range companyTables {
-			if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM `+table+` WHERE company = ?`), id); err != nil {
-				return err
-			}
-		}
-		return s.bumpVersion(ctx, tx, id)
-	})
+	}
+	return nil
 }
 
 // optTime renders a time that may be zero (absent) for a nullable column.

@@ -61,6 +61,9 @@ type Store struct {
 	bstmts map[string]*sql.Stmt
 	// bchanges are the batch's changes, numbered at its commit.
 	bchanges *[]batchChange
+	// bchecked are the companies whose tombstone the batch has checked
+	// (checkErased).
+	bchecked map[string]bool
 
 	// wsql and wstmts are the write statements, prepared when the store
 	// starts (writestmts.go); wstmts is keyed by the dialect's text.
@@ -551,7 +554,7 @@ func (s *Store) Batch(ctx context.Context, fn func(st scim.Store) error) error {
 		return err
 	}
 	b := *s
-	b.btx, b.bstmts, b.bchanges = tx, make(map[string]*sql.Stmt), new([]batchChange)
+	b.btx, b.bstmts, b.bchanges, b.bchecked = tx, make(map[string]*sql.Stmt), new([]batchChange), make(map[string]bool)
 	defer func() {
 		for _, st := range b.bstmts {
 			st.Close()

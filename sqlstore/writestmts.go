@@ -30,13 +30,15 @@ const (
 	sqlUserExists        = `SELECT COUNT(*) FROM users WHERE company = ? AND id = ?`
 	sqlBumpCounter       = `INSERT INTO company_versions (company, version) VALUES (?, ?)
 		ON CONFLICT (company) DO UPDATE SET version = company_versions.version + excluded.version
-		RETURNING version`
+		RETURNING version, erased`
 )
 
 // writeSQL holds the write statements whose text depends on the dialect or
 // on the columns of users.
 type writeSQL struct {
 	insertUser, updateUser, lockUser string
+	// erased reads a company's tombstone (checkErased).
+	erased string
 }
 
 func newWriteSQL(pg bool) writeSQL {
@@ -51,12 +53,13 @@ func newWriteSQL(pg bool) writeSQL {
 		insertUser: `INSERT INTO users (company, id, ` + userColumns + `) VALUES (` + strings.Repeat("?, ", n-1) + doc + `)`,
 		updateUser: `UPDATE users SET ` + set + ` WHERE company = ? AND id = ? AND version = ?`,
 		lockUser:   `SELECT version, active FROM users WHERE company = ? AND id = ?` + lock,
+		erased:     `SELECT erased FROM company_versions WHERE company = ?`,
 	}
 }
 
 // queries lists every statement prepareWrites prepares.
 func (w writeSQL) queries() []string {
-	return []string{w.insertUser, w.updateUser, w.lockUser,
+	return []string{w.insertUser, w.updateUser, w.lockUser, w.erased,
 		sqlSavepoint, sqlReleaseSavepoint, sqlRollbackTo,
 		sqlInsertValue, sqlInsertCustom, sqlFirstActivation, sqlNextActivation,
 		sqlDeleteValues, sqlDeleteCustom, sqlDeleteActivations, sqlDeleteUser, sqlDeleteUserVersion, sqlUserExists,
