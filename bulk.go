@@ -133,7 +133,9 @@ func (req *request) serveBulk(rest string) {
 // context ended, nothing was committed and the client may send it again.
 func bulkStopped(ctx context.Context, err error) error {
 	if cerr := ctx.Err(); cerr != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
-		return Errorf(http.StatusServiceUnavailable, "", "the request ended (%v) before its bulk operations were done; none of them was committed, send it again", cerr)
+		e := Errorf(http.StatusServiceUnavailable, "", "the request ended (%v) before its bulk operations were done; none of them was committed, send it again", cerr)
+		e.RetryAfter = unavailableRetryAfter
+		return e
 	}
 	return err
 }

@@ -180,6 +180,11 @@ func (s *Store) companyVersion(ctx context.Context, tenant string) (int64, error
 // Changes implements scim.ChangeFeed. Numbers are the company's change
 // counter (see recordChanges): gap-free and in commit order.
 func (s *Store) Changes(ctx context.Context, tenant string, after int64, limit int) ([]scim.Change, error) {
+	v, err := s.changes(ctx, tenant, after, limit)
+	return v, s.fault(err)
+}
+
+func (s *Store) changes(ctx context.Context, tenant string, after int64, limit int) ([]scim.Change, error) {
 	if limit <= 0 {
 		limit = scim.DefaultChangeLimit
 	}

@@ -72,6 +72,11 @@ func (s *Store) forUpdate() string {
 
 // GetCompany implements scim.CompanyStore.
 func (s *Store) GetCompany(ctx context.Context, id string) (*scim.Company, error) {
+	v, err := s.getCompany(ctx, id)
+	return v, s.fault(err)
+}
+
+func (s *Store) getCompany(ctx context.Context, id string) (*scim.Company, error) {
 	c := &scim.Company{ID: id}
 	var attrs []byte
 	var created string
@@ -91,6 +96,10 @@ func (s *Store) GetCompany(ctx context.Context, id string) (*scim.Company, error
 
 // UpdateCompany implements scim.CompanyStore.
 func (s *Store) UpdateCompany(ctx context.Context, c *scim.Company) error {
+	return s.fault(s.updateCompany(ctx, c))
+}
+
+func (s *Store) updateCompany(ctx context.Context, c *scim.Company) error {
 	attrs, err := json.Marshal(c.Attributes)
 	if err != nil {
 		return err
@@ -104,6 +113,10 @@ func (s *Store) UpdateCompany(ctx context.Context, c *scim.Company) error {
 
 // CreateToken implements scim.CompanyStore; only the hash is stored.
 func (s *Store) CreateToken(ctx context.Context, t *scim.Token) error {
+	return s.fault(s.createToken(ctx, t))
+}
+
+func (s *Store) createToken(ctx context.Context, t *scim.Token) error {
 	_, err := s.exec(ctx, s.q(`INSERT INTO tokens (id, company, hash, label, created, last_used, expires) VALUES (?, ?, ?, ?, ?, ?, ?)`),
 		t.ID, t.Company, t.Hash[:], t.Label, fmtTime(t.Created), optTime(t.LastUsed), optTime(t.Expires))
 	if s.isUnique(err) {
@@ -114,6 +127,11 @@ func (s *Store) CreateToken(ctx context.Context, t *scim.Token) error {
 
 // TokenByHash implements scim.CompanyStore.
 func (s *Store) TokenByHash(ctx context.Context, hash [32]byte) (*scim.Token, error) {
+	v, err := s.tokenByHash(ctx, hash)
+	return v, s.fault(err)
+}
+
+func (s *Store) tokenByHash(ctx context.Context, hash [32]byte) (*scim.Token, error) {
 	rows, err := s.query(ctx, s.q(`SELECT id, company, hash, label, created, last_used, expires FROM tokens WHERE hash = ?`), hash[:])
 	if err != nil {
 		return nil, err
@@ -130,6 +148,11 @@ func (s *Store) TokenByHash(ctx context.Context, hash [32]byte) (*scim.Token, er
 
 // ListTokens implements scim.CompanyStore.
 func (s *Store) ListTokens(ctx context.Context, company string) ([]*scim.Token, error) {
+	v, err := s.listTokens(ctx, company)
+	return v, s.fault(err)
+}
+
+func (s *Store) listTokens(ctx context.Context, company string) ([]*scim.Token, error) {
 	rows, err := s.query(ctx, s.q(`SELECT id, company, hash, label, created, last_used, expires FROM tokens WHERE company = ? ORDER BY created, id`), company)
 	if err != nil {
 		return nil, err
@@ -163,6 +186,10 @@ func scanTokens(rows *sql.Rows) ([]*scim.Token, error) {
 
 // DeleteToken implements scim.CompanyStore.
 func (s *Store) DeleteToken(ctx context.Context, company, id string) error {
+	return s.fault(s.deleteToken(ctx, company, id))
+}
+
+func (s *Store) deleteToken(ctx context.Context, company, id string) error {
 	res, err := s.exec(ctx, s.q(`DELETE FROM tokens WHERE company = ? AND id = ?`), company, id)
 	if err != nil {
 		return err
@@ -172,6 +199,10 @@ func (s *Store) DeleteToken(ctx context.Context, company, id string) error {
 
 // TouchToken implements scim.CompanyStore.
 func (s *Store) TouchToken(ctx context.Context, id string, at time.Time) error {
+	return s.fault(s.touchToken(ctx, id, at))
+}
+
+func (s *Store) touchToken(ctx context.Context, id string, at time.Time) error {
 	res, err := s.exec(ctx, s.q(`UPDATE tokens SET last_used = ? WHERE id = ?`), fmtTime(at), id)
 	if err != nil {
 		return err
@@ -181,6 +212,11 @@ func (s *Store) TouchToken(ctx context.Context, id string, at time.Time) error {
 
 // ListCompanies implements scim.CompanyStore.
 func (s *Store) ListCompanies(ctx context.Context) ([]*scim.Company, error) {
+	v, err := s.listCompanies(ctx)
+	return v, s.fault(err)
+}
+
+func (s *Store) listCompanies(ctx context.Context) ([]*scim.Company, error) {
 	rows, err := s.query(ctx, s.q(`SELECT id, name, attributes, created FROM companies ORDER BY id`))
 	if err != nil {
 		return nil, err

@@ -309,8 +309,13 @@ func (s *Store) batchStmt(ctx context.Context, text string) (*sql.Stmt, error) {
 // their plan does not depend on the value.
 func (s *Store) Analyze(ctx context.Context) error {
 	if s.d == postgres {
-		_, err := s.w.ExecContext(ctx, "ANALYZE "+strings.Join(pgTables, ", "))
-		return err
+		return s.tx(ctx, func(tx *sql.Tx) error {
+			if err := unbounded(ctx, tx); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, "ANALYZE "+strings.Join(pgTables, ", "))
+			return err
+		})
 	}
 	if _, err := s.w.ExecContext(ctx, "ANALYZE"); err != nil {
 		return err
@@ -410,6 +415,11 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 		if err := s.tx(ctx, func(tx *sql.Tx) error {
 			if s.d == postgres {
+				// A migration may wait for the instances' locks and
+				// rewrite big tables: the pools' timeouts are not for it.
+				if err := unbounded(ctx, tx); err != nil {
+					return err
+				}
 				// Serialise concurrent Opens of one database.
 				if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(727274)`); err != nil {
 					return err
@@ -434,6 +444,14 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// unbounded lifts the statement and lock timeouts of a PostgreSQL
+// transaction (postgres.Open's pools set both), for the store's own long
+// work: migrations and Analyze.
+func unbounded(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0`)
+	return err
 }
 
 // ErrSchemaTooNew is returned by Open for a database that a newer release
@@ -505,6 +523,7 @@ func (s *Store) q(query string) string {
 // f under a savepoint of the batch's transaction instead, so that a failed
 // write changes nothing and leaves the batch usable.
 func (s *Store) tx(ctx context.Context, f func(*sql.Tx) error) (err error) {
+	defer func() { err = s.fault(err) }()
 	if s.btx != nil {
 		w := &txWriter{ctx: ctx, tx: s.btx, s: s}
 		if err := w.exec(sqlSavepoint); err != nil {
@@ -546,6 +565,10 @@ func (s *Store) tx(ctx context.Context, f func(*sql.Tx) error) (err error) {
 // the transaction and must not be used concurrently or after fn returns.
 // On SQLite the batch holds the write lock until it ends.
 func (s *Store) Batch(ctx context.Context, fn func(st scim.Store) error) error {
+	return s.fault(s.batch(ctx, fn))
+}
+
+func (s *Store) batch(ctx context.Context, fn func(st scim.Store) error) error {
 	if s.btx != nil {
 		return fn(s) // already inside a batch
 	}

@@ -114,10 +114,12 @@ func (s *Store) ViewUser(ctx context.Context, tenant, id string) (*scim.User, er
 // ViewUsers implements scim.UserViewer. Every listed user is decoded for
 // the call, so it is ListUsers.
 func (s *Store) ViewUsers(ctx context.Context, tenant string, q *scim.Query) (*scim.Page, error) {
-	return s.ListUsers(ctx, tenant, q)
+	p, err := s.ListUsers(ctx, tenant, q)
+	return p, s.fault(err)
 }
 
-func (s *Store) getUser(ctx context.Context, tenant, id string, lend bool) (*scim.User, error) {
+func (s *Store) getUser(ctx context.Context, tenant, id string, lend bool) (_ *scim.User, err error) {
+	defer func() { err = s.fault(err) }()
 	// The user cache (usercache.go), outside a batch, whose transaction
 	// may hold uncommitted writes.
 	var version int64

@@ -48,6 +48,13 @@ func (Dialect) Name() string { return "postgres" }
 // Placeholder implements sqlstore.Dialect.
 func (Dialect) Placeholder(n int) string { return "$" + strconv.Itoa(n) }
 
+// The lock_timeout and statement_timeout of the pools Open opens, unless
+// the DSN sets them (see Dialect.OpenPools).
+const (
+	DefaultLockTimeout      = "20s"
+	DefaultStatementTimeout = "20s"
+)
+
 // uniqueViolation is PostgreSQL's SQLSTATE for unique_violation.
 const uniqueViolation = "23505"
 
@@ -72,13 +79,31 @@ func (Dialect) UniqueViolation(err error) (string, bool) {
 // parameter: behind a connection pooler that refuses those (PgBouncer
 // unless told to ignore it), open the pool yourself and use New. A pool
 // given to New keeps its settings; set the parameter there too.
+//
+// Likewise its connections wait for a lock at most DefaultLockTimeout and
+// run a statement at most DefaultStatementTimeout, unless dsn sets
+// lock_timeout or statement_timeout: a request blocked on a locked table
+// or a frozen query then fails (scim.ErrUnavailable, answered 503) instead
+// of outliving the server's timeouts and committing after its client gave
+// up. Both are below the handler's request deadline
+// (scim.DefaultRequestTimeout, 25 s), so that the database gives up on a
+// statement first, with an error and its connection kept, rather than the
+// driver cancelling it and dropping the connection; and they bound what
+// runs without a deadline. The store lifts them for its migrations and
+// Analyze.
 func (Dialect) OpenPools(dsn string) (readers, writer *sql.DB, err error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, nil, err
 	}
-	if _, ok := cfg.RuntimeParams["plan_cache_mode"]; !ok {
-		cfg.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
+	for k, v := range map[string]string{
+		"plan_cache_mode":   "force_generic_plan",
+		"lock_timeout":      DefaultLockTimeout,
+		"statement_timeout": DefaultStatementTimeout,
+	} {
+		if _, ok := cfg.RuntimeParams[k]; !ok {
+			cfg.RuntimeParams[k] = v
+		}
 	}
 	db := stdlib.OpenDB(*cfg)
 	return db, db, nil
