@@ -42,46 +42,17 @@ func (s *Store) recordChanges(ctx context.Context, w *txWriter, tenant string, c
 	return s.number(ctx, w, tenant, cs)
 }
 
-// checkErased refuses a write of an erased company with scim.ErrErased,
-// early: writes call it first in their transaction. What makes erasure win
-// is the check when the write takes the company's counter row, last (see
-// number and DeleteCompany); this one spares the work of a write bound to
-// fail. Inside a Batch it runs once per company.
-func (s *Store) checkErased(ctx context.Context, w *txWriter, tenant string) error {
-	if s.bchecked != nil && s.bchecked[tenant] {
-		return nil
-	}
-	var erased int64
-	err := w.scan(s.wsql.erased, []any{tenant}, &erased)
-	if errors.Is(err, sql.ErrNoRows) {
-		err = nil
-	}
-	if err != nil {
-		return err
-	}
-	if erased != 0 {
-		return scim.ErrErased
-	}
-	if s.bchecked != nil {
-		s.bchecked[tenant] = true
-	}
-	return nil
-}
-
 // guarded wraps a write of the tenant that records no change of a user (a
-// group's): it checks the tombstone first (checkErased) and takes the
-// company's counter last, without bumping it, so that the erasure is seen
-// there too, as number does for the writes of users.
+// group's): it takes the company's counter last, without bumping it, so
+// that the write sees a company's erasure there (scim.ErrErased), as
+// number does for the writes of users.
 func (s *Store) guarded(ctx context.Context, tenant string, f func(*sql.Tx) error) func(*sql.Tx) error {
 	return func(tx *sql.Tx) error {
-		w := &txWriter{ctx: ctx, tx: tx, s: s}
-		defer w.close()
-		if err := s.checkErased(ctx, w, tenant); err != nil {
-			return err
-		}
 		if err := f(tx); err != nil {
 			return err
 		}
+		w := &txWriter{ctx: ctx, tx: tx, s: s}
+		defer w.close()
 		switch {
 		case s.btx != nil:
 			*s.bchanges = append(*s.bchanges, batchChange{tenant, nil})
@@ -130,8 +101,8 @@ func (s *Store) number(ctx context.Context, w *txWriter, tenant string, cs []cha
 		return err
 	}
 	if erased != 0 {
-		// DeleteCompany committed while this write ran (it found no
-		// counter row to wait for at its start): the erasure wins.
+		// The company was erased before this write took its counter
+		// row (see DeleteCompany): the erasure wins.
 		return scim.ErrErased
 	}
 	seq := v - int64(len(cs))

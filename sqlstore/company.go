@@ -52,17 +52,16 @@ func (s *Store) CreateCompany(ctx context.Context, c *scim.Company) error {
 				return err
 			}
 		}
-		// The counter row exists from now on, for writes to lock
-		// (checkErased); bumped, so nothing cached of the old company is
-		// taken for the new one's.
+		// Bumped, so that nothing cached of the old company is taken for
+		// the new one's.
 		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO company_versions (company, version, erased) VALUES (?, 1, 0)
 			ON CONFLICT (company) DO UPDATE SET version = company_versions.version + 1, erased = 0`), c.ID)
 		return err
 	})
 }
 
-// forUpdate is the row lock a company's erasure and re-creation take on
-// its counter row (PostgreSQL; SQLite has one writer).
+// forUpdate is the row lock a company's re-creation takes on its counter
+// row (PostgreSQL; SQLite has one writer).
 func (s *Store) forUpdate() string {
 	if s.d == postgres {
 		return " FOR UPDATE"
@@ -249,14 +248,13 @@ var companyTables = []string{"user_values", "user_custom", "user_activations", "
 // first sets the company's tombstone on its counter row: it waits only for
 // the writes that have already taken that row (the last thing a write
 // does, see recordChanges and guarded), which commit before it; every
-// other write in flight then finds the tombstone when it takes the row
-// and rolls back with scim.ErrErased, and new writes find it at their
-// start (checkErased). The second deletes the company's rows: everything
-// committed before the tombstone, and nothing can commit after it. (One
-// transaction would hold the counter row while deleting users that a
-// write in flight holds and waits on the counter with: a deadlock.) If the
-// second fails, the company stays, tombstoned, and Delete may be called
-// again.
+// other write, in flight or to come, finds the tombstone when it takes the
+// row and rolls back with scim.ErrErased. The second deletes the company's
+// rows: everything committed before the tombstone, and nothing can commit
+// after it. (One transaction would hold the counter row while deleting
+// users that a write in flight holds and waits on the counter with: a
+// deadlock.) If the second fails, the company stays, tombstoned, and
+// Delete may be called again.
 func (s *Store) DeleteCompany(ctx context.Context, id string) error {
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var n int

@@ -61,9 +61,6 @@ type Store struct {
 	bstmts map[string]*sql.Stmt
 	// bchanges are the batch's changes, numbered at its commit.
 	bchanges *[]batchChange
-	// bchecked are the companies whose tombstone the batch has checked
-	// (checkErased).
-	bchecked map[string]bool
 
 	// wsql and wstmts are the write statements, prepared when the store
 	// starts (writestmts.go); wstmts is keyed by the dialect's text.
@@ -577,7 +574,7 @@ func (s *Store) batch(ctx context.Context, fn func(st scim.Store) error) error {
 		return err
 	}
 	b := *s
-	b.btx, b.bstmts, b.bchanges, b.bchecked = tx, make(map[string]*sql.Stmt), new([]batchChange), make(map[string]bool)
+	b.btx, b.bstmts, b.bchanges = tx, make(map[string]*sql.Stmt), new([]batchChange)
 	defer func() {
 		for _, st := range b.bstmts {
 			st.Close()

@@ -31,9 +31,6 @@ func (s *Store) CreateUsers(ctx context.Context, tenant string, users []*scim.Us
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		w := &txWriter{ctx: ctx, tx: tx, s: s}
 		defer w.close()
-		if err := s.checkErased(ctx, w, tenant); err != nil {
-			return err
-		}
 		cs := make([]change, 0, len(users))
 		for i, u := range users {
 			if err := w.exec(s.wsql.insertUser, rows[i]...); err != nil {
@@ -162,9 +159,6 @@ func (s *Store) UpdateUser(ctx context.Context, tenant string, u *scim.User, ver
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		w := &txWriter{ctx: ctx, tx: tx, s: s}
 		defer w.close()
-		if err := s.checkErased(ctx, w, tenant); err != nil {
-			return err
-		}
 		var stored string
 		var active int
 		err := w.scan(s.wsql.lockUser, []any{tenant, u.ID}, &stored, &active)
@@ -208,9 +202,6 @@ func (s *Store) DeleteUser(ctx context.Context, tenant, id, version string) erro
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		w := &txWriter{ctx: ctx, tx: tx, s: s}
 		defer w.close()
-		if err := s.checkErased(ctx, w, tenant); err != nil {
-			return err
-		}
 		var res sql.Result
 		var err error
 		if version == "" {

@@ -37,8 +37,6 @@ const (
 // on the columns of users.
 type writeSQL struct {
 	insertUser, updateUser, lockUser string
-	// erased reads a company's tombstone (checkErased).
-	erased string
 }
 
 func newWriteSQL(pg bool) writeSQL {
@@ -53,13 +51,12 @@ func newWriteSQL(pg bool) writeSQL {
 		insertUser: `INSERT INTO users (company, id, ` + userColumns + `) VALUES (` + strings.Repeat("?, ", n-1) + doc + `)`,
 		updateUser: `UPDATE users SET ` + set + ` WHERE company = ? AND id = ? AND version = ?`,
 		lockUser:   `SELECT version, active FROM users WHERE company = ? AND id = ?` + lock,
-		erased:     `SELECT erased FROM company_versions WHERE company = ?`,
 	}
 }
 
 // queries lists every statement prepareWrites prepares.
 func (w writeSQL) queries() []string {
-	return []string{w.insertUser, w.updateUser, w.lockUser, w.erased,
+	return []string{w.insertUser, w.updateUser, w.lockUser,
 		sqlSavepoint, sqlReleaseSavepoint, sqlRollbackTo,
 		sqlInsertValue, sqlInsertCustom, sqlFirstActivation, sqlNextActivation,
 		sqlDeleteValues, sqlDeleteCustom, sqlDeleteActivations, sqlDeleteUser, sqlDeleteUserVersion, sqlUserExists,
