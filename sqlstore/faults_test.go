@@ -184,3 +184,39 @@ func TestSQLiteOutage(t *testing.T) {
 		t.Errorf("POST once there is room: %d %s", w.Code, w.Body)
 	}
 }
+
+// TestSQLiteFullBulk: a bulk request that fills the disk part-way commits
+// nothing and answers 503 "the server's storage is full" (issue 23, item
+// 27). SQLite rolls the whole transaction back on SQLITE_FULL; the batch
+// must not go on, or each later operation would commit on its own.
+func TestSQLiteFullBulk(t *testing.T) {
+	ctx := context.Background()
+	st, err := openDriver(ctx, "sqlite", filepath.Join(t.TempDir(), "scim.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var pages int
+	if err := st.w.QueryRowContext(ctx, "PRAGMA page_count").Scan(&pages); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.w.ExecContext(ctx, fmt.Sprintf("PRAGMA max_page_count = %d", pages+20)); err != nil {
+		t.Fatal(err)
+	}
+	ops := make([]string, 300) // room for some of them
+	for i := range ops {
+		ops[i] = fmt.Sprintf(`{"method":"POST","path":"/Users","bulkId":"b%d","data":{"userName":"u%d","title":"%s"}}`, i, i, strings.Repeat("x", 250))
+	}
+	h := &scim.Handler{Store: st, Auth: scim.StaticTokens{"tok": "acme"}}
+	r := httptest.NewRequest(http.MethodPost, "/Bulk", strings.NewReader(`{"Operations":[`+strings.Join(ops, ",")+`]}`))
+	r.Header.Set("Authorization", "Bearer tok")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), "the server's storage is full") {
+		t.Errorf("bulk filling the disk: %d %.300s", w.Code, w.Body)
+	}
+	page, err := st.ListUsers(ctx, "acme", &scim.Query{StartIndex: 1, Count: 1})
+	if err != nil || page.Total != 0 {
+		t.Errorf("after the bulk: %v users (%v), want none", page.Total, err)
+	}
+}

@@ -61,6 +61,8 @@ type Store struct {
 	bstmts map[string]*sql.Stmt
 	// bchanges are the batch's changes, numbered at its commit.
 	bchanges *[]batchChange
+	// bbroken, once set, is why the batch can only fail (see tx).
+	bbroken *error
 
 	// wsql and wstmts are the write statements, prepared when the store
 	// starts (writestmts.go); wstmts is keyed by the dialect's text.
@@ -522,8 +524,23 @@ func (s *Store) q(query string) string {
 func (s *Store) tx(ctx context.Context, f func(*sql.Tx) error) (err error) {
 	defer func() { err = s.fault(err) }()
 	if s.btx != nil {
+		if *s.bbroken != nil {
+			return *s.bbroken
+		}
+		// A write that meets an outage, a full disk or a savepoint that
+		// fails breaks the batch: SQLite rolls the whole transaction back
+		// on some of these (SQLITE_FULL, SQLITE_BUSY), after which each
+		// savepoint would begin and commit a transaction of its own, and
+		// the batch would commit in part. The batch's later writes fail
+		// at once, and Batch rolls back and returns the error.
+		defer func() {
+			if err != nil && (*s.bbroken != nil || errors.Is(s.fault(err), scim.ErrUnavailable)) {
+				*s.bbroken = s.fault(err)
+			}
+		}()
 		w := &txWriter{ctx: ctx, tx: s.btx, s: s}
 		if err := w.exec(sqlSavepoint); err != nil {
+			*s.bbroken = err
 			return err
 		}
 		recorded := len(*s.bchanges)
@@ -534,12 +551,18 @@ func (s *Store) tx(ctx context.Context, f func(*sql.Tx) error) (err error) {
 		}()
 		if err := f(s.btx); err != nil {
 			if rerr := w.exec(sqlRollbackTo); rerr != nil {
-				return errors.Join(err, rerr)
+				err = errors.Join(err, rerr)
+				*s.bbroken = err
+				return err
 			}
 			w.exec(sqlReleaseSavepoint)
 			return err
 		}
-		return w.exec(sqlReleaseSavepoint)
+		if err := w.exec(sqlReleaseSavepoint); err != nil {
+			*s.bbroken = err
+			return err
+		}
+		return nil
 	}
 	if s.group != nil {
 		return s.group.run(ctx, s, f)
@@ -574,13 +597,17 @@ func (s *Store) batch(ctx context.Context, fn func(st scim.Store) error) error {
 		return err
 	}
 	b := *s
-	b.btx, b.bstmts, b.bchanges = tx, make(map[string]*sql.Stmt), new([]batchChange)
+	b.btx, b.bstmts, b.bchanges, b.bbroken = tx, make(map[string]*sql.Stmt), new([]batchChange), new(error)
 	defer func() {
 		for _, st := range b.bstmts {
 			st.Close()
 		}
 	}()
 	if err := fn(&b); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := *b.bbroken; err != nil {
 		tx.Rollback()
 		return err
 	}
