@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -218,5 +219,43 @@ func TestSQLiteFullBulk(t *testing.T) {
 	page, err := st.ListUsers(ctx, "acme", &scim.Query{StartIndex: 1, Count: 1})
 	if err != nil || page.Total != 0 {
 		t.Errorf("after the bulk: %v users (%v), want none", page.Total, err)
+	}
+}
+
+// TestPostgresOutage: a read whose connection the server ended (an
+// administrator's pg_terminate_backend, as a restart does) fails as
+// scim.ErrUnavailable, answered 503 with Retry-After; the next one is
+// served on a new connection (issue 23, item 26).
+func TestPostgresOutage(t *testing.T) {
+	ctx := context.Background()
+	st := openPostgres(t, WithMaxConns(1))
+	h := &scim.Handler{Store: st, Auth: scim.StaticTokens{"tok": "acme"}}
+	get := func() *httptest.ResponseRecorder {
+		r := httptest.NewRequest(http.MethodGet, "/Users?filter="+url.QueryEscape(`title eq "x"`), nil)
+		r.Header.Set("Authorization", "Bearer tok")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
+	}
+	if w := get(); w.Code != http.StatusOK {
+		t.Fatalf("GET: %d %s", w.Code, w.Body)
+	}
+	var pid int
+	if err := st.DB().QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
+	admin, err := sql.Open("pgx", os.Getenv("SCIMKIT_POSTGRES_DSN"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.ExecContext(ctx, "SELECT pg_terminate_backend($1)", pid); err != nil {
+		t.Fatal(err)
+	}
+	if w := get(); w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
+		t.Errorf("GET on a terminated connection: %d, Retry-After %q: %s", w.Code, w.Header().Get("Retry-After"), w.Body)
+	}
+	if w := get(); w.Code != http.StatusOK {
+		t.Errorf("GET after: %d %s", w.Code, w.Body)
 	}
 }

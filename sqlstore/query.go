@@ -830,7 +830,7 @@ func presentImplied(f scim.Filter, p *scim.AttrPath) bool {
 // ListUsers implements scim.Store. The filter, sort and page are pushed
 // down when they all compile to SQL; otherwise the compiled part narrows a
 // streaming scan evaluated with q.Matches and q.Compare.
-func (s *Store) ListUsers(ctx context.Context, tenant string, q *scim.Query) (*scim.Page, error) {
+func (s *Store) listUsers(ctx context.Context, tenant string, q *scim.Query) (*scim.Page, error) {
 	sq := s.compile(tenant, q)
 	if sq.exact {
 		return s.listPushed(ctx, sq, q)

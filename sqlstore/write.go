@@ -111,7 +111,13 @@ func (s *Store) ViewUser(ctx context.Context, tenant, id string) (*scim.User, er
 // ViewUsers implements scim.UserViewer. Every listed user is decoded for
 // the call, so it is ListUsers.
 func (s *Store) ViewUsers(ctx context.Context, tenant string, q *scim.Query) (*scim.Page, error) {
-	p, err := s.ListUsers(ctx, tenant, q)
+	return s.ListUsers(ctx, tenant, q)
+}
+
+// ListUsers implements scim.Store (query.go's listUsers), with the
+// driver's errors classified (fault).
+func (s *Store) ListUsers(ctx context.Context, tenant string, q *scim.Query) (*scim.Page, error) {
+	p, err := s.listUsers(ctx, tenant, q)
 	return p, s.fault(err)
 }
 
