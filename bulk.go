@@ -97,17 +97,21 @@ func (req *request) serveBulk(rest string) {
 
 	// Everything about the references that does not depend on the
 	// outcome of the writes is worked out here, before a [Batcher]'s
-	// transaction (on SQLite, the single writer) is taken. What remains
+	// transaction (on SQLite, the single writer) is taken, and so are the
+	// rate-limit charges: a shared limiter claims from the database, and
+	// from inside the transaction it would need a second connection of a
+	// pool that the open batches may all hold, for ever. What remains
 	// inside depends on the writes: which operation runs next (linear in
 	// the operations and references), the created ids substituted into
-	// the data, each user's decoding and validation, the writes, and the
-	// rate-limit charges. The loop stops when the request's context ends.
+	// the data, each user's decoding and validation, and the writes. The
+	// loop stops when the request's context ends.
 	plan := planBulk(br.Operations)
+	paid, refused := req.prepay(len(br.Operations) - 1)
 	var results []*bulkResult
 	run := func(s Store) error {
 		req.store = s
 		var err error
-		results, err = req.runBulk(plan, failOn)
+		results, err = req.runBulk(plan, failOn, paid, refused)
 		return err
 	}
 	if b, ok := req.h.Store.(Batcher); ok {
@@ -133,7 +137,9 @@ func (req *request) serveBulk(rest string) {
 // context ended, nothing was committed and the client may send it again.
 func bulkStopped(ctx context.Context, err error) error {
 	if cerr := ctx.Err(); cerr != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
-		return Errorf(http.StatusServiceUnavailable, "", "the request ended (%v) before its bulk operations were done; none of them was committed, send it again", cerr)
+		e := Errorf(http.StatusServiceUnavailable, "", "the request ended (%v) before its bulk operations were done; none of them was committed, send it again", cerr)
+		e.RetryAfter = unavailableRetryAfter
+		return e
 	}
 	return err
 }
@@ -219,10 +225,12 @@ func parseBulkOp(op bulkOpJSON) bulkOp {
 // run, so however the references chain, scheduling costs O((n+r) log n) for
 // n operations and r references, not a decoding of every waiting operation
 // per round. Every operation that gets a result is
-// charged to the rate limit, those failing on their references included.
+// charged to the rate limit, those failing on their references included:
+// paid operations beyond the one the request paid for (see prepay), in the
+// order they run; past them an operation answers refused.
 // When the request's context ends, runBulk stops and returns its error with
 // the results so far.
-func (req *request) runBulk(p *bulkPlan, failOn int) ([]*bulkResult, error) {
+func (req *request) runBulk(p *bulkPlan, failOn, paid int, refused error) ([]*bulkResult, error) {
 	n := len(p.ops)
 	results := make([]*bulkResult, n)
 	created := make(map[string]string) // bulkId → id
@@ -232,19 +240,16 @@ func (req *request) runBulk(p *bulkPlan, failOn int) ([]*bulkResult, error) {
 	errorsSeen := 0
 
 	// The rate limit counts each operation, as Peakon does. The request
-	// itself was charged one, which pays for the first operation; when the
-	// budget runs out part-way, the remaining operations answer 429.
-	prepaid, limited := 1, error(nil)
+	// itself was charged one, which pays for the first operation, and
+	// prepay the others it could; when the budget runs out part-way, the
+	// remaining operations answer 429.
+	prepaid := 1 + paid
 	charge := func() error {
-		switch {
-		case limited != nil:
-			return limited
-		case prepaid > 0:
+		if prepaid > 0 {
 			prepaid--
 			return nil
 		}
-		limited = req.spend(1)
-		return limited
+		return refused
 	}
 
 	round := make(bulkQueue, n) // this round's operations to look at
@@ -359,6 +364,30 @@ func (req *request) runBulk(p *bulkPlan, failOn int) ([]*bulkResult, error) {
 		errorsSeen++
 	}
 	return compact(results), nil
+}
+
+// prepay charges the rate limit for up to n operations of a bulk request
+// at once, before its batch begins (see serveBulk), and returns how many
+// it paid for and, when fewer than n, the refusal for the rest: 429, or
+// 503 when the limiter cannot decide. When n does not fit, it pays for as
+// many as fit, halving its ask after each refusal: O(log n) calls. An
+// operation the request does not run (failOnErrors stopped it) is charged
+// all the same.
+func (req *request) prepay(n int) (paid int, refused error) {
+	for step := n; paid < n && step > 0; {
+		k := min(step, n-paid)
+		err := req.spend(k)
+		if err == nil {
+			paid += k
+			continue
+		}
+		refused = err
+		if e, ok := err.(*Error); !ok || e.Status != http.StatusTooManyRequests {
+			break // the limiter is down: asking for less does not help
+		}
+		step = k / 2
+	}
+	return paid, refused
 }
 
 // bulkQueue is a min-heap of operation indexes, so that a round runs its

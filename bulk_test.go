@@ -158,25 +158,18 @@ func TestBulkEmployeeAttribute(t *testing.T) {
 }
 
 // countingLimiter grants operations up to limit (0: no limit) and counts
-// every operation it is asked for, granted or not. When cancel is set it
-// is called on the cancelAt-th call, as if the client went away then.
+// every operation it is asked for, granted or not.
 type countingLimiter struct {
-	mu       sync.Mutex
-	limit    int
-	asked    int
-	granted  int
-	calls    int
-	cancelAt int
-	cancel   context.CancelFunc
+	mu      sync.Mutex
+	limit   int
+	asked   int
+	granted int
 }
 
 func (l *countingLimiter) Allow(_ context.Context, _ string, n int, _ time.Time) (bool, time.Duration, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.asked += n
-	if l.calls++; l.cancel != nil && l.calls == l.cancelAt {
-		l.cancel()
-	}
 	if l.limit > 0 && l.granted+n > l.limit {
 		return false, time.Minute, nil
 	}
@@ -191,8 +184,10 @@ func reportOf(i int, ref string) string {
 }
 
 // TestBulkReferences pins how bulkId references resolve and fail, in which
-// order the operations run, and that every operation with a result is
-// charged to the rate limit, those failing on their references included.
+// order the operations run, and that every operation of the request is
+// charged to the rate limit as far as it allows, before any runs (prepay):
+// those failing on their references and those failOnErrors leaves without
+// a result included.
 func TestBulkReferences(t *testing.T) {
 	type want struct{ status, detail string } // detail: a substring of the error's
 	unresolved := func(ref string) want { return want{"409", "bulkId:" + ref + " does not name a user"} }
@@ -217,7 +212,7 @@ func TestBulkReferences(t *testing.T) {
 		limit   int // of the rate limiter, the request's own operation included
 		ops     []string
 		want    []want
-		charged int // operations asked of the rate limiter
+		charged int // operations the rate limiter granted
 	}{{
 		name:    "chain of 1000 ending in an invalid user",
 		ops:     chainOps,
@@ -253,13 +248,13 @@ func TestBulkReferences(t *testing.T) {
 		failOn:  1,
 		ops:     chainOps[995:],
 		want:    chainWants[999:],
-		charged: 1,
+		charged: 5,
 	}, {
 		name:    "failOnErrors counts cycles",
 		failOn:  2,
 		ops:     []string{bulkPost("c1", reportOf(1, "c2")), bulkPost("c2", reportOf(2, "c1")), bulkPost("c3", reportOf(3, "c1"))},
 		want:    []want{circular, circular},
-		charged: 2,
+		charged: 3,
 	}, {
 		// Operations 0 and 1 wait; 2 and 3 run in the first round, 1 in
 		// the second, and 0 in the third is over the limit.
@@ -267,15 +262,15 @@ func TestBulkReferences(t *testing.T) {
 		limit:   3,
 		ops:     []string{bulkPost("r0", reportOf(0, "r1")), bulkPost("r1", reportOf(1, "r2")), bulkPost("r2", oktaUser(2)), bulkPost("r3", oktaUser(3))},
 		want:    []want{{"429", "rate limit"}, created, created, created},
-		charged: 4,
+		charged: 3,
 	}, {
-		// Once refused, the rest answer 429 without asking again, the
-		// unresolved references included.
+		// Past what was paid, the rest answer 429, the unresolved
+		// references included.
 		name:    "references to an operation over the limit answer 429",
 		limit:   1,
 		ops:     []string{bulkPost("a", oktaUser(1)), bulkPost("b", oktaUser(2)), bulkPost("c", reportOf(3, "b")), bulkPost("d", reportOf(4, "zz"))},
 		want:    []want{created, {"429", ""}, {"429", ""}, {"429", ""}},
-		charged: 2,
+		charged: 1,
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -302,8 +297,8 @@ func TestBulkReferences(t *testing.T) {
 			if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(want{})); diff != "" {
 				t.Errorf("results (-want +got):\n%s", diff)
 			}
-			if lim.asked != tt.charged {
-				t.Errorf("%d operations charged to the rate limit, want %d", lim.asked, tt.charged)
+			if lim.granted != tt.charged {
+				t.Errorf("%d operations charged to the rate limit, want %d", lim.granted, tt.charged)
 			}
 		})
 	}
@@ -325,7 +320,7 @@ func (s batchStore) Batch(_ context.Context, fn func(Store) error) error {
 }
 
 // TestBulkStopsWhenContextEnds sends 100 POSTs and cancels the request's
-// context while the 10th is charged: no operation runs after that. Without
+// context once the 9th is created: no operation runs after that. Without
 // a batch the answer lists the nine committed; a batch ends with an error,
 // so that the Batcher rolls back, and the answer says nothing was committed.
 func TestBulkStopsWhenContextEnds(t *testing.T) {
@@ -340,14 +335,14 @@ func TestBulkStopsWhenContextEnds(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			mem := NewMemoryStore()
-			var st Store = mem
-			if tt.batch {
-				st = batchStore{MemoryStore: mem}
-			}
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
-			lim := &countingLimiter{cancelAt: 10, cancel: cancel} // call 1 is the request's own
-			h := &Handler{Store: st, Auth: StaticTokens{testToken: "acme"}, RateLimit: lim}
+			counting := &cancelAtStore{MemoryStore: mem, at: 9, cancel: cancel}
+			var st Store = counting
+			if tt.batch {
+				st = countingBatch{counting}
+			}
+			h := &Handler{Store: st, Auth: StaticTokens{testToken: "acme"}, RateLimit: &countingLimiter{}}
 			ops := make([]string, 100)
 			for i := range ops {
 				ops[i] = bulkPost(fmt.Sprint("u", i), oktaUser(i))
@@ -359,8 +354,8 @@ func TestBulkStopsWhenContextEnds(t *testing.T) {
 			if rec.Code != tt.wantStatus {
 				t.Fatalf("status %d, want %d: %.300s", rec.Code, tt.wantStatus, rec.Body)
 			}
-			if lim.calls != 10 {
-				t.Errorf("rate limiter asked %d times, want 10: the loop went on after the context ended", lim.calls)
+			if counting.n != 9 {
+				t.Errorf("%d creates, want 9: the loop went on after the context ended", counting.n)
 			}
 			page, err := mem.ListUsers(context.Background(), "acme", &Query{StartIndex: 1, Count: 1000})
 			if err != nil || page.Total != 9 {
@@ -384,6 +379,30 @@ func TestBulkStopsWhenContextEnds(t *testing.T) {
 			}
 		})
 	}
+}
+
+// cancelAtStore cancels the request's context once its at-th user is
+// created, as a client that disconnects then.
+type cancelAtStore struct {
+	*MemoryStore
+	n, at  int
+	cancel context.CancelFunc
+}
+
+func (s *cancelAtStore) CreateUser(ctx context.Context, tenant string, u *User) error {
+	err := s.MemoryStore.CreateUser(ctx, tenant, u)
+	if s.n++; s.n == s.at {
+		s.cancel()
+	}
+	return err
+}
+
+// countingBatch is a cancelAtStore posing as a Batcher that cannot roll
+// back.
+type countingBatch struct{ *cancelAtStore }
+
+func (s countingBatch) Batch(_ context.Context, fn func(Store) error) error {
+	return fn(s.cancelAtStore)
 }
 
 // cancelStore cancels the request's context right after a user is

@@ -40,13 +40,17 @@ type Token struct {
 
 // TokenUseResolution is how precisely Token.LastUsed is kept: a token's use
 // is written to the store at most once per resolution, so that
-// authentication does not turn every request into a write.
+// authentication does not turn every request into a write. [Companies]
+// writes it in the background: a request never waits for it.
 const TokenUseResolution = time.Minute
 
 // CompanyStore persists companies and their tokens. [MemoryStore] implements
 // it, and so does sqlstore.Store.
 type CompanyStore interface {
 	// CreateCompany stores a new company; an existing id is [ErrConflict].
+	// The id of an erased company (DeleteCompany) starts empty: whatever
+	// of the old company is left (a token or usage recorded after the
+	// erasure) goes first.
 	CreateCompany(ctx context.Context, c *Company) error
 	// GetCompany returns the company or [ErrNotFound].
 	GetCompany(ctx context.Context, id string) (*Company, error)
@@ -68,6 +72,9 @@ type CompanyStore interface {
 	// DeleteCompany erases the company and everything it owns, at once:
 	// its users, their activation history and its tokens (and whatever
 	// else the store keeps per company). An unknown id is [ErrNotFound].
+	// Erasure wins over writes in flight: once it returns, no write of
+	// the company's users or groups commits; they fail with [ErrErased]
+	// until CreateCompany creates the id again, from nothing.
 	DeleteCompany(ctx context.Context, id string) error
 }
 
@@ -98,7 +105,8 @@ type Companies struct {
 	// TokenCacheTTL is how long a token found in the store is trusted
 	// without reading it again (default [DefaultTokenCacheTTL]; negative:
 	// never cached). It bounds how long a token revoked through another
-	// instance keeps working here.
+	// instance keeps working here. A company erased through another
+	// instance is refused sooner: its writes fail in the store at once.
 	TokenCacheTTL time.Duration
 	// ModelCacheTTL is how long a company's model, built from the
 	// definitions read from the store, is used without reading them again
@@ -112,6 +120,17 @@ type Companies struct {
 	models map[string]cachedModel        // company id → model
 	gen    uint64                        // incremented by forget
 	tokens map[[32]byte]cachedTokenEntry // token hash → token, see Authenticate
+	// tokGen is incremented by forgetTokens: a token read before a
+	// revocation is not cached after it (see cacheToken).
+	tokGen uint64
+
+	// touches are the token uses waiting to be written (token id →
+	// LastUsed), by one goroutine at a time (touchLoop), so that no
+	// request waits for the store's writer to record its token's use.
+	// touchDone is closed when the running goroutine ends.
+	touchMu   sync.Mutex
+	touches   map[string]time.Time
+	touchDone chan struct{}
 }
 
 // NewCompanies returns a [Companies] over store.
@@ -191,8 +210,13 @@ func (cs *Companies) List(ctx context.Context) ([]*Company, error) {
 }
 
 // Delete erases the company and everything it owns: its employees, their
-// activation history and its tokens, for offboarding a customer or an
-// erasure request. Requests bearing its tokens are refused from then on.
+// activation history, its groups and its tokens, for offboarding a
+// customer or an erasure request. Requests bearing its tokens are refused
+// from then on, here at once and through other instances within
+// TokenCacheTTL; and erasure wins over them: once Delete returns, no write
+// of the company commits, whichever instance or request attempts it (the
+// store refuses it with [ErrErased], answered 401). Ensure or Create with
+// the same id starts from nothing.
 func (cs *Companies) Delete(ctx context.Context, id string) error {
 	err := cs.store.DeleteCompany(ctx, id)
 	cs.forgetTokens(id, "")
@@ -283,6 +307,11 @@ func (cs *Companies) Tokens(ctx context.Context, companyID string) ([]*Token, er
 	if _, err := cs.store.GetCompany(ctx, companyID); err != nil {
 		return nil, err
 	}
+	// Uses recorded through this value are written in the background:
+	// the administrator sees them.
+	if err := cs.waitTouches(ctx); err != nil {
+		return nil, err
+	}
 	return cs.store.ListTokens(ctx, companyID)
 }
 
@@ -310,7 +339,7 @@ func (cs *Companies) Authenticate(ctx context.Context, token string) (string, er
 	}
 	hash := sha256.Sum256([]byte(token))
 	now := cs.now()
-	t, cached := cs.cachedToken(hash, now)
+	t, cached, gen := cs.cachedToken(hash, now)
 	if !cached {
 		stored, err := cs.store.TokenByHash(ctx, hash)
 		if err != nil {
@@ -328,16 +357,77 @@ func (cs *Companies) Authenticate(ctx context.Context, token string) (string, er
 		return "", fmt.Errorf("%w: the token expired at %s", ErrUnauthorized, t.Expires.Format(time.RFC3339))
 	}
 	if now.Sub(t.LastUsed) >= TokenUseResolution {
-		// Best effort: a failure to record the use must not refuse a
-		// valid token; the next request tries again.
-		if err := cs.store.TouchToken(ctx, t.ID, now); err == nil {
-			t.LastUsed = now
-		}
+		// Recorded in the background (touch): the request never waits
+		// for the store's writer, which on SQLite a long write holds.
+		// Best effort: a use that cannot be written is not retried, the
+		// next one after TokenUseResolution is.
+		cs.touch(t.ID, now)
+		t.LastUsed = now
 	}
 	if !cached || t.LastUsed.Equal(now) {
-		cs.cacheToken(&t, now, !cached)
+		cs.cacheToken(&t, now, !cached, gen)
 	}
 	return t.Company, nil
+}
+
+// touchTimeout bounds one write of a token's use.
+const touchTimeout = 30 * time.Second
+
+// touch queues the token's use for the background writer, starting it if
+// it is not running. Uses of one token coalesce: only the latest is
+// written.
+func (cs *Companies) touch(id string, at time.Time) {
+	cs.touchMu.Lock()
+	defer cs.touchMu.Unlock()
+	if cs.touches == nil {
+		cs.touches = make(map[string]time.Time)
+	}
+	if _, ok := cs.touches[id]; !ok && len(cs.touches) >= maxCachedTokens {
+		return // the writer is far behind: drop this use, a later one is written
+	}
+	cs.touches[id] = at
+	if cs.touchDone == nil {
+		cs.touchDone = make(chan struct{})
+		go cs.touchLoop(cs.touchDone)
+	}
+}
+
+// touchLoop writes queued token uses until none is left, then ends.
+func (cs *Companies) touchLoop(done chan struct{}) {
+	for {
+		cs.touchMu.Lock()
+		pending := cs.touches
+		cs.touches = nil
+		if len(pending) == 0 {
+			cs.touchDone = nil
+			cs.touchMu.Unlock()
+			close(done)
+			return
+		}
+		cs.touchMu.Unlock()
+		for id, at := range pending {
+			ctx, cancel := context.WithTimeout(context.Background(), touchTimeout)
+			_ = cs.store.TouchToken(ctx, id, at) // a revoked token is ErrNotFound: nothing to record
+			cancel()
+		}
+	}
+}
+
+// waitTouches waits until the token uses queued so far are written, or
+// ctx ends.
+func (cs *Companies) waitTouches(ctx context.Context) error {
+	cs.touchMu.Lock()
+	done := cs.touchDone
+	cs.touchMu.Unlock()
+	if done == nil {
+		return nil
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // DefaultTokenCacheTTL is how long [Companies] trusts a token it has found,
@@ -370,30 +460,36 @@ func cacheTTL(set, def time.Duration) time.Duration {
 }
 
 // cachedToken returns a copy of the token remembered for hash, if it was
-// read less than the TTL ago; a value, so that a request's authentication
+// read less than the TTL ago, and the token generation to hand to
+// cacheToken. The token is a value, so that a request's authentication
 // allocates nothing.
-func (cs *Companies) cachedToken(hash [32]byte, now time.Time) (Token, bool) {
+func (cs *Companies) cachedToken(hash [32]byte, now time.Time) (Token, bool, uint64) {
 	ttl := cs.tokenTTL()
-	if ttl == 0 {
-		return Token{}, false
-	}
 	cs.mu.Lock()
 	e, ok := cs.tokens[hash]
+	gen := cs.tokGen
 	cs.mu.Unlock()
-	if !ok || now.Sub(e.read) >= ttl || now.Before(e.read) {
-		return Token{}, false
+	if ttl == 0 || !ok || now.Sub(e.read) >= ttl || now.Before(e.read) {
+		return Token{}, false, gen
 	}
-	return e.token, true
+	return e.token, true, gen
 }
 
 // cacheToken records t; fresh says it was just read from the store, else
-// only its LastUsed changed, which does not make the entry fresher.
-func (cs *Companies) cacheToken(t *Token, now time.Time, fresh bool) {
+// only its LastUsed changed, which does not make the entry fresher. gen is
+// the token generation cachedToken returned before t was read: if tokens
+// were forgotten since (a revocation, a company's erasure), t may be one
+// of them and is not cached, so that revoking takes effect at once here
+// even against an authentication that read the token just before.
+func (cs *Companies) cacheToken(t *Token, now time.Time, fresh bool, gen uint64) {
 	if cs.tokenTTL() == 0 {
 		return
 	}
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
+	if cs.tokGen != gen {
+		return
+	}
 	if cs.tokens == nil {
 		cs.tokens = make(map[[32]byte]cachedTokenEntry)
 	}
@@ -414,6 +510,7 @@ func (cs *Companies) cacheToken(t *Token, now time.Time, fresh bool) {
 func (cs *Companies) forgetTokens(company, id string) {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
+	cs.tokGen++
 	for h, e := range cs.tokens {
 		if e.token.Company == company && (id == "" || e.token.ID == id) {
 			delete(cs.tokens, h)

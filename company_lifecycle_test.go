@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -153,5 +154,103 @@ func TestTokenCache(t *testing.T) {
 	clock.Advance(time.Second)
 	if _, err := b.Authenticate(ctx, secret); !errors.Is(err, ErrUnauthorized) {
 		t.Errorf("other instance after the TTL: %v, want ErrUnauthorized", err)
+	}
+}
+
+// racingTokens is a store whose TokenByHash, once armed, stops after its
+// read until released: an authentication in flight while a token is
+// revoked.
+type racingTokens struct {
+	*MemoryStore
+	read    chan struct{} // receives when an armed TokenByHash has read
+	release chan struct{}
+	armed   bool
+}
+
+func (r *racingTokens) TokenByHash(ctx context.Context, hash [32]byte) (*Token, error) {
+	t, err := r.MemoryStore.TokenByHash(ctx, hash)
+	if r.armed {
+		r.armed = false
+		r.read <- struct{}{}
+		<-r.release
+	}
+	return t, err
+}
+
+// TestTokenRevokedDuringAuthentication: an authentication that read the
+// token before its revocation does not cache it after: revocation is at
+// once in the revoking instance (issue 23, item 20).
+func TestTokenRevokedDuringAuthentication(t *testing.T) {
+	ctx := context.Background()
+	store := &racingTokens{MemoryStore: NewMemoryStore(), read: make(chan struct{}), release: make(chan struct{})}
+	cs := NewCompanies(store)
+	c, _ := cs.Create(ctx, "Acme", nil)
+	secret, tok, _ := cs.IssueToken(ctx, c.ID, "okta")
+	store.armed = true
+	done := make(chan error)
+	go func() {
+		_, err := cs.Authenticate(ctx, secret)
+		done <- err
+	}()
+	<-store.read
+	if err := cs.RevokeToken(ctx, c.ID, tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	close(store.release)
+	<-done // in flight before the revocation: either answer is right
+	if _, err := cs.Authenticate(ctx, secret); !errors.Is(err, ErrUnauthorized) {
+		t.Errorf("after revocation: %v, want ErrUnauthorized (the racing authentication cached the token)", err)
+	}
+}
+
+// blockingTouch is a store whose TouchToken waits until released, as a
+// SQLite writer held by a long write would.
+type blockingTouch struct {
+	*MemoryStore
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (b *blockingTouch) TouchToken(ctx context.Context, id string, at time.Time) error {
+	b.entered <- struct{}{}
+	<-b.release
+	return b.MemoryStore.TouchToken(ctx, id, at)
+}
+
+// TestTouchOffRequestPath: recording a token's use never makes a request
+// wait (issue 23, item 4): with TouchToken blocked, requests answer, and
+// the use is written once the store lets it.
+func TestTouchOffRequestPath(t *testing.T) {
+	ctx := context.Background()
+	store := &blockingTouch{MemoryStore: NewMemoryStore(), entered: make(chan struct{}, 1), release: make(chan struct{})}
+	cs := NewCompanies(store)
+	c, _ := cs.Create(ctx, "Acme", nil)
+	secret, _, _ := cs.IssueToken(ctx, c.ID, "okta")
+	h := &Handler{Store: store, Auth: cs}
+	// Bounded: without the fix the request waits for the release, which
+	// comes only after the deadline.
+	rctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	answered := make(chan int, 1)
+	go func() {
+		r := httptest.NewRequestWithContext(rctx, http.MethodGet, "/Users", nil)
+		r.Header.Set("Authorization", "Bearer "+secret)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		answered <- w.Code
+	}()
+	select {
+	case code := <-answered:
+		if code != http.StatusOK {
+			t.Errorf("GET /Users with the token's use blocked: %d, want 200", code)
+		}
+	case <-rctx.Done():
+		t.Error("the request waited for TouchToken")
+	}
+	<-store.entered // the use is being written meanwhile
+	close(store.release)
+	toks, err := cs.Tokens(ctx, c.ID) // waits for the write
+	if err != nil || len(toks) != 1 || toks[0].LastUsed.IsZero() {
+		t.Errorf("after the write: %+v, %v; want LastUsed set", toks, err)
 	}
 }

@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -90,7 +91,26 @@ var (
 	ErrVersionMismatch = errors.New("scim: version mismatch")
 	// ErrTooMany: the store refuses to materialise the result set of a query.
 	ErrTooMany = errors.New("scim: too many results")
+	// ErrErased: the tenant is a company that [CompanyStore.DeleteCompany]
+	// erased; its writes are refused until the id is created again. The
+	// handler answers 401, as for a token whose company is gone.
+	ErrErased = errors.New("scim: the company was erased")
+	// ErrUnavailable: the store cannot serve the request now, for a
+	// reason that passes (its database is down, restarting, refusing
+	// connections, out of them, or busy past its lock or statement
+	// timeout), and a write that failed with it did not commit. The
+	// handler answers 503 with Retry-After, which identity providers
+	// retry as an outage, not a bug.
+	ErrUnavailable = errors.New("scim: the store is unavailable")
+	// ErrStorageFull: the store's disk is full; a write that failed with
+	// it did not commit. Stores wrap it together with ErrUnavailable; the
+	// handler answers 503 "the server's storage is full".
+	ErrStorageFull = errors.New("scim: the store's storage is full")
 )
+
+// unavailableRetryAfter is the Retry-After of a 503 for a store that is
+// unavailable, or a request past its deadline.
+const unavailableRetryAfter = 30 * time.Second
 
 // asError maps any error to the *Error a client should see. [Store] sentinels
 // map to their HTTP meaning; anything unknown is a 500 whose detail does not
@@ -108,6 +128,14 @@ func asError(err error) *Error {
 		return &Error{Status: http.StatusBadRequest, SCIMType: SCIMTypeInvalidValue, Detail: sentinelDetail(err, ErrNoMember, "a member is not a user or group of this company")}
 	case errors.Is(err, ErrVersionMismatch):
 		return &Error{Status: http.StatusPreconditionFailed, Detail: "the resource was modified: its version does not match If-Match"}
+	case errors.Is(err, ErrStorageFull):
+		return &Error{Status: http.StatusServiceUnavailable, Detail: "the server's storage is full; nothing was changed, try again later", RetryAfter: unavailableRetryAfter}
+	case errors.Is(err, ErrUnavailable):
+		return &Error{Status: http.StatusServiceUnavailable, Detail: "the server's storage is unavailable right now; try again later", RetryAfter: unavailableRetryAfter}
+	case errors.Is(err, context.DeadlineExceeded):
+		return &Error{Status: http.StatusServiceUnavailable, Detail: "the request did not finish in the time the server allows; try again later", RetryAfter: unavailableRetryAfter}
+	case errors.Is(err, ErrErased):
+		return &Error{Status: http.StatusUnauthorized, Detail: "the company of this token no longer exists"}
 	case errors.Is(err, ErrTooMany):
 		return &Error{Status: http.StatusBadRequest, SCIMType: SCIMTypeTooMany, Detail: "the query matches more resources than the server will return; narrow the filter"}
 	}

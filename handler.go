@@ -129,6 +129,15 @@ type Handler struct {
 	// NewWindowLimiter(DefaultRateLimit, time.Hour) behaves so.
 	RateLimit RateLimiter
 
+	// RequestTimeout bounds each request's work (default
+	// [DefaultRequestTimeout]; negative: no bound): the request's context
+	// ends then, so a store waiting on its database gives up, and the
+	// answer is 503 with Retry-After, with nothing committed. Keep it
+	// below the server's WriteTimeout, which only fails the response's
+	// write: a request still working then would commit and answer nothing.
+	// It bounds streamed responses too.
+	RequestTimeout time.Duration
+
 	// DocumentationURI is published as /ServiceProviderConfig's
 	// documentationUri; empty leaves it out.
 	DocumentationURI string
@@ -227,9 +236,23 @@ func (h *Handler) newID() string {
 	return newUUID()
 }
 
+// DefaultRequestTimeout is a [Handler]'s RequestTimeout unless set: below
+// the 30 s or more servers usually give a response (WriteTimeout), and
+// above the 5 to 20 s identity providers usually wait.
+const DefaultRequestTimeout = 25 * time.Second
+
+func (h *Handler) requestTimeout() time.Duration {
+	return cacheTTL(h.RequestTimeout, DefaultRequestTimeout)
+}
+
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.init()
+	if d := h.requestTimeout(); d > 0 {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		r = r.WithContext(ctx)
+	}
 	mount, endpoint, rest, ok := h.route(r)
 	w, done := h.observe(w, r, endpoint, rest, ok)
 	defer done()

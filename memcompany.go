@@ -27,16 +27,28 @@ type memToken struct {
 
 var _ CompanyStore = (*MemoryStore)(nil)
 
-// CreateCompany implements [CompanyStore].
+// CreateCompany implements [CompanyStore]. The id of an erased company
+// starts empty.
 func (s *MemoryStore) CreateCompany(ctx context.Context, c *Company) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	m := &s.co
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, ok := m.companies[c.ID]; ok {
 		return ConflictError("company id", c.ID)
+	}
+	if s.erased[c.ID] {
+		// Nothing is written for an erased company, but tokens are
+		// stored after the company is checked (Companies.AddToken):
+		// one added during the erasure must not open the new company.
+		m.deleteTokens(c.ID)
+		delete(s.tenants, c.ID)
+		delete(s.groups, c.ID)
+		delete(s.erased, c.ID)
 	}
 	if m.companies == nil {
 		m.companies = make(map[string]*Company)
@@ -210,13 +222,24 @@ func (s *MemoryStore) DeleteCompany(ctx context.Context, id string) error {
 		return ErrNotFound
 	}
 	delete(m.companies, id)
+	m.deleteTokens(id)
+	delete(s.tenants, id)
+	delete(s.groups, id)
+	// The tombstone: writes still in flight, or from instances whose
+	// caches still know the company, are refused (ErrErased).
+	if s.erased == nil {
+		s.erased = make(map[string]bool)
+	}
+	s.erased[id] = true
+	return nil
+}
+
+// deleteTokens deletes the company's tokens. The caller holds m.mu.
+func (m *memCompanies) deleteTokens(company string) {
 	for tid, e := range m.tokens {
-		if e.token.Company == id {
+		if e.token.Company == company {
 			delete(m.tokens, tid)
 			delete(m.byHash, e.token.Hash)
 		}
 	}
-	delete(s.tenants, id)
-	delete(s.groups, id)
-	return nil
 }

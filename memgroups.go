@@ -98,6 +98,9 @@ func (s *MemoryStore) CreateGroup(ctx context.Context, tenant string, g *Group) 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.erased[tenant] {
+		return ErrErased
+	}
 	t := s.groupTenant(tenant, true)
 	if t.byID[g.ID] != nil {
 		return ConflictError("id", g.ID)

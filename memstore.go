@@ -26,6 +26,19 @@ type MemoryStore struct {
 	// ListUsers answers ErrTooMany (400 tooMany) beyond it, as a store that
 	// refuses to materialise a large result set would.
 	MaxResults int
+	// MaxChanges bounds each tenant's change feed (ChangeFeed): past it
+	// the oldest changes are dropped (default [DefaultMaxChanges];
+	// negative: none is). A consumer that falls further behind sees it:
+	// the first change Changes returns is numbered past its cursor + 1.
+	MaxChanges int
+	// HistoryRetention is how long activation histories stay exact,
+	// counted back from a user's newest change of active (default
+	// [DefaultHistoryRetention]; negative: for ever). Older changes are
+	// collapsed into the state they left the user in: WasActive and
+	// ActiveAt answer as recorded for any time since the horizon, and for
+	// a time between the user's creation and the horizon as if the user
+	// had been in that state since creation. Set both before first use.
+	HistoryRetention time.Duration
 
 	mu      sync.RWMutex
 	tenants map[string]*memTenant
@@ -34,7 +47,18 @@ type MemoryStore struct {
 	// outlives a deleted company, so that numbers never repeat.
 	feedSeq map[string]int64
 	groups  memGroups // GroupStore, in memgroups.go
+	// erased are the companies DeleteCompany erased and CreateCompany has
+	// not created again: their writes are ErrErased.
+	erased map[string]bool
 }
+
+// The memory store's retention, unless its fields say otherwise: a
+// hundred thousand changes of each company's feed (about 11 MB), and
+// thirteen months of activation history, a year of surveys looked back on.
+const (
+	DefaultMaxChanges       = 100_000
+	DefaultHistoryRetention = 396 * 24 * time.Hour
+)
 
 // NewMemoryStore returns an empty MemoryStore.
 func NewMemoryStore() *MemoryStore { return &MemoryStore{} }
@@ -99,6 +123,9 @@ func (s *MemoryStore) CreateUser(ctx context.Context, tenant string, u *User) er
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.erased[tenant] {
+		return ErrErased
+	}
 	t := s.tenant(tenant, true)
 	if _, ok := t.byID[u.ID]; ok {
 		return ConflictError("id", u.ID)
@@ -201,6 +228,9 @@ func (s *MemoryStore) UpdateUser(ctx context.Context, tenant string, u *User, ve
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.erased[tenant] {
+		return ErrErased
+	}
 	t := s.tenant(tenant, false)
 	if t == nil {
 		return ErrNotFound
@@ -223,7 +253,11 @@ func (s *MemoryStore) UpdateUser(ctx context.Context, tenant string, u *User, ve
 	t.byUserName[foldKey(u.UserName)] = e
 	t.movePrefixes(e, old, u)
 	if old.Active != u.Active {
-		t.history[u.ID] = append(t.history[u.ID], Activation{Time: u.Meta.LastModified, Active: u.Active})
+		h := append(t.history[u.ID], Activation{Time: u.Meta.LastModified, Active: u.Active})
+		if r := cacheTTL(s.HistoryRetention, DefaultHistoryRetention); r > 0 {
+			h = collapseHistory(h, u.Meta.LastModified.Add(-r))
+		}
+		t.history[u.ID] = h
 	}
 	s.record(tenant, t, eventType(old, u), u.ID, u.Meta.LastModified)
 	return nil
@@ -236,6 +270,9 @@ func (s *MemoryStore) DeleteUser(ctx context.Context, tenant, id, version string
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.erased[tenant] {
+		return ErrErased
+	}
 	t := s.tenant(tenant, false)
 	if t == nil {
 		return ErrNotFound
@@ -482,6 +519,38 @@ func (s *MemoryStore) record(tenant string, t *memTenant, typ EventType, id stri
 	}
 	s.feedSeq[tenant]++
 	t.changes = append(t.changes, Change{Seq: s.feedSeq[tenant], Type: typ, UserID: id, Time: at})
+	// Past a quarter over the bound, the newest MaxChanges are copied
+	// to a new array: amortised O(1) a change, and the old array goes.
+	if n := s.maxChanges(); n > 0 && len(t.changes) > n+n/4 {
+		t.changes = slices.Clone(t.changes[len(t.changes)-n:])
+	}
+}
+
+// maxChanges is MaxChanges with its default; 0 is no bound.
+func (s *MemoryStore) maxChanges() int {
+	switch {
+	case s.MaxChanges < 0:
+		return 0
+	case s.MaxChanges == 0:
+		return DefaultMaxChanges
+	}
+	return s.MaxChanges
+}
+
+// collapseHistory forgets the changes of a history older than horizon
+// (see MemoryStore.HistoryRetention): its creation and those changes
+// become one entry, at the creation's time, with the state the horizon
+// found. h is in time order; the cost is what it drops.
+func collapseHistory(h []Activation, horizon time.Time) []Activation {
+	k := 0 // h[1:k+1] are the changes since creation before the horizon
+	for k+1 < len(h) && h[k+1].Time.Before(horizon) {
+		k++
+	}
+	if k == 0 {
+		return h
+	}
+	h[k] = Activation{Time: h[0].Time, Active: h[k].Active}
+	return h[k:]
 }
 
 // Changes implements ChangeFeed.

@@ -123,7 +123,10 @@ type ChangeFeed interface {
 	// first, at most limit of them (DefaultChangeLimit if limit is 0 or
 	// less). Numbers start at 1 and grow by one per change of the tenant,
 	// in commit order: a change never appears before one it follows, nor
-	// behind a cursor that has passed it.
+	// behind a cursor that has passed it. A store may keep changes for a
+	// documented retention only ([MemoryStore].MaxChanges; the SQL store
+	// keeps them until the company is erased): a cursor older than that
+	// sees the numbers jump.
 	Changes(ctx context.Context, tenant string, after int64, limit int) ([]Change, error)
 }
 

@@ -42,6 +42,28 @@ func (s *Store) recordChanges(ctx context.Context, w *txWriter, tenant string, c
 	return s.number(ctx, w, tenant, cs)
 }
 
+// guarded wraps a write of the tenant that records no change of a user (a
+// group's): it takes the company's counter last, without bumping it, so
+// that the write sees a company's erasure there (scim.ErrErased), as
+// number does for the writes of users.
+func (s *Store) guarded(ctx context.Context, tenant string, f func(*sql.Tx) error) func(*sql.Tx) error {
+	return func(tx *sql.Tx) error {
+		if err := f(tx); err != nil {
+			return err
+		}
+		w := &txWriter{ctx: ctx, tx: tx, s: s}
+		defer w.close()
+		switch {
+		case s.btx != nil:
+			*s.bchanges = append(*s.bchanges, batchChange{tenant, nil})
+			return nil
+		case s.group != nil && s.group.record(tx, tenant, nil):
+			return nil
+		}
+		return s.number(ctx, w, tenant, nil)
+	}
+}
+
 // batchChange is a write's changes waiting for its batch to commit.
 type batchChange struct {
 	tenant string
@@ -74,9 +96,14 @@ func (s *Store) commitChanges(ctx context.Context, tx *sql.Tx, pending []batchCh
 // number bumps the company's counter by len(cs) and records cs under the
 // numbers it took.
 func (s *Store) number(ctx context.Context, w *txWriter, tenant string, cs []change) error {
-	var v int64
-	if err := w.scan(sqlBumpCounter, []any{tenant, len(cs)}, &v); err != nil {
+	var v, erased int64
+	if err := w.scan(sqlBumpCounter, []any{tenant, len(cs)}, &v, &erased); err != nil {
 		return err
+	}
+	if erased != 0 {
+		// The company was erased before this write took its counter
+		// row (see DeleteCompany): the erasure wins.
+		return scim.ErrErased
 	}
 	seq := v - int64(len(cs))
 	// Up to changeRows rows a statement: a load of thousands of users
@@ -105,15 +132,6 @@ func changesInsert(n int) string {
 // changeRows is how many changes one INSERT records at most.
 const changeRows = 100
 
-// bumpVersion advances the company's counter without recording a change
-// of a user: for a deleted company, whose cached totals must not be
-// reused if it comes back.
-func (s *Store) bumpVersion(ctx context.Context, tx *sql.Tx, tenant string) error {
-	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO company_versions (company, version) VALUES (?, 1)
-		ON CONFLICT (company) DO UPDATE SET version = company_versions.version + 1`), tenant)
-	return err
-}
-
 // companyVersion reads the company's change counter: 0 before its first
 // write.
 func (s *Store) companyVersion(ctx context.Context, tenant string) (int64, error) {
@@ -133,6 +151,11 @@ func (s *Store) companyVersion(ctx context.Context, tenant string) (int64, error
 // Changes implements scim.ChangeFeed. Numbers are the company's change
 // counter (see recordChanges): gap-free and in commit order.
 func (s *Store) Changes(ctx context.Context, tenant string, after int64, limit int) ([]scim.Change, error) {
+	v, err := s.changes(ctx, tenant, after, limit)
+	return v, s.fault(err)
+}
+
+func (s *Store) changes(ctx context.Context, tenant string, after int64, limit int) ([]scim.Change, error) {
 	if limit <= 0 {
 		limit = scim.DefaultChangeLimit
 	}

@@ -22,22 +22,60 @@ func (s *Store) jsonParam() string {
 	return "?"
 }
 
-// CreateCompany implements scim.CompanyStore.
+// CreateCompany implements scim.CompanyStore. On the id of an erased
+// company it first deletes what is left of it (a token or rate usage
+// recorded during the erasure), then clears the tombstone.
 func (s *Store) CreateCompany(ctx context.Context, c *scim.Company) error {
 	attrs, err := json.Marshal(c.Attributes)
 	if err != nil {
 		return err
 	}
-	_, err = s.exec(ctx, s.q(`INSERT INTO companies (id, name, attributes, created) VALUES (?, ?, `+s.jsonParam()+`, ?)`),
-		c.ID, c.Name, string(attrs), fmtTime(c.Created))
-	if s.isUnique(err) {
-		return scim.ConflictError("company", c.ID)
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO companies (id, name, attributes, created) VALUES (?, ?, `+s.jsonParam()+`, ?)`),
+			c.ID, c.Name, string(attrs), fmtTime(c.Created))
+		if s.isUnique(err) {
+			return scim.ConflictError("company", c.ID)
+		}
+		if err != nil {
+			return err
+		}
+		var erased int64
+		err = tx.QueryRowContext(ctx, s.q(`SELECT erased FROM company_versions WHERE company = ?`+s.forUpdate()), c.ID).Scan(&erased)
+		if errors.Is(err, sql.ErrNoRows) {
+			err = nil
+		}
+		if err != nil {
+			return err
+		}
+		if erased != 0 {
+			if err := s.deleteCompanyRows(ctx, tx, c.ID); err != nil {
+				return err
+			}
+		}
+		// Bumped, so that nothing cached of the old company is taken for
+		// the new one's.
+		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO company_versions (company, version, erased) VALUES (?, 1, 0)
+			ON CONFLICT (company) DO UPDATE SET version = company_versions.version + 1, erased = 0`), c.ID)
+		return err
+	})
+}
+
+// forUpdate is the row lock a company's re-creation takes on its counter
+// row (PostgreSQL; SQLite has one writer).
+func (s *Store) forUpdate() string {
+	if s.d == postgres {
+		return " FOR UPDATE"
 	}
-	return err
+	return ""
 }
 
 // GetCompany implements scim.CompanyStore.
 func (s *Store) GetCompany(ctx context.Context, id string) (*scim.Company, error) {
+	v, err := s.getCompany(ctx, id)
+	return v, s.fault(err)
+}
+
+func (s *Store) getCompany(ctx context.Context, id string) (*scim.Company, error) {
 	c := &scim.Company{ID: id}
 	var attrs []byte
 	var created string
@@ -57,6 +95,10 @@ func (s *Store) GetCompany(ctx context.Context, id string) (*scim.Company, error
 
 // UpdateCompany implements scim.CompanyStore.
 func (s *Store) UpdateCompany(ctx context.Context, c *scim.Company) error {
+	return s.fault(s.updateCompany(ctx, c))
+}
+
+func (s *Store) updateCompany(ctx context.Context, c *scim.Company) error {
 	attrs, err := json.Marshal(c.Attributes)
 	if err != nil {
 		return err
@@ -70,6 +112,10 @@ func (s *Store) UpdateCompany(ctx context.Context, c *scim.Company) error {
 
 // CreateToken implements scim.CompanyStore; only the hash is stored.
 func (s *Store) CreateToken(ctx context.Context, t *scim.Token) error {
+	return s.fault(s.createToken(ctx, t))
+}
+
+func (s *Store) createToken(ctx context.Context, t *scim.Token) error {
 	_, err := s.exec(ctx, s.q(`INSERT INTO tokens (id, company, hash, label, created, last_used, expires) VALUES (?, ?, ?, ?, ?, ?, ?)`),
 		t.ID, t.Company, t.Hash[:], t.Label, fmtTime(t.Created), optTime(t.LastUsed), optTime(t.Expires))
 	if s.isUnique(err) {
@@ -80,6 +126,11 @@ func (s *Store) CreateToken(ctx context.Context, t *scim.Token) error {
 
 // TokenByHash implements scim.CompanyStore.
 func (s *Store) TokenByHash(ctx context.Context, hash [32]byte) (*scim.Token, error) {
+	v, err := s.tokenByHash(ctx, hash)
+	return v, s.fault(err)
+}
+
+func (s *Store) tokenByHash(ctx context.Context, hash [32]byte) (*scim.Token, error) {
 	rows, err := s.query(ctx, s.q(`SELECT id, company, hash, label, created, last_used, expires FROM tokens WHERE hash = ?`), hash[:])
 	if err != nil {
 		return nil, err
@@ -96,6 +147,11 @@ func (s *Store) TokenByHash(ctx context.Context, hash [32]byte) (*scim.Token, er
 
 // ListTokens implements scim.CompanyStore.
 func (s *Store) ListTokens(ctx context.Context, company string) ([]*scim.Token, error) {
+	v, err := s.listTokens(ctx, company)
+	return v, s.fault(err)
+}
+
+func (s *Store) listTokens(ctx context.Context, company string) ([]*scim.Token, error) {
 	rows, err := s.query(ctx, s.q(`SELECT id, company, hash, label, created, last_used, expires FROM tokens WHERE company = ? ORDER BY created, id`), company)
 	if err != nil {
 		return nil, err
@@ -129,6 +185,10 @@ func scanTokens(rows *sql.Rows) ([]*scim.Token, error) {
 
 // DeleteToken implements scim.CompanyStore.
 func (s *Store) DeleteToken(ctx context.Context, company, id string) error {
+	return s.fault(s.deleteToken(ctx, company, id))
+}
+
+func (s *Store) deleteToken(ctx context.Context, company, id string) error {
 	res, err := s.exec(ctx, s.q(`DELETE FROM tokens WHERE company = ? AND id = ?`), company, id)
 	if err != nil {
 		return err
@@ -138,6 +198,10 @@ func (s *Store) DeleteToken(ctx context.Context, company, id string) error {
 
 // TouchToken implements scim.CompanyStore.
 func (s *Store) TouchToken(ctx context.Context, id string, at time.Time) error {
+	return s.fault(s.touchToken(ctx, id, at))
+}
+
+func (s *Store) touchToken(ctx context.Context, id string, at time.Time) error {
 	res, err := s.exec(ctx, s.q(`UPDATE tokens SET last_used = ? WHERE id = ?`), fmtTime(at), id)
 	if err != nil {
 		return err
@@ -147,6 +211,11 @@ func (s *Store) TouchToken(ctx context.Context, id string, at time.Time) error {
 
 // ListCompanies implements scim.CompanyStore.
 func (s *Store) ListCompanies(ctx context.Context) ([]*scim.Company, error) {
+	v, err := s.listCompanies(ctx)
+	return v, s.fault(err)
+}
+
+func (s *Store) listCompanies(ctx context.Context) ([]*scim.Company, error) {
 	rows, err := s.query(ctx, s.q(`SELECT id, name, attributes, created FROM companies ORDER BY id`))
 	if err != nil {
 		return nil, err
@@ -170,26 +239,64 @@ func (s *Store) ListCompanies(ctx context.Context) ([]*scim.Company, error) {
 }
 
 // companyTables are the tables holding a company's data, children first;
-// DeleteCompany empties them of the company in one transaction.
+// DeleteCompany empties them of the company in one transaction. (On
+// PostgreSQL rate_usage too, see deleteCompanyRows; company_versions keeps
+// the company's row, its tombstone.)
 var companyTables = []string{"user_values", "user_custom", "user_activations", "users", "tokens", "user_changes", "group_members", "scim_groups"}
 
-// DeleteCompany implements scim.CompanyStore.
+// DeleteCompany implements scim.CompanyStore, in two transactions. The
+// first sets the company's tombstone on its counter row: it waits only for
+// the writes that have already taken that row (the last thing a write
+// does, see recordChanges and guarded), which commit before it; every
+// other write, in flight or to come, finds the tombstone when it takes the
+// row and rolls back with scim.ErrErased. The second deletes the company's
+// rows: everything committed before the tombstone, and nothing can commit
+// after it. (One transaction would hold the counter row while deleting
+// users that a write in flight holds and waits on the counter with: a
+// deadlock.) If the second fails, the company stays, tombstoned, and
+// Delete may be called again.
 func (s *Store) DeleteCompany(ctx context.Context, id string) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM companies WHERE id = ?`), id).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return scim.ErrNotFound
+		}
+		// Bumped too, so that cached totals of the company are not reused.
+		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO company_versions (company, version, erased) VALUES (?, 1, 1)
+			ON CONFLICT (company) DO UPDATE SET version = company_versions.version + 1, erased = 1`), id)
+		return err
+	})
+	if err != nil {
+		return err
+	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, s.q(`DELETE FROM companies WHERE id = ?`), id)
 		if err != nil {
 			return err
 		}
 		if err := affectedOne(res); err != nil {
+			return err // a concurrent Delete won
+		}
+		return s.deleteCompanyRows(ctx, tx, id)
+	})
+}
+
+// deleteCompanyRows deletes the company's rows from every table but
+// companies and company_versions.
+func (s *Store) deleteCompanyRows(ctx context.Context, tx *sql.Tx, id string) error {
+	tables := companyTables
+	if s.d == postgres {
+		tables = append(tables[:len(tables):len(tables)], "rate_usage")
+	}
+	for _, table := range tables {
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM `+table+` WHERE company = ?`), id); err != nil {
 			return err
 		}
-		for _, table := range companyTables {
-			if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM `+table+` WHERE company = ?`), id); err != nil {
-				return err
-			}
-		}
-		return s.bumpVersion(ctx, tx, id)
-	})
+	}
+	return nil
 }
 
 // optTime renders a time that may be zero (absent) for a nullable column.

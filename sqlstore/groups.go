@@ -31,7 +31,7 @@ func scanGroup(sc interface{ Scan(...any) error }) (*scim.Group, error) {
 
 // CreateGroup implements scim.GroupStore.
 func (s *Store) CreateGroup(ctx context.Context, tenant string, g *scim.Group) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, s.guarded(ctx, tenant, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO scim_groups (company, `+groupColumns+`, display_f) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
 			tenant, g.ID, g.ExternalID, g.DisplayName, fmtTime(g.Meta.Created), fmtTime(g.Meta.LastModified), g.Meta.Version, fold(g.DisplayName))
 		if err != nil {
@@ -41,7 +41,7 @@ func (s *Store) CreateGroup(ctx context.Context, tenant string, g *scim.Group) e
 			return err
 		}
 		return s.addMembers(ctx, tx, tenant, g.ID, g.Members)
-	})
+	}))
 }
 
 // memberChunk is how many members one statement checks, inserts or
@@ -387,7 +387,7 @@ func (s *Store) memberships(ctx context.Context, tenant string, groupIDs, values
 // UpdateGroup implements scim.GroupStore: a compare-and-swap on the
 // version, and the membership change, in one transaction.
 func (s *Store) UpdateGroup(ctx context.Context, tenant string, g *scim.Group, version string, ch scim.MemberChange) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, s.guarded(ctx, tenant, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, s.q(`UPDATE scim_groups SET external_id = ?, display_name = ?, display_f = ?, last_modified = ?, version = ? WHERE company = ? AND id = ? AND version = ?`),
 			g.ExternalID, g.DisplayName, fold(g.DisplayName), fmtTime(g.Meta.LastModified), g.Meta.Version, tenant, g.ID, version)
 		if err != nil {
@@ -412,7 +412,7 @@ func (s *Store) UpdateGroup(ctx context.Context, tenant string, g *scim.Group, v
 			return err
 		}
 		return s.addMembers(ctx, tx, tenant, g.ID, ch.Add)
-	})
+	}))
 }
 
 // DeleteGroup implements scim.GroupStore.

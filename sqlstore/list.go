@@ -9,10 +9,11 @@ import (
 	"github.com/scimkit/scim"
 )
 
-// ListUsers implements scim.Store. The filter, sort and page are pushed
-// down when they all compile to SQL; otherwise the compiled part narrows a
-// streaming scan evaluated with q.Matches and q.Compare.
-func (s *Store) ListUsers(ctx context.Context, tenant string, q *scim.Query) (*scim.Page, error) {
+// listUsers is ListUsers (write.go) before its errors are classified. The
+// filter, sort and page are pushed down when they all compile to SQL;
+// otherwise the compiled part narrows a streaming scan evaluated with
+// q.Matches and q.Compare.
+func (s *Store) listUsers(ctx context.Context, tenant string, q *scim.Query) (*scim.Page, error) {
 	sq := s.compile(tenant, q)
 	if sq.exact && q.Cursor {
 		return s.listKeyset(ctx, sq, q)

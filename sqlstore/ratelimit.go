@@ -31,6 +31,12 @@ const DefaultLease = 50
 // and be refused while other instances still hold unspent leases. The
 // window slides in 60 buckets (by the minute for an hour).
 //
+// A claim takes a connection of the store's pool: do not call Allow from
+// inside a transaction of that pool, which may hold the pool's last
+// connection (the handler charges a bulk request before its batch
+// begins). A call waiting for another's claim of the same company gives
+// up when its context ends.
+//
 // SQLite serves one process: use scim.NewWindowLimiter there.
 type RateLimiter struct {
 	s      *Store
@@ -47,7 +53,9 @@ type RateLimiter struct {
 
 // rateLease is what an instance holds of one company's count.
 type rateLease struct {
-	mu   sync.Mutex // held while claiming, so one claim runs per company
+	// turn is held (a token in it) while left is read or a claim runs,
+	// so one claim runs per company; a waiter gives up with its context.
+	turn chan struct{}
 	left int
 }
 
@@ -80,13 +88,17 @@ func (l *RateLimiter) Allow(ctx context.Context, tenant string, n int, now time.
 	}
 	t := l.tenants[tenant]
 	if t == nil {
-		t = &rateLease{}
+		t = &rateLease{turn: make(chan struct{}, 1)}
 		l.tenants[tenant] = t
 	}
 	l.mu.Unlock()
 
-	t.mu.Lock()
-	defer t.mu.Unlock()
+	select {
+	case t.turn <- struct{}{}:
+	case <-ctx.Done():
+		return false, 0, ctx.Err()
+	}
+	defer func() { <-t.turn }()
 	if t.left >= n {
 		t.left -= n
 		return true, 0, nil

@@ -2,10 +2,17 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/scimkit/scim"
 )
 
 // TestRateLimiterShared: two instances (two pools on one database) share a
@@ -70,5 +77,69 @@ func TestRateLimiterShared(t *testing.T) {
 func TestRateLimiterNeedsPostgres(t *testing.T) {
 	if _, err := NewRateLimiter(openSQLite(t), 10, time.Hour); err == nil {
 		t.Fatal("a shared limiter on SQLite was accepted")
+	}
+}
+
+// TestBulksShareThePool: twice the pool's size of concurrent bulk requests
+// on PostgreSQL with the shared rate limiter all answer, and another
+// company's GET is served meanwhile (issue 23, item 24). A bulk request is
+// charged before its batch takes a connection; charged from inside, the
+// batches held every connection while each waited for one more to claim a
+// lease. Bounded by the requests' deadline, not timed.
+func TestBulksShareThePool(t *testing.T) {
+	const pool, ops = 2, 30
+	st := openPostgres(t, WithMaxConns(pool))
+	l, err := NewRateLimiter(st, 1_000_000, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Lease = 5 // several claims per bulk request
+	h := &scim.Handler{Store: st, Auth: scim.StaticTokens{"tok-a": "acme", "tok-b": "globex"}, RateLimit: l, RequestTimeout: 30 * time.Second}
+	do := func(token, method, path, body string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(method, path, strings.NewReader(body))
+		r.Header.Set("Authorization", "Bearer "+token)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
+	}
+	if w := do("tok-b", http.MethodPost, "/Users", `{"userName":"other@globex.test"}`); w.Code != http.StatusCreated {
+		t.Fatalf("the other company's user: %d %s", w.Code, w.Body)
+	}
+	var wg sync.WaitGroup
+	for b := range 2 * pool {
+		wg.Go(func() {
+			list := make([]string, ops)
+			for i := range list {
+				list[i] = fmt.Sprintf(`{"method":"POST","path":"/Users","bulkId":"u%d","data":{"userName":"u%d-%d@acme.test"}}`, i, b, i)
+			}
+			w := do("tok-a", http.MethodPost, "/Bulk", `{"Operations":[`+strings.Join(list, ",")+`]}`)
+			if w.Code != http.StatusOK || strings.Count(w.Body.String(), `"status":"201"`) != ops {
+				t.Errorf("bulk %d: %d %.300s", b, w.Code, w.Body)
+			}
+		})
+	}
+	wg.Go(func() {
+		if w := do("tok-b", http.MethodGet, "/Users", ""); w.Code != http.StatusOK {
+			t.Errorf("the other company's GET during the bulks: %d %s", w.Code, w.Body)
+		}
+	})
+	wg.Wait()
+}
+
+// TestRateLimiterWaitGivesUp: a call waiting for another's claim of the
+// same company returns when its context ends.
+func TestRateLimiterWaitGivesUp(t *testing.T) {
+	st := openPostgres(t)
+	l, err := NewRateLimiter(st, 100, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lease := &rateLease{turn: make(chan struct{}, 1)}
+	l.tenants = map[string]*rateLease{"acme": lease}
+	lease.turn <- struct{}{} // a claim is running, for ever
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if ok, _, err := l.Allow(ctx, "acme", 1, time.Now()); ok || !errors.Is(err, context.Canceled) {
+		t.Errorf("Allow while another claim runs, context ended: %v, %v; want context.Canceled", ok, err)
 	}
 }

@@ -61,6 +61,8 @@ type Store struct {
 	bstmts map[string]*sql.Stmt
 	// bchanges are the batch's changes, numbered at its commit.
 	bchanges *[]batchChange
+	// bbroken, once set, is why the batch can only fail (see tx).
+	bbroken *error
 
 	// wsql and wstmts are the write statements, prepared when the store
 	// starts (writestmts.go); wstmts is keyed by the dialect's text.
@@ -306,8 +308,13 @@ func (s *Store) batchStmt(ctx context.Context, text string) (*sql.Stmt, error) {
 // their plan does not depend on the value.
 func (s *Store) Analyze(ctx context.Context) error {
 	if s.d == postgres {
-		_, err := s.w.ExecContext(ctx, "ANALYZE "+strings.Join(pgTables, ", "))
-		return err
+		return s.tx(ctx, func(tx *sql.Tx) error {
+			if err := unbounded(ctx, tx); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, "ANALYZE "+strings.Join(pgTables, ", "))
+			return err
+		})
 	}
 	if _, err := s.w.ExecContext(ctx, "ANALYZE"); err != nil {
 		return err
@@ -407,6 +414,11 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 		if err := s.tx(ctx, func(tx *sql.Tx) error {
 			if s.d == postgres {
+				// A migration may wait for the instances' locks and
+				// rewrite big tables: the pools' timeouts are not for it.
+				if err := unbounded(ctx, tx); err != nil {
+					return err
+				}
 				// Serialise concurrent Opens of one database.
 				if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(727274)`); err != nil {
 					return err
@@ -431,6 +443,14 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// unbounded lifts the statement and lock timeouts of a PostgreSQL
+// transaction (postgres.Open's pools set both), for the store's own long
+// work: migrations and Analyze.
+func unbounded(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0`)
+	return err
 }
 
 // ErrSchemaTooNew is returned by Open for a database that a newer release
@@ -502,9 +522,25 @@ func (s *Store) q(query string) string {
 // f under a savepoint of the batch's transaction instead, so that a failed
 // write changes nothing and leaves the batch usable.
 func (s *Store) tx(ctx context.Context, f func(*sql.Tx) error) (err error) {
+	defer func() { err = s.fault(err) }()
 	if s.btx != nil {
+		if *s.bbroken != nil {
+			return *s.bbroken
+		}
+		// A write that meets an outage, a full disk or a savepoint that
+		// fails breaks the batch: SQLite rolls the whole transaction back
+		// on some of these (SQLITE_FULL, SQLITE_BUSY), after which each
+		// savepoint would begin and commit a transaction of its own, and
+		// the batch would commit in part. The batch's later writes fail
+		// at once, and Batch rolls back and returns the error.
+		defer func() {
+			if err != nil && (*s.bbroken != nil || errors.Is(s.fault(err), scim.ErrUnavailable)) {
+				*s.bbroken = s.fault(err)
+			}
+		}()
 		w := &txWriter{ctx: ctx, tx: s.btx, s: s}
 		if err := w.exec(sqlSavepoint); err != nil {
+			*s.bbroken = err
 			return err
 		}
 		recorded := len(*s.bchanges)
@@ -515,12 +551,18 @@ func (s *Store) tx(ctx context.Context, f func(*sql.Tx) error) (err error) {
 		}()
 		if err := f(s.btx); err != nil {
 			if rerr := w.exec(sqlRollbackTo); rerr != nil {
-				return errors.Join(err, rerr)
+				err = errors.Join(err, rerr)
+				*s.bbroken = err
+				return err
 			}
 			w.exec(sqlReleaseSavepoint)
 			return err
 		}
-		return w.exec(sqlReleaseSavepoint)
+		if err := w.exec(sqlReleaseSavepoint); err != nil {
+			*s.bbroken = err
+			return err
+		}
+		return nil
 	}
 	if s.group != nil {
 		return s.group.run(ctx, s, f)
@@ -543,6 +585,10 @@ func (s *Store) tx(ctx context.Context, f func(*sql.Tx) error) (err error) {
 // the transaction and must not be used concurrently or after fn returns.
 // On SQLite the batch holds the write lock until it ends.
 func (s *Store) Batch(ctx context.Context, fn func(st scim.Store) error) error {
+	return s.fault(s.batch(ctx, fn))
+}
+
+func (s *Store) batch(ctx context.Context, fn func(st scim.Store) error) error {
 	if s.btx != nil {
 		return fn(s) // already inside a batch
 	}
@@ -551,13 +597,17 @@ func (s *Store) Batch(ctx context.Context, fn func(st scim.Store) error) error {
 		return err
 	}
 	b := *s
-	b.btx, b.bstmts, b.bchanges = tx, make(map[string]*sql.Stmt), new([]batchChange)
+	b.btx, b.bstmts, b.bchanges, b.bbroken = tx, make(map[string]*sql.Stmt), new([]batchChange), new(error)
 	defer func() {
 		for _, st := range b.bstmts {
 			st.Close()
 		}
 	}()
 	if err := fn(&b); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := *b.bbroken; err != nil {
 		tx.Rollback()
 		return err
 	}

@@ -114,7 +114,15 @@ func (s *Store) ViewUsers(ctx context.Context, tenant string, q *scim.Query) (*s
 	return s.ListUsers(ctx, tenant, q)
 }
 
-func (s *Store) getUser(ctx context.Context, tenant, id string, lend bool) (*scim.User, error) {
+// ListUsers implements scim.Store (list.go's listUsers), with the
+// driver's errors classified (fault).
+func (s *Store) ListUsers(ctx context.Context, tenant string, q *scim.Query) (*scim.Page, error) {
+	p, err := s.listUsers(ctx, tenant, q)
+	return p, s.fault(err)
+}
+
+func (s *Store) getUser(ctx context.Context, tenant, id string, lend bool) (_ *scim.User, err error) {
+	defer func() { err = s.fault(err) }()
 	// The user cache (usercache.go), outside a batch, whose transaction
 	// may hold uncommitted writes.
 	var version int64

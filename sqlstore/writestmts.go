@@ -30,7 +30,7 @@ const (
 	sqlUserExists        = `SELECT COUNT(*) FROM users WHERE company = ? AND id = ?`
 	sqlBumpCounter       = `INSERT INTO company_versions (company, version) VALUES (?, ?)
 		ON CONFLICT (company) DO UPDATE SET version = company_versions.version + excluded.version
-		RETURNING version`
+		RETURNING version, erased`
 )
 
 // writeSQL holds the write statements whose text depends on the dialect or

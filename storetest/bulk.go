@@ -133,15 +133,19 @@ func testBulk(t *testing.T, newStore func(t *testing.T) scim.Store) {
 	})
 
 	t.Run("ContextEnds", func(t *testing.T) {
-		// The client goes away while the 10th operation is charged: no
-		// operation runs after it. In a batch nothing is committed (503);
-		// without one the nine that ran are committed and listed.
+		// The client goes away once the 9th operation has created its
+		// user: no operation runs after it. In a batch nothing is
+		// committed (503); without one the nine that ran are committed
+		// and listed.
 		st := newStore(t)
-		b := newBulkClient(t, st, 0)
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
-		lim := &countingLimiter{cancelAt: 10, cancel: cancel} // call 1 is the request's own
-		b.h.RateLimit = lim
+		counter := &cancelAfter{at: 9, cancel: cancel}
+		var wrapped scim.Store = &cancelAfterStore{st, counter}
+		if bt, ok := st.(scim.Batcher); ok {
+			wrapped = cancelAfterBatch{wrapped, bt, counter}
+		}
+		b := newBulkClient(t, wrapped, 0)
 		ops := make([]string, 100)
 		for i := range ops {
 			ops[i] = bulkPost(fmt.Sprint("u", i), bulkUser(i, ""))
@@ -155,8 +159,8 @@ func testBulk(t *testing.T, newStore func(t *testing.T) scim.Store) {
 		if rec.Code != wantStatus {
 			t.Fatalf("status %d, want %d: %.300s", rec.Code, wantStatus, rec.Body)
 		}
-		if lim.calls != 10 {
-			t.Errorf("rate limiter asked %d times, want 10: operations ran after the context ended", lim.calls)
+		if counter.n != 9 {
+			t.Errorf("%d creates, want 9: operations ran after the context ended", counter.n)
 		}
 		page, err := st.ListUsers(context.Background(), tenant, &scim.Query{StartIndex: 1})
 		if err != nil || page.Total != wantUsers {
@@ -220,24 +224,51 @@ func (b *bulkClient) send(ctx context.Context, failOnErrors int, ops ...string) 
 	return rec
 }
 
-// countingLimiter grants every operation and counts them. When cancel is
-// set it is called on the cancelAt-th call, as if the client went away.
+// countingLimiter grants every operation and counts them.
 type countingLimiter struct {
-	mu       sync.Mutex
-	asked    int
-	calls    int
-	cancelAt int
-	cancel   context.CancelFunc
+	mu    sync.Mutex
+	asked int
 }
 
 func (l *countingLimiter) Allow(_ context.Context, _ string, n int, _ time.Time) (bool, time.Duration, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.asked += n
-	if l.calls++; l.cancel != nil && l.calls == l.cancelAt {
-		l.cancel()
-	}
 	return true, 0, nil
+}
+
+// cancelAfter counts the users created through a cancelAfterStore and
+// calls cancel once the at-th is, as if the client went away then.
+type cancelAfter struct {
+	n, at  int
+	cancel context.CancelFunc
+}
+
+type cancelAfterStore struct {
+	scim.Store
+	c *cancelAfter
+}
+
+func (s *cancelAfterStore) CreateUser(ctx context.Context, tenant string, u *scim.User) error {
+	err := s.Store.CreateUser(ctx, tenant, u)
+	if err == nil {
+		if s.c.n++; s.c.n == s.c.at {
+			s.c.cancel()
+		}
+	}
+	return err
+}
+
+// cancelAfterBatch is a cancelAfterStore over a Batcher: the batch's
+// store counts too.
+type cancelAfterBatch struct {
+	scim.Store
+	b scim.Batcher
+	c *cancelAfter
+}
+
+func (s cancelAfterBatch) Batch(ctx context.Context, fn func(scim.Store) error) error {
+	return s.b.Batch(ctx, func(st scim.Store) error { return fn(&cancelAfterStore{st, s.c}) })
 }
 
 func statuses(out []bulkResult) []string {

@@ -86,9 +86,18 @@ func testCompanyLifecycle(t *testing.T, st scim.Store) {
 			t.Errorf("ActiveAt of the deleted company = %v, %v; want none", ids, err)
 		}
 	}
-	// The company's id can be used again, from nothing.
+	// Its writes are refused until the id is created again, from nothing.
+	if err := st.CreateUser(ctx, "acme", fixtureUser("u1", "one@acme.test", 1, nil)); !errors.Is(err, scim.ErrErased) {
+		t.Errorf("creating a user of the erased company: %v, want ErrErased", err)
+	}
+	if err := cs.CreateCompany(ctx, &scim.Company{ID: "acme", Name: "acme again", Created: base}); err != nil {
+		t.Fatal(err)
+	}
 	if err := st.CreateUser(ctx, "acme", fixtureUser("u1", "one@acme.test", 1, nil)); err != nil {
 		t.Errorf("creating a user again after erasure: %v", err)
+	}
+	if err := cs.DeleteCompany(ctx, "acme"); err != nil {
+		t.Fatal(err)
 	}
 
 	// The other company is untouched.

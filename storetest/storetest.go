@@ -71,6 +71,7 @@ func Run(t *testing.T, newStore func(t *testing.T) scim.Store) {
 		testCompanies(t, cs)
 	})
 	t.Run("CompanyLifecycle", func(t *testing.T) { testCompanyLifecycle(t, newStore(t)) })
+	t.Run("Erasure", func(t *testing.T) { testErasure(t, newStore(t)) })
 	t.Run("Groups", func(t *testing.T) { testGroups(t, newStore) })
 	t.Run("GroupFlows", func(t *testing.T) { groupFlows(t, newStore) })
 }

@@ -196,10 +196,12 @@ func run(args []string, stdout io.Writer) error {
 // newServer returns the HTTP server for the handler, with every timeout
 // set: without them a client that sends its request or reads the answer
 // slowly, or keeps idle connections open, holds a connection (and its
-// goroutine) as long as it likes. The write timeout covers the handler's
-// work too: a bulk request of a thousand operations fits in it. Headers
-// (the request line included) are bounded well below net/http's default
-// megabyte: no SCIM client needs more, and a path is kept, cut, in logs.
+// goroutine) as long as it likes. The write timeout only fails the
+// response's write: the handler's own deadline (scim.DefaultRequestTimeout,
+// 25 s) ends a request's work before it, with a 503 and nothing committed.
+// Headers (the request line included) are bounded well below net/http's
+// default megabyte: no SCIM client needs more, and a path is kept, cut, in
+// logs.
 func newServer(addr string, h http.Handler) *http.Server {
 	return &http.Server{
 		Addr:              addr,

@@ -50,6 +50,13 @@ func (Dialect) Name() string { return impl.Name() }
 // Placeholder implements sqlstore.Dialect.
 func (Dialect) Placeholder(n int) string { return impl.Placeholder(n) }
 
+// The lock_timeout and statement_timeout of the pools Open opens, unless
+// the DSN sets them (see Dialect.OpenPools).
+const (
+	DefaultLockTimeout      = pgdialect.LockTimeout
+	DefaultStatementTimeout = pgdialect.StatementTimeout
+)
+
 // UniqueViolation implements sqlstore.Dialect.
 func (Dialect) UniqueViolation(err error) (string, bool) { return impl.UniqueViolation(err) }
 
@@ -65,6 +72,18 @@ func (Dialect) UniqueViolation(err error) (string, bool) { return impl.UniqueVio
 // connection pooler that refuses those (PgBouncer unless told to ignore
 // it), open the pool yourself and use New. A pool given to New keeps its
 // settings; set the parameter there too.
+//
+// Likewise its connections wait for a lock at most DefaultLockTimeout and
+// run a statement at most DefaultStatementTimeout, unless dsn sets
+// lock_timeout or statement_timeout: a request blocked on a locked table
+// or a frozen query then fails (scim.ErrUnavailable, answered 503) instead
+// of outliving the server's timeouts and committing after its client gave
+// up. Both are below the handler's request deadline
+// (scim.DefaultRequestTimeout, 25 s), so that the database gives up on a
+// statement first, with an error and its connection kept, rather than the
+// driver cancelling it and dropping the connection; and they bound what
+// runs without a deadline. The store lifts them for its migrations and
+// Analyze.
 func (Dialect) OpenPools(dsn string) (readers, writer *sql.DB, err error) {
 	return impl.OpenPools(dsn)
 }

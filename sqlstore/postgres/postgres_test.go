@@ -6,6 +6,8 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"slices"
@@ -189,5 +191,65 @@ func TestGenericPlans(t *testing.T) {
 		if got != c.want {
 			t.Errorf("plan_cache_mode = %q, want %q", got, c.want)
 		}
+	}
+}
+
+// TestTimeouts: the pools Open opens bound lock waits and statements
+// unless the DSN says otherwise, and a write that waits on a locked table
+// past lock_timeout answers 503 with Retry-After and commits nothing
+// (issue 23, items 25 and 26).
+func TestTimeouts(t *testing.T) {
+	ctx := context.Background()
+	dsn := schemaDSN(t)
+	for _, c := range []struct{ dsn, lock, statement string }{
+		{dsn, postgres.DefaultLockTimeout, postgres.DefaultStatementTimeout},
+		{withParam(withParam(dsn, "lock_timeout", "5s"), "statement_timeout", "0"), "5s", "0"},
+	} {
+		st, err := postgres.Open(ctx, c.dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lock, statement string
+		err = st.DB().QueryRowContext(ctx, "SELECT current_setting('lock_timeout'), current_setting('statement_timeout')").Scan(&lock, &statement)
+		st.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lock != c.lock || statement != c.statement {
+			t.Errorf("lock_timeout %q, statement_timeout %q; want %q, %q", lock, statement, c.lock, c.statement)
+		}
+	}
+
+	st, err := postgres.Open(ctx, withParam(dsn, "lock_timeout", "50ms"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	h := &scim.Handler{Store: st, Auth: scim.StaticTokens{"tok": "acme"}}
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	tx, err := admin.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, "LOCK TABLE users IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest(http.MethodPost, "/Users", strings.NewReader(`{"userName":"locked-out"}`))
+	r.Header.Set("Authorization", "Bearer tok")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
+		t.Errorf("POST on a locked table: %d, Retry-After %q: %s", w.Code, w.Header().Get("Retry-After"), w.Body)
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	page, err := st.ListUsers(ctx, "acme", &scim.Query{StartIndex: 1, Count: 10})
+	if err != nil || page.Total != 0 {
+		t.Errorf("after the lock: %v, %v; want nothing committed", page, err)
 	}
 }

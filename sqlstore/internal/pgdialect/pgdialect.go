@@ -24,6 +24,13 @@ func (Dialect) Name() string { return "postgres" }
 // Placeholder implements sqlstore.Dialect.
 func (Dialect) Placeholder(n int) string { return "$" + strconv.Itoa(n) }
 
+// The lock_timeout and statement_timeout of the pools OpenPools opens,
+// unless the DSN sets them (see postgres.Dialect.OpenPools for why).
+const (
+	LockTimeout      = "20s"
+	StatementTimeout = "20s"
+)
+
 // uniqueViolation is PostgreSQL's SQLSTATE for unique_violation.
 const uniqueViolation = "23505"
 
@@ -37,15 +44,22 @@ func (Dialect) UniqueViolation(err error) (string, bool) {
 }
 
 // OpenPools implements sqlstore.Dialect: one pool serves both, its
-// connections keeping generic plans unless dsn sets plan_cache_mode (see
+// connections keeping generic plans and bounding lock waits and statements
+// unless dsn sets plan_cache_mode, lock_timeout or statement_timeout (see
 // postgres.Dialect.OpenPools for why).
 func (Dialect) OpenPools(dsn string) (readers, writer *sql.DB, err error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, nil, err
 	}
-	if _, ok := cfg.RuntimeParams["plan_cache_mode"]; !ok {
-		cfg.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
+	for k, v := range map[string]string{
+		"plan_cache_mode":   "force_generic_plan",
+		"lock_timeout":      LockTimeout,
+		"statement_timeout": StatementTimeout,
+	} {
+		if _, ok := cfg.RuntimeParams[k]; !ok {
+			cfg.RuntimeParams[k] = v
+		}
 	}
 	db := stdlib.OpenDB(*cfg)
 	return db, db, nil
