@@ -53,8 +53,8 @@ func (Dialect) Placeholder(n int) string { return impl.Placeholder(n) }
 // The lock_timeout and statement_timeout of the pools Open opens, unless
 // the DSN sets them (see Dialect.OpenPools).
 const (
-	DefaultLockTimeout      = pgdialect.LockTimeout
-	DefaultStatementTimeout = pgdialect.StatementTimeout
+	DefaultLockTimeout      = "20s"
+	DefaultStatementTimeout = "20s"
 )
 
 // UniqueViolation implements sqlstore.Dialect.
