@@ -49,4 +49,7 @@ type ListResponse struct {
 	StartIndex   int      `json:"startIndex"`
 	ItemsPerPage int      `json:"itemsPerPage"`
 	Resources    []*User  `json:"Resources"`
+	// NextCursor is the cursor of the next page when the list is paged by
+	// cursor (RFC 9865); empty on the last page and in index paging.
+	NextCursor string `json:"nextCursor,omitempty"`
 }

@@ -67,27 +67,46 @@ func TestListPages(t *testing.T) {
 	for i := range 25 {
 		seed = append(seed, employee(i, i%5 != 0))
 	}
-	s := scimtest.NewServer(t, scimtest.WithUsers(seed...))
-	c := newClient(s)
-	var names []string
-	for u, err := range c.List(context.Background(), scimclient.ListOptions{Filter: "active eq true", Attributes: []string{"userName"}, PageSize: 7}) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		if u.Name.GivenName != "" {
-			t.Errorf("projection ignored: %+v", u)
-		}
-		names = append(names, u.UserName)
-	}
-	if len(names) != 20 {
-		t.Errorf("listed %d users, want 20", len(names))
-	}
-	var starts []string
-	for _, r := range s.RequestsMatching("GET", "/Users") {
-		starts = append(starts, r.Query.Get("startIndex"))
-	}
-	if diff := cmp.Diff([]string{"1", "8", "15"}, starts); diff != "" {
-		t.Errorf("pages (-want +got):\n%s", diff)
+	for _, tc := range []struct {
+		name    string
+		byIndex bool
+		// the startIndex and whether a cursor was sent, page by page
+		want []string
+	}{
+		{"by cursor, as the endpoint offers", false, []string{"start= cursor=first", "start= cursor=next", "start= cursor=next"}},
+		{"by index", true, []string{"start=1 cursor=none", "start=8 cursor=none", "start=15 cursor=none"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := scimtest.NewServer(t, scimtest.WithUsers(seed...))
+			c := newClient(s)
+			var names []string
+			for u, err := range c.List(context.Background(), scimclient.ListOptions{Filter: "active eq true", Attributes: []string{"userName"}, PageSize: 7, ByIndex: tc.byIndex}) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if u.Name.GivenName != "" {
+					t.Errorf("projection ignored: %+v", u)
+				}
+				names = append(names, u.UserName)
+			}
+			if len(names) != 20 {
+				t.Errorf("listed %d users, want 20", len(names))
+			}
+			var pages []string
+			for _, r := range s.RequestsMatching("GET", "/Users") {
+				cursor := "none"
+				if r.Query.Has("cursor") {
+					cursor = "next"
+					if r.Query.Get("cursor") == "" {
+						cursor = "first"
+					}
+				}
+				pages = append(pages, "start="+r.Query.Get("startIndex")+" cursor="+cursor)
+			}
+			if diff := cmp.Diff(tc.want, pages); diff != "" {
+				t.Errorf("pages (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 

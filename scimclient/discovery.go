@@ -29,6 +29,17 @@ type ServiceProviderConfig struct {
 	ETag struct {
 		Supported bool `json:"supported"`
 	} `json:"etag"`
+	// Pagination is RFC 9865's block: whether the endpoint pages by
+	// cursor, by index, and its page sizes. Absent (all zero) at an
+	// endpoint that predates it, which pages by index.
+	Pagination struct {
+		Cursor                  bool   `json:"cursor"`
+		Index                   bool   `json:"index"`
+		DefaultPaginationMethod string `json:"defaultPaginationMethod"`
+		DefaultPageSize         int    `json:"defaultPageSize"`
+		MaxPageSize             int    `json:"maxPageSize"`
+		CursorTimeout           int    `json:"cursorTimeout"` // seconds
+	} `json:"pagination"`
 }
 
 // ServiceProviderConfig reads the endpoint's configuration, once: later

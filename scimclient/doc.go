@@ -28,6 +28,16 @@
 // while the client retries, the error holds both the context's error and
 // the last failure (errors.Is finds each).
 //
+// # Listing
+//
+// List, and Sync's reading of the endpoint, page by cursor (RFC 9865)
+// when the endpoint's /ServiceProviderConfig advertises it, as scimkit's
+// Handler does: a user present for the whole reading then comes exactly
+// once, whoever else provisions meanwhile. An endpoint that pages only by
+// startIndex is read by index, where concurrent writes shift the pages;
+// Sync then checks its reading (a user twice, a key on two users, more
+// users than announced) and reads again rather than plan absences from it.
+//
 // # Redirects
 //
 // SCIM endpoints do not redirect, and net/http would forward the bearer

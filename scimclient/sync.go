@@ -508,7 +508,7 @@ func (s *syncer) listOnce(ctx context.Context) (*listing, error) {
 	at := map[string]int{} // index in l.users by id
 	delivered := 0
 	var fatal error
-	err := s.c.listPages(ctx, ListOptions{}, func(page *scim.ListResponse) bool {
+	err := s.c.listPages(ctx, ListOptions{}, func(page *scim.ListResponse, byCursor bool) bool {
 		if page.TotalResults > s.opts.MaxUsers {
 			fatal = fmt.Errorf("%w: it says it holds %d users, and MaxUsers is %d", ErrTooManyUsers, page.TotalResults, s.opts.MaxUsers)
 			return false
@@ -540,8 +540,11 @@ func (s *syncer) listOnce(ctx context.Context) (*listing, error) {
 		}
 		switch {
 		case len(page.Resources) > 0 && fresh == 0:
-			l.unreliable = fmt.Errorf("a page at startIndex %d repeated users already listed", page.StartIndex)
-		case delivered > page.TotalResults:
+			l.unreliable = fmt.Errorf("a page (startIndex %d) repeated users already listed", page.StartIndex)
+		case !byCursor && delivered > page.TotalResults:
+			// By index, a delete shifts the pages under the reading;
+			// by cursor, a user deleted after it was listed lowers the
+			// total without making the listing wrong.
 			l.unreliable = fmt.Errorf("the endpoint sent %d users, though it says it holds %d", delivered, page.TotalResults)
 		default:
 			return true

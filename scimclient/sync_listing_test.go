@@ -40,6 +40,9 @@ type listPage struct {
 
 func (lr *listRewriter) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := lr.base.RoundTrip(req)
+	if err == nil && strings.HasSuffix(req.URL.Path, "/ServiceProviderConfig") {
+		return indexOnly(resp), nil
+	}
 	if err != nil || req.Method != http.MethodGet || !strings.HasSuffix(req.URL.Path, "/Users") || resp.StatusCode != 200 {
 		return resp, err
 	}
@@ -58,6 +61,23 @@ func (lr *listRewriter) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp.ContentLength = int64(len(body))
 	resp.Header.Del("Content-Length")
 	return resp, nil
+}
+
+// indexOnly drops RFC 9865's pagination from a /ServiceProviderConfig
+// answer: the rewriter plays an endpoint that pages by index, where a
+// concurrent writer shifts the pages.
+func indexOnly(resp *http.Response) *http.Response {
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var spc map[string]any
+	if json.Unmarshal(body, &spc) == nil {
+		delete(spc, "pagination")
+		body, _ = json.Marshal(spc)
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	resp.Header.Del("Content-Length")
+	return resp
 }
 
 // TestSyncUnreliableListing: a listing that repeats a user, or shows one
@@ -229,5 +249,105 @@ func TestSyncBoundedListing(t *testing.T) {
 				t.Errorf("%d pages read, want %d", n, tc.wantLists)
 			}
 		})
+	}
+}
+
+// churner is another identity provider at work while Sync lists: before
+// each page of the listing it deletes the oldest of its own (inactive)
+// users and creates a new one, which under index paging shifts the pages.
+// It also shrinks the endpoint's pages to five users.
+type churner struct {
+	base  http.RoundTripper
+	s     *scimtest.Server
+	mine  []string // ids of the churner's users, oldest first
+	pages int
+}
+
+func (c *churner) RoundTrip(req *http.Request) (*http.Response, error) {
+	if strings.HasSuffix(req.URL.Path, "/Users") && req.Method == http.MethodGet && req.URL.Query().Get("filter") == "" {
+		c.pages++
+		if len(c.mine) > 0 {
+			c.send(http.MethodDelete, "/Users/"+c.mine[0], "")
+			c.mine = c.mine[1:]
+		}
+		c.create(fmt.Sprintf("other%03d@example.com", c.pages))
+	}
+	resp, err := c.base.RoundTrip(req)
+	if err != nil || !strings.HasSuffix(req.URL.Path, "/ServiceProviderConfig") {
+		return resp, err
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var spc map[string]any
+	if json.Unmarshal(body, &spc) == nil {
+		spc["filter"].(map[string]any)["maxResults"] = 5
+		if p, ok := spc["pagination"].(map[string]any); ok {
+			p["maxPageSize"] = 5
+		}
+		body, _ = json.Marshal(spc)
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	resp.Header.Del("Content-Length")
+	return resp, nil
+}
+
+func (c *churner) create(userName string) {
+	body := c.send(http.MethodPost, "/Users", `{"userName":"`+userName+`","active":false}`)
+	var u struct{ ID string }
+	if json.Unmarshal(body, &u) == nil && u.ID != "" {
+		c.mine = append(c.mine, u.ID)
+	}
+}
+
+func (c *churner) send(method, path, body string) []byte {
+	req, _ := http.NewRequest(method, c.s.URL()+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+c.s.Token())
+	req.Header.Set("Content-Type", "application/scim+json")
+	resp, err := c.base.RoundTrip(req)
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return b
+}
+
+// TestSyncListsByCursor: an endpoint that pages by cursor (RFC 9865) gives
+// Sync a stable listing while another provisioner creates and deletes
+// users: one reading, every employee matched, nothing to change.
+func TestSyncListsByCursor(t *testing.T) {
+	t.Parallel()
+	var desired []*scim.User
+	for i := range 20 {
+		desired = append(desired, employee(i, true))
+	}
+	s := scimtest.NewServer(t, scimtest.WithUsers(desired...))
+	ch := &churner{base: s.Client().Transport, s: s}
+	for i := range 6 { // created first, so deleting them shifts index pages
+		ch.create(fmt.Sprintf("early%03d@example.com", i))
+	}
+	c := scimclient.New(s.URL(), s.Token(), scimclient.WithHTTPClient(&http.Client{Transport: ch}))
+	rep, err := scimclient.Sync(context.Background(), c, desired, scimclient.SyncOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Steps) != 0 || rep.Unchanged != 20 {
+		for _, st := range rep.Steps {
+			t.Logf("step: %s %s %s %v", st.Action, st.Status, st.Key, st.Err)
+		}
+		t.Errorf("%d steps, %d unchanged; want 0 steps and 20 unchanged", len(rep.Steps), rep.Unchanged)
+	}
+	firsts := 0
+	for _, r := range s.RequestsMatching("GET", "/Users") {
+		if r.Query.Has("startIndex") {
+			t.Errorf("a page by index (startIndex %s) from an endpoint that pages by cursor", r.Query.Get("startIndex"))
+		}
+		if r.Query.Has("cursor") && r.Query.Get("cursor") == "" && r.Query.Get("filter") == "" {
+			firsts++
+		}
+	}
+	if firsts != 1 || ch.pages < 5 {
+		t.Errorf("%d readings over %d pages, want one reading of at least 5 pages", firsts, ch.pages)
 	}
 }

@@ -131,22 +131,32 @@ type ListOptions struct {
 	Attributes         []string
 	ExcludedAttributes []string
 	// PageSize is the count asked for per page; by default the endpoint's
-	// filter.maxResults, at most 1000.
+	// filter.maxResults, at most 1000 (and at most its pagination's
+	// maxPageSize when paging by cursor).
 	PageSize int
+	// ByIndex pages by startIndex even when the endpoint pages by cursor.
+	ByIndex bool
 }
 
 // List returns the users matching the options, reading page after page
-// (startIndex and count) until the last. Iteration stops at the first
-// error, which is yielded with a nil user. A page answering another
+// until the last. Iteration stops at the first error, which is yielded
+// with a nil user.
+//
+// When the endpoint's /ServiceProviderConfig says it pages by cursor
+// (RFC 9865), List does, unless ListOptions.ByIndex: every user present
+// for the whole listing then comes exactly once, whatever others create
+// or delete meanwhile. A cursor that expired between two pages (a reader
+// slower than the endpoint's cursorTimeout) is a 400 expiredCursor error.
+//
+// Otherwise it pages by startIndex and count. A page answering another
 // startIndex than the one asked for is an error: the endpoint does not
 // page as RFC 7644 §3.4.2.4 says, and the listing would repeat or miss
-// users.
-//
-// Offset paging is not a snapshot: a user created or deleted by someone
-// else while List reads may make a later page repeat a user or skip one.
+// users. Offset paging is not a snapshot: a user created or deleted by
+// someone else while List reads may make a later page repeat a user or
+// skip one.
 func (c *Client) List(ctx context.Context, opts ListOptions) iter.Seq2[*scim.User, error] {
 	return func(yield func(*scim.User, error) bool) {
-		err := c.listPages(ctx, opts, func(page *scim.ListResponse) bool {
+		err := c.listPages(ctx, opts, func(page *scim.ListResponse, _ bool) bool {
 			for _, u := range page.Resources {
 				if u != nil && !yield(u, nil) {
 					return false
@@ -161,14 +171,26 @@ func (c *Client) List(ctx context.Context, opts ListOptions) iter.Seq2[*scim.Use
 }
 
 // listPages reads the pages of a listing, calling fn with each, until the
-// last page, fn returns false, or a request fails.
-func (c *Client) listPages(ctx context.Context, opts ListOptions, fn func(page *scim.ListResponse) bool) error {
+// last page, fn returns false, or a request fails. It pages by cursor
+// (RFC 9865) when the endpoint's /ServiceProviderConfig says it can: each
+// user present for the whole listing then comes exactly once, however
+// others write meanwhile. Otherwise, or with ListOptions.ByIndex, it pages
+// by startIndex, where a concurrent create or delete shifts the pages.
+// byCursor tells fn which.
+func (c *Client) listPages(ctx context.Context, opts ListOptions, fn func(page *scim.ListResponse, byCursor bool) bool) error {
 	size := opts.PageSize
-	if size <= 0 {
-		size = 100
-		if spc, err := c.ServiceProviderConfig(ctx); err == nil && spc.Filter.MaxResults > 0 {
+	byCursor := false
+	if spc, err := c.ServiceProviderConfig(ctx); err == nil {
+		byCursor = spc.Pagination.Cursor && !opts.ByIndex
+		if size <= 0 && spc.Filter.MaxResults > 0 {
 			size = min(spc.Filter.MaxResults, 1000)
 		}
+		if byCursor && spc.Pagination.MaxPageSize > 0 {
+			size = min(size, spc.Pagination.MaxPageSize)
+		}
+	}
+	if size <= 0 {
+		size = 100
 	}
 	q := url.Values{}
 	if opts.Filter != "" {
@@ -181,6 +203,9 @@ func (c *Client) listPages(ctx context.Context, opts ListOptions, fn func(page *
 		q.Set("excludedAttributes", strings.Join(opts.ExcludedAttributes, ","))
 	}
 	q.Set("count", strconv.Itoa(size))
+	if byCursor {
+		return c.listByCursor(ctx, q, fn)
+	}
 	for start := 1; ; {
 		q.Set("startIndex", strconv.Itoa(start))
 		res, err := c.do(ctx, call{method: http.MethodGet, path: "/Users" + query(q), safe: true})
@@ -195,13 +220,39 @@ func (c *Client) listPages(ctx context.Context, opts ListOptions, fn func(page *
 			return &RequestError{Method: http.MethodGet, Path: "/Users", Attempts: res.attempts,
 				Err: fmt.Errorf("asked for the page at startIndex %d, the endpoint answered the one at %d: it does not page as SCIM says", start, page.StartIndex)}
 		}
-		if !fn(&page) {
+		if !fn(&page, false) {
 			return nil
 		}
 		start += len(page.Resources)
 		if len(page.Resources) == 0 || start > page.TotalResults {
 			return nil
 		}
+	}
+}
+
+// listByCursor reads a listing by cursor: the first page with an empty
+// cursor, then each page's nextCursor, with the same query, until a page
+// has none.
+func (c *Client) listByCursor(ctx context.Context, q url.Values, fn func(page *scim.ListResponse, byCursor bool) bool) error {
+	cursor := ""
+	for pages := 0; ; pages++ {
+		q.Set("cursor", cursor)
+		res, err := c.do(ctx, call{method: http.MethodGet, path: "/Users" + query(q), safe: true})
+		if err != nil {
+			return err
+		}
+		var page scim.ListResponse
+		if err := json.Unmarshal(res.body, &page); err != nil {
+			return res.decodeError("a SCIM ListResponse", err)
+		}
+		if !fn(&page, true) || page.NextCursor == "" {
+			return nil
+		}
+		if page.NextCursor == cursor || len(page.Resources) == 0 {
+			return &RequestError{Method: http.MethodGet, Path: "/Users", Attempts: res.attempts,
+				Err: fmt.Errorf("page %d by cursor brought no users but another cursor: the endpoint does not page as RFC 9865 says", pages+1)}
+		}
+		cursor = page.NextCursor
 	}
 }
 
