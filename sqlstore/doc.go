@@ -140,6 +140,8 @@
 //   - groups.go: scim.GroupStore.
 //   - company.go: scim.CompanyStore: companies and tokens.
 //   - ratelimit.go: [RateLimiter], shared by every instance on a database.
+//   - faults.go: the drivers' errors an outage or a full disk raises,
+//     classified as scim.ErrUnavailable and scim.ErrStorageFull.
 //   - migrations/: the schema migrations, one folder per dialect.
 //   - sqlite/, postgres/: the dialect packages, each linking its driver.
 //   - internal/sqlitedialect/, internal/pgdialect/: their code, which

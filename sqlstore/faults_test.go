@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -257,5 +258,49 @@ func TestPostgresOutage(t *testing.T) {
 	}
 	if w := get(); w.Code != http.StatusOK {
 		t.Errorf("GET after: %d %s", w.Code, w.Body)
+	}
+}
+
+// TestPostgresOutageGroups: group reads (a list, one group, a user with
+// its groups) on a terminated connection answer 503 with Retry-After, as
+// user reads do, and are served again after.
+func TestPostgresOutageGroups(t *testing.T) {
+	ctx := context.Background()
+	st := openPostgres(t, WithMaxConns(1))
+	h := &scim.Handler{Store: st, Groups: st, Auth: scim.StaticTokens{"tok": "acme"}}
+	send := func(method, path, body string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(method, path, strings.NewReader(body))
+		r.Header.Set("Authorization", "Bearer tok")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
+	}
+	w := send(http.MethodPost, "/Groups", `{"displayName":"Sales"}`)
+	if w.Code != http.StatusCreated {
+		t.Fatalf("POST /Groups: %d %s", w.Code, w.Body)
+	}
+	var g struct{ ID string }
+	if err := json.Unmarshal(w.Body.Bytes(), &g); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/Groups", "/Groups/" + g.ID} {
+		var pid int
+		if err := st.DB().QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
+			t.Fatal(err)
+		}
+		admin, err := sql.Open("pgx", os.Getenv("SCIMKIT_POSTGRES_DSN"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := admin.ExecContext(ctx, "SELECT pg_terminate_backend($1)", pid); err != nil {
+			t.Fatal(err)
+		}
+		admin.Close()
+		if w := send(http.MethodGet, path, ""); w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
+			t.Errorf("GET %s on a terminated connection: %d, Retry-After %q: %s", path, w.Code, w.Header().Get("Retry-After"), w.Body)
+		}
+		if w := send(http.MethodGet, path, ""); w.Code != http.StatusOK {
+			t.Errorf("GET %s after: %d %s", path, w.Code, w.Body)
+		}
 	}
 }

@@ -125,7 +125,8 @@ func (s *Store) removeMembers(ctx context.Context, tx *sql.Tx, tenant, id string
 }
 
 // GetGroup implements scim.GroupStore.
-func (s *Store) GetGroup(ctx context.Context, tenant, id string) (*scim.Group, error) {
+func (s *Store) GetGroup(ctx context.Context, tenant, id string) (_ *scim.Group, err error) {
+	defer func() { err = s.fault(err) }()
 	g, err := scanGroup(s.queryRow(ctx, s.q(`SELECT `+groupColumns+` FROM scim_groups WHERE company = ? AND id = ?`), tenant, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, scim.ErrNotFound
@@ -144,7 +145,8 @@ const memberReadChunk = 1000
 // bounded by the chunk, and the pool by the queries. A group changed
 // between chunks is read as it is at each chunk; each member still comes
 // once, in order.
-func (s *Store) Members(ctx context.Context, tenant, id string, yield func(scim.Member) error) error {
+func (s *Store) Members(ctx context.Context, tenant, id string, yield func(scim.Member) error) (err error) {
+	defer func() { err = s.fault(err) }()
 	var n int
 	if err := s.queryRow(ctx, s.q(`SELECT COUNT(*) FROM scim_groups WHERE company = ? AND id = ?`), tenant, id).Scan(&n); err != nil {
 		return err
@@ -187,7 +189,8 @@ func (s *Store) Members(ctx context.Context, tenant, id string, yield func(scim.
 // equality narrows by index; member tests are set queries, one per page of
 // candidates (GroupQuery.MatchGroups); the rest of the filter is evaluated
 // in Go.
-func (s *Store) ListGroups(ctx context.Context, tenant string, q *scim.GroupQuery) (*scim.GroupPage, error) {
+func (s *Store) ListGroups(ctx context.Context, tenant string, q *scim.GroupQuery) (_ *scim.GroupPage, err error) {
+	defer func() { err = s.fault(err) }()
 	if q.Filter == nil && (q.SortBy == "" || q.SortBy == "id") {
 		return s.listGroupsPage(ctx, tenant, q)
 	}
@@ -468,7 +471,8 @@ func (s *Store) groupsOfSQL(n int) string {
 }
 
 // GroupsOf implements scim.GroupStore: one indexed query per 500 users.
-func (s *Store) GroupsOf(ctx context.Context, tenant string, userIDs []string) (map[string][]scim.GroupRef, error) {
+func (s *Store) GroupsOf(ctx context.Context, tenant string, userIDs []string) (_ map[string][]scim.GroupRef, err error) {
+	defer func() { err = s.fault(err) }()
 	out := make(map[string][]scim.GroupRef)
 	for chunk := range slices.Chunk(userIDs, 500) {
 		args := make([]any, 0, len(chunk)+1)
