@@ -81,6 +81,10 @@ func (req *request) serveBulk(rest string) {
 		req.fail(invalidSyntax(err))
 		return
 	}
+	if _, err := dec.Token(); err != io.EOF {
+		req.fail(Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "the bulk request has data after its JSON object; send one BulkRequest object"))
+		return
+	}
 	observedBulk(req.w, len(br.Operations))
 	if len(br.Operations) == 0 {
 		req.fail(Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "a BulkRequest needs a non-empty Operations array"))
@@ -214,31 +218,18 @@ func parseBulkOp(op bulkOpJSON) bulkOp {
 	return b
 }
 
-// runBulk executes the operations, resolving bulkId references: an
-// operation that refers to a user created later in the request waits for
-// it; references that can never resolve (a cycle, an unknown or failed
-// bulkId) fail with 409.
-//
-// The operations run in rounds: each round goes through the waiting
-// operations in request order and runs those whose references are all
-// created. An operation is looked at again only once a POST it waits for has
-// run, so however the references chain, scheduling costs O((n+r) log n) for
-// n operations and r references, not a decoding of every waiting operation
-// per round. Every operation that gets a result is
-// charged to the rate limit, those failing on their references included:
-// paid operations beyond the one the request paid for (see prepay), in the
-// order they run; past them an operation answers refused.
-// When the request's context ends, runBulk stops and returns its error with
-// the results so far.
+// runBulk executes the operations in the order a [bulkScheduler] gives,
+// resolving bulkId references: an operation that refers to a user created
+// later in the request waits for it; references that can never resolve (a
+// cycle, an unknown or failed bulkId) fail with 409. Every operation that
+// gets a result is charged to the rate limit, those failing on their
+// references included: paid operations beyond the one the request paid for
+// (see prepay), in the order they run; past them an operation answers
+// refused. When the request's context ends, runBulk stops and returns its
+// error with the results so far.
 func (req *request) runBulk(p *bulkPlan, failOn, paid int, refused error) ([]*bulkResult, error) {
-	n := len(p.ops)
-	results := make([]*bulkResult, n)
-	created := make(map[string]string) // bulkId → id
-	waiters := make([][]int, n)        // waiters[j]: operations waiting for POST j's bulkId
-	missing := make([]int, n)          // a waiting operation's references not yet created
-	queued := make([]bool, n)
+	s := newBulkScheduler(p)
 	errorsSeen := 0
-
 	// The rate limit counts each operation, as Peakon does. The request
 	// itself was charged one, which pays for the first operation, and
 	// prepay the others it could; when the budget runs out part-way, the
@@ -251,100 +242,40 @@ func (req *request) runBulk(p *bulkPlan, failOn, paid int, refused error) ([]*bu
 		}
 		return refused
 	}
-
-	round := make(bulkQueue, n) // this round's operations to look at
-	for i := range round {
-		round[i], queued[i] = i, true
-	}
-	var next bulkQueue // the next round's
-	enqueue := func(w, ran int) {
-		if queued[w] || results[w] != nil {
-			return
+	for {
+		i, ok := s.pop()
+		if !ok {
+			break
 		}
-		queued[w] = true
-		if w > ran { // the round has not reached it yet
-			heap.Push(&round, w)
-		} else {
-			next = append(next, w)
+		if failOn > 0 && errorsSeen >= failOn {
+			return compact(s.results), nil
 		}
-	}
-	for len(round) > 0 {
-		for len(round) > 0 {
-			i := heap.Pop(&round).(int)
-			queued[i] = false
-			if failOn > 0 && errorsSeen >= failOn {
-				return compact(results), nil
-			}
-			op := &p.ops[i]
-			bad, wait := "", 0
-			for _, ref := range op.refs {
-				if _, ok := created[ref]; ok {
-					continue
-				}
-				j, ok := p.defined[ref]
-				if !ok || results[j] != nil || j == i {
-					bad = ref
-					break
-				}
-				wait++
-			}
-			if bad == "" && wait > 0 {
-				if missing[i] == 0 { // first look: wait for the POSTs
-					for _, ref := range op.refs {
-						if _, ok := created[ref]; !ok {
-							j := p.defined[ref]
-							waiters[j] = append(waiters[j], i)
-						}
-					}
-				}
-				missing[i] = wait
-				continue
-			}
-			cerr := charge()
-			if err := req.ctx.Err(); err != nil {
-				return compact(results), err
-			}
-			res := &bulkResult{method: strings.ToUpper(op.Method), bulkID: op.BulkID}
-			results[i] = res
-			switch {
-			case cerr != nil:
-				res.fail(cerr)
-			case bad != "":
-				res.fail(Errorf(http.StatusConflict, SCIMTypeInvalidValue, "bulkId:%s does not name a user created by an earlier successful operation of this request", bad))
-			default:
-				req.execBulk(op, created, res)
-			}
-			if res.err != nil {
-				errorsSeen++
-			}
-			if res.method != http.MethodPost || op.BulkID == "" {
-				continue
-			}
-			// Wake the operations waiting for this bulkId: all of them when
-			// it failed, those with nothing else to wait for when it succeeded.
-			id := op.BulkID
-			_, had := created[id]
-			switch {
-			case res.err == nil:
-				created[id] = res.location[strings.LastIndexByte(res.location, '/')+1:] // a user's or a group's id
-				if !had {
-					for _, w := range waiters[p.defined[id]] {
-						if missing[w]--; missing[w] == 0 {
-							enqueue(w, i)
-						}
-					}
-				}
-			case !had && p.defined[id] == i:
-				for _, w := range waiters[i] {
-					enqueue(w, i)
-				}
-			}
+		bad, wait := s.ready(i)
+		if wait {
+			continue
 		}
-		round, next = next, round[:0]
-		heap.Init(&round)
+		cerr := charge()
+		if err := req.ctx.Err(); err != nil {
+			return compact(s.results), err
+		}
+		op := &p.ops[i]
+		res := &bulkResult{method: strings.ToUpper(op.Method), bulkID: op.BulkID}
+		s.results[i] = res
+		switch {
+		case cerr != nil:
+			res.fail(cerr)
+		case bad != "":
+			res.fail(Errorf(http.StatusConflict, SCIMTypeInvalidValue, "bulkId:%s does not name a user created by an earlier successful operation of this request", bad))
+		default:
+			req.execBulk(op, s.created, res)
+		}
+		if res.err != nil {
+			errorsSeen++
+		}
+		s.ran(i, res)
 	}
 	for i := range p.ops { // what is left waits on itself: a cycle
-		if results[i] != nil {
+		if s.results[i] != nil {
 			continue
 		}
 		if failOn > 0 && errorsSeen >= failOn {
@@ -352,7 +283,7 @@ func (req *request) runBulk(p *bulkPlan, failOn, paid int, refused error) ([]*bu
 		}
 		cerr := charge()
 		if err := req.ctx.Err(); err != nil {
-			return compact(results), err
+			return compact(s.results), err
 		}
 		res := &bulkResult{method: strings.ToUpper(p.ops[i].Method), bulkID: p.ops[i].BulkID}
 		if cerr != nil {
@@ -360,10 +291,125 @@ func (req *request) runBulk(p *bulkPlan, failOn, paid int, refused error) ([]*bu
 		} else {
 			res.fail(Errorf(http.StatusConflict, SCIMTypeInvalidValue, "circular bulkId references: this operation and the ones it refers to wait on each other; split them into two requests"))
 		}
-		results[i] = res
+		s.results[i] = res
 		errorsSeen++
 	}
-	return compact(results), nil
+	return compact(s.results), nil
+}
+
+// bulkScheduler orders a bulk request's operations. They run in rounds:
+// each round goes through the waiting operations in request order and runs
+// those whose references are all created. An operation is looked at again
+// only once a POST it waits for has run, so however the references chain,
+// scheduling costs O((n+r) log n) for n operations and r references, not a
+// decoding of every waiting operation per round.
+type bulkScheduler struct {
+	p       *bulkPlan
+	results []*bulkResult     // by operation, nil until it runs
+	created map[string]string // bulkId → id
+	waiters [][]int           // waiters[j]: operations waiting for POST j's bulkId
+	missing []int             // a waiting operation's references not yet created
+	queued  []bool            // in round or next
+	round   bulkQueue         // this round's operations to look at
+	next    bulkQueue         // the next round's
+}
+
+func newBulkScheduler(p *bulkPlan) *bulkScheduler {
+	n := len(p.ops)
+	s := &bulkScheduler{p: p, results: make([]*bulkResult, n), created: make(map[string]string),
+		waiters: make([][]int, n), missing: make([]int, n), queued: make([]bool, n), round: make(bulkQueue, n)}
+	for i := range s.round {
+		s.round[i], s.queued[i] = i, true
+	}
+	return s
+}
+
+// pop returns the next operation to look at, starting the next round when
+// this one is done; false when no operation is left to look at.
+func (s *bulkScheduler) pop() (int, bool) {
+	if len(s.round) == 0 {
+		s.round, s.next = s.next, s.round[:0]
+		heap.Init(&s.round)
+		if len(s.round) == 0 {
+			return 0, false
+		}
+	}
+	i := heap.Pop(&s.round).(int)
+	s.queued[i] = false
+	return i, true
+}
+
+// ready reports whether operation i may run: wait, when it refers to POSTs
+// of the request not yet run (it is looked at again once they have); bad,
+// the first bulkId it refers to that no operation will create (it runs, to
+// fail).
+func (s *bulkScheduler) ready(i int) (bad string, wait bool) {
+	op := &s.p.ops[i]
+	n := 0
+	for _, ref := range op.refs {
+		if _, ok := s.created[ref]; ok {
+			continue
+		}
+		j, ok := s.p.defined[ref]
+		if !ok || s.results[j] != nil || j == i {
+			return ref, false
+		}
+		n++
+	}
+	if n == 0 {
+		return "", false
+	}
+	if s.missing[i] == 0 { // first look: wait for the POSTs
+		for _, ref := range op.refs {
+			if _, ok := s.created[ref]; !ok {
+				j := s.p.defined[ref]
+				s.waiters[j] = append(s.waiters[j], i)
+			}
+		}
+	}
+	s.missing[i] = n
+	return "", true
+}
+
+// ran records that operation i ran, and wakes the operations waiting for
+// its bulkId: all of them when it failed, those with nothing else to wait
+// for when it succeeded.
+func (s *bulkScheduler) ran(i int, res *bulkResult) {
+	op := &s.p.ops[i]
+	if res.method != http.MethodPost || op.BulkID == "" {
+		return
+	}
+	id := op.BulkID
+	_, had := s.created[id]
+	switch {
+	case res.err == nil:
+		s.created[id] = res.location[strings.LastIndexByte(res.location, '/')+1:] // a user's or a group's id
+		if !had {
+			for _, w := range s.waiters[s.p.defined[id]] {
+				if s.missing[w]--; s.missing[w] == 0 {
+					s.enqueue(w, i)
+				}
+			}
+		}
+	case !had && s.p.defined[id] == i:
+		for _, w := range s.waiters[i] {
+			s.enqueue(w, i)
+		}
+	}
+}
+
+// enqueue puts woken operation w back: in this round if the round has not
+// reached it yet (it comes after ran), else in the next.
+func (s *bulkScheduler) enqueue(w, ran int) {
+	if s.queued[w] || s.results[w] != nil {
+		return
+	}
+	s.queued[w] = true
+	if w > ran {
+		heap.Push(&s.round, w)
+	} else {
+		s.next = append(s.next, w)
+	}
 }
 
 // prepay charges the rate limit for up to n operations of a bulk request

@@ -119,6 +119,9 @@ func TestBulkErrors(t *testing.T) {
 	}
 	s.expect(s.do("POST", "/scim/v2/Bulk", `{"Operations":`), 400)
 	s.expect(s.do("POST", "/scim/v2/Bulk", `{"Operations":[]}`), 400)
+	if e := s.expect(s.do("POST", "/scim/v2/Bulk", bulkBody(0, bulkPost("t", oktaUser(200)))+`0`), 400); e["scimType"] != SCIMTypeInvalidSyntax {
+		t.Errorf("data after the BulkRequest: %v", e)
+	}
 	s.expect(s.do("GET", "/scim/v2/Bulk", ""), 405)
 
 	spc := s.expect(s.do("GET", "/scim/v2/ServiceProviderConfig", ""), 200)
