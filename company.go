@@ -154,11 +154,7 @@ func (cs *Companies) now() time.Time {
 // attribute definitions (see [ValidateCustomAttributes]) and returns it with
 // its new id.
 func (cs *Companies) Create(ctx context.Context, name string, attrs []CustomAttribute) (*Company, error) {
-	name = strings.TrimSpace(name)
-	if name == "" {
-		return nil, errors.New("scim: a company needs a name")
-	}
-	defs, err := ValidateCustomAttributes(attrs)
+	name, defs, err := companyFields(name, attrs)
 	if err != nil {
 		return nil, err
 	}
@@ -169,6 +165,17 @@ func (cs *Companies) Create(ctx context.Context, name string, attrs []CustomAttr
 	return cloneCompany(c), nil
 }
 
+// companyFields checks what Create and Ensure are given: a name (trimmed)
+// and custom attribute definitions (see [ValidateCustomAttributes]).
+func companyFields(name string, attrs []CustomAttribute) (string, []CustomAttribute, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return "", nil, errors.New("scim: a company needs a name")
+	}
+	defs, err := ValidateCustomAttributes(attrs)
+	return name, defs, err
+}
+
 // Ensure makes the company with the chosen id exist with the given name and
 // custom attributes: it creates it, or updates the one a previous run
 // created. A product that restarts calls it with its own tenant ids instead
@@ -177,11 +184,7 @@ func (cs *Companies) Ensure(ctx context.Context, id, name string, attrs []Custom
 	if id == "" || strings.TrimSpace(id) != id {
 		return nil, errors.New("scim: a company id must be non-empty, without surrounding white space")
 	}
-	name = strings.TrimSpace(name)
-	if name == "" {
-		return nil, errors.New("scim: a company needs a name")
-	}
-	defs, err := ValidateCustomAttributes(attrs)
+	name, defs, err := companyFields(name, attrs)
 	if err != nil {
 		return nil, err
 	}
