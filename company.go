@@ -440,6 +440,13 @@ const DefaultTokenCacheTTL = 5 * time.Second
 // maxCachedTokens bounds the token cache; beyond it, arbitrary entries go.
 const maxCachedTokens = 10000
 
+// maxCachedModels bounds the model cache. A company's model is about
+// 50 KB, so a process serving many companies keeps at most about 100 MB of
+// them; beyond, arbitrary entries go, and a request of a company no longer
+// cached reads its definitions and builds its model again: the same work
+// whatever the number of companies.
+const maxCachedModels = 2048
+
 // cachedTokenEntry is a token found by hash, and when it was read.
 type cachedTokenEntry struct {
 	token Token
@@ -544,6 +551,12 @@ func (cs *Companies) Model(ctx context.Context, companyID string) (*Model, error
 	if cs.gen == gen {
 		if cs.models == nil {
 			cs.models = make(map[string]cachedModel)
+		}
+		if _, ok := cs.models[companyID]; !ok && len(cs.models) >= maxCachedModels {
+			for old := range cs.models { // one at random
+				delete(cs.models, old)
+				break
+			}
 		}
 		cs.models[companyID] = cachedModel{m, now}
 	}

@@ -272,3 +272,36 @@ func TestCompaniesConcurrent(t *testing.T) {
 		t.Errorf("final model: %v", m.peakon.Attributes)
 	}
 }
+
+// TestModelCacheBounded pins the bound of the per-process model cache,
+// which grows with the number of companies (a deployment of ten
+// thousand): it stays within maxCachedModels, and a company evicted from
+// it is still served.
+func TestModelCacheBounded(t *testing.T) {
+	ctx := context.Background()
+	store := NewMemoryStore()
+	cs := NewCompanies(store)
+	n := maxCachedModels + 50
+	ids := make([]string, n)
+	for i := range n {
+		c, err := cs.Create(ctx, fmt.Sprint("company ", i), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = c.ID
+		if _, err := cs.Model(ctx, c.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cs.mu.Lock()
+	models := len(cs.models)
+	cs.mu.Unlock()
+	if models > maxCachedModels {
+		t.Errorf("%d models cached, want at most %d", models, maxCachedModels)
+	}
+	for _, id := range ids[:10] { // some were evicted: served all the same
+		if m, err := cs.Model(ctx, id); err != nil || m == nil {
+			t.Errorf("model of %s: %v", id, err)
+		}
+	}
+}
