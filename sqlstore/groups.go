@@ -125,8 +125,12 @@ func (s *Store) removeMembers(ctx context.Context, tx *sql.Tx, tenant, id string
 }
 
 // GetGroup implements scim.GroupStore.
-func (s *Store) GetGroup(ctx context.Context, tenant, id string) (_ *scim.Group, err error) {
-	defer func() { err = s.fault(err) }()
+func (s *Store) GetGroup(ctx context.Context, tenant, id string) (*scim.Group, error) {
+	g, err := s.getGroup(ctx, tenant, id)
+	return g, s.fault(err)
+}
+
+func (s *Store) getGroup(ctx context.Context, tenant, id string) (*scim.Group, error) {
 	g, err := scanGroup(s.queryRow(ctx, s.q(`SELECT `+groupColumns+` FROM scim_groups WHERE company = ? AND id = ?`), tenant, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, scim.ErrNotFound
@@ -145,8 +149,11 @@ const memberReadChunk = 1000
 // bounded by the chunk, and the pool by the queries. A group changed
 // between chunks is read as it is at each chunk; each member still comes
 // once, in order.
-func (s *Store) Members(ctx context.Context, tenant, id string, yield func(scim.Member) error) (err error) {
-	defer func() { err = s.fault(err) }()
+func (s *Store) Members(ctx context.Context, tenant, id string, yield func(scim.Member) error) error {
+	return s.fault(s.members(ctx, tenant, id, yield))
+}
+
+func (s *Store) members(ctx context.Context, tenant, id string, yield func(scim.Member) error) error {
 	var n int
 	if err := s.queryRow(ctx, s.q(`SELECT COUNT(*) FROM scim_groups WHERE company = ? AND id = ?`), tenant, id).Scan(&n); err != nil {
 		return err
@@ -189,8 +196,12 @@ func (s *Store) Members(ctx context.Context, tenant, id string, yield func(scim.
 // equality narrows by index; member tests are set queries, one per page of
 // candidates (GroupQuery.MatchGroups); the rest of the filter is evaluated
 // in Go.
-func (s *Store) ListGroups(ctx context.Context, tenant string, q *scim.GroupQuery) (_ *scim.GroupPage, err error) {
-	defer func() { err = s.fault(err) }()
+func (s *Store) ListGroups(ctx context.Context, tenant string, q *scim.GroupQuery) (*scim.GroupPage, error) {
+	p, err := s.listGroups(ctx, tenant, q)
+	return p, s.fault(err)
+}
+
+func (s *Store) listGroups(ctx context.Context, tenant string, q *scim.GroupQuery) (*scim.GroupPage, error) {
 	if q.Filter == nil && (q.SortBy == "" || q.SortBy == "id") {
 		return s.listGroupsPage(ctx, tenant, q)
 	}
@@ -471,8 +482,12 @@ func (s *Store) groupsOfSQL(n int) string {
 }
 
 // GroupsOf implements scim.GroupStore: one indexed query per 500 users.
-func (s *Store) GroupsOf(ctx context.Context, tenant string, userIDs []string) (_ map[string][]scim.GroupRef, err error) {
-	defer func() { err = s.fault(err) }()
+func (s *Store) GroupsOf(ctx context.Context, tenant string, userIDs []string) (map[string][]scim.GroupRef, error) {
+	m, err := s.groupsOf(ctx, tenant, userIDs)
+	return m, s.fault(err)
+}
+
+func (s *Store) groupsOf(ctx context.Context, tenant string, userIDs []string) (map[string][]scim.GroupRef, error) {
 	out := make(map[string][]scim.GroupRef)
 	for chunk := range slices.Chunk(userIDs, 500) {
 		args := make([]any, 0, len(chunk)+1)
