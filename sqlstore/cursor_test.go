@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 )
@@ -42,40 +41,7 @@ func explainKeyset(t *testing.T, st *Store, filter, sortBy string, after []any) 
 		}
 	}
 	text, args := st.keysetSQL(sq, cond, terms, after, 11)
-	ctx := context.Background()
-	tx, err := st.db.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
-	prefix := "EXPLAIN QUERY PLAN "
-	if st.d == postgres {
-		prefix = "EXPLAIN "
-		// Small tables would otherwise be scanned: ask whether an index
-		// can serve the query at all.
-		if _, err := tx.ExecContext(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	rows, err := tx.QueryContext(ctx, prefix+text, args...)
-	if err != nil {
-		t.Fatalf("%s: %v", text, err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	var lines []string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		lines = append(lines, fmt.Sprint(vals[len(vals)-1]))
-	}
-	return strings.Join(lines, "\n"), text
+	return queryPlan(t, st, text, args), text
 }
 
 // TestKeysetPlans: on SQLite a cursor page seeks the index that gives its
