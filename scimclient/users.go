@@ -208,19 +208,15 @@ func (c *Client) listPages(ctx context.Context, opts ListOptions, fn func(page *
 	}
 	for start := 1; ; {
 		q.Set("startIndex", strconv.Itoa(start))
-		res, err := c.do(ctx, call{method: http.MethodGet, path: "/Users" + query(q), safe: true})
+		page, res, err := c.listPage(ctx, q)
 		if err != nil {
 			return err
-		}
-		var page scim.ListResponse
-		if err := json.Unmarshal(res.body, &page); err != nil {
-			return res.decodeError("a SCIM ListResponse", err)
 		}
 		if page.StartIndex != 0 && page.StartIndex != start {
 			return &RequestError{Method: http.MethodGet, Path: "/Users", Attempts: res.attempts,
 				Err: fmt.Errorf("asked for the page at startIndex %d, the endpoint answered the one at %d: it does not page as SCIM says", start, page.StartIndex)}
 		}
-		if !fn(&page, false) {
+		if !fn(page, false) {
 			return nil
 		}
 		start += len(page.Resources)
@@ -237,15 +233,11 @@ func (c *Client) listByCursor(ctx context.Context, q url.Values, fn func(page *s
 	cursor := ""
 	for pages := 0; ; pages++ {
 		q.Set("cursor", cursor)
-		res, err := c.do(ctx, call{method: http.MethodGet, path: "/Users" + query(q), safe: true})
+		page, res, err := c.listPage(ctx, q)
 		if err != nil {
 			return err
 		}
-		var page scim.ListResponse
-		if err := json.Unmarshal(res.body, &page); err != nil {
-			return res.decodeError("a SCIM ListResponse", err)
-		}
-		if !fn(&page, true) || page.NextCursor == "" {
+		if !fn(page, true) || page.NextCursor == "" {
 			return nil
 		}
 		if page.NextCursor == cursor || len(page.Resources) == 0 {
@@ -254,6 +246,19 @@ func (c *Client) listByCursor(ctx context.Context, q url.Values, fn func(page *s
 		}
 		cursor = page.NextCursor
 	}
+}
+
+// listPage reads one page of a listing.
+func (c *Client) listPage(ctx context.Context, q url.Values) (*scim.ListResponse, *response, error) {
+	res, err := c.do(ctx, call{method: http.MethodGet, path: "/Users" + query(q), safe: true})
+	if err != nil {
+		return nil, nil, err
+	}
+	page := new(scim.ListResponse)
+	if err := json.Unmarshal(res.body, page); err != nil {
+		return nil, nil, res.decodeError("a SCIM ListResponse", err)
+	}
+	return page, res, nil
 }
 
 // FindByUserName returns the user with the userName (which the endpoint

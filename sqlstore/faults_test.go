@@ -228,7 +228,6 @@ func TestSQLiteFullBulk(t *testing.T) {
 // scim.ErrUnavailable, answered 503 with Retry-After; the next one is
 // served on a new connection (issue 23, item 26).
 func TestPostgresOutage(t *testing.T) {
-	ctx := context.Background()
 	st := openPostgres(t, WithMaxConns(1))
 	h := &scim.Handler{Store: st, Auth: scim.StaticTokens{"tok": "acme"}}
 	get := func() *httptest.ResponseRecorder {
@@ -241,18 +240,7 @@ func TestPostgresOutage(t *testing.T) {
 	if w := get(); w.Code != http.StatusOK {
 		t.Fatalf("GET: %d %s", w.Code, w.Body)
 	}
-	var pid int
-	if err := st.DB().QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
-		t.Fatal(err)
-	}
-	admin, err := sql.Open("pgx", os.Getenv("SCIMKIT_POSTGRES_DSN"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	if _, err := admin.ExecContext(ctx, "SELECT pg_terminate_backend($1)", pid); err != nil {
-		t.Fatal(err)
-	}
+	terminateBackend(t, st)
 	if w := get(); w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
 		t.Errorf("GET on a terminated connection: %d, Retry-After %q: %s", w.Code, w.Header().Get("Retry-After"), w.Body)
 	}
@@ -265,7 +253,6 @@ func TestPostgresOutage(t *testing.T) {
 // its groups) on a terminated connection answer 503 with Retry-After, as
 // user reads do, and are served again after.
 func TestPostgresOutageGroups(t *testing.T) {
-	ctx := context.Background()
 	st := openPostgres(t, WithMaxConns(1))
 	h := &scim.Handler{Store: st, Groups: st, Auth: scim.StaticTokens{"tok": "acme"}}
 	send := func(method, path, body string) *httptest.ResponseRecorder {
@@ -284,23 +271,31 @@ func TestPostgresOutageGroups(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, path := range []string{"/Groups", "/Groups/" + g.ID} {
-		var pid int
-		if err := st.DB().QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
-			t.Fatal(err)
-		}
-		admin, err := sql.Open("pgx", os.Getenv("SCIMKIT_POSTGRES_DSN"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := admin.ExecContext(ctx, "SELECT pg_terminate_backend($1)", pid); err != nil {
-			t.Fatal(err)
-		}
-		admin.Close()
+		terminateBackend(t, st)
 		if w := send(http.MethodGet, path, ""); w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
 			t.Errorf("GET %s on a terminated connection: %d, Retry-After %q: %s", path, w.Code, w.Header().Get("Retry-After"), w.Body)
 		}
 		if w := send(http.MethodGet, path, ""); w.Code != http.StatusOK {
 			t.Errorf("GET %s after: %d %s", path, w.Code, w.Body)
 		}
+	}
+}
+
+// terminateBackend ends the server process of st's one connection, as an
+// administrator or a server restart would.
+func terminateBackend(t *testing.T, st *Store) {
+	t.Helper()
+	ctx := context.Background()
+	var pid int
+	if err := st.DB().QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
+	admin, err := sql.Open("pgx", os.Getenv("SCIMKIT_POSTGRES_DSN"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.ExecContext(ctx, "SELECT pg_terminate_backend($1)", pid); err != nil {
+		t.Fatal(err)
 	}
 }
