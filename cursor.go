@@ -44,14 +44,7 @@ func (p *Pager) offerAfter(u *User) {
 	case p.after != nil && p.q.Compare(u, p.after) <= 0:
 	case p.ordered:
 		if len(p.page.Users) < p.count {
-			if p.page.Users == nil {
-				n := min(p.count, 128)
-				if p.offers > 0 {
-					n = min(n, p.offers)
-				}
-				p.page.Users = make([]*User, 0, n)
-			}
-			p.page.Users = append(p.page.Users, u)
+			p.keep(u)
 		} else {
 			p.more = true
 		}

@@ -210,14 +210,7 @@ func (p *Pager) Offer(u *User) {
 	switch {
 	case p.ordered:
 		if p.page.Total > p.skip && len(p.page.Users) < p.count {
-			if p.page.Users == nil {
-				n := min(p.count, 128)
-				if p.offers > 0 {
-					n = min(n, p.offers)
-				}
-				p.page.Users = make([]*User, 0, n)
-			}
-			p.page.Users = append(p.page.Users, u)
+			p.keep(u)
 		}
 	case p.limit == 0:
 	case len(p.heap) < p.limit:
@@ -225,6 +218,19 @@ func (p *Pager) Offer(u *User) {
 	case p.q.Compare(u, p.heap[0]) < 0:
 		p.heap.replaceTop(u, p.q)
 	}
+}
+
+// keep appends u to the page of users offered in order, sizing the page
+// once, to what it will hold.
+func (p *Pager) keep(u *User) {
+	if p.page.Users == nil {
+		n := min(p.count, 128)
+		if p.offers > 0 {
+			n = min(n, p.offers)
+		}
+		p.page.Users = make([]*User, 0, n)
+	}
+	p.page.Users = append(p.page.Users, u)
 }
 
 // Total returns the number of matches offered so far.
