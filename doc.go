@@ -76,7 +76,7 @@
 //     patchapply.go: applying operations ([Model.ApplyPatch]);
 //     patchremove.go: the remove operation.
 //   - store.go: [Store] and the optional interfaces ([HistoryStore],
-//     [Batcher], [ChangeFeed], [GroupStore], [UserViewer]).
+//     [Batcher], [ChangeFeed], [GroupStore], [UserViewer], [ResultLimiter]).
 //   - memstore.go: [MemoryStore] and its change feed; memprefix.go: its
 //     index for "sw" filters; memgroups.go: its groups; memcompany.go: its
 //     companies and tokens.

@@ -309,3 +309,32 @@ func TestBulkSharesMemberFilters(t *testing.T) {
 		t.Errorf("statuses %v, want %v", got, want)
 	}
 }
+
+// TestUsersByGroupResultLimit: a list of users filtered by group is held to
+// the store's bound on what a list may match (ResultLimiter, the memory
+// store's MaxResults), as the store's own lists are: past it, 400 tooMany,
+// however small the page asked for.
+func TestUsersByGroupResultLimit(t *testing.T) {
+	h, _ := groupsHandler(t, 1000)
+	mem := h.Store.(*MemoryStore)
+	for _, c := range []struct {
+		max   int
+		query string
+		want  int
+	}{
+		{500, "count=1&filter=" + q(`groups.value eq "g"`), 400},
+		{500, "count=1&sortBy=userName&filter=" + q(`groups.value eq "g"`), 400},
+		{1000, "count=1&filter=" + q(`groups.value eq "g"`), 200},
+		{1000, "count=1&sortBy=userName&filter=" + q(`groups.value eq "g"`), 200},
+		{0, "count=1&filter=" + q(`groups.value eq "g"`), 200},
+	} {
+		mem.MaxResults = c.max
+		w := serve(h, "GET", "/scim/v2/Users?"+c.query, "")
+		if w.Code != c.want {
+			t.Errorf("MaxResults %d, %s: %d, want %d: %s", c.max, c.query, w.Code, c.want, w.Body)
+		}
+		if c.want == 400 && !strings.Contains(w.Body.String(), SCIMTypeTooMany) {
+			t.Errorf("MaxResults %d, %s: %s, want scimType tooMany", c.max, c.query, w.Body)
+		}
+	}
+}

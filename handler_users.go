@@ -596,10 +596,17 @@ func (req *request) listUserPage(q *Query) (*Page, error) {
 		}
 		return nil
 	}
-	total := 0
+	total, seen := 0, 0
+	limit := 0 // the store's bound on what a list may match (ResultLimiter)
+	if rl, ok := req.store.(ResultLimiter); ok {
+		limit = rl.ResultLimit()
+	}
 	err := req.groupStore().Members(req.ctx, req.tenant, gid, func(m Member) error {
 		if m.Type != MemberUser {
 			return nil
+		}
+		if seen++; limit > 0 && seen > limit {
+			return ErrTooMany
 		}
 		if alone {
 			if total++; total > skip && len(window) < count {

@@ -202,6 +202,9 @@ func (s *MemoryStore) GetUser(ctx context.Context, tenant, id string) (*User, er
 	return u.Clone(), nil
 }
 
+// ResultLimit implements [ResultLimiter]: MaxResults.
+func (s *MemoryStore) ResultLimit() int { return s.MaxResults }
+
 // ViewUser implements [UserViewer]: stored users are never mutated
 // (writers install a new *User), so the entry's user is lent as it is.
 func (s *MemoryStore) ViewUser(ctx context.Context, tenant, id string) (*User, error) {

@@ -89,6 +89,15 @@ type UserViewer interface {
 	ViewUsers(ctx context.Context, tenant string, q *Query) (*Page, error)
 }
 
+// ResultLimiter is an optional interface a [Store] may implement to say
+// how many users a list query may match, or read, before ListUsers answers
+// [ErrTooMany] (0: no bound). The [Handler] applies the same bound to the
+// lists it evaluates itself: users filtered by group are the group's user
+// members, read from the [GroupStore].
+type ResultLimiter interface {
+	ResultLimit() int
+}
+
 // Batcher is implemented by stores that can run many writes as one
 // transaction, which a bulk request uses to commit thousands of users at
 // once. Each write inside the batch is still atomic on its own: a write that

@@ -9,6 +9,10 @@ import (
 	"github.com/scimkit/scim"
 )
 
+// ResultLimit implements scim.ResultLimiter: the rows a list evaluated in
+// Go may read (WithMaxScan).
+func (s *Store) ResultLimit() int { return s.maxScan }
+
 // listUsers is ListUsers (write.go) before its errors are classified. The
 // filter, sort and page are pushed down when they all compile to SQL;
 // otherwise the compiled part narrows a streaming scan evaluated with
