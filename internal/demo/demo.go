@@ -135,7 +135,11 @@ func NewHandler(ctx context.Context, cfg Config) (http.Handler, *Demo, error) {
 		},
 		Logger: cfg.Logger,
 		Now:    cfg.Now,
-		NewID:  cfg.NewID,
+		// Well inside the demo server's 60 s WriteTimeout: a request
+		// stuck on the store answers 503 with nothing committed before
+		// its connection would be cut.
+		RequestTimeout: scim.DefaultRequestTimeout,
+		NewID:          cfg.NewID,
 	}
 	if gs, ok := store.(scim.GroupStore); ok && cfg.Groups {
 		d.SCIM.Groups = gs
