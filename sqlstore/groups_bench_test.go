@@ -166,18 +166,24 @@ func BenchmarkGroupPatchWorstSQLite(b *testing.B) {
 			b.SetBytes(int64(len(c.body)))
 			for b.Loop() {
 				b.StopTimer()
-				g, err := st.GetGroup(ctx, "acme", "g")
-				if err != nil {
-					b.Fatal(err)
-				}
-				// Back to the 2,000 members, so that every run adds anew.
-				if err := st.UpdateGroup(ctx, "acme", g, g.Meta.Version, scim.MemberChange{Remove: ids(more)}); err != nil {
-					b.Fatal(err)
-				}
+				resetGroup(b, st, more)
 				b.StartTimer()
 				benchServe(b, h, "PATCH", "/scim/v2/Groups/g", c.body, 204)
 			}
 		})
+	}
+}
+
+// resetGroup takes the benchmark's extra users out of group "g", back to
+// its 2,000 members, so that every run adds them anew.
+func resetGroup(b *testing.B, st *Store, more []*scim.User) {
+	ctx := context.Background()
+	g, err := st.GetGroup(ctx, "acme", "g")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := st.UpdateGroup(ctx, "acme", g, g.Meta.Version, scim.MemberChange{Remove: ids(more)}); err != nil {
+		b.Fatal(err)
 	}
 }
 
@@ -353,13 +359,7 @@ func BenchmarkOtherCompanyDuringGroupPatchSQLite(b *testing.B) {
 	gets := 0
 	for b.Loop() {
 		b.StopTimer()
-		g, err := st.GetGroup(ctx, "acme", "g")
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := st.UpdateGroup(ctx, "acme", g, g.Meta.Version, scim.MemberChange{Remove: ids(more)}); err != nil {
-			b.Fatal(err)
-		}
+		resetGroup(b, st, more)
 		b.StartTimer()
 		done := make(chan struct{})
 		go func() {
