@@ -440,12 +440,13 @@ const DefaultTokenCacheTTL = 5 * time.Second
 // maxCachedTokens bounds the token cache; beyond it, arbitrary entries go.
 const maxCachedTokens = 10000
 
-// maxCachedModels bounds the model cache. A company's model is about
-// 50 KB, so a process serving many companies keeps at most about 100 MB of
+// maxCachedModels bounds the model cache. A company's model holds its
+// custom attributes only (the core and Enterprise schemas are shared by
+// every model), about 1 KB, so a process keeps at most some tens of MB of
 // them; beyond, arbitrary entries go, and a request of a company no longer
 // cached reads its definitions and builds its model again: the same work
 // whatever the number of companies.
-const maxCachedModels = 2048
+const maxCachedModels = 16384
 
 // cachedTokenEntry is a token found by hash, and when it was read.
 type cachedTokenEntry struct {

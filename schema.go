@@ -347,22 +347,18 @@ func cutSchema(path, urn string) (rest string, ok bool) {
 // NewModel returns the model for a tenant with the given Peakon custom
 // attributes (nil for none).
 func NewModel(custom []CustomAttribute) *Model {
+	b := builtInUserSchemas()
 	m := &Model{
-		core:       coreUserSchema(),
-		enterprise: enterpriseUserSchema(),
+		core:       b.core,
+		enterprise: b.enterprise,
+		ruled:      b.ruled,
+		enc:        b.enc,
 		peakon: &Schema{
 			ID:          SchemaPeakonUser,
 			Name:        "Peakon User",
 			Description: "Peakon custom employee attributes, keyed by display name.",
 		},
 		custom: make(map[string]*Attribute, 2*len(custom)),
-	}
-	for _, s := range []*Schema{m.core, m.enterprise} {
-		for _, a := range s.Attributes {
-			if setRules(a) {
-				m.ruled = append(m.ruled, a)
-			}
-		}
 	}
 	for _, c := range custom {
 		a := c.attribute()
@@ -372,9 +368,32 @@ func NewModel(custom []CustomAttribute) *Model {
 			m.custom[strings.ToLower(alias)] = a
 		}
 	}
-	m.enc = compileUserEncoder(m)
 	return m
 }
+
+// userSchemas are the core and Enterprise schemas with their field rules
+// and compiled encoder: the same for every company, so built once and
+// shared by every Model (they are never modified once built), and a
+// company's model costs only its custom attributes. A process serving
+// thousands of companies rebuilds an evicted model cheaply.
+type userSchemas struct {
+	core, enterprise *Schema
+	ruled            []*Attribute
+	enc              *userEncoder
+}
+
+var builtInUserSchemas = sync.OnceValue(func() *userSchemas {
+	m := &Model{core: coreUserSchema(), enterprise: enterpriseUserSchema()}
+	for _, s := range []*Schema{m.core, m.enterprise} {
+		for _, a := range s.Attributes {
+			if setRules(a) {
+				m.ruled = append(m.ruled, a)
+			}
+		}
+	}
+	m.enc = compileUserEncoder(m)
+	return &userSchemas{core: m.core, enterprise: m.enterprise, ruled: m.ruled, enc: m.enc}
+})
 
 // defaultModel serves tenants without custom attributes.
 var defaultModel = NewModel(nil)
