@@ -295,20 +295,28 @@ func TestLibraryDeps(t *testing.T) {
 	deptest.Forbid(t, "the library", deps, "github.com/chromedp/", "github.com/prometheus/", "/examples/")
 }
 
-// TestVerboseLog checks that the logger the demo's -v configures receives
-// the handler's access log.
-func TestVerboseLog(t *testing.T) {
-	t.Parallel()
-	var buf strings.Builder
+// verboseDemo sets up the demo as -v does on the memory store, its log
+// written to the returned builder.
+func verboseDemo(t *testing.T) (http.Handler, *strings.Builder) {
+	t.Helper()
+	buf := new(strings.Builder)
 	c, err := parseFlags([]string{"-store", "memory", "-token", "tok-acme-1234", "-v"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux, _, closeStore, err := setup(context.Background(), c, slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	mux, _, closeStore, err := setup(context.Background(), c, slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closeStore()
+	t.Cleanup(func() { closeStore() })
+	return mux, buf
+}
+
+// TestVerboseLog checks that the logger the demo's -v configures receives
+// the handler's access log.
+func TestVerboseLog(t *testing.T) {
+	t.Parallel()
+	mux, buf := verboseDemo(t)
 	req := httptest.NewRequest("GET", "/scim/v2/Users?filter=userName+eq", nil)
 	req.Header.Set("Authorization", "Bearer tok-acme-1234")
 	mux.ServeHTTP(httptest.NewRecorder(), req)
@@ -378,16 +386,7 @@ func TestTrustedProxyCountsPerClient(t *testing.T) {
 // log cut, at Warn, however long it was.
 func TestAccessLogClipped(t *testing.T) {
 	t.Parallel()
-	var buf strings.Builder
-	c, err := parseFlags([]string{"-store", "memory", "-token", "tok-acme-1234", "-v"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux, _, closeStore, err := setup(context.Background(), c, slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeStore()
+	mux, buf := verboseDemo(t)
 	long := strings.Repeat("a", 60<<10)
 	for _, path := range []string{"/scim/v2/" + long, "/scim/v2/Users/" + long} {
 		req := httptest.NewRequest("GET", path, nil)
