@@ -4,13 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
-	"math/rand/v2"
 	"net/http"
 	"reflect"
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/scimkit/scim/internal/jsonw"
 )
@@ -414,11 +412,6 @@ func (req *request) patch(id string, body []byte, ifMatch string) (*User, error)
 	})
 }
 
-// maxUpdateAttempts bounds the compare-and-swap retries of one write. Each
-// lost round means another writer succeeded, so under contention every
-// writer gets through well within it.
-const maxUpdateAttempts = 1000
-
 // update runs a read-modify-write of one user through the store's
 // compare-and-swap, retrying when another writer got in between. With
 // If-Match, a version mismatch is 412 rather than a retry: the client asked
@@ -472,15 +465,6 @@ func (req *request) commitUpdate(cur, next *User) error {
 	}
 	req.committed(cur, next)
 	return nil
-}
-
-// backoff sleeps a short, growing, jittered time between CAS attempts.
-func backoff(attempt int) {
-	if attempt < 2 {
-		return
-	}
-	d := time.Duration(min(attempt, 50)) * 20 * time.Microsecond
-	time.Sleep(d/2 + rand.N(d))
 }
 
 // sameResource reports whether two versions of a user differ only in meta.
