@@ -340,6 +340,24 @@ type request struct {
 	memberFilters int // group PATCH removes by a member filter, all operations of a bulk together
 }
 
+// withBody reads the request body and runs write on it (a create, replace
+// or patch). When ok is false the request has been answered with the
+// error.
+func withBody[T any](req *request, write func(body []byte) (T, error)) (res T, ok bool) {
+	body, err := req.readBody()
+	if err == nil {
+		res, err = write(body)
+	}
+	if err != nil {
+		req.fail(err)
+		return res, false
+	}
+	return res, true
+}
+
+// ifMatch is the request's If-Match header: the version a write requires.
+func (req *request) ifMatch() string { return req.r.Header.Get("If-Match") }
+
 // fail writes err as a SCIM error, logging server-side failures.
 func (req *request) fail(err error) {
 	e := asError(err)

@@ -309,14 +309,8 @@ func (req *request) decodeOptions() DecodeOptions {
 }
 
 func (req *request) createUser() {
-	body, err := req.readBody()
-	if err != nil {
-		req.fail(err)
-		return
-	}
-	u, err := req.create(body)
-	if err != nil {
-		req.fail(err)
+	u, ok := withBody(req, req.create)
+	if !ok {
 		return
 	}
 	req.respondUser(http.StatusCreated, u)
@@ -358,14 +352,8 @@ func (req *request) prepareWrite(before, after *User) error {
 }
 
 func (req *request) replaceUser(id string) {
-	body, err := req.readBody()
-	if err != nil {
-		req.fail(err)
-		return
-	}
-	u, err := req.replace(id, body, req.r.Header.Get("If-Match"))
-	if err != nil {
-		req.fail(err)
+	u, ok := withBody(req, func(body []byte) (*User, error) { return req.replace(id, body, req.ifMatch()) })
+	if !ok {
 		return
 	}
 	req.respondUser(http.StatusOK, u)
@@ -386,14 +374,8 @@ func (req *request) replace(id string, body []byte, ifMatch string) (*User, erro
 }
 
 func (req *request) patchUser(id string) {
-	body, err := req.readBody()
-	if err != nil {
-		req.fail(err)
-		return
-	}
-	u, err := req.patch(id, body, req.r.Header.Get("If-Match"))
-	if err != nil {
-		req.fail(err)
+	u, ok := withBody(req, func(body []byte) (*User, error) { return req.patch(id, body, req.ifMatch()) })
+	if !ok {
 		return
 	}
 	req.respondUser(http.StatusOK, u)
@@ -479,7 +461,7 @@ func sameResource(a, b *User) bool {
 }
 
 func (req *request) deleteUser(id string) {
-	if err := req.remove(id, req.r.Header.Get("If-Match")); err != nil {
+	if err := req.remove(id, req.ifMatch()); err != nil {
 		req.fail(err)
 		return
 	}
