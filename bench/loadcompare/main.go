@@ -378,25 +378,16 @@ type turn struct {
 
 // load drives s with conns connections for d, cycling through cs.
 func load(s *server, cs []call, conns int, d time.Duration) (turn, error) {
-	cns := make([]*conn, 0, conns)
-	defer func() {
-		for _, cn := range cns {
-			cn.close()
-		}
-	}()
-	for range conns {
-		cn, err := dial(s.addr)
-		if err != nil {
-			return turn{}, err
-		}
-		cns = append(cns, cn)
+	cns, err := dialN(s.addr, conns)
+	if err != nil {
+		return turn{}, err
 	}
+	defer closeAll(cns)
 	var (
 		done  atomic.Int64
 		stop  atomic.Bool
 		wg    sync.WaitGroup
-		mu    sync.Mutex
-		first error
+		first firstError
 	)
 	cpu0, cpuOK := procCPU(s.pid())
 	start := time.Now()
@@ -415,9 +406,7 @@ func load(s *server, cs []call, conns int, d time.Duration) (turn, error) {
 					err = fmt.Errorf("%s %s: status %d: %s", c.method, c.uri, resp.status, resp.body)
 				}
 				if err != nil {
-					mu.Lock()
-					first = cmpErr(first, err)
-					mu.Unlock()
+					first.set(err)
 					stop.Store(true)
 					return
 				}
@@ -434,8 +423,8 @@ func load(s *server, cs []call, conns int, d time.Duration) (turn, error) {
 	if cpuOK && cpuOK1 && done.Load() > 0 {
 		t.cpu = (cpu1 - cpu0) / time.Duration(done.Load())
 	}
-	if first != nil {
-		return t, fmt.Errorf("%s: %w", s.name, first)
+	if first.err != nil {
+		return t, fmt.Errorf("%s: %w", s.name, first.err)
 	}
 	return t, nil
 }
@@ -445,6 +434,18 @@ func cmpErr(a, b error) error {
 		return a
 	}
 	return b
+}
+
+// firstError keeps the first error that goroutines set.
+type firstError struct {
+	mu  sync.Mutex
+	err error
+}
+
+func (f *firstError) set(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.err = cmpErr(f.err, err)
 }
 
 // compare runs the interleaved rounds of one scenario on servers (bare
@@ -531,24 +532,15 @@ func creates(out io.Writer, c config, clients int) (err error) {
 	}
 	defer func() { err = cmpErr(err, s.stop()) }()
 	post := newCall("POST", "/scim/v2/Users", createBody)
-	cns := make([]*conn, 0, clients)
-	defer func() {
-		for _, cn := range cns {
-			cn.close()
-		}
-	}()
-	for range clients {
-		cn, err := dial(s.addr)
-		if err != nil {
-			return err
-		}
-		cns = append(cns, cn)
+	cns, err := dialN(s.addr, clients)
+	if err != nil {
+		return err
 	}
+	defer closeAll(cns)
 	var (
 		next  atomic.Uint64
 		wg    sync.WaitGroup
-		mu    sync.Mutex
-		first error
+		first firstError
 	)
 	la := loadAverage()
 	cpu0, cpuOK := procCPU(s.pid())
@@ -568,9 +560,7 @@ func creates(out io.Writer, c config, clients int) (err error) {
 					err = fmt.Errorf("status %d: %s", resp.status, resp.body)
 				}
 				if err != nil {
-					mu.Lock()
-					first = cmpErr(first, err)
-					mu.Unlock()
+					first.set(err)
 					next.Store(total)
 					return
 				}
@@ -579,8 +569,8 @@ func creates(out io.Writer, c config, clients int) (err error) {
 	}
 	wg.Wait()
 	el := time.Since(start)
-	if first != nil {
-		return fmt.Errorf("sqlite-create with %d clients: %w", clients, first)
+	if first.err != nil {
+		return fmt.Errorf("sqlite-create with %d clients: %w", clients, first.err)
 	}
 	fmt.Fprintf(out, "\nsqlite-create: %.0f creates/s with %d client(s), %d users in %v", float64(total)/el.Seconds(), clients, total, el.Round(time.Millisecond))
 	if cpu1, ok := procCPU(s.pid()); ok && cpuOK {

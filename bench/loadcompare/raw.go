@@ -84,6 +84,27 @@ func dial(addr string) (*conn, error) {
 
 func (c *conn) close() { c.c.Close() }
 
+// dialN opens n connections to addr, or none: on an error it closes those
+// it opened.
+func dialN(addr string, n int) ([]*conn, error) {
+	cns := make([]*conn, 0, n)
+	for range n {
+		cn, err := dial(addr)
+		if err != nil {
+			closeAll(cns)
+			return nil, err
+		}
+		cns = append(cns, cn)
+	}
+	return cns, nil
+}
+
+func closeAll(cns []*conn) {
+	for _, cn := range cns {
+		cn.close()
+	}
+}
+
 // response is what roundTrip read; body and the header values are valid
 // until the connection's next round trip unless keep is set.
 type response struct {
