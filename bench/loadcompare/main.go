@@ -70,9 +70,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-)
 
-const token = "loadcompare-token"
+	"github.com/scimkit/scim/bench/loadcompare/internal/protocol"
+)
 
 type config struct {
 	users         int
@@ -280,21 +280,7 @@ func group(out io.Writer, c config, run []string, kinds []string) (err error) {
 	return nil
 }
 
-var familyNames = []string{"Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Robinson", "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall", "Wood", "Jackson", "Clarke"}
-
-// userBody is a user as Okta provisions one.
-func userBody(i int) []byte {
-	fam := familyNames[i%len(familyNames)]
-	return fmt.Appendf(nil, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
-"userName":"user%d@example.com","externalId":"00u%07d","active":true,
-"name":{"givenName":"Given%d","familyName":"%s%d"},"displayName":"Given%d %s",
-"emails":[{"value":"user%d@example.com","type":"work","primary":true}],
-"title":"Engineer","locale":"en-GB",
-"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"R&D","employeeNumber":"%d"}}`,
-		i, i, i, fam, i, i, fam, i, i)
-}
-
-// createBody is userBody with counters ('#########') for its unique
+// createBody is protocol.UserBody with counters ('#########') for its unique
 // values: each create is a new user.
 var createBody = []byte(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
 "userName":"new#########@example.com","externalId":"00n#########","active":true,
@@ -314,20 +300,20 @@ func scenarioCalls(s string, users int) []call {
 		k := (i * 7919) % users // spread over the users
 		switch s {
 		case "get", "sqlite-get":
-			cs = append(cs, newCall("GET", "/scim/v2/Users/"+userID(k), nil))
+			cs = append(cs, newCall("GET", "/scim/v2/Users/"+protocol.UserID(k), nil))
 		case "eq":
 			cs = append(cs, newCall("GET", "/scim/v2/Users?filter="+queryEscape(fmt.Sprintf(`userName eq "user%d@example.com"`, k)), nil))
 		case "patch", "sqlite-patch":
-			cs = append(cs, newCall("PATCH", "/scim/v2/Users/"+userID(k), patchBody))
+			cs = append(cs, newCall("PATCH", "/scim/v2/Users/"+protocol.UserID(k), patchBody))
 		case "sw":
-			// A prefix that matches 1/len(familyNames) of the users.
-			fam := familyNames[i%len(familyNames)]
+			// A prefix that matches 1/len(protocol.FamilyNames) of the users.
+			fam := protocol.FamilyNames[i%len(protocol.FamilyNames)]
 			cs = append(cs, newCall("GET", "/scim/v2/Users?count=100&filter="+queryEscape(fmt.Sprintf(`name.familyName sw "%s"`, strings.ToLower(fam[:len(fam)-1]))), nil))
 		}
 	}
 	if s == "sw" {
 		cs = slices.CompactFunc(cs, func(a, b call) bool { return a.uri == b.uri })
-		cs = cs[:min(len(cs), len(familyNames))]
+		cs = cs[:min(len(cs), len(protocol.FamilyNames))]
 	}
 	return cs
 }
