@@ -29,6 +29,15 @@ func statuses(s *Server) []string {
 	return out
 }
 
+// plainAndTLS runs f in two subtests, on a plain server and on one
+// with WithTLS.
+func plainAndTLS(t *testing.T, f func(t *testing.T, s *Server)) {
+	t.Helper()
+	for name, opts := range map[string][]Option{"plain": nil, "tls": {WithTLS()}} {
+		t.Run(name, func(t *testing.T) { f(t, NewServer(t, opts...)) })
+	}
+}
+
 func TestFailNext(t *testing.T) {
 	t.Parallel()
 	s := NewServer(t)
@@ -231,56 +240,46 @@ func TestDelayEndsOnClose(t *testing.T) {
 
 func TestDrop(t *testing.T) {
 	t.Parallel()
-	for _, tls := range []bool{false, true} {
-		opts := []Option{}
-		if tls {
-			opts = append(opts, WithTLS())
-		}
-		s := NewServer(t, opts...)
+	plainAndTLS(t, func(t *testing.T, s *Server) {
 		c := s.Client()
 		s.FailMatching("POST", "/Users", 1, Drop())
 		if _, err := sendErr(c, "POST", s.URL()+"/Users", userJSON("a@example.com")); err == nil {
-			t.Errorf("tls %v: a dropped request got a response", tls)
+			t.Error("a dropped request got a response")
 		}
 		if res := send(t, c, "POST", s.URL()+"/Users", userJSON("a@example.com")); res.status != 201 {
-			t.Errorf("tls %v: retry: %d %s", tls, res.status, res.body)
+			t.Errorf("retry: %d %s", res.status, res.body)
 		}
 		want := []string{"POST /Users - [drop connection]", "POST /Users Created"}
 		if diff := cmp.Diff(want, statuses(s)); diff != "" {
-			t.Errorf("tls %v: recorded (-want +got):\n%s", tls, diff)
+			t.Errorf("recorded (-want +got):\n%s", diff)
 		}
 		if n := len(s.Users()); n != 1 {
-			t.Errorf("tls %v: %d users", tls, n)
+			t.Errorf("%d users", n)
 		}
-	}
+	})
 }
 
 // TestLoseAnswer: the request is served (the user exists), the client gets
 // no answer, and a blind repeat meets the user it already created.
 func TestLoseAnswer(t *testing.T) {
 	t.Parallel()
-	for _, tls := range []bool{false, true} {
-		opts := []Option{}
-		if tls {
-			opts = append(opts, WithTLS())
-		}
-		s := NewServer(t, opts...)
+	plainAndTLS(t, func(t *testing.T, s *Server) {
 		c := s.Client()
 		s.FailMatching("POST", "/Users", 1, LoseAnswer())
 		if res, err := sendErr(c, "POST", s.URL()+"/Users", userJSON("a@example.com")); err == nil {
-			t.Errorf("tls %v: a lost answer arrived: %d %s", tls, res.status, res.body)
+			t.Errorf("a lost answer arrived: %d %s", res.status, res.body)
 		}
 		if s.UserByUserName("a@example.com") == nil {
-			t.Errorf("tls %v: the request was not served", tls)
+			t.Error("the request was not served")
 		}
 		if res := send(t, c, "POST", s.URL()+"/Users", userJSON("a@example.com")); res.status != 409 {
-			t.Errorf("tls %v: repeat: %d %s, want 409", tls, res.status, res.body)
+			t.Errorf("repeat: %d %s, want 409", res.status, res.body)
 		}
 		want := []string{"POST /Users Created [serve, then drop connection]", "POST /Users Conflict"}
 		if diff := cmp.Diff(want, statuses(s)); diff != "" {
-			t.Errorf("tls %v: recorded (-want +got):\n%s", tls, diff)
+			t.Errorf("recorded (-want +got):\n%s", diff)
 		}
-	}
+	})
 }
 
 // TestRetryingClient is the use the faults are for: a client that retries
