@@ -24,10 +24,7 @@ import (
 // flight. Ensure on the id then starts from nothing, and the other
 // company keeps everything.
 func testErasure(t *testing.T, st scim.Store) {
-	store, ok := st.(scim.CompanyStore)
-	if !ok {
-		t.Skip("the store does not implement scim.CompanyStore")
-	}
+	store := implemented[scim.CompanyStore](t, st)
 	ctx := context.Background()
 	a, b := scim.NewCompanies(store), scim.NewCompanies(store)
 	if _, err := a.Ensure(ctx, "erased", "Erased", nil); err != nil {

@@ -16,10 +16,7 @@ import (
 // expiry, and deleting a company with everything it owns while another
 // company keeps its own.
 func testCompanyLifecycle(t *testing.T, st scim.Store) {
-	cs, ok := st.(scim.CompanyStore)
-	if !ok {
-		t.Skip("the store does not implement scim.CompanyStore")
-	}
+	cs := implemented[scim.CompanyStore](t, st)
 	ctx := context.Background()
 	for _, id := range []string{"globex", "acme"} {
 		if err := cs.CreateCompany(ctx, &scim.Company{ID: id, Name: id, Created: base}); err != nil {
