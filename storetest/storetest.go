@@ -20,7 +20,6 @@ package storetest
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"reflect"
@@ -643,82 +642,5 @@ func testHistory(t *testing.T, st scim.HistoryStore) {
 	}
 	if got, _ := st.ActiveAt(ctx, tenant, t3); slices.Contains(got, "u01") {
 		t.Errorf("ActiveAt after delete still lists u01: %v", got)
-	}
-}
-
-func testCompanies(t *testing.T, st scim.CompanyStore) {
-	ctx := context.Background()
-	c := &scim.Company{ID: "acme", Name: "Acme", Created: base,
-		Attributes: []scim.CustomAttribute{{Name: "Employed Since", Type: scim.CustomDate, Aliases: []string{"Employed_Since"}}}}
-	if err := st.CreateCompany(ctx, c); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.CreateCompany(ctx, c); !errors.Is(err, scim.ErrConflict) {
-		t.Errorf("CreateCompany twice = %v, want ErrConflict", err)
-	}
-	got, err := st.GetCompany(ctx, "acme")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := cmp.Diff(c, got, cmpopts.EquateEmpty()); d != "" {
-		t.Errorf("GetCompany (-want +got):\n%s", d)
-	}
-	if _, err := st.GetCompany(ctx, "nope"); !errors.Is(err, scim.ErrNotFound) {
-		t.Errorf("GetCompany(unknown) = %v, want ErrNotFound", err)
-	}
-	c.Name = "Acme Inc"
-	c.Attributes = append(c.Attributes, scim.CustomAttribute{Name: "Level", Type: scim.CustomNumber})
-	if err := st.UpdateCompany(ctx, c); err != nil {
-		t.Fatal(err)
-	}
-	got, _ = st.GetCompany(ctx, "acme")
-	if d := cmp.Diff(c, got, cmpopts.EquateEmpty()); d != "" {
-		t.Errorf("GetCompany after update (-want +got):\n%s", d)
-	}
-	if err := st.UpdateCompany(ctx, &scim.Company{ID: "nope"}); !errors.Is(err, scim.ErrNotFound) {
-		t.Errorf("UpdateCompany(unknown) = %v, want ErrNotFound", err)
-	}
-	tok := func(id, secret string, at time.Time) *scim.Token {
-		return &scim.Token{ID: id, Company: "acme", Hash: sha256.Sum256([]byte(secret)), Label: "okta " + id, Created: at}
-	}
-	t1, t2 := tok("t1", "s1", base), tok("t2", "s2", base.Add(time.Hour))
-	// Created in time order, so "oldest first" means the same by creation
-	// time and by insertion.
-	for _, tk := range []*scim.Token{t1, t2} {
-		if err := st.CreateToken(ctx, tk); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := st.CreateToken(ctx, tok("t3", "s1", base)); !errors.Is(err, scim.ErrConflict) {
-		t.Errorf("CreateToken(taken hash) = %v, want ErrConflict", err)
-	}
-	if err := st.CreateToken(ctx, tok("t1", "s9", base)); !errors.Is(err, scim.ErrConflict) {
-		t.Errorf("CreateToken(taken id) = %v, want ErrConflict", err)
-	}
-	got1, err := st.TokenByHash(ctx, sha256.Sum256([]byte("s1")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := cmp.Diff(t1, got1); d != "" {
-		t.Errorf("TokenByHash (-want +got):\n%s", d)
-	}
-	if _, err := st.TokenByHash(ctx, sha256.Sum256([]byte("nope"))); !errors.Is(err, scim.ErrNotFound) {
-		t.Errorf("TokenByHash(unknown) = %v, want ErrNotFound", err)
-	}
-	all, err := st.ListTokens(ctx, "acme")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := cmp.Diff([]*scim.Token{t1, t2}, all); d != "" {
-		t.Errorf("ListTokens (-want +got):\n%s", d)
-	}
-	if err := st.DeleteToken(ctx, "other", "t1"); !errors.Is(err, scim.ErrNotFound) {
-		t.Errorf("DeleteToken of another company = %v, want ErrNotFound", err)
-	}
-	if err := st.DeleteToken(ctx, "acme", "t1"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.TokenByHash(ctx, t1.Hash); !errors.Is(err, scim.ErrNotFound) {
-		t.Errorf("TokenByHash after delete = %v, want ErrNotFound", err)
 	}
 }
