@@ -12,6 +12,8 @@ import (
 	"github.com/scimkit/scim/scimtest"
 )
 
+// newClient returns a client of s that backs off for milliseconds, not
+// seconds.
 func newClient(s *scimtest.Server, opts ...scimclient.Option) *scimclient.Client {
 	opts = append([]scimclient.Option{scimclient.WithHTTPClient(s.Client()), scimclient.WithBackoff(time.Millisecond, 5*time.Millisecond)}, opts...)
 	return scimclient.New(s.URL(), s.Token(), opts...)
@@ -35,6 +37,8 @@ func create(t *testing.T, c *scimclient.Client, u *scim.User) *scim.User {
 	return got
 }
 
+// employee returns employee i: for 1, userName and work email
+// e001@example.com and externalId x001.
 func employee(i int, active bool) *scim.User {
 	email := fmt.Sprintf("e%03d@example.com", i)
 	return &scim.User{UserName: email, ExternalID: fmt.Sprintf("x%03d", i), Active: active,
@@ -62,6 +66,7 @@ func writes(s *scimtest.Server) []string {
 	return out
 }
 
+// stepsString lists rep's steps, one a line, for a failure message.
 func stepsString(rep *scimclient.Report) string {
 	var b strings.Builder
 	for _, st := range rep.Steps {
