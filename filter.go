@@ -247,7 +247,7 @@ const (
 )
 
 // punctuation is the kind of each one-character token.
-var punctuation = map[byte]tokKind{'(': tokLParen, ')': tokRParen, '[': tokLBracket, ']': tokRBracket}
+var punctuation = [256]tokKind{'(': tokLParen, ')': tokRParen, '[': tokLBracket, ']': tokRBracket}
 
 type token struct {
 	kind tokKind
