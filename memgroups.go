@@ -45,6 +45,19 @@ func (s *MemoryStore) groupTenant(tenant string, create bool) *memGroupTenant {
 	return t
 }
 
+// groupEntry returns the tenant's groups and the group id, after checking
+// ctx. The caller holds the lock.
+func (s *MemoryStore) groupEntry(ctx context.Context, tenant, id string) (*memGroupTenant, *memGroup, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	t := s.groupTenant(tenant, false)
+	if t == nil || t.byID[id] == nil {
+		return nil, nil, ErrNotFound
+	}
+	return t, t.byID[id], nil
+}
+
 // resolveMembers checks that every member names a user or group of the
 // tenant and returns them with their Type set, once each. The caller holds
 // the lock.
@@ -93,13 +106,10 @@ func (t *memGroupTenant) unlink(g *memGroup, value string) {
 
 // CreateGroup implements GroupStore.
 func (s *MemoryStore) CreateGroup(ctx context.Context, tenant string, g *Group) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.erased[tenant] {
-		return ErrErased
+	if err := s.check(ctx, tenant, true); err != nil {
+		return err
 	}
 	t := s.groupTenant(tenant, true)
 	if t.byID[g.ID] != nil {
@@ -123,16 +133,13 @@ func (s *MemoryStore) CreateGroup(ctx context.Context, tenant string, g *Group) 
 
 // GetGroup implements GroupStore.
 func (s *MemoryStore) GetGroup(ctx context.Context, tenant, id string) (*Group, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	t := s.groupTenant(tenant, false)
-	if t == nil || t.byID[id] == nil {
-		return nil, ErrNotFound
+	_, e, err := s.groupEntry(ctx, tenant, id)
+	if err != nil {
+		return nil, err
 	}
-	g := *t.byID[id].group
+	g := *e.group
 	return &g, nil
 }
 
@@ -140,16 +147,13 @@ func (s *MemoryStore) GetGroup(ctx context.Context, tenant, id string) (*Group, 
 // under its lock and yields outside it, so a slow reader never holds up
 // writers; the copy is the group's size, which the store holds anyway.
 func (s *MemoryStore) Members(ctx context.Context, tenant, id string, yield func(Member) error) error {
-	if err := ctx.Err(); err != nil {
+	s.mu.RLock()
+	_, e, err := s.groupEntry(ctx, tenant, id)
+	if err != nil {
+		s.mu.RUnlock()
 		return err
 	}
-	s.mu.RLock()
-	t := s.groupTenant(tenant, false)
-	if t == nil || t.byID[id] == nil {
-		s.mu.RUnlock()
-		return ErrNotFound
-	}
-	ms := slices.Collect(maps.Values(t.byID[id].members))
+	ms := slices.Collect(maps.Values(e.members))
 	s.mu.RUnlock()
 	slices.SortFunc(ms, func(a, b Member) int { return cmp.Compare(a.Value, b.Value) })
 	for _, m := range ms {
@@ -229,16 +233,12 @@ func (s *MemoryStore) ListGroups(ctx context.Context, tenant string, q *GroupQue
 
 // UpdateGroup implements GroupStore.
 func (s *MemoryStore) UpdateGroup(ctx context.Context, tenant string, g *Group, version string, ch MemberChange) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := s.groupTenant(tenant, false)
-	if t == nil || t.byID[g.ID] == nil {
-		return ErrNotFound
+	t, e, err := s.groupEntry(ctx, tenant, g.ID)
+	if err != nil {
+		return err
 	}
-	e := t.byID[g.ID]
 	if e.group.Meta.Version != version {
 		return ErrVersionMismatch
 	}
@@ -265,16 +265,12 @@ func (s *MemoryStore) UpdateGroup(ctx context.Context, tenant string, g *Group, 
 
 // DeleteGroup implements GroupStore.
 func (s *MemoryStore) DeleteGroup(ctx context.Context, tenant, id, version string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := s.groupTenant(tenant, false)
-	if t == nil || t.byID[id] == nil {
-		return ErrNotFound
+	t, e, err := s.groupEntry(ctx, tenant, id)
+	if err != nil {
+		return err
 	}
-	e := t.byID[id]
 	if version != "" && e.group.Meta.Version != version {
 		return ErrVersionMismatch
 	}
@@ -306,11 +302,11 @@ func (s *MemoryStore) forgetMember(tenant, id string) {
 
 // GroupsOf implements GroupStore.
 func (s *MemoryStore) GroupsOf(ctx context.Context, tenant string, userIDs []string) (map[string][]GroupRef, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	if err := s.check(ctx, tenant, false); err != nil {
+		return nil, err
+	}
 	out := make(map[string][]GroupRef)
 	t := s.groupTenant(tenant, false)
 	if t == nil {
