@@ -108,11 +108,7 @@ func postgresDSN(*testing.T) string { return os.Getenv("SCIMKIT_POSTGRES_DSN") }
 func TestSQLiteOutage(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "scim.db")
-	st, err := openDriver(ctx, "sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openSQLiteFile(t, path)
 	h := &scim.Handler{Store: st, Auth: scim.StaticTokens{"tok": "acme"}}
 	post := func(name, title string) *httptest.ResponseRecorder {
 		r := httptest.NewRequest(http.MethodPost, "/Users", strings.NewReader(`{"userName":"`+name+`","title":"`+title+`"}`))
@@ -193,11 +189,7 @@ func TestSQLiteOutage(t *testing.T) {
 // must not go on, or each later operation would commit on its own.
 func TestSQLiteFullBulk(t *testing.T) {
 	ctx := context.Background()
-	st, err := openDriver(ctx, "sqlite", filepath.Join(t.TempDir(), "scim.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openSQLite(t)
 	var pages int
 	if err := st.w.QueryRowContext(ctx, "PRAGMA page_count").Scan(&pages); err != nil {
 		t.Fatal(err)

@@ -15,9 +15,19 @@ import (
 	"github.com/scimkit/scim/storetest"
 )
 
+// openSQLite opens a store on a database file of its own, closed at
+// cleanup.
 func openSQLite(t testing.TB, opts ...Option) *Store {
 	t.Helper()
-	st, err := openDriver(context.Background(), "sqlite", filepath.Join(t.TempDir(), "scim.db"), opts...)
+	return openSQLiteFile(t, filepath.Join(t.TempDir(), "scim.db"), opts...)
+}
+
+// openSQLiteFile opens a store on the SQLite database at path, closed at
+// cleanup (closing it before is harmless): tests open the same path twice
+// to play another process, or to reopen the database.
+func openSQLiteFile(t testing.TB, path string, opts ...Option) *Store {
+	t.Helper()
+	st, err := openDriver(context.Background(), "sqlite", path, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,16 +15,7 @@ import (
 func TestTotalsSQLite(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "scim.db")
-	st, err := openDriver(ctx, "sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	other, err := openDriver(ctx, "sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
+	st, other := openSQLiteFile(t, path), openSQLiteFile(t, path)
 	user := func(i int) *scim.User {
 		return &scim.User{ID: fmt.Sprintf("u%03d", i), UserName: fmt.Sprintf("user%03d", i),
 			Name: scim.Name{FamilyName: fmt.Sprintf("Adams%03d", i)}, Meta: scim.Meta{Version: "v"}}
@@ -76,7 +67,7 @@ func TestTotalsSQLite(t *testing.T) {
 	}
 	// Inside a batch the count is of the batch's own, uncommitted state,
 	// and not kept.
-	err = st.Batch(ctx, func(b scim.Store) error {
+	err := st.Batch(ctx, func(b scim.Store) error {
 		if err := b.CreateUser(ctx, "acme", user(32)); err != nil {
 			return err
 		}

@@ -17,15 +17,7 @@ import (
 func TestUserCache(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "scim.db")
-	open := func(opts ...Option) *Store {
-		st, err := openDriver(ctx, "sqlite", path, opts...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	}
-	a, b := open(), open()
+	a, b := openSQLiteFile(t, path), openSQLiteFile(t, path)
 	u := benchUser(1)
 	if err := a.CreateUser(ctx, "acme", u); err != nil {
 		t.Fatal(err)
@@ -110,16 +102,7 @@ func TestUserCacheBounded(t *testing.T) {
 func TestDataVersionShared(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "scim.db")
-	a, err := openDriver(ctx, "sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := openDriver(ctx, "sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	a, b := openSQLiteFile(t, path), openSQLiteFile(t, path)
 	calls := 0
 	for i := range 30 {
 		before, err := a.totals.dv.read(ctx)
@@ -154,11 +137,7 @@ func TestDataVersionShared(t *testing.T) {
 // lending as it ends the cache.
 func TestViewUserLends(t *testing.T) {
 	ctx := context.Background()
-	st, err := openDriver(ctx, "sqlite", filepath.Join(t.TempDir(), "scim.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := openSQLite(t)
 	var _ scim.UserViewer = st
 	u := benchUser(1)
 	if err := st.CreateUser(ctx, "acme", u); err != nil {
