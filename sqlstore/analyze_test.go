@@ -112,26 +112,11 @@ func TestMigrateManagerNullPostgres(t *testing.T) {
 		mgr + ` ne "boss"`:         "[boss]",
 		`not (` + mgr + ` eq "x")`: "[boss report]",
 	} {
-		q, err := planModel.NewQuery(filter, "userName", "", 1, 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := st.ListUsers(ctx, "acme", q)
-		if err != nil {
-			t.Fatalf("%s: %v", filter, err)
-		}
+		p := listUsers(t, st, planModel, filter, "userName", 1, 10)
 		if got := fmt.Sprint(userIDsOf(p.Users)); got != want {
 			t.Errorf("%s: %s, want %s", filter, got, want)
 		}
 	}
-}
-
-func userIDsOf(users []*scim.User) []string {
-	ids := make([]string, len(users))
-	for i, u := range users {
-		ids[i] = u.ID
-	}
-	return ids
 }
 
 // TestAnalyzeTablesPostgres checks that Analyze on PostgreSQL names every

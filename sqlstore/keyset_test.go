@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -24,17 +25,8 @@ func TestTotalsPostgres(t *testing.T) {
 
 // TestKeysetSQLite is the same on one SQLite file opened twice.
 func TestKeysetSQLite(t *testing.T) {
-	path := t.TempDir() + "/scim.db"
-	open := func() *Store {
-		st, err := openDriver(context.Background(), "sqlite", path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	}
-	st := open()
-	testTotalsAcross(t, st, open())
+	path := filepath.Join(t.TempDir(), "scim.db")
+	testTotalsAcross(t, openSQLiteFile(t, path), openSQLiteFile(t, path))
 }
 
 func testTotalsAcross(t *testing.T, st, other *Store) {
@@ -52,19 +44,8 @@ func testTotalsAcross(t *testing.T, st, other *Store) {
 	var keysets int64
 	page := func(step string, start, wantTotal int, wantIDs []string, wantCounts int64, keyset bool) {
 		t.Helper()
-		q, err := planModel.NewQuery("", "", "", start, 5)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := st.ListUsers(ctx, "acme", q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ids []string
-		for _, u := range p.Users {
-			ids = append(ids, u.ID)
-		}
-		if d := cmp.Diff(wantIDs, ids); d != "" || p.Total != wantTotal {
+		p := listUsers(t, st, planModel, "", "", start, 5)
+		if d := cmp.Diff(wantIDs, userIDsOf(p.Users)); d != "" || p.Total != wantTotal {
 			t.Errorf("%s: total %d, want %d; ids (-want +got):\n%s", step, p.Total, wantTotal, d)
 		}
 		if n := st.counts.Load(); n != wantCounts {

@@ -35,6 +35,30 @@ func openSQLiteFile(t testing.TB, path string, opts ...Option) *Store {
 	return st
 }
 
+// listUsers lists the users of the acme company matching filter, sorted
+// by sortBy, count from start, failing the test on an error.
+func listUsers(t testing.TB, st *Store, m *scim.Model, filter, sortBy string, start, count int) *scim.Page {
+	t.Helper()
+	q, err := m.NewQuery(filter, sortBy, "", start, count)
+	if err != nil {
+		t.Fatalf("%s: %v", filter, err)
+	}
+	p, err := st.ListUsers(context.Background(), "acme", q)
+	if err != nil {
+		t.Fatalf("%s: %v", filter, err)
+	}
+	return p
+}
+
+// userIDsOf returns the ids of users, in order.
+func userIDsOf(users []*scim.User) []string {
+	ids := make([]string, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	return ids
+}
+
 // openPostgres opens a store in a schema of its own, dropped at cleanup,
 // or skips when SCIMKIT_POSTGRES_DSN is not set.
 func openPostgres(t testing.TB, opts ...Option) *Store {

@@ -29,14 +29,7 @@ func TestTotalsSQLite(t *testing.T) {
 	}
 	check := func(step string, start, wantTotal int, wantCounts int64) {
 		t.Helper()
-		q, err := planModel.NewQuery(`name.familyName sw "adams"`, "", "", start, 5)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := st.ListUsers(ctx, "acme", q)
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := listUsers(t, st, planModel, `name.familyName sw "adams"`, "", start, 5)
 		if p.Total != wantTotal || len(p.Users) != 5 {
 			t.Errorf("%s: %d users of %d, want 5 of %d", step, len(p.Users), p.Total, wantTotal)
 		}
