@@ -16,17 +16,11 @@ import (
 // user "extra" in no group, and returns a handler with groups on.
 func groupBenchHandler(b *testing.B, st *Store, n int) *scim.Handler {
 	ctx := context.Background()
-	users := make([]*scim.User, 0, n+1)
-	g := &scim.Group{ID: "g", DisplayName: "All", Meta: scim.Meta{ResourceType: "Group", Version: `W/"1"`}}
-	for i := range n {
-		id := fmt.Sprintf("u%06d", i)
-		users = append(users, &scim.User{ID: id, UserName: id + "@example.com", Active: true, Meta: scim.Meta{Version: `W/"1"`}})
-		g.Members = append(g.Members, scim.Member{Value: id})
-	}
-	users = append(users, &scim.User{ID: "extra", UserName: "extra@example.com", Meta: scim.Meta{Version: `W/"1"`}})
-	if err := st.CreateUsers(ctx, "acme", users); err != nil {
+	users := createUsers(b, st, "u%06d", n)
+	if err := st.CreateUser(ctx, "acme", &scim.User{ID: "extra", UserName: "extra@example.com", Meta: scim.Meta{Version: `W/"1"`}}); err != nil {
 		b.Fatal(err)
 	}
+	g := &scim.Group{ID: "g", DisplayName: "All", Meta: scim.Meta{ResourceType: "Group", Version: `W/"1"`}, Members: membersOf(users)}
 	if err := st.CreateGroup(ctx, "acme", g); err != nil {
 		b.Fatal(err)
 	}
@@ -112,16 +106,7 @@ func patchBody(limit int, op func(i int) string) (string, int) {
 // a company of 40,000.
 func BenchmarkGroupPatchWorstSQLite(b *testing.B) {
 	st := openSQLite(b)
-	h := groupBenchHandler(b, st, 2000)
-	ctx := context.Background()
-	more := make([]*scim.User, 0, 38000)
-	for i := range 38000 {
-		id := fmt.Sprintf("v%06d", i)
-		more = append(more, &scim.User{ID: id, UserName: id + "@example.com", Meta: scim.Meta{Version: `W/"1"`}})
-	}
-	if err := st.CreateUsers(ctx, "acme", more); err != nil {
-		b.Fatal(err)
-	}
+	h, more, add := groupPatchWorstCase(b, st)
 	const limit = 1 << 20
 	valueOr := func(i int) string {
 		var s strings.Builder
@@ -142,18 +127,9 @@ func BenchmarkGroupPatchWorstSQLite(b *testing.B) {
 		}
 		return valueOr(i)
 	})
-	var add strings.Builder
-	add.WriteString(`{"op":"add","path":"members","value":[`)
-	for i := range 38000 {
-		if i > 0 {
-			add.WriteByte(',')
-		}
-		fmt.Fprintf(&add, `{"value":"v%06d"}`, i)
-	}
-	add.WriteString(`]}`)
 	addAll, _ := patchBody(limit, func(i int) string {
 		if i == 0 {
-			return add.String()
+			return add
 		}
 		return valueOr(i)
 	})
@@ -174,6 +150,24 @@ func BenchmarkGroupPatchWorstSQLite(b *testing.B) {
 	}
 }
 
+// groupPatchWorstCase loads groupBenchHandler's group of 2,000 members and
+// 38,000 more users v000000.. in no group, and returns the handler, those
+// users and one add operation naming them all, the costliest PATCH.
+func groupPatchWorstCase(b *testing.B, st *Store) (h *scim.Handler, more []*scim.User, add string) {
+	h = groupBenchHandler(b, st, 2000)
+	more = createUsers(b, st, "v%06d", 38000)
+	var op strings.Builder
+	op.WriteString(`{"op":"add","path":"members","value":[`)
+	for i, u := range more {
+		if i > 0 {
+			op.WriteByte(',')
+		}
+		fmt.Fprintf(&op, `{"value":%q}`, u.ID)
+	}
+	op.WriteString(`]}`)
+	return h, more, op.String()
+}
+
 // resetGroup takes the benchmark's extra users out of group "g", back to
 // its 2,000 members, so that every run adds them anew.
 func resetGroup(b *testing.B, st *Store, more []*scim.User) {
@@ -182,17 +176,9 @@ func resetGroup(b *testing.B, st *Store, more []*scim.User) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := st.UpdateGroup(ctx, "acme", g, g.Meta.Version, scim.MemberChange{Remove: ids(more)}); err != nil {
+	if err := st.UpdateGroup(ctx, "acme", g, g.Meta.Version, scim.MemberChange{Remove: userIDsOf(more)}); err != nil {
 		b.Fatal(err)
 	}
-}
-
-func ids(us []*scim.User) []string {
-	out := make([]string, len(us))
-	for i, u := range us {
-		out[i] = u.ID
-	}
-	return out
 }
 
 // manyGroupsHandler loads the users u000000..u(users-1) and n groups
@@ -200,14 +186,7 @@ func ids(us []*scim.User) []string {
 // ANALYZE, and returns a handler with groups on.
 func manyGroupsHandler(b *testing.B, st *Store, users, n int) *scim.Handler {
 	ctx := context.Background()
-	us := make([]*scim.User, users)
-	for i := range us {
-		id := fmt.Sprintf("u%06d", i)
-		us[i] = &scim.User{ID: id, UserName: id + "@example.com", Active: true, Meta: scim.Meta{Version: `W/"1"`}}
-	}
-	if err := st.CreateUsers(ctx, "acme", us); err != nil {
-		b.Fatal(err)
-	}
+	us := createUsers(b, st, "u%06d", users)
 	err := st.Batch(ctx, func(s scim.Store) error {
 		gs := s.(scim.GroupStore)
 		for i := range n {
@@ -261,14 +240,7 @@ func BenchmarkUsersByGroupSQLite(b *testing.B) {
 	st := openSQLite(b)
 	ctx := context.Background()
 	const n = 10_000
-	us := make([]*scim.User, n)
-	for i := range us {
-		id := fmt.Sprintf("u%06d", i)
-		us[i] = &scim.User{ID: id, UserName: id + "@example.com", Active: true, Meta: scim.Meta{Version: `W/"1"`}}
-	}
-	if err := st.CreateUsers(ctx, "acme", us); err != nil {
-		b.Fatal(err)
-	}
+	us := createUsers(b, st, "u%06d", n)
 	h := &scim.Handler{Store: st, Groups: st, Auth: scim.StaticTokens{"tok": "acme"}, BaseURL: "https://scim.example.com/scim/v2"}
 	get := func(b *testing.B) {
 		i := 0
@@ -279,10 +251,7 @@ func BenchmarkUsersByGroupSQLite(b *testing.B) {
 	}
 	b.Run("get-user/memberships=0", get)
 	for g := range 5 {
-		grp := &scim.Group{ID: fmt.Sprintf("g%d", g), DisplayName: "G", Meta: scim.Meta{Version: `W/"1"`}}
-		for _, u := range us {
-			grp.Members = append(grp.Members, scim.Member{Value: u.ID})
-		}
+		grp := &scim.Group{ID: fmt.Sprintf("g%d", g), DisplayName: "G", Meta: scim.Meta{Version: `W/"1"`}, Members: membersOf(us)}
 		if err := st.CreateGroup(ctx, "acme", grp); err != nil {
 			b.Fatal(err)
 		}
@@ -332,29 +301,12 @@ func benchGroupListPage(b *testing.B, st *Store) {
 // such GET of each PATCH (max-ms) and how many were served (gets).
 func BenchmarkOtherCompanyDuringGroupPatchSQLite(b *testing.B) {
 	st := openSQLite(b)
-	h := groupBenchHandler(b, st, 2000)
+	h, more, op := groupPatchWorstCase(b, st)
 	h.Auth = scim.StaticTokens{"tok": "acme", "other": "globex"}
-	ctx := context.Background()
-	more := make([]*scim.User, 0, 38000)
-	for i := range 38000 {
-		id := fmt.Sprintf("v%06d", i)
-		more = append(more, &scim.User{ID: id, UserName: id + "@example.com", Meta: scim.Meta{Version: `W/"1"`}})
-	}
-	if err := st.CreateUsers(ctx, "acme", more); err != nil {
+	if err := st.CreateUser(context.Background(), "globex", &scim.User{ID: "o1", UserName: "o1@example.com", Meta: scim.Meta{Version: `W/"1"`}}); err != nil {
 		b.Fatal(err)
 	}
-	if err := st.CreateUser(ctx, "globex", &scim.User{ID: "o1", UserName: "o1@example.com", Meta: scim.Meta{Version: `W/"1"`}}); err != nil {
-		b.Fatal(err)
-	}
-	var add strings.Builder
-	add.WriteString(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":[`)
-	for i := range 38000 {
-		if i > 0 {
-			add.WriteByte(',')
-		}
-		fmt.Fprintf(&add, `{"value":"v%06d"}`, i)
-	}
-	add.WriteString(`]}]}`)
+	add := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[` + op + `]}`
 	var worst time.Duration
 	gets := 0
 	for b.Loop() {
@@ -364,7 +316,7 @@ func BenchmarkOtherCompanyDuringGroupPatchSQLite(b *testing.B) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			benchServe(b, h, "PATCH", "/scim/v2/Groups/g", add.String(), 204)
+			benchServe(b, h, "PATCH", "/scim/v2/Groups/g", add, 204)
 		}()
 		for running := true; running; {
 			select {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -48,6 +49,30 @@ func listUsers(t testing.TB, st *Store, m *scim.Model, filter, sortBy string, st
 		t.Fatalf("%s: %v", filter, err)
 	}
 	return p
+}
+
+// createUsers creates n active users in the acme company, with ids
+// fmt.Sprintf(idFormat, i) and user names id@example.com, and returns them.
+func createUsers(t testing.TB, st *Store, idFormat string, n int) []*scim.User {
+	t.Helper()
+	users := make([]*scim.User, n)
+	for i := range users {
+		id := fmt.Sprintf(idFormat, i)
+		users[i] = &scim.User{ID: id, UserName: id + "@example.com", Active: true, Meta: scim.Meta{Version: `W/"1"`}}
+	}
+	if err := st.CreateUsers(context.Background(), "acme", users); err != nil {
+		t.Fatal(err)
+	}
+	return users
+}
+
+// membersOf returns users as the members of a group.
+func membersOf(users []*scim.User) []scim.Member {
+	ms := make([]scim.Member, len(users))
+	for i, u := range users {
+		ms[i] = scim.Member{Value: u.ID}
+	}
+	return ms
 }
 
 // userIDsOf returns the ids of users, in order.
