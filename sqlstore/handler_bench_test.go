@@ -48,12 +48,7 @@ func oktaBody(i int) string {
 func freshStore(b *testing.B, dialect string) *Store {
 	b.Helper()
 	if dialect == "sqlite" {
-		st, err := openDriver(context.Background(), "sqlite", b.TempDir()+"/load.db")
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { st.Close() })
-		return st
+		return openSQLite(b)
 	}
 	return openPostgres(b)
 }
@@ -87,27 +82,9 @@ func runHandlerBenchmarks(b *testing.B, dialect string) {
 			i += 7919
 		}
 	})
-	b.Run("FamilyNameSwPage100On100k", func(b *testing.B) {
-		path := "/scim/v2/Users?count=100&filter=" + url.QueryEscape(`name.familyName sw "A"`)
-		for b.Loop() {
-			if out := serve(b, h, "GET", path, "", 200); !strings.Contains(out, `"itemsPerPage":100,`) {
-				b.Fatalf("page: %.300s", out)
-			}
-		}
-	})
+	b.Run("FamilyNameSwPage100On100k", familyNameSwPage(h))
 	// Okta's import: every user, a hundred at a time, without a filter.
-	b.Run("ImportPageOn100k", func(b *testing.B) {
-		start := 1
-		for b.Loop() {
-			path := fmt.Sprintf("/scim/v2/Users?startIndex=%d&count=100", start)
-			if out := serve(b, h, "GET", path, "", 200); !strings.Contains(out, `"totalResults":100000,`) {
-				b.Fatalf("import page: %.300s", out)
-			}
-			if start += 100; start > benchUsers {
-				start = 1
-			}
-		}
-	})
+	b.Run("ImportPageOn100k", importPages(h, benchUsers))
 	// The same without the totals and positions cache, as before it: every
 	// page counts all users and skips to its OFFSET. Side by side with the
 	// above on the same loaded store, so the machine's load affects both.
@@ -115,16 +92,7 @@ func runHandlerBenchmarks(b *testing.B, dialect string) {
 		saved := st.totals
 		st.totals = nil
 		defer func() { st.totals = saved }()
-		start := 1
-		for b.Loop() {
-			path := fmt.Sprintf("/scim/v2/Users?startIndex=%d&count=100", start)
-			if out := serve(b, h, "GET", path, "", 200); !strings.Contains(out, `"totalResults":100000,`) {
-				b.Fatalf("import page: %.300s", out)
-			}
-			if start += 100; start > benchUsers {
-				start = 1
-			}
-		}
+		importPages(h, benchUsers)(b)
 	})
 	b.Run("PatchOn100k", func(b *testing.B) {
 		i := 0
@@ -152,6 +120,46 @@ func runHandlerBenchmarks(b *testing.B, dialect string) {
 		b.ReportMetric(float64(1000*b.N)/b.Elapsed().Seconds(), "users/s")
 	})
 	b.Run("SinglePost1000", func(b *testing.B) { postSingly(b, dialect, 1000) })
+}
+
+// familyNameSwPage is a benchmark of the first page of 100 users whose
+// family name starts with A.
+func familyNameSwPage(h *scim.Handler) func(*testing.B) {
+	return func(b *testing.B) {
+		path := "/scim/v2/Users?count=100&filter=" + url.QueryEscape(`name.familyName sw "A"`)
+		for b.Loop() {
+			if out := serve(b, h, "GET", path, "", 200); !strings.Contains(out, `"itemsPerPage":100,`) {
+				b.Fatalf("page: %.300s", out)
+			}
+		}
+	}
+}
+
+// importPages is a benchmark of Okta's import of n users: every page of
+// 100 in turn, each an iteration, from where the last one stopped.
+func importPages(h *scim.Handler, n int) func(*testing.B) {
+	return func(b *testing.B) {
+		total := totalResults(n)
+		start := 1
+		for b.Loop() {
+			importPage(b, h, start, total)
+			if start += 100; start > n {
+				start = 1
+			}
+		}
+	}
+}
+
+// totalResults is the text a list of n users holds, for importPage.
+func totalResults(n int) string { return fmt.Sprintf(`"totalResults":%d,`, n) }
+
+// importPage gets the page of 100 users from start, checking that it
+// holds total.
+func importPage(b *testing.B, h *scim.Handler, start int, total string) {
+	path := fmt.Sprintf("/scim/v2/Users?startIndex=%d&count=100", start)
+	if out := serve(b, h, "GET", path, "", 200); !strings.Contains(out, total) {
+		b.Fatalf("import page: %.300s", out)
+	}
 }
 
 // postSingly creates n users with one POST each into an empty store.
