@@ -111,11 +111,7 @@ func TestSQLiteOutage(t *testing.T) {
 	st := openSQLiteFile(t, path)
 	h := &scim.Handler{Store: st, Auth: scim.StaticTokens{"tok": "acme"}}
 	post := func(name, title string) *httptest.ResponseRecorder {
-		r := httptest.NewRequest(http.MethodPost, "/Users", strings.NewReader(`{"userName":"`+name+`","title":"`+title+`"}`))
-		r.Header.Set("Authorization", "Bearer tok")
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, r)
-		return w
+		return serveAs(h, "tok", http.MethodPost, "/Users", `{"userName":"`+name+`","title":"`+title+`"}`)
 	}
 	if w := post("first", ""); w.Code != http.StatusCreated {
 		t.Fatalf("first create: %d %s", w.Code, w.Body)
@@ -202,10 +198,7 @@ func TestSQLiteFullBulk(t *testing.T) {
 		ops[i] = fmt.Sprintf(`{"method":"POST","path":"/Users","bulkId":"b%d","data":{"userName":"u%d","title":"%s"}}`, i, i, strings.Repeat("x", 250))
 	}
 	h := &scim.Handler{Store: st, Auth: scim.StaticTokens{"tok": "acme"}}
-	r := httptest.NewRequest(http.MethodPost, "/Bulk", strings.NewReader(`{"Operations":[`+strings.Join(ops, ",")+`]}`))
-	r.Header.Set("Authorization", "Bearer tok")
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, r)
+	w := serveAs(h, "tok", http.MethodPost, "/Bulk", `{"Operations":[`+strings.Join(ops, ",")+`]}`)
 	if w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), "the server's storage is full") {
 		t.Errorf("bulk filling the disk: %d %.300s", w.Code, w.Body)
 	}
@@ -223,11 +216,7 @@ func TestPostgresOutage(t *testing.T) {
 	st := openPostgres(t, WithMaxConns(1))
 	h := &scim.Handler{Store: st, Auth: scim.StaticTokens{"tok": "acme"}}
 	get := func() *httptest.ResponseRecorder {
-		r := httptest.NewRequest(http.MethodGet, "/Users?filter="+url.QueryEscape(`title eq "x"`), nil)
-		r.Header.Set("Authorization", "Bearer tok")
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, r)
-		return w
+		return serveAs(h, "tok", http.MethodGet, "/Users?filter="+url.QueryEscape(`title eq "x"`), "")
 	}
 	if w := get(); w.Code != http.StatusOK {
 		t.Fatalf("GET: %d %s", w.Code, w.Body)
@@ -248,11 +237,7 @@ func TestPostgresOutageGroups(t *testing.T) {
 	st := openPostgres(t, WithMaxConns(1))
 	h := &scim.Handler{Store: st, Groups: st, Auth: scim.StaticTokens{"tok": "acme"}}
 	send := func(method, path, body string) *httptest.ResponseRecorder {
-		r := httptest.NewRequest(method, path, strings.NewReader(body))
-		r.Header.Set("Authorization", "Bearer tok")
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, r)
-		return w
+		return serveAs(h, "tok", method, path, body)
 	}
 	w := send(http.MethodPost, "/Groups", `{"displayName":"Sales"}`)
 	if w.Code != http.StatusCreated {
