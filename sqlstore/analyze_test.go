@@ -30,7 +30,7 @@ func countRows(t *testing.T, st *Store, query string) int {
 func TestAnalyzeSQLite(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "scim.db")
-	st := openSQLiteFile(t, path)
+	st := openStore(t, "sqlite", path)
 	loadPlanUsers(t, st)
 	if err := st.Analyze(ctx); err != nil {
 		t.Fatal(err)
@@ -49,7 +49,7 @@ func TestAnalyzeSQLite(t *testing.T) {
 		t.Skip("this SQLite does not sample keys (built without SQLITE_ENABLE_STAT4)")
 	}
 	st.Close()
-	st = openSQLiteFile(t, path)
+	st = openStore(t, "sqlite", path)
 	if n := countRows(t, st, "SELECT COUNT(*) FROM sqlite_stat4"); n != 0 {
 		t.Errorf("Open left %d samples in sqlite_stat4", n)
 	}

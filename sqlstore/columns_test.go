@@ -72,7 +72,7 @@ func TestColumnNames(t *testing.T) {
 func TestOpenChecksColumns(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "scim.db")
-	st := openSQLiteFile(t, path)
+	st := openStore(t, "sqlite", path)
 	_, err := st.w.ExecContext(ctx, `ALTER TABLE users DROP COLUMN title_f`)
 	st.Close()
 	if err != nil {

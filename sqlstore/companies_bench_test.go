@@ -21,7 +21,7 @@ func BenchmarkManyCompaniesPostgres(b *testing.B) {
 		b.Run(fmt.Sprintf("companies=%d", n), func(b *testing.B) {
 			ctx := context.Background()
 			dsn := postgresSchema(b)
-			st := openPostgresDSN(b, dsn)
+			st := openStore(b, "postgres", dsn)
 			setup := scim.NewCompanies(st)
 			tokens := make([]string, n)
 			users := make([]string, n)
@@ -44,7 +44,7 @@ func BenchmarkManyCompaniesPostgres(b *testing.B) {
 			}
 			var instances [2]*scim.Handler
 			for k := range instances {
-				other := openPostgresDSN(b, dsn)
+				other := openStore(b, "postgres", dsn)
 				cs := scim.NewCompanies(other)
 				instances[k] = &scim.Handler{Store: other, Auth: cs}
 			}

@@ -108,7 +108,7 @@ func postgresDSN(*testing.T) string { return os.Getenv("SCIMKIT_POSTGRES_DSN") }
 func TestSQLiteOutage(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "scim.db")
-	st := openSQLiteFile(t, path)
+	st := openStore(t, "sqlite", path)
 	h := &scim.Handler{Store: st, Auth: scim.StaticTokens{"tok": "acme"}}
 	post := func(name, title string) *httptest.ResponseRecorder {
 		return serveAs(h, "tok", http.MethodPost, "/Users", `{"userName":"`+name+`","title":"`+title+`"}`)

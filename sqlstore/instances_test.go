@@ -26,7 +26,7 @@ type instance struct {
 }
 
 func newInstance(t *testing.T, dsn string, limit func(*Store) scim.RateLimiter) instance {
-	st := openPostgresDSN(t, dsn)
+	st := openStore(t, "postgres", dsn)
 	cs := scim.NewCompanies(st)
 	return instance{st, &scim.Handler{Store: st, Auth: cs, Models: cs, RateLimit: limit(st)}}
 }

@@ -23,7 +23,7 @@ func TestRateLimiterShared(t *testing.T) {
 	const limit, lease = 1000, 20
 	var limiters []*RateLimiter
 	for range 2 {
-		l, err := NewRateLimiter(openPostgresDSN(t, dsn), limit, time.Hour)
+		l, err := NewRateLimiter(openStore(t, "postgres", dsn), limit, time.Hour)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -18,24 +18,31 @@ import (
 	"github.com/scimkit/scim/storetest"
 )
 
-// openSQLite opens a store on a database file of its own, closed at
-// cleanup.
-func openSQLite(t testing.TB, opts ...Option) *Store {
+// openStore opens a store of the named dialect on dsn, closed at cleanup
+// (closing it before is harmless, for a test that reopens the database).
+func openStore(t testing.TB, dialect, dsn string, opts ...Option) *Store {
 	t.Helper()
-	return openSQLiteFile(t, filepath.Join(t.TempDir(), "scim.db"), opts...)
-}
-
-// openSQLiteFile opens a store on the SQLite database at path, closed at
-// cleanup (closing it before is harmless): tests open the same path twice
-// to play another process, or to reopen the database.
-func openSQLiteFile(t testing.TB, path string, opts ...Option) *Store {
-	t.Helper()
-	st, err := openDriver(context.Background(), "sqlite", path, opts...)
+	st, err := openDriver(context.Background(), dialect, dsn, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
 	return st
+}
+
+// openSQLite opens a store on a database file of its own, closed at
+// cleanup.
+func openSQLite(t testing.TB, opts ...Option) *Store {
+	t.Helper()
+	return openStore(t, "sqlite", filepath.Join(t.TempDir(), "scim.db"), opts...)
+}
+
+// openSQLitePair opens two stores on one database file of their own, as
+// two processes would, closed at cleanup.
+func openSQLitePair(t testing.TB) (*Store, *Store) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "scim.db")
+	return openStore(t, "sqlite", path), openStore(t, "sqlite", path)
 }
 
 // listUsers lists the users of the acme company matching filter, sorted
@@ -103,7 +110,7 @@ func serveAs(h http.Handler, token, method, path, body string) *httptest.Respons
 // or skips when SCIMKIT_POSTGRES_DSN is not set.
 func openPostgres(t testing.TB, opts ...Option) *Store {
 	t.Helper()
-	return openPostgresDSN(t, postgresSchema(t), opts...)
+	return openStore(t, "postgres", postgresSchema(t), opts...)
 }
 
 // postgresSchema creates a schema of its own, dropped at cleanup, and
@@ -135,17 +142,6 @@ func postgresSchema(t testing.TB) string {
 		}
 	})
 	return withSearchPath(dsn, schema)
-}
-
-// openPostgresDSN opens a store on dsn, closed at cleanup.
-func openPostgresDSN(t testing.TB, dsn string, opts ...Option) *Store {
-	t.Helper()
-	st, err := openDriver(context.Background(), "postgres", dsn, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
 }
 
 func withSearchPath(dsn, schema string) string {

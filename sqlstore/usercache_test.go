@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -16,8 +15,7 @@ import (
 // that what it returns is the caller's to change.
 func TestUserCache(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "scim.db")
-	a, b := openSQLiteFile(t, path), openSQLiteFile(t, path)
+	a, b := openSQLitePair(t)
 	u := benchUser(1)
 	if err := a.CreateUser(ctx, "acme", u); err != nil {
 		t.Fatal(err)
@@ -101,8 +99,7 @@ func TestUserCacheBounded(t *testing.T) {
 // request arrived.
 func TestDataVersionShared(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "scim.db")
-	a, b := openSQLiteFile(t, path), openSQLiteFile(t, path)
+	a, b := openSQLitePair(t)
 	calls := 0
 	for i := range 30 {
 		before, err := a.totals.dv.read(ctx)
