@@ -63,3 +63,16 @@ func TestHandler(t *testing.T) {
 		t.Errorf("GET after DELETE: %d", code)
 	}
 }
+
+// serveAs serves method path with body to h as the bearer of token, with
+// the SCIM content type when there is a body, and returns the recording.
+func serveAs(h http.Handler, token, method, path, body string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(method, path, strings.NewReader(body))
+	r.Header.Set("Authorization", "Bearer "+token)
+	if body != "" {
+		r.Header.Set("Content-Type", "application/scim+json")
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}

@@ -6,8 +6,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -91,19 +89,6 @@ func userIDsOf(users []*scim.User) []string {
 		ids[i] = u.ID
 	}
 	return ids
-}
-
-// serveAs serves method path with body to h as the bearer of token, with
-// the SCIM content type when there is a body, and returns the recording.
-func serveAs(h http.Handler, token, method, path, body string) *httptest.ResponseRecorder {
-	r := httptest.NewRequest(method, path, strings.NewReader(body))
-	r.Header.Set("Authorization", "Bearer "+token)
-	if body != "" {
-		r.Header.Set("Content-Type", "application/scim+json")
-	}
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, r)
-	return w
 }
 
 // openPostgres opens a store in a schema of its own, dropped at cleanup,
