@@ -80,9 +80,10 @@
 //   - memstore.go: [MemoryStore] and its change feed; memprefix.go: its
 //     index for "sw" filters; memgroups.go: its groups; memcompany.go: its
 //     companies and tokens.
-//   - handler.go: [Handler] and its options; serve.go: one request's
-//     state, body reading and error writing; route.go: routing and the
-//     query string; limits.go: the handler's size limits.
+//   - handler.go: [Handler] and its options, one request's state, body
+//     reading and error writing, routing and the query string, and the
+//     compare-and-swap retry of writes; limits.go: the handler's size
+//     limits.
 //   - handler_users.go: the /Users endpoint; bulk.go: /Bulk;
 //     discovery.go: /Schemas, /ResourceTypes, /ServiceProviderConfig.
 //   - reference.go: employee references (the Enterprise manager, custom

@@ -124,6 +124,12 @@ func (m *Model) encodeCustom(dst []byte, u *User, p *Projection) []byte {
 			dst = jsonw.String(dst, v)
 		}
 	}
+	return closeObject(dst, mark, inner)
+}
+
+// closeObject ends the JSON object opened at mark, whose members start at
+// inner, or drops it, key and brace, when it has no members.
+func closeObject(dst []byte, mark, inner int) []byte {
 	if len(dst) == inner {
 		return dst[:mark]
 	}

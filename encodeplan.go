@@ -208,11 +208,7 @@ func (e *userEncoder) encode(m *Model, dst []byte, u *User, p *Projection) []byt
 		for i := range e.ent {
 			dst = e.ent[i].encode(dst, base, p)
 		}
-		if len(dst) == inner {
-			dst = dst[:mark]
-		} else {
-			dst = append(dst, '}')
-		}
+		dst = closeObject(dst, mark, inner)
 	}
 	if hasPeakon {
 		dst = m.encodeCustom(dst, u, p)

@@ -167,11 +167,7 @@ func (m *Model) encodeUserReflect(dst []byte, u *User, p *Projection) []byte {
 		for _, a := range m.enterprise.Attributes {
 			dst = encodeAttr(dst, rv, a, p)
 		}
-		if len(dst) == inner {
-			dst = dst[:mark]
-		} else {
-			dst = append(dst, '}')
-		}
+		dst = closeObject(dst, mark, inner)
 	}
 	if hasPeakon {
 		dst = m.encodeCustom(dst, u, p)

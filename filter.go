@@ -339,33 +339,27 @@ func (p *parser) isKeyword(k string) bool {
 }
 
 func (p *parser) parseOr(depth int) (Filter, error) {
-	left, err := p.parseAnd(depth)
-	if err != nil {
-		return nil, err
-	}
-	for p.isKeyword("or") {
-		p.next()
-		right, err := p.parseAnd(depth)
-		if err != nil {
-			return nil, err
-		}
-		left = &LogicalExpr{Op: "or", Left: left, Right: right}
-	}
-	return left, nil
+	return p.parseLogical(depth, "or", p.parseAnd)
 }
 
 func (p *parser) parseAnd(depth int) (Filter, error) {
-	left, err := p.parseUnary(depth)
+	return p.parseLogical(depth, "and", p.parseUnary)
+}
+
+// parseLogical parses operands joined by the keyword op, grouping to the
+// left ("a or b or c" is (a or b) or c).
+func (p *parser) parseLogical(depth int, op string, operand func(depth int) (Filter, error)) (Filter, error) {
+	left, err := operand(depth)
 	if err != nil {
 		return nil, err
 	}
-	for p.isKeyword("and") {
+	for p.isKeyword(op) {
 		p.next()
-		right, err := p.parseUnary(depth)
+		right, err := operand(depth)
 		if err != nil {
 			return nil, err
 		}
-		left = &LogicalExpr{Op: "and", Left: left, Right: right}
+		left = &LogicalExpr{Op: op, Left: left, Right: right}
 	}
 	return left, nil
 }

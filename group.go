@@ -317,3 +317,6 @@ func decodeMembers(x any) ([]Member, error) {
 	}
 	return out, nil
 }
+
+// membersAttr is groupSchema's members.
+var membersAttr = groupSchema.Attribute("members")

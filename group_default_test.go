@@ -47,12 +47,7 @@ func TestUsersOnlyDefaultUnchanged(t *testing.T) {
 			text := http.StatusText(got) + "\n" + w.Header().Get("Content-Type") + "\n" + w.Body.String()
 			file := filepath.Join("testdata", "usersonly", rq.name+".golden")
 			if os.Getenv("SCIMKIT_UPDATE_GOLDEN") != "" {
-				if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
-					t.Fatal(err)
-				}
+				writeTestdata(t, file, text)
 				return
 			}
 			want, err := os.ReadFile(file)
@@ -63,5 +58,17 @@ func TestUsersOnlyDefaultUnchanged(t *testing.T) {
 				t.Errorf("%s %s changed without a group store (-golden +got):\n%s", rq.method, rq.path, diff)
 			}
 		})
+	}
+}
+
+// writeTestdata records text in file, creating its directory, for the
+// tests that rewrite their expected files on request.
+func writeTestdata(t *testing.T, file, text string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -14,9 +14,6 @@ import (
 // member tests and member PATCH are the group files' own.
 var groupModel = &Model{core: groupSchema, enterprise: &Schema{}, peakon: &Schema{}}
 
-// membersAttr is groupSchema's members.
-var membersAttr = groupSchema.Attribute("members")
-
 // GroupQuery is a group list request as a store receives it. Build one
 // with [NewGroupQuery]. Filters name id, externalId, displayName,
 // meta.created, meta.lastModified, meta.version, and members (members,

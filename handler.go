@@ -2,12 +2,20 @@ package scim
 
 import (
 	"context"
+	"errors"
+	"io"
 	"log/slog"
+	"math/rand/v2"
+	"mime"
 	"net/http"
+	"net/url"
 	"runtime/debug"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 )
 
 // Handler serves the SCIM 2.0 protocol for Users (and Groups, when
@@ -312,4 +320,377 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		req.fail(Errorf(http.StatusNotImplemented, "", "%s is not supported by this endpoint", endpoint))
 	}
+}
+
+// request is one authenticated request being served.
+type request struct {
+	h      *Handler
+	w      http.ResponseWriter
+	r      *http.Request
+	ctx    context.Context
+	tenant string
+	model  *Model
+	store  Store      // h.Store, or the batch a bulk request runs in
+	base   string     // absolute base URL of the endpoint, no trailing slash
+	query  url.Values // the query parameters, see parseQuery
+
+	deferEvents bool    // inside a bulk batch: hold events until commit
+	pending     []Event // the events held
+
+	memberFilters int // group PATCH removes by a member filter, all operations of a bulk together
+}
+
+// withBody reads the request body and runs write on it (a create, replace
+// or patch). When ok is false the request has been answered with the
+// error.
+func withBody[T any](req *request, write func(body []byte) (T, error)) (res T, ok bool) {
+	body, err := req.readBody()
+	if err == nil {
+		res, err = write(body)
+	}
+	if err != nil {
+		req.fail(err)
+		return res, false
+	}
+	return res, true
+}
+
+// ifMatch is the request's If-Match header: the version a write requires.
+func (req *request) ifMatch() string { return req.r.Header.Get("If-Match") }
+
+// fail writes err as a SCIM error, logging server-side failures.
+func (req *request) fail(err error) {
+	e := asError(err)
+	if e.Status >= 500 && e.Status != http.StatusNotImplemented {
+		req.h.log.ErrorContext(req.ctx, "scim: request failed", "method", req.r.Method, "path", req.r.URL.Path, "tenant", req.tenant, "error", err)
+	}
+	writeError(req.w, err)
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	e := asError(err)
+	observedError(w, err)
+	body, _ := e.MarshalJSON()
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
+	}
+	writeBody(w, e.Status, body)
+}
+
+func writeBody(w http.ResponseWriter, status int, body []byte) {
+	hdr := w.Header()
+	hdr["Content-Type"] = []string{MediaType}
+	hdr["Content-Length"] = []string{strconv.Itoa(len(body))}
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// single checks a request to an endpoint that is one resource (no
+// sub-paths) with one method, answering 404 or 405 when it is not.
+func (req *request) single(rest, method string) bool {
+	switch {
+	case rest != "":
+		req.fail(Errorf(http.StatusNotFound, "", "no resource at %s", req.r.URL.Path))
+	case req.r.Method != method:
+		req.methodNotAllowed(method)
+	default:
+		return true
+	}
+	return false
+}
+
+func (req *request) methodNotAllowed(allowed string) {
+	req.w.Header().Set("Allow", allowed)
+	req.fail(Errorf(http.StatusMethodNotAllowed, "", "%s is not allowed here; allowed: %s", req.r.Method, allowed))
+}
+
+// readBody reads the request body within the size limit and checks its
+// media type: application/json, application/scim+json, or none.
+func (req *request) readBody() ([]byte, error) {
+	if ct := req.r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/json" && mt != "application/scim+json" {
+			return nil, Errorf(http.StatusUnsupportedMediaType, "", "Content-Type %q is not supported; send application/scim+json or application/json", ct)
+		}
+	}
+	limit := req.h.maxBody()
+	body, err := io.ReadAll(http.MaxBytesReader(req.w, req.r.Body, limit))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, Errorf(http.StatusRequestEntityTooLarge, "", "the request body is larger than %d bytes", limit)
+		}
+		return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "reading the request body: %v", err)
+	}
+	return body, nil
+}
+
+func (req *request) writeJSON(status int, body []byte) {
+	writeBody(req.w, status, body)
+}
+
+func (req *request) queryInt(name string, def int) (int, error) {
+	s := req.query.Get(name)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if errors.Is(err, strconv.ErrRange) {
+		// An integer past the int range is clamped to it (Atoi's n) like
+		// any other out-of-range startIndex or count: a startIndex past
+		// the end is an empty page.
+		return n, nil
+	}
+	if err != nil {
+		return 0, Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "%s must be an integer, not %q", name, s)
+	}
+	return n, nil
+}
+
+func (req *request) location(id string) string { return req.base + "/Users/" + id }
+
+// endpoints are the resource paths this handler serves, below its mount
+// point.
+var endpoints = [...]string{"Users", "Groups", "Schemas", "ResourceTypes", "ServiceProviderConfig", "Bulk", "Me"}
+
+// route finds the endpoint a request addresses, below the handler's mount
+// point, and the mount point as it appears in the request URI (for URLs the
+// handler writes, e.g. "/scim/v2"; "" at the root).
+//
+// The mount point comes, in order, from http.StripPrefix (the request's URL
+// path is then already relative: the original RequestURI is longer), from
+// Prefix, or from the ServeMux pattern that matched (r.Pattern, whose
+// segments, wildcards included, are the mount point's). Only without any
+// of them does route look for the first segment naming an endpoint.
+func (h *Handler) route(r *http.Request) (mount, endpoint, rest string, ok bool) {
+	path := r.URL.Path
+	full := requestPath(r)
+	var rel string
+	switch esc := r.URL.EscapedPath(); {
+	case full != esc && strings.HasSuffix(full, esc):
+		rel = path // stripped by http.StripPrefix
+	case h.Prefix != "":
+		p := strings.TrimSuffix(h.Prefix, "/")
+		if path != p && !strings.HasPrefix(path, p+"/") {
+			return "", "", "", false
+		}
+		rel = path[len(p):]
+	case r.Pattern != "":
+		n := patternSegments(r.Pattern)
+		segs := strings.SplitN(strings.TrimPrefix(path, "/"), "/", n+1)
+		if len(segs) <= n {
+			return "", "", "", false
+		}
+		rel = "/" + segs[n]
+	default:
+		return searchRoute(path, full)
+	}
+	endpoint, rest, ok = splitEndpoint(rel)
+	if !ok {
+		return "", "", "", false
+	}
+	mount = strings.TrimSuffix(full, "/")
+	if escRel := escapedSuffix(r, rel); strings.HasSuffix(full, escRel) {
+		mount = strings.TrimSuffix(full[:len(full)-len(escRel)], "/")
+	}
+	return mount, endpoint, rest, true
+}
+
+// requestPath is the path of the request as the client sent it (escaped),
+// which http.StripPrefix leaves alone.
+func requestPath(r *http.Request) string {
+	if r.RequestURI != "" {
+		if p, _, _ := strings.Cut(r.RequestURI, "?"); strings.HasPrefix(p, "/") {
+			return p
+		}
+	}
+	return r.URL.EscapedPath()
+}
+
+// escapedSuffix returns rel, a suffix of r.URL.Path, as it is escaped in the
+// request.
+func escapedSuffix(r *http.Request, rel string) string {
+	esc := r.URL.EscapedPath()
+	n := strings.Count(rel, "/")
+	// rel holds the last n segments; take as many from the escaped path.
+	i := len(esc)
+	for ; i > 0 && n > 0; i-- {
+		if esc[i-1] == '/' {
+			n--
+			if n == 0 {
+				return esc[i-1:]
+			}
+		}
+	}
+	return esc
+}
+
+// patternSegments returns how many path segments a ServeMux pattern's mount
+// point has: "/scim/v2/" and "/scim/v2/{rest...}" have two,
+// "GET example.com/tenants/{tenant}/scim/v2/" four.
+func patternSegments(pattern string) int {
+	if _, after, found := strings.Cut(pattern, " "); found {
+		pattern = strings.TrimLeft(after, " ")
+	}
+	if i := strings.IndexByte(pattern, '/'); i >= 0 {
+		pattern = pattern[i:]
+	}
+	n := 0
+	for seg := range strings.SplitSeq(strings.Trim(pattern, "/"), "/") {
+		if seg == "" || strings.HasSuffix(seg, "...}") || seg == "{$}" {
+			break
+		}
+		n++
+	}
+	return n
+}
+
+// splitEndpoint splits a path below the mount point into the endpoint its
+// first segment names (ignoring case) and the rest.
+func splitEndpoint(rel string) (endpoint, rest string, ok bool) {
+	first, rest, _ := strings.Cut(strings.TrimPrefix(rel, "/"), "/")
+	for _, e := range endpoints {
+		if strings.EqualFold(first, e) {
+			return e, strings.TrimSuffix(rest, "/"), true
+		}
+	}
+	return "", "", false
+}
+
+// maxSearchSegments bounds how deep searchRoute looks for an endpoint's
+// name: a handler mounted deeper than that without a ServeMux pattern,
+// http.StripPrefix or Prefix answers 404.
+const maxSearchSegments = 16
+
+// searchRoute serves a handler whose mount point is unknown: the first
+// segment naming an endpoint, among the first [maxSearchSegments], is taken
+// for it. It runs before authentication, on a path of up to a megabyte
+// (net/http's header limit), so it is linear in the path and looks at a
+// bounded number of segments: it slices the path instead of splitting and
+// joining it.
+func searchRoute(path, full string) (mount, endpoint, rest string, ok bool) {
+	p := strings.Trim(path, "/")
+	off := 0 // where segment i starts in p
+	for i := 0; i < maxSearchSegments; i++ {
+		seg, after, more := strings.Cut(p[off:], "/")
+		name, rest := seg, after
+		if seg == "" {
+			// An empty segment before a name ("/a//Users"): the name counts
+			// from here, as it did when the search trimmed one "/" off the
+			// rest of the path.
+			name, rest, _ = strings.Cut(after, "/")
+		}
+		if endpoint, ok = endpointNamed(name); ok {
+			mount = strings.TrimSuffix(p[:off], "/") // segments 0 to i-1
+			// The mount point as the client wrote it, when the escaped path
+			// has as many segments (an escaped "/" adds one to path).
+			if f := strings.Trim(full, "/"); strings.Count(f, "/") >= strings.Count(p, "/") {
+				mount = segmentsPrefix(f, i)
+			}
+			return strings.TrimSuffix("/"+mount, "/"), endpoint, rest, true
+		}
+		if !more {
+			break
+		}
+		off += len(seg) + 1
+	}
+	return "", "", "", false
+}
+
+// endpointNamed returns the endpoint a path segment names, ignoring case.
+func endpointNamed(seg string) (string, bool) {
+	for _, e := range endpoints {
+		if len(seg) == len(e) && strings.EqualFold(seg, e) {
+			return e, true
+		}
+	}
+	return "", false
+}
+
+// segmentsPrefix returns the first n segments of s, joined by "/".
+func segmentsPrefix(s string, n int) string {
+	off := 0
+	for range n {
+		i := strings.IndexByte(s[off:], '/')
+		if i < 0 {
+			return s
+		}
+		off += i + 1
+	}
+	return strings.TrimSuffix(s[:off], "/")
+}
+
+// maxShownPath is how much of an unrouted path an error detail repeats.
+const maxShownPath = 256
+
+// shortPath shortens a path for an error detail: an unrouted path comes
+// before authentication and may be a megabyte long, which the answer need
+// not echo.
+func shortPath(p string) string {
+	if len(p) <= maxShownPath {
+		return p
+	}
+	cut := maxShownPath
+	for cut > 0 && !utf8.RuneStart(p[cut]) {
+		cut--
+	}
+	return p[:cut] + "…"
+}
+
+// baseURL returns the absolute URL the endpoint is mounted at, given the
+// mount path found by route.
+func (h *Handler) baseURL(r *http.Request, mount string) string {
+	if h.BaseURL != "" {
+		return strings.TrimSuffix(h.BaseURL, "/")
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	} else if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
+		scheme = p
+	}
+	return scheme + "://" + r.Host + mount
+}
+
+// parseQuery parses a request's query string into its parameters.
+//
+// url.ParseQuery cannot serve: it drops every pair holding a raw ";" (legal
+// data per RFC 3986 §3.4), so `filter=userName eq "a;b"` would lose its
+// filter and list every user of the company. Here only "&" separates pairs,
+// a ";" is data, and a malformed escape is an error naming the parameter
+// instead of a parameter silently ignored.
+func parseQuery(raw string) (url.Values, error) {
+	v := make(url.Values)
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if pair == "" {
+			continue
+		}
+		key, value, _ := strings.Cut(pair, "=")
+		k, err := url.QueryUnescape(key)
+		if err != nil {
+			return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "the query parameter %q is not correctly percent-encoded", key)
+		}
+		val, err := url.QueryUnescape(value)
+		if err != nil {
+			return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "the value of the query parameter %q is not correctly percent-encoded: %q", k, value)
+		}
+		v[k] = append(v[k], val)
+	}
+	return v, nil
+}
+
+// maxUpdateAttempts bounds the compare-and-swap retries of one write. Each
+// lost round means another writer succeeded, so under contention every
+// writer gets through well within it.
+const maxUpdateAttempts = 1000
+
+// backoff sleeps a short, growing, jittered time between CAS attempts.
+func backoff(attempt int) {
+	if attempt < 2 {
+		return
+	}
+	d := time.Duration(min(attempt, 50)) * 20 * time.Microsecond
+	time.Sleep(d/2 + rand.N(d))
 }

@@ -38,7 +38,7 @@ func (req *request) serveGroups(rest string) {
 		case http.MethodPatch:
 			req.patchGroupRequest(rest)
 		case http.MethodDelete:
-			if err := req.removeGroup(rest, r.Header.Get("If-Match")); err != nil {
+			if err := req.removeGroup(rest, req.ifMatch()); err != nil {
 				req.fail(err)
 				return
 			}
@@ -266,14 +266,8 @@ func (req *request) listGroups() {
 }
 
 func (req *request) createGroupRequest() {
-	body, err := req.readBody()
-	if err != nil {
-		req.fail(err)
-		return
-	}
-	g, err := req.createGroup(body)
-	if err != nil {
-		req.fail(err)
+	g, ok := withBody(req, req.createGroup)
+	if !ok {
 		return
 	}
 	req.respondGroup(http.StatusCreated, g)
@@ -296,14 +290,8 @@ func (req *request) createGroup(body []byte) (*Group, error) {
 }
 
 func (req *request) replaceGroupRequest(id string) {
-	body, err := req.readBody()
-	if err != nil {
-		req.fail(err)
-		return
-	}
-	g, err := req.replaceGroup(id, body, req.r.Header.Get("If-Match"))
-	if err != nil {
-		req.fail(err)
+	g, ok := withBody(req, func(body []byte) (*Group, error) { return req.replaceGroup(id, body, req.ifMatch()) })
+	if !ok {
 		return
 	}
 	req.respondGroup(http.StatusOK, g)
@@ -324,14 +312,8 @@ func (req *request) replaceGroup(id string, body []byte, ifMatch string) (*Group
 }
 
 func (req *request) patchGroupRequest(id string) {
-	body, err := req.readBody()
-	if err != nil {
-		req.fail(err)
-		return
-	}
-	g, err := req.patchGroup(id, body, req.r.Header.Get("If-Match"))
-	if err != nil {
-		req.fail(err)
+	g, ok := withBody(req, func(body []byte) (*Group, error) { return req.patchGroup(id, body, req.ifMatch()) })
+	if !ok {
 		return
 	}
 	if !req.query.Has("attributes") {

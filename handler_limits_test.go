@@ -70,6 +70,18 @@ func (s *testServer) bulkOp(method, path, data string) (int, map[string]any) {
 	return status, resp
 }
 
+// write sends one write to path (below /scim/v2), by itself or, when bulk,
+// as the one operation of a bulk request, and returns its status and
+// response.
+func (s *testServer) write(bulk bool, method, path, body string) (int, map[string]any) {
+	s.t.Helper()
+	if bulk {
+		return s.bulkOp(method, path, body)
+	}
+	r := s.do(method, "/scim/v2"+path, body)
+	return r.status, r.json(s.t)
+}
+
 // TestHandlerMaxValues: a multi-valued attribute of a user holds at most
 // Handler.MaxValues values on every write path; over it the answer is 400
 // invalidValue naming the attribute and the limit, and nothing changes.
@@ -108,15 +120,7 @@ func TestHandlerMaxValues(t *testing.T) {
 			id := s.expect(s.do("POST", "/scim/v2/Users", userWithEmails("old", c.initial)), 201)["id"].(string)
 			s.h.MaxValues = c.limit // after the seed user: the limit may have been lowered since
 			before := s.snapshot()
-			path := strings.ReplaceAll(c.path, "{id}", id)
-			var status int
-			var body map[string]any
-			if c.bulk {
-				status, body = s.bulkOp(c.method, path, c.body)
-			} else {
-				r := s.do(c.method, "/scim/v2"+path, c.body)
-				status, body = r.status, r.json(t)
-			}
+			status, body := s.write(c.bulk, c.method, strings.ReplaceAll(c.path, "{id}", id), c.body)
 			if c.ok {
 				if status >= 300 {
 					t.Fatalf("answer %d %v; want success", status, body)
@@ -400,13 +404,11 @@ func TestHandlerEmptyArray(t *testing.T) {
 			var body map[string]any
 			switch c.method {
 			case "BULK":
-				status, body = s.bulkOp("PATCH", "/Users/"+id, c.body)
+				status, body = s.write(true, "PATCH", "/Users/"+id, c.body)
 			case "POST":
-				r := s.do("POST", "/scim/v2/Users", c.body)
-				status, body = r.status, r.json(t)
+				status, body = s.write(false, "POST", "/Users", c.body)
 			default:
-				r := s.do(c.method, "/scim/v2/Users/"+id, c.body)
-				status, body = r.status, r.json(t)
+				status, body = s.write(false, c.method, "/Users/"+id, c.body)
 			}
 			if !c.ok {
 				detail := c.detail

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -136,13 +135,7 @@ func BenchmarkHandlerPatch(b *testing.B) {
 		b.ReportAllocs()
 		i := 0
 		for b.Loop() {
-			rec := httptest.NewRecorder()
-			req := httptest.NewRequest("PATCH", "/scim/v2/Users/"+id, strings.NewReader(bodies[i%2]))
-			req.Header.Set("Authorization", "Bearer "+testToken)
-			h.ServeHTTP(rec, req)
-			if rec.Code != 200 {
-				b.Fatalf("%d %s", rec.Code, rec.Body)
-			}
+			mustServe(b, h, "PATCH", "/scim/v2/Users/"+id, bodies[i%2], 200)
 			i++
 		}
 	})

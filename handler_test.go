@@ -57,36 +57,46 @@ func (r response) json(t testing.TB) map[string]any {
 // do sends a request as Okta does (its User-Agent, application/json).
 func (s *testServer) do(method, path, body string, hdr ...string) response {
 	s.t.Helper()
+	res, b := send(s.t, s.Client(), method, s.URL+path, body, func(req *http.Request) {
+		req.Header.Set("User-Agent", "Okta SCIM Client 1.0.0")
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		for i := 0; i+1 < len(hdr); i += 2 {
+			if hdr[i+1] == "" {
+				req.Header.Del(hdr[i])
+			} else {
+				req.Header.Set(hdr[i], hdr[i+1])
+			}
+		}
+	})
+	return response{res.StatusCode, res.Header, b}
+}
+
+// send sends a request with body ("" for none) through client, once
+// prepare has set its headers, and returns the answer with its body read.
+func send(t testing.TB, client *http.Client, method, url, body string, prepare func(*http.Request)) (*http.Response, []byte) {
+	t.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
-	req, err := http.NewRequest(method, s.URL+path, rd)
+	req, err := http.NewRequest(method, url, rd)
 	if err != nil {
-		s.t.Fatal(err)
+		t.Fatal(err)
 	}
-	req.Header.Set("User-Agent", "Okta SCIM Client 1.0.0")
-	req.Header.Set("Authorization", "Bearer "+testToken)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		if hdr[i+1] == "" {
-			req.Header.Del(hdr[i])
-		} else {
-			req.Header.Set(hdr[i], hdr[i+1])
-		}
-	}
-	res, err := s.Client().Do(req)
+	prepare(req)
+	res, err := client.Do(req)
 	if err != nil {
-		s.t.Fatal(err)
+		t.Fatal(err)
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
-		s.t.Fatal(err)
+		t.Fatal(err)
 	}
-	return response{res.StatusCode, res.Header, b}
+	return res, b
 }
 
 func (s *testServer) expect(r response, status int) map[string]any {

@@ -4,13 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
-	"math/rand/v2"
 	"net/http"
 	"reflect"
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/scimkit/scim/internal/jsonw"
 )
@@ -311,14 +309,8 @@ func (req *request) decodeOptions() DecodeOptions {
 }
 
 func (req *request) createUser() {
-	body, err := req.readBody()
-	if err != nil {
-		req.fail(err)
-		return
-	}
-	u, err := req.create(body)
-	if err != nil {
-		req.fail(err)
+	u, ok := withBody(req, req.create)
+	if !ok {
 		return
 	}
 	req.respondUser(http.StatusCreated, u)
@@ -360,14 +352,8 @@ func (req *request) prepareWrite(before, after *User) error {
 }
 
 func (req *request) replaceUser(id string) {
-	body, err := req.readBody()
-	if err != nil {
-		req.fail(err)
-		return
-	}
-	u, err := req.replace(id, body, req.r.Header.Get("If-Match"))
-	if err != nil {
-		req.fail(err)
+	u, ok := withBody(req, func(body []byte) (*User, error) { return req.replace(id, body, req.ifMatch()) })
+	if !ok {
 		return
 	}
 	req.respondUser(http.StatusOK, u)
@@ -388,14 +374,8 @@ func (req *request) replace(id string, body []byte, ifMatch string) (*User, erro
 }
 
 func (req *request) patchUser(id string) {
-	body, err := req.readBody()
-	if err != nil {
-		req.fail(err)
-		return
-	}
-	u, err := req.patch(id, body, req.r.Header.Get("If-Match"))
-	if err != nil {
-		req.fail(err)
+	u, ok := withBody(req, func(body []byte) (*User, error) { return req.patch(id, body, req.ifMatch()) })
+	if !ok {
 		return
 	}
 	req.respondUser(http.StatusOK, u)
@@ -413,11 +393,6 @@ func (req *request) patch(id string, body []byte, ifMatch string) (*User, error)
 		return req.model.ApplyPatch(cur, p, opts)
 	})
 }
-
-// maxUpdateAttempts bounds the compare-and-swap retries of one write. Each
-// lost round means another writer succeeded, so under contention every
-// writer gets through well within it.
-const maxUpdateAttempts = 1000
 
 // update runs a read-modify-write of one user through the store's
 // compare-and-swap, retrying when another writer got in between. With
@@ -474,15 +449,6 @@ func (req *request) commitUpdate(cur, next *User) error {
 	return nil
 }
 
-// backoff sleeps a short, growing, jittered time between CAS attempts.
-func backoff(attempt int) {
-	if attempt < 2 {
-		return
-	}
-	d := time.Duration(min(attempt, 50)) * 20 * time.Microsecond
-	time.Sleep(d/2 + rand.N(d))
-}
-
 // sameResource reports whether two versions of a user differ only in meta.
 // It sets b's meta to a's while it compares: a may be the store's own
 // (UserViewer) and is not written, b is the request's next version.
@@ -495,7 +461,7 @@ func sameResource(a, b *User) bool {
 }
 
 func (req *request) deleteUser(id string) {
-	if err := req.remove(id, req.r.Header.Get("If-Match")); err != nil {
+	if err := req.remove(id, req.ifMatch()); err != nil {
 		req.fail(err)
 		return
 	}

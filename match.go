@@ -119,15 +119,7 @@ func (m *Model) compile(f Filter, parent *Attribute) (evaluator, error) {
 		if !a.MultiValued {
 			return func(v reflect.Value) bool { return inner(v.FieldByIndex(idx)) }, nil
 		}
-		return func(v reflect.Value) bool {
-			s := v.FieldByIndex(idx)
-			for i := range s.Len() {
-				if inner(s.Index(i)) {
-					return true
-				}
-			}
-			return false
-		}, nil
+		return func(v reflect.Value) bool { return anyElem(v.FieldByIndex(idx), nil, inner) }, nil
 	case *AttrExpr:
 		return m.compileCompare(n, parent)
 	}
@@ -250,15 +242,7 @@ func equalsOneOf(a, sub, parent *Attribute, eqs []*AttrExpr) evaluator {
 		return func(v reflect.Value) bool { return has(v.FieldByIndex(idx)) }
 	case a.MultiValued:
 		sidx := leaf.field
-		return func(v reflect.Value) bool {
-			s := v.FieldByIndex(idx)
-			for i := range s.Len() {
-				if has(s.Index(i).FieldByIndex(sidx)) {
-					return true
-				}
-			}
-			return false
-		}
+		return func(v reflect.Value) bool { return anyElem(v.FieldByIndex(idx), sidx, has) }
 	case leaf != a:
 		sidx := leaf.field
 		return func(v reflect.Value) bool { return has(v.FieldByIndex(idx).FieldByIndex(sidx)) }
@@ -341,15 +325,7 @@ func (m *Model) compileCompare(e *AttrExpr, parent *Attribute) (evaluator, error
 		}, nil
 	case a.MultiValued:
 		idx, sidx := a.field, sub.field
-		ev = func(v reflect.Value) bool {
-			s := v.FieldByIndex(idx)
-			for i := range s.Len() {
-				if st(s.Index(i).FieldByIndex(sidx)) {
-					return true
-				}
-			}
-			return false
-		}
+		ev = func(v reflect.Value) bool { return anyElem(v.FieldByIndex(idx), sidx, st) }
 	case sub != nil:
 		idx, sidx := a.field, sub.field
 		ev = func(v reflect.Value) bool { return st(v.FieldByIndex(idx).FieldByIndex(sidx)) }
@@ -393,15 +369,7 @@ func presence(a, sub *Attribute, parent *Attribute) evaluator {
 		return func(v reflect.Value) bool { return present(v.FieldByIndex(idx)) }
 	case a.MultiValued && sub != nil:
 		sidx := sub.field
-		return func(v reflect.Value) bool {
-			s := v.FieldByIndex(idx)
-			for i := range s.Len() {
-				if present(s.Index(i).FieldByIndex(sidx)) {
-					return true
-				}
-			}
-			return false
-		}
+		return func(v reflect.Value) bool { return anyElem(v.FieldByIndex(idx), sidx, present) }
 	case a.MultiValued:
 		return func(v reflect.Value) bool { return v.FieldByIndex(idx).Len() > 0 }
 	case sub != nil:
@@ -701,4 +669,19 @@ func (m *Model) resolvePath(p *AttrPath) error {
 		}
 	}
 	return nil
+}
+
+// anyElem reports whether ok holds for some element of the slice s, or for
+// its field at sidx when sidx is not nil.
+func anyElem(s reflect.Value, sidx []int, ok func(reflect.Value) bool) bool {
+	for i := range s.Len() {
+		e := s.Index(i)
+		if sidx != nil {
+			e = e.FieldByIndex(sidx)
+		}
+		if ok(e) {
+			return true
+		}
+	}
+	return false
 }

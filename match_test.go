@@ -10,6 +10,20 @@ import (
 	"github.com/scimkit/scim/storetest"
 )
 
+// compile parses and compiles filter for m.
+func compile(t *testing.T, m *scim.Model, filter string) scim.Matcher {
+	t.Helper()
+	f, err := scim.ParseFilter(filter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	match, err := m.CompileFilter(f)
+	if err != nil {
+		t.Fatalf("CompileFilter(%q): %v", filter, err)
+	}
+	return match
+}
+
 // The compiled matcher must not allocate per user: a list over a large
 // tenant evaluates it once per stored user.
 func TestMatchDoesNotAllocate(t *testing.T) {
@@ -30,14 +44,7 @@ func TestMatchDoesNotAllocate(t *testing.T) {
 		`phoneNumbers.type ne "work" and addresses pr`,
 	}
 	for _, filter := range filters {
-		f, err := scim.ParseFilter(filter)
-		if err != nil {
-			t.Fatal(err)
-		}
-		match, err := m.CompileFilter(f)
-		if err != nil {
-			t.Fatalf("CompileFilter(%q): %v", filter, err)
-		}
+		match := compile(t, m, filter)
 		n := 0
 		allocs := testing.AllocsPerRun(20, func() {
 			for _, u := range users {
@@ -172,14 +179,7 @@ func TestMatchBareUser(t *testing.T) {
 		`active eq false and active pr`:                                   true,
 	}
 	for filter, want := range tests {
-		f, err := scim.ParseFilter(filter)
-		if err != nil {
-			t.Fatal(err)
-		}
-		match, err := m.CompileFilter(f)
-		if err != nil {
-			t.Fatalf("CompileFilter(%q): %v", filter, err)
-		}
+		match := compile(t, m, filter)
 		if got := match(u); got != want {
 			t.Errorf("%q on a bare user = %v, want %v", filter, got, want)
 		}

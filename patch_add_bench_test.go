@@ -2,8 +2,6 @@ package scim
 
 import (
 	"fmt"
-	"net/http/httptest"
-	"strings"
 	"testing"
 )
 
@@ -30,13 +28,7 @@ func BenchmarkPatchAddEmails(b *testing.B) {
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {
-				rec := httptest.NewRecorder()
-				req := httptest.NewRequest("PATCH", "/scim/v2/Users/"+ids[0], strings.NewReader(bodies[i%2]))
-				req.Header.Set("Authorization", "Bearer "+testToken)
-				h.ServeHTTP(rec, req)
-				if rec.Code != 200 {
-					b.Fatalf("PATCH: %d %s", rec.Code, rec.Body)
-				}
+				mustServe(b, h, "PATCH", "/scim/v2/Users/"+ids[0], bodies[i%2], 200)
 				i++
 			}
 		})

@@ -1076,12 +1076,7 @@ func TestPatchFuzzCorpus(t *testing.T) {
 		name := filepath.Join("testdata", "fuzz", dir, fmt.Sprintf("seed%02d", i))
 		want := "go test fuzz v1\n" + line + "\n"
 		if *updateFuzzCorpus {
-			if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(name, []byte(want), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			writeTestdata(t, name, want)
 			return
 		}
 		got, err := os.ReadFile(name)

@@ -3,7 +3,6 @@ package scim
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -126,29 +125,17 @@ func TestReferencesOneQuery(t *testing.T) {
 // headers) given.
 func (e *peakonEnv) doHost(token, method, path, body string, header map[string]string) (int, string) {
 	e.t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, e.srv.URL+"/scim/v2"+path, rd)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/scim+json")
-	for k, v := range header {
-		if k == "Host" {
-			req.Host = v
-			continue
+	res, raw := send(e.t, e.srv.Client(), method, e.srv.URL+"/scim/v2"+path, body, func(req *http.Request) {
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/scim+json")
+		for k, v := range header {
+			if k == "Host" {
+				req.Host = v
+				continue
+			}
+			req.Header.Set(k, v)
 		}
-		req.Header.Set(k, v)
-	}
-	res, err := e.srv.Client().Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
+	})
 	return res.StatusCode, string(raw)
 }
 

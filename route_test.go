@@ -15,31 +15,23 @@ import (
 // not fool the handler, mounted through a ServeMux, under StripPrefix or
 // with Prefix.
 func TestRouteMountPoints(t *testing.T) {
+	// onMux mounts the handler on a ServeMux at pattern.
+	onMux := func(pattern string) func(h *Handler) http.Handler {
+		return func(h *Handler) http.Handler {
+			mux := http.NewServeMux()
+			mux.Handle(pattern, h)
+			return mux
+		}
+	}
 	tests := []struct {
 		name  string
 		mount func(h *Handler) http.Handler
 		base  string // where the endpoints are, as a client sees them
 	}{
-		{"mux /users/scim/v2/", func(h *Handler) http.Handler {
-			mux := http.NewServeMux()
-			mux.Handle("/users/scim/v2/", h)
-			return mux
-		}, "/users/scim/v2"},
-		{"mux /tenants/Schemas/scim/v2/", func(h *Handler) http.Handler {
-			mux := http.NewServeMux()
-			mux.Handle("/tenants/Schemas/scim/v2/", h)
-			return mux
-		}, "/tenants/Schemas/scim/v2"},
-		{"mux with wildcards", func(h *Handler) http.Handler {
-			mux := http.NewServeMux()
-			mux.Handle("/tenants/{tenant}/scim/v2/{rest...}", h)
-			return mux
-		}, "/tenants/Bulk/scim/v2"},
-		{"mux with method and host", func(h *Handler) http.Handler {
-			mux := http.NewServeMux()
-			mux.Handle("127.0.0.1/Me/scim/", h)
-			return mux
-		}, "/Me/scim"},
+		{"mux /users/scim/v2/", onMux("/users/scim/v2/"), "/users/scim/v2"},
+		{"mux /tenants/Schemas/scim/v2/", onMux("/tenants/Schemas/scim/v2/"), "/tenants/Schemas/scim/v2"},
+		{"mux with wildcards", onMux("/tenants/{tenant}/scim/v2/{rest...}"), "/tenants/Bulk/scim/v2"},
+		{"mux with method and host", onMux("127.0.0.1/Me/scim/"), "/Me/scim"},
 		{"StripPrefix", func(h *Handler) http.Handler {
 			mux := http.NewServeMux()
 			mux.Handle("/users/scim/v2/", http.StripPrefix("/users/scim/v2", h))
@@ -49,11 +41,7 @@ func TestRouteMountPoints(t *testing.T) {
 			h.Prefix = "/users/scim/v2/"
 			return h
 		}, "/users/scim/v2"},
-		{"root mount", func(h *Handler) http.Handler {
-			mux := http.NewServeMux()
-			mux.Handle("/", h)
-			return mux
-		}, ""},
+		{"root mount", onMux("/"), ""},
 		{"no mux, no prefix: the first endpoint name", func(h *Handler) http.Handler { return h }, "/scim/v2"},
 	}
 	for _, tt := range tests {

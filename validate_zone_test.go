@@ -131,15 +131,7 @@ func TestChoiceTimezoneAndLocale(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s, id := newPatchServer(t)
 			before := s.snapshot()
-			path := strings.ReplaceAll(tt.path, "{id}", id)
-			var status int
-			var body map[string]any
-			if tt.bulk {
-				status, body = s.bulkOp(tt.method, path, tt.body)
-			} else {
-				r := s.do(tt.method, "/scim/v2"+path, tt.body)
-				status, body = r.status, r.json(t)
-			}
+			status, body := s.write(tt.bulk, tt.method, strings.ReplaceAll(tt.path, "{id}", id), tt.body)
 			if tt.detail == "" {
 				if status >= 300 {
 					t.Fatalf("answer %d %v, want success", status, body)

@@ -70,9 +70,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-)
 
-const token = "loadcompare-token"
+	"github.com/scimkit/scim/bench/loadcompare/internal/protocol"
+)
 
 type config struct {
 	users         int
@@ -280,21 +280,7 @@ func group(out io.Writer, c config, run []string, kinds []string) (err error) {
 	return nil
 }
 
-var familyNames = []string{"Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Robinson", "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall", "Wood", "Jackson", "Clarke"}
-
-// userBody is a user as Okta provisions one.
-func userBody(i int) []byte {
-	fam := familyNames[i%len(familyNames)]
-	return fmt.Appendf(nil, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
-"userName":"user%d@example.com","externalId":"00u%07d","active":true,
-"name":{"givenName":"Given%d","familyName":"%s%d"},"displayName":"Given%d %s",
-"emails":[{"value":"user%d@example.com","type":"work","primary":true}],
-"title":"Engineer","locale":"en-GB",
-"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"R&D","employeeNumber":"%d"}}`,
-		i, i, i, fam, i, i, fam, i, i)
-}
-
-// createBody is userBody with counters ('#########') for its unique
+// createBody is protocol.UserBody with counters ('#########') for its unique
 // values: each create is a new user.
 var createBody = []byte(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
 "userName":"new#########@example.com","externalId":"00n#########","active":true,
@@ -314,20 +300,20 @@ func scenarioCalls(s string, users int) []call {
 		k := (i * 7919) % users // spread over the users
 		switch s {
 		case "get", "sqlite-get":
-			cs = append(cs, newCall("GET", "/scim/v2/Users/"+userID(k), nil))
+			cs = append(cs, newCall("GET", "/scim/v2/Users/"+protocol.UserID(k), nil))
 		case "eq":
 			cs = append(cs, newCall("GET", "/scim/v2/Users?filter="+queryEscape(fmt.Sprintf(`userName eq "user%d@example.com"`, k)), nil))
 		case "patch", "sqlite-patch":
-			cs = append(cs, newCall("PATCH", "/scim/v2/Users/"+userID(k), patchBody))
+			cs = append(cs, newCall("PATCH", "/scim/v2/Users/"+protocol.UserID(k), patchBody))
 		case "sw":
-			// A prefix that matches 1/len(familyNames) of the users.
-			fam := familyNames[i%len(familyNames)]
+			// A prefix that matches 1/len(protocol.FamilyNames) of the users.
+			fam := protocol.FamilyNames[i%len(protocol.FamilyNames)]
 			cs = append(cs, newCall("GET", "/scim/v2/Users?count=100&filter="+queryEscape(fmt.Sprintf(`name.familyName sw "%s"`, strings.ToLower(fam[:len(fam)-1]))), nil))
 		}
 	}
 	if s == "sw" {
 		cs = slices.CompactFunc(cs, func(a, b call) bool { return a.uri == b.uri })
-		cs = cs[:min(len(cs), len(familyNames))]
+		cs = cs[:min(len(cs), len(protocol.FamilyNames))]
 	}
 	return cs
 }
@@ -378,25 +364,16 @@ type turn struct {
 
 // load drives s with conns connections for d, cycling through cs.
 func load(s *server, cs []call, conns int, d time.Duration) (turn, error) {
-	cns := make([]*conn, 0, conns)
-	defer func() {
-		for _, cn := range cns {
-			cn.close()
-		}
-	}()
-	for range conns {
-		cn, err := dial(s.addr)
-		if err != nil {
-			return turn{}, err
-		}
-		cns = append(cns, cn)
+	cns, err := dialN(s.addr, conns)
+	if err != nil {
+		return turn{}, err
 	}
+	defer closeAll(cns)
 	var (
 		done  atomic.Int64
 		stop  atomic.Bool
 		wg    sync.WaitGroup
-		mu    sync.Mutex
-		first error
+		first firstError
 	)
 	cpu0, cpuOK := procCPU(s.pid())
 	start := time.Now()
@@ -415,9 +392,7 @@ func load(s *server, cs []call, conns int, d time.Duration) (turn, error) {
 					err = fmt.Errorf("%s %s: status %d: %s", c.method, c.uri, resp.status, resp.body)
 				}
 				if err != nil {
-					mu.Lock()
-					first = cmpErr(first, err)
-					mu.Unlock()
+					first.set(err)
 					stop.Store(true)
 					return
 				}
@@ -434,8 +409,8 @@ func load(s *server, cs []call, conns int, d time.Duration) (turn, error) {
 	if cpuOK && cpuOK1 && done.Load() > 0 {
 		t.cpu = (cpu1 - cpu0) / time.Duration(done.Load())
 	}
-	if first != nil {
-		return t, fmt.Errorf("%s: %w", s.name, first)
+	if first.err != nil {
+		return t, fmt.Errorf("%s: %w", s.name, first.err)
 	}
 	return t, nil
 }
@@ -445,6 +420,18 @@ func cmpErr(a, b error) error {
 		return a
 	}
 	return b
+}
+
+// firstError keeps the first error that goroutines set.
+type firstError struct {
+	mu  sync.Mutex
+	err error
+}
+
+func (f *firstError) set(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.err = cmpErr(f.err, err)
 }
 
 // compare runs the interleaved rounds of one scenario on servers (bare
@@ -531,24 +518,15 @@ func creates(out io.Writer, c config, clients int) (err error) {
 	}
 	defer func() { err = cmpErr(err, s.stop()) }()
 	post := newCall("POST", "/scim/v2/Users", createBody)
-	cns := make([]*conn, 0, clients)
-	defer func() {
-		for _, cn := range cns {
-			cn.close()
-		}
-	}()
-	for range clients {
-		cn, err := dial(s.addr)
-		if err != nil {
-			return err
-		}
-		cns = append(cns, cn)
+	cns, err := dialN(s.addr, clients)
+	if err != nil {
+		return err
 	}
+	defer closeAll(cns)
 	var (
 		next  atomic.Uint64
 		wg    sync.WaitGroup
-		mu    sync.Mutex
-		first error
+		first firstError
 	)
 	la := loadAverage()
 	cpu0, cpuOK := procCPU(s.pid())
@@ -568,9 +546,7 @@ func creates(out io.Writer, c config, clients int) (err error) {
 					err = fmt.Errorf("status %d: %s", resp.status, resp.body)
 				}
 				if err != nil {
-					mu.Lock()
-					first = cmpErr(first, err)
-					mu.Unlock()
+					first.set(err)
 					next.Store(total)
 					return
 				}
@@ -579,8 +555,8 @@ func creates(out io.Writer, c config, clients int) (err error) {
 	}
 	wg.Wait()
 	el := time.Since(start)
-	if first != nil {
-		return fmt.Errorf("sqlite-create with %d clients: %w", clients, first)
+	if first.err != nil {
+		return fmt.Errorf("sqlite-create with %d clients: %w", clients, first.err)
 	}
 	fmt.Fprintf(out, "\nsqlite-create: %.0f creates/s with %d client(s), %d users in %v", float64(total)/el.Seconds(), clients, total, el.Round(time.Millisecond))
 	if cpu1, ok := procCPU(s.pid()); ok && cpuOK {

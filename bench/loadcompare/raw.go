@@ -9,6 +9,8 @@ import (
 	"net"
 	"strconv"
 	"time"
+
+	"github.com/scimkit/scim/bench/loadcompare/internal/protocol"
 )
 
 // The load generator speaks HTTP/1.1 itself, on keep-alive connections: it
@@ -32,7 +34,7 @@ type call struct {
 // Every counterWidth-long run of '#' in body becomes a counter.
 func newCall(method, uri string, body []byte) call {
 	c := call{method: method, uri: uri}
-	c.req = fmt.Appendf(nil, "%s %s HTTP/1.1\r\nHost: loadcompare\r\nAuthorization: Bearer %s\r\nUser-Agent: loadcompare\r\n", method, uri, token)
+	c.req = fmt.Appendf(nil, "%s %s HTTP/1.1\r\nHost: loadcompare\r\nAuthorization: Bearer %s\r\nUser-Agent: loadcompare\r\n", method, uri, protocol.Token)
 	if body != nil {
 		c.req = fmt.Appendf(c.req, "Content-Type: application/scim+json\r\nContent-Length: %d\r\n", len(body))
 	}
@@ -83,6 +85,27 @@ func dial(addr string) (*conn, error) {
 }
 
 func (c *conn) close() { c.c.Close() }
+
+// dialN opens n connections to addr, or none: on an error it closes those
+// it opened.
+func dialN(addr string, n int) ([]*conn, error) {
+	cns := make([]*conn, 0, n)
+	for range n {
+		cn, err := dial(addr)
+		if err != nil {
+			closeAll(cns)
+			return nil, err
+		}
+		cns = append(cns, cn)
+	}
+	return cns, nil
+}
+
+func closeAll(cns []*conn) {
+	for _, cn := range cns {
+		cn.close()
+	}
+}
 
 // response is what roundTrip read; body and the header values are valid
 // until the connection's next round trip unless keep is set.

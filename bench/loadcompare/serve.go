@@ -13,12 +13,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/bench/loadcompare/internal/protocol"
 	"github.com/scimkit/scim/internal/demo"
 	"github.com/scimkit/scim/sqlstore/sqlite"
 )
@@ -60,7 +60,7 @@ func serveMain(args []string) error {
 			}
 			store, closeStore = st, st.Close
 		}
-		mux, d, err := demo.NewHandler(ctx, demo.Config{Tokens: []string{token}, Store: store})
+		mux, d, err := demo.NewHandler(ctx, demo.Config{Tokens: []string{protocol.Token}, Store: store})
 		if err != nil {
 			return err
 		}
@@ -84,51 +84,20 @@ func serveMain(args []string) error {
 			return err
 		}
 		mux := http.NewServeMux()
-		mux.Handle("/scim/v2/", &scim.Handler{Store: store, Auth: scim.StaticTokens{token: "acme"}})
+		mux.Handle("/scim/v2/", &scim.Handler{Store: store, Auth: scim.StaticTokens{protocol.Token: "acme"}})
 		h = mux
 	default:
 		return fmt.Errorf("unknown server kind %q", *kind)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			return err
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer f.Close()
-		defer pprof.StopCPUProfile()
-	}
-	srv := newServer(h)
-	go srv.Serve(ln)
-	fmt.Printf("listening %s\n", ln.Addr())
-	_, _ = io.Copy(io.Discard, os.Stdin) // until the parent closes it
-	srv.Close()
+	err := protocol.Serve(h, *cpuprofile)
 	if closeStore != nil {
-		return closeStore()
+		err = cmpErr(err, closeStore())
 	}
-	return nil
+	return err
 }
 
-// newServer is examples/memory's and examples/server's http.Server, every
-// timeout set (which costs deadline updates on each request, in every
-// kind alike).
-func newServer(h http.Handler) *http.Server {
-	return &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-	}
-}
-
-// loadUsers creates users 0..n-1 (userBody) with the ids userID gives.
+// loadUsers creates users 0..n-1 (protocol.UserBody) with the ids
+// protocol.UserID gives.
 func loadUsers(ctx context.Context, store scim.Store, tenant string, m *scim.Model, n int) error {
 	batch := make([]*scim.User, 0, 1000)
 	flush := func() error {
@@ -152,11 +121,11 @@ func loadUsers(ctx context.Context, store scim.Store, tenant string, m *scim.Mod
 	}
 	now := time.Now().UTC()
 	for i := range n {
-		u, err := m.DecodeUser(userBody(i), scim.DecodeOptions{})
+		u, err := m.DecodeUser(protocol.UserBody(i), scim.DecodeOptions{})
 		if err != nil {
 			return err
 		}
-		u.ID = userID(i)
+		u.ID = protocol.UserID(i)
 		u.Meta = scim.Meta{ResourceType: "User", Created: now, LastModified: now, Version: `W/"1"`}
 		if batch = append(batch, u); len(batch) == cap(batch) {
 			if err := flush(); err != nil {
@@ -166,8 +135,6 @@ func loadUsers(ctx context.Context, store scim.Store, tenant string, m *scim.Mod
 	}
 	return flush()
 }
-
-func userID(i int) string { return fmt.Sprintf("%08x-0000-4000-8000-%012x", i, i) }
 
 // reply is a recorded response, for the bare server.
 type reply struct {
@@ -295,7 +262,7 @@ func startSite(exe string, loadArgs []string, db string) (*server, error) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cmd := exec.Command(exe, "-addr", addr, "-store", "sqlite", "-dsn", db, "-token", token, "-rate-limit", "0")
+	cmd := exec.Command(exe, "-addr", addr, "-store", "sqlite", "-dsn", db, "-token", protocol.Token, "-rate-limit", "0")
 	cmd.Stderr = os.Stderr
 	cmd.SysProcAttr = childAttr()
 	if err := cmd.Start(); err != nil {

@@ -5,9 +5,9 @@ package main
 import (
 	"log"
 	"net/http"
-	"time"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/examples/internal/httpserver"
 )
 
 func main() {
@@ -18,19 +18,7 @@ func main() {
 	mux := http.NewServeMux()
 	mux.Handle("/scim/v2/", h)
 	log.Println("SCIM endpoint: http://127.0.0.1:8080/scim/v2 (Authorization: Bearer secret-token)")
-	log.Fatal(newServer("127.0.0.1:8080", mux).ListenAndServe())
-}
-
-// newServer returns the HTTP server for the handler, with every timeout
-// set: http.ListenAndServe has none, so a slow or idle client could hold a
-// connection for ever.
-func newServer(addr string, h http.Handler) *http.Server {
-	return &http.Server{
-		Addr:              addr,
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-	}
+	// Not http.ListenAndServe: it sets no timeouts, so a slow or idle
+	// client could hold a connection for ever.
+	log.Fatal(httpserver.New("127.0.0.1:8080", mux).ListenAndServe())
 }

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/examples/internal/httpserver"
 	"github.com/scimkit/scim/internal/attrspec"
 	"github.com/scimkit/scim/internal/demo"
 	"github.com/scimkit/scim/sqlstore"
@@ -193,25 +194,17 @@ func run(args []string, stdout io.Writer) error {
 	}
 }
 
-// newServer returns the HTTP server for the handler, with every timeout
-// set: without them a client that sends its request or reads the answer
-// slowly, or keeps idle connections open, holds a connection (and its
-// goroutine) as long as it likes. The write timeout only fails the
+// newServer returns the HTTP server for the handler: the examples' server,
+// with every timeout set (httpserver.New). The write timeout only fails the
 // response's write: the handler's own deadline (scim.DefaultRequestTimeout,
 // 25 s) ends a request's work before it, with a 503 and nothing committed.
 // Headers (the request line included) are bounded well below net/http's
 // default megabyte: no SCIM client needs more, and a path is kept, cut, in
 // logs.
 func newServer(addr string, h http.Handler) *http.Server {
-	return &http.Server{
-		Addr:              addr,
-		Handler:           h,
-		MaxHeaderBytes:    maxHeaderBytes,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-	}
+	srv := httpserver.New(addr, h)
+	srv.MaxHeaderBytes = maxHeaderBytes
+	return srv
 }
 
 func printBanner(w io.Writer, c *config, companies []company) {

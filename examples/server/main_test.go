@@ -12,20 +12,29 @@ import (
 	"testing"
 )
 
+// setupDemo parses args as the command line and sets the demo up from it
+// with the logger, as run does, failing t on an error; the caller closes
+// the store.
+func setupDemo(t *testing.T, logger *slog.Logger, args ...string) (*config, http.Handler, []company, func() error) {
+	t.Helper()
+	c, err := parseFlags(args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux, companies, closeStore, err := setup(t.Context(), c, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, mux, companies, closeStore
+}
+
 func TestDemoServer(t *testing.T) {
 	t.Setenv("SCIM_TOKEN", "")
-	c, err := parseFlags([]string{
+	c, mux, companies, closeStore := setupDemo(t, slog.New(slog.DiscardHandler),
 		"-token", "token-of-a-123", "-token", "token-of-b-456",
 		"-attrs", "Department:option,Business Unit:option,Employed Since:date:Employed_Since,Manager:employee,Salary:number",
 		"-rate-limit", "5", "-store", "memory",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux, companies, closeStore, err := setup(context.Background(), c, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
+	)
 	defer closeStore()
 	if len(companies) != 2 || companies[0].ID == companies[1].ID {
 		t.Fatalf("companies: %+v", companies)
@@ -38,33 +47,22 @@ func TestDemoServer(t *testing.T) {
 		}
 	}
 
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	do := func(token, method, path, body string) int {
-		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/scim+json")
-		res, err := srv.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		return res.StatusCode
-	}
+	s := &demoSite{Server: httptest.NewServer(mux), t: t}
+	defer s.Close()
 	user := `{"userName":"a@x.test","urn:ietf:params:scim:schemas:extension:peakon:2.0:User":{"Employed_Since":"2019-04-01","Salary":"1"}}`
-	if got := do("token-of-a-123", http.MethodPost, "/scim/v2/Users", user); got != http.StatusCreated {
+	if got, _ := s.scim("token-of-a-123", http.MethodPost, "/scim/v2/Users", user); got != http.StatusCreated {
 		t.Errorf("POST as A: %d", got)
 	}
-	if got := do("token-of-b-456", http.MethodPost, "/api/scim/v2/Users", user); got != http.StatusCreated {
+	if got, _ := s.scim("token-of-b-456", http.MethodPost, "/api/scim/v2/Users", user); got != http.StatusCreated {
 		t.Errorf("POST as B (same userName, other company): %d", got)
 	}
 	for range 4 {
-		do("token-of-a-123", http.MethodGet, "/scim/v2/Users", "")
+		s.scim("token-of-a-123", http.MethodGet, "/scim/v2/Users", "")
 	}
-	if got := do("token-of-a-123", http.MethodGet, "/scim/v2/Users", ""); got != http.StatusTooManyRequests {
+	if got, _ := s.scim("token-of-a-123", http.MethodGet, "/scim/v2/Users", ""); got != http.StatusTooManyRequests {
 		t.Errorf("6th operation of A: %d, want 429", got)
 	}
-	if got := do("wrong-token", http.MethodGet, "/scim/v2/Users", ""); got != http.StatusUnauthorized {
+	if got, _ := s.scim("wrong-token", http.MethodGet, "/scim/v2/Users", ""); got != http.StatusUnauthorized {
 		t.Errorf("wrong token: %d", got)
 	}
 }
@@ -72,14 +70,7 @@ func TestDemoServer(t *testing.T) {
 func TestDemoServerDefaults(t *testing.T) {
 	t.Setenv("SCIM_TOKEN", "")
 	t.Chdir(t.TempDir()) // the default store is scimkit.db in the working directory
-	c, err := parseFlags(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, companies, closeStore, err := setup(context.Background(), c, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, companies, closeStore := setupDemo(t, slog.New(slog.DiscardHandler))
 	defer closeStore()
 	if _, err := os.Stat("scimkit.db"); err != nil {
 		t.Errorf("default SQLite store: %v", err)
@@ -107,33 +98,39 @@ func TestDemoServerDefaults(t *testing.T) {
 	}
 }
 
+// TestDemoServerGroupsFlag checks that -groups turns /Groups on, and that
+// it is off by default (501, as Peakon).
+func TestDemoServerGroupsFlag(t *testing.T) {
+	t.Setenv("SCIM_TOKEN", "")
+	for _, c := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"-store", "memory", "-token", "tok"}, http.StatusNotImplemented},
+		{[]string{"-store", "memory", "-token", "tok", "-groups"}, http.StatusCreated},
+		{[]string{"-store", "sqlite", "-dsn", t.TempDir() + "/g.db", "-token", "tok", "-groups"}, http.StatusCreated},
+	} {
+		_, mux, _, closeStore := setupDemo(t, slog.New(slog.DiscardHandler), c.args...)
+		srv := &demoSite{Server: httptest.NewServer(mux), t: t}
+		if got, _ := srv.scim("tok", "POST", "/scim/v2/Groups", `{"displayName":"Admins","members":[]}`); got != c.want {
+			t.Errorf("%v: POST /Groups = %d, want %d", c.args, got, c.want)
+		}
+		srv.Close()
+		closeStore()
+	}
+}
+
 // TestDemoServerSQLiteRestart checks that the SQLite demo keeps a company's
 // employees across restarts when started with the same -token.
 func TestDemoServerSQLiteRestart(t *testing.T) {
 	dsn := filepath.Join(t.TempDir(), "demo.db")
-	start := func() (*httptest.Server, func() error) {
-		c, err := parseFlags([]string{"-token", "persistent-token-1", "-dsn", dsn, "-attrs", "Department:option"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		mux, _, closeStore, err := setup(context.Background(), c, slog.New(slog.DiscardHandler))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return httptest.NewServer(mux), closeStore
-	}
-	do := func(srv *httptest.Server, method, path, body string) int {
-		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer persistent-token-1")
-		res, err := srv.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		return res.StatusCode
+	const token = "persistent-token-1"
+	start := func() (*demoSite, func() error) {
+		_, mux, _, closeStore := setupDemo(t, slog.New(slog.DiscardHandler), "-token", token, "-dsn", dsn, "-attrs", "Department:option")
+		return &demoSite{Server: httptest.NewServer(mux), t: t}, closeStore
 	}
 	srv, closeStore := start()
-	if got := do(srv, "POST", "/scim/v2/Users", `{"userName":"kept@x.test","urn:ietf:params:scim:schemas:extension:peakon:2.0:User":{"Department":"IT"}}`); got != 201 {
+	if got, _ := srv.scim(token, "POST", "/scim/v2/Users", `{"userName":"kept@x.test","urn:ietf:params:scim:schemas:extension:peakon:2.0:User":{"Department":"IT"}}`); got != 201 {
 		t.Fatalf("POST: %d", got)
 	}
 	srv.Close()
@@ -143,10 +140,10 @@ func TestDemoServerSQLiteRestart(t *testing.T) {
 	srv, closeStore = start()
 	defer closeStore()
 	defer srv.Close()
-	if got := do(srv, "GET", `/scim/v2/Users?filter=userName+eq+%22kept%40x.test%22+and+urn:ietf:params:scim:schemas:extension:peakon:2.0:User:Department+eq+%22IT%22`, ""); got != 200 {
+	if got, _ := srv.scim(token, "GET", `/scim/v2/Users?filter=userName+eq+%22kept%40x.test%22+and+urn:ietf:params:scim:schemas:extension:peakon:2.0:User:Department+eq+%22IT%22`, ""); got != 200 {
 		t.Fatalf("GET: %d", got)
 	}
-	if got := do(srv, "POST", "/scim/v2/Users", `{"userName":"kept@x.test"}`); got != 409 {
+	if got, _ := srv.scim(token, "POST", "/scim/v2/Users", `{"userName":"kept@x.test"}`); got != 409 {
 		t.Errorf("the user did not survive the restart: POST again gave %d, want 409", got)
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,8 +15,8 @@ import (
 	"github.com/scimkit/scim/internal/deptest"
 )
 
-// demoSite is the demo server of two companies over a memory store,
-// behind httptest.
+// demoSite is a demo server behind httptest; newDemoSite's has two
+// companies over a memory store.
 type demoSite struct {
 	*httptest.Server
 	t         *testing.T
@@ -26,19 +25,12 @@ type demoSite struct {
 
 func newDemoSite(t *testing.T, args ...string) *demoSite {
 	t.Helper()
-	c, err := parseFlags(append([]string{"-store", "memory", "-token", "tok-acme-1234", "-token", "tok-globex-5678",
-		"-attrs", "Department:option,Manager:employee"}, args...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	mux, companies, closeStore, err := setup(ctx, c, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, mux, companies, closeStore := setupDemo(t, slog.New(slog.DiscardHandler), append([]string{"-store", "memory", "-token", "tok-acme-1234", "-token", "tok-globex-5678",
+		"-attrs", "Department:option,Manager:employee"}, args...)...)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(func() {
-		cancel() // ends the page's event streams
+		// t.Context(), setup's, is done before cleanups: the page's event
+		// streams have ended.
 		srv.Close()
 		closeStore()
 	})
@@ -300,14 +292,8 @@ func TestLibraryDeps(t *testing.T) {
 func verboseDemo(t *testing.T) (http.Handler, *strings.Builder) {
 	t.Helper()
 	buf := new(strings.Builder)
-	c, err := parseFlags([]string{"-store", "memory", "-token", "tok-acme-1234", "-v"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux, _, closeStore, err := setup(context.Background(), c, slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, mux, _, closeStore := setupDemo(t, slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		"-store", "memory", "-token", "tok-acme-1234", "-v")
 	t.Cleanup(func() { closeStore() })
 	return mux, buf
 }

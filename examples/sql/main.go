@@ -15,9 +15,9 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"time"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/examples/internal/httpserver"
 	"github.com/scimkit/scim/sqlstore"
 	"github.com/scimkit/scim/sqlstore/postgres"
 	"github.com/scimkit/scim/sqlstore/sqlite"
@@ -59,7 +59,9 @@ func main() {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/scim/v2/", h)
-	srv := newServer(*addr, mux)
+	// With every timeout set, so that a slow or idle client cannot hold a
+	// connection (and a database connection behind it) for ever.
+	srv := httpserver.New(*addr, mux)
 	go func() {
 		<-ctx.Done()
 		srv.Shutdown(context.Background())
@@ -67,19 +69,5 @@ func main() {
 	log.Printf("SCIM endpoint on %s: http://%s/scim/v2 (Authorization: Bearer token)", *driver, *addr)
 	if err := srv.ListenAndServe(); err != http.ErrServerClosed {
 		log.Fatal(err)
-	}
-}
-
-// newServer returns the HTTP server for the handler, with every timeout
-// set, so that a slow or idle client cannot hold a connection (and a
-// database connection behind it) for ever.
-func newServer(addr string, h http.Handler) *http.Server {
-	return &http.Server{
-		Addr:              addr,
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
 	}
 }

@@ -44,22 +44,10 @@ var fields = []*field{
 		set: func(u *scim.User, v string) error { u.Enterprise.EmployeeNumber = v; return nil },
 		get: func(u *scim.User) string { return u.Enterprise.EmployeeNumber }},
 	{name: "Locale", attrs: []string{"locale"}, paths: []string{"locale"},
-		set: func(u *scim.User, v string) error {
-			if err := checkLocale(v); err != nil {
-				return err
-			}
-			u.Locale = v
-			return nil
-		},
+		set: checked(checkLocale, func(u *scim.User) *string { return &u.Locale }),
 		get: func(u *scim.User) string { return u.Locale }},
 	{name: "Timezone", aliases: []string{"TZ"}, attrs: []string{"timezone"}, paths: []string{"timezone"},
-		set: func(u *scim.User, v string) error {
-			if err := checkTimezone(v); err != nil {
-				return err
-			}
-			u.Timezone = v
-			return nil
-		},
+		set: checked(checkTimezone, func(u *scim.User) *string { return &u.Timezone }),
 		get: func(u *scim.User) string { return u.Timezone }},
 	{name: "External ID", aliases: []string{"Employee ID"}, attrs: []string{"externalId"}, paths: []string{"externalId"},
 		set: func(u *scim.User, v string) error { u.ExternalID = v; return nil },
@@ -75,6 +63,17 @@ var fields = []*field{
 		attrs: []string{enterprise + "manager"}, paths: []string{enterprise + "manager", "manager"},
 		set: func(u *scim.User, v string) error { u.Enterprise.Manager.Value = v; return nil },
 		get: func(u *scim.User) string { return u.Enterprise.Manager.Value }},
+}
+
+// checked returns the setter of the string at, for values check accepts.
+func checked(check func(string) error, at func(*scim.User) *string) func(*scim.User, string) error {
+	return func(u *scim.User, v string) error {
+		if err := check(v); err != nil {
+			return err
+		}
+		*at(u) = v
+		return nil
+	}
 }
 
 // fold is how headers, -map names and attribute names are compared:

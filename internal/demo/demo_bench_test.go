@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
@@ -29,6 +30,22 @@ func (s *countingStore) GetCompany(ctx context.Context, id string) (*scim.Compan
 	return s.MemoryStore.GetCompany(ctx, id)
 }
 
+// clockedDemo returns NewHandler's handler for the token over a
+// countingStore, and the clock (Unix nanoseconds) it reads, which only
+// the caller advances.
+func clockedDemo(tb testing.TB, token string) (http.Handler, *atomic.Int64, *countingStore) {
+	tb.Helper()
+	clock := new(atomic.Int64)
+	clock.Store(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC).UnixNano())
+	now := func() time.Time { return time.Unix(0, clock.Load()).UTC() }
+	store := &countingStore{MemoryStore: scim.NewMemoryStore()}
+	h, _, err := NewHandler(tb.Context(), Config{Tokens: []string{token}, Now: now, Store: store})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return h, clock, store
+}
+
 // BenchmarkDemo serves requests through the handler NewHandler returns:
 // the demo's Handler options (company tokens and models through
 // scim.Companies, the per-process rate limiter, the mux with both
@@ -44,14 +61,7 @@ func (s *countingStore) GetCompany(ctx context.Context, id string) (*scim.Compan
 // cache stays expired.
 func BenchmarkDemo(b *testing.B) {
 	const users = 1000
-	var clock atomic.Int64
-	clock.Store(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC).UnixNano())
-	now := func() time.Time { return time.Unix(0, clock.Load()).UTC() }
-	store := &countingStore{MemoryStore: scim.NewMemoryStore()}
-	h, _, err := NewHandler(b.Context(), Config{Tokens: []string{"bench-token"}, Now: now, Store: store})
-	if err != nil {
-		b.Fatal(err)
-	}
+	h, clock, store := clockedDemo(b, "bench-token")
 	serve := func(method, path, body string, want int) *httptest.ResponseRecorder {
 		var rd io.Reader
 		if body != "" {
@@ -120,14 +130,7 @@ func BenchmarkDemo(b *testing.B) {
 // token cache stayed expired after 5 s and every request read the store).
 func TestCompanyReadsPastTTL(t *testing.T) {
 	t.Parallel()
-	var clock atomic.Int64
-	clock.Store(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC).UnixNano())
-	now := func() time.Time { return time.Unix(0, clock.Load()).UTC() }
-	store := &countingStore{MemoryStore: scim.NewMemoryStore()}
-	h, _, err := NewHandler(t.Context(), Config{Tokens: []string{"test-token"}, Now: now, Store: store})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, clock, store := clockedDemo(t, "test-token")
 	const requests = 2000 // 10 ms apart: 20 s, four TTLs of the default 5 s
 	before := store.reads.Load()
 	for range requests {

@@ -15,14 +15,7 @@ import (
 // tests). It skips the test under -short or without a go command.
 func List(t testing.TB, pkgs ...string) []string {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("runs the go command")
-	}
-	goCmd, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command")
-	}
-	out, err := exec.Command(goCmd, append([]string{"list", "-deps", "-test=false"}, pkgs...)...).CombinedOutput()
+	out, err := goCommand(t, append([]string{"list", "-deps", "-test=false"}, pkgs...)...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("go list -deps %s: %v\n%s", strings.Join(pkgs, " "), err, out)
 	}
@@ -35,6 +28,19 @@ func List(t testing.TB, pkgs ...string) []string {
 // -short or without a go command.
 func Modules(t testing.TB) []string {
 	t.Helper()
+	cmd := goCommand(t, "list", "-m", "-f", "{{.Path}}", "all")
+	cmd.Env = append(os.Environ(), "GOWORK=off")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -m all: %v\n%s", err, out)
+	}
+	return strings.Fields(string(out))
+}
+
+// goCommand returns the go command with args. It skips the test under
+// -short or without a go command.
+func goCommand(t testing.TB, args ...string) *exec.Cmd {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("runs the go command")
 	}
@@ -42,13 +48,7 @@ func Modules(t testing.TB) []string {
 	if err != nil {
 		t.Skip("no go command")
 	}
-	cmd := exec.Command(goCmd, "list", "-m", "-f", "{{.Path}}", "all")
-	cmd.Env = append(os.Environ(), "GOWORK=off")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("go list -m all: %v\n%s", err, out)
-	}
-	return strings.Fields(string(out))
+	return exec.Command(goCmd, args...)
 }
 
 // Forbid reports every package or module of deps, which what includes,

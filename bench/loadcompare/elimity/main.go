@@ -2,26 +2,25 @@
 // served by github.com/elimity-com/scim (the most used Go SCIM library)
 // over an in-memory ResourceHandler written as that library's examples
 // write one. It is a module of its own so that elimity-com/scim never
-// enters the scimkit module's graph; build it, then name it to
-// loadcompare:
+// enters the scimkit module's graph (it requires this checkout's scimkit
+// module, the other way round, for loadcompare's package protocol);
+// build it, then name it to loadcompare:
 //
 //	(cd bench/loadcompare/elimity && GOWORK=off go build -o /tmp/elimity .)
 //	go run ./bench/loadcompare -run get,eq,patch -servers demo,memory,elimity@/tmp/elimity
 //
-// It speaks loadcompare's server protocol: -serve elimity -users N loads
-// users 0..N-1 (the bodies and ids loadcompare's own servers load), prints
-// "listening ADDR" and serves until its stdin is closed.
+// It speaks loadcompare's server protocol, with loadcompare's own code
+// for it: -serve elimity -users N loads users 0..N-1 (the bodies and ids
+// loadcompare's own servers load), prints "listening ADDR" and serves
+// until its stdin is closed.
 package main
 
 import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"os"
-	"runtime/pprof"
 	"sync"
 	"time"
 
@@ -29,9 +28,8 @@ import (
 	"github.com/elimity-com/scim/errors"
 	"github.com/elimity-com/scim/optional"
 	"github.com/elimity-com/scim/schema"
+	"github.com/scimkit/scim/bench/loadcompare/internal/protocol"
 )
-
-const token = "loadcompare-token"
 
 func main() {
 	if err := run(os.Args[1:]); err != nil {
@@ -53,11 +51,11 @@ func run(args []string) error {
 	now := time.Now().UTC()
 	for i := range *users {
 		var attrs scim.ResourceAttributes
-		if err := json.Unmarshal(userBody(i), &attrs); err != nil {
+		if err := json.Unmarshal(protocol.UserBody(i), &attrs); err != nil {
 			return err
 		}
 		delete(attrs, "schemas")
-		id := fmt.Sprintf("%08x-0000-4000-8000-%012x", i, i)
+		id := protocol.UserID(i)
 		h.byID[id] = &entry{attrs: attrs, created: now, modified: now, version: 1}
 		h.order = append(h.order, id)
 	}
@@ -78,33 +76,14 @@ func run(args []string) error {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/scim/v2/", http.StripPrefix("/scim", bearer(srv)))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			return err
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer f.Close()
-		defer pprof.StopCPUProfile()
-	}
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
-	go hs.Serve(ln)
-	fmt.Printf("listening %s\n", ln.Addr())
-	_, _ = io.Copy(io.Discard, os.Stdin)
-	return hs.Close()
+	return protocol.Serve(mux, *cpuprofile)
 }
 
 // bearer checks the token, as every server of the comparison does
 // (elimity-com/scim leaves authentication to its user).
 func bearer(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "Bearer "+token {
+		if r.Header.Get("Authorization") != "Bearer "+protocol.Token {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
@@ -226,18 +205,4 @@ func (h *userStore) Patch(_ *http.Request, id string, ops []scim.PatchOperation)
 	e := &entry{attrs: attrs, created: old.created, modified: time.Now().UTC(), version: old.version + 1}
 	h.byID[id] = e
 	return h.resource(id, e), nil
-}
-
-var familyNames = []string{"Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Robinson", "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall", "Wood", "Jackson", "Clarke"}
-
-// userBody is loadcompare's userBody (keep them alike).
-func userBody(i int) []byte {
-	fam := familyNames[i%len(familyNames)]
-	return fmt.Appendf(nil, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
-"userName":"user%d@example.com","externalId":"00u%07d","active":true,
-"name":{"givenName":"Given%d","familyName":"%s%d"},"displayName":"Given%d %s",
-"emails":[{"value":"user%d@example.com","type":"work","primary":true}],
-"title":"Engineer","locale":"en-GB",
-"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"R&D","employeeNumber":"%d"}}`,
-		i, i, i, fam, i, i, fam, i, i)
 }

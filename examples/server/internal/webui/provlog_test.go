@@ -16,6 +16,25 @@ import (
 	"github.com/scimkit/scim"
 )
 
+// loggedAcme returns a log of n entries and the handler, logged in it, of
+// a memory store for the token "tok" (company acme) that gives users the
+// ids u1, u2, ...
+func loggedAcme(n int) (*Log, http.Handler) {
+	l := NewLog(n)
+	ids := 0
+	return l, l.Wrap(&scim.Handler{Store: scim.NewMemoryStore(), Auth: scim.StaticTokens{"tok": "acme"}, OnChange: l.OnChange, OnRequest: l.OnRequest,
+		NewID: func() string { ids++; return fmt.Sprintf("u%d", ids) }})
+}
+
+// send sends h a request with the token "tok".
+func send(h http.Handler, method, path, body string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer tok")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	return w
+}
+
 // TestLogRing checks that a company's log keeps its last entries, newest
 // first, apart from other companies', and feeds subscribers.
 func TestLogRing(t *testing.T) {
@@ -53,20 +72,11 @@ func TestLogRing(t *testing.T) {
 // through the hooks.
 func TestLogChanges(t *testing.T) {
 	t.Parallel()
-	l := NewLog(10)
-	ids := 0
-	h := &scim.Handler{Store: scim.NewMemoryStore(), Auth: scim.StaticTokens{"tok": "acme"},
-		OnChange: l.OnChange, OnRequest: l.OnRequest, NewID: func() string { ids++; return fmt.Sprintf("u%d", ids) }}
-	srv := l.Wrap(h)
-	send := func(method, path, body string) {
-		req := httptest.NewRequest(method, path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer tok")
-		srv.ServeHTTP(httptest.NewRecorder(), req)
-	}
-	send("POST", "/scim/v2/Users", `{"userName":"jane@example.com"}`)
-	send("PATCH", "/scim/v2/Users/u1", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"active":false,"title":"CTO"}}]}`)
-	send("POST", "/scim/v2/Users", `{"userName":"jane@example.com"}`)
-	send("POST", "/scim/v2/Bulk", `{"Operations":[{"method":"POST","path":"/Users","bulkId":"a","data":{"userName":"a@example.com"}},{"method":"DELETE","path":"/Users/u1"}]}`)
+	l, h := loggedAcme(10)
+	send(h, "POST", "/scim/v2/Users", `{"userName":"jane@example.com"}`)
+	send(h, "PATCH", "/scim/v2/Users/u1", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"active":false,"title":"CTO"}}]}`)
+	send(h, "POST", "/scim/v2/Users", `{"userName":"jane@example.com"}`)
+	send(h, "POST", "/scim/v2/Bulk", `{"Operations":[{"method":"POST","path":"/Users","bulkId":"a","data":{"userName":"a@example.com"}},{"method":"DELETE","path":"/Users/u1"}]}`)
 	type row struct {
 		Method  string
 		Status  int
@@ -96,15 +106,7 @@ func TestLogChanges(t *testing.T) {
 // unbounded, they kept 300 × 140 KiB (42 MB).
 func TestLogBounded(t *testing.T) {
 	// Not parallel: it measures the heap.
-	l := NewLog(300)
-	h := l.Wrap(&scim.Handler{Store: scim.NewMemoryStore(), Auth: scim.StaticTokens{"tok": "acme"}, OnChange: l.OnChange, OnRequest: l.OnRequest})
-	send := func(method, path, body string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(method, path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer tok")
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, req)
-		return w
-	}
+	l, h := loggedAcme(300)
 	heap := func() uint64 {
 		runtime.GC()
 		var m runtime.MemStats
@@ -114,7 +116,7 @@ func TestLogBounded(t *testing.T) {
 	before := heap()
 	long := strings.Repeat("é", 32<<10) // 64 KiB, and a cut must not split a character
 	for range 300 {
-		if w := send("GET", "/scim/v2/Users/"+long+"?attributes="+long, ""); w.Code != http.StatusNotFound {
+		if w := send(h, "GET", "/scim/v2/Users/"+long+"?attributes="+long, ""); w.Code != http.StatusNotFound {
 			t.Fatalf("GET: %d", w.Code)
 		}
 	}
@@ -142,7 +144,7 @@ func TestLogBounded(t *testing.T) {
 		ops = append(ops, fmt.Sprintf(`{"method":"POST","path":"/Users","bulkId":"b%d","data":{"userName":"u%d@example.com"}}`, i, i),
 			fmt.Sprintf(`{"method":"PATCH","path":"/Users/bulkId:b%d","data":{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":%q}]}}`, i, strings.Repeat("x", 250)))
 	}
-	if w := send("POST", "/scim/v2/Bulk", `{"Operations":[`+strings.Join(ops, ",")+`]}`); w.Code != 200 {
+	if w := send(h, "POST", "/scim/v2/Bulk", `{"Operations":[`+strings.Join(ops, ",")+`]}`); w.Code != 200 {
 		t.Fatalf("bulk: %d %s", w.Code, w.Body)
 	}
 	e = l.Entries("acme")[0]
@@ -164,22 +166,15 @@ func TestLogBounded(t *testing.T) {
 // failed request shows its error.
 func TestLogBulkFailures(t *testing.T) {
 	t.Parallel()
-	l := NewLog(10)
-	ids := 0
-	h := l.Wrap(&scim.Handler{Store: scim.NewMemoryStore(), Auth: scim.StaticTokens{"tok": "acme"}, OnChange: l.OnChange, OnRequest: l.OnRequest,
-		NewID: func() string { ids++; return fmt.Sprintf("u%d", ids) }})
-	send := func(body string) Entry {
+	l, h := loggedAcme(10)
+	bulk := func(body string) Entry {
 		t.Helper()
-		req := httptest.NewRequest("POST", "/scim/v2/Bulk", strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer tok")
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, req)
-		if w.Code != 200 {
+		if w := send(h, "POST", "/scim/v2/Bulk", body); w.Code != 200 {
 			t.Fatalf("bulk: %d %s", w.Code, w.Body)
 		}
 		return l.Entries("acme")[0]
 	}
-	e := send(`{"Operations":[` +
+	e := bulk(`{"Operations":[` +
 		`{"method":"POST","path":"/Users","bulkId":"ok","data":{"userName":"a@example.com"}},` +
 		`{"method":"POST","path":"/Users","bulkId":"dup","data":{"userName":"a@example.com"}},` +
 		`{"method":"PATCH","path":"/Users/nobody","data":{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"CTO"}]}},` +
@@ -202,7 +197,7 @@ func TestLogBulkFailures(t *testing.T) {
 	for i := range 15 {
 		ops = append(ops, fmt.Sprintf(`{"method":"DELETE","path":"/Users/gone%d"}`, i))
 	}
-	e = send(`{"Operations":[` + strings.Join(ops, ",") + `]}`)
+	e = bulk(`{"Operations":[` + strings.Join(ops, ",") + `]}`)
 	if e.BulkFailed != 15 || len(e.Failures) != maxFailures+1 || e.Failures[maxFailures] != "…and 5 more" || !strings.HasPrefix(e.Failures[0], "DELETE /Users/gone0 → 404") {
 		t.Errorf("15 failures: %d, %q", e.BulkFailed, e.Failures)
 	}

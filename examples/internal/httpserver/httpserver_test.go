@@ -1,14 +1,14 @@
-package main
+package httpserver
 
 import (
 	"net/http"
 	"testing"
 )
 
-// TestServerTimeouts checks that the example's server sets every timeout:
+// TestNewSetsTimeouts checks that the examples' server sets every timeout:
 // a zero one lets a slow or idle client hold a connection for ever.
-func TestServerTimeouts(t *testing.T) {
-	srv := newServer("127.0.0.1:0", http.NotFoundHandler())
+func TestNewSetsTimeouts(t *testing.T) {
+	srv := New("127.0.0.1:0", http.NotFoundHandler())
 	for name, d := range map[string]int64{
 		"ReadHeaderTimeout": int64(srv.ReadHeaderTimeout),
 		"ReadTimeout":       int64(srv.ReadTimeout),
