@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -25,12 +24,10 @@ func benchHandler(st scim.Store) *scim.Handler {
 	}
 }
 
+// serve serves method path with body to h as the bearer of "bench-token"
+// (see serveAs), fails b unless h answers want, and returns the body.
 func serve(b *testing.B, h *scim.Handler, method, path, body string, want int) string {
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer bench-token")
-	req.Header.Set("Content-Type", "application/scim+json")
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
+	rec := serveAs(h, "bench-token", method, path, body)
 	if rec.Code != want {
 		b.Fatalf("%s %s: %d %.300s", method, path, rec.Code, rec.Body)
 	}
