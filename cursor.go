@@ -17,8 +17,7 @@ import (
 )
 
 // ErrInvalidPosition: a store cannot read a [Query.After] or
-// [GroupQuery.After] position. The
-// handler answers 400 invalidCursor.
+// [GroupQuery.After] position. The handler answers 400 invalidCursor.
 var ErrInvalidPosition = errors.New("scim: invalid list position")
 
 // cursorPager is [Query.Pager] for a cursor query.
