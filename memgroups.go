@@ -5,6 +5,8 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"strconv"
+	"strings"
 )
 
 // memGroups is the MemoryStore's groups, per tenant, guarded by the
@@ -176,6 +178,9 @@ func (s *MemoryStore) ListGroups(ctx context.Context, tenant string, q *GroupQue
 		return &GroupPage{Groups: []*Group{}}, nil
 	}
 	skip, count := q.Bounds()
+	if q.Cursor && q.Filter == nil && q.SortBy == "" && !q.Descending {
+		return s.groupCursorPage(t, q)
+	}
 	if q.Filter == nil && q.SortBy == "" && !q.Descending {
 		// The store's order, no filter: the page is a slice of the index.
 		if s.MaxResults > 0 && len(t.order) > s.MaxResults {
@@ -218,6 +223,17 @@ func (s *MemoryStore) ListGroups(ctx context.Context, tenant string, q *GroupQue
 	if s.MaxResults > 0 && len(matched) > s.MaxResults {
 		return nil, ErrTooMany
 	}
+	if q.Cursor {
+		page, err := q.CursorPage(matched)
+		if err != nil {
+			return nil, err
+		}
+		for i, g := range page.Groups {
+			c := *g
+			page.Groups[i] = &c
+		}
+		return page, nil
+	}
 	if q.SortBy != "" || q.Descending {
 		slices.SortStableFunc(matched, q.Compare)
 	}
@@ -227,6 +243,42 @@ func (s *MemoryStore) ListGroups(ctx context.Context, tenant string, q *GroupQue
 			c := *g
 			page.Groups = append(page.Groups, &c)
 		}
+	}
+	return page, nil
+}
+
+// groupCursorPage answers a cursor query without filter or sortBy in
+// creation order, as cursorPage does users': the position is the last
+// group's sequence number ("m<seq>"), found again by binary search, so a
+// page reads only its own groups at any depth; new groups come last, so a
+// walk lists every group present throughout once. The caller holds the
+// lock.
+func (s *MemoryStore) groupCursorPage(t *memGroupTenant, q *GroupQuery) (*GroupPage, error) {
+	var after uint64
+	if q.After != "" {
+		n, ok := strings.CutPrefix(q.After, "m")
+		var err error
+		if after, err = strconv.ParseUint(n, 10, 64); !ok || err != nil {
+			return nil, ErrInvalidPosition
+		}
+	}
+	if s.MaxResults > 0 && len(t.order) > s.MaxResults {
+		return nil, ErrTooMany
+	}
+	page := &GroupPage{Groups: []*Group{}, Total: len(t.order)}
+	count := max(q.Count, 0)
+	if count == 0 {
+		return page, nil
+	}
+	start, _ := slices.BinarySearchFunc(t.order, after+1, func(e *memGroup, seq uint64) int { return cmp.Compare(e.seq, seq) })
+	rest := t.order[start:]
+	if len(rest) > count {
+		rest = rest[:count]
+		page.Next = "m" + strconv.FormatUint(rest[count-1].seq, 10)
+	}
+	for _, e := range rest {
+		c := *e.group
+		page.Groups = append(page.Groups, &c)
 	}
 	return page, nil
 }

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -276,6 +277,29 @@ func benchGroupListPage(b *testing.B, st *Store) {
 		{"start=15001", "startIndex=15001&count=100&excludedAttributes=members"},
 	} {
 		b.Run("groups=20000/"+c.name, benchGet(h, "/scim/v2/Groups?"+c.query))
+	}
+	// By cursor (RFC 9865), in id order (keyset on the primary key): the
+	// first page and page 151 (the depth of start=15001) should cost the
+	// same.
+	query := "/scim/v2/Groups?count=100&excludedAttributes=members&cursor="
+	cursor := ""
+	for range 150 {
+		r := httptest.NewRequest("GET", query+url.QueryEscape(cursor), nil)
+		r.Header.Set("Authorization", "Bearer tok")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		var m struct{ NextCursor string }
+		if err := json.Unmarshal(w.Body.Bytes(), &m); w.Code != 200 || err != nil || m.NextCursor == "" {
+			b.Fatalf("%d %v %.200s", w.Code, err, w.Body)
+		}
+		cursor = m.NextCursor
+	}
+	for _, c := range []struct{ name, cursor string }{{"first", ""}, {"page=151", cursor}} {
+		b.Run("groups=20000/cursor/"+c.name, func(b *testing.B) {
+			for b.Loop() {
+				benchServe(b, h, "GET", query+c.cursor, "", 200)
+			}
+		})
 	}
 }
 

@@ -31,6 +31,7 @@ func testGroups(t *testing.T, newStore func(t *testing.T) scim.Store) {
 		{"MemberTestsPaged", testMemberTestsPaged},
 		{"MemberDeleteRace", testMemberDeleteRace},
 		{"Paging", testGroupPaging},
+		{"Cursor", testGroupCursor},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			st := newStore(t)

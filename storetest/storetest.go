@@ -14,8 +14,8 @@
 // a scim.Handler over the store (in one transaction where the store is a
 // scim.Batcher), and, when the store implements them, scim.HistoryStore,
 // scim.ChangeFeed, scim.CompanyStore and scim.GroupStore (membership, the
-// cascade of a user's deletion, tenancy, and Okta's and Entra's group flows
-// over HTTP).
+// cascade of a user's deletion, tenancy, cursor paging of groups as of
+// users, and Okta's and Entra's group flows over HTTP).
 package storetest
 
 import (
