@@ -53,9 +53,11 @@ var parsePatchFastSeeds = []string{
 }
 
 // FuzzParsePatchFast checks that the streaming PatchOp parser answers
-// exactly as the generic one: ParsePatch's result or error is
-// parsePatchGeneric's, and whenever parsePatchFast takes a body, the
-// generic parser takes it too and gives the same request.
+// as the generic one: whenever parsePatchFast takes a body, the generic
+// parser takes it too and gives the same request, which ParsePatch
+// returns. Bodies it leaves go to the generic parser itself, whose answer
+// to a key repeated in different cases depends on map order, so only the
+// kind of error is checked for them.
 func FuzzParsePatchFast(f *testing.F) {
 	for _, s := range applyPatchSeeds {
 		f.Add([]byte(s))
@@ -65,21 +67,23 @@ func FuzzParsePatchFast(f *testing.F) {
 	}
 	all := cmp.Exporter(func(reflect.Type) bool { return true })
 	f.Fuzz(func(t *testing.T, data []byte) {
-		want, wantErr := parsePatchGeneric(data)
 		got, err := ParsePatch(data)
-		if diff := cmp.Diff(want, got, all); diff != "" {
-			t.Fatalf("ParsePatch(%q) differs from the generic parser (-generic +ParsePatch):\n%s", data, diff)
-		}
-		if diff := cmp.Diff(wantErr, err, all); diff != "" {
-			t.Fatalf("ParsePatch(%q)'s error differs from the generic parser's (-generic +ParsePatch):\n%s", data, diff)
-		}
-		if fast, ok := parsePatchFast(data); ok {
-			if wantErr != nil {
-				t.Fatalf("parsePatchFast took %q, which the generic parser refuses: %v", data, wantErr)
+		fast, ok := parsePatchFast(data)
+		if !ok {
+			if e, isErr := err.(*Error); err != nil && (!isErr || e.Status != 400) {
+				t.Fatalf("ParsePatch(%q): %v; want a 400 *Error", data, err)
 			}
-			if diff := cmp.Diff(want, fast, all); diff != "" {
-				t.Fatalf("parsePatchFast(%q) (-generic +fast):\n%s", data, diff)
-			}
+			return
+		}
+		want, wantErr := parsePatchGeneric(data)
+		if wantErr != nil {
+			t.Fatalf("parsePatchFast took %q, which the generic parser refuses: %v", data, wantErr)
+		}
+		if diff := cmp.Diff(want, fast, all); diff != "" {
+			t.Fatalf("parsePatchFast(%q) (-generic +fast):\n%s", data, diff)
+		}
+		if diff := cmp.Diff(fast, got, all); err != nil || diff != "" {
+			t.Fatalf("ParsePatch(%q) is not parsePatchFast's answer: %v (-fast +ParsePatch):\n%s", data, err, diff)
 		}
 	})
 }
