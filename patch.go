@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/scimkit/scim/internal/jsonr"
 )
@@ -65,7 +66,10 @@ func parsePatchFast(data []byte) (*PatchRequest, bool) {
 	if bad, _ := badText(data); bad >= 0 {
 		return nil, false
 	}
-	r := jsonr.NewReader(string(data))
+	// data is read in place, not copied: everything the request keeps of
+	// it is copied (the values by readJSONValue, the path here, op as a
+	// constant), as TestParsePatchKeepsNoBody checks.
+	r := jsonr.NewReader(unsafe.String(unsafe.SliceData(data), len(data)))
 	var req PatchRequest
 	var schemasSeen, opsSeen bool
 	err := r.Object(func(key string) error {

@@ -103,3 +103,27 @@ func TestParsePatchFastTaken(t *testing.T) {
 		}
 	}
 }
+
+// TestParsePatchKeepsNoBody checks that a parsed request holds no part of
+// the body it was parsed from (parsePatchFast reads the body in place):
+// overwriting the body afterwards changes nothing.
+func TestParsePatchKeepsNoBody(t *testing.T) {
+	all := cmp.Exporter(func(reflect.Type) bool { return true })
+	for _, body := range append(append([]string{}, applyPatchSeeds...), parsePatchFastSeeds...) {
+		want, wantErr := ParsePatch([]byte(body))
+		data := []byte(body)
+		got, err := ParsePatch(data)
+		for i := range data {
+			data[i] = 'X'
+		}
+		if wantErr != nil {
+			continue // errors may hold parts of the body; requests may not
+		}
+		if err != nil {
+			t.Fatalf("ParsePatch(%s): %v", body, err)
+		}
+		if diff := cmp.Diff(want, got, all); diff != "" {
+			t.Errorf("after overwriting the body of %s, the request changed (-want +got):\n%s", body, diff)
+		}
+	}
+}
