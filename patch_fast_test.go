@@ -110,17 +110,14 @@ func TestParsePatchFastTaken(t *testing.T) {
 func TestParsePatchKeepsNoBody(t *testing.T) {
 	all := cmp.Exporter(func(reflect.Type) bool { return true })
 	for _, body := range append(append([]string{}, applyPatchSeeds...), parsePatchFastSeeds...) {
-		want, wantErr := ParsePatch([]byte(body))
+		want, ok := parsePatchFast([]byte(body))
+		if !ok {
+			continue // the generic parser's, which copies what it reads
+		}
 		data := []byte(body)
-		got, err := ParsePatch(data)
+		got, _ := parsePatchFast(data)
 		for i := range data {
 			data[i] = 'X'
-		}
-		if wantErr != nil {
-			continue // errors may hold parts of the body; requests may not
-		}
-		if err != nil {
-			t.Fatalf("ParsePatch(%s): %v", body, err)
 		}
 		if diff := cmp.Diff(want, got, all); diff != "" {
 			t.Errorf("after overwriting the body of %s, the request changed (-want +got):\n%s", body, diff)
