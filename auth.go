@@ -258,6 +258,14 @@ func (l *AuthLimiter) blocked(r *http.Request, b authBudget, now time.Time) time
 	if failures < 0 {
 		return 0
 	}
+	// Without a failure on record (as nearly always) no key can be
+	// blocked: skip building one, two allocations on every request.
+	l.mu.Lock()
+	none := len(l.keys) == 0
+	l.mu.Unlock()
+	if none {
+		return 0
+	}
 	k := l.key(r, b)
 	l.mu.Lock()
 	defer l.mu.Unlock()

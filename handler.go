@@ -286,10 +286,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	observedCompany(w, tenant)
-	query, err := parseQuery(r.URL.RawQuery)
-	if err != nil {
-		writeError(w, err)
-		return
+	var query url.Values // read only: nil answers as empty, without a map to allocate
+	if r.URL.RawQuery != "" {
+		if query, err = parseQuery(r.URL.RawQuery); err != nil {
+			writeError(w, err)
+			return
+		}
 	}
 	req := &request{h: h, w: w, r: r, ctx: r.Context(), tenant: tenant, store: h.Store, base: h.baseURL(r, mount), query: query}
 	if err := req.spend(1); err != nil {
@@ -378,11 +380,49 @@ func writeError(w http.ResponseWriter, err error) {
 }
 
 func writeBody(w http.ResponseWriter, status int, body []byte) {
+	writeBodyTagged(w, status, body, "")
+}
+
+// writeBodyTagged is writeBody with an ETag when etag is not "". The
+// header values share one allocation (each is a slice of its own length
+// and capacity, so that appending to one cannot overwrite another).
+func writeBodyTagged(w http.ResponseWriter, status int, body []byte, etag string) {
 	hdr := w.Header()
-	hdr["Content-Type"] = []string{MediaType}
-	hdr["Content-Length"] = []string{strconv.Itoa(len(body))}
+	v := make([]string, 3)
+	v[0], v[1], v[2] = MediaType, strconv.Itoa(len(body)), etag
+	hdr["Content-Type"] = v[0:1:1]
+	hdr["Content-Length"] = v[1:2:2]
+	if etag != "" {
+		hdr["Etag"] = v[2:3:3]
+	}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// bodyBuffers hold the buffers single resources are encoded into: a
+// response writer does not keep what it is given to write (io.Writer),
+// so the buffer serves the next request.
+var bodyBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+// maxPooledBuffer bounds the buffers kept in bodyBuffers: a rare large
+// user should not pin its buffer for every later request.
+const maxPooledBuffer = 64 << 10
+
+// getBuffer returns an empty buffer from bodyBuffers.
+func getBuffer() *[]byte {
+	b := bodyBuffers.Get().(*[]byte)
+	*b = (*b)[:0]
+	return b
+}
+
+// putBuffer returns b to bodyBuffers, holding used, what was appended to
+// it; the caller holds neither afterwards.
+func putBuffer(b *[]byte, used []byte) {
+	if cap(used) > maxPooledBuffer {
+		return
+	}
+	*b = used[:0]
+	bodyBuffers.Put(b)
 }
 
 // single checks a request to an endpoint that is one resource (no

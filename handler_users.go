@@ -323,15 +323,13 @@ func (req *request) respondUser(status int, u *User) {
 		return
 	}
 	u = one[0]
-	body := req.encode(make([]byte, 0, 1024), u, proj, req.lookupReferences([]*User{u}))
-	hdr := req.w.Header()
-	if u.Meta.Version != "" {
-		hdr["Etag"] = []string{u.Meta.Version}
-	}
+	buf := getBuffer()
+	body := req.encode(*buf, u, proj, req.lookupReferences([]*User{u}))
 	if status == http.StatusCreated {
-		hdr["Location"] = []string{req.location(u.ID)}
+		req.w.Header()["Location"] = []string{req.location(u.ID)}
 	}
-	req.writeJSON(status, body)
+	writeBodyTagged(req.w, status, body, u.Meta.Version)
+	putBuffer(buf, body)
 }
 
 func (req *request) getUser(id string) {

@@ -155,7 +155,10 @@ func checkValueCounts(m *Model, before, u *User, limit int) error {
 // within MaxListBytes. A user that was already larger (the limit was
 // lowered since) may be written as long as it does not grow.
 func checkUserSize(m *Model, before, u *User, limit int) error {
-	size := len(m.EncodeUser(make([]byte, 0, 1024), u, nil))
+	buf := getBuffer()
+	enc := m.EncodeUser(*buf, u, nil)
+	size := len(enc)
+	putBuffer(buf, enc)
 	if size <= limit {
 		return nil
 	}

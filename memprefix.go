@@ -43,6 +43,20 @@ func prefixValues(i int, u *User, buf []string) []string {
 	return append(buf[:n], vs...)
 }
 
+// samePrefixSource reports whether two users hold the very values prefix
+// index i is built from, so that their keys are equal too.
+func samePrefixSource(i int, a, b *User) bool {
+	switch i {
+	case prefixUserName:
+		return a.UserName == b.UserName
+	case prefixFamilyName:
+		return a.Name.FamilyName == b.Name.FamilyName
+	case prefixEmail:
+		return slices.EqualFunc(a.Emails, b.Emails, func(x, y MultiValue) bool { return x.Value == y.Value })
+	}
+	return false
+}
+
 // prefixIndexFor returns which prefix index answers a "sw" comparison,
 // or -1: userName, name.familyName and emails.value of the core schema,
 // with a non-empty prefix.
@@ -160,6 +174,9 @@ scan:
 func (t *memTenant) movePrefixes(e *memEntry, old, new *User) {
 	var ob, nb [4]string
 	for i := range t.prefixes {
+		if old != nil && new != nil && samePrefixSource(i, old, new) {
+			continue // most updates: no keys to fold (an allocation each) and compare
+		}
 		var ov, nv []string
 		if old != nil {
 			ov = prefixValues(i, old, ob[:0])

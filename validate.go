@@ -7,7 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
-	_ "time/tzdata" // time zone names are checked against the database, on any host
+	_ "time/tzdata"
+	"unicode/utf8" // time zone names are checked against the database, on any host
 
 	"github.com/go-playground/validator/v10"
 )
@@ -71,11 +72,29 @@ func (m *Model) Validate(before, after *User) error {
 }
 
 // sameValue reports whether two values of one [User] field are equal.
+// Slices of comparable elements (every multi-valued attribute's) are
+// compared element by element: reflect.DeepEqual would box both slices,
+// two allocations for each multi-valued attribute of every write.
 func sameValue(x, y reflect.Value) bool {
-	if x.Kind() == reflect.Slice {
+	if x.Kind() != reflect.Slice {
+		return x.Equal(y)
+	}
+	if !x.Type().Elem().Comparable() || x.IsNil() != y.IsNil() {
 		return reflect.DeepEqual(x.Interface(), y.Interface())
 	}
-	return x.Equal(y)
+	n := x.Len()
+	if n != y.Len() {
+		return false
+	}
+	if n == 0 || x.Pointer() == y.Pointer() {
+		return true
+	}
+	for i := range n {
+		if !x.Index(i).Equal(y.Index(i)) {
+			return false
+		}
+	}
+	return true
 }
 
 // validateAttr checks the top-level attribute a, whose field is f.
@@ -255,6 +274,8 @@ func (m *Model) validateValue(a *Attribute, s string, i int) error {
 	tag := ""
 	if a.Required && strings.TrimSpace(s) == "" {
 		tag = "required" // blank is empty too
+	} else if a.Format == "" || a.Format == FormatTimezone || a.Format == FormatLanguageTag {
+		tag = m.ruleFailed(a, s)
 	} else if err := m.validate.Var(s, a.rule); err != nil {
 		if verrs, ok := err.(validator.ValidationErrors); ok && len(verrs) > 0 {
 			tag = verrs[0].Tag()
@@ -280,4 +301,23 @@ func (m *Model) validateValue(a *Attribute, s string, i int) error {
 		return Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "%s %s is not %s", name, describe(s), formats[a.Format])
 	}
 	return Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "%s is invalid (%s)", name, tag)
+}
+
+// ruleFailed checks a non-blank value s against a's rule without
+// validator/v10 (whose Var boxes the value and takes a pooled validator on
+// every call), for the rules it can hold without an email Format:
+// "required", "max=N" and this package's own formats, in that order. It
+// returns the tag of the first rule s breaks, as validator names it, or
+// "". "required" holds, s not being blank; "max" counts characters
+// (runes), as validator does for a string.
+func (m *Model) ruleFailed(a *Attribute, s string) string {
+	switch {
+	case a.MaxLength > 0 && utf8.RuneCountInString(s) > a.MaxLength:
+		return "max"
+	case a.Format == FormatTimezone && !isTimezone(s, &m.zones):
+		return FormatTimezone
+	case a.Format == FormatLanguageTag && !isLanguageTag(s):
+		return FormatLanguageTag
+	}
+	return ""
 }

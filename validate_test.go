@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/go-playground/validator/v10"
 )
 
 // TestValidateFollowsModel walks the model: every attribute with a
@@ -101,5 +103,46 @@ func TestValidate(t *testing.T) {
 		if !errors.As(err, &e) || e.SCIMType != SCIMTypeInvalidValue || !strings.Contains(e.Detail, tt.detail) {
 			t.Errorf("%s: %v, want invalidValue with %q", tt.name, err, tt.detail)
 		}
+	}
+}
+
+// TestRuleFailedAsValidator checks that the rules Validate checks by hand
+// (MaxLength, the time zone and language tag formats) fail exactly where
+// validator/v10 fails them, with the same tag, for every ruled attribute
+// of the model but those with an email format, which go to validator.
+func TestRuleFailedAsValidator(t *testing.T) {
+	m := NewModel(nil)
+	if err := m.Validate(nil, &User{UserName: "u"}); err != nil { // builds m.validate
+		t.Fatal(err)
+	}
+	values := []string{"", " ", "a", "Europe/Paris", "europe/paris", "Local", "en-US", "en_US", "x-private", "i-klingon",
+		strings.Repeat("é", 64), strings.Repeat("é", 65), strings.Repeat("x", 256), strings.Repeat("x", 257),
+		strings.Repeat("日本", 200), "Etc/GMT+5", "not a tag!"}
+	var attrs []*Attribute
+	for _, a := range m.ruled {
+		attrs = append(attrs, a)
+		attrs = append(attrs, a.SubAttributes...)
+	}
+	checked := 0
+	for _, a := range attrs {
+		if a.rule == "" || !(a.Format == "" || a.Format == FormatTimezone || a.Format == FormatLanguageTag) {
+			continue
+		}
+		for _, s := range values {
+			if a.Required && strings.TrimSpace(s) == "" {
+				continue // validateValue's own check, before either
+			}
+			want := ""
+			if err := m.validate.Var(s, a.rule); err != nil {
+				want = err.(validator.ValidationErrors)[0].Tag()
+			}
+			if got := m.ruleFailed(a, s); got != want {
+				t.Errorf("%s (rule %q), %q: tag %q; validator's is %q", a.Path(), a.rule, s, got, want)
+			}
+			checked++
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no attribute checked")
 	}
 }

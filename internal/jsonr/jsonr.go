@@ -159,6 +159,13 @@ func (r *Reader) Null() bool {
 	return false
 }
 
+// Next skips whitespace and returns the first byte of the next value
+// without reading it: '{', '[', '"', 't', 'f', 'n', or a digit or '-'
+// for a number (anything else is invalid JSON, which the reading methods
+// report); 0 at the end of the input. It lets a caller dispatch on the
+// type of a value it reads generically.
+func (r *Reader) Next() byte { return r.peek() }
+
 // Skip reads a value of any type, checking it is valid JSON.
 func (r *Reader) Skip() error {
 	switch c := r.peek(); c {
