@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -566,10 +565,9 @@ func (panicStore) GetUser(_ context.Context, _, _ string) (*User, error) { panic
 // TestClock checks meta times come from the handler's clock.
 func TestClock(t *testing.T) {
 	s := newTestServer(t)
-	at := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
-	s.h.Now = func() time.Time { return at }
+	s.h.Now = newFakeClock(t0).Now
 	got := s.expect(s.do("POST", "/scim/v2/Users", oktaUser(1)), 201)
-	if c := got["meta"].(map[string]any)["created"]; c != "2024-03-01T12:00:00.000Z" {
+	if c := got["meta"].(map[string]any)["created"]; c != "2026-03-02T09:00:00.000Z" {
 		t.Errorf("created %v", c)
 	}
 }
