@@ -7,9 +7,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -158,26 +156,6 @@ func TestBulkEmployeeAttribute(t *testing.T) {
 	if len(out) != 1 || out[0].Status != "409" {
 		t.Errorf("unknown bulkId: %+v", out)
 	}
-}
-
-// countingLimiter grants operations up to limit (0: no limit) and counts
-// every operation it is asked for, granted or not.
-type countingLimiter struct {
-	mu      sync.Mutex
-	limit   int
-	asked   int
-	granted int
-}
-
-func (l *countingLimiter) Allow(_ context.Context, _ string, n int, _ time.Time) (bool, time.Duration, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.asked += n
-	if l.limit > 0 && l.granted+n > l.limit {
-		return false, time.Minute, nil
-	}
-	l.granted += n
-	return true, 0, nil
 }
 
 // reportOf is a user naming its enterprise manager by bulkId.

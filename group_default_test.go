@@ -2,10 +2,8 @@ package scim
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -36,13 +34,7 @@ func TestUsersOnlyDefaultUnchanged(t *testing.T) {
 	h := &Handler{Store: NewMemoryStore(), Auth: StaticTokens{"tok": "acme"}, BaseURL: "https://scim.example.com/scim/v2"}
 	for _, rq := range usersOnlyRequests {
 		t.Run(rq.name, func(t *testing.T) {
-			r := httptest.NewRequest(rq.method, "/scim/v2"+rq.path, strings.NewReader(rq.body))
-			r.Header.Set("Authorization", "Bearer tok")
-			if rq.body != "" {
-				r.Header.Set("Content-Type", "application/scim+json")
-			}
-			w := httptest.NewRecorder()
-			h.ServeHTTP(w, r)
+			w := serve(h, rq.method, "/scim/v2"+rq.path, rq.body)
 			got := w.Code
 			text := http.StatusText(got) + "\n" + w.Header().Get("Content-Type") + "\n" + w.Body.String()
 			file := filepath.Join("testdata", "usersonly", rq.name+".golden")

@@ -2,11 +2,12 @@ package scim
 
 import (
 	"fmt"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestGroupsOnTheModel pins that a group's plain attributes are read
@@ -72,8 +73,8 @@ func TestGroupsOnTheModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (&Group{DisplayName: "N", ExternalID: "e", Members: []Member{{Value: "u1", Type: "User"}}}); !reflect.DeepEqual(g, want) {
-		t.Errorf("decoded %+v, want %+v", g, want)
+	if diff := cmp.Diff(&Group{DisplayName: "N", ExternalID: "e", Members: []Member{{Value: "u1", Type: "User"}}}, g); diff != "" {
+		t.Errorf("decoded (-want +got):\n%s", diff)
 	}
 }
 

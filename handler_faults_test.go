@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -44,7 +43,7 @@ func TestRequestDeadline(t *testing.T) {
 	}{{time.Millisecond, time.Millisecond, true}, {0, DefaultRequestTimeout, false}} {
 		st := &stuckStore{MemoryStore: NewMemoryStore(), wait: tc.wait}
 		h := &Handler{Store: st, Auth: StaticTokens{"tok": "acme"}, RequestTimeout: tc.timeout}
-		w := serveTok(h, http.MethodPost, "/Users", `{"userName":"ann"}`)
+		w := serve(h, http.MethodPost, "/Users", `{"userName":"ann"}`)
 		if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
 			t.Errorf("RequestTimeout %v: %d, Retry-After %q; want 503 with Retry-After: %s", tc.timeout, w.Code, w.Header().Get("Retry-After"), w.Body)
 		}
@@ -87,20 +86,11 @@ func TestStoreOutage(t *testing.T) {
 	} {
 		h := &Handler{Store: outageStore{NewMemoryStore(), tc.err}, Auth: StaticTokens{"tok": "acme"}}
 		for _, req := range [][3]string{{http.MethodPost, "/Users", `{"userName":"ann"}`}, {http.MethodGet, "/Users", ""}} {
-			w := serveTok(h, req[0], req[1], req[2])
+			w := serve(h, req[0], req[1], req[2])
 			retry := w.Header().Get("Retry-After")
 			if w.Code != tc.status || (tc.status == 503) != (retry != "") || !strings.Contains(w.Body.String(), tc.detail) {
 				t.Errorf("%s %s with %v: %d, Retry-After %q, %s; want %d saying %q", req[0], req[1], tc.err, w.Code, retry, w.Body, tc.status, tc.detail)
 			}
 		}
 	}
-}
-
-func serveTok(h *Handler, method, path, body string) *httptest.ResponseRecorder {
-	r := httptest.NewRequest(method, path, strings.NewReader(body))
-	r.Header.Set("Authorization", "Bearer tok")
-	r.Header.Set("Content-Type", "application/scim+json")
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, r)
-	return w
 }

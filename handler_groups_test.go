@@ -55,17 +55,6 @@ func groupsHandler(t testing.TB, n int) (*Handler, *countingGroups) {
 	return &Handler{Store: st, Groups: cg, Auth: StaticTokens{"tok": "acme"}, BaseURL: "https://scim.example.com/scim/v2"}, cg
 }
 
-func serve(h http.Handler, method, target, body string) *httptest.ResponseRecorder {
-	r := httptest.NewRequest(method, target, strings.NewReader(body))
-	r.Header.Set("Authorization", "Bearer tok")
-	if body != "" {
-		r.Header.Set("Content-Type", "application/scim+json")
-	}
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, r)
-	return w
-}
-
 func TestGroupsDiscovery(t *testing.T) {
 	h, _ := groupsHandler(t, 0)
 	w := serve(h, "GET", "/scim/v2/ResourceTypes", "")

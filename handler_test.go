@@ -1,7 +1,6 @@
 package scim
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -97,6 +95,26 @@ func send(t testing.TB, client *http.Client, method, url, body string, prepare f
 		t.Fatal(err)
 	}
 	return res, b
+}
+
+// serve has h answer a request with body ("" for none) and the bearer
+// token "tok", in memory, without a server.
+func serve(h http.Handler, method, target, body string) *httptest.ResponseRecorder {
+	return serveAs(h, "tok", method, target, body)
+}
+
+// serveAs is serve with the bearer token given ("" for none).
+func serveAs(h http.Handler, token, method, target, body string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(method, target, strings.NewReader(body))
+	if token != "" {
+		r.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != "" {
+		r.Header.Set("Content-Type", MediaType)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
 }
 
 func (s *testServer) expect(r response, status int) map[string]any {
@@ -533,12 +551,9 @@ func TestProjection(t *testing.T) {
 
 // TestPanicRecovered checks a panicking store becomes a 500 SCIM error.
 func TestPanicRecovered(t *testing.T) {
-	h := &Handler{Store: panicStore{}, Auth: StaticTokens{"t": "x"}}
-	rec := httptest.NewRecorder()
-	req := httptest.NewRequest("GET", "/scim/v2/Users/1", nil)
-	req.Header.Set("Authorization", "Bearer t")
-	h.ServeHTTP(rec, req)
-	if rec.Code != 500 || !bytes.Contains(rec.Body.Bytes(), []byte(`"status":"500"`)) {
+	h := &Handler{Store: panicStore{}, Auth: StaticTokens{"tok": "x"}}
+	rec := serve(h, "GET", "/scim/v2/Users/1", "")
+	if rec.Code != 500 || !strings.Contains(rec.Body.String(), `"status":"500"`) {
 		t.Errorf("got %d %s", rec.Code, rec.Body)
 	}
 }
@@ -550,10 +565,9 @@ func (panicStore) GetUser(_ context.Context, _, _ string) (*User, error) { panic
 // TestClock checks meta times come from the handler's clock.
 func TestClock(t *testing.T) {
 	s := newTestServer(t)
-	at := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
-	s.h.Now = func() time.Time { return at }
+	s.h.Now = newFakeClock(t0).Now
 	got := s.expect(s.do("POST", "/scim/v2/Users", oktaUser(1)), 201)
-	if c := got["meta"].(map[string]any)["created"]; c != "2024-03-01T12:00:00.000Z" {
+	if c := got["meta"].(map[string]any)["created"]; c != "2026-03-02T09:00:00.000Z" {
 		t.Errorf("created %v", c)
 	}
 }

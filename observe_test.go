@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -72,11 +71,7 @@ func newObservedHandler(level slog.Level) *observedHandler {
 }
 
 func (o *observedHandler) send(method, path, token, body string) {
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	o.h.ServeHTTP(httptest.NewRecorder(), req)
+	serveAs(o.h, token, method, path, body)
 }
 
 // records returns the access log records written since the last call
@@ -223,11 +218,9 @@ func TestNilLoggerLogsServerErrors(t *testing.T) {
 	t.Cleanup(func() { slog.SetDefault(prev) })
 
 	for _, store := range []Store{failingStore{NewMemoryStore()}, panicStore{}} {
-		h := &Handler{Store: store, Auth: StaticTokens{"t": "acme"}}
+		h := &Handler{Store: store, Auth: StaticTokens{"tok": "acme"}}
 		for _, path := range []string{"/scim/v2/Users?filter=userName+eq+%22fail%22", "/scim/v2/Users/1", "/scim/v2/Schemas"} {
-			req := httptest.NewRequest("GET", path, nil)
-			req.Header.Set("Authorization", "Bearer t")
-			h.ServeHTTP(httptest.NewRecorder(), req)
+			serve(h, "GET", path, "")
 		}
 	}
 	out := buf.String()

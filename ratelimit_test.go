@@ -161,6 +161,26 @@ func (l *failingLimiter) Allow(context.Context, string, int, time.Time) (bool, t
 	return true, 0, nil
 }
 
+// countingLimiter grants operations up to limit (0: no limit) and counts
+// every operation it is asked for, granted or not.
+type countingLimiter struct {
+	mu      sync.Mutex
+	limit   int
+	asked   int
+	granted int
+}
+
+func (l *countingLimiter) Allow(_ context.Context, _ string, n int, _ time.Time) (bool, time.Duration, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.asked += n
+	if l.limit > 0 && l.granted+n > l.limit {
+		return false, time.Minute, nil
+	}
+	l.granted += n
+	return true, 0, nil
+}
+
 // TestRateLimiterFails: a limiter that cannot decide makes the request 503
 // with Retry-After, not an unlimited request and not a 500.
 func TestRateLimiterFails(t *testing.T) {
