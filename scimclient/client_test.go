@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/scimkit/scim"
@@ -133,8 +132,7 @@ func TestRetries(t *testing.T) {
 	s.AssertRequestCount(t, "PATCH", "/Users/{id}", 3)
 	// Retries give up.
 	s.FailMatching("GET", "/Users/{id}", scimtest.Always, scimtest.Status(500))
-	if _, err := scimclient.New(s.URL(), s.Token(), scimclient.WithHTTPClient(s.Client()), scimclient.WithRetries(2),
-		scimclient.WithBackoff(time.Millisecond, time.Millisecond)).Get(ctx, u.ID); !errors.As(err, &se) || se.Status != 500 {
+	if _, err := newClient(s, scimclient.WithRetries(2)).Get(ctx, u.ID); !errors.As(err, &se) || se.Status != 500 {
 		t.Errorf("endless 500s: %v", err)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"sync"
@@ -31,11 +30,6 @@ func newInstance(t *testing.T, dsn string, limit func(*Store) scim.RateLimiter) 
 	return instance{st, &scim.Handler{Store: st, Auth: cs, Models: cs, RateLimit: limit(st)}}
 }
 
-func (in instance) do(t *testing.T, token, method, path, body string) *httptest.ResponseRecorder {
-	t.Helper()
-	return serveAs(in.h, token, method, path, body)
-}
-
 // listAnswer is the part of a list response the test reads.
 type listAnswer struct {
 	TotalResults int `json:"totalResults"`
@@ -47,7 +41,7 @@ type listAnswer struct {
 
 func (in instance) list(t *testing.T, token, query string) listAnswer {
 	t.Helper()
-	rec := in.do(t, token, "GET", "/scim/v2/Users?"+query, "")
+	rec := serveAs(in.h, token, "GET", "/scim/v2/Users?"+query, "")
 	if rec.Code != http.StatusOK {
 		t.Fatalf("GET ?%s: %d %s", query, rec.Code, rec.Body)
 	}
@@ -88,7 +82,7 @@ func TestTwoInstancesPostgres(t *testing.T) {
 	}
 
 	t.Run("ConcurrentPatches", func(t *testing.T) {
-		rec := a.do(t, token, "POST", "/scim/v2/Users", instanceUser("patched@example.com"))
+		rec := serveAs(a.h, token, "POST", "/scim/v2/Users", instanceUser("patched@example.com"))
 		if rec.Code != http.StatusCreated {
 			t.Fatalf("POST: %d %s", rec.Code, rec.Body)
 		}
@@ -106,7 +100,7 @@ func TestTwoInstancesPostgres(t *testing.T) {
 					for k := range each {
 						body := fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
 							"Operations":[{"op":"add","path":"emails","value":[{"value":"i%d-g%d-%d@example.com","type":"other"}]}]}`, i, g, k)
-						if rec := in.do(t, token, "PATCH", "/scim/v2/Users/"+created.ID, body); rec.Code != http.StatusOK {
+						if rec := serveAs(in.h, token, "PATCH", "/scim/v2/Users/"+created.ID, body); rec.Code != http.StatusOK {
 							t.Errorf("PATCH through instance %d: %d %s", i, rec.Code, rec.Body)
 						}
 					}
@@ -116,7 +110,7 @@ func TestTwoInstancesPostgres(t *testing.T) {
 		wg.Wait()
 		want = append(want, "patched@example.com")
 		for i, in := range []instance{a, b} {
-			rec := in.do(t, token, "GET", "/scim/v2/Users/"+created.ID, "")
+			rec := serveAs(in.h, token, "GET", "/scim/v2/Users/"+created.ID, "")
 			var u struct{ Emails []struct{ Value string } }
 			if err := json.Unmarshal(rec.Body.Bytes(), &u); err != nil {
 				t.Fatal(err)
@@ -135,7 +129,7 @@ func TestTwoInstancesPostgres(t *testing.T) {
 
 	t.Run("SeenAtOnce", func(t *testing.T) {
 		before := b.list(t, token, "count=0").TotalResults
-		if rec := a.do(t, token, "POST", "/scim/v2/Users", instanceUser("new.hire@example.com")); rec.Code != http.StatusCreated {
+		if rec := serveAs(a.h, token, "POST", "/scim/v2/Users", instanceUser("new.hire@example.com")); rec.Code != http.StatusCreated {
 			t.Fatalf("POST through a: %d %s", rec.Code, rec.Body)
 		}
 		if got := b.list(t, token, "count=0").TotalResults; got != before+1 {
@@ -168,13 +162,13 @@ func TestTwoInstancesPostgres(t *testing.T) {
 			var ids []string
 			for page := range 8 {
 				if page%3 == 2 && len(ids) > 0 {
-					if rec := a.do(t, token, "DELETE", "/scim/v2/Users/"+ids[0], ""); rec.Code != http.StatusNoContent {
+					if rec := serveAs(a.h, token, "DELETE", "/scim/v2/Users/"+ids[0], ""); rec.Code != http.StatusNoContent {
 						t.Fatalf("DELETE through a: %d %s", rec.Code, rec.Body)
 					}
 					ids = ids[1:]
 					total--
 				} else {
-					rec := a.do(t, token, "POST", "/scim/v2/Users", instanceUser(fmt.Sprintf("walk%d-%d@example.com", len(query), page)))
+					rec := serveAs(a.h, token, "POST", "/scim/v2/Users", instanceUser(fmt.Sprintf("walk%d-%d@example.com", len(query), page)))
 					if rec.Code != http.StatusCreated {
 						t.Fatalf("POST through a: %d %s", rec.Code, rec.Body)
 					}
@@ -208,7 +202,7 @@ func TestTwoInstancesPostgres(t *testing.T) {
 			in := []instance{c, d}[g%2]
 			wg.Go(func() {
 				for range 40 {
-					switch rec := in.do(t, token, "GET", "/scim/v2/Users?count=1", ""); rec.Code {
+					switch rec := serveAs(in.h, token, "GET", "/scim/v2/Users?count=1", ""); rec.Code {
 					case http.StatusOK:
 						allowed.Add(1)
 					case http.StatusTooManyRequests:

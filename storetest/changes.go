@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -144,29 +143,28 @@ func testChangeFeed(t *testing.T, newStore func(t *testing.T) scim.Store) {
 		st := newStore(t)
 		feed := st.(scim.ChangeFeed)
 		const writers, each = 4, 10
-		var wg sync.WaitGroup
-		errs := make(chan error, writers*each)
-		for w := range writers {
-			wg.Go(func() {
+		done := make(chan []error, 1)
+		go func() {
+			done <- race(writers, func(w int) error {
 				for i := range each {
 					u := sqlUsers()[0].Clone()
 					u.ID = fmt.Sprintf("w%d-%02d", w, i)
 					u.UserName = u.ID + "@example.com"
 					if err := st.CreateUser(ctx, tenant, u); err != nil {
-						errs <- err
+						return err
 					}
 				}
+				return nil
 			})
-		}
-		done := make(chan struct{})
-		go func() { wg.Wait(); close(done) }()
+		}()
 		// A consumer reads from its cursor while the writers run: every
 		// creation arrives once, numbered one after the other.
 		seen := map[string]int{}
 		var cursor int64
+		var errs []error
 		for finished := false; ; {
 			select {
-			case <-done:
+			case errs = <-done:
 				finished = true
 			default:
 			}
@@ -185,8 +183,7 @@ func testChangeFeed(t *testing.T, newStore func(t *testing.T) scim.Store) {
 				break
 			}
 		}
-		close(errs)
-		for err := range errs {
+		if err := errors.Join(errs...); err != nil {
 			t.Fatal(err)
 		}
 		if len(seen) != writers*each {

@@ -281,27 +281,25 @@ func bulkFailures(in, out *capped) (int, []string) {
 	if out.overflow {
 		return -1, nil
 	}
-	var res struct {
+	// A BulkRequest's and a BulkResponse's operations, in the fields read
+	// here: path only in the request, status and response only in the
+	// response.
+	type bulkMessage struct {
 		Operations []struct {
 			Method   string      `json:"method"`
+			Path     string      `json:"path"`
 			BulkID   string      `json:"bulkId"`
 			Status   string      `json:"status"`
 			Response *scim.Error `json:"response"`
 		} `json:"Operations"`
 	}
+	var res, req bulkMessage
 	if json.Unmarshal(out.buf.Bytes(), &res) != nil {
 		return -1, nil
 	}
 	// The request's operations, for their paths: the response lists the
 	// operations in the request's order, all of them unless failOnErrors
 	// stopped it, when only those with a bulkId are told apart.
-	var req struct {
-		Operations []struct {
-			Method string `json:"method"`
-			Path   string `json:"path"`
-			BulkID string `json:"bulkId"`
-		} `json:"Operations"`
-	}
 	if !in.overflow {
 		_ = json.Unmarshal(in.buf.Bytes(), &req)
 	}
