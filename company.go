@@ -583,10 +583,12 @@ func (cs *Companies) syncChanges(ctx context.Context, now time.Time, ttl time.Du
 		return false
 	}
 	switch {
-	case first || gen < since:
-		// Nothing known yet (entries cached before may predate changes
-		// the answer does not list), or a store that went back (a
-		// restored backup): whatever is cached may be stale.
+	case since == 0 || gen < since:
+		// Nothing known yet: the first check (entries cached before it
+		// may predate changes the answer does not list), or a store that
+		// had numbered nothing at the last (it lists nothing after 0);
+		// or a store that went back (a restored backup). Whatever is
+		// cached may be stale.
 		clear(cs.models)
 		clear(cs.tokens)
 		cs.gen++

@@ -197,6 +197,51 @@ func TestTokenCache(t *testing.T) {
 	}
 }
 
+// rebased is a MemoryStore whose changes numbered before base do not
+// count: a database migrated with companies and tokens already in it,
+// whose generation is still 0.
+type rebased struct {
+	*MemoryStore
+	base int64
+}
+
+func (r *rebased) CompanyChanges(ctx context.Context, since int64) (int64, []string, error) {
+	if since > 0 {
+		since += r.base
+	}
+	gen, changed, err := r.MemoryStore.CompanyChanges(ctx, since)
+	return gen - r.base, changed, err
+}
+
+// TestCompanyChangesFromZero: an instance that first checked a store
+// with nothing numbered yet (generation 0, where the store lists no
+// change) still sees a revocation made through another instance once
+// TokenCacheTTL has passed.
+func TestCompanyChangesFromZero(t *testing.T) {
+	ctx := context.Background()
+	clock := newFakeClock(t0)
+	mem := NewMemoryStore()
+	a := NewCompanies(mem)
+	c, _ := a.Create(ctx, "Acme", nil)
+	secret, tok, _ := a.IssueToken(ctx, c.ID, "okta")
+	gen, _, _ := mem.CompanyChanges(ctx, 0)
+	b := NewCompanies(&rebased{MemoryStore: mem, base: gen})
+	b.Now = clock.Now
+	for range 2 { // the first check, then one more at generation 0
+		if _, err := b.Authenticate(ctx, secret); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(DefaultTokenCacheTTL)
+	}
+	if err := a.RevokeToken(ctx, c.ID, tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(DefaultTokenCacheTTL)
+	if _, err := b.Authenticate(ctx, secret); !errors.Is(err, ErrUnauthorized) {
+		t.Errorf("other instance one TTL after the revocation: %v, want ErrUnauthorized", err)
+	}
+}
+
 // TestCompanyChangesKeepOthers: over a CompanyChangeStore, a change of one
 // company through another instance drops only that company's token and
 // model here, once the TTL has passed; the other companies' stay cached.

@@ -8,7 +8,9 @@ CREATE TABLE cache_generation (
 	id         INTEGER PRIMARY KEY CHECK (id = 1),
 	generation INTEGER NOT NULL
 );
-INSERT INTO cache_generation (id, generation) VALUES (1, 0);
+-- 1, not 0: a reader that knows generation 0 knows nothing yet and drops
+-- all it caches at each check.
+INSERT INTO cache_generation (id, generation) VALUES (1, 1);
 CREATE TABLE company_generations (
 	company    TEXT PRIMARY KEY,
 	generation INTEGER NOT NULL
