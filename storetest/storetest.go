@@ -13,9 +13,10 @@
 // and expired cursors are refused), tenant isolation, bulk requests through
 // a scim.Handler over the store (in one transaction where the store is a
 // scim.Batcher), and, when the store implements them, scim.HistoryStore,
-// scim.ChangeFeed, scim.CompanyStore and scim.GroupStore (membership, the
-// cascade of a user's deletion, tenancy, and Okta's and Entra's group flows
-// over HTTP).
+// scim.ChangeFeed, scim.CompanyStore, scim.CompanyChangeStore (every change
+// of a company or its tokens listed after the generation before it) and
+// scim.GroupStore (membership, the cascade of a user's deletion, tenancy,
+// and Okta's and Entra's group flows over HTTP).
 package storetest
 
 import (
@@ -69,6 +70,13 @@ func Run(t *testing.T, newStore func(t *testing.T) scim.Store) {
 			t.Skip("the store does not implement scim.CompanyStore")
 		}
 		testCompanies(t, cs)
+	})
+	t.Run("CompanyChanges", func(t *testing.T) {
+		cs, ok := newStore(t).(scim.CompanyChangeStore)
+		if !ok {
+			t.Skip("the store does not implement scim.CompanyChangeStore")
+		}
+		testCompanyChanges(t, cs)
 	})
 	t.Run("CompanyLifecycle", func(t *testing.T) { testCompanyLifecycle(t, newStore(t)) })
 	t.Run("Erasure", func(t *testing.T) { testErasure(t, newStore(t)) })
