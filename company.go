@@ -96,11 +96,11 @@ type CompanyStore interface {
 // LastUsed is not what a cache keeps a token for.
 type CompanyChangeStore interface {
 	CompanyStore
-	// CompanyChanges returns the store's current generation (0 if
-	// nothing was numbered yet) and the companies changed after
-	// generation since, each once, in any order. With since 0 the caller
-	// knows nothing yet and drops everything it holds: the store may
-	// leave the list empty.
+	// CompanyChanges returns the store's current generation, the
+	// greatest numbered so far (0 or more: a store may start above 0),
+	// and the companies changed after generation since, each once, in any
+	// order. After 0 the store may list nothing: a caller that knows
+	// generation 0 drops everything it holds.
 	CompanyChanges(ctx context.Context, since int64) (current int64, changed []string, err error)
 }
 
