@@ -122,8 +122,8 @@ type CompanyChangeStore interface {
 // read of the store per TTL for the whole value; over another store, each
 // is read again once its TTL has passed. Either way the caches are
 // bounded: at most 10,000 tokens and 16,384 models (a model holds its
-// company's custom attributes only, about 1 KB), some tens of MB at most
-// whatever the number of companies.
+// company's custom attributes only, about 1 KB), about 20 MB whatever the
+// number of companies; past that, arbitrary entries go.
 //
 // A [Companies] is safe for concurrent use.
 type Companies struct {
