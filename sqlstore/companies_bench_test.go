@@ -12,7 +12,7 @@ import (
 // BenchmarkManyCompaniesPostgres: GET /Users/{id} spread over every
 // company of a database holding n companies (two users each, a custom
 // attribute each), served by two instances (a Companies, the Handler's
-// Auth and Models, and a Handler each) on one PostgreSQL, requests
+// Auth and so its Models, and a Handler each) on one PostgreSQL, requests
 // alternating between them (issue 25 part 5). A request's cost should not
 // grow with n within the per-process caches' bounds (16,384 models,
 // 10,000 tokens): what is cached stays until its company changes, which
@@ -47,7 +47,7 @@ func BenchmarkManyCompaniesPostgres(b *testing.B) {
 			for k := range instances {
 				other := openPostgresDSN(b, dsn)
 				cs := scim.NewCompanies(other)
-				instances[k] = &scim.Handler{Store: other, Auth: cs, Models: cs}
+				instances[k] = &scim.Handler{Store: other, Auth: cs}
 			}
 			get := func(i int) {
 				c := i * 7919 % n
