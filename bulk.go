@@ -485,10 +485,7 @@ func (req *request) execBulk(op *bulkOp, created map[string]string, res *bulkRes
 		}
 		return
 	}
-	data := op.Data
-	if op.tree != nil {
-		data = substituteBulkIDs(op.tree, created, data)
-	}
+	data := op.data(created)
 	var u *User
 	var err error
 	switch strings.ToUpper(op.Method) {
@@ -533,11 +530,14 @@ func (req *request) execBulk(op *bulkOp, created map[string]string, res *bulkRes
 	}
 }
 
-// substituteBulkIDs replaces every string value "bulkId:x" in the decoded
-// data tree by the id of the user created as x, and encodes the result; if
-// that fails, the data is used as sent.
-func substituteBulkIDs(tree any, created map[string]string, data json.RawMessage) json.RawMessage {
-	tree = walkStrings(tree, func(s string) string {
+// data is the operation's data with every string value "bulkId:x"
+// replaced by the id of the user (or group) created as x; if encoding the
+// result fails, the data is used as sent.
+func (op *bulkOp) data(created map[string]string) json.RawMessage {
+	if op.tree == nil {
+		return op.Data
+	}
+	tree := walkStrings(op.tree, func(s string) string {
 		if ref, ok := strings.CutPrefix(s, bulkRefPrefix); ok {
 			if id, ok := created[ref]; ok {
 				return id
@@ -547,7 +547,7 @@ func substituteBulkIDs(tree any, created map[string]string, data json.RawMessage
 	})
 	out, err := json.Marshal(tree)
 	if err != nil {
-		return data
+		return op.Data
 	}
 	return out
 }
@@ -617,10 +617,7 @@ func (req *request) flushEvents() {
 // name users (or groups) created earlier in the same request. Inside a
 // Batcher's batch the group writes share its transaction.
 func (req *request) execBulkGroup(op *bulkOp, id string, created map[string]string, res *bulkResult) {
-	data := op.Data
-	if op.tree != nil {
-		data = substituteBulkIDs(op.tree, created, data)
-	}
+	data := op.data(created)
 	var g *Group
 	var err error
 	switch m := strings.ToUpper(op.Method); {

@@ -16,8 +16,8 @@ import (
 	"time"
 )
 
-// ErrInvalidPosition: a store cannot read a [Query.After] position. The
-// handler answers 400 invalidCursor.
+// ErrInvalidPosition: a store cannot read a [Query.After] or
+// [GroupQuery.After] position. The handler answers 400 invalidCursor.
 var ErrInvalidPosition = errors.New("scim: invalid list position")
 
 // cursorPager is [Query.Pager] for a cursor query.
@@ -124,7 +124,11 @@ func sortKeyOf(p *AttrPath, u *User) (kind, value string) {
 		}
 		return "-", ""
 	}
-	v, ok := sortValue(a, sub)(reflect.ValueOf(u).Elem())
+	return sortKey(sortValue(a, sub)(reflect.ValueOf(u).Elem()))
+}
+
+// sortKey is a position's kind and value of a sort key read by sortValue.
+func sortKey(v reflect.Value, ok bool) (kind, value string) {
 	switch {
 	case !ok:
 		return "-", ""
@@ -176,25 +180,129 @@ func (q *Query) positionUser(s string) (*User, error) {
 	if sub != nil {
 		dst = dst.FieldByIndex(sub.field)
 	}
+	if err := setSortKey(dst, pos); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// setSortKey sets the field dst holding a sort key to a position's key, or
+// answers ErrInvalidPosition when the key is not of the field's type.
+func setSortKey(dst reflect.Value, pos goPosition) error {
 	switch {
 	case pos.Kind == "s" && dst.Kind() == reflect.String:
 		dst.SetString(pos.Value)
 	case pos.Kind == "b" && dst.Kind() == reflect.Bool:
 		b, err := strconv.ParseBool(pos.Value)
 		if err != nil {
-			return nil, ErrInvalidPosition
+			return ErrInvalidPosition
 		}
 		dst.SetBool(b)
 	case pos.Kind == "t" && dst.Type() == timeType:
 		t, err := time.Parse(time.RFC3339Nano, pos.Value)
 		if err != nil {
-			return nil, ErrInvalidPosition
+			return ErrInvalidPosition
 		}
 		dst.Set(reflect.ValueOf(t))
 	default:
+		return ErrInvalidPosition
+	}
+	return nil
+}
+
+// groupSortLeaf resolves a [GroupQuery]'s SortBy to the attribute and
+// sub-attribute holding its key: ok false without a key but the id
+// ("" or "id", which Compare orders by alone).
+func groupSortLeaf(sortBy string) (a, sub *Attribute, ok bool) {
+	if sortBy == "" || sortBy == "id" {
+		return nil, nil, false
+	}
+	p, ok := splitPath(sortBy)
+	if !ok {
+		return nil, nil, false
+	}
+	return groupLeaf(p)
+}
+
+// position returns g's place in q's order, as CursorPage reads it back:
+// its id and, with a SortBy other than id, its sort key, as JSON (the
+// form users' positions take).
+func (q *GroupQuery) position(g *Group) string {
+	pos := goPosition{ID: g.ID}
+	if a, sub, ok := groupSortLeaf(q.SortBy); ok {
+		pos.Kind, pos.Value = sortKey(sortValue(a, sub)(reflect.ValueOf(g).Elem()))
+	}
+	b, _ := json.Marshal(pos) // strings only: cannot fail
+	return string(b)
+}
+
+// positionGroup reads a position back as a group holding only the id and
+// the sort key, which [GroupQuery.Compare] orders against the groups.
+func (q *GroupQuery) positionGroup(s string) (*Group, error) {
+	var pos goPosition
+	if err := json.Unmarshal([]byte(s), &pos); err != nil || pos.ID == "" {
 		return nil, ErrInvalidPosition
 	}
-	return u, nil
+	g := &Group{ID: pos.ID}
+	a, sub, ok := groupSortLeaf(q.SortBy)
+	switch {
+	case !ok:
+		if pos.Kind != "" {
+			return nil, ErrInvalidPosition
+		}
+		return g, nil
+	case pos.Kind == "-":
+		return g, nil
+	}
+	dst := reflect.ValueOf(g).Elem().FieldByIndex(a.field)
+	if sub != nil {
+		dst = dst.FieldByIndex(sub.field)
+	}
+	if err := setSortKey(dst, pos); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// CursorPage answers a [GroupQuery.Cursor] query for a store that
+// evaluates it in Go: matched are every group matching the filter, in any
+// order. The page is the first Count of them after q.After in
+// [GroupQuery.Compare]'s order, Total counts them all, and Next is set
+// when more follow. Only the groups after the position are sorted, so a
+// page costs at most what the first does, at any depth. The page holds
+// matched's own groups (a store copies them if it must). An After that is
+// not a position CursorPage made for the query is [ErrInvalidPosition].
+func (q *GroupQuery) CursorPage(matched []*Group) (*GroupPage, error) {
+	page := &GroupPage{Groups: []*Group{}, Total: len(matched)}
+	var after *Group
+	if q.After != "" {
+		var err error
+		if after, err = q.positionGroup(q.After); err != nil {
+			return nil, err
+		}
+	}
+	count := max(q.Count, 0)
+	if count == 0 {
+		return page, nil // the total only: nothing to page
+	}
+	rest := matched
+	if after != nil {
+		rest = make([]*Group, 0, len(matched))
+		for _, g := range matched {
+			if q.Compare(g, after) > 0 {
+				rest = append(rest, g)
+			}
+		}
+	} else {
+		rest = slices.Clone(matched) // sorted below: not the caller's slice
+	}
+	slices.SortFunc(rest, q.Compare)
+	if len(rest) > count {
+		rest = rest[:count]
+		page.Next = q.position(rest[count-1])
+	}
+	page.Groups = append(page.Groups, rest...)
+	return page, nil
 }
 
 // scimType values of RFC 9865 §2.1 (cursor paging errors, all 400).

@@ -421,3 +421,107 @@ func TestCursorGroupsFilter(t *testing.T) {
 		}
 	}
 }
+
+// TestCursorGroupsWalk pages /Groups and /Groups/.search by cursor over
+// HTTP: each group once, in order when sorted, nextCursor instead of
+// startIndex, none on the last page; and the refusals as for /Users.
+func TestCursorGroupsWalk(t *testing.T) {
+	s := newTestServer(t)
+	s.h.Groups = s.store
+	var want []string
+	for i := range 11 {
+		name := fmt.Sprintf("Group %02d", i)
+		s.expect(s.do("POST", "/scim/v2/Groups", fmt.Sprintf(`{"schemas":[%q],"displayName":%q}`, SchemaGroup, name)), http.StatusCreated)
+		want = append(want, name)
+	}
+	walk := func(t *testing.T, search bool, query string, count int) (names []string, pages int) {
+		cursor := ""
+		for pages < 100 {
+			var r response
+			if search {
+				r = s.do("POST", "/scim/v2/Groups/.search", fmt.Sprintf(`{"schemas":[%q],%s"count":%d,"cursor":%q}`, MessageSearchRequest, query, count, cursor))
+			} else {
+				r = s.do("GET", fmt.Sprintf("/scim/v2/Groups?%scount=%d&cursor=%s", query, count, url.QueryEscape(cursor)), "")
+			}
+			m := s.expect(r, http.StatusOK)
+			pages++
+			if _, ok := m["startIndex"]; ok || m["totalResults"] == nil {
+				t.Errorf("a cursor page with startIndex or without totalResults: %s", r.body)
+			}
+			for _, res := range m["Resources"].([]any) {
+				names = append(names, res.(map[string]any)["displayName"].(string))
+			}
+			next, ok := m["nextCursor"].(string)
+			if !ok {
+				break
+			}
+			cursor = next
+		}
+		return names, pages
+	}
+	tests := []struct {
+		name   string
+		search bool
+		query  string
+		count  int
+		want   []string
+		pages  int
+	}{
+		{"store order", false, "", 4, nil, 3},
+		{"exact pages", false, "", 11, nil, 1},
+		{"sorted", false, "sortBy=displayName&", 4, want, 3},
+		{"sorted descending", false, "sortBy=displayName&sortOrder=descending&", 5, reversed(want), 3},
+		{"filtered", false, "filter=" + url.QueryEscape(`displayName sw "group 0"`) + "&sortBy=displayName&", 3, want[:10], 4},
+		{"search", true, `"sortBy":"displayName",`, 4, want, 3},
+		{"search filtered", true, `"filter":"displayName sw \"group 0\"","sortBy":"meta.created","sortOrder":"descending",`, 4, reversed(want[:10]), 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s.t = t
+			got, pages := walk(t, tt.search, tt.query, tt.count)
+			w := tt.want
+			if w == nil { // the store's order: compare as sets
+				w = want
+				slices.Sort(got)
+			}
+			if diff := cmp.Diff(w, got); diff != "" || pages != tt.pages {
+				t.Errorf("%d pages, want %d (-want +got):\n%s", pages, tt.pages, diff)
+			}
+		})
+	}
+
+	s.t = t
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	s.h.Now = func() time.Time { return now }
+	s.expect(s.do("POST", "/scim/v2/Users", oktaUser(0)), http.StatusCreated)
+	s.expect(s.do("POST", "/scim/v2/Users", oktaUser(1)), http.StatusCreated)
+	next := s.expect(s.do("GET", "/scim/v2/Groups?cursor&count=2&sortBy=displayName", ""), http.StatusOK)["nextCursor"].(string)
+	usersNext := s.expect(s.do("GET", "/scim/v2/Users?cursor&count=1&sortBy=displayName", ""), http.StatusOK)["nextCursor"].(string)
+	for _, tt := range []struct {
+		name, method, path, body string
+		hdr                      []string
+		later                    time.Duration
+		status                   int
+		scimType                 string
+	}{
+		{"garbage", "GET", "/scim/v2/Groups?count=2&sortBy=displayName&cursor=notacursor", "", nil, 0, 400, SCIMTypeInvalidCursor},
+		{"another company", "GET", "/scim/v2/Groups?count=2&sortBy=displayName&cursor=" + next, "", []string{"Authorization", "Bearer other-token"}, 0, 400, SCIMTypeInvalidCursor},
+		{"a /Users cursor", "GET", "/scim/v2/Groups?count=1&sortBy=displayName&cursor=" + usersNext, "", nil, 0, 400, SCIMTypeInvalidCursor},
+		{"on /Users", "GET", "/scim/v2/Users?count=2&sortBy=displayName&cursor=" + next, "", nil, 0, 400, SCIMTypeInvalidCursor},
+		{"another sort", "GET", "/scim/v2/Groups?count=2&sortBy=externalId&cursor=" + next, "", nil, 0, 400, SCIMTypeInvalidCursor},
+		{"another count", "GET", "/scim/v2/Groups?count=3&sortBy=displayName&cursor=" + next, "", nil, 0, 400, SCIMTypeInvalidCount},
+		{"count past max", "GET", "/scim/v2/Groups?count=100000&cursor=", "", nil, 0, 400, SCIMTypeInvalidCount},
+		{"with startIndex", "POST", "/scim/v2/Groups/.search", `{"startIndex":1,"cursor":""}`, nil, 0, 400, SCIMTypeInvalidValue},
+		{"search by GET", "GET", "/scim/v2/Groups/.search", "", nil, 0, 405, ""},
+		{"expired", "GET", "/scim/v2/Groups?count=2&sortBy=displayName&cursor=" + next, "", nil, DefaultCursorTimeout + time.Second, 400, SCIMTypeExpiredCursor},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s.t = t
+			now = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC).Add(tt.later)
+			m := s.expect(s.do(tt.method, tt.path, tt.body, tt.hdr...), tt.status)
+			if got, _ := m["scimType"].(string); got != tt.scimType {
+				t.Errorf("scimType %q, want %q: %v", got, tt.scimType, m)
+			}
+		})
+	}
+}

@@ -46,6 +46,20 @@ func parseJSON(data []byte) (any, error) {
 	return v, nil
 }
 
+// parseJSONObject is parseJSON for a body that must be a JSON object; what
+// names it in the error ("a user").
+func parseJSONObject(data []byte, what string) (map[string]any, error) {
+	v, err := parseJSON(data)
+	if err != nil {
+		return nil, err
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "%s must be a JSON object, not %s", what, jsonKind(v))
+	}
+	return obj, nil
+}
+
 // checkUTF8 rejects a body that is not UTF-8, which RFC 8259 §8.1
 // requires, or that escapes half of a UTF-16 surrogate pair without the
 // other half ("\ud800"), which no Unicode text holds (RFC 8259 §8.2).
@@ -224,13 +238,9 @@ func what(path string, isKey bool) string {
 // one's type and value is dropped (RFC 7643 §2.4), the earlier one taking
 // its primary flag. The result is not yet validated: see [Model.Validate].
 func (m *Model) DecodeUser(data []byte, opts DecodeOptions) (*User, error) {
-	v, err := parseJSON(data)
+	obj, err := parseJSONObject(data, "the request body")
 	if err != nil {
 		return nil, err
-	}
-	obj, ok := v.(map[string]any)
-	if !ok {
-		return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "the request body must be a JSON object, not %s", jsonKind(v))
 	}
 	return m.userFromObject(obj, opts)
 }

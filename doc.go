@@ -70,8 +70,8 @@
 //   - filter.go: the filter grammar and AST ([ParseFilter]); match.go: name
 //     resolution and the compiled [Matcher]; sort.go: sortBy orderings.
 //   - query.go: [Query], [Page] and the [Pager] that stores page with;
-//     cursor.go: cursor paging (RFC 9865): the handler's signed cursors
-//     and the Pager's positions.
+//     cursor.go: cursor paging (RFC 9865): the handler's signed cursors,
+//     the Pager's positions and [GroupQuery.CursorPage]'s.
 //   - patch.go: PATCH requests ([ParsePatch]); patchpath.go: PATCH paths;
 //     patchapply.go: applying operations ([Model.ApplyPatch]);
 //     patchremove.go: the remove operation.

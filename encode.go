@@ -2,7 +2,6 @@ package scim
 
 import (
 	"maps"
-	"net/http"
 	"reflect"
 	"slices"
 	"strings"
@@ -154,13 +153,9 @@ func (u *User) MarshalJSON() ([]byte, error) {
 // keeping Peakon values whatever their names (there are no definitions to
 // check them against).
 func (u *User) UnmarshalJSON(data []byte) error {
-	v, err := parseJSON(data)
+	obj, err := parseJSONObject(data, "a user")
 	if err != nil {
 		return err
-	}
-	obj, ok := v.(map[string]any)
-	if !ok {
-		return Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "a user must be a JSON object, not %s", jsonKind(v))
 	}
 	var custom map[string]string
 	for k, val := range obj {

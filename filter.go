@@ -246,6 +246,9 @@ const (
 	tokBad
 )
 
+// punctuation is the kind of each one-character token.
+var punctuation = [256]tokKind{'(': tokLParen, ')': tokRParen, '[': tokLBracket, ']': tokRBracket}
+
 type token struct {
 	kind tokKind
 	text string // the word, or the decoded string value
@@ -284,21 +287,9 @@ func (p *parser) next() {
 	}
 	c := p.src[p.pos]
 	switch c {
-	case '(':
+	case '(', ')', '[', ']':
 		p.pos++
-		p.tok = token{kind: tokLParen, pos: start, raw: "("}
-		return
-	case ')':
-		p.pos++
-		p.tok = token{kind: tokRParen, pos: start, raw: ")"}
-		return
-	case '[':
-		p.pos++
-		p.tok = token{kind: tokLBracket, pos: start, raw: "["}
-		return
-	case ']':
-		p.pos++
-		p.tok = token{kind: tokRBracket, pos: start, raw: "]"}
+		p.tok = token{kind: punctuation[c], pos: start, raw: p.src[start:p.pos]}
 		return
 	case '"':
 		end := p.pos + 1
@@ -373,19 +364,33 @@ func (p *parser) descend(depth int) error {
 	return nil
 }
 
+// parseEnclosed parses the filter after the "(" or "[" at the current
+// token, one level below depth, up to the closing token, which it leaves
+// current. The caller has checked the depth (descend).
+func (p *parser) parseEnclosed(depth int, closing tokKind) (Filter, error) {
+	p.next()
+	f, err := p.parseOr(depth + 1)
+	if err != nil {
+		return nil, err
+	}
+	if p.tok.kind != closing {
+		if closing == tokRBracket {
+			return nil, p.errorf("expected \"]\"")
+		}
+		return nil, p.errorf("expected \")\"")
+	}
+	return f, nil
+}
+
 func (p *parser) parseUnary(depth int) (Filter, error) {
 	switch {
 	case p.tok.kind == tokLParen:
 		if err := p.descend(depth); err != nil {
 			return nil, err
 		}
-		p.next()
-		f, err := p.parseOr(depth + 1)
+		f, err := p.parseEnclosed(depth, tokRParen)
 		if err != nil {
 			return nil, err
-		}
-		if p.tok.kind != tokRParen {
-			return nil, p.errorf("expected \")\"")
 		}
 		p.next()
 		return f, nil
@@ -397,13 +402,9 @@ func (p *parser) parseUnary(depth int) (Filter, error) {
 		if p.tok.kind != tokLParen {
 			return nil, p.errorf("expected \"(\" after \"not\"")
 		}
-		p.next()
-		f, err := p.parseOr(depth + 1)
+		f, err := p.parseEnclosed(depth, tokRParen)
 		if err != nil {
 			return nil, err
-		}
-		if p.tok.kind != tokRParen {
-			return nil, p.errorf("expected \")\"")
 		}
 		p.next()
 		return &NotExpr{Filter: f}, nil
@@ -428,13 +429,9 @@ func (p *parser) parseAttrExpr(depth int) (Filter, error) {
 		if err := p.descend(depth); err != nil {
 			return nil, err
 		}
-		p.next()
-		inner, err := p.parseOr(depth + 1)
+		inner, err := p.parseEnclosed(depth, tokRBracket)
 		if err != nil {
 			return nil, err
-		}
-		if p.tok.kind != tokRBracket {
-			return nil, p.errorf("expected \"]\"")
 		}
 		// Entra's form: emails[type eq "work"].value eq "x". The "]" is
 		// followed directly by ".sub".

@@ -234,13 +234,9 @@ func appendGroupTail(dst []byte, g *Group, p groupProjection) []byte {
 // whether the body names members at all (a PUT without members keeps
 // them: see [Handler].Groups).
 func decodeGroup(body []byte) (g *Group, hasMembers bool, err error) {
-	v, err := parseJSON(body)
+	obj, err := parseJSONObject(body, "a group")
 	if err != nil {
 		return nil, false, err
-	}
-	obj, ok := v.(map[string]any)
-	if !ok {
-		return nil, false, Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "a group must be a JSON object, not %s", jsonKind(v))
 	}
 	g = &Group{}
 	gv := reflect.ValueOf(g).Elem()

@@ -2,7 +2,11 @@ package scim
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -76,4 +80,35 @@ func BenchmarkGroupListPage(b *testing.B) {
 			}
 		})
 	}
+	// By cursor (RFC 9865): the first page and page 151 (the depth of
+	// start=15001), in the store's order and sorted; both should cost the
+	// same.
+	for _, sort := range []string{"", "&sortBy=displayName"} {
+		query := "/scim/v2/Groups?count=100&excludedAttributes=members" + sort + "&cursor="
+		cursor := groupCursorAt(b, h, query, 150)
+		for _, c := range []struct{ name, cursor string }{{"first", ""}, {"page=151", cursor}} {
+			b.Run("groups=20000/cursor"+strings.ReplaceAll(sort, "&sortBy=", "-")+"/"+c.name, func(b *testing.B) {
+				for b.Loop() {
+					if w := serve(h, "GET", query+c.cursor, ""); w.Code != 200 {
+						b.Fatalf("%d %s", w.Code, w.Body)
+					}
+				}
+			})
+		}
+	}
+}
+
+// groupCursorAt walks query (ending in "cursor=") pages pages in and
+// returns the nextCursor there.
+func groupCursorAt(b *testing.B, h http.Handler, query string, pages int) string {
+	cursor := ""
+	for range pages {
+		w := serve(h, "GET", query+url.QueryEscape(cursor), "")
+		var m struct{ NextCursor string }
+		if err := json.Unmarshal(w.Body.Bytes(), &m); w.Code != 200 || err != nil || m.NextCursor == "" {
+			b.Fatalf("%d %v %.200s", w.Code, err, w.Body)
+		}
+		cursor = m.NextCursor
+	}
+	return cursor
 }

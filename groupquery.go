@@ -31,6 +31,19 @@ type GroupQuery struct {
 	// Count the page size (at least 0).
 	StartIndex int
 	Count      int
+	// Cursor asks for a page by position (RFC 9865 cursor paging), as
+	// [Query.Cursor] does for users: the first Count matches after After
+	// in Compare's order (or the store's own order without SortBy),
+	// StartIndex 1, Total still counting every match, and the store sets
+	// GroupPage.Next. A store reads by keyset, so that a page costs the
+	// same at any depth and a group that exists for the whole walk is on
+	// exactly one page while others are created and deleted;
+	// [GroupQuery.CursorPage] does this for stores that evaluate in Go.
+	Cursor bool
+	// After is where a cursor page starts: "" for the first match, else a
+	// GroupPage.Next this store returned for the same query. A position
+	// the store cannot read is [ErrInvalidPosition].
+	After string
 
 	match groupEval // compiled Filter; nil until needed
 }

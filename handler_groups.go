@@ -21,12 +21,28 @@ func (req *request) serveGroups(rest string) {
 	case rest == "":
 		switch r.Method {
 		case http.MethodGet:
-			req.listGroups()
+			p, err := req.queryListParams()
+			if err != nil {
+				req.fail(err)
+				return
+			}
+			req.listGroups(p)
 		case http.MethodPost:
 			req.createGroupRequest()
 		default:
 			req.methodNotAllowed("GET, POST")
 		}
+	case rest == ".search":
+		if r.Method != http.MethodPost {
+			req.methodNotAllowed("POST")
+			return
+		}
+		p, err := req.searchListParams()
+		if err != nil {
+			req.fail(err)
+			return
+		}
+		req.listGroups(p)
 	case strings.Contains(rest, "/"):
 		req.fail(Errorf(http.StatusNotFound, "", "no resource at %s", r.URL.Path))
 	default:
@@ -216,30 +232,31 @@ func (req *request) getGroup(id string) {
 	req.respondGroup(http.StatusOK, g)
 }
 
-func (req *request) listGroups() {
-	q := req.query
-	def, maxSize := req.h.pageSizes(req.base)
-	count := def
-	if q.Has("count") {
-		n, err := req.queryInt("count", 0)
-		if err != nil {
-			req.fail(err)
-			return
-		}
-		count = min(max(n, 0), maxSize)
-	}
-	start, err := req.queryInt("startIndex", 1)
+// listGroups answers a list or search of groups, by index or, with a
+// cursor, by cursor as users' lists are (the same signed cursors, scoped
+// to the Groups endpoint).
+func (req *request) listGroups(lp listParams) {
+	count, err := req.pageCount(lp)
 	if err != nil {
 		req.fail(err)
 		return
 	}
-	gq, err := NewGroupQuery(q.Get("filter"), q.Get("sortBy"), q.Get("sortOrder"), max(start, 1), count)
+	gq, err := NewGroupQuery(lp.filter, lp.sortBy, lp.sortOrder, max(lp.startIndex, 1), count)
 	if err != nil {
 		req.fail(err)
 		return
 	}
-	p := parseGroupProjection(q.Get("attributes"), q.Get("excludedAttributes"))
+	scope, after, err := req.listCursor("Groups", lp, count)
+	if err != nil {
+		req.fail(err)
+		return
+	}
+	gq.Cursor, gq.After = scope != nil, after
+	p := parseGroupProjection(lp.attributes, lp.excluded)
 	page, err := req.groupStore().ListGroups(req.ctx, req.tenant, gq)
+	if errors.Is(err, ErrInvalidPosition) {
+		err = Errorf(http.StatusBadRequest, SCIMTypeInvalidCursor, "the cursor is not valid for this query")
+	}
 	if err != nil {
 		req.fail(err)
 		return
@@ -249,8 +266,7 @@ func (req *request) listGroups() {
 	s.buf = jsonw.Int(s.buf, int64(page.Total))
 	s.buf = append(s.buf, `,"itemsPerPage":`...)
 	s.buf = jsonw.Int(s.buf, int64(len(page.Groups)))
-	s.buf = append(s.buf, `,"startIndex":`...)
-	s.buf = jsonw.Int(s.buf, int64(gq.StartIndex))
+	s.buf = req.appendPaging(s.buf, scope, gq.StartIndex, count, page.Next)
 	s.buf = append(s.buf, `,"Resources":[`...)
 	for i, g := range page.Groups {
 		if i > 0 {

@@ -62,6 +62,17 @@ type listParams struct {
 }
 
 func (req *request) listUsers() {
+	p, err := req.queryListParams()
+	if err != nil {
+		req.fail(err)
+		return
+	}
+	req.list(p)
+}
+
+// queryListParams reads the list parameters of a GET of /Users or /Groups
+// from the query string.
+func (req *request) queryListParams() (listParams, error) {
 	q := req.query
 	p := listParams{
 		filter: q.Get("filter"), sortBy: q.Get("sortBy"), sortOrder: q.Get("sortOrder"),
@@ -71,15 +82,63 @@ func (req *request) listUsers() {
 	p.startIndexGiven = q.Has("startIndex")
 	var err error
 	if p.startIndex, err = req.queryInt("startIndex", 1); err != nil {
-		req.fail(err)
-		return
+		return p, err
 	}
 	p.countGiven = q.Has("count")
 	if p.count, err = req.queryInt("count", 0); err != nil {
-		req.fail(err)
-		return
+		return p, err
 	}
-	req.list(p)
+	return p, nil
+}
+
+// pageCount returns the page size a list asks for: the default without
+// count, else count within [0, maxPageSize] (RFC 7644 §3.4.2.4). By cursor
+// (RFC 9865 §2.1) a count past maxPageSize is 400 invalidCount rather
+// than lowered, and startIndex cannot be given.
+func (req *request) pageCount(p listParams) (int, error) {
+	def, maxSize := req.h.pageSizes(req.base)
+	switch {
+	case p.cursorGiven && p.startIndexGiven:
+		return 0, Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "startIndex and cursor cannot both be given: page by index or by cursor")
+	case p.cursorGiven && p.countGiven && p.count > maxSize:
+		return 0, Errorf(http.StatusBadRequest, SCIMTypeInvalidCount, "count must be between 0 and %d", maxSize)
+	case p.countGiven:
+		return min(max(p.count, 0), maxSize), nil
+	}
+	return def, nil
+}
+
+// listCursor returns, for a list by cursor, the scope its cursors are
+// signed for (the company, the endpoint and the query) and the store
+// position the request's cursor carries ("" for the first page); scope is
+// nil for a list by index.
+func (req *request) listCursor(endpoint string, p listParams, count int) (scope *cursorScope, after string, err error) {
+	if !p.cursorGiven {
+		return nil, "", nil
+	}
+	scope = &cursorScope{tenant: req.tenant, endpoint: endpoint, filter: p.filter, sortBy: p.sortBy, sortOrder: p.sortOrder,
+		attributes: p.attributes, excludedAttributes: p.excluded}
+	if p.cursor != "" {
+		if after, err = req.h.decodeCursor(scope, p.cursor, count, req.h.now()); err != nil {
+			return nil, "", err
+		}
+	}
+	return scope, after, nil
+}
+
+// appendPaging appends a list response's paging member: startIndex by
+// index, nextCursor by cursor when a page follows (none on the last).
+func (req *request) appendPaging(buf []byte, scope *cursorScope, startIndex, count int, next string) []byte {
+	switch {
+	case scope == nil:
+		buf = append(buf, `,"startIndex":`...)
+		buf = jsonw.Int(buf, int64(startIndex))
+	case next != "":
+		buf = append(buf, `,"nextCursor":"`...)
+		buf = append(buf, req.h.encodeCursor(scope, count, next, req.h.now())...) // base64url: nothing to escape
+		buf = append(buf, '"')
+	}
+	return buf
 }
 
 // searchRequest is the body of POST /Users/.search (RFC 7644 §3.4.3).
@@ -127,20 +186,28 @@ func (l *stringList) UnmarshalJSON(b []byte) error {
 }
 
 func (req *request) searchUsers() {
-	body, err := req.readBody()
+	p, err := req.searchListParams()
 	if err != nil {
 		req.fail(err)
 		return
 	}
+	req.list(p)
+}
+
+// searchListParams reads the list parameters of a POST to /Users/.search
+// or /Groups/.search from its SearchRequest body.
+func (req *request) searchListParams() (listParams, error) {
+	body, err := req.readBody()
+	if err != nil {
+		return listParams{}, err
+	}
 	var sr searchRequest
 	if err := checkUTF8(body); err != nil {
-		req.fail(err)
-		return
+		return listParams{}, err
 	}
 	if len(strings.TrimSpace(string(body))) > 0 {
 		if err := json.Unmarshal(body, &sr); err != nil {
-			req.fail(searchRequestError(err))
-			return
+			return listParams{}, searchRequestError(err)
 		}
 	}
 	p := listParams{
@@ -156,23 +223,14 @@ func (req *request) searchUsers() {
 	if sr.Count != nil {
 		p.count, p.countGiven = *sr.Count, true
 	}
-	req.list(p)
+	return p, nil
 }
 
 func (req *request) list(p listParams) {
-	def, maxSize := req.h.pageSizes(req.base)
-	count := def
-	switch {
-	case p.cursorGiven && p.startIndexGiven:
-		req.fail(Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "startIndex and cursor cannot both be given: page by index or by cursor"))
+	count, err := req.pageCount(p)
+	if err != nil {
+		req.fail(err)
 		return
-	case p.cursorGiven && p.countGiven && p.count > maxSize:
-		// RFC 9865 §2.1: by cursor, a count past maxPageSize is an error,
-		// not lowered as RFC 7644 lowers it by index.
-		req.fail(Errorf(http.StatusBadRequest, SCIMTypeInvalidCount, "count must be between 0 and %d", maxSize))
-		return
-	case p.countGiven:
-		count = min(max(p.count, 0), maxSize)
 	}
 	proj, err := req.model.ParseProjection(p.attributes, p.excluded)
 	if err != nil {
@@ -195,18 +253,12 @@ func (req *request) list(p listParams) {
 		req.fail(err)
 		return
 	}
-	var scope *cursorScope
-	if p.cursorGiven {
-		scope = &cursorScope{tenant: req.tenant, endpoint: "Users", filter: p.filter, sortBy: p.sortBy, sortOrder: p.sortOrder,
-			attributes: p.attributes, excludedAttributes: p.excluded}
-		q.Cursor = true
-		if p.cursor != "" {
-			if q.After, err = req.h.decodeCursor(scope, p.cursor, count, req.h.now()); err != nil {
-				req.fail(err)
-				return
-			}
-		}
+	scope, after, err := req.listCursor("Users", p, count)
+	if err != nil {
+		req.fail(err)
+		return
 	}
+	q.Cursor, q.After = scope != nil, after
 	page, err := req.listPage(q)
 	if err == nil {
 		err = req.attachGroups(page.Users)
@@ -223,15 +275,7 @@ func (req *request) list(p listParams) {
 	buf = jsonw.Int(buf, int64(page.Total))
 	buf = append(buf, `,"itemsPerPage":`...)
 	buf = jsonw.Int(buf, int64(len(page.Users)))
-	switch {
-	case scope == nil:
-		buf = append(buf, `,"startIndex":`...)
-		buf = jsonw.Int(buf, int64(q.StartIndex))
-	case page.Next != "":
-		buf = append(buf, `,"nextCursor":"`...)
-		buf = append(buf, req.h.encodeCursor(scope, count, page.Next, req.h.now())...) // base64url: nothing to escape
-		buf = append(buf, '"')
-	}
+	buf = req.appendPaging(buf, scope, q.StartIndex, count, page.Next)
 	buf = append(buf, `,"Resources":[`...)
 	refs := req.lookupReferences(page.Users)
 	for i, u := range page.Users {

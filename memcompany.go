@@ -61,17 +61,31 @@ func (s *MemoryStore) CompanyChanges(ctx context.Context, since int64) (int64, [
 	return m.gen, out, nil
 }
 
+// find returns m[k] after checking ctx: the context's error, or ErrNotFound
+// when m has no k. The caller holds the lock guarding m.
+func find[K comparable, V any](ctx context.Context, m map[K]V, k K) (V, error) {
+	if err := ctx.Err(); err != nil {
+		var zero V
+		return zero, err
+	}
+	v, ok := m[k]
+	if !ok {
+		return v, ErrNotFound // v is the zero value
+	}
+	return v, nil
+}
+
 // CreateCompany implements [CompanyStore]. The id of an erased company
 // starts empty.
 func (s *MemoryStore) CreateCompany(ctx context.Context, c *Company) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m := &s.co
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if _, ok := m.companies[c.ID]; ok {
 		return ConflictError("company id", c.ID)
 	}
@@ -94,48 +108,37 @@ func (s *MemoryStore) CreateCompany(ctx context.Context, c *Company) error {
 
 // GetCompany implements [CompanyStore].
 func (s *MemoryStore) GetCompany(ctx context.Context, id string) (*Company, error) {
-	if err := ctx.Err(); err != nil {
+	s.co.mu.RLock()
+	defer s.co.mu.RUnlock()
+	c, err := find(ctx, s.co.companies, id)
+	if err != nil {
 		return nil, err
-	}
-	m := &s.co
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	c, ok := m.companies[id]
-	if !ok {
-		return nil, ErrNotFound
 	}
 	return cloneCompany(c), nil
 }
 
 // UpdateCompany implements [CompanyStore].
 func (s *MemoryStore) UpdateCompany(ctx context.Context, c *Company) error {
-	if err := ctx.Err(); err != nil {
+	s.co.mu.Lock()
+	defer s.co.mu.Unlock()
+	cur, err := find(ctx, s.co.companies, c.ID)
+	if err != nil {
 		return err
-	}
-	m := &s.co
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	cur, ok := m.companies[c.ID]
-	if !ok {
-		return ErrNotFound
 	}
 	next := cloneCompany(c)
 	next.Created = cur.Created // not the caller's to change
-	m.companies[c.ID] = next
-	m.changedCompany(c.ID)
+	s.co.companies[c.ID] = next
+	s.co.changedCompany(c.ID)
 	return nil
 }
 
 // CreateToken implements [CompanyStore]. The company must exist.
 func (s *MemoryStore) CreateToken(ctx context.Context, t *Token) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
 	m := &s.co
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, ok := m.companies[t.Company]; !ok {
-		return ErrNotFound
+	if _, err := find(ctx, m.companies, t.Company); err != nil {
+		return err
 	}
 	if _, ok := m.tokens[t.ID]; ok {
 		return ConflictError("token id", t.ID)
@@ -157,15 +160,11 @@ func (s *MemoryStore) CreateToken(ctx context.Context, t *Token) error {
 
 // TokenByHash implements [CompanyStore].
 func (s *MemoryStore) TokenByHash(ctx context.Context, hash [32]byte) (*Token, error) {
-	if err := ctx.Err(); err != nil {
+	s.co.mu.RLock()
+	defer s.co.mu.RUnlock()
+	e, err := find(ctx, s.co.byHash, hash)
+	if err != nil {
 		return nil, err
-	}
-	m := &s.co
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	e, ok := m.byHash[hash]
-	if !ok {
-		return nil, ErrNotFound
 	}
 	t := e.token
 	return &t, nil
@@ -197,33 +196,28 @@ func (s *MemoryStore) ListTokens(ctx context.Context, company string) ([]*Token,
 
 // DeleteToken implements [CompanyStore].
 func (s *MemoryStore) DeleteToken(ctx context.Context, company, id string) error {
-	if err := ctx.Err(); err != nil {
+	s.co.mu.Lock()
+	defer s.co.mu.Unlock()
+	e, err := find(ctx, s.co.tokens, id)
+	if err == nil && e.token.Company != company {
+		err = ErrNotFound
+	}
+	if err != nil {
 		return err
 	}
-	m := &s.co
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	e, ok := m.tokens[id]
-	if !ok || e.token.Company != company {
-		return ErrNotFound
-	}
-	delete(m.tokens, id)
-	delete(m.byHash, e.token.Hash)
-	m.changedCompany(company)
+	delete(s.co.tokens, id)
+	delete(s.co.byHash, e.token.Hash)
+	s.co.changedCompany(company)
 	return nil
 }
 
 // TouchToken implements [CompanyStore].
 func (s *MemoryStore) TouchToken(ctx context.Context, id string, at time.Time) error {
-	if err := ctx.Err(); err != nil {
+	s.co.mu.Lock()
+	defer s.co.mu.Unlock()
+	e, err := find(ctx, s.co.tokens, id)
+	if err != nil {
 		return err
-	}
-	m := &s.co
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	e, ok := m.tokens[id]
-	if !ok {
-		return ErrNotFound
 	}
 	e.token.LastUsed = at
 	return nil
@@ -248,16 +242,13 @@ func (s *MemoryStore) ListCompanies(ctx context.Context) ([]*Company, error) {
 // DeleteCompany implements CompanyStore: the company's users and history go
 // with it, under both locks, so no reader sees the company half-erased.
 func (s *MemoryStore) DeleteCompany(ctx context.Context, id string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m := &s.co
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, ok := m.companies[id]; !ok {
-		return ErrNotFound
+	if _, err := find(ctx, m.companies, id); err != nil {
+		return err
 	}
 	delete(m.companies, id)
 	m.deleteTokens(id)
@@ -273,7 +264,7 @@ func (s *MemoryStore) DeleteCompany(ctx context.Context, id string) error {
 	return nil
 }
 
-// deleteTokens deletes the company's tokens. The caller holds m.mu.
+// deleteTokens deletes the company's tokens. The caller holds s.co.mu.
 func (m *memCompanies) deleteTokens(company string) {
 	for tid, e := range m.tokens {
 		if e.token.Company == company {

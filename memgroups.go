@@ -5,6 +5,8 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"strconv"
+	"strings"
 )
 
 // memGroups is the MemoryStore's groups, per tenant, guarded by the
@@ -43,6 +45,19 @@ func (s *MemoryStore) groupTenant(tenant string, create bool) *memGroupTenant {
 		s.groups[tenant] = t
 	}
 	return t
+}
+
+// groupEntry returns the tenant's groups and the group id, after checking
+// ctx. The caller holds the lock.
+func (s *MemoryStore) groupEntry(ctx context.Context, tenant, id string) (*memGroupTenant, *memGroup, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	t := s.groupTenant(tenant, false)
+	if t == nil || t.byID[id] == nil {
+		return nil, nil, ErrNotFound
+	}
+	return t, t.byID[id], nil
 }
 
 // resolveMembers checks that every member names a user or group of the
@@ -93,13 +108,10 @@ func (t *memGroupTenant) unlink(g *memGroup, value string) {
 
 // CreateGroup implements GroupStore.
 func (s *MemoryStore) CreateGroup(ctx context.Context, tenant string, g *Group) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.erased[tenant] {
-		return ErrErased
+	if err := s.check(ctx, tenant, true); err != nil {
+		return err
 	}
 	t := s.groupTenant(tenant, true)
 	if t.byID[g.ID] != nil {
@@ -123,16 +135,13 @@ func (s *MemoryStore) CreateGroup(ctx context.Context, tenant string, g *Group) 
 
 // GetGroup implements GroupStore.
 func (s *MemoryStore) GetGroup(ctx context.Context, tenant, id string) (*Group, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	t := s.groupTenant(tenant, false)
-	if t == nil || t.byID[id] == nil {
-		return nil, ErrNotFound
+	_, e, err := s.groupEntry(ctx, tenant, id)
+	if err != nil {
+		return nil, err
 	}
-	g := *t.byID[id].group
+	g := *e.group
 	return &g, nil
 }
 
@@ -140,16 +149,13 @@ func (s *MemoryStore) GetGroup(ctx context.Context, tenant, id string) (*Group, 
 // under its lock and yields outside it, so a slow reader never holds up
 // writers; the copy is the group's size, which the store holds anyway.
 func (s *MemoryStore) Members(ctx context.Context, tenant, id string, yield func(Member) error) error {
-	if err := ctx.Err(); err != nil {
+	s.mu.RLock()
+	_, e, err := s.groupEntry(ctx, tenant, id)
+	if err != nil {
+		s.mu.RUnlock()
 		return err
 	}
-	s.mu.RLock()
-	t := s.groupTenant(tenant, false)
-	if t == nil || t.byID[id] == nil {
-		s.mu.RUnlock()
-		return ErrNotFound
-	}
-	ms := slices.Collect(maps.Values(t.byID[id].members))
+	ms := slices.Collect(maps.Values(e.members))
 	s.mu.RUnlock()
 	slices.SortFunc(ms, func(a, b Member) int { return cmp.Compare(a.Value, b.Value) })
 	for _, m := range ms {
@@ -172,6 +178,9 @@ func (s *MemoryStore) ListGroups(ctx context.Context, tenant string, q *GroupQue
 		return &GroupPage{Groups: []*Group{}}, nil
 	}
 	skip, count := q.Bounds()
+	if q.Cursor && q.Filter == nil && q.SortBy == "" && !q.Descending {
+		return s.groupCursorPage(t, q)
+	}
 	if q.Filter == nil && q.SortBy == "" && !q.Descending {
 		// The store's order, no filter: the page is a slice of the index.
 		if s.MaxResults > 0 && len(t.order) > s.MaxResults {
@@ -214,6 +223,17 @@ func (s *MemoryStore) ListGroups(ctx context.Context, tenant string, q *GroupQue
 	if s.MaxResults > 0 && len(matched) > s.MaxResults {
 		return nil, ErrTooMany
 	}
+	if q.Cursor {
+		page, err := q.CursorPage(matched)
+		if err != nil {
+			return nil, err
+		}
+		for i, g := range page.Groups {
+			c := *g
+			page.Groups[i] = &c
+		}
+		return page, nil
+	}
 	if q.SortBy != "" || q.Descending {
 		slices.SortStableFunc(matched, q.Compare)
 	}
@@ -227,18 +247,50 @@ func (s *MemoryStore) ListGroups(ctx context.Context, tenant string, q *GroupQue
 	return page, nil
 }
 
+// groupCursorPage answers a cursor query without filter or sortBy in
+// creation order, as cursorPage does users': the position is the last
+// group's sequence number ("m<seq>"), found again by binary search, so a
+// page reads only its own groups at any depth; new groups come last, so a
+// walk lists every group present throughout once. The caller holds the
+// lock.
+func (s *MemoryStore) groupCursorPage(t *memGroupTenant, q *GroupQuery) (*GroupPage, error) {
+	var after uint64
+	if q.After != "" {
+		n, ok := strings.CutPrefix(q.After, "m")
+		var err error
+		if after, err = strconv.ParseUint(n, 10, 64); !ok || err != nil {
+			return nil, ErrInvalidPosition
+		}
+	}
+	if s.MaxResults > 0 && len(t.order) > s.MaxResults {
+		return nil, ErrTooMany
+	}
+	page := &GroupPage{Groups: []*Group{}, Total: len(t.order)}
+	count := max(q.Count, 0)
+	if count == 0 {
+		return page, nil
+	}
+	start, _ := slices.BinarySearchFunc(t.order, after+1, func(e *memGroup, seq uint64) int { return cmp.Compare(e.seq, seq) })
+	rest := t.order[start:]
+	if len(rest) > count {
+		rest = rest[:count]
+		page.Next = "m" + strconv.FormatUint(rest[count-1].seq, 10)
+	}
+	for _, e := range rest {
+		c := *e.group
+		page.Groups = append(page.Groups, &c)
+	}
+	return page, nil
+}
+
 // UpdateGroup implements GroupStore.
 func (s *MemoryStore) UpdateGroup(ctx context.Context, tenant string, g *Group, version string, ch MemberChange) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := s.groupTenant(tenant, false)
-	if t == nil || t.byID[g.ID] == nil {
-		return ErrNotFound
+	t, e, err := s.groupEntry(ctx, tenant, g.ID)
+	if err != nil {
+		return err
 	}
-	e := t.byID[g.ID]
 	if e.group.Meta.Version != version {
 		return ErrVersionMismatch
 	}
@@ -265,16 +317,12 @@ func (s *MemoryStore) UpdateGroup(ctx context.Context, tenant string, g *Group, 
 
 // DeleteGroup implements GroupStore.
 func (s *MemoryStore) DeleteGroup(ctx context.Context, tenant, id, version string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := s.groupTenant(tenant, false)
-	if t == nil || t.byID[id] == nil {
-		return ErrNotFound
+	t, e, err := s.groupEntry(ctx, tenant, id)
+	if err != nil {
+		return err
 	}
-	e := t.byID[id]
 	if version != "" && e.group.Meta.Version != version {
 		return ErrVersionMismatch
 	}
@@ -306,11 +354,11 @@ func (s *MemoryStore) forgetMember(tenant, id string) {
 
 // GroupsOf implements GroupStore.
 func (s *MemoryStore) GroupsOf(ctx context.Context, tenant string, userIDs []string) (map[string][]GroupRef, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	if err := s.check(ctx, tenant, false); err != nil {
+		return nil, err
+	}
 	out := make(map[string][]GroupRef)
 	t := s.groupTenant(tenant, false)
 	if t == nil {

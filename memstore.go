@@ -112,19 +112,43 @@ func (s *MemoryStore) tenant(name string, create bool) *memTenant {
 	return t
 }
 
+// check is a call's first step, taken under the lock (the write lock for a
+// write), so that a call that waited for the lock sees a context that ran
+// out meanwhile: the context must be live and, for a write, the company
+// not erased.
+func (s *MemoryStore) check(ctx context.Context, tenant string, write bool) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if write && s.erased[tenant] {
+		return ErrErased
+	}
+	return nil
+}
+
+// userEntry returns the tenant's users and the entry of the user id, after
+// check: the caller holds the lock (the write lock for a write).
+func (s *MemoryStore) userEntry(ctx context.Context, tenant, id string, write bool) (*memTenant, *memEntry, error) {
+	if err := s.check(ctx, tenant, write); err != nil {
+		return nil, nil, err
+	}
+	t := s.tenant(tenant, false)
+	if t == nil || t.byID[id] == nil {
+		return nil, nil, ErrNotFound
+	}
+	return t, t.byID[id], nil
+}
+
 // foldKey is the userName index key: equal for userNames that are equal
 // ignoring case exactly as the filter matcher compares them.
 func foldKey(s string) string { return fold.Key(s) }
 
 // CreateUser implements Store.
 func (s *MemoryStore) CreateUser(ctx context.Context, tenant string, u *User) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.erased[tenant] {
-		return ErrErased
+	if err := s.check(ctx, tenant, true); err != nil {
+		return err
 	}
 	t := s.tenant(tenant, true)
 	if _, ok := t.byID[u.ID]; ok {
@@ -208,39 +232,22 @@ func (s *MemoryStore) ResultLimit() int { return s.MaxResults }
 // ViewUser implements [UserViewer]: stored users are never mutated
 // (writers install a new *User), so the entry's user is lent as it is.
 func (s *MemoryStore) ViewUser(ctx context.Context, tenant, id string) (*User, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	t := s.tenant(tenant, false)
-	if t == nil {
-		return nil, ErrNotFound
-	}
-	e, ok := t.byID[id]
-	if !ok {
-		return nil, ErrNotFound
+	_, e, err := s.userEntry(ctx, tenant, id, false)
+	if err != nil {
+		return nil, err
 	}
 	return e.user, nil
 }
 
 // UpdateUser implements Store.
 func (s *MemoryStore) UpdateUser(ctx context.Context, tenant string, u *User, version string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.erased[tenant] {
-		return ErrErased
-	}
-	t := s.tenant(tenant, false)
-	if t == nil {
-		return ErrNotFound
-	}
-	e, ok := t.byID[u.ID]
-	if !ok {
-		return ErrNotFound
+	t, e, err := s.userEntry(ctx, tenant, u.ID, true)
+	if err != nil {
+		return err
 	}
 	old := e.user
 	if old.Meta.Version != version {
@@ -268,21 +275,11 @@ func (s *MemoryStore) UpdateUser(ctx context.Context, tenant string, u *User, ve
 
 // DeleteUser implements Store.
 func (s *MemoryStore) DeleteUser(ctx context.Context, tenant, id, version string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.erased[tenant] {
-		return ErrErased
-	}
-	t := s.tenant(tenant, false)
-	if t == nil {
-		return ErrNotFound
-	}
-	e, ok := t.byID[id]
-	if !ok {
-		return ErrNotFound
+	t, e, err := s.userEntry(ctx, tenant, id, true)
+	if err != nil {
+		return err
 	}
 	if version != "" && e.user.Meta.Version != version {
 		return ErrVersionMismatch
@@ -315,11 +312,11 @@ func (s *MemoryStore) ListUsers(ctx context.Context, tenant string, q *Query) (*
 
 // ViewUsers implements [UserViewer], lending the stored users.
 func (s *MemoryStore) ViewUsers(ctx context.Context, tenant string, q *Query) (*Page, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	if err := s.check(ctx, tenant, false); err != nil {
+		return nil, err
+	}
 	t := s.tenant(tenant, false)
 	if t == nil {
 		return &Page{Users: []*User{}}, nil
@@ -477,40 +474,31 @@ func bySeq(a, b *memEntry) int { return cmp.Compare(a.seq, b.seq) }
 
 // Activations implements HistoryStore.
 func (s *MemoryStore) Activations(ctx context.Context, tenant, id string) ([]Activation, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	t := s.tenant(tenant, false)
-	if t == nil {
-		return nil, ErrNotFound
+	t, _, err := s.userEntry(ctx, tenant, id, false) // a user has a history from creation to deletion
+	if err != nil {
+		return nil, err
 	}
-	h, ok := t.history[id]
-	if !ok {
-		return nil, ErrNotFound
-	}
-	return slices.Clone(h), nil
+	return slices.Clone(t.history[id]), nil
 }
 
 // ActiveAt implements HistoryStore.
 func (s *MemoryStore) ActiveAt(ctx context.Context, tenant string, at time.Time) ([]string, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	t := s.tenant(tenant, false)
-	if t == nil {
-		return []string{}, nil
+	if err := s.check(ctx, tenant, false); err != nil {
+		return nil, err
 	}
 	ids := []string{}
-	for id, h := range t.history {
-		if ActiveIn(h, at) {
-			ids = append(ids, id)
+	if t := s.tenant(tenant, false); t != nil {
+		for id, h := range t.history {
+			if ActiveIn(h, at) {
+				ids = append(ids, id)
+			}
 		}
+		slices.Sort(ids)
 	}
-	slices.Sort(ids)
 	return ids, nil
 }
 
@@ -558,14 +546,14 @@ func collapseHistory(h []Activation, horizon time.Time) []Activation {
 
 // Changes implements ChangeFeed.
 func (s *MemoryStore) Changes(ctx context.Context, tenant string, after int64, limit int) ([]Change, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
 	if limit <= 0 {
 		limit = DefaultChangeLimit
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	if err := s.check(ctx, tenant, false); err != nil {
+		return nil, err
+	}
 	out := []Change{}
 	t := s.tenant(tenant, false)
 	if t == nil {

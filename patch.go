@@ -38,13 +38,9 @@ type PatchRequest struct {
 // unknown op or an add or replace without a value, invalidPath for a
 // malformed path.
 func ParsePatch(data []byte) (*PatchRequest, error) {
-	v, err := parseJSON(data)
+	obj, err := parseJSONObject(data, "a PatchOp request")
 	if err != nil {
 		return nil, err
-	}
-	obj, ok := v.(map[string]any)
-	if !ok {
-		return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "a PatchOp request must be a JSON object, not %s", jsonKind(v))
 	}
 	var ops any
 	found := false

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -174,6 +175,29 @@ func (e *peakonEnv) create(token, body string) string {
 		e.t.Fatalf("created user has no id: %s", r.raw)
 	}
 	return id
+}
+
+const demoAttrs = "Department:option,Business Unit:option,Employed Since:date:Employed_Since,Manager:employee,Salary:number"
+
+// mustParseAttrs reads the demo's name:type[:alias...] list (the root
+// package's tests cannot import internal/attrspec, which imports it).
+func mustParseAttrs(t *testing.T, s string) []CustomAttribute {
+	t.Helper()
+	var attrs []CustomAttribute
+	for item := range strings.SplitSeq(s, ",") {
+		parts := strings.Split(item, ":")
+		c := CustomAttribute{Name: parts[0], Type: CustomOption}
+		if len(parts) > 1 {
+			c.Type = parts[1]
+		}
+		c.Aliases = parts[min(2, len(parts)):]
+		attrs = append(attrs, c)
+	}
+	attrs, err := ValidateCustomAttributes(attrs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return attrs
 }
 
 // userJSON is a minimal user body with a work email equal to the userName.

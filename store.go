@@ -187,7 +187,8 @@ type GroupStore interface {
 	// tests asked a page of candidates at a time) and q.Compare, or push
 	// it down with the same results. A page without filter or sortBy should
 	// cost the page, not the company's groups: an identity provider's
-	// import reads every page.
+	// import reads every page. With q.Cursor the page is the one after
+	// q.After, and the store sets GroupPage.Next (see [GroupQuery.Cursor]).
 	ListGroups(ctx context.Context, tenant string, q *GroupQuery) (*GroupPage, error)
 	// UpdateGroup writes g's displayName, externalId and meta and applies
 	// the membership change, atomically, if the stored Meta.Version equals
@@ -221,4 +222,8 @@ type GroupPage struct {
 	Groups []*Group
 	// Total is the number of groups matching the filter, all pages together.
 	Total int
+	// Next answers a [GroupQuery.Cursor] query as [Page].Next does: the
+	// position after the page's last group when more matches follow, ""
+	// otherwise.
+	Next string
 }

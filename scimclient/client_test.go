@@ -15,13 +15,9 @@ import (
 
 func TestClientCRUD(t *testing.T) {
 	t.Parallel()
-	s := scimtest.NewServer(t)
-	c := newClient(s)
+	s, c := serve(t)
 	ctx := context.Background()
-	u, err := c.Create(ctx, employee(1, true))
-	if err != nil {
-		t.Fatal(err)
-	}
+	u := create(t, c, employee(1, true))
 	got, err := c.Get(ctx, u.ID)
 	if err != nil || got.UserName != "e001@example.com" {
 		t.Fatalf("Get: %+v %v", got, err)
@@ -77,8 +73,7 @@ func TestListPages(t *testing.T) {
 		{"by index", true, []string{"start=1 cursor=none", "start=8 cursor=none", "start=15 cursor=none"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := scimtest.NewServer(t, scimtest.WithUsers(seed...))
-			c := newClient(s)
+			s, c := serve(t, scimtest.WithUsers(seed...))
 			var names []string
 			for u, err := range c.List(context.Background(), scimclient.ListOptions{Filter: "active eq true", Attributes: []string{"userName"}, PageSize: 7, ByIndex: tc.byIndex}) {
 				if err != nil {
@@ -112,13 +107,9 @@ func TestListPages(t *testing.T) {
 
 func TestRetries(t *testing.T) {
 	t.Parallel()
-	s := scimtest.NewServer(t)
-	c := newClient(s)
+	s, c := serve(t)
 	ctx := context.Background()
-	u, err := c.Create(ctx, employee(1, true))
-	if err != nil {
-		t.Fatal(err)
-	}
+	u := create(t, c, employee(1, true))
 	// 429 with Retry-After is retried, whatever the method.
 	s.FailMatching("POST", "/Users", 1, scimtest.RateLimited(0))
 	if _, err := c.Create(ctx, employee(2, true)); err != nil {
@@ -152,13 +143,9 @@ func TestRetries(t *testing.T) {
 // client finds the user instead of creating a second one.
 func TestCreateLostAnswer(t *testing.T) {
 	t.Parallel()
-	s := scimtest.NewServer(t)
-	c := newClient(s)
+	s, c := serve(t)
 	s.FailMatching("POST", "/Users", 1, scimtest.LoseAnswer())
-	u, err := c.Create(context.Background(), employee(1, true))
-	if err != nil {
-		t.Fatal(err)
-	}
+	u := create(t, c, employee(1, true))
 	if u.ID == "" || len(s.Users()) != 1 {
 		t.Errorf("created %+v; the endpoint holds %d users", u, len(s.Users()))
 	}
@@ -169,12 +156,8 @@ func TestCreateLostAnswer(t *testing.T) {
 // answer is lost after it was committed converges without a duplicate.
 func TestSyncFaults(t *testing.T) {
 	t.Parallel()
-	s := scimtest.NewServer(t)
-	c := newClient(s)
-	var desired []*scim.User
-	for i := range 40 {
-		desired = append(desired, employee(i, true))
-	}
+	s, c := serve(t)
+	desired := employees(40)
 	s.FailMatching("GET", "/Users", 1, scimtest.RateLimited(0))
 	s.FailMatching("GET", "/Users", 1, scimtest.Status(500))
 	s.FailMatching("POST", "/Bulk", 1, scimtest.LoseAnswer())
@@ -204,12 +187,8 @@ func TestSyncFaults(t *testing.T) {
 // error, and a re-run converges.
 func TestSyncCancel(t *testing.T) {
 	t.Parallel()
-	s := scimtest.NewServer(t, scimtest.WithRecordLimit(0))
-	c := newClient(s)
-	var desired []*scim.User
-	for i := range 3000 {
-		desired = append(desired, employee(i, true))
-	}
+	s, c := serve(t, scimtest.WithRecordLimit(0))
+	desired := employees(3000)
 	ctx, cancel := context.WithCancel(context.Background())
 	rep, err := scimclient.Sync(ctx, c, desired, scimclient.SyncOptions{Progress: func(done, total int) {
 		cancel() // after the first bulk request

@@ -45,24 +45,37 @@ type ServiceProviderConfig struct {
 // ServiceProviderConfig reads the endpoint's configuration, once: later
 // calls return the first answer.
 func (c *Client) ServiceProviderConfig(ctx context.Context) (*ServiceProviderConfig, error) {
-	c.mu.Lock()
-	spc := c.spc
-	c.mu.Unlock()
-	if spc != nil {
+	return cached(c, &c.spc, func() (*ServiceProviderConfig, error) {
+		res, err := c.do(ctx, call{method: http.MethodGet, path: "/ServiceProviderConfig", safe: true})
+		if err != nil {
+			return nil, err
+		}
+		spc := new(ServiceProviderConfig)
+		if err := json.Unmarshal(res.body, spc); err != nil {
+			return nil, res.decodeError("a SCIM ServiceProviderConfig", err)
+		}
 		return spc, nil
+	})
+}
+
+// cached returns *field, or, while it is nil, what read returns, which it
+// keeps in *field unless read fails. c.mu guards field; read runs without
+// it, so two first calls at once may both read.
+func cached[T any](c *Client, field **T, read func() (*T, error)) (*T, error) {
+	c.mu.Lock()
+	v := *field
+	c.mu.Unlock()
+	if v != nil {
+		return v, nil
 	}
-	res, err := c.do(ctx, call{method: http.MethodGet, path: "/ServiceProviderConfig", safe: true})
+	v, err := read()
 	if err != nil {
 		return nil, err
 	}
-	spc = new(ServiceProviderConfig)
-	if err := json.Unmarshal(res.body, spc); err != nil {
-		return nil, res.decodeError("a SCIM ServiceProviderConfig", err)
-	}
 	c.mu.Lock()
-	c.spc = spc
+	*field = v
 	c.mu.Unlock()
-	return spc, nil
+	return v, nil
 }
 
 // schemaAttr is an attribute definition as /Schemas serves it.
@@ -91,50 +104,42 @@ func aliases(description string) []string {
 // in their descriptions. Sync judges differences with it, as
 // the server normalises values with it.
 func (c *Client) Model(ctx context.Context) (*scim.Model, error) {
-	c.mu.Lock()
-	m := c.model
-	c.mu.Unlock()
-	if m != nil {
-		return m, nil
-	}
-	res, err := c.do(ctx, call{method: http.MethodGet, path: "/Schemas", safe: true})
-	if err != nil {
-		return nil, err
-	}
-	var list struct {
-		Resources []struct {
-			ID         string       `json:"id"`
-			Attributes []schemaAttr `json:"attributes"`
-		} `json:"Resources"`
-	}
-	if err := json.Unmarshal(res.body, &list); err != nil {
-		return nil, res.decodeError("a SCIM ListResponse of schemas", err)
-	}
-	var custom []scim.CustomAttribute
-	for _, s := range list.Resources {
-		if !strings.EqualFold(s.ID, scim.SchemaPeakonUser) {
-			continue
+	return cached(c, &c.model, func() (*scim.Model, error) {
+		res, err := c.do(ctx, call{method: http.MethodGet, path: "/Schemas", safe: true})
+		if err != nil {
+			return nil, err
 		}
-		for _, a := range s.Attributes {
-			typ := scim.CustomOption
-			switch scim.AttrType(a.Type) {
-			case scim.TypeDateTime:
-				typ = scim.CustomDate
-			case scim.TypeInteger, scim.TypeDecimal:
-				typ = scim.CustomNumber
-			case scim.TypeReference:
-				typ = scim.CustomEmployee
+		var list struct {
+			Resources []struct {
+				ID         string       `json:"id"`
+				Attributes []schemaAttr `json:"attributes"`
+			} `json:"Resources"`
+		}
+		if err := json.Unmarshal(res.body, &list); err != nil {
+			return nil, res.decodeError("a SCIM ListResponse of schemas", err)
+		}
+		var custom []scim.CustomAttribute
+		for _, s := range list.Resources {
+			if !strings.EqualFold(s.ID, scim.SchemaPeakonUser) {
+				continue
 			}
-			custom = append(custom, scim.CustomAttribute{Name: a.Name, Type: typ, Aliases: aliases(a.Description)})
+			for _, a := range s.Attributes {
+				typ := scim.CustomOption
+				switch scim.AttrType(a.Type) {
+				case scim.TypeDateTime:
+					typ = scim.CustomDate
+				case scim.TypeInteger, scim.TypeDecimal:
+					typ = scim.CustomNumber
+				case scim.TypeReference:
+					typ = scim.CustomEmployee
+				}
+				custom = append(custom, scim.CustomAttribute{Name: a.Name, Type: typ, Aliases: aliases(a.Description)})
+			}
 		}
-	}
-	custom, err = scim.ValidateCustomAttributes(custom)
-	if err != nil {
-		return nil, fmt.Errorf("scimclient: the endpoint's Peakon attributes: %w", err)
-	}
-	m = scim.NewModel(custom)
-	c.mu.Lock()
-	c.model = m
-	c.mu.Unlock()
-	return m, nil
+		custom, err = scim.ValidateCustomAttributes(custom)
+		if err != nil {
+			return nil, fmt.Errorf("scimclient: the endpoint's Peakon attributes: %w", err)
+		}
+		return scim.NewModel(custom), nil
+	})
 }

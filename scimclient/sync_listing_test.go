@@ -117,10 +117,7 @@ func TestSyncUnreliableListing(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			var seed []*scim.User
-			for i := range 11 {
-				seed = append(seed, employee(i, true))
-			}
+			seed := employees(11)
 			desired := seed
 			if tc.leaver {
 				seed = append(seed, employee(99, true))
@@ -164,14 +161,6 @@ func TestSyncUnreliableListing(t *testing.T) {
 			}
 		})
 	}
-}
-
-func stepsString(rep *scimclient.Report) string {
-	var b strings.Builder
-	for _, st := range rep.Steps {
-		fmt.Fprintf(&b, "\n  %s %s %s: %v %v", st.Action, st.UserName, st.Status, st.Err, st.Warnings)
-	}
-	return b.String()
 }
 
 // hostile serves a SCIM endpoint whose /Users pages come from page.
@@ -318,10 +307,7 @@ func (c *churner) send(method, path, body string) []byte {
 // users: one reading, every employee matched, nothing to change.
 func TestSyncListsByCursor(t *testing.T) {
 	t.Parallel()
-	var desired []*scim.User
-	for i := range 20 {
-		desired = append(desired, employee(i, true))
-	}
+	desired := employees(20)
 	s := scimtest.NewServer(t, scimtest.WithUsers(desired...))
 	ch := &churner{base: s.Client().Transport, s: s}
 	for i := range 6 { // created first, so deleting them shifts index pages

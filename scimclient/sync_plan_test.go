@@ -42,8 +42,7 @@ func stepOf(rep *scimclient.Report, userName string) *scimclient.Step {
 func TestSyncValidatesAtPlanTime(t *testing.T) {
 	t.Parallel()
 	existing := employee(1, true)
-	s := scimtest.NewServer(t, scimtest.WithAttributeSpec("Start date:date,Level:number"), scimtest.WithUsers(existing))
-	c := newClient(s)
+	s, c := serve(t, scimtest.WithAttributeSpec("Start date:date,Level:number"), scimtest.WithUsers(existing))
 
 	badEmail := employee(2, true)
 	badEmail.Emails[0].Value = "jose.nunez@"
@@ -114,8 +113,7 @@ func TestSyncValidatesAtPlanTime(t *testing.T) {
 // company's own.
 func TestSyncUnknownAttributes(t *testing.T) {
 	t.Parallel()
-	s := scimtest.NewServer(t, scimtest.WithAttributeSpec("Department:option"))
-	c := newClient(s)
+	s, c := serve(t, scimtest.WithAttributeSpec("Department:option"))
 	a, b, d := employee(1, true), employee(2, true), employee(3, true)
 	a.Custom = map[string]string{"Employee ID": "7", "Department": "IT"}
 	b.Custom = map[string]string{"Time Zone": "Europe/Oslo", "employee id": "8"}
@@ -184,8 +182,7 @@ func TestSyncDanglingReferences(t *testing.T) {
 	t.Parallel()
 	boss := employee(9, true)
 	report := employee(1, true) // exists, with boss as manager and buddy
-	s := scimtest.NewServer(t, scimtest.WithAttributeSpec("Buddy:employee"), scimtest.WithUsers(boss))
-	c := newClient(s)
+	s, c := serve(t, scimtest.WithAttributeSpec("Buddy:employee"), scimtest.WithUsers(boss))
 	ctx := context.Background()
 	report.Enterprise.Manager.Value = boss.UserName
 	report.Custom = map[string]string{"Buddy": boss.UserName}
@@ -258,8 +255,7 @@ func TestSyncDanglingReferences(t *testing.T) {
 func TestSyncEmployeeReferenceForms(t *testing.T) {
 	t.Parallel()
 	boss := employee(9, true)
-	s := scimtest.NewServer(t, scimtest.WithAttributeSpec("Buddy:employee"), scimtest.WithUsers(boss))
-	c := newClient(s)
+	s, c := serve(t, scimtest.WithAttributeSpec("Buddy:employee"), scimtest.WithUsers(boss))
 	ctx := context.Background()
 	bossID := s.UserByUserName(boss.UserName).ID
 	forms := map[string]string{"e001@example.com": bossID, "e002@example.com": "E009@example.com", "e003@example.com": "x009"}
@@ -352,8 +348,7 @@ func TestSyncWarningOnce(t *testing.T) {
 func TestSyncSkippedRowKeepsEmployee(t *testing.T) {
 	t.Parallel()
 	existing := employee(1, true)
-	s := scimtest.NewServer(t, scimtest.WithAttributeSpec("Start date:date"), scimtest.WithUsers(existing))
-	c := newClient(s)
+	_, c := serve(t, scimtest.WithAttributeSpec("Start date:date"), scimtest.WithUsers(existing))
 	bad := employee(1, true)
 	bad.Custom = map[string]string{"Start date": "not a date"}
 	rep, err := scimclient.Sync(context.Background(), c, []*scim.User{bad}, scimclient.SyncOptions{Force: true})

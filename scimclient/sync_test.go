@@ -7,36 +7,12 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/scimclient"
 	"github.com/scimkit/scim/scimtest"
 )
-
-func newClient(s *scimtest.Server, opts ...scimclient.Option) *scimclient.Client {
-	opts = append([]scimclient.Option{scimclient.WithHTTPClient(s.Client()), scimclient.WithBackoff(time.Millisecond, 5*time.Millisecond)}, opts...)
-	return scimclient.New(s.URL(), s.Token(), opts...)
-}
-
-func employee(i int, active bool) *scim.User {
-	email := fmt.Sprintf("e%03d@example.com", i)
-	return &scim.User{UserName: email, ExternalID: fmt.Sprintf("x%03d", i), Active: active,
-		Name:   scim.Name{GivenName: fmt.Sprintf("Given%d", i), FamilyName: "Family"},
-		Emails: []scim.MultiValue{{Value: email, Type: "work", Primary: true}}}
-}
-
-// writes returns the recorded requests that are not reads.
-func writes(s *scimtest.Server) []string {
-	var out []string
-	for _, r := range s.Requests() {
-		if r.Method != "GET" {
-			out = append(out, r.Method+" "+r.Path)
-		}
-	}
-	return out
-}
 
 // state is what the endpoint holds, by userName: active or not.
 func state(s *scimtest.Server) map[string]bool {
@@ -151,12 +127,8 @@ func TestSyncGuard(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			var seed []*scim.User
-			for i := range tc.active {
-				seed = append(seed, employee(i, true))
-			}
-			s := scimtest.NewServer(t, scimtest.WithUsers(seed...))
-			c := newClient(s)
+			seed := employees(tc.active)
+			s, c := serve(t, scimtest.WithUsers(seed...))
 			var desired []*scim.User
 			for i := range tc.active - tc.absent {
 				desired = append(desired, employee(i, i >= tc.inactive))
@@ -282,8 +254,7 @@ func TestSyncReportStatus(t *testing.T) {
 	// Two employees who swap emails: each update is refused, as the other
 	// still holds the userName (a failure only the endpoint finds).
 	a, b := employee(1, true), employee(2, true)
-	s := scimtest.NewServer(t, scimtest.WithUsers(a, b, employee(9, true)))
-	c := newClient(s)
+	_, c := serve(t, scimtest.WithUsers(a, b, employee(9, true)))
 	swappedA, swappedB := employee(1, true), employee(2, true)
 	swappedA.UserName, swappedA.Emails = b.UserName, b.Emails
 	swappedB.UserName, swappedB.Emails = a.UserName, a.Emails

@@ -29,6 +29,23 @@ func statuses(s *Server) []string {
 	return out
 }
 
+// wantStatuses checks that statuses(s) is want.
+func wantStatuses(t *testing.T, s *Server, want ...string) {
+	t.Helper()
+	if diff := cmp.Diff(want, statuses(s)); diff != "" {
+		t.Errorf("recorded (-want +got):\n%s", diff)
+	}
+}
+
+// plainAndTLS runs f in two subtests, on a plain server and on one
+// with WithTLS.
+func plainAndTLS(t *testing.T, f func(t *testing.T, s *Server)) {
+	t.Helper()
+	for name, opts := range map[string][]Option{"plain": nil, "tls": {WithTLS()}} {
+		t.Run(name, func(t *testing.T) { f(t, NewServer(t, opts...)) })
+	}
+}
+
 func TestFailNext(t *testing.T) {
 	t.Parallel()
 	s := NewServer(t)
@@ -48,14 +65,11 @@ func TestFailNext(t *testing.T) {
 	if res := send(t, c, "POST", s.URL()+"/Users", userJSON("a@example.com")); res.status != 201 {
 		t.Errorf("after the faults: %d %s", res.status, res.body)
 	}
-	want := []string{
+	wantStatuses(t, s,
 		"POST /Users Service Unavailable [status 503]",
 		"POST /Users Service Unavailable [status 503]",
 		"POST /Users Created",
-	}
-	if diff := cmp.Diff(want, statuses(s)); diff != "" {
-		t.Errorf("recorded (-want +got):\n%s", diff)
-	}
+	)
 	// Faulted requests are recorded with their bodies and answers too.
 	if r := s.Requests()[0]; !strings.Contains(string(r.Body), "a@example.com") || !strings.Contains(string(r.ResponseBody), `"503"`) {
 		t.Errorf("faulted request recorded as %+v", r)
@@ -86,16 +100,13 @@ func TestFailMatching(t *testing.T) {
 	send(t, c, "PATCH", s.URL()+"/Users/u1", deactivate) // first rule
 	send(t, c, "PATCH", s.URL()+"/Users/u1", deactivate) // second rule
 	send(t, c, "PATCH", s.URL()+"/Users/u1", deactivate) // none left
-	want := []string{
+	wantStatuses(t, s,
 		"POST /Users Created",
 		"GET /Users OK",
 		"PATCH /Users/u1 Internal Server Error [status 500]",
 		"PATCH /Users/u1 Bad Gateway [status 502]",
 		"PATCH /Users/u1 OK",
-	}
-	if diff := cmp.Diff(want, statuses(s)); diff != "" {
-		t.Errorf("recorded (-want +got):\n%s", diff)
-	}
+	)
 	if s.User("u1").Active {
 		t.Error("the last PATCH did not reach the store")
 	}
@@ -158,10 +169,7 @@ func TestDelayServes(t *testing.T) {
 	if res := send(t, s.Client(), "GET", s.URL()+"/Users", ""); res.status != 503 {
 		t.Errorf("slow 503: %d", res.status)
 	}
-	want := []string{"POST /Users Created [delay 1ms]", "GET /Users Service Unavailable [delay 1ms, status 503]"}
-	if diff := cmp.Diff(want, statuses(s)); diff != "" {
-		t.Errorf("recorded (-want +got):\n%s", diff)
-	}
+	wantStatuses(t, s, "POST /Users Created [delay 1ms]", "GET /Users Service Unavailable [delay 1ms, status 503]")
 }
 
 // TestDelayClientTimesOut checks that a client with a timeout gives up on
@@ -198,10 +206,7 @@ func TestDelayClientTimesOut(t *testing.T) {
 		t.Errorf("client error %v, want context.Canceled", err)
 	}
 	s.Wait() // until the handler notices
-	want := []string{"POST /Users - [delay 1h0m0s (client gave up)]", "GET /Users OK"}
-	if diff := cmp.Diff(want, statuses(s)); diff != "" {
-		t.Errorf("recorded (-want +got):\n%s", diff)
-	}
+	wantStatuses(t, s, "POST /Users - [delay 1h0m0s (client gave up)]", "GET /Users OK")
 	if len(s.Users()) != 0 {
 		t.Error("a request whose client gave up reached the store")
 	}
@@ -224,62 +229,44 @@ func TestDelayEndsOnClose(t *testing.T) {
 	if err := <-errc; err == nil {
 		t.Error("the client got a response from a closed server")
 	}
-	if got := statuses(s); !cmp.Equal(got, []string{"POST /Users - [delay 1h0m0s (server closed)]"}) {
-		t.Errorf("recorded %q", got)
-	}
+	wantStatuses(t, s, "POST /Users - [delay 1h0m0s (server closed)]")
 }
 
-func TestDrop(t *testing.T) {
+// TestConnectionFaults: with either fault the client gets no answer. A
+// dropped request is not served, so a repeat creates the user; a lost
+// answer is served (the user exists), so a blind repeat meets the user it
+// already created.
+func TestConnectionFaults(t *testing.T) {
 	t.Parallel()
-	for _, tls := range []bool{false, true} {
-		opts := []Option{}
-		if tls {
-			opts = append(opts, WithTLS())
-		}
-		s := NewServer(t, opts...)
-		c := s.Client()
-		s.FailMatching("POST", "/Users", 1, Drop())
-		if _, err := sendErr(c, "POST", s.URL()+"/Users", userJSON("a@example.com")); err == nil {
-			t.Errorf("tls %v: a dropped request got a response", tls)
-		}
-		if res := send(t, c, "POST", s.URL()+"/Users", userJSON("a@example.com")); res.status != 201 {
-			t.Errorf("tls %v: retry: %d %s", tls, res.status, res.body)
-		}
-		want := []string{"POST /Users - [drop connection]", "POST /Users Created"}
-		if diff := cmp.Diff(want, statuses(s)); diff != "" {
-			t.Errorf("tls %v: recorded (-want +got):\n%s", tls, diff)
-		}
-		if n := len(s.Users()); n != 1 {
-			t.Errorf("tls %v: %d users", tls, n)
-		}
-	}
-}
-
-// TestLoseAnswer: the request is served (the user exists), the client gets
-// no answer, and a blind repeat meets the user it already created.
-func TestLoseAnswer(t *testing.T) {
-	t.Parallel()
-	for _, tls := range []bool{false, true} {
-		opts := []Option{}
-		if tls {
-			opts = append(opts, WithTLS())
-		}
-		s := NewServer(t, opts...)
-		c := s.Client()
-		s.FailMatching("POST", "/Users", 1, LoseAnswer())
-		if res, err := sendErr(c, "POST", s.URL()+"/Users", userJSON("a@example.com")); err == nil {
-			t.Errorf("tls %v: a lost answer arrived: %d %s", tls, res.status, res.body)
-		}
-		if s.UserByUserName("a@example.com") == nil {
-			t.Errorf("tls %v: the request was not served", tls)
-		}
-		if res := send(t, c, "POST", s.URL()+"/Users", userJSON("a@example.com")); res.status != 409 {
-			t.Errorf("tls %v: repeat: %d %s, want 409", tls, res.status, res.body)
-		}
-		want := []string{"POST /Users Created [serve, then drop connection]", "POST /Users Conflict"}
-		if diff := cmp.Diff(want, statuses(s)); diff != "" {
-			t.Errorf("tls %v: recorded (-want +got):\n%s", tls, diff)
-		}
+	for _, tc := range []struct {
+		name   string
+		fault  Fault
+		served bool // the faulted request reached the store
+		repeat int  // the status of the repeat
+		want   []string
+	}{
+		{"drop", Drop(), false, 201, []string{"POST /Users - [drop connection]", "POST /Users Created"}},
+		{"lose answer", LoseAnswer(), true, 409, []string{"POST /Users Created [serve, then drop connection]", "POST /Users Conflict"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			plainAndTLS(t, func(t *testing.T, s *Server) {
+				c := s.Client()
+				s.FailMatching("POST", "/Users", 1, tc.fault)
+				if res, err := sendErr(c, "POST", s.URL()+"/Users", userJSON("a@example.com")); err == nil {
+					t.Errorf("the faulted request got an answer: %d %s", res.status, res.body)
+				}
+				if served := s.UserByUserName("a@example.com") != nil; served != tc.served {
+					t.Errorf("the faulted request served: %v, want %v", served, tc.served)
+				}
+				if res := send(t, c, "POST", s.URL()+"/Users", userJSON("a@example.com")); res.status != tc.repeat {
+					t.Errorf("repeat: %d %s, want %d", res.status, res.body, tc.repeat)
+				}
+				wantStatuses(t, s, tc.want...)
+				if n := len(s.Users()); n != 1 {
+					t.Errorf("%d users", n)
+				}
+			})
+		})
 	}
 }
 

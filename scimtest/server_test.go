@@ -284,6 +284,21 @@ func TestWithTLS(t *testing.T) {
 	}
 }
 
+func TestWithGroups(t *testing.T) {
+	for _, c := range []struct {
+		opts []Option
+		want int
+	}{
+		{nil, http.StatusNotImplemented},
+		{[]Option{WithGroups()}, http.StatusCreated},
+	} {
+		s := NewServer(t, c.opts...)
+		if res := send(t, s.Client(), "POST", s.URL()+"/Groups", `{"displayName":"Admins"}`); res.status != c.want {
+			t.Errorf("POST /Groups with %d options = %d, want %d", len(c.opts), res.status, c.want)
+		}
+	}
+}
+
 func TestStartErrors(t *testing.T) {
 	t.Parallel()
 	for name, o := range map[string]Option{

@@ -30,10 +30,7 @@ func countRows(t *testing.T, st *Store, query string) int {
 func TestAnalyzeSQLite(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "scim.db")
-	st, err := openDriver(ctx, "sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := openStore(t, "sqlite", path)
 	loadPlanUsers(t, st)
 	if err := st.Analyze(ctx); err != nil {
 		t.Fatal(err)
@@ -52,10 +49,7 @@ func TestAnalyzeSQLite(t *testing.T) {
 		t.Skip("this SQLite does not sample keys (built without SQLITE_ENABLE_STAT4)")
 	}
 	st.Close()
-	if st, err = openDriver(ctx, "sqlite", path); err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st = openStore(t, "sqlite", path)
 	if n := countRows(t, st, "SELECT COUNT(*) FROM sqlite_stat4"); n != 0 {
 		t.Errorf("Open left %d samples in sqlite_stat4", n)
 	}
@@ -118,26 +112,11 @@ func TestMigrateManagerNullPostgres(t *testing.T) {
 		mgr + ` ne "boss"`:         "[boss]",
 		`not (` + mgr + ` eq "x")`: "[boss report]",
 	} {
-		q, err := planModel.NewQuery(filter, "userName", "", 1, 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := st.ListUsers(ctx, "acme", q)
-		if err != nil {
-			t.Fatalf("%s: %v", filter, err)
-		}
+		p := listUsers(t, st, planModel, filter, "userName", 1, 10)
 		if got := fmt.Sprint(userIDsOf(p.Users)); got != want {
 			t.Errorf("%s: %s, want %s", filter, got, want)
 		}
 	}
-}
-
-func userIDsOf(users []*scim.User) []string {
-	ids := make([]string, len(users))
-	for i, u := range users {
-		ids[i] = u.ID
-	}
-	return ids
 }
 
 // TestAnalyzeTablesPostgres checks that Analyze on PostgreSQL names every

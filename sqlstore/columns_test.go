@@ -72,11 +72,8 @@ func TestColumnNames(t *testing.T) {
 func TestOpenChecksColumns(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "scim.db")
-	st, err := openDriver(ctx, "sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = st.w.ExecContext(ctx, `ALTER TABLE users DROP COLUMN title_f`)
+	st := openStore(t, "sqlite", path)
+	_, err := st.w.ExecContext(ctx, `ALTER TABLE users DROP COLUMN title_f`)
 	st.Close()
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -63,21 +62,10 @@ func TestRevocationAcrossInstances(t *testing.T) {
 		name string
 		open func(t *testing.T) (a, b *Store)
 	}{
-		{"SQLite", func(t *testing.T) (*Store, *Store) {
-			path := filepath.Join(t.TempDir(), "scim.db")
-			open := func() *Store {
-				st, err := openDriver(context.Background(), "sqlite", path)
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { st.Close() })
-				return st
-			}
-			return open(), open()
-		}},
+		{"SQLite", func(t *testing.T) (*Store, *Store) { return openSQLitePair(t) }},
 		{"PostgreSQL", func(t *testing.T) (*Store, *Store) {
 			dsn := postgresSchema(t)
-			return openPostgresDSN(t, dsn), openPostgresDSN(t, dsn)
+			return openStore(t, "postgres", dsn), openStore(t, "postgres", dsn)
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -70,7 +70,11 @@
 // serves; descending, ties still break by ascending id, so each group of
 // equal values is sorted on its own. The position is those values, typed
 // (the Page.Next a handler signs into a cursor); a query that does not
-// compile to SQL pages with the scim.Pager's positions instead.
+// compile to SQL pages with the scim.Pager's positions instead. Groups
+// page by cursor the same way without a filter, in id order (WHERE id > ?
+// on the primary key); filtered or sorted by another attribute, every
+// candidate is read for the total anyway, and scim.GroupQuery.CursorPage
+// takes the page after the position in Go.
 // Filters on addresses and groups, which have no columns, are evaluated in
 // Go (Query.Matches, Query.Compare) over a streaming cursor narrowed by
 // whatever part of the filter did compile; such a scan is refused with

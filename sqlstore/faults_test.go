@@ -108,18 +108,10 @@ func postgresDSN(*testing.T) string { return os.Getenv("SCIMKIT_POSTGRES_DSN") }
 func TestSQLiteOutage(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "scim.db")
-	st, err := openDriver(ctx, "sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t, "sqlite", path)
 	h := &scim.Handler{Store: st, Auth: scim.StaticTokens{"tok": "acme"}}
 	post := func(name, title string) *httptest.ResponseRecorder {
-		r := httptest.NewRequest(http.MethodPost, "/Users", strings.NewReader(`{"userName":"`+name+`","title":"`+title+`"}`))
-		r.Header.Set("Authorization", "Bearer tok")
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, r)
-		return w
+		return serveAs(h, "tok", http.MethodPost, "/Users", `{"userName":"`+name+`","title":"`+title+`"}`)
 	}
 	if w := post("first", ""); w.Code != http.StatusCreated {
 		t.Fatalf("first create: %d %s", w.Code, w.Body)
@@ -193,11 +185,7 @@ func TestSQLiteOutage(t *testing.T) {
 // must not go on, or each later operation would commit on its own.
 func TestSQLiteFullBulk(t *testing.T) {
 	ctx := context.Background()
-	st, err := openDriver(ctx, "sqlite", filepath.Join(t.TempDir(), "scim.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openSQLite(t)
 	var pages int
 	if err := st.w.QueryRowContext(ctx, "PRAGMA page_count").Scan(&pages); err != nil {
 		t.Fatal(err)
@@ -210,10 +198,7 @@ func TestSQLiteFullBulk(t *testing.T) {
 		ops[i] = fmt.Sprintf(`{"method":"POST","path":"/Users","bulkId":"b%d","data":{"userName":"u%d","title":"%s"}}`, i, i, strings.Repeat("x", 250))
 	}
 	h := &scim.Handler{Store: st, Auth: scim.StaticTokens{"tok": "acme"}}
-	r := httptest.NewRequest(http.MethodPost, "/Bulk", strings.NewReader(`{"Operations":[`+strings.Join(ops, ",")+`]}`))
-	r.Header.Set("Authorization", "Bearer tok")
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, r)
+	w := serveAs(h, "tok", http.MethodPost, "/Bulk", `{"Operations":[`+strings.Join(ops, ",")+`]}`)
 	if w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), "the server's storage is full") {
 		t.Errorf("bulk filling the disk: %d %.300s", w.Code, w.Body)
 	}
@@ -231,11 +216,7 @@ func TestPostgresOutage(t *testing.T) {
 	st := openPostgres(t, WithMaxConns(1))
 	h := &scim.Handler{Store: st, Auth: scim.StaticTokens{"tok": "acme"}}
 	get := func() *httptest.ResponseRecorder {
-		r := httptest.NewRequest(http.MethodGet, "/Users?filter="+url.QueryEscape(`title eq "x"`), nil)
-		r.Header.Set("Authorization", "Bearer tok")
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, r)
-		return w
+		return serveAs(h, "tok", http.MethodGet, "/Users?filter="+url.QueryEscape(`title eq "x"`), "")
 	}
 	if w := get(); w.Code != http.StatusOK {
 		t.Fatalf("GET: %d %s", w.Code, w.Body)
@@ -256,11 +237,7 @@ func TestPostgresOutageGroups(t *testing.T) {
 	st := openPostgres(t, WithMaxConns(1))
 	h := &scim.Handler{Store: st, Groups: st, Auth: scim.StaticTokens{"tok": "acme"}}
 	send := func(method, path, body string) *httptest.ResponseRecorder {
-		r := httptest.NewRequest(method, path, strings.NewReader(body))
-		r.Header.Set("Authorization", "Bearer tok")
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, r)
-		return w
+		return serveAs(h, "tok", method, path, body)
 	}
 	w := send(http.MethodPost, "/Groups", `{"displayName":"Sales"}`)
 	if w.Code != http.StatusCreated {

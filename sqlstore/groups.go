@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"math"
 	"slices"
 	"strings"
 
@@ -203,6 +204,9 @@ func (s *Store) ListGroups(ctx context.Context, tenant string, q *scim.GroupQuer
 
 func (s *Store) listGroups(ctx context.Context, tenant string, q *scim.GroupQuery) (*scim.GroupPage, error) {
 	if q.Filter == nil && (q.SortBy == "" || q.SortBy == "id") {
+		if q.Cursor {
+			return s.listGroupsKeyset(ctx, tenant, q)
+		}
 		return s.listGroupsPage(ctx, tenant, q)
 	}
 	where, args := `company = ?`, []any{tenant}
@@ -239,6 +243,11 @@ func (s *Store) listGroups(ctx context.Context, tenant string, q *scim.GroupQuer
 	matched, err := q.MatchGroups(candidates, s.memberTester(ctx, tenant, len(candidates)))
 	if err != nil {
 		return nil, err
+	}
+	if q.Cursor {
+		// Every candidate is read for the total anyway: the page is the
+		// matches after the position in Go (GroupQuery.CursorPage).
+		return q.CursorPage(matched)
 	}
 	if q.SortBy != "" || q.Descending {
 		slices.SortStableFunc(matched, q.Compare)
@@ -286,6 +295,61 @@ func (s *Store) listGroupsPage(ctx context.Context, tenant string, q *scim.Group
 		g, err := scanGroup(rows)
 		if err != nil {
 			return nil, err
+		}
+		page.Groups = append(page.Groups, g)
+	}
+	return page, rows.Err()
+}
+
+// listGroupsKeyset answers a cursor query without filter, in id order:
+// the count+1 groups after the previous page's last id, read from the
+// primary key, so that a page costs the same at any depth and a group
+// present for the whole walk is on exactly one page whatever is created
+// or deleted meanwhile. The position is that id, as encodeKeys writes it.
+func (s *Store) listGroupsKeyset(ctx context.Context, tenant string, q *scim.GroupQuery) (*scim.GroupPage, error) {
+	where, args := `company = ?`, []any{tenant}
+	order, op := "id", " > ?"
+	if q.Descending {
+		order, op = "id DESC", " < ?"
+	}
+	if q.After != "" {
+		vals, err := decodeKeys(q.After, 1)
+		if err != nil {
+			return nil, err
+		}
+		id, ok := vals[0].(string)
+		if !ok {
+			return nil, scim.ErrInvalidPosition
+		}
+		where, args = where+` AND id`+op, append(args, id)
+	}
+	page := &scim.GroupPage{Groups: []*scim.Group{}}
+	if err := s.queryRow(ctx, s.q(`SELECT COUNT(*) FROM scim_groups WHERE company = ?`), tenant).Scan(&page.Total); err != nil {
+		return nil, err
+	}
+	count := max(q.Count, 0)
+	if count == 0 {
+		return page, nil
+	}
+	limit := count
+	if limit < math.MaxInt {
+		limit++ // one more than the page: is there a next?
+	}
+	rows, err := s.query(ctx, s.q(`SELECT `+groupColumns+` FROM scim_groups WHERE `+where+` ORDER BY `+order+` LIMIT ?`), append(args, limit)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		g, err := scanGroup(rows)
+		if err != nil {
+			return nil, err
+		}
+		if len(page.Groups) == count {
+			if page.Next, err = encodeKeys([]any{page.Groups[count-1].ID}); err != nil {
+				return nil, err
+			}
+			break
 		}
 		page.Groups = append(page.Groups, g)
 	}

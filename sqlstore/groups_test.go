@@ -23,16 +23,8 @@ func TestMembersHoldsNoConnection(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			st := c.open(t, WithMaxConns(1))
 			ctx := context.Background()
-			var users []*scim.User
-			g := &scim.Group{ID: "g", DisplayName: "G", Meta: scim.Meta{Version: `W/"1"`}}
-			for i := range 2*memberReadChunk + 10 {
-				id := fmt.Sprintf("u%05d", i)
-				users = append(users, &scim.User{ID: id, UserName: id + "@example.com", Meta: scim.Meta{Version: `W/"1"`}})
-				g.Members = append(g.Members, scim.Member{Value: id})
-			}
-			if err := st.CreateUsers(ctx, "acme", users); err != nil {
-				t.Fatal(err)
-			}
+			users := createUsers(t, st, "u%05d", 2*memberReadChunk+10)
+			g := &scim.Group{ID: "g", DisplayName: "G", Meta: scim.Meta{Version: `W/"1"`}, Members: membersOf(users)}
 			if err := st.CreateGroup(ctx, "acme", g); err != nil {
 				t.Fatal(err)
 			}
@@ -65,14 +57,7 @@ func TestMembersHoldsNoConnection(t *testing.T) {
 func TestMemberTestPaths(t *testing.T) {
 	st := openSQLite(t)
 	ctx := context.Background()
-	var users []*scim.User
-	for i := range 20 {
-		id := fmt.Sprintf("u%02d", i)
-		users = append(users, &scim.User{ID: id, UserName: id + "@example.com", Meta: scim.Meta{Version: `W/"1"`}})
-	}
-	if err := st.CreateUsers(ctx, "acme", users); err != nil {
-		t.Fatal(err)
-	}
+	users := createUsers(t, st, "u%02d", 20)
 	for i := range 700 {
 		g := &scim.Group{ID: fmt.Sprintf("g%03d", i), DisplayName: "G", Meta: scim.Meta{Version: `W/"1"`},
 			Members: []scim.Member{{Value: users[i%20].ID}, {Value: users[(i+1)%20].ID}}}
@@ -150,19 +135,9 @@ func TestGroupsOfPlan(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("analysed empty")
-	var users []*scim.User
-	for i := range 500 {
-		id := fmt.Sprintf("u%04d", i)
-		users = append(users, &scim.User{ID: id, UserName: id + "@example.com", Meta: scim.Meta{Version: `W/"1"`}})
-	}
-	if err := st.CreateUsers(ctx, "acme", users); err != nil {
-		t.Fatal(err)
-	}
+	users := createUsers(t, st, "u%04d", 500)
 	for i := range 10 {
-		g := &scim.Group{ID: fmt.Sprintf("g%d", i), DisplayName: "G", Meta: scim.Meta{Version: `W/"1"`}}
-		for _, u := range users {
-			g.Members = append(g.Members, scim.Member{Value: u.ID})
-		}
+		g := &scim.Group{ID: fmt.Sprintf("g%d", i), DisplayName: "G", Meta: scim.Meta{Version: `W/"1"`}, Members: membersOf(users)}
 		if err := st.CreateGroup(ctx, "acme", g); err != nil {
 			t.Fatal(err)
 		}

@@ -15,21 +15,12 @@ import (
 // runs Okta's create flow through it.
 func TestHandler(t *testing.T) {
 	st := openSQLite(t)
-	srv := httptest.NewServer(&scim.Handler{Store: st, Auth: scim.StaticTokens{"token": "company"}})
-	defer srv.Close()
+	h := &scim.Handler{Store: st, Auth: scim.StaticTokens{"token": "company"}}
 	do := func(method, path, body string) (int, map[string]any) {
-		t.Helper()
-		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer token")
-		req.Header.Set("Content-Type", "application/scim+json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
+		w := serveAs(h, "token", method, path, body)
 		var out map[string]any
-		json.NewDecoder(resp.Body).Decode(&out)
-		return resp.StatusCode, out
+		json.Unmarshal(w.Body.Bytes(), &out)
+		return w.Code, out
 	}
 	filter := "/Users?filter=" + url.QueryEscape(`userName eq "JDOE@example.com"`) + "&startIndex=1&count=100"
 	if code, out := do("GET", filter, ""); code != 200 || out["totalResults"] != 0.0 {
@@ -62,4 +53,17 @@ func TestHandler(t *testing.T) {
 	if code, _ := do("GET", "/Users/"+id, ""); code != 404 {
 		t.Errorf("GET after DELETE: %d", code)
 	}
+}
+
+// serveAs serves method path with body to h as the bearer of token, with
+// the SCIM content type when there is a body, and returns the recording.
+func serveAs(h http.Handler, token, method, path, body string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(method, path, strings.NewReader(body))
+	r.Header.Set("Authorization", "Bearer "+token)
+	if body != "" {
+		r.Header.Set("Content-Type", "application/scim+json")
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
 }

@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -27,21 +26,14 @@ type instance struct {
 }
 
 func newInstance(t *testing.T, dsn string, limit func(*Store) scim.RateLimiter) instance {
-	st := openPostgresDSN(t, dsn)
+	st := openStore(t, "postgres", dsn)
 	cs := scim.NewCompanies(st)
 	return instance{st, &scim.Handler{Store: st, Auth: cs, Models: cs, RateLimit: limit(st)}}
 }
 
 func (in instance) do(t *testing.T, token, method, path, body string) *httptest.ResponseRecorder {
 	t.Helper()
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+token)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/scim+json")
-	}
-	rec := httptest.NewRecorder()
-	in.h.ServeHTTP(rec, req)
-	return rec
+	return serveAs(in.h, token, method, path, body)
 }
 
 // listAnswer is the part of a list response the test reads.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,7 +23,7 @@ func TestRateLimiterShared(t *testing.T) {
 	const limit, lease = 1000, 20
 	var limiters []*RateLimiter
 	for range 2 {
-		l, err := NewRateLimiter(openPostgresDSN(t, dsn), limit, time.Hour)
+		l, err := NewRateLimiter(openStore(t, "postgres", dsn), limit, time.Hour)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -95,14 +94,7 @@ func TestBulksShareThePool(t *testing.T) {
 	}
 	l.Lease = 5 // several claims per bulk request
 	h := &scim.Handler{Store: st, Auth: scim.StaticTokens{"tok-a": "acme", "tok-b": "globex"}, RateLimit: l, RequestTimeout: 30 * time.Second}
-	do := func(token, method, path, body string) *httptest.ResponseRecorder {
-		r := httptest.NewRequest(method, path, strings.NewReader(body))
-		r.Header.Set("Authorization", "Bearer "+token)
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, r)
-		return w
-	}
-	if w := do("tok-b", http.MethodPost, "/Users", `{"userName":"other@globex.test"}`); w.Code != http.StatusCreated {
+	if w := serveAs(h, "tok-b", http.MethodPost, "/Users", `{"userName":"other@globex.test"}`); w.Code != http.StatusCreated {
 		t.Fatalf("the other company's user: %d %s", w.Code, w.Body)
 	}
 	var wg sync.WaitGroup
@@ -112,14 +104,14 @@ func TestBulksShareThePool(t *testing.T) {
 			for i := range list {
 				list[i] = fmt.Sprintf(`{"method":"POST","path":"/Users","bulkId":"u%d","data":{"userName":"u%d-%d@acme.test"}}`, i, b, i)
 			}
-			w := do("tok-a", http.MethodPost, "/Bulk", `{"Operations":[`+strings.Join(list, ",")+`]}`)
+			w := serveAs(h, "tok-a", http.MethodPost, "/Bulk", `{"Operations":[`+strings.Join(list, ",")+`]}`)
 			if w.Code != http.StatusOK || strings.Count(w.Body.String(), `"status":"201"`) != ops {
 				t.Errorf("bulk %d: %d %.300s", b, w.Code, w.Body)
 			}
 		})
 	}
 	wg.Go(func() {
-		if w := do("tok-b", http.MethodGet, "/Users", ""); w.Code != http.StatusOK {
+		if w := serveAs(h, "tok-b", http.MethodGet, "/Users", ""); w.Code != http.StatusOK {
 			t.Errorf("the other company's GET during the bulks: %d %s", w.Code, w.Body)
 		}
 	})

@@ -46,19 +46,8 @@ func TestLiteralsAreArguments(t *testing.T) {
 	}
 	for _, op := range []string{"eq", "co", "sw", "ew"} {
 		json := strings.ReplaceAll(evil, `\`, `\\`)
-		q, err := m.NewQuery(`userName `+op+` "`+json+`"`, "", "", 1, 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := st.ListUsers(ctx, "acme", q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ids []string
-		for _, u := range p.Users {
-			ids = append(ids, u.ID)
-		}
-		if d := cmp.Diff([]string{"1"}, ids); d != "" {
+		p := listUsers(t, st, m, `userName `+op+` "`+json+`"`, "", 1, 10)
+		if d := cmp.Diff([]string{"1"}, userIDsOf(p.Users)); d != "" {
 			t.Errorf("userName %s %q (-want +got):\n%s", op, evil, d)
 		}
 	}

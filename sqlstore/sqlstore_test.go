@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -15,9 +16,11 @@ import (
 	"github.com/scimkit/scim/storetest"
 )
 
-func openSQLite(t testing.TB, opts ...Option) *Store {
+// openStore opens a store of the named dialect on dsn, closed at cleanup
+// (closing it before is harmless, for a test that reopens the database).
+func openStore(t testing.TB, dialect, dsn string, opts ...Option) *Store {
 	t.Helper()
-	st, err := openDriver(context.Background(), "sqlite", filepath.Join(t.TempDir(), "scim.db"), opts...)
+	st, err := openDriver(context.Background(), dialect, dsn, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,11 +28,74 @@ func openSQLite(t testing.TB, opts ...Option) *Store {
 	return st
 }
 
+// openSQLite opens a store on a database file of its own, closed at
+// cleanup.
+func openSQLite(t testing.TB, opts ...Option) *Store {
+	t.Helper()
+	return openStore(t, "sqlite", filepath.Join(t.TempDir(), "scim.db"), opts...)
+}
+
+// openSQLitePair opens two stores on one database file of their own, as
+// two processes would, closed at cleanup.
+func openSQLitePair(t testing.TB) (*Store, *Store) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "scim.db")
+	return openStore(t, "sqlite", path), openStore(t, "sqlite", path)
+}
+
+// listUsers lists the users of the acme company matching filter, sorted
+// by sortBy, count from start, failing the test on an error.
+func listUsers(t testing.TB, st *Store, m *scim.Model, filter, sortBy string, start, count int) *scim.Page {
+	t.Helper()
+	q, err := m.NewQuery(filter, sortBy, "", start, count)
+	if err != nil {
+		t.Fatalf("%s: %v", filter, err)
+	}
+	p, err := st.ListUsers(context.Background(), "acme", q)
+	if err != nil {
+		t.Fatalf("%s: %v", filter, err)
+	}
+	return p
+}
+
+// createUsers creates n active users in the acme company, with ids
+// fmt.Sprintf(idFormat, i) and user names id@example.com, and returns them.
+func createUsers(t testing.TB, st *Store, idFormat string, n int) []*scim.User {
+	t.Helper()
+	users := make([]*scim.User, n)
+	for i := range users {
+		id := fmt.Sprintf(idFormat, i)
+		users[i] = &scim.User{ID: id, UserName: id + "@example.com", Active: true, Meta: scim.Meta{Version: `W/"1"`}}
+	}
+	if err := st.CreateUsers(context.Background(), "acme", users); err != nil {
+		t.Fatal(err)
+	}
+	return users
+}
+
+// membersOf returns users as the members of a group.
+func membersOf(users []*scim.User) []scim.Member {
+	ms := make([]scim.Member, len(users))
+	for i, u := range users {
+		ms[i] = scim.Member{Value: u.ID}
+	}
+	return ms
+}
+
+// userIDsOf returns the ids of users, in order.
+func userIDsOf(users []*scim.User) []string {
+	ids := make([]string, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	return ids
+}
+
 // openPostgres opens a store in a schema of its own, dropped at cleanup,
 // or skips when SCIMKIT_POSTGRES_DSN is not set.
 func openPostgres(t testing.TB, opts ...Option) *Store {
 	t.Helper()
-	return openPostgresDSN(t, postgresSchema(t), opts...)
+	return openStore(t, "postgres", postgresSchema(t), opts...)
 }
 
 // postgresSchema creates a schema of its own, dropped at cleanup, and
@@ -61,17 +127,6 @@ func postgresSchema(t testing.TB) string {
 		}
 	})
 	return withSearchPath(dsn, schema)
-}
-
-// openPostgresDSN opens a store on dsn, closed at cleanup.
-func openPostgresDSN(t testing.TB, dsn string, opts ...Option) *Store {
-	t.Helper()
-	st, err := openDriver(context.Background(), "postgres", dsn, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
 }
 
 func withSearchPath(dsn, schema string) string {

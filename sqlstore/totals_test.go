@@ -3,8 +3,9 @@ package sqlstore
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/scimkit/scim"
 )
@@ -14,17 +15,7 @@ import (
 // the same file (another process).
 func TestTotalsSQLite(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "scim.db")
-	st, err := openDriver(ctx, "sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	other, err := openDriver(ctx, "sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
+	st, other := openSQLitePair(t)
 	user := func(i int) *scim.User {
 		return &scim.User{ID: fmt.Sprintf("u%03d", i), UserName: fmt.Sprintf("user%03d", i),
 			Name: scim.Name{FamilyName: fmt.Sprintf("Adams%03d", i)}, Meta: scim.Meta{Version: "v"}}
@@ -38,14 +29,7 @@ func TestTotalsSQLite(t *testing.T) {
 	}
 	check := func(step string, start, wantTotal int, wantCounts int64) {
 		t.Helper()
-		q, err := planModel.NewQuery(`name.familyName sw "adams"`, "", "", start, 5)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := st.ListUsers(ctx, "acme", q)
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := listUsers(t, st, planModel, `name.familyName sw "adams"`, "", start, 5)
 		if p.Total != wantTotal || len(p.Users) != 5 {
 			t.Errorf("%s: %d users of %d, want 5 of %d", step, len(p.Users), p.Total, wantTotal)
 		}
@@ -76,7 +60,7 @@ func TestTotalsSQLite(t *testing.T) {
 	}
 	// Inside a batch the count is of the batch's own, uncommitted state,
 	// and not kept.
-	err = st.Batch(ctx, func(b scim.Store) error {
+	err := st.Batch(ctx, func(b scim.Store) error {
 		if err := b.CreateUser(ctx, "acme", user(32)); err != nil {
 			return err
 		}
@@ -90,4 +74,78 @@ func TestTotalsSQLite(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("after the batch", 1, 32, 7)
+}
+
+// TestTotalsPostgres pages through all users, as Okta's import does, on one
+// instance while another instance (a store on its own pool) writes: the
+// total is counted once while nothing changes and again after each write
+// of the other instance, and a page continues from the previous one's last
+// id only while no write has moved the users it would skip.
+func TestTotalsPostgres(t *testing.T) {
+	dsn := postgresSchema(t)
+	st := openStore(t, "postgres", dsn)
+	other := openStore(t, "postgres", dsn)
+	testTotalsAcross(t, st, other)
+}
+
+// TestKeysetSQLite is the same on one SQLite file opened twice.
+func TestKeysetSQLite(t *testing.T) {
+	st, other := openSQLitePair(t)
+	testTotalsAcross(t, st, other)
+}
+
+func testTotalsAcross(t *testing.T, st, other *Store) {
+	ctx := context.Background()
+	user := func(id string) *scim.User {
+		return &scim.User{ID: id, UserName: id + "@example.com", Active: true, Meta: scim.Meta{Version: "v"}}
+	}
+	var users []*scim.User
+	for i := range 30 {
+		users = append(users, user(fmt.Sprintf("u%03d", i)))
+	}
+	if err := st.CreateUsers(ctx, "acme", users); err != nil {
+		t.Fatal(err)
+	}
+	var keysets int64
+	page := func(step string, start, wantTotal int, wantIDs []string, wantCounts int64, keyset bool) {
+		t.Helper()
+		p := listUsers(t, st, planModel, "", "", start, 5)
+		if d := cmp.Diff(wantIDs, userIDsOf(p.Users)); d != "" || p.Total != wantTotal {
+			t.Errorf("%s: total %d, want %d; ids (-want +got):\n%s", step, p.Total, wantTotal, d)
+		}
+		if n := st.counts.Load(); n != wantCounts {
+			t.Errorf("%s: %d counts so far, want %d", step, n, wantCounts)
+		}
+		if keyset {
+			keysets++
+		}
+		if n := st.totals.pos.keysetPages(); n != keysets {
+			t.Errorf("%s: %d pages read by keyset so far, want %d", step, n, keysets)
+		}
+	}
+	page("first page", 1, 30, []string{"u000", "u001", "u002", "u003", "u004"}, 1, false)
+	page("second page", 6, 30, []string{"u005", "u006", "u007", "u008", "u009"}, 1, true)
+	if err := other.CreateUser(ctx, "acme", user("u007a")); err != nil {
+		t.Fatal(err)
+	}
+	// By OFFSET: the new user moved every later one by one place.
+	page("after the other's create", 11, 31, []string{"u009", "u010", "u011", "u012", "u013"}, 2, false)
+	page("next page", 16, 31, []string{"u014", "u015", "u016", "u017", "u018"}, 2, true)
+	// Another company's write changes nothing here on PostgreSQL, whose
+	// counter is per company; SQLite's data_version is per file.
+	if err := other.CreateUser(ctx, "globex", user("g001")); err != nil {
+		t.Fatal(err)
+	}
+	perCompany := st.d == postgres
+	wantCounts := int64(2)
+	if !perCompany {
+		wantCounts = 3
+	}
+	page("after another company's create", 21, 31, []string{"u019", "u020", "u021", "u022", "u023"}, wantCounts, perCompany)
+	if err := other.DeleteUser(ctx, "acme", "u000", ""); err != nil {
+		t.Fatal(err)
+	}
+	page("after the other's delete", 26, 30, []string{"u025", "u026", "u027", "u028", "u029"}, wantCounts+1, false)
+	page("first page again", 1, 30, []string{"u001", "u002", "u003", "u004", "u005"}, wantCounts+1, false)
+	page("second page again", 6, 30, []string{"u006", "u007", "u007a", "u008", "u009"}, wantCounts+1, true)
 }

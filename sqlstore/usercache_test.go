@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -16,16 +15,7 @@ import (
 // that what it returns is the caller's to change.
 func TestUserCache(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "scim.db")
-	open := func(opts ...Option) *Store {
-		st, err := openDriver(ctx, "sqlite", path, opts...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	}
-	a, b := open(), open()
+	a, b := openSQLitePair(t)
 	u := benchUser(1)
 	if err := a.CreateUser(ctx, "acme", u); err != nil {
 		t.Fatal(err)
@@ -109,17 +99,7 @@ func TestUserCacheBounded(t *testing.T) {
 // request arrived.
 func TestDataVersionShared(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "scim.db")
-	a, err := openDriver(ctx, "sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := openDriver(ctx, "sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	a, b := openSQLitePair(t)
 	calls := 0
 	for i := range 30 {
 		before, err := a.totals.dv.read(ctx)
@@ -154,11 +134,7 @@ func TestDataVersionShared(t *testing.T) {
 // lending as it ends the cache.
 func TestViewUserLends(t *testing.T) {
 	ctx := context.Background()
-	st, err := openDriver(ctx, "sqlite", filepath.Join(t.TempDir(), "scim.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := openSQLite(t)
 	var _ scim.UserViewer = st
 	u := benchUser(1)
 	if err := st.CreateUser(ctx, "acme", u); err != nil {

@@ -111,10 +111,7 @@ func testChangeFeed(t *testing.T, newStore func(t *testing.T) scim.Store) {
 	})
 	t.Run("Batch", func(t *testing.T) {
 		st := newStore(t)
-		b, ok := st.(scim.Batcher)
-		if !ok {
-			t.Skip("the store does not implement scim.Batcher")
-		}
+		b := implemented[scim.Batcher](t, st)
 		users := sqlUsers()
 		load(t, st, tenant, users[:1])
 		err := b.Batch(ctx, func(bs scim.Store) error {

@@ -31,10 +31,7 @@ type flowResponse struct {
 }
 
 func newGroupEnv(t *testing.T, st scim.Store) *groupEnv {
-	gs, ok := st.(scim.GroupStore)
-	if !ok {
-		t.Skip("the store does not implement scim.GroupStore")
-	}
+	gs := implemented[scim.GroupStore](t, st)
 	h := &scim.Handler{Store: st, Groups: gs, Auth: scim.StaticTokens{"tok-a": "a", "tok-b": "b"}}
 	mux := http.NewServeMux()
 	mux.Handle("/scim/v2/", h)

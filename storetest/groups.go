@@ -17,9 +17,7 @@ import (
 // change), compare-and-swap, list queries, the cascade of a user's or
 // group's deletion, and tenant isolation.
 func testGroups(t *testing.T, newStore func(t *testing.T) scim.Store) {
-	if _, ok := newStore(t).(scim.GroupStore); !ok {
-		t.Skip("the store does not implement scim.GroupStore")
-	}
+	implemented[scim.GroupStore](t, newStore(t))
 	for _, c := range []struct {
 		name string
 		test func(*testing.T, scim.Store, scim.GroupStore)
@@ -33,6 +31,7 @@ func testGroups(t *testing.T, newStore func(t *testing.T) scim.Store) {
 		{"MemberTestsPaged", testMemberTestsPaged},
 		{"MemberDeleteRace", testMemberDeleteRace},
 		{"Paging", testGroupPaging},
+		{"Cursor", testGroupCursor},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			st := newStore(t)

@@ -16,14 +16,15 @@
 // scim.ChangeFeed, scim.CompanyStore, scim.CompanyChangeStore (every change
 // of a company or its tokens listed after the generation before it) and
 // scim.GroupStore (membership, the cascade of a user's deletion, tenancy,
-// and Okta's and Entra's group flows over HTTP).
+// cursor paging of groups as of users, and Okta's and Entra's group flows
+// over HTTP).
 package storetest
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -51,32 +52,14 @@ func Run(t *testing.T, newStore func(t *testing.T) scim.Store) {
 	t.Run("Cursor", func(t *testing.T) { testCursor(t, newStore(t)) })
 	t.Run("Tenants", func(t *testing.T) { testTenants(t, newStore(t)) })
 	t.Run("Bulk", func(t *testing.T) { testBulk(t, newStore) })
-	t.Run("History", func(t *testing.T) {
-		hs, ok := newStore(t).(scim.HistoryStore)
-		if !ok {
-			t.Skip("the store does not implement scim.HistoryStore")
-		}
-		testHistory(t, hs)
-	})
+	t.Run("History", func(t *testing.T) { testHistory(t, implemented[scim.HistoryStore](t, newStore(t))) })
 	t.Run("ChangeFeed", func(t *testing.T) {
-		if _, ok := newStore(t).(scim.ChangeFeed); !ok {
-			t.Skip("the store does not implement scim.ChangeFeed")
-		}
+		implemented[scim.ChangeFeed](t, newStore(t))
 		testChangeFeed(t, newStore)
 	})
-	t.Run("Companies", func(t *testing.T) {
-		cs, ok := newStore(t).(scim.CompanyStore)
-		if !ok {
-			t.Skip("the store does not implement scim.CompanyStore")
-		}
-		testCompanies(t, cs)
-	})
+	t.Run("Companies", func(t *testing.T) { testCompanies(t, implemented[scim.CompanyStore](t, newStore(t))) })
 	t.Run("CompanyChanges", func(t *testing.T) {
-		cs, ok := newStore(t).(scim.CompanyChangeStore)
-		if !ok {
-			t.Skip("the store does not implement scim.CompanyChangeStore")
-		}
-		testCompanyChanges(t, cs)
+		testCompanyChanges(t, implemented[scim.CompanyChangeStore](t, newStore(t)))
 	})
 	t.Run("CompanyLifecycle", func(t *testing.T) { testCompanyLifecycle(t, newStore(t)) })
 	t.Run("Erasure", func(t *testing.T) { testErasure(t, newStore(t)) })
@@ -89,6 +72,50 @@ func Run(t *testing.T, newStore func(t *testing.T) scim.Store) {
 var userOpts = cmp.Options{cmpopts.EquateEmpty()}
 
 const tenant = "acme"
+
+// implemented returns st as a T, or skips the test when the store does
+// not implement T.
+func implemented[T any](t *testing.T, st scim.Store) T {
+	t.Helper()
+	x, ok := st.(T)
+	if !ok {
+		t.Skipf("the store does not implement %v", reflect.TypeFor[T]())
+	}
+	return x
+}
+
+// race calls f(0) to f(n-1) at once and returns their errors.
+func race(n int, f func(i int) error) []error {
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { errs[i] = f(i) })
+	}
+	wg.Wait()
+	return errs
+}
+
+// soleWinner returns the index of the one racer of a round whose error is
+// nil, and fails the test when none or several won, or when a loser's
+// error is none of losing.
+func soleWinner(t *testing.T, round int, racer string, errs []error, losing ...error) int {
+	t.Helper()
+	won := -1
+	for i, err := range errs {
+		switch {
+		case err == nil && won >= 0:
+			t.Fatalf("round %d: %ss %d and %d both won", round, racer, won, i)
+		case err == nil:
+			won = i
+		case !slices.ContainsFunc(losing, func(l error) bool { return errors.Is(err, l) }):
+			t.Fatalf("round %d: %s %d: %v, want one of %v", round, racer, i, err, losing)
+		}
+	}
+	if won < 0 {
+		t.Fatalf("round %d: no %s won", round, racer)
+	}
+	return won
+}
 
 func load(t *testing.T, st scim.Store, tenant string, users []*scim.User) {
 	t.Helper()
@@ -342,36 +369,18 @@ func testConditionalDelete(t *testing.T, st scim.Store) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var wg sync.WaitGroup
-		errs := make([]error, racers)
-		for i := range racers {
-			wg.Go(func() {
-				if i == 0 {
-					errs[i] = st.DeleteUser(ctx, tenant, id, cur.Meta.Version)
-					return
-				}
-				u := cur.Clone()
-				u.Title = fmt.Sprintf("writer %d", i)
-				u.Meta.Version = fmt.Sprintf(`W/"w%d"`, i)
-				errs[i] = st.UpdateUser(ctx, tenant, u, cur.Meta.Version)
-			})
-		}
-		wg.Wait()
-		won := -1
-		for i, err := range errs {
-			switch {
-			case err == nil && won >= 0:
-				t.Fatalf("round %d: racers %d and %d both won", round, won, i)
-			case err == nil:
-				won = i
-			case !errors.Is(err, scim.ErrVersionMismatch) && !errors.Is(err, scim.ErrNotFound):
-				t.Fatalf("round %d: racer %d: %v", round, i, err)
+		errs := race(racers, func(i int) error {
+			if i == 0 {
+				return st.DeleteUser(ctx, tenant, id, cur.Meta.Version)
 			}
-		}
+			u := cur.Clone()
+			u.Title = fmt.Sprintf("writer %d", i)
+			u.Meta.Version = fmt.Sprintf(`W/"w%d"`, i)
+			return st.UpdateUser(ctx, tenant, u, cur.Meta.Version)
+		})
+		won := soleWinner(t, round, "racer", errs, scim.ErrVersionMismatch, scim.ErrNotFound)
 		_, err = st.GetUser(ctx, tenant, id)
 		switch {
-		case won < 0:
-			t.Fatalf("round %d: nobody won", round)
 		case won == 0 && !errors.Is(err, scim.ErrNotFound):
 			t.Errorf("round %d: the delete won, but GetUser = %v", round, err)
 		case won > 0 && err != nil:
@@ -389,33 +398,13 @@ func testCAS(t *testing.T, st scim.Store) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var wg sync.WaitGroup
-		errs := make([]error, writers)
-		for i := range writers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				u := cur.Clone()
-				u.Title = fmt.Sprintf("writer %d", i)
-				u.Meta.Version = fmt.Sprintf(`W/"%d-%d"`, round, i)
-				errs[i] = st.UpdateUser(ctx, tenant, u, cur.Meta.Version)
-			}()
-		}
-		wg.Wait()
-		won := -1
-		for i, err := range errs {
-			switch {
-			case err == nil && won >= 0:
-				t.Fatalf("round %d: writers %d and %d both won", round, won, i)
-			case err == nil:
-				won = i
-			case !errors.Is(err, scim.ErrVersionMismatch):
-				t.Fatalf("round %d: writer %d: %v, want ErrVersionMismatch", round, i, err)
-			}
-		}
-		if won < 0 {
-			t.Fatalf("round %d: no writer won", round)
-		}
+		errs := race(writers, func(i int) error {
+			u := cur.Clone()
+			u.Title = fmt.Sprintf("writer %d", i)
+			u.Meta.Version = fmt.Sprintf(`W/"%d-%d"`, round, i)
+			return st.UpdateUser(ctx, tenant, u, cur.Meta.Version)
+		})
+		won := soleWinner(t, round, "writer", errs, scim.ErrVersionMismatch)
 		got, _ := st.GetUser(ctx, tenant, "u01")
 		if want := fmt.Sprintf("writer %d", won); got.Title != want || got.Meta.Version != fmt.Sprintf(`W/"%d-%d"`, round, won) {
 			t.Fatalf("round %d: stored %q %s, want the winner's %q", round, got.Title, got.Meta.Version, want)
@@ -658,82 +647,5 @@ func testHistory(t *testing.T, st scim.HistoryStore) {
 	}
 	if got, _ := st.ActiveAt(ctx, tenant, t3); slices.Contains(got, "u01") {
 		t.Errorf("ActiveAt after delete still lists u01: %v", got)
-	}
-}
-
-func testCompanies(t *testing.T, st scim.CompanyStore) {
-	ctx := context.Background()
-	c := &scim.Company{ID: "acme", Name: "Acme", Created: base,
-		Attributes: []scim.CustomAttribute{{Name: "Employed Since", Type: scim.CustomDate, Aliases: []string{"Employed_Since"}}}}
-	if err := st.CreateCompany(ctx, c); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.CreateCompany(ctx, c); !errors.Is(err, scim.ErrConflict) {
-		t.Errorf("CreateCompany twice = %v, want ErrConflict", err)
-	}
-	got, err := st.GetCompany(ctx, "acme")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := cmp.Diff(c, got, cmpopts.EquateEmpty()); d != "" {
-		t.Errorf("GetCompany (-want +got):\n%s", d)
-	}
-	if _, err := st.GetCompany(ctx, "nope"); !errors.Is(err, scim.ErrNotFound) {
-		t.Errorf("GetCompany(unknown) = %v, want ErrNotFound", err)
-	}
-	c.Name = "Acme Inc"
-	c.Attributes = append(c.Attributes, scim.CustomAttribute{Name: "Level", Type: scim.CustomNumber})
-	if err := st.UpdateCompany(ctx, c); err != nil {
-		t.Fatal(err)
-	}
-	got, _ = st.GetCompany(ctx, "acme")
-	if d := cmp.Diff(c, got, cmpopts.EquateEmpty()); d != "" {
-		t.Errorf("GetCompany after update (-want +got):\n%s", d)
-	}
-	if err := st.UpdateCompany(ctx, &scim.Company{ID: "nope"}); !errors.Is(err, scim.ErrNotFound) {
-		t.Errorf("UpdateCompany(unknown) = %v, want ErrNotFound", err)
-	}
-	tok := func(id, secret string, at time.Time) *scim.Token {
-		return &scim.Token{ID: id, Company: "acme", Hash: sha256.Sum256([]byte(secret)), Label: "okta " + id, Created: at}
-	}
-	t1, t2 := tok("t1", "s1", base), tok("t2", "s2", base.Add(time.Hour))
-	// Created in time order, so "oldest first" means the same by creation
-	// time and by insertion.
-	for _, tk := range []*scim.Token{t1, t2} {
-		if err := st.CreateToken(ctx, tk); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := st.CreateToken(ctx, tok("t3", "s1", base)); !errors.Is(err, scim.ErrConflict) {
-		t.Errorf("CreateToken(taken hash) = %v, want ErrConflict", err)
-	}
-	if err := st.CreateToken(ctx, tok("t1", "s9", base)); !errors.Is(err, scim.ErrConflict) {
-		t.Errorf("CreateToken(taken id) = %v, want ErrConflict", err)
-	}
-	got1, err := st.TokenByHash(ctx, sha256.Sum256([]byte("s1")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := cmp.Diff(t1, got1); d != "" {
-		t.Errorf("TokenByHash (-want +got):\n%s", d)
-	}
-	if _, err := st.TokenByHash(ctx, sha256.Sum256([]byte("nope"))); !errors.Is(err, scim.ErrNotFound) {
-		t.Errorf("TokenByHash(unknown) = %v, want ErrNotFound", err)
-	}
-	all, err := st.ListTokens(ctx, "acme")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := cmp.Diff([]*scim.Token{t1, t2}, all); d != "" {
-		t.Errorf("ListTokens (-want +got):\n%s", d)
-	}
-	if err := st.DeleteToken(ctx, "other", "t1"); !errors.Is(err, scim.ErrNotFound) {
-		t.Errorf("DeleteToken of another company = %v, want ErrNotFound", err)
-	}
-	if err := st.DeleteToken(ctx, "acme", "t1"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.TokenByHash(ctx, t1.Hash); !errors.Is(err, scim.ErrNotFound) {
-		t.Errorf("TokenByHash after delete = %v, want ErrNotFound", err)
 	}
 }

@@ -77,13 +77,8 @@ func (r *Reader) object(unquote bool, f func(key string) error) error {
 		if err := f(key); err != nil {
 			return err
 		}
-		switch r.peek() {
-		case ',':
-			r.i++
-		case '}':
-			return r.close()
-		default:
-			return r.expected("',' or '}'")
+		if done, err := r.after('}'); done {
+			return err
 		}
 	}
 }
@@ -101,13 +96,8 @@ func (r *Reader) Array(f func() error) error {
 		if err := f(); err != nil {
 			return err
 		}
-		switch r.peek() {
-		case ',':
-			r.i++
-		case ']':
-			return r.close()
-		default:
-			return r.expected("',' or ']'")
+		if done, err := r.after(']'); done {
+			return err
 		}
 	}
 }
@@ -226,6 +216,20 @@ func (r *Reader) close() error {
 	r.depth--
 	r.i++
 	return nil
+}
+
+// after reads what follows a member or element: a ',', or the closing
+// byte of its object or array, which ends it (done). Anything else is an
+// error, and done.
+func (r *Reader) after(closing byte) (done bool, err error) {
+	switch r.peek() {
+	case ',':
+		r.i++
+		return false, nil
+	case closing:
+		return true, r.close()
+	}
+	return true, r.expected("',' or '" + string(closing) + "'")
 }
 
 // peek skips whitespace and returns the next byte, 0 at the end.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/internal/deptest"
+	"github.com/scimkit/scim/sqlstore"
 	"github.com/scimkit/scim/sqlstore/postgres"
 	"github.com/scimkit/scim/storetest"
 )
@@ -48,6 +49,18 @@ func schemaDSN(t *testing.T) string {
 	return withParam(dsn, "search_path", schema)
 }
 
+// schemaDB opens a pool on pgx's driver in a schema of its own (see
+// schemaDSN), as a program opens its own, closed at cleanup.
+func schemaDB(t *testing.T) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("pgx", schemaDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 // withParam sets a connection parameter in a URL or keyword/value DSN.
 func withParam(dsn, key, value string) string {
 	u, err := url.Parse(dsn)
@@ -60,42 +73,38 @@ func withParam(dsn, key, value string) string {
 	return u.String()
 }
 
-func TestConformanceOpen(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) scim.Store {
-		st, err := postgres.Open(context.Background(), schemaDSN(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	})
-}
-
-func TestConformanceNew(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) scim.Store {
-		db, err := sql.Open("pgx", schemaDSN(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		st, err := postgres.New(context.Background(), db)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	})
+// TestConformance runs the conformance suite on a store Open opens from
+// a DSN and on one New makes on the program's own pool.
+func TestConformance(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		open func(t *testing.T) (*sqlstore.Store, error)
+	}{
+		{"Open", func(t *testing.T) (*sqlstore.Store, error) {
+			return postgres.Open(context.Background(), schemaDSN(t))
+		}},
+		{"New", func(t *testing.T) (*sqlstore.Store, error) {
+			return postgres.New(context.Background(), schemaDB(t))
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			storetest.Run(t, func(t *testing.T) scim.Store {
+				st, err := c.open(t)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { st.Close() })
+				return st
+			})
+		})
+	}
 }
 
 // TestNewKeepsThePool checks that a store on the program's pool leaves
 // its limits alone and does not close it.
 func TestNewKeepsThePool(t *testing.T) {
 	ctx := context.Background()
-	db, err := sql.Open("pgx", schemaDSN(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := schemaDB(t)
 	db.SetMaxOpenConns(3)
 	st, err := postgres.New(ctx, db)
 	if err != nil {
@@ -123,11 +132,7 @@ func TestNewKeepsThePool(t *testing.T) {
 // own errors.
 func TestUniqueViolation(t *testing.T) {
 	ctx := context.Background()
-	db, err := sql.Open("pgx", schemaDSN(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := schemaDB(t)
 	for _, s := range []string{`CREATE TABLE t (k TEXT PRIMARY KEY, u TEXT CONSTRAINT t_u_uq UNIQUE)`, `INSERT INTO t VALUES ('a', 'x')`} {
 		if _, err := db.ExecContext(ctx, s); err != nil {
 			t.Fatal(err)
