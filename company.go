@@ -78,6 +78,32 @@ type CompanyStore interface {
 	DeleteCompany(ctx context.Context, id string) error
 }
 
+// CompanyChangeStore is a [CompanyStore] that numbers its changes of
+// companies and tokens, so that a [Companies] keeps what it caches until
+// it changes: once per TTL, for the whole process, it asks the store which
+// companies changed and drops what it holds of those, instead of reading
+// each cached token and each company's definitions again once their own
+// TTL has passed. With ten thousand companies, each visited less often
+// than the TTL, that is one read per TTL instead of two per request.
+// [MemoryStore] and sqlstore.Store implement it; over a CompanyStore that
+// does not, each entry is read again after its TTL.
+//
+// CreateCompany, UpdateCompany, CreateToken, DeleteToken and
+// DeleteCompany each number the change with a generation of the store
+// greater than any before, in the same transaction as the change, and
+// generations become visible in order: a reader that sees generation g
+// sees every change numbered g or less. TouchToken is not numbered:
+// LastUsed is not what a cache keeps a token for.
+type CompanyChangeStore interface {
+	CompanyStore
+	// CompanyChanges returns the store's current generation, the
+	// greatest numbered so far (0 or more: a store may start above 0),
+	// and the companies changed after generation since, each once, in any
+	// order. After 0 the store may list nothing: a caller that knows
+	// generation 0 drops everything it holds.
+	CompanyChanges(ctx context.Context, since int64) (current int64, changed []string, err error)
+}
+
 // Companies is the rich, user-side API over a [CompanyStore], as database/sql
 // is over a driver: it creates companies, validates their custom attribute
 // definitions, and issues and revokes their bearer tokens (Peakon's
@@ -91,7 +117,13 @@ type CompanyStore interface {
 // Models are cached and rebuilt after SetAttributes. The cache belongs to
 // this value: when several processes share a store, a definition changed
 // through another process is seen here within ModelCacheTTL (or at once
-// after a call to forget).
+// after a call to forget). Over a [CompanyChangeStore], cached tokens and
+// models are kept until their company changes, which is checked with one
+// read of the store per TTL for the whole value; over another store, each
+// is read again once its TTL has passed. Either way the caches are
+// bounded: at most 10,000 tokens and 16,384 models (a model holds its
+// company's custom attributes only, about 1 KB), about 20 MB whatever the
+// number of companies; past that, arbitrary entries go.
 //
 // A [Companies] is safe for concurrent use.
 type Companies struct {
@@ -104,16 +136,19 @@ type Companies struct {
 	TokenLifetime time.Duration
 	// TokenCacheTTL is how long a token found in the store is trusted
 	// without reading it again (default [DefaultTokenCacheTTL]; negative:
-	// never cached). It bounds how long a token revoked through another
-	// instance keeps working here. A company erased through another
-	// instance is refused sooner: its writes fail in the store at once.
+	// never cached); over a [CompanyChangeStore], how long without
+	// checking whether its company changed. It bounds how long a token
+	// revoked through another instance keeps working here. A company
+	// erased through another instance is refused sooner: its writes fail
+	// in the store at once.
 	TokenCacheTTL time.Duration
 	// ModelCacheTTL is how long a company's model, built from the
 	// definitions read from the store, is used without reading them again
-	// (default DefaultModelCacheTTL; negative: read for every request).
-	// It bounds how long a change of custom attributes made through
-	// another instance goes unseen here; a change made through this value
-	// is seen at once.
+	// (default DefaultModelCacheTTL; negative: read for every request);
+	// over a [CompanyChangeStore], how long without checking whether the
+	// company changed. It bounds how long a change of custom attributes
+	// made through another instance goes unseen here; a change made
+	// through this value is seen at once.
 	ModelCacheTTL time.Duration
 
 	mu     sync.Mutex
@@ -123,6 +158,15 @@ type Companies struct {
 	// tokGen is incremented by forgetTokens: a token read before a
 	// revocation is not cached after it (see cacheToken).
 	tokGen uint64
+	// synced is when the last check of the store's changes began
+	// (CompanyChangeStore; zero: none yet), and since the generation it
+	// found: what is cached was current then. failed is when the last
+	// check failed: the next is a TTL later. syncing holds a token while
+	// a check runs, so that one runs at a time.
+	synced  time.Time
+	since   int64
+	failed  time.Time
+	syncing chan struct{}
 
 	// touches are the token uses waiting to be written (token id →
 	// LastUsed), by one goroutine at a time (touchLoop), so that no
@@ -332,17 +376,18 @@ func (cs *Companies) RevokeToken(ctx context.Context, companyID, tokenID string)
 // The stored hash is compared once more in constant time, in case a store
 // matches hashes loosely.
 //
-// A token found is remembered for TokenCacheTTL, so that authentication
-// does not cost a query per request. Revoking a token or deleting a company
-// through this [Companies] takes effect at once; through another instance,
-// within TokenCacheTTL.
+// A token found is remembered (for TokenCacheTTL, or until its company
+// changes over a [CompanyChangeStore]), so that authentication does not
+// cost a query per request. Revoking a token or deleting a company through
+// this [Companies] takes effect at once; through another instance, within
+// TokenCacheTTL.
 func (cs *Companies) Authenticate(ctx context.Context, token string) (string, error) {
 	if token == "" {
 		return "", ErrUnauthorized
 	}
 	hash := sha256.Sum256([]byte(token))
 	now := cs.now()
-	t, cached, gen := cs.cachedToken(hash, now)
+	t, cached, gen := cs.cachedToken(ctx, hash, now)
 	if !cached {
 		stored, err := cs.store.TokenByHash(ctx, hash)
 		if err != nil {
@@ -470,20 +515,110 @@ func cacheTTL(set, def time.Duration) time.Duration {
 	return set
 }
 
-// cachedToken returns a copy of the token remembered for hash, if it was
-// read less than the TTL ago, and the token generation to hand to
-// cacheToken. The token is a value, so that a request's authentication
-// allocates nothing.
-func (cs *Companies) cachedToken(hash [32]byte, now time.Time) (Token, bool, uint64) {
+// cachedToken returns a copy of the token remembered for hash, if it is
+// known current (see syncChanges) or was read less than the TTL ago, and
+// the token generation to hand to cacheToken. The token is a value, so
+// that a request's authentication allocates nothing.
+func (cs *Companies) cachedToken(ctx context.Context, hash [32]byte, now time.Time) (Token, bool, uint64) {
 	ttl := cs.tokenTTL()
+	current := ttl > 0 && cs.syncChanges(ctx, now, ttl)
 	cs.mu.Lock()
 	e, ok := cs.tokens[hash]
 	gen := cs.tokGen
 	cs.mu.Unlock()
-	if ttl == 0 || !ok || now.Sub(e.read) >= ttl || now.Before(e.read) {
+	if ttl == 0 || !ok || !current && (now.Sub(e.read) >= ttl || now.Before(e.read)) {
 		return Token{}, false, gen
 	}
 	return e.token, true, gen
+}
+
+// syncChanges keeps the caches current over a [CompanyChangeStore]: if
+// the store's changes were last checked ttl or more before now, it asks
+// for those since, and drops what is cached of the companies changed. It
+// reports whether everything cached is current as of less than ttl ago;
+// false (another store, or the check failed less than ttl ago) leaves
+// each entry to its own TTL.
+//
+// One check at a time, for the whole value: the other requests that find
+// the check stale wait for it (or for their context) rather than read
+// the store themselves.
+func (cs *Companies) syncChanges(ctx context.Context, now time.Time, ttl time.Duration) bool {
+	src, ok := cs.store.(CompanyChangeStore)
+	if !ok {
+		return false
+	}
+	cs.mu.Lock()
+	current, failed := within(cs.synced, now, ttl), within(cs.failed, now, ttl)
+	if cs.syncing == nil {
+		cs.syncing = make(chan struct{}, 1)
+	}
+	syncing := cs.syncing
+	cs.mu.Unlock()
+	if current || failed {
+		return current
+	}
+	select {
+	case syncing <- struct{}{}:
+	case <-ctx.Done():
+		return false
+	}
+	defer func() { <-syncing }()
+	cs.mu.Lock()
+	current, failed = within(cs.synced, now, ttl), within(cs.failed, now, ttl)
+	first, since := cs.synced.IsZero(), cs.since
+	cs.mu.Unlock()
+	if current || failed {
+		return current // checked while this request waited
+	}
+	if first {
+		since = 0
+	}
+	gen, changed, err := src.CompanyChanges(ctx, since)
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if err != nil {
+		if ctx.Err() == nil { // not this request's end: the store's failure
+			cs.failed = now
+		}
+		return false
+	}
+	switch {
+	case since == 0 || gen < since:
+		// Nothing known yet: the first check (entries cached before it
+		// may predate changes the answer does not list), or a store that
+		// had numbered nothing at the last (it lists nothing after 0);
+		// or a store that went back (a restored backup). Whatever is
+		// cached may be stale.
+		clear(cs.models)
+		clear(cs.tokens)
+		cs.gen++
+		cs.tokGen++
+	case len(changed) > 0:
+		set := make(map[string]bool, len(changed))
+		for _, id := range changed {
+			set[id] = true
+			delete(cs.models, id)
+		}
+		for h, e := range cs.tokens {
+			if set[e.token.Company] {
+				delete(cs.tokens, h)
+			}
+		}
+		// A model or token read before the change must not be cached
+		// after this check (see Model and cacheToken).
+		cs.gen++
+		cs.tokGen++
+	}
+	// now, not the time of the answer: a change committed while the
+	// check ran may be missing from it.
+	cs.synced, cs.since = now, gen
+	return true
+}
+
+// within reports whether t, when something was last done, is less than
+// ttl before now. A clock set back by ttl or more makes it stale.
+func within(t, now time.Time, ttl time.Duration) bool {
+	return !t.IsZero() && now.Sub(t) < ttl && t.Sub(now) < ttl
 }
 
 // cacheToken records t; fresh says it was just read from the store, else
@@ -533,10 +668,12 @@ func (cs *Companies) forgetTokens(company, id string) {
 // schemas, with its custom attributes.
 func (cs *Companies) Model(ctx context.Context, companyID string) (*Model, error) {
 	now := cs.now()
+	ttl := cs.modelTTL()
+	current := ttl > 0 && cs.syncChanges(ctx, now, ttl)
 	cs.mu.Lock()
 	e, gen := cs.models[companyID], cs.gen
 	cs.mu.Unlock()
-	if e.fresh(now, cs.modelTTL()) {
+	if e.model != nil && current || e.fresh(now, ttl) {
 		return e.model, nil
 	}
 	c, err := cs.store.GetCompany(ctx, companyID)

@@ -3,6 +3,7 @@ package scim
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -96,64 +97,206 @@ func TestTokenLifecycle(t *testing.T) {
 	e.must(http.StatusUnauthorized, a, http.MethodGet, "/Users", "")
 }
 
-// countingTokens counts TokenByHash calls.
+// countingTokens counts TokenByHash calls. It embeds a CompanyStore, not
+// a MemoryStore: it is not a CompanyChangeStore (see changeCounting).
 type countingTokens struct {
-	*MemoryStore
+	CompanyStore
 	lookups int
 }
 
 func (c *countingTokens) TokenByHash(ctx context.Context, hash [32]byte) (*Token, error) {
 	c.lookups++
-	return c.MemoryStore.TokenByHash(ctx, hash)
+	return c.CompanyStore.TokenByHash(ctx, hash)
 }
 
-// TestTokenCache: a token found is trusted for TokenCacheTTL, so requests do
-// not each query the store; revocation is immediate in the instance that
-// revoked and takes at most the TTL in another.
+// changeCounting is countingTokens over a CompanyChangeStore; it counts
+// the checks of changes too, and fails them while failing is set.
+type changeCounting struct {
+	*countingTokens
+	src     CompanyChangeStore
+	checks  int
+	failing bool
+}
+
+func (c *changeCounting) CompanyChanges(ctx context.Context, since int64) (int64, []string, error) {
+	c.checks++
+	if c.failing {
+		return 0, nil, ErrUnavailable
+	}
+	return c.src.CompanyChanges(ctx, since)
+}
+
+// TestTokenCache: a token found is not read again for every request;
+// revocation is immediate in the instance that revoked and takes at most
+// TokenCacheTTL in another. Over a CompanyChangeStore the token stays
+// cached while its company does not change, at the cost of one check of
+// changes per TTL for the whole instance (issue 25 part 5); over another
+// store, or while the check fails, it is read again after each TTL.
 func TestTokenCache(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		changes bool // a CompanyChangeStore
+		failing bool // whose CompanyChanges fails
+		// lookups: of the token after 1, 2 and 3 TTLs of 10
+		// authentications each.
+		lookups [3]int
+	}{
+		{name: "CompanyChangeStore", changes: true, lookups: [3]int{1, 1, 1}},
+		{name: "CompanyChangeStore failing", changes: true, failing: true, lookups: [3]int{1, 2, 3}},
+		{name: "CompanyStore", lookups: [3]int{1, 2, 3}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			clock := newFakeClock(t0)
+			mem := NewMemoryStore()
+			counting := &countingTokens{CompanyStore: mem}
+			var store CompanyStore = counting
+			var checking *changeCounting
+			if tc.changes {
+				checking = &changeCounting{countingTokens: counting, src: mem, failing: tc.failing}
+				store = checking
+			}
+			a, b := NewCompanies(store), NewCompanies(store) // two instances
+			a.Now, b.Now = clock.Now, clock.Now
+			c, _ := a.Create(ctx, "Acme", nil)
+			secret, tok, _ := a.IssueToken(ctx, c.ID, "okta")
+			for round := range 3 {
+				if round > 0 {
+					clock.Advance(DefaultTokenCacheTTL)
+				}
+				for range 10 {
+					if _, err := b.Authenticate(ctx, secret); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if counting.lookups != tc.lookups[round] {
+					t.Errorf("%d store lookups after %d TTLs of 10 authentications, want %d", counting.lookups, round+1, tc.lookups[round])
+				}
+			}
+			if checking != nil && checking.checks != 3 {
+				t.Errorf("%d checks of changes in 3 TTLs, want 3 (one per TTL)", checking.checks)
+			}
+			if _, err := a.Authenticate(ctx, secret); err != nil {
+				t.Fatal(err)
+			}
+			if err := a.RevokeToken(ctx, c.ID, tok.ID); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := a.Authenticate(ctx, secret); !errors.Is(err, ErrUnauthorized) {
+				t.Errorf("revoking instance: %v, want ErrUnauthorized at once", err)
+			}
+			clock.Advance(DefaultTokenCacheTTL - time.Second)
+			if _, err := b.Authenticate(ctx, secret); err != nil {
+				t.Errorf("other instance within the TTL: %v (a revoked token may live this long there)", err)
+			}
+			clock.Advance(time.Second)
+			if _, err := b.Authenticate(ctx, secret); !errors.Is(err, ErrUnauthorized) {
+				t.Errorf("other instance after the TTL: %v, want ErrUnauthorized", err)
+			}
+		})
+	}
+}
+
+// rebased is a MemoryStore whose changes numbered before base do not
+// count: a database migrated with companies and tokens already in it,
+// whose generation is still 0.
+type rebased struct {
+	*MemoryStore
+	base int64
+}
+
+func (r *rebased) CompanyChanges(ctx context.Context, since int64) (int64, []string, error) {
+	if since > 0 {
+		since += r.base
+	}
+	gen, changed, err := r.MemoryStore.CompanyChanges(ctx, since)
+	return gen - r.base, changed, err
+}
+
+// TestCompanyChangesFromZero: an instance that first checked a store
+// with nothing numbered yet (generation 0, where the store lists no
+// change) still sees a revocation made through another instance once
+// TokenCacheTTL has passed.
+func TestCompanyChangesFromZero(t *testing.T) {
 	ctx := context.Background()
 	clock := newFakeClock(t0)
-	store := &countingTokens{MemoryStore: NewMemoryStore()}
-	a, b := NewCompanies(store), NewCompanies(store) // two instances
-	a.Now, b.Now = clock.Now, clock.Now
+	mem := NewMemoryStore()
+	a := NewCompanies(mem)
 	c, _ := a.Create(ctx, "Acme", nil)
 	secret, tok, _ := a.IssueToken(ctx, c.ID, "okta")
-	for range 10 {
+	gen, _, _ := mem.CompanyChanges(ctx, 0)
+	b := NewCompanies(&rebased{MemoryStore: mem, base: gen})
+	b.Now = clock.Now
+	for range 2 { // the first check, then one more at generation 0
 		if _, err := b.Authenticate(ctx, secret); err != nil {
 			t.Fatal(err)
 		}
-	}
-	if store.lookups != 1 {
-		t.Errorf("%d store lookups for 10 authentications, want 1", store.lookups)
-	}
-	// Past the TTL the token is read once again, and trusted anew.
-	for round := 2; round <= 3; round++ {
 		clock.Advance(DefaultTokenCacheTTL)
-		for range 10 {
-			if _, err := b.Authenticate(ctx, secret); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if store.lookups != round {
-			t.Errorf("%d store lookups after %d TTLs of 10 authentications, want %d", store.lookups, round, round)
-		}
-	}
-	if _, err := a.Authenticate(ctx, secret); err != nil {
-		t.Fatal(err)
 	}
 	if err := a.RevokeToken(ctx, c.ID, tok.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Authenticate(ctx, secret); !errors.Is(err, ErrUnauthorized) {
-		t.Errorf("revoking instance: %v, want ErrUnauthorized at once", err)
-	}
-	clock.Advance(DefaultTokenCacheTTL - time.Second)
-	if _, err := b.Authenticate(ctx, secret); err != nil {
-		t.Errorf("other instance within the TTL: %v (a revoked token may live this long there)", err)
-	}
-	clock.Advance(time.Second)
+	clock.Advance(DefaultTokenCacheTTL)
 	if _, err := b.Authenticate(ctx, secret); !errors.Is(err, ErrUnauthorized) {
-		t.Errorf("other instance after the TTL: %v, want ErrUnauthorized", err)
+		t.Errorf("other instance one TTL after the revocation: %v, want ErrUnauthorized", err)
+	}
+}
+
+// TestCompanyChangesKeepOthers: over a CompanyChangeStore, a change of one
+// company through another instance drops only that company's token and
+// model here, once the TTL has passed; the other companies' stay cached.
+func TestCompanyChangesKeepOthers(t *testing.T) {
+	ctx := context.Background()
+	clock := newFakeClock(t0)
+	mem := NewMemoryStore()
+	counting := &countingTokens{CompanyStore: mem}
+	store := &changeCounting{countingTokens: counting, src: mem}
+	a, b := NewCompanies(store), NewCompanies(store)
+	a.Now, b.Now = clock.Now, clock.Now
+	const n = 50
+	ids, secrets := make([]string, n), make([]string, n)
+	for i := range n {
+		c, err := a.Create(ctx, fmt.Sprintf("Company %d", i), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = c.ID
+		if secrets[i], _, err = a.IssueToken(ctx, c.ID, "okta"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	authAll := func() (refused []int) {
+		t.Helper()
+		for i, s := range secrets {
+			if _, err := b.Authenticate(ctx, s); errors.Is(err, ErrUnauthorized) {
+				refused = append(refused, i)
+			} else if err != nil {
+				t.Fatal(err)
+			}
+		}
+		return refused
+	}
+	authAll()
+	clock.Advance(10 * DefaultTokenCacheTTL)
+	before := counting.lookups
+	authAll()
+	if got := counting.lookups - before; got != 0 {
+		t.Errorf("%d token lookups for %d companies unchanged for 10 TTLs, want 0", got, n)
+	}
+	toks, _ := a.Tokens(ctx, ids[7])
+	if err := a.RevokeToken(ctx, ids[7], toks[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Delete(ctx, ids[11]); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(DefaultTokenCacheTTL)
+	before = counting.lookups
+	if d := cmp.Diff([]int{7, 11}, authAll()); d != "" {
+		t.Errorf("refused on the other instance one TTL after the revocation and the erasure (-want +got):\n%s", d)
+	}
+	if got := counting.lookups - before; got != 2 {
+		t.Errorf("%d token lookups after two companies changed, want 2 (theirs only)", got)
 	}
 }
 

@@ -18,6 +18,10 @@ type memCompanies struct {
 	tokens    map[string]*memToken // by token id
 	byHash    map[[32]byte]*memToken
 	seq       uint64
+	// gen numbers the changes of companies and tokens, and changed holds
+	// each company's last (CompanyChangeStore).
+	gen     int64
+	changed map[string]int64
 }
 
 type memToken struct {
@@ -25,7 +29,37 @@ type memToken struct {
 	token Token
 }
 
-var _ CompanyStore = (*MemoryStore)(nil)
+var _ CompanyChangeStore = (*MemoryStore)(nil)
+
+// changedCompany numbers a change of the company. The caller holds m.mu
+// for writing, so numbers become visible in order.
+func (m *memCompanies) changedCompany(id string) {
+	if m.changed == nil {
+		m.changed = make(map[string]int64)
+	}
+	m.gen++
+	m.changed[id] = m.gen
+}
+
+// CompanyChanges implements [CompanyChangeStore]. It goes through every
+// company changed so far: once per TTL and process, see [Companies].
+func (s *MemoryStore) CompanyChanges(ctx context.Context, since int64) (int64, []string, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, nil, err
+	}
+	m := &s.co
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	var out []string
+	if since > 0 {
+		for id, g := range m.changed {
+			if g > since {
+				out = append(out, id)
+			}
+		}
+	}
+	return m.gen, out, nil
+}
 
 // find returns m[k] after checking ctx: the context's error, or ErrNotFound
 // when m has no k. The caller holds the lock guarding m.
@@ -68,6 +102,7 @@ func (s *MemoryStore) CreateCompany(ctx context.Context, c *Company) error {
 		m.companies = make(map[string]*Company)
 	}
 	m.companies[c.ID] = cloneCompany(c)
+	m.changedCompany(c.ID)
 	return nil
 }
 
@@ -93,6 +128,7 @@ func (s *MemoryStore) UpdateCompany(ctx context.Context, c *Company) error {
 	next := cloneCompany(c)
 	next.Created = cur.Created // not the caller's to change
 	s.co.companies[c.ID] = next
+	s.co.changedCompany(c.ID)
 	return nil
 }
 
@@ -118,6 +154,7 @@ func (s *MemoryStore) CreateToken(ctx context.Context, t *Token) error {
 	e := &memToken{seq: m.seq, token: *t}
 	m.tokens[t.ID] = e
 	m.byHash[t.Hash] = e
+	m.changedCompany(t.Company)
 	return nil
 }
 
@@ -170,6 +207,7 @@ func (s *MemoryStore) DeleteToken(ctx context.Context, company, id string) error
 	}
 	delete(s.co.tokens, id)
 	delete(s.co.byHash, e.token.Hash)
+	s.co.changedCompany(company)
 	return nil
 }
 
@@ -214,6 +252,7 @@ func (s *MemoryStore) DeleteCompany(ctx context.Context, id string) error {
 	}
 	delete(m.companies, id)
 	m.deleteTokens(id)
+	m.changedCompany(id)
 	delete(s.tenants, id)
 	delete(s.groups, id)
 	// The tombstone: writes still in flight, or from instances whose

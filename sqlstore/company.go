@@ -56,7 +56,10 @@ func (s *Store) CreateCompany(ctx context.Context, c *scim.Company) error {
 		// the new one's.
 		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO company_versions (company, version, erased) VALUES (?, 1, 0)
 			ON CONFLICT (company) DO UPDATE SET version = company_versions.version + 1, erased = 0`), c.ID)
-		return err
+		if err != nil {
+			return err
+		}
+		return s.changedCompany(ctx, tx, c.ID)
 	})
 }
 
@@ -103,11 +106,16 @@ func (s *Store) updateCompany(ctx context.Context, c *scim.Company) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.exec(ctx, s.q(`UPDATE companies SET name = ?, attributes = `+s.jsonParam()+` WHERE id = ?`), c.Name, string(attrs), c.ID)
-	if err != nil {
-		return err
-	}
-	return affectedOne(res)
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE companies SET name = ?, attributes = `+s.jsonParam()+` WHERE id = ?`), c.Name, string(attrs), c.ID)
+		if err != nil {
+			return err
+		}
+		if err := affectedOne(res); err != nil {
+			return err
+		}
+		return s.changedCompany(ctx, tx, c.ID)
+	})
 }
 
 // CreateToken implements scim.CompanyStore; only the hash is stored.
@@ -116,12 +124,17 @@ func (s *Store) CreateToken(ctx context.Context, t *scim.Token) error {
 }
 
 func (s *Store) createToken(ctx context.Context, t *scim.Token) error {
-	_, err := s.exec(ctx, s.q(`INSERT INTO tokens (id, company, hash, label, created, last_used, expires) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-		t.ID, t.Company, t.Hash[:], t.Label, fmtTime(t.Created), optTime(t.LastUsed), optTime(t.Expires))
-	if s.isUnique(err) {
-		return scim.ConflictError("token", t.ID)
-	}
-	return err
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO tokens (id, company, hash, label, created, last_used, expires) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+			t.ID, t.Company, t.Hash[:], t.Label, fmtTime(t.Created), optTime(t.LastUsed), optTime(t.Expires))
+		if s.isUnique(err) {
+			return scim.ConflictError("token", t.ID)
+		}
+		if err != nil {
+			return err
+		}
+		return s.changedCompany(ctx, tx, t.Company)
+	})
 }
 
 // TokenByHash implements scim.CompanyStore.
@@ -189,11 +202,16 @@ func (s *Store) DeleteToken(ctx context.Context, company, id string) error {
 }
 
 func (s *Store) deleteToken(ctx context.Context, company, id string) error {
-	res, err := s.exec(ctx, s.q(`DELETE FROM tokens WHERE company = ? AND id = ?`), company, id)
-	if err != nil {
-		return err
-	}
-	return affectedOne(res)
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(`DELETE FROM tokens WHERE company = ? AND id = ?`), company, id)
+		if err != nil {
+			return err
+		}
+		if err := affectedOne(res); err != nil {
+			return err
+		}
+		return s.changedCompany(ctx, tx, company)
+	})
 }
 
 // TouchToken implements scim.CompanyStore.
@@ -267,7 +285,10 @@ func (s *Store) DeleteCompany(ctx context.Context, id string) error {
 		// Bumped too, so that cached totals of the company are not reused.
 		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO company_versions (company, version, erased) VALUES (?, 1, 1)
 			ON CONFLICT (company) DO UPDATE SET version = company_versions.version + 1, erased = 1`), id)
-		return err
+		if err != nil {
+			return err
+		}
+		return s.changedCompany(ctx, tx, id)
 	})
 	if err != nil {
 		return err
@@ -280,8 +301,63 @@ func (s *Store) DeleteCompany(ctx context.Context, id string) error {
 		if err := affectedOne(res); err != nil {
 			return err // a concurrent Delete won
 		}
-		return s.deleteCompanyRows(ctx, tx, id)
+		if err := s.deleteCompanyRows(ctx, tx, id); err != nil {
+			return err
+		}
+		// Numbered again: a cache that read the company or its tokens
+		// between the two transactions drops them.
+		return s.changedCompany(ctx, tx, id)
 	})
+}
+
+// changedCompany numbers a change of the company or of its tokens
+// (scim.CompanyChangeStore), as the last statement of the change's
+// transaction: the generation's row lock (PostgreSQL) is then held only
+// until the commit, so changes commit in the order of their numbers and no
+// transaction holding it waits on another lock.
+func (s *Store) changedCompany(ctx context.Context, tx *sql.Tx, id string) error {
+	var gen int64
+	if err := tx.QueryRowContext(ctx, `UPDATE cache_generation SET generation = generation + 1 WHERE id = 1 RETURNING generation`).Scan(&gen); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO company_generations (company, generation) VALUES (?, ?)
+		ON CONFLICT (company) DO UPDATE SET generation = excluded.generation`), id, gen)
+	return err
+}
+
+// CompanyChanges implements scim.CompanyChangeStore, in one statement (one
+// snapshot): the current generation and the companies changed after
+// since, through the index on company_generations (generation).
+func (s *Store) CompanyChanges(ctx context.Context, since int64) (int64, []string, error) {
+	gen, changed, err := s.companyChanges(ctx, since)
+	return gen, changed, s.fault(err)
+}
+
+func (s *Store) companyChanges(ctx context.Context, since int64) (int64, []string, error) {
+	if since <= 0 {
+		// The caller drops everything it holds: the list is not needed.
+		var gen int64
+		err := s.queryRow(ctx, `SELECT generation FROM cache_generation WHERE id = 1`).Scan(&gen)
+		return gen, nil, err
+	}
+	rows, err := s.query(ctx, s.q(`SELECT g.generation, c.company FROM cache_generation g
+		LEFT JOIN company_generations c ON c.generation > ? WHERE g.id = 1`), since)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer rows.Close()
+	var gen int64
+	var changed []string
+	for rows.Next() {
+		var company sql.NullString
+		if err := rows.Scan(&gen, &company); err != nil {
+			return 0, nil, err
+		}
+		if company.Valid {
+			changed = append(changed, company.String)
+		}
+	}
+	return gen, changed, rows.Err()
 }
 
 // deleteCompanyRows deletes the company's rows from every table but

@@ -1,6 +1,6 @@
 // Package sqlstore is a scim.Store on database/sql for SQLite and
 // PostgreSQL. It also implements scim.HistoryStore, scim.ChangeFeed,
-// scim.CompanyStore and scim.Batcher.
+// scim.CompanyStore, scim.CompanyChangeStore and scim.Batcher.
 //
 // # Drivers
 //

@@ -19,8 +19,9 @@ import (
 //go:embed migrations
 var migrations embed.FS
 
-// Store is a scim.Store, scim.HistoryStore and scim.CompanyStore backed by
-// SQLite or PostgreSQL. It is safe for concurrent use.
+// Store is a scim.Store, scim.HistoryStore, scim.CompanyStore and
+// scim.CompanyChangeStore backed by SQLite or PostgreSQL. It is safe for
+// concurrent use.
 type Store struct {
 	d       kind
 	dialect Dialect
@@ -74,9 +75,10 @@ type Store struct {
 }
 
 var (
-	_ scim.HistoryStore = (*Store)(nil)
-	_ scim.CompanyStore = (*Store)(nil)
-	_ scim.Batcher      = (*Store)(nil)
+	_ scim.HistoryStore       = (*Store)(nil)
+	_ scim.CompanyStore       = (*Store)(nil)
+	_ scim.CompanyChangeStore = (*Store)(nil)
+	_ scim.Batcher            = (*Store)(nil)
 )
 
 // stmt returns a prepared statement for text, cached on the read pool, or
@@ -336,7 +338,8 @@ func (s *Store) Analyze(ctx context.Context) error {
 // pgTables are the tables of the store's PostgreSQL schema (found through
 // the connection's search_path, like every statement of the store).
 var pgTables = []string{"users", "user_values", "user_custom", "user_activations", "companies", "tokens",
-	"rate_usage", "company_versions", "user_changes", "scim_groups", "group_members"}
+	"rate_usage", "company_versions", "user_changes", "scim_groups", "group_members", "cache_generation",
+	"company_generations"}
 
 // dropSamples empties SQLite's sqlite_stat4, if ANALYZE ever created it,
 // and reloads the statistics.

@@ -13,9 +13,11 @@
 // and expired cursors are refused), tenant isolation, bulk requests through
 // a scim.Handler over the store (in one transaction where the store is a
 // scim.Batcher), and, when the store implements them, scim.HistoryStore,
-// scim.ChangeFeed, scim.CompanyStore and scim.GroupStore (membership, the
-// cascade of a user's deletion, tenancy, cursor paging of groups as of
-// users, and Okta's and Entra's group flows over HTTP).
+// scim.ChangeFeed, scim.CompanyStore, scim.CompanyChangeStore (every change
+// of a company or its tokens listed after the generation before it) and
+// scim.GroupStore (membership, the cascade of a user's deletion, tenancy,
+// cursor paging of groups as of users, and Okta's and Entra's group flows
+// over HTTP).
 package storetest
 
 import (
@@ -56,6 +58,9 @@ func Run(t *testing.T, newStore func(t *testing.T) scim.Store) {
 		testChangeFeed(t, newStore)
 	})
 	t.Run("Companies", func(t *testing.T) { testCompanies(t, implemented[scim.CompanyStore](t, newStore(t))) })
+	t.Run("CompanyChanges", func(t *testing.T) {
+		testCompanyChanges(t, implemented[scim.CompanyChangeStore](t, newStore(t)))
+	})
 	t.Run("CompanyLifecycle", func(t *testing.T) { testCompanyLifecycle(t, newStore(t)) })
 	t.Run("Erasure", func(t *testing.T) { testErasure(t, newStore(t)) })
 	t.Run("Groups", func(t *testing.T) { testGroups(t, newStore) })
