@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/internal/doctest"
 	"github.com/scimkit/scim/scimclient"
 	"github.com/scimkit/scim/scimtest"
 )
@@ -42,14 +43,7 @@ func TestSyncBacksOff(t *testing.T) {
 // Peakon" is this file's code, character for character, so it runs as
 // written and cannot drift.
 func TestREADMEExample(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, section, ok := strings.Cut(string(readme), "## Testing code that talks to Peakon")
-	if !ok {
-		t.Fatal("README has no section \"Testing code that talks to Peakon\"")
-	}
+	section := doctest.Section(t, "../README.md", "## Testing code that talks to Peakon")
 	_, block, ok := strings.Cut(section, "```go\n")
 	block, _, closed := strings.Cut(block, "```")
 	if !ok || !closed {

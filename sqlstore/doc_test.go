@@ -2,24 +2,17 @@ package sqlstore
 
 import (
 	"io/fs"
-	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
+
+	"github.com/scimkit/scim/internal/doctest"
 )
 
 // TestWhereThingsAre checks that the package documentation's map names
 // every file and folder of the package, and nothing that is gone.
 func TestWhereThingsAre(t *testing.T) {
-	src, err := os.ReadFile("doc.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, m, ok := strings.Cut(string(src), "// # Where things are\n")
-	if !ok {
-		t.Fatal(`doc.go has no "# Where things are" section`)
-	}
+	m := doctest.Section(t, "doc.go", "// # Where things are\n")
 	var mapped []string
 	for line := range strings.Lines(m) {
 		item, ok := strings.CutPrefix(line, "//   - ")
@@ -30,7 +23,7 @@ func TestWhereThingsAre(t *testing.T) {
 		mapped = append(mapped, strings.Split(names, ", ")...)
 	}
 	var have []string
-	err = filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
 		switch {
 		case err != nil:
 			return err
@@ -48,14 +41,5 @@ func TestWhereThingsAre(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range have {
-		if !slices.Contains(mapped, name) {
-			t.Errorf("doc.go's map does not name %s", name)
-		}
-	}
-	for _, name := range mapped {
-		if !slices.Contains(have, name) {
-			t.Errorf("doc.go's map names %s, which is not there", name)
-		}
-	}
+	doctest.SameNames(t, "doc.go's map", mapped, have)
 }
