@@ -342,19 +342,20 @@ type request struct {
 	memberFilters int // group PATCH removes by a member filter, all operations of a bulk together
 }
 
-// withBody reads the request body and runs write on it (a create, replace
-// or patch). When ok is false the request has been answered with the
-// error.
-func withBody[T any](req *request, write func(body []byte) (T, error)) (res T, ok bool) {
+// withBody reads the request body, runs write on it (a create, replace
+// or patch) and answers with respond(status, the resource written), or
+// with the error.
+func withBody[T any](req *request, status int, write func(body []byte) (T, error), respond func(status int, res T)) {
 	body, err := req.readBody()
+	var res T
 	if err == nil {
 		res, err = write(body)
 	}
 	if err != nil {
 		req.fail(err)
-		return res, false
+		return
 	}
-	return res, true
+	respond(status, res)
 }
 
 // ifMatch is the request's If-Match header: the version a write requires.
