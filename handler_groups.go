@@ -14,45 +14,20 @@ import (
 // whatever their number.
 const streamChunk = 32 << 10
 
-// serveGroups serves /Groups when Handler.Groups is set.
-func (req *request) serveGroups(rest string) {
-	r := req.r
-	switch {
-	case rest == "":
-		switch r.Method {
-		case http.MethodGet:
-			req.serveList(false, (*request).listGroups)
-		case http.MethodPost:
-			req.createGroupRequest()
-		default:
-			req.methodNotAllowed("GET, POST")
-		}
-	case rest == ".search":
-		if r.Method != http.MethodPost {
-			req.methodNotAllowed("POST")
-			return
-		}
-		req.serveList(true, (*request).listGroups)
-	case strings.Contains(rest, "/"):
-		req.fail(Errorf(http.StatusNotFound, "", "no resource at %s", r.URL.Path))
-	default:
-		switch r.Method {
-		case http.MethodGet:
-			req.getGroup(rest)
-		case http.MethodPut:
-			req.replaceGroupRequest(rest)
-		case http.MethodPatch:
-			req.patchGroupRequest(rest)
-		case http.MethodDelete:
-			if err := req.removeGroup(rest, req.ifMatch()); err != nil {
-				req.fail(err)
-				return
-			}
-			req.w.WriteHeader(http.StatusNoContent)
-		default:
-			req.methodNotAllowed("GET, PUT, PATCH, DELETE")
-		}
+// groupRoutes are the request handlers of /Groups, when Handler.Groups is
+// set.
+var groupRoutes = resourceRoutes{
+	list: (*request).listGroups, create: (*request).createGroupRequest,
+	get: (*request).getGroup, replace: (*request).replaceGroupRequest, patch: (*request).patchGroupRequest, remove: (*request).deleteGroupRequest,
+}
+
+// deleteGroupRequest answers DELETE of a group.
+func (req *request) deleteGroupRequest(id string) {
+	if err := req.removeGroup(id, req.ifMatch()); err != nil {
+		req.fail(err)
+		return
 	}
+	req.w.WriteHeader(http.StatusNoContent)
 }
 
 // groupStore is the group store of this request: Handler.Groups, or the

@@ -13,40 +13,10 @@ import (
 	"github.com/scimkit/scim/internal/jsonw"
 )
 
-func (req *request) serveUsers(rest string) {
-	r := req.r
-	switch {
-	case rest == "":
-		switch r.Method {
-		case http.MethodGet:
-			req.serveList(false, (*request).listUsers)
-		case http.MethodPost:
-			req.createUser()
-		default:
-			req.methodNotAllowed("GET, POST")
-		}
-	case rest == ".search":
-		if r.Method != http.MethodPost {
-			req.methodNotAllowed("POST")
-			return
-		}
-		req.serveList(true, (*request).listUsers)
-	case strings.Contains(rest, "/"):
-		req.fail(Errorf(http.StatusNotFound, "", "no resource at %s", r.URL.Path))
-	default:
-		switch r.Method {
-		case http.MethodGet:
-			req.getUser(rest)
-		case http.MethodPut:
-			req.replaceUser(rest)
-		case http.MethodPatch:
-			req.patchUser(rest)
-		case http.MethodDelete:
-			req.deleteUser(rest)
-		default:
-			req.methodNotAllowed("GET, PUT, PATCH, DELETE")
-		}
-	}
+// userRoutes are the request handlers of /Users.
+var userRoutes = resourceRoutes{
+	list: (*request).listUsers, create: (*request).createUser,
+	get: (*request).getUser, replace: (*request).replaceUser, patch: (*request).patchUser, remove: (*request).deleteUser,
 }
 
 // listParams are the query parameters of a list or search request.
