@@ -12,24 +12,33 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// walkUsers pages /Users by cursor with the query (which must not name a
-// cursor) and returns the userNames in the order seen and the pages.
-func (s *testServer) walkUsers(query string, count int) (names []string, pages int) {
+// walk pages endpoint (Users or Groups) by cursor, a GET with query (a
+// query string, which must not name a cursor or count) or, with search, a
+// POST to .search with query (SearchRequest members, each followed by a
+// comma); it returns the attribute attr of each resource in the order seen
+// and the pages. Every page must have totalResults, no startIndex and a
+// nextCursor of RFC 3986 unreserved characters.
+func (s *testServer) walk(endpoint, attr string, search bool, query string, count int) (values []string, pages int) {
 	s.t.Helper()
 	cursor := ""
 	for {
-		r := s.do("GET", fmt.Sprintf("/scim/v2/Users?%scount=%d&cursor=%s", query, count, url.QueryEscape(cursor)), "")
+		var r response
+		if search {
+			r = s.do("POST", "/scim/v2/"+endpoint+"/.search", fmt.Sprintf(`{"schemas":[%q],%s"count":%d,"cursor":%q}`, MessageSearchRequest, query, count, cursor))
+		} else {
+			r = s.do("GET", fmt.Sprintf("/scim/v2/%s?%scount=%d&cursor=%s", endpoint, query, count, url.QueryEscape(cursor)), "")
+		}
 		m := s.expect(r, http.StatusOK)
 		pages++
-		if _, ok := m["startIndex"]; ok {
-			s.t.Errorf("a cursor page has startIndex: %s", r.body)
+		if _, ok := m["startIndex"]; ok || m["totalResults"] == nil {
+			s.t.Errorf("a cursor page with startIndex or without totalResults: %s", r.body)
 		}
 		for _, res := range m["Resources"].([]any) {
-			names = append(names, res.(map[string]any)["userName"].(string))
+			values = append(values, res.(map[string]any)[attr].(string))
 		}
 		next, ok := m["nextCursor"].(string)
 		if !ok {
-			return names, pages
+			return values, pages
 		}
 		if strings.Trim(next, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~") != "" {
 			s.t.Fatalf("nextCursor %q has characters outside RFC 3986's unreserved set", next)
@@ -66,7 +75,7 @@ func TestCursorWalk(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s.t = t
-			got, pages := s.walkUsers(tt.query, tt.count)
+			got, pages := s.walk("Users", "userName", false, tt.query, tt.count)
 			w := tt.want
 			if w == nil { // id order: compare as sets, and check no repeats
 				w = want
@@ -127,23 +136,10 @@ func TestCursorSearch(t *testing.T) {
 	for i := range 5 {
 		s.expect(s.do("POST", "/scim/v2/Users", oktaUser(i)), http.StatusCreated)
 	}
-	var got []string
-	cursor := ""
-	for range 10 {
-		body := fmt.Sprintf(`{"schemas":["%s"],"filter":"active eq true","sortBy":"userName","cursor":%q,"count":2}`, MessageSearchRequest, cursor)
-		m := s.expect(s.do("POST", "/scim/v2/Users/.search", body), http.StatusOK)
-		for _, r := range m["Resources"].([]any) {
-			got = append(got, r.(map[string]any)["userName"].(string))
-		}
-		next, ok := m["nextCursor"].(string)
-		if !ok {
-			break
-		}
-		cursor = next
-	}
+	got, pages := s.walk("Users", "userName", true, `"filter":"active eq true","sortBy":"userName",`, 2)
 	want := []string{"user000@example.com", "user001@example.com", "user002@example.com", "user003@example.com", "user004@example.com"}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf(".search walk (-want +got):\n%s", diff)
+	if diff := cmp.Diff(want, got); diff != "" || pages != 3 {
+		t.Errorf(".search walk, %d pages (-want +got):\n%s", pages, diff)
 	}
 }
 
@@ -413,7 +409,7 @@ func TestCursorGroupsFilter(t *testing.T) {
 	g := s.expect(s.do("POST", "/scim/v2/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"G","members":[`+strings.Join(members, ",")+`]}`), http.StatusCreated)
 	filter := "filter=" + url.QueryEscape(fmt.Sprintf(`groups.value eq %q`, g["id"])) + "&"
 	for _, sortBy := range []string{"", "sortBy=userName&"} {
-		got, pages := s.walkUsers(filter+sortBy, 2)
+		got, pages := s.walk("Users", "userName", false, filter+sortBy, 2)
 		slices.Sort(got)
 		want := []string{"user001@example.com", "user002@example.com", "user004@example.com", "user005@example.com"}
 		if diff := cmp.Diff(want, got); diff != "" || pages != 2 {
@@ -434,31 +430,6 @@ func TestCursorGroupsWalk(t *testing.T) {
 		s.expect(s.do("POST", "/scim/v2/Groups", fmt.Sprintf(`{"schemas":[%q],"displayName":%q}`, SchemaGroup, name)), http.StatusCreated)
 		want = append(want, name)
 	}
-	walk := func(t *testing.T, search bool, query string, count int) (names []string, pages int) {
-		cursor := ""
-		for pages < 100 {
-			var r response
-			if search {
-				r = s.do("POST", "/scim/v2/Groups/.search", fmt.Sprintf(`{"schemas":[%q],%s"count":%d,"cursor":%q}`, MessageSearchRequest, query, count, cursor))
-			} else {
-				r = s.do("GET", fmt.Sprintf("/scim/v2/Groups?%scount=%d&cursor=%s", query, count, url.QueryEscape(cursor)), "")
-			}
-			m := s.expect(r, http.StatusOK)
-			pages++
-			if _, ok := m["startIndex"]; ok || m["totalResults"] == nil {
-				t.Errorf("a cursor page with startIndex or without totalResults: %s", r.body)
-			}
-			for _, res := range m["Resources"].([]any) {
-				names = append(names, res.(map[string]any)["displayName"].(string))
-			}
-			next, ok := m["nextCursor"].(string)
-			if !ok {
-				break
-			}
-			cursor = next
-		}
-		return names, pages
-	}
 	tests := []struct {
 		name   string
 		search bool
@@ -478,7 +449,7 @@ func TestCursorGroupsWalk(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s.t = t
-			got, pages := walk(t, tt.search, tt.query, tt.count)
+			got, pages := s.walk("Groups", "displayName", tt.search, tt.query, tt.count)
 			w := tt.want
 			if w == nil { // the store's order: compare as sets
 				w = want

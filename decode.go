@@ -11,8 +11,6 @@ import (
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
-
-	"github.com/scimkit/scim/internal/jsonr"
 )
 
 // DecodeOptions tune how client JSON becomes a [User].
@@ -60,42 +58,6 @@ func parseJSONObject(data []byte, what string) (map[string]any, error) {
 		return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "%s must be a JSON object, not %s", what, jsonKind(v))
 	}
 	return obj, nil
-}
-
-// readJSONValue reads any JSON value as parseJSON decodes it: nil, bool,
-// string, json.Number, []any or map[string]any. Strings and keys are
-// copied, since jsonr returns substrings of its input: a value stored in a
-// user must not keep the whole request body alive.
-func readJSONValue(r *jsonr.Reader) (any, error) {
-	switch r.Next() {
-	case '{':
-		obj := map[string]any{}
-		err := r.Object(func(key string) error {
-			v, err := readJSONValue(r)
-			obj[strings.Clone(key)] = v
-			return err
-		})
-		return obj, err
-	case '[':
-		arr := []any{}
-		err := r.Array(func() error {
-			v, err := readJSONValue(r)
-			arr = append(arr, v)
-			return err
-		})
-		return arr, err
-	case '"':
-		s, err := r.String()
-		return strings.Clone(s), err
-	case 't', 'f':
-		return r.Bool()
-	case 'n':
-		if r.Null() {
-			return nil, nil
-		}
-	}
-	s, err := r.Raw() // a number, or the syntax error
-	return json.Number(strings.Clone(s)), err
 }
 
 // checkUTF8 rejects a body that is not UTF-8, which RFC 8259 §8.1

@@ -304,10 +304,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch endpoint {
 	case "Users":
-		req.serveUsers(rest)
+		req.serveResource(&userRoutes, rest)
 	case "Groups":
 		if h.Groups != nil {
-			req.serveGroups(rest)
+			req.serveResource(&groupRoutes, rest)
 			return
 		}
 		req.fail(Errorf(http.StatusNotImplemented, "", "groups are not supported: Peakon provisions users only"))
@@ -342,19 +342,67 @@ type request struct {
 	memberFilters int // group PATCH removes by a member filter, all operations of a bulk together
 }
 
-// withBody reads the request body and runs write on it (a create, replace
-// or patch). When ok is false the request has been answered with the
-// error.
-func withBody[T any](req *request, write func(body []byte) (T, error)) (res T, ok bool) {
+// resourceRoutes are the request handlers of a resource endpoint, /Users
+// or /Groups: list answers a list (GET) or search (POST .search), create a
+// POST, and the others a request of the resource with the id they get.
+type resourceRoutes struct {
+	list                        func(*request, listParams)
+	create                      func(*request)
+	get, replace, patch, remove func(*request, string)
+}
+
+// serveResource routes a request of a resource endpoint; rest is the path
+// after it.
+func (req *request) serveResource(routes *resourceRoutes, rest string) {
+	r := req.r
+	switch {
+	case rest == "":
+		switch r.Method {
+		case http.MethodGet:
+			req.serveList(false, routes.list)
+		case http.MethodPost:
+			routes.create(req)
+		default:
+			req.methodNotAllowed("GET, POST")
+		}
+	case rest == ".search":
+		if r.Method != http.MethodPost {
+			req.methodNotAllowed("POST")
+			return
+		}
+		req.serveList(true, routes.list)
+	case strings.Contains(rest, "/"):
+		req.fail(Errorf(http.StatusNotFound, "", "no resource at %s", r.URL.Path))
+	default:
+		switch r.Method {
+		case http.MethodGet:
+			routes.get(req, rest)
+		case http.MethodPut:
+			routes.replace(req, rest)
+		case http.MethodPatch:
+			routes.patch(req, rest)
+		case http.MethodDelete:
+			routes.remove(req, rest)
+		default:
+			req.methodNotAllowed("GET, PUT, PATCH, DELETE")
+		}
+	}
+}
+
+// withBody reads the request body, runs write on it (a create, replace
+// or patch) and answers with respond(status, the resource written), or
+// with the error.
+func withBody[T any](req *request, status int, write func(body []byte) (T, error), respond func(status int, res T)) {
 	body, err := req.readBody()
+	var res T
 	if err == nil {
 		res, err = write(body)
 	}
 	if err != nil {
 		req.fail(err)
-		return res, false
+		return
 	}
-	return res, true
+	respond(status, res)
 }
 
 // ifMatch is the request's If-Match header: the version a write requires.

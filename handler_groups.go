@@ -14,55 +14,20 @@ import (
 // whatever their number.
 const streamChunk = 32 << 10
 
-// serveGroups serves /Groups when Handler.Groups is set.
-func (req *request) serveGroups(rest string) {
-	r := req.r
-	switch {
-	case rest == "":
-		switch r.Method {
-		case http.MethodGet:
-			p, err := req.queryListParams()
-			if err != nil {
-				req.fail(err)
-				return
-			}
-			req.listGroups(p)
-		case http.MethodPost:
-			req.createGroupRequest()
-		default:
-			req.methodNotAllowed("GET, POST")
-		}
-	case rest == ".search":
-		if r.Method != http.MethodPost {
-			req.methodNotAllowed("POST")
-			return
-		}
-		p, err := req.searchListParams()
-		if err != nil {
-			req.fail(err)
-			return
-		}
-		req.listGroups(p)
-	case strings.Contains(rest, "/"):
-		req.fail(Errorf(http.StatusNotFound, "", "no resource at %s", r.URL.Path))
-	default:
-		switch r.Method {
-		case http.MethodGet:
-			req.getGroup(rest)
-		case http.MethodPut:
-			req.replaceGroupRequest(rest)
-		case http.MethodPatch:
-			req.patchGroupRequest(rest)
-		case http.MethodDelete:
-			if err := req.removeGroup(rest, req.ifMatch()); err != nil {
-				req.fail(err)
-				return
-			}
-			req.w.WriteHeader(http.StatusNoContent)
-		default:
-			req.methodNotAllowed("GET, PUT, PATCH, DELETE")
-		}
+// groupRoutes are the request handlers of /Groups, when Handler.Groups is
+// set.
+var groupRoutes = resourceRoutes{
+	list: (*request).listGroups, create: (*request).createGroupRequest,
+	get: (*request).getGroup, replace: (*request).replaceGroupRequest, patch: (*request).patchGroupRequest, remove: (*request).deleteGroupRequest,
+}
+
+// deleteGroupRequest answers DELETE of a group.
+func (req *request) deleteGroupRequest(id string) {
+	if err := req.removeGroup(id, req.ifMatch()); err != nil {
+		req.fail(err)
+		return
 	}
+	req.w.WriteHeader(http.StatusNoContent)
 }
 
 // groupStore is the group store of this request: Handler.Groups, or the
@@ -254,20 +219,12 @@ func (req *request) listGroups(lp listParams) {
 	gq.Cursor, gq.After = scope != nil, after
 	p := parseGroupProjection(lp.attributes, lp.excluded)
 	page, err := req.groupStore().ListGroups(req.ctx, req.tenant, gq)
-	if errors.Is(err, ErrInvalidPosition) {
-		err = Errorf(http.StatusBadRequest, SCIMTypeInvalidCursor, "the cursor is not valid for this query")
-	}
 	if err != nil {
-		req.fail(err)
+		req.fail(listError(err))
 		return
 	}
 	s := &streamer{w: req.w, h: req.h, status: http.StatusOK, buf: make([]byte, 0, 256+len(page.Groups)*256)}
-	s.buf = append(s.buf, `{"schemas":["`+MessageListResponse+`"],"totalResults":`...)
-	s.buf = jsonw.Int(s.buf, int64(page.Total))
-	s.buf = append(s.buf, `,"itemsPerPage":`...)
-	s.buf = jsonw.Int(s.buf, int64(len(page.Groups)))
-	s.buf = req.appendPaging(s.buf, scope, gq.StartIndex, count, page.Next)
-	s.buf = append(s.buf, `,"Resources":[`...)
+	s.buf = req.appendListHead(s.buf, page.Total, len(page.Groups), scope, gq.StartIndex, count, page.Next)
 	for i, g := range page.Groups {
 		if i > 0 {
 			s.buf = append(s.buf, ',')
@@ -282,11 +239,7 @@ func (req *request) listGroups(lp listParams) {
 }
 
 func (req *request) createGroupRequest() {
-	g, ok := withBody(req, req.createGroup)
-	if !ok {
-		return
-	}
-	req.respondGroup(http.StatusCreated, g)
+	withBody(req, http.StatusCreated, req.createGroup, req.respondGroup)
 }
 
 // createGroup decodes, validates and stores a new group.
@@ -306,11 +259,7 @@ func (req *request) createGroup(body []byte) (*Group, error) {
 }
 
 func (req *request) replaceGroupRequest(id string) {
-	g, ok := withBody(req, func(body []byte) (*Group, error) { return req.replaceGroup(id, body, req.ifMatch()) })
-	if !ok {
-		return
-	}
-	req.respondGroup(http.StatusOK, g)
+	withBody(req, http.StatusOK, func(body []byte) (*Group, error) { return req.replaceGroup(id, body, req.ifMatch()) }, req.respondGroup)
 }
 
 // replaceGroup implements PUT. A body without members keeps them (a
@@ -328,18 +277,19 @@ func (req *request) replaceGroup(id string, body []byte, ifMatch string) (*Group
 }
 
 func (req *request) patchGroupRequest(id string) {
-	g, ok := withBody(req, func(body []byte) (*Group, error) { return req.patchGroup(id, body, req.ifMatch()) })
-	if !ok {
-		return
-	}
+	withBody(req, http.StatusOK, func(body []byte) (*Group, error) { return req.patchGroup(id, body, req.ifMatch()) }, req.respondPatchedGroup)
+}
+
+// respondPatchedGroup answers a group PATCH: 204 with the ETag, which RFC
+// 7644 §3.5.2 allows (a one-member change of a large group must not
+// render its member list), or with attributes asked for, the group.
+func (req *request) respondPatchedGroup(status int, g *Group) {
 	if !req.query.Has("attributes") {
-		// RFC 7644 §3.5.2 allows 204: a one-member change of a large
-		// group must not render its member list.
 		req.w.Header().Set("ETag", g.Meta.Version)
 		req.w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	req.respondGroup(http.StatusOK, g)
+	req.respondGroup(status, g)
 }
 
 // patchGroup implements PATCH: the operations fold into one write of the

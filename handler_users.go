@@ -13,40 +13,10 @@ import (
 	"github.com/scimkit/scim/internal/jsonw"
 )
 
-func (req *request) serveUsers(rest string) {
-	r := req.r
-	switch {
-	case rest == "":
-		switch r.Method {
-		case http.MethodGet:
-			req.listUsers()
-		case http.MethodPost:
-			req.createUser()
-		default:
-			req.methodNotAllowed("GET, POST")
-		}
-	case rest == ".search":
-		if r.Method != http.MethodPost {
-			req.methodNotAllowed("POST")
-			return
-		}
-		req.searchUsers()
-	case strings.Contains(rest, "/"):
-		req.fail(Errorf(http.StatusNotFound, "", "no resource at %s", r.URL.Path))
-	default:
-		switch r.Method {
-		case http.MethodGet:
-			req.getUser(rest)
-		case http.MethodPut:
-			req.replaceUser(rest)
-		case http.MethodPatch:
-			req.patchUser(rest)
-		case http.MethodDelete:
-			req.deleteUser(rest)
-		default:
-			req.methodNotAllowed("GET, PUT, PATCH, DELETE")
-		}
-	}
+// userRoutes are the request handlers of /Users.
+var userRoutes = resourceRoutes{
+	list: (*request).listUsers, create: (*request).createUser,
+	get: (*request).getUser, replace: (*request).replaceUser, patch: (*request).patchUser, remove: (*request).deleteUser,
 }
 
 // listParams are the query parameters of a list or search request.
@@ -61,13 +31,22 @@ type listParams struct {
 	cursorGiven, startIndexGiven bool
 }
 
-func (req *request) listUsers() {
-	p, err := req.queryListParams()
+// serveList answers a list of users or groups with list: a GET with the
+// parameters in the query string or, with search, a POST to .search with
+// them in a SearchRequest body.
+func (req *request) serveList(search bool, list func(*request, listParams)) {
+	var p listParams
+	var err error
+	if search {
+		p, err = req.searchListParams()
+	} else {
+		p, err = req.queryListParams()
+	}
 	if err != nil {
 		req.fail(err)
 		return
 	}
-	req.list(p)
+	list(req, p)
 }
 
 // queryListParams reads the list parameters of a GET of /Users or /Groups
@@ -126,9 +105,14 @@ func (req *request) listCursor(endpoint string, p listParams, count int) (scope 
 	return scope, after, nil
 }
 
-// appendPaging appends a list response's paging member: startIndex by
-// index, nextCursor by cursor when a page follows (none on the last).
-func (req *request) appendPaging(buf []byte, scope *cursorScope, startIndex, count int, next string) []byte {
+// appendListHead appends a list response up to its Resources: the total,
+// the items on the page and the paging member, startIndex by index or
+// nextCursor by cursor when a page follows (none on the last).
+func (req *request) appendListHead(buf []byte, total, items int, scope *cursorScope, startIndex, count int, next string) []byte {
+	buf = append(buf, `{"schemas":["`+MessageListResponse+`"],"totalResults":`...)
+	buf = jsonw.Int(buf, int64(total))
+	buf = append(buf, `,"itemsPerPage":`...)
+	buf = jsonw.Int(buf, int64(items))
 	switch {
 	case scope == nil:
 		buf = append(buf, `,"startIndex":`...)
@@ -138,7 +122,16 @@ func (req *request) appendPaging(buf []byte, scope *cursorScope, startIndex, cou
 		buf = append(buf, req.h.encodeCursor(scope, count, next, req.h.now())...) // base64url: nothing to escape
 		buf = append(buf, '"')
 	}
-	return buf
+	return append(buf, `,"Resources":[`...)
+}
+
+// listError is the error of a store's list: its ErrInvalidPosition, a
+// position from a cursor the store cannot read, is 400 invalidCursor.
+func listError(err error) error {
+	if errors.Is(err, ErrInvalidPosition) {
+		return Errorf(http.StatusBadRequest, SCIMTypeInvalidCursor, "the cursor is not valid for this query")
+	}
+	return err
 }
 
 // searchRequest is the body of POST /Users/.search (RFC 7644 §3.4.3).
@@ -185,15 +178,6 @@ func (l *stringList) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-func (req *request) searchUsers() {
-	p, err := req.searchListParams()
-	if err != nil {
-		req.fail(err)
-		return
-	}
-	req.list(p)
-}
-
 // searchListParams reads the list parameters of a POST to /Users/.search
 // or /Groups/.search from its SearchRequest body.
 func (req *request) searchListParams() (listParams, error) {
@@ -226,7 +210,8 @@ func (req *request) searchListParams() (listParams, error) {
 	return p, nil
 }
 
-func (req *request) list(p listParams) {
+// listUsers answers a list or search of users, by index or by cursor.
+func (req *request) listUsers(p listParams) {
 	count, err := req.pageCount(p)
 	if err != nil {
 		req.fail(err)
@@ -263,20 +248,12 @@ func (req *request) list(p listParams) {
 	if err == nil {
 		err = req.attachGroups(page.Users)
 	}
-	if errors.Is(err, ErrInvalidPosition) {
-		err = Errorf(http.StatusBadRequest, SCIMTypeInvalidCursor, "the cursor is not valid for this query")
-	}
 	if err != nil {
-		req.fail(err)
+		req.fail(listError(err))
 		return
 	}
 	buf := make([]byte, 0, 256+len(page.Users)*1024)
-	buf = append(buf, `{"schemas":["`+MessageListResponse+`"],"totalResults":`...)
-	buf = jsonw.Int(buf, int64(page.Total))
-	buf = append(buf, `,"itemsPerPage":`...)
-	buf = jsonw.Int(buf, int64(len(page.Users)))
-	buf = req.appendPaging(buf, scope, q.StartIndex, count, page.Next)
-	buf = append(buf, `,"Resources":[`...)
+	buf = req.appendListHead(buf, page.Total, len(page.Users), scope, q.StartIndex, count, page.Next)
 	refs := req.lookupReferences(page.Users)
 	for i, u := range page.Users {
 		if i > 0 {
@@ -351,11 +328,7 @@ func (req *request) decodeOptions() DecodeOptions {
 }
 
 func (req *request) createUser() {
-	u, ok := withBody(req, req.create)
-	if !ok {
-		return
-	}
-	req.respondUser(http.StatusCreated, u)
+	withBody(req, http.StatusCreated, req.create, req.respondUser)
 }
 
 // create decodes, validates and stores a new user.
@@ -394,11 +367,7 @@ func (req *request) prepareWrite(before, after *User) error {
 }
 
 func (req *request) replaceUser(id string) {
-	u, ok := withBody(req, func(body []byte) (*User, error) { return req.replace(id, body, req.ifMatch()) })
-	if !ok {
-		return
-	}
-	req.respondUser(http.StatusOK, u)
+	withBody(req, http.StatusOK, func(body []byte) (*User, error) { return req.replace(id, body, req.ifMatch()) }, req.respondUser)
 }
 
 // replace implements PUT: the body replaces the user; read-only attributes
@@ -416,11 +385,7 @@ func (req *request) replace(id string, body []byte, ifMatch string) (*User, erro
 }
 
 func (req *request) patchUser(id string) {
-	u, ok := withBody(req, func(body []byte) (*User, error) { return req.patch(id, body, req.ifMatch()) })
-	if !ok {
-		return
-	}
-	req.respondUser(http.StatusOK, u)
+	withBody(req, http.StatusOK, func(body []byte) (*User, error) { return req.patch(id, body, req.ifMatch()) }, req.respondUser)
 }
 
 // patch implements PATCH: the operations apply to the current user, all

@@ -67,7 +67,7 @@ func parsePatchFast(data []byte) (*PatchRequest, bool) {
 		return nil, false
 	}
 	// data is read in place, not copied: everything the request keeps of
-	// it is copied (the values by readJSONValue, the path here, op as a
+	// it is copied (the values by jsonr.Reader.Value, the path here, op as a
 	// constant), as TestParsePatchKeepsNoBody checks.
 	r := jsonr.NewReader(unsafe.String(unsafe.SliceData(data), len(data)))
 	var req PatchRequest
@@ -175,7 +175,7 @@ func readPatchOperation(r *jsonr.Reader, bail error) (PatchOperation, error) {
 			}
 			hasValue = true
 			var err error
-			op.Value, err = readJSONValue(r)
+			op.Value, err = r.Value()
 			return err
 		}
 		return r.Skip()

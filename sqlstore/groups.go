@@ -30,6 +30,28 @@ func scanGroup(sc interface{ Scan(...any) error }) (*scim.Group, error) {
 	return g, nil
 }
 
+// queryGroups runs query, a SELECT of groupColumns, and returns the groups
+// read (none: an empty slice); more than maxRows, when above 0, is
+// scim.ErrTooMany.
+func (s *Store) queryGroups(ctx context.Context, maxRows int, query string, args ...any) ([]*scim.Group, error) {
+	rows, err := s.query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	groups := []*scim.Group{}
+	for rows.Next() {
+		g, err := scanGroup(rows)
+		if err != nil {
+			return nil, err
+		}
+		if groups = append(groups, g); maxRows > 0 && len(groups) > maxRows {
+			return nil, scim.ErrTooMany
+		}
+	}
+	return groups, rows.Err()
+}
+
 // CreateGroup implements scim.GroupStore.
 func (s *Store) CreateGroup(ctx context.Context, tenant string, g *scim.Group) error {
 	return s.tx(ctx, s.guarded(ctx, tenant, func(tx *sql.Tx) error {
@@ -219,25 +241,8 @@ func (s *Store) listGroups(ctx context.Context, tenant string, q *scim.GroupQuer
 	} else if vs := q.MemberValues(); len(vs) > 0 {
 		where, args = where+` AND id IN (SELECT group_id FROM group_members WHERE company = ? AND value = ?)`, append(args, tenant, vs[0])
 	}
-	rows, err := s.query(ctx, s.q(`SELECT `+groupColumns+` FROM scim_groups WHERE `+where+` ORDER BY id`), args...)
+	candidates, err := s.queryGroups(ctx, s.maxScan, s.q(`SELECT `+groupColumns+` FROM scim_groups WHERE `+where+` ORDER BY id`), args...)
 	if err != nil {
-		return nil, err
-	}
-	var candidates []*scim.Group
-	for rows.Next() {
-		g, err := scanGroup(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		candidates = append(candidates, g)
-		if s.maxScan > 0 && len(candidates) > s.maxScan {
-			rows.Close()
-			return nil, scim.ErrTooMany
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	matched, err := q.MatchGroups(candidates, s.memberTester(ctx, tenant, len(candidates)))
@@ -286,19 +291,12 @@ func (s *Store) listGroupsPage(ctx context.Context, tenant string, q *scim.Group
 	if q.Descending {
 		order = "id DESC"
 	}
-	rows, err := s.query(ctx, s.q(`SELECT `+groupColumns+` FROM scim_groups WHERE company = ? ORDER BY `+order+` LIMIT ? OFFSET ?`), tenant, min(count, page.Total-skip), skip)
+	groups, err := s.queryGroups(ctx, 0, s.q(`SELECT `+groupColumns+` FROM scim_groups WHERE company = ? ORDER BY `+order+` LIMIT ? OFFSET ?`), tenant, min(count, page.Total-skip), skip)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		g, err := scanGroup(rows)
-		if err != nil {
-			return nil, err
-		}
-		page.Groups = append(page.Groups, g)
-	}
-	return page, rows.Err()
+	page.Groups = groups
+	return page, nil
 }
 
 // listGroupsKeyset answers a cursor query without filter, in id order:
@@ -335,25 +333,18 @@ func (s *Store) listGroupsKeyset(ctx context.Context, tenant string, q *scim.Gro
 	if limit < math.MaxInt {
 		limit++ // one more than the page: is there a next?
 	}
-	rows, err := s.query(ctx, s.q(`SELECT `+groupColumns+` FROM scim_groups WHERE `+where+` ORDER BY `+order+` LIMIT ?`), append(args, limit)...)
+	groups, err := s.queryGroups(ctx, 0, s.q(`SELECT `+groupColumns+` FROM scim_groups WHERE `+where+` ORDER BY `+order+` LIMIT ?`), append(args, limit)...)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		g, err := scanGroup(rows)
-		if err != nil {
+	if len(groups) > count {
+		groups = groups[:count]
+		if page.Next, err = encodeKeys([]any{groups[count-1].ID}); err != nil {
 			return nil, err
 		}
-		if len(page.Groups) == count {
-			if page.Next, err = encodeKeys([]any{page.Groups[count-1].ID}); err != nil {
-				return nil, err
-			}
-			break
-		}
-		page.Groups = append(page.Groups, g)
 	}
-	return page, rows.Err()
+	page.Groups = groups
+	return page, nil
 }
 
 // memberTester returns the memberships function of a list query over

@@ -10,6 +10,7 @@ package jsonr
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"math/bits"
 	"strings"
@@ -165,6 +166,42 @@ func (r *Reader) Null() bool {
 // report); 0 at the end of the input. It lets a caller dispatch on the
 // type of a value it reads generically.
 func (r *Reader) Next() byte { return r.peek() }
+
+// Value reads a value of any type into what encoding/json decodes into an
+// any with UseNumber: nil, bool, string, json.Number, []any or
+// map[string]any. Strings and keys are copied, not substrings of the
+// input: a value kept must not keep the whole input alive.
+func (r *Reader) Value() (any, error) {
+	switch r.peek() {
+	case '{':
+		obj := map[string]any{}
+		err := r.Object(func(key string) error {
+			v, err := r.Value()
+			obj[strings.Clone(key)] = v
+			return err
+		})
+		return obj, err
+	case '[':
+		arr := []any{}
+		err := r.Array(func() error {
+			v, err := r.Value()
+			arr = append(arr, v)
+			return err
+		})
+		return arr, err
+	case '"':
+		s, err := r.String()
+		return strings.Clone(s), err
+	case 't', 'f':
+		return r.Bool()
+	case 'n':
+		if r.Null() {
+			return nil, nil
+		}
+	}
+	s, err := r.Raw() // a number, or the syntax error
+	return json.Number(strings.Clone(s)), err
+}
 
 // Skip reads a value of any type, checking it is valid JSON.
 func (r *Reader) Skip() error {

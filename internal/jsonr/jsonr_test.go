@@ -195,43 +195,10 @@ func TestSpecialBytes(t *testing.T) {
 	}
 }
 
-// walk reads the value at r into what encoding/json decodes into an any
-// with UseNumber, through every method of Reader.
-func walk(r *Reader) (any, error) {
-	switch r.peek() {
-	case '{':
-		m := map[string]any{}
-		err := r.Object(func(key string) error {
-			v, err := walk(r)
-			m[key] = v
-			return err
-		})
-		return m, err
-	case '[':
-		a := []any{}
-		err := r.Array(func() error {
-			v, err := walk(r)
-			a = append(a, v)
-			return err
-		})
-		return a, err
-	case '"':
-		return r.String()
-	case 't', 'f':
-		return r.Bool()
-	case 'n':
-		if r.Null() {
-			return nil, nil
-		}
-	}
-	raw, err := r.Raw()
-	return json.Number(raw), err
-}
-
-func TestWalk(t *testing.T) {
+func TestValue(t *testing.T) {
 	const in = ` { "a" : [ 1 , -2.5e3 , "x\ty" , true , false , null , { } , [ ] ] , "b\u00e9" : { "c" : "d" } , "a" : 0 } `
 	r := NewReader(in)
-	got, err := walk(r)
+	got, err := r.Value()
 	if err == nil {
 		err = r.End()
 	}
@@ -240,7 +207,7 @@ func TestWalk(t *testing.T) {
 	}
 	want := map[string]any{"a": json.Number("0"), "bé": map[string]any{"c": "d"}}
 	if d := cmp.Diff(want, got); d != "" {
-		t.Errorf("walk (-want +got):\n%s", d)
+		t.Errorf("Value (-want +got):\n%s", d)
 	}
 }
 
@@ -298,7 +265,7 @@ func TestDepth(t *testing.T) {
 }
 
 // FuzzReader checks that Skip agrees with json.Valid on any input, and
-// that walking a valid input gives what encoding/json decodes.
+// that Value of a valid input gives what encoding/json decodes.
 func FuzzReader(f *testing.F) {
 	for _, tc := range validity {
 		f.Add(tc.in)
@@ -317,12 +284,12 @@ func FuzzReader(f *testing.F) {
 			return
 		}
 		r = NewReader(s)
-		got, err := walk(r)
+		got, err := r.Value()
 		if err == nil {
 			err = r.End()
 		}
 		if err != nil {
-			t.Fatalf("%q: walk: %v", s, err)
+			t.Fatalf("%q: Value: %v", s, err)
 		}
 		dec := json.NewDecoder(bytes.NewReader([]byte(s)))
 		dec.UseNumber()
@@ -331,7 +298,7 @@ func FuzzReader(f *testing.F) {
 			t.Fatalf("%q: encoding/json: %v", s, err)
 		}
 		if d := cmp.Diff(want, got); d != "" {
-			t.Fatalf("%q: walk differs from encoding/json (-want +got):\n%s", s, d)
+			t.Fatalf("%q: Value differs from encoding/json (-want +got):\n%s", s, d)
 		}
 	})
 }
