@@ -5,7 +5,6 @@ import (
 	"errors"
 	"math"
 	"net/http"
-	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -517,15 +516,7 @@ func (req *request) storeUpdate(u *User, version string) error {
 }
 
 // sameResource reports whether two versions of a user differ only in meta.
-// It sets b's meta to a's while it compares: a may be the store's own
-// (UserViewer) and is not written, b is the request's next version.
-func sameResource(a, b *User) bool {
-	bm := b.Meta
-	b.Meta = a.Meta
-	same := reflect.DeepEqual(a, b)
-	b.Meta = bm
-	return same
-}
+func sameResource(a, b *User) bool { return sameExceptMeta(a, b) }
 
 func (req *request) deleteUser(id string) {
 	if err := req.remove(id, req.ifMatch()); err != nil {
