@@ -340,6 +340,8 @@ type request struct {
 	pending     []Event // the events held
 
 	memberFilters int // group PATCH removes by a member filter, all operations of a bulk together
+
+	sized sizedUser // the user a write checked the size of, encoded
 }
 
 // withBody reads the request body and runs write on it (a create, replace

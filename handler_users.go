@@ -322,13 +322,48 @@ func (req *request) respondUser(status int, u *User) {
 		return
 	}
 	u = one[0]
-	buf := getBuffer()
-	body := req.encode(*buf, u, proj, req.lookupReferences([]*User{u}))
+	refs := req.lookupReferences([]*User{u})
+	body, ok := req.encodeSized(u, proj, refs)
+	var buf *[]byte
+	if !ok {
+		req.sized.release(req.sized.body)
+		buf = getBuffer()
+		body = req.encode(*buf, u, proj, refs)
+	}
 	if status == http.StatusCreated {
 		req.w.Header()["Location"] = []string{req.location(u.ID)}
 	}
 	writeBodyTagged(req.w, status, body, u.Meta.Version)
-	putBuffer(buf, body)
+	if ok {
+		req.sized.release(body)
+	} else {
+		putBuffer(buf, body)
+	}
+}
+
+// encodeSized is req.encode(u, p, refs) made from the encoding the size
+// check kept (req.sized), when that is u's as it now renders: the same
+// user with only meta changed since (commitUpdate stamps it), no
+// projection, and no reference rendered otherwise than stored.
+func (req *request) encodeSized(u *User, p *Projection, refs *references) ([]byte, bool) {
+	s := &req.sized
+	if s.buf == nil || s.u != u || s.id != u.ID || p != nil {
+		return nil, false
+	}
+	v := shallowUsers.Get().(*User)
+	*v = *u
+	v.Meta.Location = req.location(u.ID)
+	if v.Meta.ResourceType == "" {
+		v.Meta.ResourceType = "User"
+	}
+	var body []byte
+	ok := req.renderReferences(v, refs) == v
+	if ok {
+		body = s.withMeta(req.model, v)
+	}
+	*v = User{}
+	shallowUsers.Put(v)
+	return body, ok
 }
 
 func (req *request) getUser(id string) {
@@ -389,7 +424,7 @@ func (req *request) prepareWrite(before, after *User) error {
 	if err := req.resolveReferences(before, after); err != nil {
 		return err
 	}
-	return checkUserSize(req.model, before, after, req.h.maxUserBytes())
+	return req.checkUserSize(before, after)
 }
 
 func (req *request) replaceUser(id string) {

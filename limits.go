@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"reflect"
 	"time"
+	"unsafe"
 
 	"github.com/scimkit/scim/internal/jsonw"
 )
@@ -159,6 +160,18 @@ func checkUserSize(m *Model, before, u *User, limit int) error {
 	enc := m.EncodeUser(*buf, u, nil)
 	size := len(enc)
 	putBuffer(buf, enc)
+	return userSizeError(m, before, u, size, limit)
+}
+
+// checkUserSize is checkUserSize keeping the encoding it measures in
+// req.sized, for respondUser to answer with.
+func (req *request) checkUserSize(before, u *User) error {
+	req.sized.encode(req.model, u)
+	return userSizeError(req.model, before, u, len(req.sized.body), req.h.maxUserBytes())
+}
+
+// userSizeError is checkUserSize's verdict on u, size bytes as JSON.
+func userSizeError(m *Model, before, u *User, size, limit int) error {
 	if size <= limit {
 		return nil
 	}
@@ -174,6 +187,57 @@ func checkUserSize(m *Model, before, u *User, limit int) error {
 		largest, largestSize = m.peakon.ID, custom
 	}
 	return Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "the user would be %d bytes as JSON; at most %d are accepted (its largest attribute, %s, takes %d)", size, limit, largest, largestSize)
+}
+
+// appendMeta appends u's meta member as [Model.EncodeUser] renders it
+// (without a projection).
+func appendMeta(m *Model, dst []byte, u *User) []byte {
+	if m.enc.meta == nil {
+		return dst
+	}
+	return m.enc.meta.encode(dst, unsafe.Pointer(u), nil)
+}
+
+// sizedUser is the encoding of the user a write checked the size of: the
+// same bytes as its response but for meta, which the write stamps after
+// the check, and meta.location, which only responses carry. respondUser
+// answers with it, meta replaced, rather than encode the user again.
+type sizedUser struct {
+	u    *User
+	id   string  // u.ID when encoded: create sets it after the check
+	buf  *[]byte // from bodyBuffers
+	body []byte  // EncodeUser(u, nil) at the check
+	meta int     // the length of body's meta member, before its final '}'
+}
+
+// encode sets s to the encoding of u, in s's buffer if it has one.
+func (s *sizedUser) encode(m *Model, u *User) {
+	if s.buf == nil {
+		s.buf = getBuffer()
+	}
+	enc := m.EncodeUser((*s.buf)[:0], u, nil)
+	// The meta member is encoded last, before the closing brace: measure
+	// it by encoding it again after the user (after a '}', as after the
+	// member before it, it starts with the same comma).
+	withMeta := appendMeta(m, enc, u)
+	*s = sizedUser{u: u, id: u.ID, buf: s.buf, body: withMeta[:len(enc)], meta: len(withMeta) - len(enc)}
+}
+
+// withMeta returns the encoding of v, a user that differs from the one
+// encoded in nothing but its meta, made from s's encoding: s's buffer,
+// which s no longer holds (release the result).
+func (s *sizedUser) withMeta(m *Model, v *User) []byte {
+	body := s.body[:len(s.body)-s.meta-1] // without meta and '}'
+	body = appendMeta(m, body, v)
+	return append(body, '}')
+}
+
+// release returns s's buffer to bodyBuffers, holding used.
+func (s *sizedUser) release(used []byte) {
+	if s.buf != nil {
+		putBuffer(s.buf, used)
+	}
+	*s = sizedUser{}
 }
 
 func (h *Handler) maxPatchOperations() int {
