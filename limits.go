@@ -1,8 +1,10 @@
 package scim
 
 import (
+	"context"
 	"net/http"
 	"reflect"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -283,3 +285,87 @@ func (h *Handler) startStream() error {
 	}
 	return nil
 }
+
+// requestContext is the context a request runs in: what
+// context.WithDeadline(parent, deadline) returns, made only when something
+// waits on Done. Most requests never do (the memory store reads Err), and
+// the timer, cancel function and registration with the parent that
+// WithDeadline makes up front, and the cancel undoes, are a noticeable
+// share of a fast request's CPU.
+type requestContext struct {
+	parent   context.Context
+	deadline time.Time
+
+	mu       sync.Mutex
+	made     context.Context // the WithDeadline, once Done asked for it
+	cancel   context.CancelFunc
+	finished bool // the request is over: canceled, as by WithDeadline's cancel
+}
+
+// newRequestContext is context.WithDeadline(parent, now+timeout), without
+// its cancel function: call finish.
+func newRequestContext(parent context.Context, timeout time.Duration) *requestContext {
+	d := time.Now().Add(timeout)
+	if pd, ok := parent.Deadline(); ok && pd.Before(d) {
+		d = pd
+	}
+	return &requestContext{parent: parent, deadline: d}
+}
+
+// withDeadline returns the context.WithDeadline c stands for, made once.
+func (c *requestContext) withDeadline() context.Context {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.made == nil {
+		c.made, c.cancel = context.WithDeadline(c.parent, c.deadline)
+		if c.finished {
+			c.cancel()
+		}
+	}
+	return c.made
+}
+
+// finish cancels c, as the cancel function of context.WithDeadline does.
+func (c *requestContext) finish() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.finished = true
+	if c.cancel != nil {
+		c.cancel()
+	}
+}
+
+func (c *requestContext) Deadline() (time.Time, bool) { return c.deadline, true }
+
+func (c *requestContext) Done() <-chan struct{} { return c.withDeadline().Done() }
+
+func (c *requestContext) Err() error {
+	c.mu.Lock()
+	made, finished := c.made, c.finished
+	c.mu.Unlock()
+	switch {
+	case made != nil:
+		return made.Err()
+	case finished:
+		return context.Canceled
+	}
+	if err := c.parent.Err(); err != nil {
+		return err
+	}
+	if !time.Now().Before(c.deadline) {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
+func (c *requestContext) Value(key any) any {
+	// The standard library finds a context's cancellation (context.Cause,
+	// a child context's link to its parent) through the value of its key
+	// &cancelCtxKey, an *int: only the made context has the right one.
+	if _, ok := key.(*int); ok {
+		return c.withDeadline().Value(key)
+	}
+	return c.parent.Value(key)
+}
+
+func (c *requestContext) String() string { return "scim.requestContext" }
