@@ -156,17 +156,8 @@ func checkValueCounts(m *Model, before, u *User, limit int) error {
 // checkUserSize enforces MaxUserBytes on a user about to be written, as
 // rendered with every attribute: the bound that keeps a page of users
 // within MaxListBytes. A user that was already larger (the limit was
-// lowered since) may be written as long as it does not grow.
-func checkUserSize(m *Model, before, u *User, limit int) error {
-	buf := getBuffer()
-	enc := m.EncodeUser(*buf, u, nil)
-	size := len(enc)
-	putBuffer(buf, enc)
-	return userSizeError(m, before, u, size, limit)
-}
-
-// checkUserSize is checkUserSize keeping the encoding it measures in
-// req.sized, for respondUser to answer with.
+// lowered since) may be written as long as it does not grow. The encoding
+// it measures stays in req.sized, for respondUser to answer with.
 func (req *request) checkUserSize(before, u *User) error {
 	req.sized.encode(req.model, u)
 	return userSizeError(req.model, before, u, len(req.sized.body), req.h.maxUserBytes())
