@@ -257,8 +257,8 @@ func (h *Handler) requestTimeout() time.Duration {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.init()
 	if d := h.requestTimeout(); d > 0 {
-		ctx, cancel := context.WithTimeout(r.Context(), d)
-		defer cancel()
+		ctx := newRequestContext(r.Context(), d) // context.WithTimeout, made lazily
+		defer ctx.finish()
 		r = r.WithContext(ctx)
 	}
 	mount, endpoint, rest, ok := h.route(r)
@@ -340,6 +340,8 @@ type request struct {
 	pending     []Event // the events held
 
 	memberFilters int // group PATCH removes by a member filter, all operations of a bulk together
+
+	sized sizedUser // the user a write checked the size of, encoded
 }
 
 // resourceRoutes are the request handlers of a resource endpoint, /Users

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"math"
 	"net/http"
-	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -300,13 +299,48 @@ func (req *request) respondUser(status int, u *User) {
 		return
 	}
 	u = one[0]
-	buf := getBuffer()
-	body := req.encode(*buf, u, proj, req.lookupReferences([]*User{u}))
+	refs := req.lookupReferences([]*User{u})
+	body, ok := req.encodeSized(u, proj, refs)
+	var buf *[]byte
+	if !ok {
+		req.sized.release(req.sized.body)
+		buf = getBuffer()
+		body = req.encode(*buf, u, proj, refs)
+	}
 	if status == http.StatusCreated {
 		req.w.Header()["Location"] = []string{req.location(u.ID)}
 	}
 	writeBodyTagged(req.w, status, body, u.Meta.Version)
-	putBuffer(buf, body)
+	if ok {
+		req.sized.release(body)
+	} else {
+		putBuffer(buf, body)
+	}
+}
+
+// encodeSized is req.encode(u, p, refs) made from the encoding the size
+// check kept (req.sized), when that is u's as it now renders: the same
+// user with only meta changed since (commitUpdate stamps it), no
+// projection, and no reference rendered otherwise than stored.
+func (req *request) encodeSized(u *User, p *Projection, refs *references) ([]byte, bool) {
+	s := &req.sized
+	if s.buf == nil || s.u != u || s.id != u.ID || p != nil {
+		return nil, false
+	}
+	v := shallowUsers.Get().(*User)
+	*v = *u
+	v.Meta.Location = req.location(u.ID)
+	if v.Meta.ResourceType == "" {
+		v.Meta.ResourceType = "User"
+	}
+	var body []byte
+	ok := req.renderReferences(v, refs) == v
+	if ok {
+		body = s.withMeta(req.model, v)
+	}
+	*v = User{}
+	shallowUsers.Put(v)
+	return body, ok
 }
 
 func (req *request) getUser(id string) {
@@ -343,7 +377,7 @@ func (req *request) create(body []byte) (*User, error) {
 	now := req.h.now().UTC()
 	u.ID = req.h.newID()
 	u.Meta = Meta{ResourceType: "User", Created: now, LastModified: now, Version: nextVersion("")}
-	if err := req.store.CreateUser(req.ctx, req.tenant, u); err != nil {
+	if err := req.storeCreate(u); err != nil {
 		return nil, err
 	}
 	req.committed(nil, u)
@@ -363,7 +397,7 @@ func (req *request) prepareWrite(before, after *User) error {
 	if err := req.resolveReferences(before, after); err != nil {
 		return err
 	}
-	return checkUserSize(req.model, before, after, req.h.maxUserBytes())
+	return req.checkUserSize(before, after)
 }
 
 func (req *request) replaceUser(id string) {
@@ -449,23 +483,40 @@ func (req *request) commitUpdate(cur, next *User) error {
 		next.Meta.LastModified = cur.Meta.LastModified // clocks may step back
 	}
 	next.Meta.Version = nextVersion(cur.Meta.Version)
-	if err := req.store.UpdateUser(req.ctx, req.tenant, next, cur.Meta.Version); err != nil {
+	if err := req.storeUpdate(next, cur.Meta.Version); err != nil {
 		return err
 	}
 	req.committed(cur, next)
 	return nil
 }
 
-// sameResource reports whether two versions of a user differ only in meta.
-// It sets b's meta to a's while it compares: a may be the store's own
-// (UserViewer) and is not written, b is the request's next version.
-func sameResource(a, b *User) bool {
-	bm := b.Meta
-	b.Meta = a.Meta
-	same := reflect.DeepEqual(a, b)
-	b.Meta = bm
-	return same
+// storeCreate and storeUpdate hand a [MemoryStore] the very *User they
+// are given, sparing the copy the [Store] contract asks for: the handler
+// writes only users it built for the write and never modifies afterwards
+// (once written a user is only read: rendered, cloned for events), as a
+// lent one is (UserViewer). Only the *MemoryStore itself: a type embedding
+// it has its own reasons to see the calls through its Store methods.
+
+// storeCreate is the store's CreateUser of u, which the caller no longer
+// modifies.
+func (req *request) storeCreate(u *User) error {
+	if m, ok := req.store.(*MemoryStore); ok {
+		return m.adoptCreate(req.ctx, req.tenant, u)
+	}
+	return req.store.CreateUser(req.ctx, req.tenant, u)
 }
+
+// storeUpdate is the store's UpdateUser of u, which the caller no longer
+// modifies.
+func (req *request) storeUpdate(u *User, version string) error {
+	if m, ok := req.store.(*MemoryStore); ok {
+		return m.adoptUpdate(req.ctx, req.tenant, u, version)
+	}
+	return req.store.UpdateUser(req.ctx, req.tenant, u, version)
+}
+
+// sameResource reports whether two versions of a user differ only in meta.
+func sameResource(a, b *User) bool { return sameExceptMeta(a, b) }
 
 func (req *request) deleteUser(id string) {
 	if err := req.remove(id, req.ifMatch()); err != nil {
