@@ -377,7 +377,7 @@ func (req *request) create(body []byte) (*User, error) {
 	now := req.h.now().UTC()
 	u.ID = req.h.newID()
 	u.Meta = Meta{ResourceType: "User", Created: now, LastModified: now, Version: nextVersion("")}
-	if err := req.storeCreate(u); err != nil {
+	if err := req.store.CreateUser(req.ctx, req.tenant, u); err != nil {
 		return nil, err
 	}
 	req.committed(nil, u)
@@ -483,36 +483,11 @@ func (req *request) commitUpdate(cur, next *User) error {
 		next.Meta.LastModified = cur.Meta.LastModified // clocks may step back
 	}
 	next.Meta.Version = nextVersion(cur.Meta.Version)
-	if err := req.storeUpdate(next, cur.Meta.Version); err != nil {
+	if err := req.store.UpdateUser(req.ctx, req.tenant, next, cur.Meta.Version); err != nil {
 		return err
 	}
 	req.committed(cur, next)
 	return nil
-}
-
-// storeCreate and storeUpdate hand a [MemoryStore] the very *User they
-// are given, sparing the copy the [Store] contract asks for: the handler
-// writes only users it built for the write and never modifies afterwards
-// (once written a user is only read: rendered, cloned for events), as a
-// lent one is (UserViewer). Only the *MemoryStore itself: a type embedding
-// it has its own reasons to see the calls through its Store methods.
-
-// storeCreate is the store's CreateUser of u, which the caller no longer
-// modifies.
-func (req *request) storeCreate(u *User) error {
-	if m, ok := req.store.(*MemoryStore); ok {
-		return m.adoptCreate(req.ctx, req.tenant, u)
-	}
-	return req.store.CreateUser(req.ctx, req.tenant, u)
-}
-
-// storeUpdate is the store's UpdateUser of u, which the caller no longer
-// modifies.
-func (req *request) storeUpdate(u *User, version string) error {
-	if m, ok := req.store.(*MemoryStore); ok {
-		return m.adoptUpdate(req.ctx, req.tenant, u, version)
-	}
-	return req.store.UpdateUser(req.ctx, req.tenant, u, version)
 }
 
 // sameResource reports whether two versions of a user differ only in meta.

@@ -145,17 +145,6 @@ func foldKey(s string) string { return fold.Key(s) }
 
 // CreateUser implements Store.
 func (s *MemoryStore) CreateUser(ctx context.Context, tenant string, u *User) error {
-	return s.createUser(ctx, tenant, u, false)
-}
-
-// adoptCreate is CreateUser keeping u itself, which the caller (the
-// Handler's storeCreate) hands over.
-func (s *MemoryStore) adoptCreate(ctx context.Context, tenant string, u *User) error {
-	return s.createUser(ctx, tenant, u, true)
-}
-
-// createUser is CreateUser; with adopt, u is kept rather than a copy.
-func (s *MemoryStore) createUser(ctx context.Context, tenant string, u *User, adopt bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.check(ctx, tenant, true); err != nil {
@@ -168,11 +157,8 @@ func (s *MemoryStore) createUser(ctx context.Context, tenant string, u *User, ad
 	if err := t.checkUnique(u, nil); err != nil {
 		return err
 	}
-	if !adopt {
-		u = u.Clone()
-	}
 	t.seq++
-	e := &memEntry{seq: t.seq, user: u}
+	e := &memEntry{seq: t.seq, user: u.Clone()}
 	t.byID[u.ID] = e
 	t.byUserName[foldKey(u.UserName)] = e
 	t.byExternalID.move(e, "", u.ExternalID)
@@ -257,17 +243,6 @@ func (s *MemoryStore) ViewUser(ctx context.Context, tenant, id string) (*User, e
 
 // UpdateUser implements Store.
 func (s *MemoryStore) UpdateUser(ctx context.Context, tenant string, u *User, version string) error {
-	return s.updateUser(ctx, tenant, u, version, false)
-}
-
-// adoptUpdate is UpdateUser keeping u itself, which the caller (the
-// Handler's storeUpdate) hands over.
-func (s *MemoryStore) adoptUpdate(ctx context.Context, tenant string, u *User, version string) error {
-	return s.updateUser(ctx, tenant, u, version, true)
-}
-
-// updateUser is UpdateUser; with adopt, u is kept rather than a copy.
-func (s *MemoryStore) updateUser(ctx context.Context, tenant string, u *User, version string, adopt bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t, e, err := s.userEntry(ctx, tenant, u.ID, true)
@@ -282,10 +257,7 @@ func (s *MemoryStore) updateUser(ctx context.Context, tenant string, u *User, ve
 		return err
 	}
 	delete(t.byUserName, foldKey(old.UserName))
-	if !adopt {
-		u = u.Clone()
-	}
-	e.user = u
+	e.user = u.Clone()
 	t.byManager.move(e, old.Enterprise.Manager.Value, u.Enterprise.Manager.Value)
 	t.byExternalID.move(e, old.ExternalID, u.ExternalID)
 	t.byUserName[foldKey(u.UserName)] = e
