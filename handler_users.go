@@ -270,7 +270,16 @@ func (req *request) list(p listParams) {
 		req.fail(err)
 		return
 	}
-	buf := make([]byte, 0, 256+len(page.Users)*1024)
+	// A page of a few users (an identity provider's lookup by userName or
+	// externalId) fits a pooled buffer; a larger page is sized once.
+	var pooled *[]byte
+	var buf []byte
+	if n := 256 + len(page.Users)*1024; n <= 2048 { // what bodyBuffers start with
+		pooled = getBuffer()
+		buf = *pooled
+	} else {
+		buf = make([]byte, 0, n)
+	}
 	buf = append(buf, `{"schemas":["`+MessageListResponse+`"],"totalResults":`...)
 	buf = jsonw.Int(buf, int64(page.Total))
 	buf = append(buf, `,"itemsPerPage":`...)
@@ -286,6 +295,9 @@ func (req *request) list(p listParams) {
 	}
 	buf = append(buf, "]}"...)
 	req.writeJSON(http.StatusOK, buf)
+	if pooled != nil {
+		putBuffer(pooled, buf)
+	}
 }
 
 // encode renders a stored user for this request: location, references
