@@ -27,3 +27,12 @@ func (m *Model) CompileFilterGeneral(f Filter) (Matcher, error) {
 	}
 	return func(u *User) bool { return ev(reflect.ValueOf(u).Elem()) }, nil
 }
+
+// ParseFilterGeneral and ParseComparisonOnly expose ParseFilter's two
+// paths, for the fuzz test that checks they agree.
+func ParseFilterGeneral(s string) (Filter, error) { return parseFilter(s) }
+
+func ParseComparisonOnly(s string) (Filter, bool) {
+	e, ok := parseComparisonOnly(s)
+	return e, ok
+}
