@@ -221,6 +221,15 @@ func ParseFilter(s string) (Filter, error) {
 	if !utf8.ValidString(s) {
 		return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidFilter, "filter: the filter is not valid UTF-8")
 	}
+	if e, ok := parseComparisonOnly(s); ok {
+		return e, nil
+	}
+	return parseFilter(s)
+}
+
+// parseFilter parses a filter ParseFilter has checked the length and
+// encoding of.
+func parseFilter(s string) (Filter, error) {
 	p := &parser{src: s}
 	p.next()
 	f, err := p.parseOr(0)
@@ -231,6 +240,56 @@ func ParseFilter(s string) (Filter, error) {
 		return nil, p.errorf("expected \"and\", \"or\" or the end of the filter")
 	}
 	return f, nil
+}
+
+// parseComparisonOnly parses, without the tokenizer, the filter identity
+// providers send before every create: one comparison of an attribute with
+// a string written without escapes, separated by single spaces, as in
+// userName eq "bjensen@example.com". It returns the tree parseFilter
+// returns, or false for any other text, which parseFilter then reads
+// (FuzzParseComparisonOnly checks the two agree).
+func parseComparisonOnly(s string) (*AttrExpr, bool) {
+	word, rest, ok := strings.Cut(s, " ")
+	if !ok || !plainWord(word) || strings.EqualFold(word, "not") {
+		return nil, false
+	}
+	path, ok := splitPath(word)
+	if !ok {
+		return nil, false
+	}
+	opWord, lit, ok := strings.Cut(rest, " ")
+	if !ok || !plainWord(opWord) {
+		return nil, false
+	}
+	op, ok := compareOps[opWord]
+	if !ok {
+		op, ok = compareOps[strings.ToLower(opWord)]
+	}
+	if !ok || op == OpPresent || len(lit) < 2 || lit[0] != '"' || lit[len(lit)-1] != '"' {
+		return nil, false
+	}
+	lit = lit[1 : len(lit)-1]
+	for i := 0; i < len(lit); i++ {
+		if c := lit[i]; c == '"' || c == '\\' || c < 0x20 {
+			return nil, false
+		}
+	}
+	return &AttrExpr{Path: path, Op: op, Value: lit}, true
+}
+
+// plainWord reports whether the tokenizer would read w, non-empty, as one
+// word: no space, bracket, parenthesis or quote.
+func plainWord(w string) bool {
+	if w == "" {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		switch c := w[i]; {
+		case isSpace(c), punctuation[c] != 0, c == '"':
+			return false
+		}
+	}
+	return true
 }
 
 type tokKind int

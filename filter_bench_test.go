@@ -19,6 +19,17 @@ func BenchmarkParseFilter(b *testing.B) {
 	}
 }
 
+// BenchmarkParseFilterUserNameEq parses the lookup Okta and Entra make
+// before every create (ParseFilter's fast path).
+func BenchmarkParseFilterUserNameEq(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := scim.ParseFilter(`userName eq "bjensen@example.com"`); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkMatch(b *testing.B) {
 	m := storetest.FixtureModel()
 	f, err := scim.ParseFilter(fiveTerms + ` or ` + storetest.PeakonURN + `Employed_Since ge "2020-01-01"`)

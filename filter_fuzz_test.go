@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	scim "github.com/scimkit/scim"
 	"github.com/scimkit/scim/storetest"
 )
@@ -80,6 +81,34 @@ func FuzzMatch(f *testing.F) {
 			if canonical != nil && canonical(u) != got {
 				t.Fatalf("%q and its canonical text %q disagree on %s", s, tree.String(), u.ID)
 			}
+		}
+	})
+}
+
+// FuzzParseComparisonOnly checks ParseFilter's fast path for a lone
+// comparison (userName eq "x"): whatever it accepts, the general parser
+// accepts too, with the same tree.
+func FuzzParseComparisonOnly(f *testing.F) {
+	for _, s := range []string{
+		`userName eq "bjensen@example.com"`, `userName EQ "x"`, `externalId eq ""`, `not eq "x"`, `NOT eq "x"`,
+		`userName pr "x"`, `userName eq "a\"b"`, `userName eq "a" or title eq "b"`, `name.familyName sw "J"`,
+		`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "7"`,
+		`emails[type eq "work"]`, `userName  eq "x"`, `userName eq "x" `, "userName eq \"\t\"", `userName eq x`,
+		`a.b.c eq "x"`, `(userName eq "x")`, `userName eq ""x"`, `userName eq "`, `and eq "x"`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		fast, ok := scim.ParseComparisonOnly(s)
+		if !ok {
+			return
+		}
+		general, err := scim.ParseFilterGeneral(s)
+		if err != nil {
+			t.Fatalf("%q: the fast path gives %#v, the parser %v", s, fast, err)
+		}
+		if diff := cmp.Diff(general, fast); diff != "" {
+			t.Fatalf("%q: the fast path's tree differs from the parser's (-parser +fast):\n%s", s, diff)
 		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/scimkit/scim/internal/jsonw"
 )
@@ -251,7 +252,16 @@ func (req *request) listUsers(p listParams) {
 		req.fail(listError(err))
 		return
 	}
-	buf := make([]byte, 0, 256+len(page.Users)*1024)
+	// A page of a few users (an identity provider's lookup by userName or
+	// externalId) fits a pooled buffer; a larger page is sized once.
+	var pooled *[]byte
+	var buf []byte
+	if n := 256 + len(page.Users)*1024; n <= 2048 { // what bodyBuffers start with
+		pooled = getBuffer()
+		buf = *pooled
+	} else {
+		buf = make([]byte, 0, n)
+	}
 	buf = req.appendListHead(buf, page.Total, len(page.Users), scope, q.StartIndex, count, page.Next)
 	refs := req.lookupReferences(page.Users)
 	for i, u := range page.Users {
@@ -262,6 +272,9 @@ func (req *request) listUsers(p listParams) {
 	}
 	buf = append(buf, "]}"...)
 	req.writeJSON(http.StatusOK, buf)
+	if pooled != nil {
+		putBuffer(pooled, buf)
+	}
 }
 
 // encode renders a stored user for this request: location, references
@@ -270,20 +283,37 @@ func (req *request) encode(dst []byte, u *User, p *Projection, refs *references)
 	// u may be the store's own (UserViewer): change meta in a shallow copy,
 	// a pooled one (the encoder's indirect calls would move a local copy
 	// to the heap: an allocation of a User for every user rendered).
-	v := shallowUsers.Get().(*User)
+	s := shallowUsers.Get().(*shallowUser)
+	v := &s.user
 	*v = *u
-	v.Meta.Location = req.location(u.ID)
+	// The location is built in the copy's own buffer, not concatenated:
+	// a page of 100 users would allocate 100 strings only to copy them
+	// into dst. The string aliases s.loc, so it lives no longer than this
+	// call: v is cleared before s goes back to the pool, and EncodeUser
+	// copies what it renders.
+	s.loc = append(append(append(s.loc[:0], req.base...), "/Users/"...), u.ID...)
+	v.Meta.Location = unsafe.String(unsafe.SliceData(s.loc), len(s.loc))
 	if v.Meta.ResourceType == "" {
 		v.Meta.ResourceType = "User"
 	}
 	dst = req.model.EncodeUser(dst, req.renderReferences(v, refs), p)
 	*v = User{} // hold nothing of u's
-	shallowUsers.Put(v)
+	if cap(s.loc) > 1024 {
+		s.loc = nil // a rare long id or mount point does not stay pooled
+	}
+	shallowUsers.Put(s)
 	return dst
 }
 
+// shallowUser is encode's shallow copy of a user, with the buffer its
+// meta.location is built in.
+type shallowUser struct {
+	user User
+	loc  []byte
+}
+
 // shallowUsers are encode's shallow copies.
-var shallowUsers = sync.Pool{New: func() any { return new(User) }}
+var shallowUsers = sync.Pool{New: func() any { return new(shallowUser) }}
 
 // respondUser writes a single user with its ETag and, for 201, Location.
 func (req *request) respondUser(status int, u *User) {

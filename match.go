@@ -58,11 +58,49 @@ func (m *Model) compileFilter(f Filter) (Filter, Matcher, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if e, ok := r.(*AttrExpr); ok {
+		if match := stringEquality(e); match != nil {
+			return r, match, nil
+		}
+	}
 	ev, err := m.compile(r, nil)
 	if err != nil {
 		return nil, nil, err
 	}
 	return r, func(u *User) bool { return ev(reflect.ValueOf(u).Elem()) }, nil
+}
+
+// stringEquality compiles, as one closure, a resolved equality of a
+// single-valued string attribute with a literal (userName eq "x", the
+// lookup identity providers make before every create), or returns nil for
+// any other comparison. It tests what compile's general path tests (see
+// compileCompare and compileLeaf), without its layers of closures.
+func stringEquality(e *AttrExpr) Matcher {
+	a := e.Path.Attr
+	if e.Op != OpEqual || e.Value == nil || a == nil || e.Path.SubAttr != nil || a.Custom || a.MultiValued ||
+		a.Mutability == WriteOnly || a.Returned == ReturnedNever || a.field == nil {
+		return nil
+	}
+	switch a.Type {
+	case TypeString, TypeReference, TypeBinary:
+	default:
+		return nil
+	}
+	lit, ok := literal.Text(e.Value)
+	if !ok {
+		return nil
+	}
+	idx := a.field
+	if a.CaseExact {
+		return func(u *User) bool {
+			v := reflect.ValueOf(u).Elem().FieldByIndex(idx).String()
+			return v != "" && v == lit
+		}
+	}
+	return func(u *User) bool {
+		v := reflect.ValueOf(u).Elem().FieldByIndex(idx).String()
+		return v != "" && fold.Equal(v, lit)
+	}
 }
 
 // NewFilterQuery builds the query of an unsorted page of the users

@@ -3,6 +3,8 @@ package scim_test
 import (
 	"errors"
 	"net/http"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -250,6 +252,58 @@ func TestUnqualifiedExtensionNames(t *testing.T) {
 		var e *scim.Error
 		if !errors.As(err, &e) || e.SCIMType != scim.SCIMTypeInvalidFilter {
 			t.Errorf("CompileFilter(%q) = %v, want 400 invalidFilter", filter, err)
+		}
+	}
+}
+
+// TestStringEqualityShortcut checks that the one-closure compilation of
+// an equality of a single-valued string attribute (compileFilter's
+// shortcut for userName eq "x") matches exactly the users the general
+// compilation matches, for every attribute of the fixture model and
+// literals of several cases, types and lengths.
+func TestStringEqualityShortcut(t *testing.T) {
+	m := storetest.FixtureModel()
+	users := storetest.FixtureUsers()
+	lits := []string{`""`, `"x"`, `42`, `true`, `null`, `"ß"`, `"SS"`, `"straße"`}
+	for _, u := range users {
+		for _, v := range []string{u.UserName, u.ExternalID, u.DisplayName, u.Title, u.Locale, u.UserType, u.Name.FamilyName, u.Enterprise.Department} {
+			for _, s := range []string{v, strings.ToUpper(v), strings.ToLower(v)} {
+				lits = append(lits, strconv.Quote(s))
+			}
+		}
+	}
+	var paths []string
+	for _, a := range m.Core().Attributes {
+		paths = append(paths, a.Name)
+		for _, sub := range a.SubAttributes {
+			paths = append(paths, a.Name+"."+sub.Name)
+		}
+	}
+	for _, a := range m.Enterprise().Attributes {
+		paths = append(paths, storetest.EnterpriseURN+a.Name)
+	}
+	paths = append(paths, "Department", "Manager", "meta.created", "id")
+	for _, p := range paths {
+		for _, lit := range lits {
+			filter := p + " eq " + lit
+			f, err := scim.ParseFilter(filter)
+			if err != nil {
+				t.Fatalf("%s: %v", filter, err)
+			}
+			fast, fastErr := m.CompileFilter(f)
+			general, generalErr := m.CompileFilterGeneral(f)
+			if (fastErr == nil) != (generalErr == nil) {
+				t.Errorf("%s: error %v, the general path's %v", filter, fastErr, generalErr)
+				continue
+			}
+			if fastErr != nil {
+				continue
+			}
+			for _, u := range users {
+				if got, want := fast(u), general(u); got != want {
+					t.Errorf("%s on %s: %v, the general path %v", filter, u.UserName, got, want)
+				}
+			}
 		}
 	}
 }

@@ -147,6 +147,9 @@ type Pager struct {
 	page    Page
 	heap    userHeap
 	offers  int // how many users will be offered, when known (Expect)
+	// one holds the page and its users together when it can hold only
+	// one user (an index hit): one allocation rather than two.
+	one *pageOfOne
 
 	// A cursor query's: after is the user the page starts after (its id
 	// and sort key only), more that a match follows the page.
@@ -228,7 +231,12 @@ func (p *Pager) keep(u *User) {
 		if p.offers > 0 {
 			n = min(n, p.offers)
 		}
-		p.page.Users = make([]*User, 0, n)
+		if n == 1 {
+			p.one = new(pageOfOne)
+			p.page.Users = p.one.users[:0:1]
+		} else {
+			p.page.Users = make([]*User, 0, n)
+		}
 	}
 	p.page.Users = append(p.page.Users, u)
 }
@@ -251,7 +259,19 @@ func (p *Pager) Page() *Page {
 	if page.Users == nil {
 		page.Users = []*User{}
 	}
-	return &page
+	if p.one != nil && len(page.Users) == 1 && &page.Users[0] == &p.one.users[0] {
+		p.one.page = page
+		return &p.one.page
+	}
+	out := new(Page) // not &page: that would move page to the heap on every path
+	*out = page
+	return out
+}
+
+// pageOfOne is a [Page] with room for one user.
+type pageOfOne struct {
+	page  Page
+	users [1]*User
 }
 
 // userHeap is a max-heap under [Query].Compare: its root is the worst user
