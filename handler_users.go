@@ -357,7 +357,8 @@ func (req *request) encodeSized(u *User, p *Projection, refs *references) ([]byt
 	if s.buf == nil || s.u != u || s.id != u.ID || p != nil {
 		return nil, false
 	}
-	v := shallowUsers.Get().(*User)
+	su := shallowUsers.Get().(*shallowUser)
+	v := &su.user
 	*v = *u
 	v.Meta.Location = req.location(u.ID)
 	if v.Meta.ResourceType == "" {
@@ -369,7 +370,7 @@ func (req *request) encodeSized(u *User, p *Projection, refs *references) ([]byt
 		body = s.withMeta(req.model, v)
 	}
 	*v = User{}
-	shallowUsers.Put(v)
+	shallowUsers.Put(su)
 	return body, ok
 }
 
