@@ -10,14 +10,18 @@ import (
 	"github.com/scimkit/scim"
 )
 
-// BenchmarkUserPatchSQLite measures a PATCH of one attribute through the
-// handler on a SQLite store of 10,000 users (synchronous=FULL), one client
+// BenchmarkUserPatchSQLite and BenchmarkUserPatchPostgres measure a PATCH
+// of one attribute through the handler on a store of 10,000 users (SQLite:
+// synchronous=FULL), one client
 // at a time and 16 at once (group commit). Each run patches in values of
 // its own (a prefix from the clock), so that no PATCH of a run repeats an
 // earlier run's and is answered as a no-op: -count 6 measures writes in
 // every run.
-func BenchmarkUserPatchSQLite(b *testing.B) {
-	st := openSQLite(b)
+func BenchmarkUserPatchSQLite(b *testing.B)   { userPatch(b, "sqlite") }
+func BenchmarkUserPatchPostgres(b *testing.B) { userPatch(b, "postgres") }
+
+func userPatch(b *testing.B, dialect string) {
+	st := freshStore(b, dialect)
 	const n = 10_000
 	users := make([]*scim.User, n)
 	for i := range users {
