@@ -69,6 +69,9 @@ type Store struct {
 	// starts (writestmts.go); wstmts is keyed by the dialect's text.
 	wsql   writeSQL
 	wstmts map[string]*sql.Stmt
+	// updates are the UPDATEs of some of users' columns (updateSQL),
+	// prepared on w as UpdateUser first needs each; keyed by text.
+	updates *updateStmts
 
 	// group commits concurrent writes together (SQLite only, else nil).
 	group *groupCommit
@@ -215,7 +218,7 @@ func newStore(d Dialect, opts []Option) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{d: k, dialect: d, maxScan: 1_000_000, stmts: maxStmts, nUsers: defaultUserCache, counts: new(atomic.Int64)}
+	s := &Store{d: k, dialect: d, maxScan: 1_000_000, stmts: maxStmts, nUsers: defaultUserCache, counts: new(atomic.Int64), updates: new(updateStmts)}
 	s.maxConns = defaultPostgresConns
 	if k == sqlite {
 		s.maxConns = defaultSQLiteReaders
@@ -282,7 +285,7 @@ func (s *Store) batchStmt(ctx context.Context, text string) (*sql.Stmt, error) {
 		return st, nil
 	}
 	var st *sql.Stmt
-	if ws := s.wstmts[text]; ws != nil {
+	if ws := s.writeStmt(text); ws != nil {
 		st = s.btx.StmtContext(ctx, ws)
 	} else {
 		var err error

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // The statements every write of a user runs. They are prepared once, when
@@ -50,7 +52,7 @@ func newWriteSQL(pg bool) writeSQL {
 	return writeSQL{
 		insertUser: `INSERT INTO users (company, id, ` + userColumns + `) VALUES (` + strings.Repeat("?, ", n-1) + doc + `)`,
 		updateUser: `UPDATE users SET ` + set + ` WHERE company = ? AND id = ? AND version = ?`,
-		lockUser:   `SELECT version, active FROM users WHERE company = ? AND id = ?` + lock,
+		lockUser:   `SELECT version, active, doc FROM users WHERE company = ? AND id = ?` + lock,
 	}
 }
 
@@ -84,7 +86,73 @@ func (s *Store) closeWrites() error {
 	for _, st := range s.wstmts {
 		err = errors.Join(err, st.Close())
 	}
+	s.updates.m.Range(func(_, st any) bool {
+		err = errors.Join(err, st.(*sql.Stmt).Close())
+		return true
+	})
 	return err
+}
+
+// writeStmt returns the statement of text prepared on the writer's pool,
+// or nil.
+func (s *Store) writeStmt(text string) *sql.Stmt {
+	if st := s.wstmts[text]; st != nil {
+		return st
+	}
+	if st, ok := s.updates.m.Load(text); ok {
+		return st.(*sql.Stmt)
+	}
+	return nil
+}
+
+// updateStmts holds the UPDATEs of some of users' columns that UpdateUser
+// has run, prepared on the writer's pool. They are prepared after the
+// transaction that first needed one (which prepared its own copy): SQLite's
+// writer pool has one connection, which that transaction holds. A client's
+// updates touch a few sets of attributes, so there are few; past
+// maxUpdateStmts, a new set is prepared in each transaction that needs it.
+type updateStmts struct {
+	m sync.Map // text → *sql.Stmt
+	n atomic.Int32
+}
+
+const maxUpdateStmts = 64
+
+// prepareUpdate prepares text, an UPDATE of updateSQL, on the writer's
+// pool for later transactions, unless it is already or the cache is full.
+func (s *Store) prepareUpdate(ctx context.Context, text string) {
+	if s.writeStmt(text) != nil || s.updates.n.Load() >= maxUpdateStmts {
+		return
+	}
+	st, err := s.w.PrepareContext(ctx, text)
+	if err != nil {
+		return // the next transaction prepares it again
+	}
+	if _, loaded := s.updates.m.LoadOrStore(text, st); loaded {
+		st.Close()
+		return
+	}
+	s.updates.n.Add(1)
+}
+
+// updateSQL is the UPDATE of users setting the columns of userColumnsByAttr
+// whose bit is set in changed, and doc, at a version.
+func updateSQL(changed uint64, pg bool) string {
+	var b strings.Builder
+	b.WriteString("UPDATE users SET ")
+	for i, c := range userColumnsByAttr {
+		if changed&(1<<i) != 0 {
+			b.WriteString(c.name)
+			b.WriteString(" = ?, ")
+		}
+	}
+	if pg {
+		b.WriteString("doc = ?::jsonb")
+	} else {
+		b.WriteString("doc = ?")
+	}
+	b.WriteString(" WHERE company = ? AND id = ? AND version = ?")
+	return b.String()
 }
 
 // txWriter runs the statements of one write transaction: those prepared
@@ -107,7 +175,7 @@ func (w *txWriter) stmt(query string) (*sql.Stmt, error) {
 	}
 	var st *sql.Stmt
 	text := w.s.q(query)
-	if ws := w.s.wstmts[text]; ws != nil {
+	if ws := w.s.writeStmt(text); ws != nil {
 		st = w.tx.StmtContext(w.ctx, ws)
 	} else {
 		var err error
