@@ -2,6 +2,7 @@ package scim
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -16,6 +17,9 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
+	"unsafe"
+
+	"github.com/scimkit/scim/internal/jsonw"
 )
 
 // Handler serves the SCIM 2.0 protocol for Users (and Groups, when
@@ -783,4 +787,269 @@ func backoff(attempt int) {
 	}
 	d := time.Duration(min(attempt, 50)) * 20 * time.Microsecond
 	time.Sleep(d/2 + rand.N(d))
+}
+
+// appendMeta appends u's meta member as [Model.EncodeUser] renders it
+// (without a projection).
+func appendMeta(m *Model, dst []byte, u *User) []byte {
+	if m.enc.meta == nil {
+		return dst
+	}
+	return m.enc.meta.encode(dst, unsafe.Pointer(u), nil)
+}
+
+// sizedUser is the encoding of the user a write checked the size of: the
+// same bytes as its response but for meta, which the write stamps after
+// the check, and meta.location, which only responses carry. respondUser
+// answers with it, meta replaced, rather than encode the user again.
+type sizedUser struct {
+	u    *User
+	id   string  // u.ID when encoded: create sets it after the check
+	buf  *[]byte // from bodyBuffers
+	body []byte  // EncodeUser(u, nil) at the check
+	meta int     // the length of body's meta member, before its final '}'
+}
+
+// encode sets s to the encoding of u, in s's buffer if it has one.
+func (s *sizedUser) encode(m *Model, u *User) {
+	if s.buf == nil {
+		s.buf = getBuffer()
+	}
+	enc := m.EncodeUser((*s.buf)[:0], u, nil)
+	// The meta member is encoded last, before the closing brace: measure
+	// it by encoding it again after the user (after a '}', as after the
+	// member before it, it starts with the same comma).
+	withMeta := appendMeta(m, enc, u)
+	*s = sizedUser{u: u, id: u.ID, buf: s.buf, body: withMeta[:len(enc)], meta: len(withMeta) - len(enc)}
+}
+
+// withMeta returns the encoding of v, a user that differs from the one
+// encoded in nothing but its meta, made from s's encoding: s's buffer,
+// which s no longer holds (release the result).
+func (s *sizedUser) withMeta(m *Model, v *User) []byte {
+	body := s.body[:len(s.body)-s.meta-1] // without meta and '}'
+	body = appendMeta(m, body, v)
+	return append(body, '}')
+}
+
+// release returns s's buffer to bodyBuffers, holding used.
+func (s *sizedUser) release(used []byte) {
+	if s.buf != nil {
+		putBuffer(s.buf, used)
+	}
+	*s = sizedUser{}
+}
+
+// requestContext is the context a request runs in: what
+// context.WithDeadline(parent, deadline) returns, made only when something
+// waits on Done. Most requests never do (the memory store reads Err), and
+// the timer, cancel function and registration with the parent that
+// WithDeadline makes up front, and the cancel undoes, are a noticeable
+// share of a fast request's CPU.
+type requestContext struct {
+	parent   context.Context
+	deadline time.Time
+
+	mu       sync.Mutex
+	made     context.Context // the WithDeadline, once Done asked for it
+	cancel   context.CancelFunc
+	finished bool // the request is over: canceled, as by WithDeadline's cancel
+}
+
+// newRequestContext is context.WithDeadline(parent, now+timeout), without
+// its cancel function: call finish.
+func newRequestContext(parent context.Context, timeout time.Duration) *requestContext {
+	d := time.Now().Add(timeout)
+	if pd, ok := parent.Deadline(); ok && pd.Before(d) {
+		d = pd
+	}
+	return &requestContext{parent: parent, deadline: d}
+}
+
+// withDeadline returns the context.WithDeadline c stands for, made once.
+func (c *requestContext) withDeadline() context.Context {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.made == nil {
+		c.made, c.cancel = context.WithDeadline(c.parent, c.deadline)
+		if c.finished {
+			c.cancel()
+		}
+	}
+	return c.made
+}
+
+// finish cancels c, as the cancel function of context.WithDeadline does.
+func (c *requestContext) finish() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.finished = true
+	if c.cancel != nil {
+		c.cancel()
+	}
+}
+
+func (c *requestContext) Deadline() (time.Time, bool) { return c.deadline, true }
+
+func (c *requestContext) Done() <-chan struct{} { return c.withDeadline().Done() }
+
+func (c *requestContext) Err() error {
+	c.mu.Lock()
+	made, finished := c.made, c.finished
+	c.mu.Unlock()
+	switch {
+	case made != nil:
+		return made.Err()
+	case finished:
+		return context.Canceled
+	}
+	if err := c.parent.Err(); err != nil {
+		return err
+	}
+	if !time.Now().Before(c.deadline) {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
+func (c *requestContext) Value(key any) any {
+	// The standard library finds a context's cancellation (context.Cause,
+	// a child context's link to its parent) through the value of its key
+	// &cancelCtxKey, an *int: only the made context has the right one.
+	if _, ok := key.(*int); ok {
+		return c.withDeadline().Value(key)
+	}
+	return c.parent.Value(key)
+}
+
+func (c *requestContext) String() string { return "scim.requestContext" }
+
+// listParams are the query parameters of a list or search request.
+type listParams struct {
+	filter, sortBy, sortOrder string
+	attributes, excluded      string
+	startIndex, count         int
+	countGiven                bool
+	// cursor paging (RFC 9865): cursorGiven when the request names a
+	// cursor, even empty (the first page).
+	cursor                       string
+	cursorGiven, startIndexGiven bool
+}
+
+// serveList answers a list of users or groups with list: a GET with the
+// parameters in the query string or, with search, a POST to .search with
+// them in a SearchRequest body.
+func (req *request) serveList(search bool, list func(*request, listParams)) {
+	var p listParams
+	var err error
+	if search {
+		p, err = req.searchListParams()
+	} else {
+		p, err = req.queryListParams()
+	}
+	if err != nil {
+		req.fail(err)
+		return
+	}
+	list(req, p)
+}
+
+// listCursor returns, for a list by cursor, the scope its cursors are
+// signed for (the company, the endpoint and the query) and the store
+// position the request's cursor carries ("" for the first page); scope is
+// nil for a list by index.
+func (req *request) listCursor(endpoint string, p listParams, count int) (scope *cursorScope, after string, err error) {
+	if !p.cursorGiven {
+		return nil, "", nil
+	}
+	scope = &cursorScope{tenant: req.tenant, endpoint: endpoint, filter: p.filter, sortBy: p.sortBy, sortOrder: p.sortOrder,
+		attributes: p.attributes, excludedAttributes: p.excluded}
+	if p.cursor != "" {
+		if after, err = req.h.decodeCursor(scope, p.cursor, count, req.h.now()); err != nil {
+			return nil, "", err
+		}
+	}
+	return scope, after, nil
+}
+
+// listError is the error of a store's list: its ErrInvalidPosition, a
+// position from a cursor the store cannot read, is 400 invalidCursor.
+func listError(err error) error {
+	if errors.Is(err, ErrInvalidPosition) {
+		return Errorf(http.StatusBadRequest, SCIMTypeInvalidCursor, "the cursor is not valid for this query")
+	}
+	return err
+}
+
+// queryListParams reads the list parameters of a GET of /Users or /Groups
+// from the query string.
+func (req *request) queryListParams() (listParams, error) {
+	q := req.query
+	p := listParams{
+		filter: q.Get("filter"), sortBy: q.Get("sortBy"), sortOrder: q.Get("sortOrder"),
+		attributes: q.Get("attributes"), excluded: q.Get("excludedAttributes"),
+	}
+	p.cursor, p.cursorGiven = q.Get("cursor"), q.Has("cursor")
+	p.startIndexGiven = q.Has("startIndex")
+	var err error
+	if p.startIndex, err = req.queryInt("startIndex", 1); err != nil {
+		return p, err
+	}
+	p.countGiven = q.Has("count")
+	if p.count, err = req.queryInt("count", 0); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+// searchListParams reads the list parameters of a POST to /Users/.search
+// or /Groups/.search from its SearchRequest body.
+func (req *request) searchListParams() (listParams, error) {
+	body, err := req.readBody()
+	if err != nil {
+		return listParams{}, err
+	}
+	var sr searchRequest
+	if err := checkUTF8(body); err != nil {
+		return listParams{}, err
+	}
+	if len(strings.TrimSpace(string(body))) > 0 {
+		if err := json.Unmarshal(body, &sr); err != nil {
+			return listParams{}, searchRequestError(err)
+		}
+	}
+	p := listParams{
+		filter: sr.Filter, sortBy: sr.SortBy, sortOrder: sr.SortOrder,
+		attributes: string(sr.Attributes), excluded: string(sr.ExcludedAttributes), startIndex: 1,
+	}
+	if sr.StartIndex != nil {
+		p.startIndex, p.startIndexGiven = *sr.StartIndex, true
+	}
+	if sr.Cursor != nil {
+		p.cursor, p.cursorGiven = *sr.Cursor, true
+	}
+	if sr.Count != nil {
+		p.count, p.countGiven = *sr.Count, true
+	}
+	return p, nil
+}
+
+// appendListHead appends a list response up to its Resources: the total,
+// the items on the page and the paging member, startIndex by index or
+// nextCursor by cursor when a page follows (none on the last).
+func (req *request) appendListHead(buf []byte, total, items int, scope *cursorScope, startIndex, count int, next string) []byte {
+	buf = append(buf, `{"schemas":["`+MessageListResponse+`"],"totalResults":`...)
+	buf = jsonw.Int(buf, int64(total))
+	buf = append(buf, `,"itemsPerPage":`...)
+	buf = jsonw.Int(buf, int64(items))
+	switch {
+	case scope == nil:
+		buf = append(buf, `,"startIndex":`...)
+		buf = jsonw.Int(buf, int64(startIndex))
+	case next != "":
+		buf = append(buf, `,"nextCursor":"`...)
+		buf = append(buf, req.h.encodeCursor(scope, count, next, req.h.now())...) // base64url: nothing to escape
+		buf = append(buf, '"')
+	}
+	return append(buf, `,"Resources":[`...)
 }

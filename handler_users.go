@@ -9,129 +9,12 @@ import (
 	"strings"
 	"sync"
 	"unsafe"
-
-	"github.com/scimkit/scim/internal/jsonw"
 )
 
 // userRoutes are the request handlers of /Users.
 var userRoutes = resourceRoutes{
 	list: (*request).listUsers, create: (*request).createUser,
 	get: (*request).getUser, replace: (*request).replaceUser, patch: (*request).patchUser, remove: (*request).deleteUser,
-}
-
-// listParams are the query parameters of a list or search request.
-type listParams struct {
-	filter, sortBy, sortOrder string
-	attributes, excluded      string
-	startIndex, count         int
-	countGiven                bool
-	// cursor paging (RFC 9865): cursorGiven when the request names a
-	// cursor, even empty (the first page).
-	cursor                       string
-	cursorGiven, startIndexGiven bool
-}
-
-// serveList answers a list of users or groups with list: a GET with the
-// parameters in the query string or, with search, a POST to .search with
-// them in a SearchRequest body.
-func (req *request) serveList(search bool, list func(*request, listParams)) {
-	var p listParams
-	var err error
-	if search {
-		p, err = req.searchListParams()
-	} else {
-		p, err = req.queryListParams()
-	}
-	if err != nil {
-		req.fail(err)
-		return
-	}
-	list(req, p)
-}
-
-// queryListParams reads the list parameters of a GET of /Users or /Groups
-// from the query string.
-func (req *request) queryListParams() (listParams, error) {
-	q := req.query
-	p := listParams{
-		filter: q.Get("filter"), sortBy: q.Get("sortBy"), sortOrder: q.Get("sortOrder"),
-		attributes: q.Get("attributes"), excluded: q.Get("excludedAttributes"),
-	}
-	p.cursor, p.cursorGiven = q.Get("cursor"), q.Has("cursor")
-	p.startIndexGiven = q.Has("startIndex")
-	var err error
-	if p.startIndex, err = req.queryInt("startIndex", 1); err != nil {
-		return p, err
-	}
-	p.countGiven = q.Has("count")
-	if p.count, err = req.queryInt("count", 0); err != nil {
-		return p, err
-	}
-	return p, nil
-}
-
-// pageCount returns the page size a list asks for: the default without
-// count, else count within [0, maxPageSize] (RFC 7644 §3.4.2.4). By cursor
-// (RFC 9865 §2.1) a count past maxPageSize is 400 invalidCount rather
-// than lowered, and startIndex cannot be given.
-func (req *request) pageCount(p listParams) (int, error) {
-	def, maxSize := req.h.pageSizes(req.base)
-	switch {
-	case p.cursorGiven && p.startIndexGiven:
-		return 0, Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "startIndex and cursor cannot both be given: page by index or by cursor")
-	case p.cursorGiven && p.countGiven && p.count > maxSize:
-		return 0, Errorf(http.StatusBadRequest, SCIMTypeInvalidCount, "count must be between 0 and %d", maxSize)
-	case p.countGiven:
-		return min(max(p.count, 0), maxSize), nil
-	}
-	return def, nil
-}
-
-// listCursor returns, for a list by cursor, the scope its cursors are
-// signed for (the company, the endpoint and the query) and the store
-// position the request's cursor carries ("" for the first page); scope is
-// nil for a list by index.
-func (req *request) listCursor(endpoint string, p listParams, count int) (scope *cursorScope, after string, err error) {
-	if !p.cursorGiven {
-		return nil, "", nil
-	}
-	scope = &cursorScope{tenant: req.tenant, endpoint: endpoint, filter: p.filter, sortBy: p.sortBy, sortOrder: p.sortOrder,
-		attributes: p.attributes, excludedAttributes: p.excluded}
-	if p.cursor != "" {
-		if after, err = req.h.decodeCursor(scope, p.cursor, count, req.h.now()); err != nil {
-			return nil, "", err
-		}
-	}
-	return scope, after, nil
-}
-
-// appendListHead appends a list response up to its Resources: the total,
-// the items on the page and the paging member, startIndex by index or
-// nextCursor by cursor when a page follows (none on the last).
-func (req *request) appendListHead(buf []byte, total, items int, scope *cursorScope, startIndex, count int, next string) []byte {
-	buf = append(buf, `{"schemas":["`+MessageListResponse+`"],"totalResults":`...)
-	buf = jsonw.Int(buf, int64(total))
-	buf = append(buf, `,"itemsPerPage":`...)
-	buf = jsonw.Int(buf, int64(items))
-	switch {
-	case scope == nil:
-		buf = append(buf, `,"startIndex":`...)
-		buf = jsonw.Int(buf, int64(startIndex))
-	case next != "":
-		buf = append(buf, `,"nextCursor":"`...)
-		buf = append(buf, req.h.encodeCursor(scope, count, next, req.h.now())...) // base64url: nothing to escape
-		buf = append(buf, '"')
-	}
-	return append(buf, `,"Resources":[`...)
-}
-
-// listError is the error of a store's list: its ErrInvalidPosition, a
-// position from a cursor the store cannot read, is 400 invalidCursor.
-func listError(err error) error {
-	if errors.Is(err, ErrInvalidPosition) {
-		return Errorf(http.StatusBadRequest, SCIMTypeInvalidCursor, "the cursor is not valid for this query")
-	}
-	return err
 }
 
 // searchRequest is the body of POST /Users/.search (RFC 7644 §3.4.3).
@@ -176,38 +59,6 @@ func (l *stringList) UnmarshalJSON(b []byte) error {
 	}
 	*l = stringList(s)
 	return nil
-}
-
-// searchListParams reads the list parameters of a POST to /Users/.search
-// or /Groups/.search from its SearchRequest body.
-func (req *request) searchListParams() (listParams, error) {
-	body, err := req.readBody()
-	if err != nil {
-		return listParams{}, err
-	}
-	var sr searchRequest
-	if err := checkUTF8(body); err != nil {
-		return listParams{}, err
-	}
-	if len(strings.TrimSpace(string(body))) > 0 {
-		if err := json.Unmarshal(body, &sr); err != nil {
-			return listParams{}, searchRequestError(err)
-		}
-	}
-	p := listParams{
-		filter: sr.Filter, sortBy: sr.SortBy, sortOrder: sr.SortOrder,
-		attributes: string(sr.Attributes), excluded: string(sr.ExcludedAttributes), startIndex: 1,
-	}
-	if sr.StartIndex != nil {
-		p.startIndex, p.startIndexGiven = *sr.StartIndex, true
-	}
-	if sr.Cursor != nil {
-		p.cursor, p.cursorGiven = *sr.Cursor, true
-	}
-	if sr.Count != nil {
-		p.count, p.countGiven = *sr.Count, true
-	}
-	return p, nil
 }
 
 // listUsers answers a list or search of users, by index or by cursor.

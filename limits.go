@@ -1,12 +1,9 @@
 package scim
 
 import (
-	"context"
 	"net/http"
 	"reflect"
-	"sync"
 	"time"
-	"unsafe"
 
 	"github.com/scimkit/scim/internal/jsonw"
 )
@@ -182,57 +179,6 @@ func userSizeError(m *Model, before, u *User, size, limit int) error {
 	return Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "the user would be %d bytes as JSON; at most %d are accepted (its largest attribute, %s, takes %d)", size, limit, largest, largestSize)
 }
 
-// appendMeta appends u's meta member as [Model.EncodeUser] renders it
-// (without a projection).
-func appendMeta(m *Model, dst []byte, u *User) []byte {
-	if m.enc.meta == nil {
-		return dst
-	}
-	return m.enc.meta.encode(dst, unsafe.Pointer(u), nil)
-}
-
-// sizedUser is the encoding of the user a write checked the size of: the
-// same bytes as its response but for meta, which the write stamps after
-// the check, and meta.location, which only responses carry. respondUser
-// answers with it, meta replaced, rather than encode the user again.
-type sizedUser struct {
-	u    *User
-	id   string  // u.ID when encoded: create sets it after the check
-	buf  *[]byte // from bodyBuffers
-	body []byte  // EncodeUser(u, nil) at the check
-	meta int     // the length of body's meta member, before its final '}'
-}
-
-// encode sets s to the encoding of u, in s's buffer if it has one.
-func (s *sizedUser) encode(m *Model, u *User) {
-	if s.buf == nil {
-		s.buf = getBuffer()
-	}
-	enc := m.EncodeUser((*s.buf)[:0], u, nil)
-	// The meta member is encoded last, before the closing brace: measure
-	// it by encoding it again after the user (after a '}', as after the
-	// member before it, it starts with the same comma).
-	withMeta := appendMeta(m, enc, u)
-	*s = sizedUser{u: u, id: u.ID, buf: s.buf, body: withMeta[:len(enc)], meta: len(withMeta) - len(enc)}
-}
-
-// withMeta returns the encoding of v, a user that differs from the one
-// encoded in nothing but its meta, made from s's encoding: s's buffer,
-// which s no longer holds (release the result).
-func (s *sizedUser) withMeta(m *Model, v *User) []byte {
-	body := s.body[:len(s.body)-s.meta-1] // without meta and '}'
-	body = appendMeta(m, body, v)
-	return append(body, '}')
-}
-
-// release returns s's buffer to bodyBuffers, holding used.
-func (s *sizedUser) release(used []byte) {
-	if s.buf != nil {
-		putBuffer(s.buf, used)
-	}
-	*s = sizedUser{}
-}
-
 func (h *Handler) maxPatchOperations() int {
 	if h.MaxPatchOperations > 0 {
 		return h.MaxPatchOperations
@@ -277,86 +223,19 @@ func (h *Handler) startStream() error {
 	return nil
 }
 
-// requestContext is the context a request runs in: what
-// context.WithDeadline(parent, deadline) returns, made only when something
-// waits on Done. Most requests never do (the memory store reads Err), and
-// the timer, cancel function and registration with the parent that
-// WithDeadline makes up front, and the cancel undoes, are a noticeable
-// share of a fast request's CPU.
-type requestContext struct {
-	parent   context.Context
-	deadline time.Time
-
-	mu       sync.Mutex
-	made     context.Context // the WithDeadline, once Done asked for it
-	cancel   context.CancelFunc
-	finished bool // the request is over: canceled, as by WithDeadline's cancel
-}
-
-// newRequestContext is context.WithDeadline(parent, now+timeout), without
-// its cancel function: call finish.
-func newRequestContext(parent context.Context, timeout time.Duration) *requestContext {
-	d := time.Now().Add(timeout)
-	if pd, ok := parent.Deadline(); ok && pd.Before(d) {
-		d = pd
-	}
-	return &requestContext{parent: parent, deadline: d}
-}
-
-// withDeadline returns the context.WithDeadline c stands for, made once.
-func (c *requestContext) withDeadline() context.Context {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.made == nil {
-		c.made, c.cancel = context.WithDeadline(c.parent, c.deadline)
-		if c.finished {
-			c.cancel()
-		}
-	}
-	return c.made
-}
-
-// finish cancels c, as the cancel function of context.WithDeadline does.
-func (c *requestContext) finish() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.finished = true
-	if c.cancel != nil {
-		c.cancel()
-	}
-}
-
-func (c *requestContext) Deadline() (time.Time, bool) { return c.deadline, true }
-
-func (c *requestContext) Done() <-chan struct{} { return c.withDeadline().Done() }
-
-func (c *requestContext) Err() error {
-	c.mu.Lock()
-	made, finished := c.made, c.finished
-	c.mu.Unlock()
+// pageCount returns the page size a list asks for: the default without
+// count, else count within [0, maxPageSize] (RFC 7644 §3.4.2.4). By cursor
+// (RFC 9865 §2.1) a count past maxPageSize is 400 invalidCount rather
+// than lowered, and startIndex cannot be given.
+func (req *request) pageCount(p listParams) (int, error) {
+	def, maxSize := req.h.pageSizes(req.base)
 	switch {
-	case made != nil:
-		return made.Err()
-	case finished:
-		return context.Canceled
+	case p.cursorGiven && p.startIndexGiven:
+		return 0, Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "startIndex and cursor cannot both be given: page by index or by cursor")
+	case p.cursorGiven && p.countGiven && p.count > maxSize:
+		return 0, Errorf(http.StatusBadRequest, SCIMTypeInvalidCount, "count must be between 0 and %d", maxSize)
+	case p.countGiven:
+		return min(max(p.count, 0), maxSize), nil
 	}
-	if err := c.parent.Err(); err != nil {
-		return err
-	}
-	if !time.Now().Before(c.deadline) {
-		return context.DeadlineExceeded
-	}
-	return nil
+	return def, nil
 }
-
-func (c *requestContext) Value(key any) any {
-	// The standard library finds a context's cancellation (context.Cause,
-	// a child context's link to its parent) through the value of its key
-	// &cancelCtxKey, an *int: only the made context has the right one.
-	if _, ok := key.(*int); ok {
-		return c.withDeadline().Value(key)
-	}
-	return c.parent.Value(key)
-}
-
-func (c *requestContext) String() string { return "scim.requestContext" }

@@ -61,9 +61,9 @@ func (s *MemoryStore) CompanyChanges(ctx context.Context, since int64) (int64, [
 	return m.gen, out, nil
 }
 
-// find returns m[k] after checking ctx: the context's error, or ErrNotFound
+// lookupEntry returns m[k] after checking ctx: the context's error, or ErrNotFound
 // when m has no k. The caller holds the lock guarding m.
-func find[K comparable, V any](ctx context.Context, m map[K]V, k K) (V, error) {
+func lookupEntry[K comparable, V any](ctx context.Context, m map[K]V, k K) (V, error) {
 	if err := ctx.Err(); err != nil {
 		var zero V
 		return zero, err
@@ -110,7 +110,7 @@ func (s *MemoryStore) CreateCompany(ctx context.Context, c *Company) error {
 func (s *MemoryStore) GetCompany(ctx context.Context, id string) (*Company, error) {
 	s.co.mu.RLock()
 	defer s.co.mu.RUnlock()
-	c, err := find(ctx, s.co.companies, id)
+	c, err := lookupEntry(ctx, s.co.companies, id)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +121,7 @@ func (s *MemoryStore) GetCompany(ctx context.Context, id string) (*Company, erro
 func (s *MemoryStore) UpdateCompany(ctx context.Context, c *Company) error {
 	s.co.mu.Lock()
 	defer s.co.mu.Unlock()
-	cur, err := find(ctx, s.co.companies, c.ID)
+	cur, err := lookupEntry(ctx, s.co.companies, c.ID)
 	if err != nil {
 		return err
 	}
@@ -137,7 +137,7 @@ func (s *MemoryStore) CreateToken(ctx context.Context, t *Token) error {
 	m := &s.co
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, err := find(ctx, m.companies, t.Company); err != nil {
+	if _, err := lookupEntry(ctx, m.companies, t.Company); err != nil {
 		return err
 	}
 	if _, ok := m.tokens[t.ID]; ok {
@@ -162,7 +162,7 @@ func (s *MemoryStore) CreateToken(ctx context.Context, t *Token) error {
 func (s *MemoryStore) TokenByHash(ctx context.Context, hash [32]byte) (*Token, error) {
 	s.co.mu.RLock()
 	defer s.co.mu.RUnlock()
-	e, err := find(ctx, s.co.byHash, hash)
+	e, err := lookupEntry(ctx, s.co.byHash, hash)
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +198,7 @@ func (s *MemoryStore) ListTokens(ctx context.Context, company string) ([]*Token,
 func (s *MemoryStore) DeleteToken(ctx context.Context, company, id string) error {
 	s.co.mu.Lock()
 	defer s.co.mu.Unlock()
-	e, err := find(ctx, s.co.tokens, id)
+	e, err := lookupEntry(ctx, s.co.tokens, id)
 	if err == nil && e.token.Company != company {
 		err = ErrNotFound
 	}
@@ -215,7 +215,7 @@ func (s *MemoryStore) DeleteToken(ctx context.Context, company, id string) error
 func (s *MemoryStore) TouchToken(ctx context.Context, id string, at time.Time) error {
 	s.co.mu.Lock()
 	defer s.co.mu.Unlock()
-	e, err := find(ctx, s.co.tokens, id)
+	e, err := lookupEntry(ctx, s.co.tokens, id)
 	if err != nil {
 		return err
 	}
@@ -247,7 +247,7 @@ func (s *MemoryStore) DeleteCompany(ctx context.Context, id string) error {
 	m := &s.co
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, err := find(ctx, m.companies, id); err != nil {
+	if _, err := lookupEntry(ctx, m.companies, id); err != nil {
 		return err
 	}
 	delete(m.companies, id)
