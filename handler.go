@@ -1053,3 +1053,30 @@ func (req *request) appendListHead(buf []byte, total, items int, scope *cursorSc
 	}
 	return append(buf, `,"Resources":[`...)
 }
+
+// searchRequest is the body of POST /Users/.search (RFC 7644 §3.4.3).
+// searchRequestError words why a SearchRequest body did not decode,
+// without encoding/json's Go wording ("json: cannot unmarshal number into
+// Go struct field searchRequest.filter of type string").
+func searchRequestError(err error) *Error {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &te):
+		return Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "the SearchRequest member %s has the wrong type: a JSON %s", quote(te.Field), te.Value)
+	case errors.As(err, &se):
+		return invalidSyntax(err)
+	}
+	return Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "the SearchRequest body is not valid: %v", err) // stringList's own wording
+}
+
+type searchRequest struct {
+	Attributes         stringList `json:"attributes"`
+	ExcludedAttributes stringList `json:"excludedAttributes"`
+	Filter             string     `json:"filter"`
+	SortBy             string     `json:"sortBy"`
+	SortOrder          string     `json:"sortOrder"`
+	StartIndex         *int       `json:"startIndex"`
+	Count              *int       `json:"count"`
+	Cursor             *string    `json:"cursor"`
+}

@@ -17,33 +17,6 @@ var userRoutes = resourceRoutes{
 	get: (*request).getUser, replace: (*request).replaceUser, patch: (*request).patchUser, remove: (*request).deleteUser,
 }
 
-// searchRequest is the body of POST /Users/.search (RFC 7644 §3.4.3).
-// searchRequestError words why a SearchRequest body did not decode,
-// without encoding/json's Go wording ("json: cannot unmarshal number into
-// Go struct field searchRequest.filter of type string").
-func searchRequestError(err error) *Error {
-	var te *json.UnmarshalTypeError
-	var se *json.SyntaxError
-	switch {
-	case errors.As(err, &te):
-		return Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "the SearchRequest member %s has the wrong type: a JSON %s", quote(te.Field), te.Value)
-	case errors.As(err, &se):
-		return invalidSyntax(err)
-	}
-	return Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "the SearchRequest body is not valid: %v", err) // stringList's own wording
-}
-
-type searchRequest struct {
-	Attributes         stringList `json:"attributes"`
-	ExcludedAttributes stringList `json:"excludedAttributes"`
-	Filter             string     `json:"filter"`
-	SortBy             string     `json:"sortBy"`
-	SortOrder          string     `json:"sortOrder"`
-	StartIndex         *int       `json:"startIndex"`
-	Count              *int       `json:"count"`
-	Cursor             *string    `json:"cursor"`
-}
-
 // stringList accepts a JSON array of strings or one comma-separated string.
 type stringList string
 

@@ -301,18 +301,6 @@ func (req *request) renderReferences(u *User, refs *references) *User {
 	return out
 }
 
-func displayName(u *User) string {
-	switch {
-	case u.DisplayName != "":
-		return u.DisplayName
-	case u.Name.Formatted != "":
-		return u.Name.Formatted
-	case u.Name.GivenName != "" || u.Name.FamilyName != "":
-		return strings.TrimSpace(u.Name.GivenName + " " + u.Name.FamilyName)
-	}
-	return u.UserName
-}
-
 // reportsPageSize is how many reports resolveReports reads per query.
 const reportsPageSize = 100
 

@@ -338,3 +338,15 @@ func metaAttr() *Attribute {
 		newAttr("version", TypeString, "Version", readOnly, caseExact),
 	))
 }
+
+func displayName(u *User) string {
+	switch {
+	case u.DisplayName != "":
+		return u.DisplayName
+	case u.Name.Formatted != "":
+		return u.Name.Formatted
+	case u.Name.GivenName != "" || u.Name.FamilyName != "":
+		return strings.TrimSpace(u.Name.GivenName + " " + u.Name.FamilyName)
+	}
+	return u.UserName
+}
