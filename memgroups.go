@@ -6,7 +6,6 @@ import (
 	"maps"
 	"slices"
 	"strconv"
-	"strings"
 )
 
 // memGroups is the MemoryStore's groups, per tenant, guarded by the
@@ -254,13 +253,9 @@ func (s *MemoryStore) ListGroups(ctx context.Context, tenant string, q *GroupQue
 // walk lists every group present throughout once. The caller holds the
 // lock.
 func (s *MemoryStore) groupCursorPage(t *memGroupTenant, q *GroupQuery) (*GroupPage, error) {
-	var after uint64
-	if q.After != "" {
-		n, ok := strings.CutPrefix(q.After, "m")
-		var err error
-		if after, err = strconv.ParseUint(n, 10, 64); !ok || err != nil {
-			return nil, ErrInvalidPosition
-		}
+	after, err := seqPosition(q.After)
+	if err != nil {
+		return nil, err
 	}
 	if s.MaxResults > 0 && len(t.order) > s.MaxResults {
 		return nil, ErrTooMany

@@ -345,6 +345,21 @@ func (s *MemoryStore) ViewUsers(ctx context.Context, tenant string, q *Query) (*
 	return p.Page(), p.Err()
 }
 
+// seqPosition reads a cursor position of the memory store, "m" and the
+// sequence number of the last user or group a page listed ("" is before
+// the first); anything else is ErrInvalidPosition.
+func seqPosition(after string) (uint64, error) {
+	if after == "" {
+		return 0, nil
+	}
+	n, ok := strings.CutPrefix(after, "m")
+	seq, err := strconv.ParseUint(n, 10, 64)
+	if !ok || err != nil {
+		return 0, ErrInvalidPosition
+	}
+	return seq, nil
+}
+
 // cursorPage answers a cursor query without sortBy in creation order: its
 // position is the last user's sequence number ("m<seq>"), found again by
 // binary search, so a page reads only its own users at any depth (the
@@ -352,13 +367,9 @@ func (s *MemoryStore) ViewUsers(ctx context.Context, tenant string, q *Query) (*
 // never changes, and new users come last, so a walk lists every user
 // present throughout once. With sortBy the Pager's positions serve.
 func (s *MemoryStore) cursorPage(t *memTenant, q *Query, es []*memEntry) (*Page, error) {
-	var after uint64
-	if q.After != "" {
-		n, ok := strings.CutPrefix(q.After, "m")
-		var err error
-		if after, err = strconv.ParseUint(n, 10, 64); !ok || err != nil {
-			return nil, ErrInvalidPosition
-		}
+	after, err := seqPosition(q.After)
+	if err != nil {
+		return nil, err
 	}
 	page := &Page{Users: []*User{}, Total: len(es)}
 	if q.Filter != nil {
