@@ -378,3 +378,12 @@ func (h *Handler) signIn(r *http.Request, token string, b authBudget) (string, e
 
 // authRetryAfter is the Retry-After of a 503 for an authenticator outage.
 const authRetryAfter = 30 * time.Second
+
+// AuthScheme describes how clients authenticate, as
+// /ServiceProviderConfig publishes it (RFC 7643 §5).
+type AuthScheme struct {
+	Name             string // default "OAuth Bearer Token"
+	Description      string // e.g. where an administrator generates the token
+	SpecURI          string
+	DocumentationURI string
+}

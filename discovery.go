@@ -181,15 +181,6 @@ func (req *request) writeList(items []any) {
 	})
 }
 
-// AuthScheme describes how clients authenticate, as
-// /ServiceProviderConfig publishes it (RFC 7643 §5).
-type AuthScheme struct {
-	Name             string // default "OAuth Bearer Token"
-	Description      string // e.g. where an administrator generates the token
-	SpecURI          string
-	DocumentationURI string
-}
-
 // groupResourceType is the Group resource type, published when groups are
 // on (Handler.Groups).
 func (req *request) groupResourceType() resourceType {
