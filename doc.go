@@ -80,18 +80,19 @@
 //   - memstore.go: [MemoryStore] and its change feed; memprefix.go: its
 //     index for "sw" filters; memgroups.go: its groups; memcompany.go: its
 //     companies and tokens.
-//   - handler.go: [Handler] and its options, one request's state, body
-//     reading and error writing, routing and the query string, and the
-//     compare-and-swap retry of writes; limits.go: the handler's size
-//     limits.
+//   - handler.go: [Handler] and its options, one request's state (its
+//     deadline, the encoding it answers with), body reading and error
+//     writing, routing, the query string and the list parameters /Users
+//     and /Groups share, and the compare-and-swap retry of writes;
+//     limits.go: the handler's size limits and page sizes.
 //   - handler_users.go: the /Users endpoint; bulk.go: /Bulk;
 //     discovery.go: /Schemas, /ResourceTypes, /ServiceProviderConfig.
 //   - reference.go: employee references (the Enterprise manager, custom
 //     employee attributes) and the lookups of direct reports.
 //   - group.go: [Group] and its decoding; grouppatch.go: group PATCH;
 //     groupquery.go: group queries; handler_groups.go: the /Groups endpoint.
-//   - auth.go: [Authenticator], [StaticTokens], the failed-authentication
-//     limiter and sign-in; company.go: [Companies], tokens and the model
+//   - auth.go: [Authenticator], [AuthScheme], [StaticTokens], the
+//     failed-authentication limiter and sign-in; company.go: [Companies], tokens and the model
 //     cache.
 //   - ratelimit.go: Peakon's rate limit ([RateLimiter]); observe.go:
 //     [RequestInfo] and the access log; event.go: change events.
