@@ -105,7 +105,10 @@
 // Nothing a store keeps in memory outlives a commit that changes it,
 // whichever connection or process commits. A SQLite store keeps the
 // users GetUser read, decoded ([WithUserCache]), and the totals of list
-// queries, while SQLite's data_version is unchanged; a PostgreSQL store
+// queries, while the database is unchanged: SQLite's wal-index header,
+// which every commit of every process rewrites, read from the mapped
+// -shm file before each use (or PRAGMA data_version where the file
+// cannot be mapped); a PostgreSQL store
 // keeps totals and page positions while the company's change counter is,
 // which every instance's writes bump. PostgreSQL pools that [Open] opens
 // keep the generic plan of each prepared statement (plan_cache_mode, see
@@ -138,6 +141,9 @@
 //     tell when a commit intervened.
 //   - stmtcache.go: the bounded cache of prepared read statements.
 //   - usercache.go: SQLite's cache of decoded users ([WithUserCache]).
+//   - walindex.go, walindex_mmap.go, walindex_other.go: SQLite's commits
+//     read from the wal-index header, the version that validates both
+//     caches; the header mapped, or not, per platform.
 //   - changes.go: the change feed (scim.ChangeFeed) and the company's
 //     change counter.
 //   - history.go: scim.HistoryStore.

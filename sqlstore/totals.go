@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -14,16 +15,19 @@ import (
 // client paging through a large result (Okta's import reads every user, a
 // hundred at a time) would otherwise count every match again for each
 // page. A total is reused only while a version read before each use is
-// unchanged: on SQLite the data_version, read on a connection of its own,
-// which changes with every commit made by any other connection, the
+// unchanged: on SQLite the header of the wal-index (walindex.go), or where
+// it cannot be mapped the data_version read on a connection of its own,
+// either of which changes with every commit made by any connection, the
 // store's writer and other processes alike; on PostgreSQL the company's
 // change counter (company_versions), which every write of the company's
 // users bumps in its transaction, whichever instance makes it.
 type totals struct {
 	mu   sync.Mutex
 	conn *sql.Conn // SQLite; nil on PostgreSQL
-	// dv reads PRAGMA data_version on conn; see dataVersion.
-	dv *dataVersion
+	// wal reads the wal-index header (walindex.go); where it cannot be
+	// mapped, dv reads PRAGMA data_version on conn (dataVersion).
+	wal *walIndex
+	dv  *dataVersion
 	// company reads the company's counter (PostgreSQL).
 	company func(ctx context.Context, tenant string) (int64, error)
 	m       map[string]total
@@ -49,7 +53,20 @@ func openTotals(ctx context.Context, db *sql.DB) (*totals, error) {
 		conn.Close()
 		return nil, err
 	}
-	return &totals{conn: conn, dv: &dataVersion{stmt: st}, m: make(map[string]total)}, nil
+	t := &totals{conn: conn, dv: &dataVersion{stmt: st}, m: make(map[string]total)}
+	if _, err := t.dv.read(ctx); err != nil {
+		t.close()
+		return nil, err
+	}
+	// The reading above opened the wal-index for conn.
+	if t.wal, err = openWALIndex(ctx, conn); err != nil {
+		if !errors.Is(err, errNoWALIndex) {
+			t.close()
+			return nil, err
+		}
+		t.wal = nil
+	}
+	return t, nil
 }
 
 // companyTotals returns the totals of a PostgreSQL store, validated
@@ -64,6 +81,9 @@ func (t *totals) version(ctx context.Context, tenant string) (int64, bool) {
 	if t.company != nil {
 		v, err := t.company(ctx, tenant)
 		return v, err == nil
+	}
+	if t.wal != nil {
+		return t.wal.version()
 	}
 	v, err := t.dv.read(ctx)
 	return v, err == nil
@@ -129,7 +149,11 @@ func (t *totals) close() error {
 		return nil
 	}
 	t.dv.stmt.Close()
-	return t.conn.Close()
+	var err error
+	if t.wal != nil {
+		err = t.wal.close()
+	}
+	return errors.Join(err, t.conn.Close())
 }
 
 // totalKey identifies a count: its statement and arguments, the tenant

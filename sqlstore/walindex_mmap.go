@@ -1,0 +1,31 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
+
+package sqlstore
+
+import (
+	"fmt"
+	"os"
+	"syscall"
+)
+
+// walIndexBytes is how much of the -shm file is mapped: its headers (two
+// copies of 48 bytes, then the checkpoint information), within one page.
+const walIndexBytes = 136
+
+func mapWALIndex(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errNoWALIndex, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if fi.Size() < walIndexBytes {
+		return nil, fmt.Errorf("%w: %s holds %d bytes", errNoWALIndex, path, fi.Size())
+	}
+	return syscall.Mmap(int(f.Fd()), 0, walIndexBytes, syscall.PROT_READ, syscall.MAP_SHARED)
+}
+
+func unmapWALIndex(mem []byte) error { return syscall.Munmap(mem) }
