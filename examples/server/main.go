@@ -142,7 +142,7 @@ func setup(ctx context.Context, c *config, logger *slog.Logger) (http.Handler, [
 	default:
 		return nil, nil, nil, fmt.Errorf("unknown -store %q (sqlite, postgres, memory)", c.storeKind)
 	}
-	scimMux, d, err := demo.NewHandler(ctx, demo.Config{Tokens: c.tokens, Attributes: c.attrs, RateLimit: c.rateLimit, Limiter: limiter, Store: store, Logger: logger, Groups: c.groups})
+	_, d, err := demo.NewHandler(ctx, demo.Config{Tokens: c.tokens, Attributes: c.attrs, RateLimit: c.rateLimit, Limiter: limiter, Store: store, Logger: logger, Groups: c.groups})
 	if err != nil {
 		closeStore()
 		return nil, nil, nil, err
@@ -151,7 +151,7 @@ func setup(ctx context.Context, c *config, logger *slog.Logger) (http.Handler, [
 		// Behind the proxies, count failed authentications per client.
 		d.SCIM.AuthFailures = &scim.AuthLimiter{Key: scim.ForwardedForKey(c.trustedProxies...)}
 	}
-	mux, err := site(ctx, scimMux, d, logger, siteOptions{TrustedProxies: c.trustedProxies})
+	mux, err := site(ctx, d, logger, siteOptions{TrustedProxies: c.trustedProxies})
 	if err != nil {
 		closeStore()
 		return nil, nil, nil, err

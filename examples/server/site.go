@@ -118,7 +118,7 @@ func clipAttr(a slog.Attr) slog.Attr {
 // demo.Prefixes, the web page at /, and Prometheus metrics at /metrics.
 // The provisioning log and the metrics are fed by the SCIM handler's
 // OnChange and OnRequest hooks; the page's event streams end with ctx.
-func site(ctx context.Context, scimMux http.Handler, d *demo.Demo, logger *slog.Logger, opts siteOptions) (http.Handler, error) {
+func site(ctx context.Context, d *demo.Demo, logger *slog.Logger, opts siteOptions) (http.Handler, error) {
 	plog := webui.NewLog(logSize)
 	m := newMetrics()
 	d.SCIM.OnChange = plog.OnChange
@@ -141,7 +141,9 @@ func site(ctx context.Context, scimMux http.Handler, d *demo.Demo, logger *slog.
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	scimLogged := plog.Wrap(scimMux)
+	// The SCIM handler itself under each prefix: the mux demo.NewHandler
+	// returns would route each request a second time.
+	scimLogged := plog.Wrap(d.SCIM)
 	for _, p := range demo.Prefixes {
 		mux.Handle(p+"/", scimLogged)
 	}
