@@ -19,8 +19,10 @@ const (
 )
 
 // Event is one committed change of a user, as delivered to
-// Handler.OnChange. Before is nil for a creation, After nil for a deletion.
-// A bulk request's events are delivered once its batch has committed. The
+// Handler.OnChange. Before is nil for a creation, After nil for a deletion;
+// both are the hook's own, to keep or change. A single write's event is
+// delivered once its answer is written (before OnRequest), a bulk
+// request's events once its batch has committed. The
 // context OnChange receives carries the request's values but is not
 // cancelled when the client goes away, since the change is committed either
 // way.
@@ -55,18 +57,38 @@ func (req *request) committed(before, after *User) {
 	e := Event{Type: eventType(before, after), Company: req.tenant, Before: before, After: after}
 	if after != nil {
 		e.Time = after.Meta.LastModified
-		e.After = after.Clone()
 	} else {
 		e.Time = req.h.now().UTC()
 	}
 	if before != nil {
+		// The store's, or lent by it (UserViewer): the hook's own copy.
 		e.Before = before.Clone()
+	}
+	if req.afterAnswer && !req.deferEvents {
+		// A single write: the answer is written from after before the
+		// event is delivered, so the hook can have after itself.
+		req.answered = append(req.answered, e)
+		return
+	}
+	if after != nil {
+		e.After = after.Clone()
 	}
 	if req.deferEvents { // inside a bulk batch: deliver after its commit
 		req.pending = append(req.pending, e)
 		return
 	}
 	req.deliver(e)
+}
+
+// deliverAnswered delivers the events of a single write once its answer
+// is written (or its handling ended otherwise), before OnRequest hears of
+// the request.
+func (req *request) deliverAnswered() {
+	answered := req.answered
+	req.answered = nil
+	for _, e := range answered {
+		req.deliver(e)
+	}
 }
 
 // deliver hands a committed change to OnChange. The change is committed

@@ -342,6 +342,10 @@ type request struct {
 
 	deferEvents bool    // inside a bulk batch: hold events until commit
 	pending     []Event // the events held
+	// afterAnswer: a single write, whose events are delivered after its
+	// answer is written (answered holds them until then).
+	afterAnswer bool
+	answered    []Event
 
 	memberFilters int // group PATCH removes by a member filter, all operations of a bulk together
 
@@ -361,6 +365,10 @@ type resourceRoutes struct {
 // after it.
 func (req *request) serveResource(routes *resourceRoutes, rest string) {
 	r := req.r
+	if r.Method != http.MethodGet {
+		req.afterAnswer = true
+		defer req.deliverAnswered()
+	}
 	switch {
 	case rest == "":
 		switch r.Method {
