@@ -466,6 +466,22 @@ func (r *bulkResult) fail(err error) {
 	r.status = r.err.Status
 }
 
+// end records an operation's outcome: its error, or else, when it wrote a
+// resource (a delete does not), where the resource is and its version.
+func (r *bulkResult) end(err error, wrote bool, written func() (location, version string)) {
+	if err != nil {
+		r.fail(err)
+		return
+	}
+	if wrote {
+		r.location, r.version = written()
+	}
+}
+
+func notBulkMethod(method string) *Error {
+	return Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "method %q is not a bulk method (POST, PUT, PATCH, DELETE)", method)
+}
+
 // execBulk runs one operation with its bulkId references substituted.
 func (req *request) execBulk(op *bulkOp, created map[string]string, res *bulkResult) {
 	path := strings.Trim(op.Path, "/")
@@ -519,15 +535,9 @@ func (req *request) execBulk(op *bulkOp, created map[string]string, res *bulkRes
 			res.status = http.StatusOK
 		}
 	default:
-		err = Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "method %q is not a bulk method (POST, PUT, PATCH, DELETE)", op.Method)
+		err = notBulkMethod(op.Method)
 	}
-	if err != nil {
-		res.fail(err)
-		return
-	}
-	if u != nil {
-		res.location, res.version = req.location(u.ID), u.Meta.Version
-	}
+	res.end(err, u != nil, func() (string, string) { return req.location(u.ID), u.Meta.Version })
 }
 
 // data is the operation's data with every string value "bulkId:x"
@@ -642,13 +652,7 @@ func (req *request) execBulkGroup(op *bulkOp, id string, created map[string]stri
 			res.status, res.location = http.StatusNoContent, req.groupLocation(id)
 		}
 	default:
-		err = Errorf(http.StatusBadRequest, SCIMTypeInvalidValue, "method %q is not a bulk method (POST, PUT, PATCH, DELETE)", op.Method)
+		err = notBulkMethod(op.Method)
 	}
-	if err != nil {
-		res.fail(err)
-		return
-	}
-	if g != nil {
-		res.location, res.version = req.groupLocation(g.ID), g.Meta.Version
-	}
+	res.end(err, g != nil, func() (string, string) { return req.groupLocation(g.ID), g.Meta.Version })
 }

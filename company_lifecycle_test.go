@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/scimkit/scim/internal/testclock"
 )
 
 // TestCompaniesEnsure: a product that restarts calls Ensure with its own
@@ -147,7 +149,7 @@ func TestTokenCache(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
-			clock := newFakeClock(t0)
+			clock := testclock.New(t0)
 			mem := NewMemoryStore()
 			counting := &countingTokens{CompanyStore: mem}
 			var store CompanyStore = counting
@@ -219,7 +221,7 @@ func (r *rebased) CompanyChanges(ctx context.Context, since int64) (int64, []str
 // TokenCacheTTL has passed.
 func TestCompanyChangesFromZero(t *testing.T) {
 	ctx := context.Background()
-	clock := newFakeClock(t0)
+	clock := testclock.New(t0)
 	mem := NewMemoryStore()
 	a := NewCompanies(mem)
 	c, _ := a.Create(ctx, "Acme", nil)
@@ -247,7 +249,7 @@ func TestCompanyChangesFromZero(t *testing.T) {
 // model here, once the TTL has passed; the other companies' stay cached.
 func TestCompanyChangesKeepOthers(t *testing.T) {
 	ctx := context.Background()
-	clock := newFakeClock(t0)
+	clock := testclock.New(t0)
 	mem := NewMemoryStore()
 	counting := &countingTokens{CompanyStore: mem}
 	store := &changeCounting{countingTokens: counting, src: mem}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/scimkit/scim/internal/testclock"
 )
 
 func TestValidateCustomAttributes(t *testing.T) {
@@ -61,7 +63,7 @@ func TestCompanies(t *testing.T) {
 	ctx := context.Background()
 	store := NewMemoryStore()
 	cs := NewCompanies(store)
-	clock := newFakeClock(t0)
+	clock := testclock.New(t0)
 	cs.Now = clock.Now
 
 	if _, err := cs.Create(ctx, " ", nil); err == nil {

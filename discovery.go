@@ -85,20 +85,28 @@ type schemaExtension struct {
 	Required bool   `json:"required"`
 }
 
-func (req *request) userResourceType() resourceType {
-	return resourceType{
-		Schemas:     []string{SchemaResourceType},
-		ID:          "User",
-		Name:        "User",
-		Endpoint:    "/Users",
-		Description: "An employee",
-		Schema:      SchemaUser,
-		SchemaExtensions: []schemaExtension{
-			{Schema: SchemaEnterpriseUser},
-			{Schema: SchemaPeakonUser},
-		},
-		Meta: discoveryMeta{"ResourceType", req.base + "/ResourceTypes/User"},
+// resourceType describes the resource type name, served at /{name}s with
+// the core schema schema and its extensions.
+func (req *request) resourceType(name, description, schema string, extensions ...schemaExtension) resourceType {
+	if extensions == nil {
+		extensions = []schemaExtension{} // "schemaExtensions": [], not null
 	}
+	return resourceType{
+		Schemas:          []string{SchemaResourceType},
+		ID:               name,
+		Name:             name,
+		Endpoint:         "/" + name + "s",
+		Description:      description,
+		Schema:           schema,
+		SchemaExtensions: extensions,
+		Meta:             discoveryMeta{"ResourceType", req.base + "/ResourceTypes/" + name},
+	}
+}
+
+func (req *request) userResourceType() resourceType {
+	return req.resourceType("User", "An employee", SchemaUser,
+		schemaExtension{Schema: SchemaEnterpriseUser},
+		schemaExtension{Schema: SchemaPeakonUser})
 }
 
 func (req *request) serveResourceTypes(rest string) {
@@ -184,14 +192,5 @@ func (req *request) writeList(items []any) {
 // groupResourceType is the Group resource type, published when groups are
 // on (Handler.Groups).
 func (req *request) groupResourceType() resourceType {
-	return resourceType{
-		Schemas:          []string{SchemaResourceType},
-		ID:               "Group",
-		Name:             "Group",
-		Endpoint:         "/Groups",
-		Description:      "A group of users (and groups)",
-		Schema:           SchemaGroup,
-		SchemaExtensions: []schemaExtension{},
-		Meta:             discoveryMeta{"ResourceType", req.base + "/ResourceTypes/Group"},
-	}
+	return req.resourceType("Group", "A group of users (and groups)", SchemaGroup)
 }

@@ -108,8 +108,8 @@
 //   - scimtest: an in-process fake Peakon that records requests and
 //     injects faults.
 //   - internal: machinery (JSON reading and writing, case folding, literals,
-//     custom-attribute specs, the demo's wiring; for tests, dependency
-//     checks and the documents they hold to the code).
+//     custom-attribute specs, the demo's wiring; for tests, a clock they
+//     move, dependency checks and the documents they hold to the code).
 //   - bench/loadcompare: the benchmark of the request path against bare
 //     net/http, each server in a process of its own.
 //   - api: the exported API as golden files.

@@ -422,6 +422,18 @@ func withBody[T any](req *request, status int, write func(body []byte) (T, error
 // ifMatch is the request's If-Match header: the version a write requires.
 func (req *request) ifMatch() string { return req.r.Header.Get("If-Match") }
 
+// notModified answers a GET whose If-None-Match names version with 304 and
+// the ETag, and reports whether it did.
+func (req *request) notModified(version string) bool {
+	inm := req.r.Header.Get("If-None-Match")
+	if inm == "" || !etagMatches(inm, version) {
+		return false
+	}
+	req.w.Header().Set("ETag", version)
+	req.w.WriteHeader(http.StatusNotModified)
+	return true
+}
+
 // fail writes err as a SCIM error, logging server-side failures.
 func (req *request) fail(err error) {
 	e := asError(err)
@@ -787,6 +799,29 @@ func parseQuery(raw string) (url.Values, error) {
 // lost round means another writer succeeded, so under contention every
 // writer gets through well within it.
 const maxUpdateAttempts = 1000
+
+// casRetry answers a compare-and-swap write of the kind ("user", "group")
+// named id that failed with err: nil, after backing off, when another
+// writer got in between and the write may be tried again; otherwise the
+// error to answer. With If-Match, a version mismatch is 412 rather than a
+// retry (the client asked to change exactly the version it saw); any other
+// error is as errorOf maps it.
+func casRetry(err error, kind, id, ifMatch string, attempt int, errorOf func(err error, id string) error) error {
+	if !errors.Is(err, ErrVersionMismatch) {
+		return errorOf(err, id)
+	}
+	if ifMatch != "" {
+		return Errorf(http.StatusPreconditionFailed, "", "%s %s was modified concurrently; read it again and retry", kind, id)
+	}
+	backoff(attempt)
+	return nil
+}
+
+// tooManyWriters is the answer to a compare-and-swap write of the kind
+// named id that other writers beat maxUpdateAttempts times.
+func tooManyWriters(kind, id string) *Error {
+	return Errorf(http.StatusConflict, "", "%s %s is being modified by too many concurrent requests; retry later", kind, id)
+}
 
 // backoff sleeps a short, growing, jittered time between CAS attempts.
 func backoff(attempt int) {

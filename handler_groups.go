@@ -189,9 +189,7 @@ func (req *request) getGroup(id string) {
 		req.fail(groupError(err, id))
 		return
 	}
-	if inm := req.r.Header.Get("If-None-Match"); inm != "" && etagMatches(inm, g.Meta.Version) {
-		req.w.Header().Set("ETag", g.Meta.Version)
-		req.w.WriteHeader(http.StatusNotModified)
+	if req.notModified(g.Meta.Version) {
 		return
 	}
 	req.respondGroup(http.StatusOK, g)
@@ -378,19 +376,14 @@ func (req *request) updateGroup(id, ifMatch string, mutate func(cur *Group) (*Gr
 		}
 		next.Meta.Version = nextVersion(cur.Meta.Version)
 		err = gs.UpdateGroup(req.ctx, req.tenant, next, cur.Meta.Version, ch)
-		switch {
-		case err == nil:
+		if err == nil {
 			return next, nil
-		case errors.Is(err, ErrVersionMismatch):
-			if ifMatch != "" {
-				return nil, Errorf(http.StatusPreconditionFailed, "", "group %s was modified concurrently; read it again and retry", id)
-			}
-			backoff(attempt)
-		default:
-			return nil, groupError(err, id)
+		}
+		if err = casRetry(err, "group", id, ifMatch, attempt, groupError); err != nil {
+			return nil, err
 		}
 	}
-	return nil, Errorf(http.StatusConflict, "", "group %s is being modified by too many concurrent requests; retry later", id)
+	return nil, tooManyWriters("group", id)
 }
 
 // removeGroup implements DELETE, a compare-and-swap with If-Match.

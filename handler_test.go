@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/scimkit/scim/internal/testclock"
 )
 
 const testToken = "okta-token"
@@ -565,7 +567,7 @@ func (panicStore) GetUser(_ context.Context, _, _ string) (*User, error) { panic
 // TestClock checks meta times come from the handler's clock.
 func TestClock(t *testing.T) {
 	s := newTestServer(t)
-	s.h.Now = newFakeClock(t0).Now
+	s.h.Now = testclock.New(t0).Now
 	got := s.expect(s.do("POST", "/scim/v2/Users", oktaUser(1)), 201)
 	if c := got["meta"].(map[string]any)["created"]; c != "2026-03-02T09:00:00.000Z" {
 		t.Errorf("created %v", c)

@@ -204,9 +204,7 @@ func (req *request) getUser(id string) {
 		req.fail(notFound(err, id))
 		return
 	}
-	if inm := req.r.Header.Get("If-None-Match"); inm != "" && etagMatches(inm, u.Meta.Version) {
-		req.w.Header().Set("ETag", u.Meta.Version)
-		req.w.WriteHeader(http.StatusNotModified)
+	if req.notModified(u.Meta.Version) {
 		return
 	}
 	req.respondUser(http.StatusOK, u)
@@ -314,20 +312,15 @@ func (req *request) update(id, ifMatch string, mutate func(cur *User) (*User, er
 			return cur, nil // nothing changed: no new version, no event
 		}
 		err = req.commitUpdate(cur, next)
-		switch {
-		case err == nil:
+		if err == nil {
 			req.resolveReports(cur, next)
 			return next, nil
-		case errors.Is(err, ErrVersionMismatch):
-			if ifMatch != "" {
-				return nil, Errorf(http.StatusPreconditionFailed, "", "user %s was modified concurrently; read it again and retry", id)
-			}
-			backoff(attempt)
-		default:
-			return nil, notFound(err, id)
+		}
+		if err = casRetry(err, "user", id, ifMatch, attempt, notFound); err != nil {
+			return nil, err
 		}
 	}
-	return nil, Errorf(http.StatusConflict, "", "user %s is being modified by too many concurrent requests; retry later", id)
+	return nil, tooManyWriters("user", id)
 }
 
 // commitUpdate stamps next as the version after cur and writes it through
@@ -371,20 +364,15 @@ func (req *request) remove(id, ifMatch string) error {
 			return Errorf(http.StatusPreconditionFailed, "", "user %s is at version %s, not %s", id, cur.Meta.Version, ifMatch)
 		}
 		err = req.store.DeleteUser(req.ctx, req.tenant, id, cur.Meta.Version)
-		switch {
-		case err == nil:
+		if err == nil {
 			req.committed(cur, nil)
 			return nil
-		case errors.Is(err, ErrVersionMismatch):
-			if ifMatch != "" {
-				return Errorf(http.StatusPreconditionFailed, "", "user %s was modified concurrently; read it again and retry", id)
-			}
-			backoff(attempt)
-		default:
-			return notFound(err, id)
+		}
+		if err = casRetry(err, "user", id, ifMatch, attempt, notFound); err != nil {
+			return err
 		}
 	}
-	return Errorf(http.StatusConflict, "", "user %s is being modified by too many concurrent requests; retry later", id)
+	return tooManyWriters("user", id)
 }
 
 // usersByGroupBatch is how many member ids one user lookup of a groups

@@ -269,6 +269,19 @@ func invalidPathError(t target) *Error {
 	return Errorf(http.StatusBadRequest, SCIMTypeInvalidPath, "%s", t.why)
 }
 
+// nonAttr handles a target that names no attribute, for set and remove
+// alike: an ignored one needs nothing, an unknown one is an invalid path,
+// and a whole schema goes to onSchema.
+func (t target) nonAttr(onSchema func(*Schema) error) error {
+	switch t.kind {
+	case targetIgnored:
+		return nil
+	case targetUnknown:
+		return invalidPathError(t)
+	}
+	return onSchema(t.schema)
+}
+
 // set applies add (replace false) or replace.
 func (p *patcher) set(replace bool, pp *PatchPath, val any) error {
 	if pp == nil {
@@ -337,13 +350,8 @@ func memberError(k string, err error) error {
 }
 
 func (p *patcher) setTarget(replace bool, t target, val any, pathless bool) error {
-	switch t.kind {
-	case targetIgnored:
-		return nil
-	case targetUnknown:
-		return invalidPathError(t)
-	case targetSchema:
-		return p.setSchema(replace, t.schema, val)
+	if t.kind != targetAttr {
+		return t.nonAttr(func(s *Schema) error { return p.setSchema(replace, s, val) })
 	}
 	a := t.attr
 	if a.Mutability == ReadOnly {

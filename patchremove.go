@@ -14,17 +14,8 @@ func (p *patcher) remove(pp *PatchPath, val any) error {
 	if err != nil {
 		return err
 	}
-	switch t.kind {
-	case targetIgnored:
-		return nil
-	case targetUnknown:
-		return invalidPathError(t)
-	case targetSchema:
-		if t.schema == p.m.core {
-			return Errorf(http.StatusBadRequest, SCIMTypeMutability, "the core User schema cannot be removed")
-		}
-		p.m.clearSchema(p.u, p.rv, t.schema)
-		return nil
+	if t.kind != targetAttr {
+		return t.nonAttr(p.removeSchema)
 	}
 	a := t.attr
 	if a.Mutability == ReadOnly {
@@ -74,6 +65,15 @@ func (p *patcher) remove(pp *PatchPath, val any) error {
 	default:
 		return p.clearAttr(a, f, true)
 	}
+	return nil
+}
+
+// removeSchema removes a whole extension; the core schema stays.
+func (p *patcher) removeSchema(s *Schema) error {
+	if s == p.m.core {
+		return Errorf(http.StatusBadRequest, SCIMTypeMutability, "the core User schema cannot be removed")
+	}
+	p.m.clearSchema(p.u, p.rv, s)
 	return nil
 }
 

@@ -12,33 +12,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/scimkit/scim/internal/testclock"
 )
-
-// fakeClock is a controllable clock for Handler.Now and Companies.Now.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock(t time.Time) *fakeClock { return &fakeClock{t: t} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // peakonEnv is a handler over a MemoryStore with companies, served by
 // httptest, recording change events.
@@ -46,7 +22,7 @@ type peakonEnv struct {
 	t         *testing.T
 	store     *MemoryStore
 	companies *Companies
-	clock     *fakeClock
+	clock     *testclock.Clock
 	h         *Handler
 	srv       *httptest.Server
 
@@ -58,7 +34,7 @@ var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
 func newPeakonEnv(t *testing.T, configure ...func(*Handler)) *peakonEnv {
 	t.Helper()
-	e := &peakonEnv{t: t, store: NewMemoryStore(), clock: newFakeClock(t0)}
+	e := &peakonEnv{t: t, store: NewMemoryStore(), clock: testclock.New(t0)}
 	e.companies = NewCompanies(e.store)
 	e.companies.Now = e.clock.Now
 	e.h = &Handler{

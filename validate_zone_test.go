@@ -14,10 +14,7 @@ import (
 // not abbreviations, not names it does not hold, not the host's extra
 // files, not another case.
 func TestIsTimezone(t *testing.T) {
-	tests := []struct {
-		name string
-		want bool
-	}{
+	tests := []wordCase{
 		{"", true},
 		{"Europe/Paris", true},
 		{"America/Los_Angeles", true},
@@ -45,21 +42,15 @@ func TestIsTimezone(t *testing.T) {
 		{"Europe/" + strings.Repeat("A", 100), false},
 	}
 	var known sync.Map
+	isZone := func(name string) bool { return isTimezone(name, &known) }
 	for range 2 { // the second time from what the first found
-		for _, tt := range tests {
-			if got := isTimezone(tt.name, &known); got != tt.want {
-				t.Errorf("isTimezone(%q) = %v, want %v", tt.name, got, tt.want)
-			}
-		}
+		checkWords(t, "isTimezone", isZone, tests)
 	}
 }
 
 // TestIsLanguageTag: RFC 5646's syntax, "_" accepted between subtags.
 func TestIsLanguageTag(t *testing.T) {
-	tests := []struct {
-		tag  string
-		want bool
-	}{
+	checkWords(t, "isLanguageTag", isLanguageTag, []wordCase{
 		{"", true},
 		{"en", true},
 		{"en-US", true},
@@ -95,10 +86,22 @@ func TestIsLanguageTag(t *testing.T) {
 		{"x-", false},
 		{"en-US-toolongvariant", false},
 		{strings.Repeat("en-abc-", 30) + "US", false},
-	}
+	})
+}
+
+// wordCase is a word and whether a predicate accepts it.
+type wordCase struct {
+	word string
+	want bool
+}
+
+// checkWords fails t for each word whose answer from is, named name, is
+// not the one wanted.
+func checkWords(t *testing.T, name string, is func(string) bool, tests []wordCase) {
+	t.Helper()
 	for _, tt := range tests {
-		if got := isLanguageTag(tt.tag); got != tt.want {
-			t.Errorf("isLanguageTag(%q) = %v, want %v", tt.tag, got, tt.want)
+		if got := is(tt.word); got != tt.want {
+			t.Errorf("%s(%q) = %v, want %v", name, tt.word, got, tt.want)
 		}
 	}
 }

@@ -148,7 +148,7 @@ func (s *Store) tokenByHash(ctx context.Context, hash [32]byte) (*scim.Token, er
 	if err != nil {
 		return nil, err
 	}
-	ts, err := scanTokens(rows)
+	ts, err := scanAll(rows, scanToken)
 	if err != nil {
 		return nil, err
 	}
@@ -169,29 +169,39 @@ func (s *Store) listTokens(ctx context.Context, company string) ([]*scim.Token, 
 	if err != nil {
 		return nil, err
 	}
-	return scanTokens(rows)
+	return scanAll(rows, scanToken)
 }
 
-func scanTokens(rows *sql.Rows) ([]*scim.Token, error) {
+func scanToken(rows *sql.Rows) (*scim.Token, error) {
+	t := &scim.Token{}
+	var hash []byte
+	var created string
+	var lastUsed, expires sql.NullString
+	if err := rows.Scan(&t.ID, &t.Company, &hash, &t.Label, &created, &lastUsed, &expires); err != nil {
+		return nil, err
+	}
+	copy(t.Hash[:], hash)
+	t.Created = parseTime(created)
+	if lastUsed.Valid {
+		t.LastUsed = parseTime(lastUsed.String)
+	}
+	if expires.Valid {
+		t.Expires = parseTime(expires.String)
+	}
+	return t, nil
+}
+
+// scanAll scans every row with scan and closes rows; nil when there are
+// none.
+func scanAll[T any](rows *sql.Rows, scan func(*sql.Rows) (T, error)) ([]T, error) {
 	defer rows.Close()
-	var out []*scim.Token
+	var out []T
 	for rows.Next() {
-		t := &scim.Token{}
-		var hash []byte
-		var created string
-		var lastUsed, expires sql.NullString
-		if err := rows.Scan(&t.ID, &t.Company, &hash, &t.Label, &created, &lastUsed, &expires); err != nil {
+		v, err := scan(rows)
+		if err != nil {
 			return nil, err
 		}
-		copy(t.Hash[:], hash)
-		t.Created = parseTime(created)
-		if lastUsed.Valid {
-			t.LastUsed = parseTime(lastUsed.String)
-		}
-		if expires.Valid {
-			t.Expires = parseTime(expires.String)
-		}
-		out = append(out, t)
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }
@@ -238,9 +248,7 @@ func (s *Store) listCompanies(ctx context.Context) ([]*scim.Company, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []*scim.Company
-	for rows.Next() {
+	return scanAll(rows, func(rows *sql.Rows) (*scim.Company, error) {
 		c := &scim.Company{}
 		var attrs []byte
 		var created string
@@ -251,9 +259,8 @@ func (s *Store) listCompanies(ctx context.Context) ([]*scim.Company, error) {
 			return nil, err
 		}
 		c.Created = parseTime(created)
-		out = append(out, c)
-	}
-	return out, rows.Err()
+		return c, nil
+	})
 }
 
 // companyTables are the tables holding a company's data, children first;

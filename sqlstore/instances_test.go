@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/internal/testclock"
 )
 
 // instance is one process of a product: a store on its own pool, its own
@@ -240,24 +241,6 @@ func (r *readCounting) GetCompany(ctx context.Context, id string) (*scim.Company
 	return r.Store.GetCompany(ctx, id)
 }
 
-// testClock is a clock the test moves.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // TestRevocationAcrossInstances runs two instances (a store on its own
 // pool and a Companies each) on one database holding many companies,
 // every one's token and model cached in both (issue 25 part 5). Past
@@ -295,7 +278,7 @@ func TestRevocationAcrossInstances(t *testing.T) {
 				}
 				secrets[i], tokens[i] = secret, tok.ID
 			}
-			clock := &testClock{t: time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)}
+			clock := testclock.New(time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC))
 			countA, countB := &readCounting{Store: stA}, &readCounting{Store: stB}
 			a, b := scim.NewCompanies(countA), scim.NewCompanies(countB)
 			a.Now, b.Now = clock.Now, clock.Now
