@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -20,16 +19,8 @@ const crashEnv = "SCIMKIT_CRASH_DB"
 // TestCrashChild is the writer the crash test kills; it does nothing
 // unless re-executed by TestCrash.
 func TestCrashChild(t *testing.T) {
-	path := os.Getenv(crashEnv)
-	if path == "" {
-		t.Skip("run by TestCrash")
-	}
+	st := childStore(t, crashEnv, "TestCrash")
 	ctx := context.Background()
-	st, err := openDriver(ctx, "sqlite", path)
-	if err != nil {
-		fmt.Println("error", err)
-		os.Exit(1)
-	}
 	// Concurrent writers, so that writes commit in groups.
 	var mu sync.Mutex
 	for w := 0; ; w++ {
@@ -65,8 +56,7 @@ func TestCrash(t *testing.T) {
 		t.Skip("inside the child")
 	}
 	path := filepath.Join(t.TempDir(), "crash.db")
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), crashEnv+"="+path)
+	cmd := childCommand("TestCrashChild", crashEnv, path)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

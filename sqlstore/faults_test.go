@@ -122,19 +122,11 @@ func TestSQLiteOutage(t *testing.T) {
 	if _, err := st.w.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err != nil {
 		t.Fatal(err)
 	}
-	other, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
-	lock, err := other.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	lock := sqliteConn(t, path)
 	if _, err := lock.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		t.Fatal(err)
 	}
-	err = st.CreateUser(ctx, "acme", &scim.User{ID: "busy", UserName: "busy", Meta: scim.Meta{Version: "v"}})
+	err := st.CreateUser(ctx, "acme", &scim.User{ID: "busy", UserName: "busy", Meta: scim.Meta{Version: "v"}})
 	if !errors.Is(err, scim.ErrUnavailable) || errors.Is(err, scim.ErrStorageFull) {
 		t.Errorf("write against another process's lock: %v, want ErrUnavailable", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -174,4 +175,46 @@ func TestReopen(t *testing.T) {
 	if _, err := openDriver(ctx, "mysql", "x"); err == nil {
 		t.Error("Open with an unknown driver succeeded")
 	}
+}
+
+// A test that needs another process re-executes the test binary to run a
+// child test, naming the database in an environment variable: childStore
+// opens it in the child (skipping the child test when it runs as itself;
+// printing "error ..." and exiting if it cannot, for the parent to read),
+// childCommand starts the child from the parent.
+func childStore(t *testing.T, env, parent string) *Store {
+	t.Helper()
+	path := os.Getenv(env)
+	if path == "" {
+		t.Skip("run by " + parent)
+	}
+	st, err := openDriver(context.Background(), "sqlite", path)
+	if err != nil {
+		fmt.Println("error", err)
+		os.Exit(1)
+	}
+	return st
+}
+
+func childCommand(child, env, path string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], "-test.run=^"+child+"$", "-test.count=1")
+	cmd.Env = append(os.Environ(), env+"="+path)
+	return cmd
+}
+
+// sqliteConn opens a connection of its own to the SQLite file at path, as
+// another process would, closed at cleanup.
+func sqliteConn(t testing.TB, path string) *sql.Conn {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
 }
