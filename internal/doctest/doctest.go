@@ -4,6 +4,7 @@
 package doctest
 
 import (
+	"io/fs"
 	"os"
 	"slices"
 	"strings"
@@ -39,4 +40,33 @@ func SameNames(t testing.TB, doc string, listed, have []string) {
 			t.Errorf("%s names %s, which is not there", doc, name)
 		}
 	}
+}
+
+// Entries returns what a "Where things are" map should name in the
+// current directory: its Go files other than tests and, with folders, its
+// folders as "name/" (those in internal/ as "internal/name/"); testdata/
+// holds no code of the package's.
+func Entries(t testing.TB, folders bool) []string {
+	t.Helper()
+	var have []string
+	err := fs.WalkDir(os.DirFS("."), ".", func(path string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case path == "." || path == "internal":
+			return nil // walked into
+		case d.IsDir():
+			if folders && d.Name() != "testdata" {
+				have = append(have, path+"/")
+			}
+			return fs.SkipDir
+		case strings.HasSuffix(path, ".go") && !strings.HasSuffix(path, "_test.go"):
+			have = append(have, path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return have
 }
