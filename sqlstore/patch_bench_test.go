@@ -10,18 +10,15 @@ import (
 	"github.com/scimkit/scim"
 )
 
-// BenchmarkUserPatchSQLite and BenchmarkUserPatchPostgres measure a PATCH
-// of one attribute through the handler on a store of 10,000 users (SQLite:
-// synchronous=FULL), one client
-// at a time and 16 at once (group commit). Each run patches in values of
+// BenchmarkUserPatch measures a PATCH of one attribute through the handler
+// on a store of 10,000 users, SQLite (synchronous=FULL) and PostgreSQL, one
+// client at a time and 16 at once (group commit). Each run patches in values of
 // its own (a prefix from the clock), so that no PATCH of a run repeats an
 // earlier run's and is answered as a no-op: -count 6 measures writes in
 // every run.
-func BenchmarkUserPatchSQLite(b *testing.B)   { userPatch(b, "sqlite") }
-func BenchmarkUserPatchPostgres(b *testing.B) { userPatch(b, "postgres") }
+func BenchmarkUserPatch(b *testing.B) { benchDialects(b, benchUserPatch) }
 
-func userPatch(b *testing.B, dialect string) {
-	st := freshStore(b, dialect)
+func benchUserPatch(b *testing.B, st *Store) {
 	const n = 10_000
 	users := make([]*scim.User, n)
 	for i := range users {
