@@ -187,7 +187,23 @@ func measureMillion(b *testing.B, st *Store, n int) {
 		return fmt.Sprintf(`urn:ietf:params:scim:schemas:extension:peakon:2.0:User:Badge eq "B%07d"`, i)
 	})
 	b.Run("FamilyNameSwPage100", familyNameSwPage(h))
-	b.Run("ImportPage", importPages(h, n))
+	b.Run("ImportPage", func(b *testing.B) {
+		// Okta's import from its first page, warm as the lookups are:
+		// the cold pass over the first warmVisits pages (the first of
+		// which counts the users for totalResults) is logged.
+		total := totalResults(n)
+		page := func(k int) { importPage(b, h, 1+100*(k%warmVisits%(n/100)), total) }
+		start := time.Now()
+		for k := range warmVisits {
+			page(k)
+		}
+		b.Logf("cold pass: %v a page", (time.Since(start) / warmVisits).Round(time.Microsecond))
+		k := 0
+		for b.Loop() {
+			page(k)
+			k++
+		}
+	})
 	// And the whole walk once, as Okta runs it.
 	begin := time.Now()
 	pages := 0

@@ -123,6 +123,7 @@ func run(args []string, out io.Writer) error {
 	clientList := fs.String("clients", "16,1", "client counts of sqlite-create")
 	fs.StringVar(&c.dir, "dir", "", "directory for the SQLite databases and the recorded replies (default: a temporary one)")
 	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write each server's CPU profile (its serving, not its loading) to `PREFIX`-KIND.prof")
+	pin := fs.Bool("pin", false, "run every server on CPU 1 and the load generator on CPU 0 (Linux, taskset), so that a server has a core of its own")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -168,6 +169,12 @@ func run(args []string, out io.Writer) error {
 	}
 	if c.rounds < 1 || c.conns < 1 {
 		return fmt.Errorf("-rounds and -conns must be 1 or more")
+	}
+	if *pin {
+		if err := pinSelf(); err != nil {
+			return err
+		}
+		defer func() { serverCPU = "" }()
 	}
 	if c.dir == "" {
 		dir, err := os.MkdirTemp("", "loadcompare")

@@ -217,7 +217,7 @@ func startServer(spec string, args ...string) (*server, error) {
 			return nil, err
 		}
 	}
-	cmd := exec.Command(exe, append([]string{"-serve", kind}, args...)...)
+	cmd := serverCommand(exe, append([]string{"-serve", kind}, args...)...)
 	cmd.Stderr = os.Stderr
 	cmd.SysProcAttr = childAttr()
 	stdin, err := cmd.StdinPipe()
@@ -262,7 +262,7 @@ func startSite(exe string, loadArgs []string, db string) (*server, error) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cmd := exec.Command(exe, "-addr", addr, "-store", "sqlite", "-dsn", db, "-token", protocol.Token, "-rate-limit", "0")
+	cmd := serverCommand(exe, "-addr", addr, "-store", "sqlite", "-dsn", db, "-token", protocol.Token, "-rate-limit", "0")
 	cmd.Stderr = os.Stderr
 	cmd.SysProcAttr = childAttr()
 	if err := cmd.Start(); err != nil {
