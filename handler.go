@@ -266,8 +266,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r = r.WithContext(ctx)
 	}
 	mount, endpoint, rest, ok := h.route(r)
-	w, done := h.observe(w, r, endpoint, rest, ok)
-	defer done()
+	if o := h.observe(w, r, endpoint, rest, ok); o != nil {
+		w = o
+		defer h.finish(o, r)
+	}
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {

@@ -25,9 +25,9 @@ type RequestInfo struct {
 	// token as a method, so the raw one is the client's choice.
 	Method string
 	// Route is the endpoint's pattern, such as "/Users/{id}", not the raw
-	// path: one of "/{endpoint}", "/{endpoint}/{id}" and "/Users/.search"
-	// for the endpoints the handler serves; "" for a path that is no SCIM
-	// endpoint.
+	// path: one of "/{endpoint}", "/{endpoint}/{id}", "/Users/.search" and
+	// "/Groups/.search" for the endpoints the handler serves; "" for a path
+	// that is no SCIM endpoint.
 	Route string
 	// Path is the request's URL path as received: client-controlled.
 	Path     string
@@ -64,14 +64,14 @@ func knownMethod(m string) string {
 }
 
 // IsWrite reports whether the request is one that may change data (POST,
-// PUT, PATCH, DELETE, bulk), as opposed to a read (GET, and
-// POST /Users/.search).
+// PUT, PATCH, DELETE, bulk), as opposed to a read (GET, and the searches,
+// POST /Users/.search and /Groups/.search).
 func (ri *RequestInfo) IsWrite() bool {
 	switch ri.Method {
 	case http.MethodGet, http.MethodHead:
 		return false
 	case http.MethodPost:
-		return ri.Route != "/Users/.search"
+		return ri.Route != "/Users/.search" && ri.Route != "/Groups/.search"
 	}
 	return true
 }
@@ -104,35 +104,56 @@ func (o *observed) Write(b []byte) (int, error) {
 func (o *observed) Unwrap() http.ResponseWriter { return o.ResponseWriter }
 
 // observe starts observing a request when an access log or OnRequest is
-// configured; done reports it once the response is written.
-func (h *Handler) observe(w http.ResponseWriter, r *http.Request, endpoint, rest string, routed bool) (_ http.ResponseWriter, done func()) {
+// configured, or returns nil; finish reports it once the response is
+// written.
+func (h *Handler) observe(w http.ResponseWriter, r *http.Request, endpoint, rest string, routed bool) *observed {
 	if h.Logger == nil && h.OnRequest == nil {
-		return w, func() {}
+		return nil
 	}
 	o := &observed{ResponseWriter: w, start: h.now()}
 	o.info.Method, o.info.Path = knownMethod(r.Method), r.URL.Path
 	if routed {
 		o.info.Route = routePattern(endpoint, rest)
 	}
-	return o, func() {
-		o.info.Duration = h.now().Sub(o.start)
-		if !o.wrote {
-			o.info.Status = http.StatusOK
-		}
-		h.report(r.Context(), &o.info)
-	}
+	return o
 }
 
-// routePattern names an endpoint's route for logs and metrics.
+func (h *Handler) finish(o *observed, r *http.Request) {
+	o.info.Duration = h.now().Sub(o.start)
+	if !o.wrote {
+		o.info.Status = http.StatusOK
+	}
+	h.report(r.Context(), &o.info)
+}
+
+// routePattern names an endpoint's route for logs and metrics, from a
+// table made once, so that no request concatenates it.
 func routePattern(endpoint, rest string) string {
+	n := routePatterns[endpoint]
 	switch {
 	case rest == "":
-		return "/" + endpoint
-	case endpoint == "Users" && rest == ".search":
-		return "/Users/.search"
+		return n.list
+	case rest == ".search" && n.search != "":
+		return n.search
 	}
-	return "/" + endpoint + "/{id}"
+	return n.item
 }
+
+// routeNames are an endpoint's route patterns; search only for the
+// endpoints with a .search.
+type routeNames struct{ list, search, item string }
+
+var routePatterns = func() map[string]routeNames {
+	m := make(map[string]routeNames, len(endpoints))
+	for _, e := range endpoints {
+		n := routeNames{list: "/" + e, item: "/" + e + "/{id}"}
+		if e == "Users" || e == "Groups" {
+			n.search = "/" + e + "/.search"
+		}
+		m[e] = n
+	}
+	return m
+}()
 
 // observedCompany records the authenticated company of an observed request.
 func observedCompany(w http.ResponseWriter, company string) {

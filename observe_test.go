@@ -251,6 +251,8 @@ func TestRequestInfoBoundedLabels(t *testing.T) {
 		{"DELETE", "/scim/v2/users/x/y", "tok-a", RequestInfo{Method: "DELETE", Route: "/Users/{id}"}},
 		{"PUT", "/scim/v2/Bulk", "", RequestInfo{Method: "PUT", Route: "/Bulk"}},
 		{"POST", "/scim/v2/Users/.search", "", RequestInfo{Method: "POST", Route: "/Users/.search"}},
+		{"POST", "/scim/v2/groups/.search", "", RequestInfo{Method: "POST", Route: "/Groups/.search"}},
+		{"POST", "/scim/v2/Schemas/.search", "", RequestInfo{Method: "POST", Route: "/Schemas/{id}"}},
 		{"X00000001", "/scim/v2/Users", "", RequestInfo{Method: MethodOther, Route: "/Users"}},
 		{"X00000002", "/scim/v2/Users", "tok-a", RequestInfo{Method: MethodOther, Route: "/Users"}},
 		{"get", "/scim/v2/Users", "tok-a", RequestInfo{Method: MethodOther, Route: "/Users"}},
@@ -291,5 +293,26 @@ func TestAccessLogShortensUnroutedPath(t *testing.T) {
 	path, _ := recs[0]["path"].(string)
 	if !strings.HasPrefix(path, "/nowhere/aaa") || len(path) > maxShownPath+len("…") {
 		t.Errorf("logged path of %d bytes (%.20q...), want at most %d", len(path), path, maxShownPath+len("…"))
+	}
+}
+
+// TestRequestInfoIsWrite: the searches, POSTs that change nothing, are
+// reads; other POSTs, PUT, PATCH and DELETE are writes.
+func TestRequestInfoIsWrite(t *testing.T) {
+	for _, tt := range []struct {
+		info RequestInfo
+		want bool
+	}{
+		{RequestInfo{Method: "GET", Route: "/Users"}, false},
+		{RequestInfo{Method: "POST", Route: "/Users/.search"}, false},
+		{RequestInfo{Method: "POST", Route: "/Groups/.search"}, false},
+		{RequestInfo{Method: "POST", Route: "/Users"}, true},
+		{RequestInfo{Method: "POST", Route: "/Bulk"}, true},
+		{RequestInfo{Method: "PATCH", Route: "/Groups/{id}"}, true},
+		{RequestInfo{Method: "DELETE", Route: "/Users/{id}"}, true},
+	} {
+		if got := tt.info.IsWrite(); got != tt.want {
+			t.Errorf("%s %s: IsWrite() = %v, want %v", tt.info.Method, tt.info.Route, got, tt.want)
+		}
 	}
 }
