@@ -322,7 +322,7 @@ func (l *AuthLimiter) evict(now time.Time, window time.Duration, maxKeys int) {
 	}
 }
 
-func (h *Handler) authenticate(r *http.Request) (string, error) {
+func (h *Handler) authenticate(ctx context.Context, r *http.Request) (string, error) {
 	authz := r.Header.Get("Authorization")
 	scheme, token, found := strings.Cut(authz, " ")
 	if authz == "" {
@@ -331,7 +331,7 @@ func (h *Handler) authenticate(r *http.Request) (string, error) {
 	if !found || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
 		return "", Errorf(http.StatusUnauthorized, "", "the Authorization header must be \"Bearer <token>\"")
 	}
-	return h.signIn(r, strings.TrimSpace(token), budgetSCIM)
+	return h.signIn(ctx, r, strings.TrimSpace(token), budgetSCIM)
 }
 
 // SignIn resolves a bearer token to its tenant through Auth, for a
@@ -342,17 +342,17 @@ func (h *Handler) authenticate(r *http.Request) (string, error) {
 // with RetryAfter while the key is blocked (the token is then not checked
 // at all), 503 with RetryAfter when Auth fails otherwise (logged).
 func (h *Handler) SignIn(r *http.Request, token string) (string, error) {
-	return h.signIn(r, token, budgetSignIn)
+	return h.signIn(r.Context(), r, token, budgetSignIn)
 }
 
 // signIn authenticates a token, counting a failure in budget b. A blocked
 // key is refused before Auth is consulted, so that its answer says nothing
 // about the token.
-func (h *Handler) signIn(r *http.Request, token string, b authBudget) (string, error) {
+func (h *Handler) signIn(ctx context.Context, r *http.Request, token string, b authBudget) (string, error) {
 	h.init()
 	now := h.now()
 	if wait := h.authFailures.blocked(r, b, now); wait > 0 {
-		h.log.WarnContext(r.Context(), "scim: authentication refused: too many failed attempts", "remote", r.RemoteAddr, "retry_after", wait)
+		h.log.WarnContext(ctx, "scim: authentication refused: too many failed attempts", "remote", r.RemoteAddr, "retry_after", wait)
 		e := Errorf(http.StatusTooManyRequests, "", "too many failed authentication attempts; try again in %d seconds", int((wait+time.Second-1)/time.Second))
 		e.RetryAfter = wait
 		return "", e
@@ -360,16 +360,16 @@ func (h *Handler) signIn(r *http.Request, token string, b authBudget) (string, e
 	if h.Auth == nil {
 		return "", Errorf(http.StatusUnauthorized, "", "this endpoint has no authenticator configured")
 	}
-	tenant, err := h.Auth.Authenticate(r.Context(), token)
+	tenant, err := h.Auth.Authenticate(ctx, token)
 	switch {
 	case err == nil && tenant != "":
 		return tenant, nil
 	case err == nil || errors.Is(err, ErrUnauthorized):
 		h.authFailures.fail(r, b, now)
-		h.log.WarnContext(r.Context(), "scim: authentication failed: unknown bearer token", "remote", r.RemoteAddr, "path", shortPath(r.URL.Path))
+		h.log.WarnContext(ctx, "scim: authentication failed: unknown bearer token", "remote", r.RemoteAddr, "path", shortPath(r.URL.Path))
 		return "", Errorf(http.StatusUnauthorized, "", "the bearer token is not valid; ask the administrator for a new one")
 	default:
-		h.log.ErrorContext(r.Context(), "scim: authentication unavailable", "remote", r.RemoteAddr, "path", shortPath(r.URL.Path), "error", err)
+		h.log.ErrorContext(ctx, "scim: authentication unavailable", "remote", r.RemoteAddr, "path", shortPath(r.URL.Path), "error", err)
 		e := Errorf(http.StatusServiceUnavailable, "", "the bearer token cannot be checked right now; try again later")
 		e.RetryAfter = authRetryAfter
 		return "", e

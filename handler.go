@@ -260,22 +260,25 @@ func (h *Handler) requestTimeout() time.Duration {
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.init()
+	// The request's context, with its deadline: everything below takes
+	// ctx rather than r.Context(), so that r is not copied to carry it.
+	ctx := r.Context()
 	if d := h.requestTimeout(); d > 0 {
-		ctx := newRequestContext(r.Context(), d) // context.WithTimeout, made lazily
-		defer ctx.finish()
-		r = r.WithContext(ctx)
+		rc := newRequestContext(ctx, d) // context.WithTimeout, made lazily
+		defer rc.finish()
+		ctx = rc
 	}
 	mount, endpoint, rest, ok := h.route(r)
 	if o := h.observe(w, r, endpoint, rest, ok); o != nil {
 		w = o
-		defer h.finish(o, r)
+		defer h.finish(ctx, o)
 	}
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
-			h.log.ErrorContext(r.Context(), "scim: panic serving request", "method", r.Method, "path", shortPath(r.URL.Path), "panic", v, "stack", string(debug.Stack()))
+			h.log.ErrorContext(ctx, "scim: panic serving request", "method", r.Method, "path", shortPath(r.URL.Path), "panic", v, "stack", string(debug.Stack()))
 			writeError(w, &Error{Status: http.StatusInternalServerError, Detail: "internal server error"})
 		}
 	}()
@@ -283,7 +286,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, Errorf(http.StatusNotFound, "", "no SCIM endpoint at %s; Peakon serves /Users, /Schemas, /ResourceTypes and /ServiceProviderConfig", shortPath(r.URL.Path)))
 		return
 	}
-	tenant, err := h.authenticate(r)
+	tenant, err := h.authenticate(ctx, r)
 	if err != nil {
 		if asError(err).Status == http.StatusUnauthorized {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="SCIM"`)
@@ -299,7 +302,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	req := &request{h: h, w: w, r: r, ctx: r.Context(), tenant: tenant, store: h.Store, base: h.baseURL(r, mount), query: query}
+	req := &request{h: h, w: w, r: r, ctx: ctx, tenant: tenant, store: h.Store, base: h.baseURL(r, mount), query: query}
 	if err := req.spend(1); err != nil {
 		req.fail(err)
 		return

@@ -94,3 +94,29 @@ func TestStoreOutage(t *testing.T) {
 		}
 	}
 }
+
+// deadlineAuth is StaticTokens that records whether Authenticate was given
+// a context with a deadline.
+type deadlineAuth struct {
+	StaticTokens
+	sawDeadline bool
+}
+
+func (a *deadlineAuth) Authenticate(ctx context.Context, token string) (string, error) {
+	_, a.sawDeadline = ctx.Deadline()
+	return a.StaticTokens.Authenticate(ctx, token)
+}
+
+// TestAuthenticateWithinDeadline: the token check runs within the
+// request's deadline, as the store's work does, so that an authenticator
+// waiting on its database does not hold a request for ever.
+func TestAuthenticateWithinDeadline(t *testing.T) {
+	auth := &deadlineAuth{StaticTokens: StaticTokens{"tok": "acme"}}
+	h := &Handler{Store: NewMemoryStore(), Auth: auth}
+	if w := serve(h, http.MethodGet, "/Users", ""); w.Code != http.StatusOK {
+		t.Fatalf("GET /Users: %d %s", w.Code, w.Body)
+	}
+	if !auth.sawDeadline {
+		t.Error("Authenticate was given a context without the request's deadline")
+	}
+}

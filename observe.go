@@ -118,12 +118,12 @@ func (h *Handler) observe(w http.ResponseWriter, r *http.Request, endpoint, rest
 	return o
 }
 
-func (h *Handler) finish(o *observed, r *http.Request) {
+func (h *Handler) finish(ctx context.Context, o *observed) {
 	o.info.Duration = h.now().Sub(o.start)
 	if !o.wrote {
 		o.info.Status = http.StatusOK
 	}
-	h.report(r.Context(), &o.info)
+	h.report(ctx, &o.info)
 }
 
 // routePattern names an endpoint's route for logs and metrics, from a
