@@ -3,9 +3,14 @@ package sqlstore
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/scimkit/scim"
 )
 
@@ -168,4 +173,70 @@ func TestViewUserLends(t *testing.T) {
 	if _, err := st.ViewUser(ctx, "acme", "missing"); !errors.Is(err, scim.ErrNotFound) {
 		t.Errorf("ViewUser of a missing id: %v, want ErrNotFound", err)
 	}
+}
+
+// TestUserCacheNeverStale races readers against writers on two stores on
+// one file (the second standing for another process): a read that starts
+// after a write was acknowledged must see that write or a later one,
+// whichever store made it and whichever store reads.
+func TestUserCacheNeverStale(t *testing.T) {
+	ctx := context.Background()
+	a, b := openSQLitePair(t)
+	stores := []*Store{a, b}
+	const users, writes = 8, 60
+	var acked [users]atomic.Int64 // the newest acknowledged write of each user
+	for i := range users {
+		u := benchUser(i)
+		u.Title = "0"
+		if err := a.CreateUser(ctx, "acme", u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	done := make(chan struct{})
+	for i := range users { // one writer a user, alternating stores
+		wg.Go(func() {
+			u := benchUser(i)
+			for n := 1; n <= writes; n++ {
+				next := u.Clone()
+				next.Title = strconv.Itoa(n)
+				next.Meta.Version = fmt.Sprintf(`W/"%d"`, n)
+				prev := `W/"1"`
+				if n > 1 {
+					prev = fmt.Sprintf(`W/"%d"`, n-1)
+				}
+				if err := stores[n%2].UpdateUser(ctx, "acme", next, prev); err != nil {
+					t.Errorf("user %d, write %d: %v", i, n, err)
+					return
+				}
+				acked[i].Store(int64(n))
+			}
+		})
+	}
+	var readers sync.WaitGroup
+	for r := range 4 {
+		readers.Go(func() {
+			for k := 0; ; k++ {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				i := (k*7 + r) % users
+				floor := acked[i].Load()
+				got, err := stores[(k+r)%2].GetUser(ctx, "acme", benchUser(i).ID)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if n, _ := strconv.Atoi(got.Title); int64(n) < floor {
+					t.Errorf("user %d read write %d after write %d was acknowledged", i, n, floor)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(done)
+	readers.Wait()
 }
