@@ -75,8 +75,9 @@ func companyTotals(s *Store) *totals {
 	return &totals{company: s.companyVersion, m: make(map[string]total)}
 }
 
-// version reads data_version or the company's counter, or reports false
-// if it cannot.
+// version reads the database's version (SQLite: the wal-index header's
+// count, or data_version) or the company's counter (PostgreSQL), or
+// reports false if it cannot.
 func (t *totals) version(ctx context.Context, tenant string) (int64, bool) {
 	if t.company != nil {
 		v, err := t.company(ctx, tenant)
@@ -130,7 +131,7 @@ func (t *totals) get(key string, version int64) (int, bool) {
 	return e.n, ok && e.version == version
 }
 
-// put records n, counted after data_version read version. Were a commit
+// put records n, counted after the version was read as version. Were a commit
 // to land between the two, the count would be of a later state, but the
 // version then differs from every later reading, so it is never reused.
 func (t *totals) put(key string, version int64, n int) {

@@ -13,9 +13,10 @@ const defaultUserCache = 16384
 // userCache keeps users read by GetUser, decoded, between commits (SQLite
 // only). On SQLite, a read after any commit starts from a cold page cache
 // on its connection, and reading and decoding a user's document is most
-// of a GET's cost. An entry is reused only while the database's
-// data_version is the one read before the user was: any commit, by the
-// store's writer or another process, makes every entry stale. So the
+// of a GET's cost. An entry is reused only while the database's version
+// (totals.version: the wal-index header, or data_version) is the one read
+// before the user was: any commit, by the store's writer or another
+// process, makes every entry stale. So the
 // cache serves the reads between writes (an identity provider's import,
 // a GET before a PATCH), never an outdated user. It is not used on
 // PostgreSQL, where validating an entry would cost the round trip it
@@ -24,9 +25,8 @@ type userCache struct {
 	mu  sync.Mutex
 	m   map[cachedKey]cachedUser
 	max int
-	// version is the data_version of the newest entry: entries read at
-	// an older one are stale (data_version, read on one connection, only
-	// grows).
+	// version is the database's version at the newest entry: entries
+	// read at an older one are stale (the version only grows).
 	version int64
 }
 
@@ -58,7 +58,7 @@ func (c *userCache) get(tenant, id string, version int64, lend bool) (*scim.User
 	return e.u.Clone(), true
 }
 
-// put records u, read after data_version read version. Were a commit to
+// put records u, read after the database's version was read as version. Were a commit to
 // land between the two, u would be of a later state, but version then
 // differs from every later reading, so the entry is never reused.
 func (c *userCache) put(tenant string, u *scim.User, version int64) {
