@@ -131,9 +131,10 @@ func (t *totals) get(key string, version int64) (int, bool) {
 	return e.n, ok && e.version == version
 }
 
-// put records n, counted after the version was read as version. Were a commit
-// to land between the two, the count would be of a later state, but the
-// version then differs from every later reading, so it is never reused.
+// put records n, counted after the version was read as version. Were a
+// commit to land between the two, the count would be of a later state, but
+// the version then differs from every later reading, so it is never
+// reused.
 func (t *totals) put(key string, version int64, n int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()

@@ -58,9 +58,10 @@ func (c *userCache) get(tenant, id string, version int64, lend bool) (*scim.User
 	return e.u.Clone(), true
 }
 
-// put records u, read after the database's version was read as version. Were a commit to
-// land between the two, u would be of a later state, but version then
-// differs from every later reading, so the entry is never reused.
+// put records u, read after the database's version was read as version.
+// Were a commit to land between the two, u would be of a later state, but
+// version then differs from every later reading, so the entry is never
+// reused.
 func (c *userCache) put(tenant string, u *scim.User, version int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
