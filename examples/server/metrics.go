@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -21,6 +22,18 @@ type metrics struct {
 	duration    *prometheus.HistogramVec
 	rateLimited prometheus.Counter
 	storeErrors *prometheus.CounterVec
+
+	// The series a request feeds, by their labels: looked up once each,
+	// not hashed from the label values on every request. Bounded as the
+	// labels are (see observe).
+	mu         sync.RWMutex
+	counters   map[requestLabels]prometheus.Counter
+	histograms map[requestLabels]prometheus.Observer // status 0
+}
+
+type requestLabels struct {
+	route, method string
+	status        int
 }
 
 func newMetrics() *metrics {
@@ -44,6 +57,8 @@ func newMetrics() *metrics {
 			Help: "SCIM requests that failed with 500 because the store failed, by route pattern.",
 		}, []string{"route"}),
 	}
+	m.counters = make(map[requestLabels]prometheus.Counter)
+	m.histograms = make(map[requestLabels]prometheus.Observer)
 	m.registry.MustRegister(m.requests, m.duration, m.rateLimited, m.storeErrors,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -59,14 +74,40 @@ func (m *metrics) observe(_ context.Context, info scim.RequestInfo) {
 	if route == "" {
 		route = "unknown"
 	}
-	m.requests.WithLabelValues(route, info.Method, strconv.Itoa(info.Status)).Inc()
-	m.duration.WithLabelValues(route, info.Method).Observe(info.Duration.Seconds())
+	m.counter(requestLabels{route, info.Method, info.Status}).Inc()
+	m.histogram(requestLabels{route: route, method: info.Method}).Observe(info.Duration.Seconds())
 	if info.Status == http.StatusTooManyRequests {
 		m.rateLimited.Inc()
 	}
 	if info.Cause != nil {
 		m.storeErrors.WithLabelValues(route).Inc()
 	}
+}
+
+func (m *metrics) counter(l requestLabels) prometheus.Counter {
+	m.mu.RLock()
+	c, ok := m.counters[l]
+	m.mu.RUnlock()
+	if !ok {
+		c = m.requests.WithLabelValues(l.route, l.method, strconv.Itoa(l.status))
+		m.mu.Lock()
+		m.counters[l] = c
+		m.mu.Unlock()
+	}
+	return c
+}
+
+func (m *metrics) histogram(l requestLabels) prometheus.Observer {
+	m.mu.RLock()
+	h, ok := m.histograms[l]
+	m.mu.RUnlock()
+	if !ok {
+		h = m.duration.WithLabelValues(l.route, l.method)
+		m.mu.Lock()
+		m.histograms[l] = h
+		m.mu.Unlock()
+	}
+	return h
 }
 
 // handler serves the metrics in Prometheus's text format.

@@ -203,6 +203,12 @@ func isBulk(r *http.Request) bool {
 // the log lists the operations that failed.
 func (l *Log) Wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if (r.Method == http.MethodGet || r.Method == http.MethodHead) && r.URL.RawQuery == "" {
+			// A read changes nothing and has no query to show: nothing
+			// to collect, so no copy of the request to carry a place.
+			h.ServeHTTP(w, r)
+			return
+		}
 		n := &notes{query: r.URL.RawQuery}
 		if isBulk(r) {
 			n.bulkIn = &capped{limit: maxBulkRequest}
