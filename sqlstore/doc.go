@@ -108,9 +108,12 @@
 // queries, while the database is unchanged: SQLite's wal-index header,
 // which every commit of every process rewrites, read from the mapped
 // -shm file before each use (or PRAGMA data_version where the file
-// cannot be mapped); a PostgreSQL store
-// keeps totals and page positions while the company's change counter is,
-// which every instance's writes bump. PostgreSQL pools that [Open] opens
+// cannot be mapped). The store's own writes of users move the cache of
+// users past their commit, holding the written users as stored, once the
+// writer's data_version shows no other commit came in between; any other
+// commit empties it. A PostgreSQL store keeps totals and page positions
+// while the company's change counter is, which every instance's writes
+// bump. PostgreSQL pools that [Open] opens
 // keep the generic plan of each prepared statement (plan_cache_mode, see
 // the postgres package); give a pool of your own the same setting.
 //

@@ -34,6 +34,10 @@ type groupCommit struct {
 	// feed for the group instead of two statements for each write.
 	tx      *sql.Tx
 	changes []batchChange
+	// declTx is the transaction whose writes declare what they did to
+	// users (declare), current the write running in it.
+	declTx  *sql.Tx
+	current *groupWrite
 
 	commits atomic.Int64 // transactions committed, for tests
 }
@@ -44,6 +48,10 @@ type groupWrite struct {
 	err  error
 	done chan struct{} // closed when the write is committed or failed
 	lead chan struct{} // closed when the write must lead
+	// effects is what the write declared it did to users, if it declared
+	// (usercache.go): a write that does not leaves the cache emptied.
+	effects  []userEffect
+	declared bool
 }
 
 // run runs f in a transaction shared with the writes that arrive meanwhile
@@ -132,13 +140,14 @@ func (g *groupCommit) runGroup(s *Store, batch []*groupWrite, savepoints bool) i
 	// The transaction belongs to the group: no one request's context may
 	// roll it back.
 	ctx := context.Background()
-	tx, err := s.w.BeginTx(ctx, nil)
+	wt, err := g.beginTx(ctx, s)
 	if err != nil {
 		for _, w := range batch {
 			w.err = err
 		}
 		return groupBroken
 	}
+	tx := wt.tx
 	sp := &txWriter{ctx: ctx, tx: tx, s: s}
 	defer sp.close()
 	g.mu.Lock()
@@ -155,6 +164,7 @@ func (g *groupCommit) runGroup(s *Store, batch []*groupWrite, savepoints bool) i
 		if w.err = w.ctx.Err(); w.err != nil {
 			continue
 		}
+		g.running(w)
 		if !savepoints {
 			if w.err = w.f(tx); w.err != nil {
 				outcome = groupWriteFailed
@@ -184,13 +194,13 @@ func (g *groupCommit) runGroup(s *Store, batch []*groupWrite, savepoints bool) i
 		outcome = groupBroken
 	}
 	if outcome == groupCommitted {
-		if err := tx.Commit(); err == nil {
+		if err := g.endTx(wt, true, batch); err == nil {
 			g.commits.Add(1)
 			return groupCommitted
 		}
 		return groupBroken
 	}
-	tx.Rollback()
+	g.endTx(wt, false, batch)
 	return outcome
 }
 
@@ -199,15 +209,126 @@ func commitAlone(s *Store, w *groupWrite) error {
 	if err := w.ctx.Err(); err != nil {
 		return err
 	}
-	tx, err := s.w.BeginTx(context.WithoutCancel(w.ctx), nil)
+	g := s.group
+	wt, err := g.beginTx(context.WithoutCancel(w.ctx), s)
 	if err != nil {
 		return err
 	}
-	if err := w.f(tx); err != nil {
-		tx.Rollback()
+	g.running(w)
+	if w.err = w.f(wt.tx); w.err != nil {
+		g.endTx(wt, false, nil)
+		return w.err
+	}
+	return g.endTx(wt, true, []*groupWrite{w})
+}
+
+// writeTx is a transaction of the group commit. When the user cache
+// follows the wal-index (usercache.go), it holds the writer's connection
+// from BEGIN until the cache has been moved past its commit, so that no
+// other write of the store's commits in between.
+type writeTx struct {
+	tx   *sql.Tx
+	conn *sql.Conn  // the writer's connection, held; nil when not following
+	c    *userCache // the cache to move
+	wal  *walIndex
+}
+
+func (g *groupCommit) beginTx(ctx context.Context, s *Store) (*writeTx, error) {
+	wt := &writeTx{}
+	if s.follow {
+		conn, err := s.w.Conn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		tx, err := conn.BeginTx(ctx, nil)
+		if err != nil {
+			conn.Close()
+			return nil, err
+		}
+		wt.tx, wt.conn, wt.c, wt.wal = tx, conn, s.users, s.totals.wal
+		wt.c.beginWrite()
+	} else {
+		tx, err := s.w.BeginTx(ctx, nil)
+		if err != nil {
+			return nil, err
+		}
+		wt.tx = tx
+	}
+	g.mu.Lock()
+	g.declTx = wt.tx
+	g.mu.Unlock()
+	return wt, nil
+}
+
+// running makes w the write whose declarations count, none yet.
+func (g *groupCommit) running(w *groupWrite) {
+	g.mu.Lock()
+	g.current, w.effects, w.declared = w, w.effects[:0], false
+	g.mu.Unlock()
+}
+
+// endTx commits wt (or rolls it back) and moves the user cache past it:
+// the header its writes started from (read before COMMIT, under the write
+// lock), the header after, and the writer's data_version after that (see
+// userCache.endWrite). writes are the transaction's writes; those that
+// failed changed nothing.
+func (g *groupCommit) endTx(wt *writeTx, commit bool, writes []*groupWrite) error {
+	g.mu.Lock()
+	g.declTx, g.current = nil, nil
+	g.mu.Unlock()
+	if wt.c == nil {
+		if !commit {
+			return wt.tx.Rollback()
+		}
+		return wt.tx.Commit()
+	}
+	defer wt.conn.Close()
+	var none walHeader
+	if !commit {
+		err := wt.tx.Rollback()
+		wt.c.endWrite(false, none, none, writerVersion{}, false, false, nil)
 		return err
 	}
-	return tx.Commit()
+	pre, preOK := wt.wal.header()
+	if err := wt.tx.Commit(); err != nil {
+		// Committed or not, nothing is known of what the cache holds.
+		wt.c.endWrite(true, none, none, writerVersion{}, false, false, nil)
+		return err
+	}
+	post, postOK := wt.wal.header()
+	// data_version counts per connection: it is compared only with a
+	// reading on the same one.
+	var dv int64
+	var conn any
+	dvErr := wt.conn.QueryRowContext(context.Background(), "PRAGMA data_version").Scan(&dv)
+	wt.conn.Raw(func(dc any) error { conn = dc; return nil })
+	described := preOK
+	var effects []userEffect
+	for _, w := range writes {
+		if w.err != nil {
+			continue
+		}
+		if !w.declared {
+			described = false
+			break
+		}
+		effects = append(effects, w.effects...)
+	}
+	wt.c.endWrite(true, pre, post, writerVersion{conn, dv}, postOK && dvErr == nil, described, effects)
+	return nil
+}
+
+// declare records what the running write of tx did to users, if tx is a
+// transaction of the group commit, and reports whether it did.
+func (g *groupCommit) declare(tx *sql.Tx, effects ...userEffect) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.declTx == nil || g.declTx != tx || g.current == nil {
+		return false
+	}
+	g.current.effects = append(g.current.effects, effects...)
+	g.current.declared = true
+	return true
 }
 
 // record keeps cs for the group's numbering if tx is the running group's

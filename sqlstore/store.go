@@ -51,6 +51,10 @@ type Store struct {
 	// nUsers is its bound (WithUserCache).
 	users  *userCache
 	nUsers int
+	// follow: the user cache follows the wal-index across the store's
+	// own writes (usercache.go), which run on the one writer connection
+	// of the pools the store opened.
+	follow bool
 	// counts is how many COUNT statements ran, for tests.
 	counts *atomic.Int64
 
@@ -260,6 +264,7 @@ func (s *Store) start(ctx context.Context) (*Store, error) {
 				return nil, err
 			}
 			s.users = newUserCache(s.nUsers)
+			s.follow = s.own && s.users != nil && s.totals.wal != nil
 		}
 	} else {
 		// Totals and keyset positions validated by each company's change

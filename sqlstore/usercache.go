@@ -15,10 +15,11 @@ const defaultUserCache = 16384
 // on its connection, and reading and decoding a user's document is most
 // of a GET's cost. An entry is reused only while the database's version
 // (totals.version: the wal-index header, or data_version) is the one read
-// before the user was: any commit, by the store's writer or another
-// process, makes every entry stale. So the
-// cache serves the reads between writes (an identity provider's import,
-// a GET before a PATCH), never an outdated user. It is not used on
+// before the user was: a commit makes every entry stale, except the
+// store's own writes through the group commit where the wal-index is
+// mapped, which move the cache past them (see lookupAt). So the cache
+// serves the reads between other processes' writes (an identity
+// provider's import, a GET before a PATCH), never an outdated user. It is not used on
 // PostgreSQL, where validating an entry would cost the round trip it
 // saves.
 type userCache struct {
@@ -28,6 +29,14 @@ type userCache struct {
 	// version is the database's version at the newest entry: entries
 	// read at an older one are stale (the version only grows).
 	version int64
+
+	// Following the wal-index header (see lookupAt).
+	at      walHeader
+	atValid bool
+	gen     uint64
+	writing int           // described writes under way
+	dv      writerVersion // the writer's data_version at the last endWrite
+	dvKnown bool
 }
 
 type cachedKey struct{ tenant, id string }
@@ -72,12 +81,136 @@ func (c *userCache) put(tenant string, u *scim.User, version int64) {
 		clear(c.m) // all stale
 		c.version = version
 	}
-	k := cachedKey{tenant, u.ID}
+	c.insert(cachedKey{tenant, u.ID}, cachedUser{u.Clone(), version})
+}
+
+// With the wal-index mapped (walindex.go), the cache follows the database
+// by its header instead of a version number, which lets it outlive the
+// store's own commits. Every commit still changes the header, but a write
+// committed through the group commit (groupcommit.go) says what it did to
+// which users (userEffect), and the writer, which knows the header its
+// transaction started from and the one its commit left, moves the cache
+// from the one to the other, applying those effects: the cache then keeps
+// the users no write touched and holds the written ones as stored. Any
+// other commit (another process's, or a write of the store's that says
+// nothing, such as a batch or an erasure) empties it.
+//
+// at is the header of the state the entries hold. A reader that finds
+// another header empties the cache and takes the new one, unless one of
+// the store's described writes is under way (writing): that write will
+// move the cache itself once it knows its commit was the only one, and
+// meanwhile readers read the database without caching. gen counts the
+// moves: a reader's put is kept only if no move happened since its
+// lookup, so that a user read before a write is not kept after it.
+
+// userEffect is what a committed write did to one user: u is the user as
+// stored now (decoded from the stored document, as GetUser would return
+// it), nil if the user is gone.
+type userEffect struct {
+	tenant, id string
+	u          *scim.User
+}
+
+type walHeader = [walHeaderWords]uint32
+
+// writerVersion is a data_version reading and the driver connection it
+// was read on.
+type writerVersion struct {
+	conn any
+	n    int64
+}
+
+// lookupAt is get for a reader that read the header h: the user if the
+// cache holds it at h, and the generation to put what it reads at
+// (usable false: do not put).
+func (c *userCache) lookupAt(tenant, id string, h walHeader, lend bool) (u *scim.User, hit bool, gen uint64, usable bool) {
+	c.mu.Lock()
+	if !c.atValid || h != c.at {
+		if c.writing > 0 {
+			c.mu.Unlock()
+			return nil, false, 0, false
+		}
+		clear(c.m)
+		c.at, c.atValid = h, true
+		c.gen++
+	}
+	e, ok := c.m[cachedKey{tenant, id}]
+	gen = c.gen
+	c.mu.Unlock()
+	if !ok {
+		return nil, false, gen, true
+	}
+	if lend {
+		return e.u, true, gen, true
+	}
+	return e.u.Clone(), true, gen, true
+}
+
+// putAt records u, read after lookupAt returned gen, if the cache has not
+// moved since.
+func (c *userCache) putAt(tenant string, u *scim.User, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.atValid || gen != c.gen {
+		return
+	}
+	c.insert(cachedKey{tenant, u.ID}, cachedUser{u: u.Clone()})
+}
+
+// insert adds an entry, dropping one at random at the bound.
+func (c *userCache) insert(k cachedKey, e cachedUser) {
 	if _, ok := c.m[k]; !ok && len(c.m) >= c.max {
-		for old := range c.m { // one at random
+		for old := range c.m {
 			delete(c.m, old)
 			break
 		}
 	}
-	c.m[k] = cachedUser{u.Clone(), version}
+	c.m[k] = e
+}
+
+// beginWrite announces a described write: until its endWrite, readers
+// that find a new header do not take it.
+func (c *userCache) beginWrite() {
+	c.mu.Lock()
+	c.writing++
+	c.mu.Unlock()
+}
+
+// endWrite ends a described write. committed says whether its transaction
+// committed; pre is the header the transaction wrote on (read under the
+// write lock), post the header read after the commit and dv the writer
+// connection's data_version read after post, which changes only when
+// another connection commits: if it is the one the previous endWrite saw,
+// nothing but this commit came after pre, so post is this commit's. With
+// every write of the transaction described (described), the cache moves
+// from pre to post with effects applied; else it is emptied at post, or
+// left to the next reader when post is not known to be this commit's.
+func (c *userCache) endWrite(committed bool, pre, post walHeader, dv writerVersion, dvOK, described bool, effects []userEffect) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.writing--
+	if !committed {
+		return // nothing changed
+	}
+	sole := dvOK && c.dvKnown && dv == c.dv
+	c.dv, c.dvKnown = dv, dvOK
+	c.gen++
+	switch {
+	case sole && described && c.atValid && c.at == pre:
+		for _, e := range effects {
+			k := cachedKey{e.tenant, e.id}
+			if e.u == nil {
+				delete(c.m, k)
+			} else {
+				c.insert(k, cachedUser{u: e.u})
+			}
+		}
+		c.at = post
+	case sole:
+		clear(c.m)
+		c.at, c.atValid = post, true
+	default:
+		clear(c.m)
+		c.atValid = false
+	}
 }

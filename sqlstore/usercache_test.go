@@ -240,3 +240,71 @@ func TestUserCacheNeverStale(t *testing.T) {
 	close(done)
 	readers.Wait()
 }
+
+// TestUserCacheFollowsOwnWrites pins what a SQLite store's own writes do
+// to its user cache (usercache.go): a write through the group commit
+// leaves the users it did not touch cached and holds the one it wrote as
+// stored; a delete forgets its user; a write that does not say what it did
+// (a company's erasure) empties the cache.
+func TestUserCacheFollowsOwnWrites(t *testing.T) {
+	ctx := context.Background()
+	st, other := openSQLitePair(t)
+	if !st.follow {
+		t.Fatal("a SQLite store on a file does not follow the wal-index")
+	}
+	if err := st.CreateCompany(ctx, &scim.Company{ID: "acme", Name: "Acme"}); err != nil {
+		t.Fatal(err)
+	}
+	x, y := benchUser(1), benchUser(2)
+	for _, u := range []*scim.User{x, y} {
+		if err := st.CreateUser(ctx, "acme", u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, u := range []*scim.User{x, y} {
+		if _, err := st.GetUser(ctx, "acme", u.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cached := func(id string) *scim.User { return st.users.m[cachedKey{"acme", id}].u }
+	if cached(x.ID) == nil || cached(y.ID) == nil {
+		t.Fatal("the reads were not cached")
+	}
+
+	next := x.Clone()
+	next.Title = "Updated"
+	next.Meta.Version = `W/"2"`
+	if err := st.UpdateUser(ctx, "acme", next, x.Meta.Version); err != nil {
+		t.Fatal(err)
+	}
+	if cached(y.ID) == nil {
+		t.Error("an update of x dropped y from the cache")
+	}
+	stored, err := other.GetUser(ctx, "acme", x.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(stored, cached(x.ID)); diff != "" {
+		t.Errorf("the cache holds x otherwise than stored (-stored +cached):\n%s", diff)
+	}
+
+	if err := st.DeleteUser(ctx, "acme", y.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if cached(y.ID) != nil || cached(x.ID) == nil {
+		t.Errorf("after deleting y: y cached %v, x cached %v; want only x", cached(y.ID) != nil, cached(x.ID) != nil)
+	}
+	if _, err := st.GetUser(ctx, "acme", y.ID); !errors.Is(err, scim.ErrNotFound) {
+		t.Errorf("GetUser of the deleted user = %v, want ErrNotFound", err)
+	}
+
+	if err := st.DeleteCompany(ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(st.users.m); n != 0 {
+		t.Errorf("after the company's erasure the cache holds %d users", n)
+	}
+	if _, err := st.GetUser(ctx, "acme", x.ID); err == nil {
+		t.Error("GetUser after the company's erasure found the user")
+	}
+}

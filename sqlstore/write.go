@@ -45,7 +45,17 @@ func (s *Store) CreateUsers(ctx context.Context, tenant string, users []*scim.Us
 			}
 			cs = append(cs, change{scim.EventCreated, u.ID, u.Meta.Created})
 		}
-		return s.recordChanges(ctx, w, tenant, cs...)
+		if err := s.recordChanges(ctx, w, tenant, cs...); err != nil {
+			return err
+		}
+		if s.follow {
+			gone := make([]userEffect, len(users)) // none was there to cache
+			for i, u := range users {
+				gone[i] = userEffect{tenant: tenant, id: u.ID}
+			}
+			s.group.declare(tx, gone...)
+		}
+		return nil
 	})
 }
 
@@ -127,8 +137,23 @@ func (s *Store) getUser(ctx context.Context, tenant, id string, lend bool) (_ *s
 	// The user cache (usercache.go), outside a batch, whose transaction
 	// may hold uncommitted writes.
 	var version int64
+	var gen uint64
 	cache := s.users != nil && s.btx == nil
-	if cache {
+	follow := cache && s.follow
+	switch {
+	case follow:
+		// The cache follows the wal-index header (usercache.go).
+		h, ok := s.totals.wal.header()
+		var u *scim.User
+		var hit bool
+		if ok {
+			u, hit, gen, cache = s.users.lookupAt(tenant, id, h, lend)
+		}
+		if hit {
+			return u, nil
+		}
+		cache = ok && cache
+	case cache:
 		version, cache = s.totals.version(ctx, tenant)
 		if u, hit := s.users.get(tenant, id, version, lend); cache && hit {
 			return u, nil
@@ -148,7 +173,11 @@ func (s *Store) getUser(ctx context.Context, tenant, id string, lend bool) (_ *s
 		return nil, err
 	}
 	u, err := decodeDoc(doc)
-	if err == nil && cache {
+	switch {
+	case err != nil || !cache:
+	case follow:
+		s.users.putAt(tenant, u, gen)
+	default:
 		s.users.put(tenant, u, version)
 	}
 	return u, err
@@ -224,7 +253,11 @@ func (s *Store) UpdateUser(ctx context.Context, tenant string, u *scim.User, ver
 				return err
 			}
 		}
-		return s.recordChanges(ctx, w, tenant, change{updateKind(active == 1, u.Active), u.ID, u.Meta.LastModified})
+		if err := s.recordChanges(ctx, w, tenant, change{updateKind(active == 1, u.Active), u.ID, u.Meta.LastModified}); err != nil {
+			return err
+		}
+		s.declareStored(tx, tenant, u.ID, doc)
+		return nil
 	})
 	if prepare != "" && s.btx == nil {
 		// Outside the transaction, whose connection is the writer's
@@ -321,6 +354,26 @@ func (s *Store) DeleteUser(ctx context.Context, tenant, id, version string) erro
 		if err := s.forgetMember(ctx, tx, tenant, id); err != nil { // groups.go: no group keeps a deleted user
 			return err
 		}
-		return s.recordChanges(ctx, w, tenant, change{scim.EventDeleted, id, time.Now()})
+		if err := s.recordChanges(ctx, w, tenant, change{scim.EventDeleted, id, time.Now()}); err != nil {
+			return err
+		}
+		if s.follow {
+			s.group.declare(tx, userEffect{tenant: tenant, id: id})
+		}
+		return nil
 	})
+}
+
+// declareStored declares, to a cache following the wal-index, that the
+// user id of tenant is now stored as doc: the cache then holds it as
+// GetUser would read it (or forgets it, were doc not to decode).
+func (s *Store) declareStored(tx *sql.Tx, tenant, id string, doc []byte) {
+	if !s.follow {
+		return
+	}
+	u, err := decodeDoc(string(doc))
+	if err != nil {
+		u = nil
+	}
+	s.group.declare(tx, userEffect{tenant, id, u})
 }
