@@ -19,9 +19,9 @@ const defaultUserCache = 16384
 // store's own writes through the group commit where the wal-index is
 // mapped, which move the cache past them (see lookupAt). So the cache
 // serves the reads between other processes' writes (an identity
-// provider's import, a GET before a PATCH), never an outdated user. It is not used on
-// PostgreSQL, where validating an entry would cost the round trip it
-// saves.
+// provider's import, a GET before a PATCH), never an outdated user. It is
+// not used on PostgreSQL, where validating an entry would cost the round
+// trip it saves.
 type userCache struct {
 	mu  sync.Mutex
 	m   map[cachedKey]cachedUser

@@ -144,15 +144,14 @@ func (s *Store) getUser(ctx context.Context, tenant, id string, lend bool) (_ *s
 	case follow:
 		// The cache follows the wal-index header (usercache.go).
 		h, ok := s.totals.wal.header()
-		var u *scim.User
-		var hit bool
+		cache = false
 		if ok {
-			u, hit, gen, cache = s.users.lookupAt(tenant, id, h, lend)
+			var u *scim.User
+			var hit bool
+			if u, hit, gen, cache = s.users.lookupAt(tenant, id, h, lend); hit {
+				return u, nil
+			}
 		}
-		if hit {
-			return u, nil
-		}
-		cache = ok && cache
 	case cache:
 		version, cache = s.totals.version(ctx, tenant)
 		if u, hit := s.users.get(tenant, id, version, lend); cache && hit {
