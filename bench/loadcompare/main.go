@@ -86,6 +86,7 @@ type config struct {
 	sqliteServers []string
 	dir           string
 	cpuprofile    string // prefix of the servers' profiles
+	serverCPU     string // the CPU servers run on (-pin); "": any
 }
 
 func main() {
@@ -174,7 +175,7 @@ func run(args []string, out io.Writer) error {
 		if err := pinSelf(); err != nil {
 			return err
 		}
-		defer func() { serverCPU = "" }()
+		c.serverCPU = pinnedServerCPU
 	}
 	if c.dir == "" {
 		dir, err := os.MkdirTemp("", "loadcompare")
@@ -241,14 +242,14 @@ func group(out io.Writer, c config, run []string, kinds []string) (err error) {
 		kind, exe, _ := strings.Cut(k, "@")
 		if kind == "site" {
 			args := serverArgs(c, "sqlite", k, c.users)
-			s, err := startSite(exe, args[:4], args[3]) // -users N -db FILE
+			s, err := startSite(c.serverCPU, exe, args[:4], args[3]) // -users N -db FILE
 			if err != nil {
 				return err
 			}
 			servers = append(servers, s)
 			continue
 		}
-		s, err := startServer(k, serverArgs(c, kind, k, c.users)...)
+		s, err := startServer(c.serverCPU, k, serverArgs(c, kind, k, c.users)...)
 		if err != nil {
 			return err
 		}
@@ -274,7 +275,7 @@ func group(out io.Writer, c config, run []string, kinds []string) (err error) {
 	if c.cpuprofile != "" {
 		bareArgs = append(bareArgs, "-cpuprofile", c.cpuprofile+"-bare-"+servers[0].kind+".prof")
 	}
-	bare, err := startServer("bare", bareArgs...)
+	bare, err := startServer(c.serverCPU, "bare", bareArgs...)
 	if err != nil {
 		return err
 	}
@@ -519,7 +520,7 @@ func spread(vs []float64, format string) string {
 // create.
 func creates(out io.Writer, c config, clients int) (err error) {
 	name := fmt.Sprintf("create%d", clients)
-	s, err := startServer("sqlite", serverArgs(c, "sqlite", name, 0)...)
+	s, err := startServer(c.serverCPU, "sqlite", serverArgs(c, "sqlite", name, 0)...)
 	if err != nil {
 		return err
 	}

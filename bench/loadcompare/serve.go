@@ -205,8 +205,9 @@ type server struct {
 
 // startServer runs a server of spec with args: spec is a kind, served by
 // this program, or KIND@PATH, served by another build of loadcompare at
-// PATH (to compare builds in the same interleaved rounds).
-func startServer(spec string, args ...string) (*server, error) {
+// PATH (to compare builds in the same interleaved rounds), on cpu if one
+// is given (-pin).
+func startServer(cpu, spec string, args ...string) (*server, error) {
 	kind, exe, other := strings.Cut(spec, "@")
 	name := kind
 	if other {
@@ -217,7 +218,7 @@ func startServer(spec string, args ...string) (*server, error) {
 			return nil, err
 		}
 	}
-	cmd := serverCommand(exe, append([]string{"-serve", kind}, args...)...)
+	cmd := serverCommand(cpu, exe, append([]string{"-serve", kind}, args...)...)
 	cmd.Stderr = os.Stderr
 	cmd.SysProcAttr = childAttr()
 	stdin, err := cmd.StdinPipe()
@@ -248,8 +249,8 @@ func startServer(spec string, args ...string) (*server, error) {
 // company of its -token that a file already holds, so the users and their
 // ids are the same as sqlite's): the demo endpoint with its extras, the
 // provisioning log and Prometheus metrics fed by OnChange and OnRequest.
-func startSite(exe string, loadArgs []string, db string) (*server, error) {
-	load, err := startServer("sqlite", loadArgs...)
+func startSite(cpu, exe string, loadArgs []string, db string) (*server, error) {
+	load, err := startServer(cpu, "sqlite", loadArgs...)
 	if err != nil {
 		return nil, err
 	}
@@ -262,7 +263,7 @@ func startSite(exe string, loadArgs []string, db string) (*server, error) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cmd := serverCommand(exe, "-addr", addr, "-store", "sqlite", "-dsn", db, "-token", protocol.Token, "-rate-limit", "0")
+	cmd := serverCommand(cpu, exe, "-addr", addr, "-store", "sqlite", "-dsn", db, "-token", protocol.Token, "-rate-limit", "0")
 	cmd.Stderr = os.Stderr
 	cmd.SysProcAttr = childAttr()
 	if err := cmd.Start(); err != nil {
