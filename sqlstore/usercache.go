@@ -111,8 +111,6 @@ type userEffect struct {
 	u          *scim.User
 }
 
-type walHeader = [walHeaderWords]uint32
-
 // writerVersion is a data_version reading and the driver connection it
 // was read on.
 type writerVersion struct {

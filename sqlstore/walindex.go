@@ -31,9 +31,12 @@ type walIndex struct {
 	hdr *[2 * walHeaderWords]uint32
 
 	mu   sync.Mutex
-	last [walHeaderWords]uint32 // the newest header seen
-	n    int64                  // how many headers have been seen: the version
+	last walHeader // the newest header seen
+	n    int64     // how many headers have been seen: the version
 }
+
+// walHeader is one copy of the wal-index header.
+type walHeader = [walHeaderWords]uint32
 
 const (
 	walHeaderWords = 12 // 48 bytes
@@ -79,7 +82,7 @@ func openWALIndex(ctx context.Context, conn *sql.Conn) (*walIndex, error) {
 	h, ok := w.header()
 	// szPage, the 16 bits at byte 14 (65,536 written as 1), must be the
 	// database's: a check that the file mapped is the one SQLite uses.
-	size := int64(uint16(*(*uint16)(unsafe.Pointer(&mem[14]))))
+	size := int64(*(*uint16)(unsafe.Pointer(&mem[14])))
 	if size == 1 {
 		size = 65536
 	}
@@ -94,7 +97,7 @@ func openWALIndex(ctx context.Context, conn *sql.Conn) (*walIndex, error) {
 // header reads a consistent copy of the header, or reports false if a
 // writer kept changing it. The loads are atomic: the memory is shared
 // with SQLite's writers, in this process and others.
-func (w *walIndex) header() (h [walHeaderWords]uint32, ok bool) {
+func (w *walIndex) header() (h walHeader, ok bool) {
 	defer func() {
 		// Were the file cut short under the mapping (it is not while the
 		// store's connection holds it), reading it faults: no version.
@@ -104,7 +107,7 @@ func (w *walIndex) header() (h [walHeaderWords]uint32, ok bool) {
 	}()
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	for try := 0; try < 8; try++ {
-		var second [walHeaderWords]uint32
+		var second walHeader
 		for i := range h {
 			h[i] = atomic.LoadUint32(&w.hdr[i])
 		}
