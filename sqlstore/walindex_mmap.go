@@ -20,12 +20,18 @@ func mapWALIndex(path string) ([]byte, error) {
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %v", errNoWALIndex, err)
 	}
 	if fi.Size() < walIndexBytes {
 		return nil, fmt.Errorf("%w: %s holds %d bytes", errNoWALIndex, path, fi.Size())
 	}
-	return syscall.Mmap(int(f.Fd()), 0, walIndexBytes, syscall.PROT_READ, syscall.MAP_SHARED)
+	// A file system that cannot map it leaves the store to read
+	// data_version instead.
+	mem, err := syscall.Mmap(int(f.Fd()), 0, walIndexBytes, syscall.PROT_READ, syscall.MAP_SHARED)
+	if err != nil {
+		return nil, fmt.Errorf("%w: mapping %s: %v", errNoWALIndex, path, err)
+	}
+	return mem, nil
 }
 
 func unmapWALIndex(mem []byte) error { return syscall.Munmap(mem) }
