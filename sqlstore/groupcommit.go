@@ -38,8 +38,11 @@ type groupCommit struct {
 	// users (declare), current the write running in it.
 	declTx  *sql.Tx
 	current *groupWrite
+	// prior are the writes that ran in declTx before current.
+	prior []*groupWrite
 
-	commits atomic.Int64 // transactions committed, for tests
+	commits     atomic.Int64 // transactions committed, for tests
+	lockedReads atomic.Int64 // stored users read under the write lock, for tests
 }
 
 type groupWrite struct {
@@ -255,7 +258,7 @@ func (g *groupCommit) beginTx(ctx context.Context, s *Store) (*writeTx, error) {
 		wt.tx = tx
 	}
 	g.mu.Lock()
-	g.declTx = wt.tx
+	g.declTx, g.prior = wt.tx, g.prior[:0]
 	g.mu.Unlock()
 	return wt, nil
 }
@@ -263,6 +266,9 @@ func (g *groupCommit) beginTx(ctx context.Context, s *Store) (*writeTx, error) {
 // running makes w the write whose declarations count, none yet.
 func (g *groupCommit) running(w *groupWrite) {
 	g.mu.Lock()
+	if g.current != nil {
+		g.prior = append(g.prior, g.current)
+	}
 	g.current, w.effects, w.declared = w, w.effects[:0], false
 	g.mu.Unlock()
 }
@@ -275,6 +281,8 @@ func (g *groupCommit) running(w *groupWrite) {
 func (g *groupCommit) endTx(wt *writeTx, commit bool, writes []*groupWrite) error {
 	g.mu.Lock()
 	g.declTx, g.current = nil, nil
+	clear(g.prior)
+	g.prior = g.prior[:0]
 	g.mu.Unlock()
 	if wt.c == nil {
 		if !commit {
@@ -328,6 +336,32 @@ func (g *groupCommit) declare(tx *sql.Tx, effects ...userEffect) bool {
 	}
 	g.current.effects = append(g.current.effects, effects...)
 	g.current.declared = true
+	return true
+}
+
+// untouched reports whether the running write of tx is the first of tx
+// that may have changed the user id of tenant: every write that ran
+// before it in tx either failed (and changed nothing) or declared what it
+// did, and none declared anything of that user.
+func (g *groupCommit) untouched(tx *sql.Tx, tenant, id string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.declTx == nil || g.declTx != tx || g.current == nil {
+		return false
+	}
+	for _, w := range g.prior {
+		if w.err != nil {
+			continue
+		}
+		if !w.declared {
+			return false
+		}
+		for _, e := range w.effects {
+			if e.tenant == tenant && e.id == id {
+				return false
+			}
+		}
+	}
 	return true
 }
 

@@ -144,6 +144,21 @@ func (c *userCache) lookupAt(tenant, id string, h walHeader, lend bool) (u *scim
 	return e.u.Clone(), true, gen, true
 }
 
+// storedAt returns the user the cache holds at the header h if it is at
+// version: lent, never to be modified.
+func (c *userCache) storedAt(tenant, id string, h walHeader, version string) (*scim.User, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.atValid || h != c.at {
+		return nil, false
+	}
+	e, ok := c.m[cachedKey{tenant, id}]
+	if !ok || e.u.Meta.Version != version {
+		return nil, false
+	}
+	return e.u, true
+}
+
 // putAt records u, read after lookupAt returned gen, if the cache has not
 // moved since.
 func (c *userCache) putAt(tenant string, u *scim.User, gen uint64) {

@@ -2,12 +2,14 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -307,4 +309,128 @@ func TestUserCacheFollowsOwnWrites(t *testing.T) {
 	if _, err := st.GetUser(ctx, "acme", x.ID); err == nil {
 		t.Error("GetUser after the company's erasure found the user")
 	}
+}
+
+// TestUpdateFromCache: an update takes the stored user from the cache,
+// which follows the store's own writes, instead of reading it under the
+// write lock; and reads it whenever the cache may not hold the database's
+// user: a stale version, another process's commit, an earlier write of the
+// same transaction to the same user.
+func TestUpdateFromCache(t *testing.T) {
+	ctx := context.Background()
+	st, other := openSQLitePair(t)
+	if err := st.CreateCompany(ctx, &scim.Company{ID: "acme", Name: "Acme"}); err != nil {
+		t.Fatal(err)
+	}
+	x := benchUser(1)
+	if err := st.CreateUser(ctx, "acme", x); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.GetUser(ctx, "acme", x.ID); err != nil {
+		t.Fatal(err)
+	}
+	update := func(s *Store, from *scim.User, title string) (*scim.User, error) {
+		next := from.Clone()
+		next.Title = title
+		next.Meta.Version = fmt.Sprintf(`W/"%s"`, title)
+		return next, s.UpdateUser(ctx, "acme", next, from.Meta.Version)
+	}
+	reads := func() int64 { return st.group.lockedReads.Load() }
+
+	v2, err := update(st, x, "2")
+	if err != nil || reads() != 0 {
+		t.Fatalf("first update: %v, %d locked reads, want none (the cache held the user)", err, reads())
+	}
+	v3, err := update(st, v2, "3")
+	if err != nil || reads() != 0 {
+		t.Fatalf("second update: %v, %d locked reads, want none (the cache followed the first)", err, reads())
+	}
+	if _, err := update(st, v2, "stale"); !errors.Is(err, scim.ErrVersionMismatch) || reads() != 1 {
+		t.Fatalf("update from a stale version: %v, %d locked reads; want ErrVersionMismatch after one", err, reads())
+	}
+	v4, err := update(other, v3, "4") // another process
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := update(st, v4, "5"); err != nil || reads() != 2 {
+		t.Fatalf("update after another process's: %v, %d locked reads, want 2", err, reads())
+	}
+
+	// In one transaction: x deleted, created again with the same id and
+	// version and another email, then updated back to the first email.
+	// The cache holds the first x at that version, but the third write
+	// must diff against the second x, or the email index keeps its email.
+	y := benchUser(2)
+	if err := st.CreateUser(ctx, "acme", y); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.GetUser(ctx, "acme", y.ID); err != nil {
+		t.Fatal(err)
+	}
+	again := y.Clone()
+	again.Emails = []scim.MultiValue{{Value: "again@mail.example.com", Type: "work"}}
+	back := y.Clone()
+	back.Title = "back"
+	back.Meta.Version = `W/"back"`
+	errs := queueInOneGroup(t, st,
+		func() error { return st.DeleteUser(ctx, "acme", y.ID, "") },
+		func() error { return st.CreateUser(ctx, "acme", again) },
+		func() error { return st.UpdateUser(ctx, "acme", back, y.Meta.Version) },
+	)
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("write %d of the group: %v", i, err)
+		}
+	}
+	m := scim.NewModel(nil)
+	for email, want := range map[string]int{y.Emails[0].Value: 1, "again@mail.example.com": 0} {
+		if p := listUsers(t, other, m, `emails.value eq "`+email+`"`, "", 1, 10); p.Total != want {
+			t.Errorf("emails.value eq %q: %d users, want %d", email, p.Total, want)
+		}
+	}
+}
+
+// queueInOneGroup runs the writes, in order, in one transaction of st's
+// group commit (a held transaction, which leaves the user cache as it is,
+// lets them queue) and returns their errors.
+func queueInOneGroup(t *testing.T, st *Store, writes ...func() error) []error {
+	t.Helper()
+	ctx := context.Background()
+	started, release := make(chan struct{}), make(chan struct{})
+	held := make(chan error, 1)
+	go func() {
+		held <- st.tx(ctx, func(tx *sql.Tx) error {
+			close(started)
+			<-release
+			st.group.declare(tx) // it changed no user: the cache stays
+			return nil
+		})
+	}()
+	<-started
+	before := st.group.commits.Load()
+	errs := make([]error, len(writes))
+	var wg sync.WaitGroup
+	for i, w := range writes {
+		wg.Go(func() { errs[i] = w() })
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+			st.group.mu.Lock()
+			queued := len(st.group.queue)
+			st.group.mu.Unlock()
+			if queued == i+1 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d writes queued, want %d", queued, i+1)
+			}
+		}
+	}
+	close(release)
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	if got := st.group.commits.Load() - before; got != 1 {
+		t.Errorf("%d transactions after the held one, want 1", got)
+	}
+	return errs
 }

@@ -205,23 +205,17 @@ func (s *Store) UpdateUser(ctx context.Context, tenant string, u *scim.User, ver
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		w := &txWriter{ctx: ctx, tx: tx, s: s}
 		defer w.close()
-		var stored, storedDoc string
-		var active int
-		err := w.scan(s.wsql.lockUser, []any{tenant, u.ID}, &stored, &active, &storedDoc)
-		if errors.Is(err, sql.ErrNoRows) {
-			return scim.ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		if stored != version {
-			return scim.ErrVersionMismatch
-		}
-		// A document that does not decode (never written by this
-		// store) is rewritten whole.
-		old, derr := decodeDoc(storedDoc)
-		if derr != nil {
-			old = nil
+		// The stored user: the user cache's when it holds the user at
+		// version as the database is now (the store's own writes keep
+		// it), which the UPDATE's compare-and-swap then confirms; else
+		// read under the write lock.
+		old, cached := s.storedForWrite(tx, tenant, u.ID, version)
+		wasActive := cached && old.Active
+		if !cached {
+			var err error
+			if old, wasActive, err = w.lockedUser(s, tenant, u.ID, version); err != nil {
+				return err
+			}
 		}
 		query, args := s.wsql.updateUser, append(vals, tenant, u.ID, version)
 		if old != nil && len(userColumnsByAttr) < 64 { // a bit each
@@ -237,6 +231,13 @@ func (s *Store) UpdateUser(ctx context.Context, tenant string, u *scim.User, ver
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
+			if cached {
+				// Not expected, the cache having held the user at
+				// version: the locked read says what changed.
+				if _, _, err := w.lockedUser(s, tenant, u.ID, version); err != nil {
+					return err
+				}
+			}
 			return scim.ErrVersionMismatch
 		}
 		if old == nil || !sameChildren(old, u) {
@@ -247,12 +248,12 @@ func (s *Store) UpdateUser(ctx context.Context, tenant string, u *scim.User, ver
 				return err
 			}
 		}
-		if (active == 1) != u.Active {
+		if wasActive != u.Active {
 			if err := w.exec(sqlNextActivation, tenant, u.ID, fmtTime(u.Meta.LastModified), boolInt(u.Active), tenant, u.ID); err != nil {
 				return err
 			}
 		}
-		if err := s.recordChanges(ctx, w, tenant, change{updateKind(active == 1, u.Active), u.ID, u.Meta.LastModified}); err != nil {
+		if err := s.recordChanges(ctx, w, tenant, change{updateKind(wasActive, u.Active), u.ID, u.Meta.LastModified}); err != nil {
 			return err
 		}
 		s.declareStored(tx, tenant, u.ID, doc)
@@ -264,6 +265,48 @@ func (s *Store) UpdateUser(ctx context.Context, tenant string, u *scim.User, ver
 		s.prepareUpdate(ctx, s.q(prepare))
 	}
 	return err
+}
+
+// lockedUser reads the stored user id of tenant in the writer's
+// transaction, failing with ErrNotFound or, when it is not at version,
+// ErrVersionMismatch. old is nil for a document that does not decode
+// (never written by this store), which is then rewritten whole.
+func (w *txWriter) lockedUser(s *Store, tenant, id, version string) (old *scim.User, active bool, err error) {
+	if s.group != nil {
+		s.group.lockedReads.Add(1)
+	}
+	var stored, storedDoc string
+	var n int
+	err = w.scan(s.wsql.lockUser, []any{tenant, id}, &stored, &n, &storedDoc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, scim.ErrNotFound
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if stored != version {
+		return nil, false, scim.ErrVersionMismatch
+	}
+	if old, err = decodeDoc(storedDoc); err != nil {
+		old = nil
+	}
+	return old, n == 1, nil
+}
+
+// storedForWrite returns the user the cache holds for id of tenant at
+// version, for the write running in tx, when that is the database's
+// user: the cache follows the wal-index, whose header (read under the
+// write lock, which tx holds from BEGIN) is the one the cache is at, and
+// no write before this one in tx may have changed the user.
+func (s *Store) storedForWrite(tx *sql.Tx, tenant, id, version string) (*scim.User, bool) {
+	if !s.follow || !s.group.untouched(tx, tenant, id) {
+		return nil, false
+	}
+	h, ok := s.totals.wal.header()
+	if !ok {
+		return nil, false
+	}
+	return s.users.storedAt(tenant, id, h, version)
 }
 
 // changedColumns returns the UPDATE of the columns of users whose values,
