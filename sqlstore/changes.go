@@ -107,9 +107,15 @@ func (s *Store) number(ctx context.Context, w *txWriter, tenant string, cs []cha
 	}
 	seq := v - int64(len(cs))
 	// Up to changeRows rows a statement: a load of thousands of users
-	// pays one round trip per hundred changes, not one each.
+	// pays one round trip per hundred changes, not one each. SQLite has no
+	// round trips: short of changeRows it runs the one-row statement,
+	// prepared when the store started, once a change, rather than prepare
+	// a statement for the group's size in every transaction.
 	for len(cs) > 0 {
 		n := min(len(cs), changeRows)
+		if s.d == sqlite && n < changeRows {
+			n = 1
+		}
 		args := make([]any, 0, 5*n)
 		for _, c := range cs[:n] {
 			seq++

@@ -62,7 +62,7 @@ func (w writeSQL) queries() []string {
 		sqlSavepoint, sqlReleaseSavepoint, sqlRollbackTo,
 		sqlInsertValue, sqlInsertCustom, sqlFirstActivation, sqlNextActivation,
 		sqlDeleteValues, sqlDeleteCustom, sqlDeleteActivations, sqlDeleteUser, sqlDeleteUserVersion, sqlUserExists,
-		sqlBumpCounter, changesInsert(1)}
+		sqlBumpCounter, changesInsert(1), changesInsert(changeRows)}
 }
 
 // prepareWrites prepares the write statements on the writer's pool, while
