@@ -77,9 +77,9 @@
 //     patchremove.go: the remove operation.
 //   - store.go: [Store] and the optional interfaces ([HistoryStore],
 //     [Batcher], [ChangeFeed], [GroupStore], [UserViewer], [ResultLimiter]).
-//   - memstore.go: [MemoryStore] and its change feed; memprefix.go: its
-//     index for "sw" filters; memgroups.go: its groups; memcompany.go: its
-//     companies and tokens.
+//   - memstore.go: [MemoryStore]; memfeed.go: its change feed;
+//     memprefix.go: its index for "sw" filters; memgroups.go: its groups;
+//     memcompany.go: its companies and tokens.
 //   - handler.go: [Handler] and its options, one request's state (its
 //     deadline, the encoding it answers with), body reading and error
 //     writing, routing, the query string and the list parameters /Users

@@ -79,7 +79,7 @@ type memTenant struct {
 	order    []*memEntry // ascending seq: creation order
 	seq      uint64
 	history  map[string][]Activation
-	changes  []Change // ChangeFeed, oldest first
+	changes  changeRing // ChangeFeed (memfeed.go)
 }
 
 type memEntry struct {
@@ -513,32 +513,6 @@ func (s *MemoryStore) ActiveAt(ctx context.Context, tenant string, at time.Time)
 	return ids, nil
 }
 
-// record appends a change to the tenant's feed. The caller holds the write
-// lock, so the change is recorded with the write it describes.
-func (s *MemoryStore) record(tenant string, t *memTenant, typ EventType, id string, at time.Time) {
-	if s.feedSeq == nil {
-		s.feedSeq = make(map[string]int64)
-	}
-	s.feedSeq[tenant]++
-	t.changes = append(t.changes, Change{Seq: s.feedSeq[tenant], Type: typ, UserID: id, Time: at})
-	// Past a quarter over the bound, the newest MaxChanges are copied
-	// to a new array: amortised O(1) a change, and the old array goes.
-	if n := s.maxChanges(); n > 0 && len(t.changes) > n+n/4 {
-		t.changes = slices.Clone(t.changes[len(t.changes)-n:])
-	}
-}
-
-// maxChanges is MaxChanges with its default; 0 is no bound.
-func (s *MemoryStore) maxChanges() int {
-	switch {
-	case s.MaxChanges < 0:
-		return 0
-	case s.MaxChanges == 0:
-		return DefaultMaxChanges
-	}
-	return s.MaxChanges
-}
-
 // collapseHistory forgets the changes of a history older than horizon
 // (see MemoryStore.HistoryRetention): its creation and those changes
 // become one entry, at the creation's time, with the state the horizon
@@ -553,33 +527,4 @@ func collapseHistory(h []Activation, horizon time.Time) []Activation {
 	}
 	h[k] = Activation{Time: h[0].Time, Active: h[k].Active}
 	return h[k:]
-}
-
-// Changes implements ChangeFeed.
-func (s *MemoryStore) Changes(ctx context.Context, tenant string, after int64, limit int) ([]Change, error) {
-	if limit <= 0 {
-		limit = DefaultChangeLimit
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if err := s.check(ctx, tenant, false); err != nil {
-		return nil, err
-	}
-	out := []Change{}
-	t := s.tenant(tenant, false)
-	if t == nil {
-		return out, nil
-	}
-	// Numbers grow by one along the slice, from the first one kept.
-	i := 0
-	if n := len(t.changes); n > 0 {
-		i = int(min(max(after-t.changes[0].Seq+1, 0), int64(n)))
-	}
-	for _, c := range t.changes[i:] {
-		if len(out) == limit {
-			break
-		}
-		out = append(out, c)
-	}
-	return out, nil
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestMemoryFeedRetention: the memory store's change feed keeps the newest
@@ -26,8 +28,8 @@ func TestMemoryFeedRetention(t *testing.T) {
 		}
 		u = next
 	}
-	if n := len(s.tenants["acme"].changes); n > 10+10/4 {
-		t.Errorf("%d changes kept, want at most %d", n, 10+10/4)
+	if n := s.tenants["acme"].changes.len(); n != 10 {
+		t.Errorf("%d changes kept, want 10", n)
 	}
 	cs, err := s.Changes(ctx, "acme", 0, 0)
 	if err != nil || len(cs) < 10 || cs[len(cs)-1].Seq != 100 || cs[0].Seq <= 1 {
@@ -91,5 +93,40 @@ func TestMemoryHistoryRetention(t *testing.T) {
 	}
 	if got, _ := WasActive(ctx, short, "acme", "u", t0.Add(-time.Minute)); got {
 		t.Error("active before creation")
+	}
+}
+
+// TestChangeRing: the feed keeps the newest changes, oldest first, up to
+// its bound; a bound raised or lowered later keeps the order.
+func TestChangeRing(t *testing.T) {
+	seqs := func(r *changeRing) []int64 {
+		var out []int64
+		for i := range r.len() {
+			out = append(out, r.at(i).Seq)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name   string
+		bounds []int // the bound of each add, in turn
+		want   []int64
+	}{
+		{"under the bound", []int{5, 5, 5}, []int64{1, 2, 3}},
+		{"at the bound", []int{3, 3, 3}, []int64{1, 2, 3}},
+		{"past the bound", []int{3, 3, 3, 3, 3, 3, 3}, []int64{5, 6, 7}},
+		{"no bound", []int{0, 0, 0, 0}, []int64{1, 2, 3, 4}},
+		{"raised after wrapping", []int{2, 2, 2, 4, 4}, []int64{2, 3, 4, 5}},
+		{"lowered after wrapping", []int{4, 4, 4, 4, 4, 4, 2}, []int64{6, 7}},
+		{"lowered then wrapping", []int{4, 4, 4, 4, 2, 2, 2}, []int64{6, 7}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var r changeRing
+			for i, b := range c.bounds {
+				r.add(Change{Seq: int64(i + 1)}, b)
+			}
+			if diff := cmp.Diff(c.want, seqs(&r)); diff != "" {
+				t.Errorf("kept (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
