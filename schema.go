@@ -242,6 +242,7 @@ type Model struct {
 	// built for single decodes ([User.UnmarshalJSON]).
 	validateOnce sync.Once
 	validate     *validator.Validate
+	ruledFields  []ruledField // ruled, compiled by validateOnce
 	zones        sync.Map     // time zone names found valid, see isTimezone
 	enc          *userEncoder // EncodeUser's plan, see encodeplan.go
 }

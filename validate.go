@@ -7,8 +7,9 @@ import (
 	"strings"
 	"sync"
 	"time"
-	_ "time/tzdata"
-	"unicode/utf8" // time zone names are checked against the database, on any host
+	_ "time/tzdata" // time zone names are checked against the database, on any host
+	"unicode/utf8"
+	"unsafe"
 
 	"github.com/go-playground/validator/v10"
 )
@@ -53,22 +54,93 @@ func (m *Model) Validate(before, after *User) error {
 		// Errors only for a programming error here: the tags are not reserved.
 		_ = m.validate.RegisterValidation(FormatTimezone, func(fl validator.FieldLevel) bool { return isTimezone(fl.Field().String(), &m.zones) })
 		_ = m.validate.RegisterValidation(FormatLanguageTag, func(fl validator.FieldLevel) bool { return isLanguageTag(fl.Field().String()) })
+		m.ruledFields = make([]ruledField, len(m.ruled))
+		for i, a := range m.ruled {
+			m.ruledFields[i] = compileRuled(a)
+		}
 	})
-	av := reflect.ValueOf(after).Elem()
-	var bv reflect.Value
-	if before != nil {
-		bv = reflect.ValueOf(before).Elem()
-	}
-	for _, a := range m.ruled {
-		f := av.FieldByIndex(a.field)
-		if before != nil && sameValue(bv.FieldByIndex(a.field), f) {
+	for i := range m.ruledFields {
+		r := &m.ruledFields[i]
+		f := unsafe.Add(unsafe.Pointer(after), r.off)
+		if before != nil && r.same(unsafe.Add(unsafe.Pointer(before), r.off), f) {
 			continue
 		}
-		if err := m.validateAttr(a, f); err != nil {
+		if err := m.validateAttr(r.a, reflect.NewAt(r.typ, f).Elem()); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// ruledField is an attribute with field rules compiled against [User]:
+// where its field is, and a test of two values of it for equality, so
+// that an update's unchanged attributes are skipped without reflection.
+type ruledField struct {
+	a    *Attribute
+	off  uintptr
+	typ  reflect.Type
+	same func(x, y unsafe.Pointer) bool
+}
+
+func compileRuled(a *Attribute) ruledField {
+	t, off := userType, uintptr(0)
+	for _, i := range a.field {
+		f := t.Field(i)
+		off += f.Offset
+		t = f.Type
+	}
+	return ruledField{a: a, off: off, typ: t, same: sameFunc(t)}
+}
+
+// sameFunc returns a test equal to sameValue for values of t.
+func sameFunc(t reflect.Type) func(x, y unsafe.Pointer) bool {
+	switch t.Kind() {
+	case reflect.String:
+		return func(x, y unsafe.Pointer) bool { return *(*string)(x) == *(*string)(y) }
+	case reflect.Bool:
+		return func(x, y unsafe.Pointer) bool { return *(*bool)(x) == *(*bool)(y) }
+	case reflect.Slice:
+		if t.Elem().Comparable() {
+			elem, size := sameFunc(t.Elem()), t.Elem().Size()
+			return func(x, y unsafe.Pointer) bool {
+				xs, ys := *(*[]byte)(x), *(*[]byte)(y) // the headers only
+				if len(xs) != len(ys) || (xs == nil) != (ys == nil) {
+					return false
+				}
+				xd, yd := unsafe.Pointer(unsafe.SliceData(xs)), unsafe.Pointer(unsafe.SliceData(ys))
+				if xd == yd {
+					return true
+				}
+				for i := range uintptr(len(xs)) {
+					if !elem(unsafe.Add(xd, i*size), unsafe.Add(yd, i*size)) {
+						return false
+					}
+				}
+				return true
+			}
+		}
+	case reflect.Struct:
+		type part struct {
+			off  uintptr
+			same func(x, y unsafe.Pointer) bool
+		}
+		parts := make([]part, t.NumField())
+		for i := range parts {
+			f := t.Field(i)
+			parts[i] = part{f.Offset, sameFunc(f.Type)}
+		}
+		return func(x, y unsafe.Pointer) bool {
+			for _, p := range parts {
+				if !p.same(unsafe.Add(x, p.off), unsafe.Add(y, p.off)) {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	return func(x, y unsafe.Pointer) bool {
+		return sameValue(reflect.NewAt(t, x).Elem(), reflect.NewAt(t, y).Elem())
+	}
 }
 
 // sameValue reports whether two values of one [User] field are equal.
