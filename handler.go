@@ -295,14 +295,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	observedCompany(w, tenant)
-	var query url.Values // read only: nil answers as empty, without a map to allocate
+	req := &request{h: h, w: w, r: r, ctx: ctx, tenant: tenant, store: h.Store, base: h.baseURL(r, mount)}
 	if r.URL.RawQuery != "" {
-		if query, err = parseQuery(r.URL.RawQuery); err != nil {
+		if req.query, err = parseQuery(req.params[:0], r.URL.RawQuery); err != nil {
 			writeError(w, err)
 			return
 		}
 	}
-	req := &request{h: h, w: w, r: r, ctx: ctx, tenant: tenant, store: h.Store, base: h.baseURL(r, mount), query: query}
 	if err := req.spend(1); err != nil {
 		req.fail(err)
 		return
@@ -341,9 +340,10 @@ type request struct {
 	ctx    context.Context
 	tenant string
 	model  *Model
-	store  Store      // h.Store, or the batch a bulk request runs in
-	base   string     // absolute base URL of the endpoint, no trailing slash
-	query  url.Values // the query parameters, see parseQuery
+	store  Store       // h.Store, or the batch a bulk request runs in
+	base   string      // absolute base URL of the endpoint, no trailing slash
+	query  queryParams // the query parameters, see parseQuery
+	params [4]queryParam
 
 	deferEvents bool    // inside a bulk batch: hold events until commit
 	pending     []Event // the events held
@@ -778,8 +778,11 @@ func (h *Handler) baseURL(r *http.Request, mount string) string {
 // filter and list every user of the company. Here only "&" separates pairs,
 // a ";" is data, and a malformed escape is an error naming the parameter
 // instead of a parameter silently ignored.
-func parseQuery(raw string) (url.Values, error) {
-	v := make(url.Values)
+//
+// The parameters are appended to dst, in the order sent: a request has a
+// few, which a slice (held by the request) finds faster than a map is
+// built.
+func parseQuery(dst queryParams, raw string) (queryParams, error) {
 	for raw != "" {
 		var pair string
 		pair, raw, _ = strings.Cut(raw, "&")
@@ -795,9 +798,34 @@ func parseQuery(raw string) (url.Values, error) {
 		if err != nil {
 			return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "the value of the query parameter %q is not correctly percent-encoded: %q", k, value)
 		}
-		v[k] = append(v[k], val)
+		dst = append(dst, queryParam{k, val})
 	}
-	return v, nil
+	return dst, nil
+}
+
+// queryParams are a request's query parameters, in the order sent.
+type queryParams []queryParam
+
+type queryParam struct{ name, value string }
+
+// Get returns the first value of the parameter name, or "".
+func (q queryParams) Get(name string) string {
+	for _, p := range q {
+		if p.name == name {
+			return p.value
+		}
+	}
+	return ""
+}
+
+// Has reports whether the parameter name was sent.
+func (q queryParams) Has(name string) bool {
+	for _, p := range q {
+		if p.name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // maxUpdateAttempts bounds the compare-and-swap retries of one write. Each

@@ -3,7 +3,7 @@ package scim
 import (
 	"net/http"
 	"net/http/httptest"
-	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -86,19 +86,19 @@ func TestPatternSegments(t *testing.T) {
 func TestParseQuery(t *testing.T) {
 	tests := []struct {
 		raw     string
-		want    url.Values
+		want    queryParams
 		wantErr bool
 	}{
-		{"", url.Values{}, false},
-		{"filter=userName%20eq%20%22a;b%22", url.Values{"filter": {`userName eq "a;b"`}}, false},
-		{"attributes=userName;emails&count=2", url.Values{"attributes": {"userName;emails"}, "count": {"2"}}, false},
-		{"filter=a+eq+1&&x", url.Values{"filter": {"a eq 1"}, "x": {""}}, false},
-		{"a=1&a=2", url.Values{"a": {"1", "2"}}, false},
+		{"", nil, false},
+		{"filter=userName%20eq%20%22a;b%22", queryParams{{"filter", `userName eq "a;b"`}}, false},
+		{"attributes=userName;emails&count=2", queryParams{{"attributes", "userName;emails"}, {"count", "2"}}, false},
+		{"filter=a+eq+1&&x", queryParams{{"filter", "a eq 1"}, {"x", ""}}, false},
+		{"a=1&a=2", queryParams{{"a", "1"}, {"a", "2"}}, false},
 		{"filter=%zz", nil, true},
 		{"%zz=1", nil, true},
 	}
 	for _, tt := range tests {
-		got, err := parseQuery(tt.raw)
+		got, err := parseQuery(nil, tt.raw)
 		if (err != nil) != tt.wantErr {
 			t.Errorf("parseQuery(%q) error %v, want error %v", tt.raw, err, tt.wantErr)
 			continue
@@ -109,8 +109,18 @@ func TestParseQuery(t *testing.T) {
 			}
 			continue
 		}
-		if diff := cmp.Diff(tt.want, got); diff != "" {
+		if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(queryParam{})); diff != "" {
 			t.Errorf("parseQuery(%q) (-want +got):\n%s", tt.raw, diff)
+		}
+		// A parameter sent twice reads as its first value, as url.Values
+		// would have it.
+		for _, p := range tt.want {
+			if first := tt.want[slices.IndexFunc(tt.want, func(q queryParam) bool { return q.name == p.name })].value; got.Get(p.name) != first || !got.Has(p.name) {
+				t.Errorf("parseQuery(%q): Get(%q) = %q, want %q", tt.raw, p.name, got.Get(p.name), first)
+			}
+		}
+		if got.Has("absent") || got.Get("absent") != "" {
+			t.Errorf("parseQuery(%q) has a parameter never sent", tt.raw)
 		}
 	}
 }
