@@ -201,6 +201,10 @@ func (s *Store) UpdateUser(ctx context.Context, tenant string, u *scim.User, ver
 		return err
 	}
 	vals := s.userValues(u, doc)
+	stored := s.storedUser(doc)
+	// The UPDATE for the user the cache holds now, worked out before the
+	// transaction; used if the transaction finds that same user.
+	pre, preQuery, preArgs := s.updateFromCache(tenant, u.ID, version, vals)
 	var prepare string // an UPDATE to prepare for later transactions
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		w := &txWriter{ctx: ctx, tx: tx, s: s}
@@ -218,11 +222,14 @@ func (s *Store) UpdateUser(ctx context.Context, tenant string, u *scim.User, ver
 			}
 		}
 		query, args := s.wsql.updateUser, append(vals, tenant, u.ID, version)
-		if old != nil && len(userColumnsByAttr) < 64 { // a bit each
+		switch {
+		case cached && old == pre:
+			query, args = preQuery, preArgs
+		case old != nil && len(userColumnsByAttr) < 64: // a bit each
 			query, args = s.changedColumns(old, vals, tenant, u.ID, version)
-			if query != s.wsql.updateUser && s.writeStmt(s.q(query)) == nil {
-				prepare = query
-			}
+		}
+		if query != s.wsql.updateUser && s.writeStmt(s.q(query)) == nil {
+			prepare = query
 		}
 		res, err := w.result(query, args...)
 		if err != nil {
@@ -256,7 +263,7 @@ func (s *Store) UpdateUser(ctx context.Context, tenant string, u *scim.User, ver
 		if err := s.recordChanges(ctx, w, tenant, change{updateKind(wasActive, u.Active), u.ID, u.Meta.LastModified}); err != nil {
 			return err
 		}
-		s.declareStored(tx, tenant, u.ID, doc)
+		s.declareStored(tx, tenant, u.ID, stored)
 		return nil
 	})
 	if prepare != "" && s.btx == nil {
@@ -291,6 +298,25 @@ func (w *txWriter) lockedUser(s *Store, tenant, id, version string) (old *scim.U
 		old = nil
 	}
 	return old, n == 1, nil
+}
+
+// updateFromCache returns the user the cache holds for id of tenant at
+// version, if it does, and the UPDATE of the columns of vals that differ
+// from it (changedColumns).
+func (s *Store) updateFromCache(tenant, id, version string, vals []any) (*scim.User, string, []any) {
+	if !s.follow || len(userColumnsByAttr) >= 64 {
+		return nil, "", nil
+	}
+	h, ok := s.totals.wal.header()
+	if !ok {
+		return nil, "", nil
+	}
+	old, ok := s.users.storedAt(tenant, id, h, version)
+	if !ok {
+		return nil, "", nil
+	}
+	query, args := s.changedColumns(old, vals, tenant, id, version)
+	return old, query, args
 }
 
 // storedForWrite returns the user the cache holds for id of tenant at
@@ -406,16 +432,26 @@ func (s *Store) DeleteUser(ctx context.Context, tenant, id, version string) erro
 	})
 }
 
-// declareStored declares, to a cache following the wal-index, that the
-// user id of tenant is now stored as doc: the cache then holds it as
-// GetUser would read it (or forgets it, were doc not to decode).
-func (s *Store) declareStored(tx *sql.Tx, tenant, id string, doc []byte) {
+// storedUser is the user stored as doc, as GetUser would read it, for a
+// cache following the wal-index (else nil, as when doc does not decode).
+// It is decoded before the write's transaction: on SQLite, time in the
+// transaction is time every other write waits.
+func (s *Store) storedUser(doc []byte) *scim.User {
 	if !s.follow {
-		return
+		return nil
 	}
 	u, err := decodeDoc(string(doc))
 	if err != nil {
-		u = nil
+		return nil
 	}
-	s.group.declare(tx, userEffect{tenant, id, u})
+	return u
+}
+
+// declareStored declares, to a cache following the wal-index, that the
+// user id of tenant is now stored as u (storedUser): the cache then holds
+// it (or forgets it, for nil).
+func (s *Store) declareStored(tx *sql.Tx, tenant, id string, u *scim.User) {
+	if s.follow {
+		s.group.declare(tx, userEffect{tenant, id, u})
+	}
 }
