@@ -163,6 +163,23 @@ type txWriter struct {
 	tx    *sql.Tx
 	s     *Store
 	stmts map[string]*sql.Stmt
+	run   context.Context // see runCtx
+}
+
+// runCtx is the context w's statements run with. In a transaction of the
+// group commit, a write's statements run to their end once the write has
+// started (runGroup checks its context first, and a write is a few
+// statements): with a cancellable context, modernc's driver starts a
+// goroutine to watch it for every statement, in the writer's time, which
+// every other write waits for. A Batch's statements stay cancellable.
+func (w *txWriter) runCtx() context.Context {
+	if w.run == nil {
+		w.run = w.ctx
+		if w.s.group != nil && w.tx != w.s.btx {
+			w.run = context.WithoutCancel(w.ctx)
+		}
+	}
+	return w.run
 }
 
 // stmt returns query's statement in the transaction.
@@ -176,10 +193,10 @@ func (w *txWriter) stmt(query string) (*sql.Stmt, error) {
 	var st *sql.Stmt
 	text := w.s.q(query)
 	if ws := w.s.writeStmt(text); ws != nil {
-		st = w.tx.StmtContext(w.ctx, ws)
+		st = w.tx.StmtContext(w.runCtx(), ws)
 	} else {
 		var err error
-		if st, err = w.tx.PrepareContext(w.ctx, text); err != nil {
+		if st, err = w.tx.PrepareContext(w.runCtx(), text); err != nil {
 			return nil, err
 		}
 	}
@@ -200,7 +217,7 @@ func (w *txWriter) result(query string, args ...any) (sql.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return st.ExecContext(w.ctx, args...)
+	return st.ExecContext(w.runCtx(), args...)
 }
 
 // scan runs a query of one row and scans it into dest.
@@ -209,7 +226,7 @@ func (w *txWriter) scan(query string, args []any, dest ...any) error {
 	if err != nil {
 		return err
 	}
-	return st.QueryRowContext(w.ctx, args...).Scan(dest...)
+	return st.QueryRowContext(w.runCtx(), args...).Scan(dest...)
 }
 
 func (w *txWriter) close() {
