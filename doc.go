@@ -85,8 +85,10 @@
 //     writing, routing, the query string and the list parameters /Users
 //     and /Groups share, and the compare-and-swap retry of writes;
 //     limits.go: the handler's size limits and page sizes.
-//   - handler_users.go: the /Users endpoint; bulk.go: /Bulk;
-//     discovery.go: /Schemas, /ResourceTypes, /ServiceProviderConfig.
+//   - handler_users.go: the /Users endpoint; rendercache.go: the users it
+//     rendered whole, kept while the store lends the same user; bulk.go:
+//     /Bulk; discovery.go: /Schemas, /ResourceTypes,
+//     /ServiceProviderConfig.
 //   - reference.go: employee references (the Enterprise manager, custom
 //     employee attributes) and the lookups of direct reports.
 //   - group.go: [Group] and its decoding; grouppatch.go: group PATCH;

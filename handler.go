@@ -204,6 +204,7 @@ type Handler struct {
 	reports      reportLookups
 	streams      atomic.Int64 // responses streaming now (MaxStreams)
 	cursorKey    []byte       // CursorKey, or a random key
+	rendered     renderCache  // users rendered whole, see rendercache.go
 }
 
 func (h *Handler) init() {

@@ -92,7 +92,7 @@ func (req *request) listUsers(p listParams) {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
-		buf = req.encode(buf, u, proj, refs)
+		buf = req.encode(buf, u, proj, refs, true)
 	}
 	buf = append(buf, "]}"...)
 	req.writeJSON(http.StatusOK, buf)
@@ -102,8 +102,26 @@ func (req *request) listUsers(p listParams) {
 }
 
 // encode renders a stored user for this request: location, references
-// (looked up in refs) resolved for display, projection applied.
-func (req *request) encode(dst []byte, u *User, p *Projection, refs *references) []byte {
+// (looked up in refs) resolved for display, projection applied. A user the
+// store lent (lent: it came from a read) rendered whole before comes from
+// the handler's renderCache.
+func (req *request) encode(dst []byte, u *User, p *Projection, refs *references, lent bool) []byte {
+	alone := lent && req.rendersAlone(u, p)
+	if alone {
+		if body, ok := req.h.rendered.get(u, req.model, req.base); ok {
+			return append(dst, body...)
+		}
+	}
+	mark := len(dst)
+	dst = req.render(dst, u, p, refs)
+	if alone {
+		req.h.rendered.put(u, req.model, req.base, dst[mark:])
+	}
+	return dst
+}
+
+// render is encode without the cache.
+func (req *request) render(dst []byte, u *User, p *Projection, refs *references) []byte {
 	// u may be the store's own (UserViewer): change meta in a shallow copy,
 	// a pooled one (the encoder's indirect calls would move a local copy
 	// to the heap: an allocation of a User for every user rendered).
@@ -140,7 +158,11 @@ type shallowUser struct {
 var shallowUsers = sync.Pool{New: func() any { return new(shallowUser) }}
 
 // respondUser writes a single user with its ETag and, for 201, Location.
-func (req *request) respondUser(status int, u *User) {
+func (req *request) respondUser(status int, u *User) { req.respondUserLent(status, u, false) }
+
+// respondUserLent is respondUser for a user the store may have lent (a
+// GET's), whose rendering the handler keeps (renderCache).
+func (req *request) respondUserLent(status int, u *User, lent bool) {
 	q := req.query
 	proj, err := req.model.ParseProjection(q.Get("attributes"), q.Get("excludedAttributes"))
 	if err != nil {
@@ -159,7 +181,7 @@ func (req *request) respondUser(status int, u *User) {
 	if !ok {
 		req.sized.release(req.sized.body)
 		buf = getBuffer()
-		body = req.encode(*buf, u, proj, refs)
+		body = req.encode(*buf, u, proj, refs, lent)
 	}
 	if status == http.StatusCreated {
 		req.w.Header()["Location"] = []string{req.location(u.ID)}
@@ -207,7 +229,7 @@ func (req *request) getUser(id string) {
 	if req.notModified(u.Meta.Version) {
 		return
 	}
-	req.respondUser(http.StatusOK, u)
+	req.respondUserLent(http.StatusOK, u, true)
 }
 
 func (req *request) decodeOptions() DecodeOptions {

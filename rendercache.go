@@ -1,0 +1,78 @@
+package scim
+
+import "sync"
+
+// renderCache keeps the JSON of users the handler rendered whole, keyed by
+// the *User a [UserViewer] lent: such a store never modifies a lent user in
+// place (a write installs a new *User), so the same pointer is the same
+// user at the same version, and its rendering is reused instead of encoded
+// again. An identity provider reads a user before each write and looks
+// users up by userName; encoding was a fifth of a GET's handler time. The
+// entries hold their users, so no pointer is reused for another user
+// while its entry lives; a user rendered with another model (the company's
+// attributes changed) or base URL is rendered anew. Correct with other
+// instances writing: what is reused is keyed by what the store returned
+// for this request.
+type renderCache struct {
+	mu sync.Mutex
+	m  map[*User]renderedUser
+}
+
+type renderedUser struct {
+	model *Model
+	base  string
+	body  []byte
+}
+
+// renderCacheSize bounds the users a handler keeps renderings of: a few
+// megabytes.
+const renderCacheSize = 4096
+
+// get returns u's rendering with model m at base, if kept.
+func (c *renderCache) get(u *User, m *Model, base string) ([]byte, bool) {
+	c.mu.Lock()
+	r, ok := c.m[u]
+	c.mu.Unlock()
+	if !ok || r.model != m || r.base != base {
+		return nil, false
+	}
+	return r.body, true
+}
+
+// put keeps a copy of body, u's rendering with model m at base, dropping
+// an entry at random at the bound.
+func (c *renderCache) put(u *User, m *Model, base string, body []byte) {
+	r := renderedUser{m, base, append([]byte(nil), body...)}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = make(map[*User]renderedUser)
+	}
+	if _, ok := c.m[u]; !ok && len(c.m) >= renderCacheSize {
+		for old := range c.m {
+			delete(c.m, old)
+			break
+		}
+	}
+	c.m[u] = r
+}
+
+// rendersAlone reports whether u, lent by the store, renders the same for
+// as long as it is the store's: whole (no projection), without groups
+// (attached from another store), and without references to other
+// employees in custom attributes, which render as those employees are
+// now.
+func (req *request) rendersAlone(u *User, p *Projection) bool {
+	if p != nil || req.groupStore() != nil {
+		return false
+	}
+	if _, ok := req.store.(UserViewer); !ok {
+		return false
+	}
+	for name := range u.Custom {
+		if a := req.model.CustomAttribute(name); a != nil && a.CustomType == CustomEmployee {
+			return false
+		}
+	}
+	return true
+}

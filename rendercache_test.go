@@ -1,0 +1,81 @@
+package scim
+
+import (
+	"context"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestRenderCache: a lent user rendered whole is rendered once and reused
+// while the store lends the same *User; a write, another base URL (mount
+// point, scheme), another model or a projection renders it anew, and the
+// answers are what rendering them anew gives.
+func TestRenderCache(t *testing.T) {
+	s := newTestServer(t)
+	id := s.expect(s.do("POST", "/scim/v2/Users", oktaUser(1)), 201)["id"].(string)
+	path := "/scim/v2/Users/" + id
+	kept := func() int {
+		s.h.rendered.mu.Lock()
+		defer s.h.rendered.mu.Unlock()
+		return len(s.h.rendered.m)
+	}
+	first := s.expect(s.do("GET", path, ""), 200)
+	if kept() != 1 {
+		t.Fatalf("%d renderings kept after a GET, want 1", kept())
+	}
+	again := s.expect(s.do("GET", path, ""), 200)
+	if diff := cmp.Diff(first, again); diff != "" {
+		t.Errorf("the second GET differs (-first +second):\n%s", diff)
+	}
+	for _, c := range []struct {
+		name, path string
+		hdr        []string
+		location   string
+	}{
+		{"another mount point", "/api" + path, nil, s.URL + "/api" + path},
+		{"another scheme", path, []string{"X-Forwarded-Proto", "https"}, "https://" + strings.TrimPrefix(s.URL, "http://") + path},
+		{"the first again", path, nil, s.URL + path},
+	} {
+		u := s.expect(s.do("GET", c.path, "", c.hdr...), 200)
+		if got := u["meta"].(map[string]any)["location"]; got != c.location {
+			t.Errorf("%s: meta.location %v, want %v", c.name, got, c.location)
+		}
+	}
+	if u := s.expect(s.do("GET", path+"?attributes=userName", ""), 200); u["name"] != nil || u["userName"] == nil {
+		t.Errorf("GET with attributes=userName answered %v", u)
+	}
+
+	s.expect(s.do("PATCH", path, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"Changed"}]}`), 200)
+	if u := s.expect(s.do("GET", path, ""), 200); u["title"] != "Changed" {
+		t.Errorf("GET after a PATCH: title %v, want Changed", u["title"])
+	}
+	list := s.expect(s.do("GET", `/scim/v2/Users?filter=userName+eq+%22user001%40example.com%22`, ""), 200)
+	if rs := list["Resources"].([]any); len(rs) != 1 || rs[0].(map[string]any)["title"] != "Changed" {
+		t.Errorf("list after a PATCH: %v", list["Resources"])
+	}
+}
+
+// TestRenderCacheModel: a user rendered with one model of the company is
+// rendered anew with the next: a custom attribute no longer defined no
+// longer shows.
+func TestRenderCacheModel(t *testing.T) {
+	var model atomic.Pointer[Model]
+	model.Store(NewModel([]CustomAttribute{{Name: "Department", Type: CustomOption}}))
+	h := &Handler{
+		Store:  NewMemoryStore(),
+		Auth:   StaticTokens{testToken: "acme"},
+		Models: ModelSourceFunc(func(context.Context, string) (*Model, error) { return model.Load(), nil }),
+	}
+	rec := mustServe(t, h, "POST", "/scim/v2/Users", `{"userName":"ann@example.com","`+SchemaPeakonUser+`":{"Department":"Sales"}}`, 201)
+	path := strings.TrimPrefix(rec.Header().Get("Location"), "http://example.com")
+	if body := mustServe(t, h, "GET", path, "", 200).Body.String(); !strings.Contains(body, `"Department":"Sales"`) {
+		t.Fatalf("GET with Department defined: %s", body)
+	}
+	model.Store(NewModel(nil))
+	if body := mustServe(t, h, "GET", path, "", 200).Body.String(); strings.Contains(body, "Department") {
+		t.Errorf("GET after Department's definition went: %s", body)
+	}
+}
