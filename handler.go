@@ -596,12 +596,10 @@ func (h *Handler) route(r *http.Request) (mount, endpoint, rest string, ok bool)
 		}
 		rel = path[len(p):]
 	case r.Pattern != "":
-		n := patternSegments(r.Pattern)
-		segs := strings.SplitN(strings.TrimPrefix(path, "/"), "/", n+1)
-		if len(segs) <= n {
+		var found bool
+		if rel, found = afterSegments(path, patternSegments(r.Pattern)); !found {
 			return "", "", "", false
 		}
-		rel = "/" + segs[n]
 	default:
 		return searchRoute(path, full)
 	}
@@ -665,6 +663,25 @@ func patternSegments(pattern string) int {
 	return n
 }
 
+// afterSegments returns what follows the first n segments of path, from
+// the "/" before it: "/a/b/Users/1" after 2 is "/Users/1". found is false
+// when path has no more than n segments.
+func afterSegments(path string, n int) (rest string, found bool) {
+	p := strings.TrimPrefix(path, "/")
+	if n == 0 {
+		return "/" + p, true
+	}
+	i := 0 // where the next segment starts in p
+	for range n {
+		j := strings.IndexByte(p[i:], '/')
+		if j < 0 {
+			return "", false
+		}
+		i += j + 1
+	}
+	return p[i-1:], true
+}
+
 // splitEndpoint splits a path below the mount point into the endpoint its
 // first segment names (ignoring case) and the rest.
 func splitEndpoint(rel string) (endpoint, rest string, ok bool) {
@@ -707,7 +724,13 @@ func searchRoute(path, full string) (mount, endpoint, rest string, ok bool) {
 			if f := strings.Trim(full, "/"); strings.Count(f, "/") >= strings.Count(p, "/") {
 				mount = segmentsPrefix(f, i)
 			}
-			return strings.TrimSuffix("/"+mount, "/"), endpoint, rest, true
+			// "/" and the mount, sliced from full when it holds them.
+			if len(full) > len(mount) && full[0] == '/' && full[1:1+len(mount)] == mount {
+				mount = full[:1+len(mount)]
+			} else {
+				mount = "/" + mount
+			}
+			return strings.TrimSuffix(mount, "/"), endpoint, rest, true
 		}
 		if !more {
 			break

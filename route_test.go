@@ -167,3 +167,31 @@ func TestMediaType(t *testing.T) {
 		t.Errorf("error Content-Type %q", got)
 	}
 }
+
+// TestAfterSegments: what follows a mount pattern's segments is what
+// strings.SplitN found before, without its allocations.
+func TestAfterSegments(t *testing.T) {
+	for _, c := range []struct {
+		path  string
+		n     int
+		rest  string
+		found bool
+	}{
+		{"/scim/v2/Users/1", 2, "/Users/1", true},
+		{"/scim/v2/", 2, "/", true},
+		{"/scim/v2", 2, "", false},
+		{"/scim", 2, "", false},
+		{"/Users", 0, "/Users", true},
+		{"/t/acme/scim/v2/Users", 4, "/Users", true},
+	} {
+		rest, found := afterSegments(c.path, c.n)
+		if rest != c.rest || found != c.found {
+			t.Errorf("afterSegments(%q, %d) = %q, %v; want %q, %v", c.path, c.n, rest, found, c.rest, c.found)
+		}
+		// What SplitN gave.
+		segs := strings.SplitN(strings.TrimPrefix(c.path, "/"), "/", c.n+1)
+		if ok := len(segs) > c.n; ok != found || ok && "/"+segs[c.n] != rest {
+			t.Errorf("afterSegments(%q, %d) = %q, %v; SplitN gave %q", c.path, c.n, rest, found, segs)
+		}
+	}
+}
