@@ -205,6 +205,7 @@ type Handler struct {
 	streams      atomic.Int64 // responses streaming now (MaxStreams)
 	cursorKey    []byte       // CursorKey, or a random key
 	rendered     renderCache  // users rendered whole, see rendercache.go
+	lastBase     atomic.Pointer[baseURL]
 }
 
 func (h *Handler) init() {
@@ -792,8 +793,18 @@ func (h *Handler) baseURL(r *http.Request, mount string) string {
 	} else if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
 		scheme = p
 	}
-	return scheme + "://" + r.Host + mount
+	// An endpoint is mostly reached by one name: the last base URL is
+	// kept rather than concatenated for every request.
+	if b := h.lastBase.Load(); b != nil && b.scheme == scheme && b.host == r.Host && b.mount == mount {
+		return b.url
+	}
+	b := &baseURL{scheme: scheme, host: r.Host, mount: mount, url: scheme + "://" + r.Host + mount}
+	h.lastBase.Store(b)
+	return b.url
 }
+
+// baseURL is a base URL of the endpoint and what it was made of.
+type baseURL struct{ scheme, host, mount, url string }
 
 // parseQuery parses a request's query string into its parameters.
 //
