@@ -8,7 +8,8 @@ import (
 // nextVersion returns the weak ETag following v: W/"1", W/"2", ...
 func nextVersion(v string) string {
 	n, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimPrefix(v, `W/"`), `"`), 10, 64)
-	return `W/"` + strconv.FormatUint(n+1, 10) + `"`
+	var b [24]byte // W/" and 20 digits and "
+	return string(append(strconv.AppendUint(append(b[:0], `W/"`...), n+1, 10), '"'))
 }
 
 // etagMatches reports whether an If-Match / If-None-Match header value
