@@ -1,6 +1,9 @@
 package scim
 
-import "sync"
+import (
+	"sync"
+	"unsafe"
+)
 
 // renderCache keeps the JSON of users the handler rendered whole, keyed by
 // the *User a [UserViewer] lent: such a store never modifies a lent user in
@@ -13,10 +16,21 @@ import "sync"
 // attributes changed) or base URL is rendered anew. Correct with other
 // instances writing: what is reused is keyed by what the store returned
 // for this request.
+//
+// A rendering is kept the second time its user is rendered: a store that
+// decodes users anew for every call (as [UserViewer] allows; sqlstore on
+// PostgreSQL) lends a new *User each time, which would fill the cache with
+// renderings never asked for again. seen remembers the addresses of users
+// rendered once, as numbers, which hold nothing alive: an address reused
+// by another user only admits that user's rendering, which is as correct.
 type renderCache struct {
-	mu sync.Mutex
-	m  map[*User]renderedUser
+	mu   sync.Mutex
+	m    map[*User]renderedUser
+	seen [renderSeenSlots]uintptr
 }
+
+// renderSeenSlots is how many users rendered once renderCache remembers.
+const renderSeenSlots = 1024
 
 type renderedUser struct {
 	model *Model
@@ -39,12 +53,18 @@ func (c *renderCache) get(u *User, m *Model, base string) ([]byte, bool) {
 	return r.body, true
 }
 
-// put keeps a copy of body, u's rendering with model m at base, dropping
-// an entry at random at the bound.
+// put keeps a copy of body, u's rendering with model m at base, if u was
+// rendered before, dropping an entry at random at the bound.
 func (c *renderCache) put(u *User, m *Model, base string, body []byte) {
-	r := renderedUser{m, base, append([]byte(nil), body...)}
+	addr := uintptr(unsafe.Pointer(u))
+	slot := &c.seen[(addr>>4)%renderSeenSlots] // users are 16-byte aligned at least
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if *slot != addr {
+		*slot = addr
+		return
+	}
+	r := renderedUser{m, base, append([]byte(nil), body...)}
 	if c.m == nil {
 		c.m = make(map[*User]renderedUser)
 	}

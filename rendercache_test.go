@@ -23,12 +23,17 @@ func TestRenderCache(t *testing.T) {
 		return len(s.h.rendered.m)
 	}
 	first := s.expect(s.do("GET", path, ""), 200)
-	if kept() != 1 {
-		t.Fatalf("%d renderings kept after a GET, want 1", kept())
+	if kept() != 0 {
+		t.Fatalf("%d renderings kept after the first GET, want none (kept the second time)", kept())
 	}
-	again := s.expect(s.do("GET", path, ""), 200)
-	if diff := cmp.Diff(first, again); diff != "" {
-		t.Errorf("the second GET differs (-first +second):\n%s", diff)
+	for i := range 2 {
+		again := s.expect(s.do("GET", path, ""), 200)
+		if kept() != 1 {
+			t.Fatalf("%d renderings kept after GET %d, want 1", kept(), i+2)
+		}
+		if diff := cmp.Diff(first, again); diff != "" {
+			t.Errorf("GET %d differs from the first (-first +again):\n%s", i+2, diff)
+		}
 	}
 	for _, c := range []struct {
 		name, path string
@@ -77,5 +82,39 @@ func TestRenderCacheModel(t *testing.T) {
 	model.Store(NewModel(nil))
 	if body := mustServe(t, h, "GET", path, "", 200).Body.String(); strings.Contains(body, "Department") {
 		t.Errorf("GET after Department's definition went: %s", body)
+	}
+}
+
+// freshViewer lends a new copy of the user for every read, as UserViewer
+// allows a store that decodes users anew. It keeps every copy, so that no
+// address is reused by the next.
+type freshViewer struct {
+	*MemoryStore
+	lent *[]*User
+}
+
+func (f freshViewer) ViewUser(ctx context.Context, tenant, id string) (*User, error) {
+	u, err := f.GetUser(ctx, tenant, id)
+	*f.lent = append(*f.lent, u)
+	return u, err
+}
+
+func (f freshViewer) ViewUsers(ctx context.Context, tenant string, q *Query) (*Page, error) {
+	return f.ListUsers(ctx, tenant, q)
+}
+
+// TestRenderCacheFreshUsers: renderings of users lent anew for every read
+// are not kept, since none would be asked for again.
+func TestRenderCacheFreshUsers(t *testing.T) {
+	h := &Handler{Store: freshViewer{NewMemoryStore(), new([]*User)}, Auth: StaticTokens{testToken: "acme"}}
+	rec := mustServe(t, h, "POST", "/scim/v2/Users", oktaUser(1), 201)
+	path := strings.TrimPrefix(rec.Header().Get("Location"), "http://example.com")
+	for range 20 {
+		mustServe(t, h, "GET", path, "", 200)
+	}
+	h.rendered.mu.Lock()
+	defer h.rendered.mu.Unlock()
+	if n := len(h.rendered.m); n != 0 {
+		t.Errorf("%d renderings kept of users lent anew for every read", n)
 	}
 }
