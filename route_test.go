@@ -3,7 +3,6 @@ package scim
 import (
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"strings"
 	"testing"
 
@@ -114,8 +113,16 @@ func TestParseQuery(t *testing.T) {
 		}
 		// A parameter sent twice reads as its first value, as url.Values
 		// would have it.
-		for _, p := range tt.want {
-			if first := tt.want[slices.IndexFunc(tt.want, func(q queryParam) bool { return q.name == p.name })].value; got.Get(p.name) != first || !got.Has(p.name) {
+		for i := len(tt.want) - 1; i >= 0; i-- {
+			p := tt.want[i]
+			first := p.value
+			for _, q := range tt.want[:i] {
+				if q.name == p.name {
+					first = q.value
+					break
+				}
+			}
+			if got.Get(p.name) != first || !got.Has(p.name) {
 				t.Errorf("parseQuery(%q): Get(%q) = %q, want %q", tt.raw, p.name, got.Get(p.name), first)
 			}
 		}
@@ -171,27 +178,25 @@ func TestMediaType(t *testing.T) {
 // TestAfterSegments: what follows a mount pattern's segments is what
 // strings.SplitN found before, without its allocations.
 func TestAfterSegments(t *testing.T) {
-	for _, c := range []struct {
-		path  string
-		n     int
-		rest  string
-		found bool
-	}{
-		{"/scim/v2/Users/1", 2, "/Users/1", true},
-		{"/scim/v2/", 2, "/", true},
-		{"/scim/v2", 2, "", false},
-		{"/scim", 2, "", false},
-		{"/Users", 0, "/Users", true},
-		{"/t/acme/scim/v2/Users", 4, "/Users", true},
-	} {
-		rest, found := afterSegments(c.path, c.n)
-		if rest != c.rest || found != c.found {
-			t.Errorf("afterSegments(%q, %d) = %q, %v; want %q, %v", c.path, c.n, rest, found, c.rest, c.found)
-		}
-		// What SplitN gave.
-		segs := strings.SplitN(strings.TrimPrefix(c.path, "/"), "/", c.n+1)
-		if ok := len(segs) > c.n; ok != found || ok && "/"+segs[c.n] != rest {
-			t.Errorf("afterSegments(%q, %d) = %q, %v; SplitN gave %q", c.path, c.n, rest, found, segs)
+	// Each path with the segments to skip; "" where there is no rest.
+	want := map[string]map[int]string{
+		"/scim/v2/Users/1":      {2: "/Users/1", 0: "/scim/v2/Users/1"},
+		"/scim/v2/":             {2: "/"},
+		"/scim/v2":              {2: ""},
+		"/scim":                 {2: ""},
+		"/t/acme/scim/v2/Users": {4: "/Users"},
+	}
+	for path, byN := range want {
+		for n, wantRest := range byN {
+			rest, found := afterSegments(path, n)
+			if rest != wantRest || found != (wantRest != "") {
+				t.Errorf("afterSegments(%q, %d) = %q, %v; want %q", path, n, rest, found, wantRest)
+			}
+			// What SplitN gave.
+			segs := strings.SplitN(strings.TrimPrefix(path, "/"), "/", n+1)
+			if ok := len(segs) > n; ok != found || ok && "/"+segs[n] != rest {
+				t.Errorf("afterSegments(%q, %d) = %q, %v; SplitN gave %q", path, n, rest, found, segs)
+			}
 		}
 	}
 }

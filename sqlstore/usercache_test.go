@@ -2,14 +2,12 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -388,49 +386,4 @@ func TestUpdateFromCache(t *testing.T) {
 			t.Errorf("emails.value eq %q: %d users, want %d", email, p.Total, want)
 		}
 	}
-}
-
-// queueInOneGroup runs the writes, in order, in one transaction of st's
-// group commit (a held transaction, which leaves the user cache as it is,
-// lets them queue) and returns their errors.
-func queueInOneGroup(t *testing.T, st *Store, writes ...func() error) []error {
-	t.Helper()
-	ctx := context.Background()
-	started, release := make(chan struct{}), make(chan struct{})
-	held := make(chan error, 1)
-	go func() {
-		held <- st.tx(ctx, func(tx *sql.Tx) error {
-			close(started)
-			<-release
-			st.group.declare(tx) // it changed no user: the cache stays
-			return nil
-		})
-	}()
-	<-started
-	before := st.group.commits.Load()
-	errs := make([]error, len(writes))
-	var wg sync.WaitGroup
-	for i, w := range writes {
-		wg.Go(func() { errs[i] = w() })
-		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
-			st.group.mu.Lock()
-			queued := len(st.group.queue)
-			st.group.mu.Unlock()
-			if queued == i+1 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%d writes queued, want %d", queued, i+1)
-			}
-		}
-	}
-	close(release)
-	if err := <-held; err != nil {
-		t.Fatal(err)
-	}
-	wg.Wait()
-	if got := st.group.commits.Load() - before; got != 1 {
-		t.Errorf("%d transactions after the held one, want 1", got)
-	}
-	return errs
 }
