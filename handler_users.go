@@ -120,6 +120,26 @@ func (req *request) encode(dst []byte, u *User, p *Projection, refs *references,
 	return dst
 }
 
+// rendersAlone reports whether u, lent by the store, renders the same for
+// as long as it is the store's: whole (no projection), without groups
+// (attached from another store), and without references to other
+// employees in custom attributes, which render as those employees are
+// now.
+func (req *request) rendersAlone(u *User, p *Projection) bool {
+	if p != nil || req.groupStore() != nil {
+		return false
+	}
+	if _, ok := req.store.(UserViewer); !ok {
+		return false
+	}
+	for name := range u.Custom {
+		if a := req.model.CustomAttribute(name); a != nil && a.CustomType == CustomEmployee {
+			return false
+		}
+	}
+	return true
+}
+
 // render is encode without the cache.
 func (req *request) render(dst []byte, u *User, p *Projection, refs *references) []byte {
 	// u may be the store's own (UserViewer): change meta in a shallow copy,

@@ -1,10 +1,5 @@
 package scim
 
-import (
-	"context"
-	"time"
-)
-
 // changeRing is a company's change feed in the memory store: its newest
 // changes, oldest first, at most a bound of them. Past the bound a change
 // overwrites the oldest in place, so that a busy store neither copies the
@@ -50,52 +45,3 @@ func (r *changeRing) len() int { return len(r.buf) }
 
 // at is the i-th oldest change kept.
 func (r *changeRing) at(i int) Change { return r.buf[(r.start+i)%len(r.buf)] }
-
-// record appends a change to the tenant's feed. The caller holds the write
-// lock, so the change is recorded with the write it describes.
-func (s *MemoryStore) record(tenant string, t *memTenant, typ EventType, id string, at time.Time) {
-	if s.feedSeq == nil {
-		s.feedSeq = make(map[string]int64)
-	}
-	seq := s.feedSeq[tenant] + 1
-	s.feedSeq[tenant] = seq
-	t.changes.add(Change{Seq: seq, Type: typ, UserID: id, Time: at}, s.maxChanges())
-}
-
-// maxChanges is MaxChanges with its default; 0 is no bound.
-func (s *MemoryStore) maxChanges() int {
-	switch {
-	case s.MaxChanges < 0:
-		return 0
-	case s.MaxChanges == 0:
-		return DefaultMaxChanges
-	}
-	return s.MaxChanges
-}
-
-// Changes implements ChangeFeed.
-func (s *MemoryStore) Changes(ctx context.Context, tenant string, after int64, limit int) ([]Change, error) {
-	if limit <= 0 {
-		limit = DefaultChangeLimit
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if err := s.check(ctx, tenant, false); err != nil {
-		return nil, err
-	}
-	out := []Change{}
-	t := s.tenant(tenant, false)
-	if t == nil {
-		return out, nil
-	}
-	// Numbers grow by one along the feed, from the first one kept.
-	n := t.changes.len()
-	i := 0
-	if n > 0 {
-		i = int(min(max(after-t.changes.at(0).Seq+1, 0), int64(n)))
-	}
-	for ; i < n && len(out) < limit; i++ {
-		out = append(out, t.changes.at(i))
-	}
-	return out, nil
-}

@@ -513,6 +513,55 @@ func (s *MemoryStore) ActiveAt(ctx context.Context, tenant string, at time.Time)
 	return ids, nil
 }
 
+// record appends a change to the tenant's feed. The caller holds the write
+// lock, so the change is recorded with the write it describes.
+func (s *MemoryStore) record(tenant string, t *memTenant, typ EventType, id string, at time.Time) {
+	if s.feedSeq == nil {
+		s.feedSeq = make(map[string]int64)
+	}
+	seq := s.feedSeq[tenant] + 1
+	s.feedSeq[tenant] = seq
+	t.changes.add(Change{Seq: seq, Type: typ, UserID: id, Time: at}, s.maxChanges())
+}
+
+// maxChanges is MaxChanges with its default; 0 is no bound.
+func (s *MemoryStore) maxChanges() int {
+	switch {
+	case s.MaxChanges < 0:
+		return 0
+	case s.MaxChanges == 0:
+		return DefaultMaxChanges
+	}
+	return s.MaxChanges
+}
+
+// Changes implements ChangeFeed.
+func (s *MemoryStore) Changes(ctx context.Context, tenant string, after int64, limit int) ([]Change, error) {
+	if limit <= 0 {
+		limit = DefaultChangeLimit
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.check(ctx, tenant, false); err != nil {
+		return nil, err
+	}
+	out := []Change{}
+	t := s.tenant(tenant, false)
+	if t == nil {
+		return out, nil
+	}
+	// Numbers grow by one along the feed, from the first one kept.
+	n := t.changes.len()
+	i := 0
+	if n > 0 {
+		i = int(min(max(after-t.changes.at(0).Seq+1, 0), int64(n)))
+	}
+	for ; i < n && len(out) < limit; i++ {
+		out = append(out, t.changes.at(i))
+	}
+	return out, nil
+}
+
 // collapseHistory forgets the changes of a history older than horizon
 // (see MemoryStore.HistoryRetention): its creation and those changes
 // become one entry, at the creation's time, with the state the horizon

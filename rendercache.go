@@ -76,23 +76,3 @@ func (c *renderCache) put(u *User, m *Model, base string, body []byte) {
 	}
 	c.m[u] = r
 }
-
-// rendersAlone reports whether u, lent by the store, renders the same for
-// as long as it is the store's: whole (no projection), without groups
-// (attached from another store), and without references to other
-// employees in custom attributes, which render as those employees are
-// now.
-func (req *request) rendersAlone(u *User, p *Projection) bool {
-	if p != nil || req.groupStore() != nil {
-		return false
-	}
-	if _, ok := req.store.(UserViewer); !ok {
-		return false
-	}
-	for name := range u.Custom {
-		if a := req.model.CustomAttribute(name); a != nil && a.CustomType == CustomEmployee {
-			return false
-		}
-	}
-	return true
-}

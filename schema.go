@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/go-playground/validator/v10"
 	"github.com/scimkit/scim/internal/jsonw"
@@ -242,9 +243,20 @@ type Model struct {
 	// built for single decodes ([User.UnmarshalJSON]).
 	validateOnce sync.Once
 	validate     *validator.Validate
-	ruledFields  []ruledField // ruled, compiled by validateOnce
+	ruledFields  []ruledField // ruled, compiled by validateOnce (validate.go)
 	zones        sync.Map     // time zone names found valid, see isTimezone
 	enc          *userEncoder // EncodeUser's plan, see encodeplan.go
+}
+
+// ruledField is an attribute with field rules compiled against [User]
+// (compileRuled): where its field is, and a test of two values of it for
+// equality, so that an update's unchanged attributes are skipped without
+// reflection.
+type ruledField struct {
+	a    *Attribute
+	off  uintptr
+	typ  reflect.Type
+	same func(x, y unsafe.Pointer) bool
 }
 
 // Core returns the core User schema (RFC 7643 §4.1).

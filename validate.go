@@ -72,16 +72,6 @@ func (m *Model) Validate(before, after *User) error {
 	return nil
 }
 
-// ruledField is an attribute with field rules compiled against [User]:
-// where its field is, and a test of two values of it for equality, so
-// that an update's unchanged attributes are skipped without reflection.
-type ruledField struct {
-	a    *Attribute
-	off  uintptr
-	typ  reflect.Type
-	same func(x, y unsafe.Pointer) bool
-}
-
 func compileRuled(a *Attribute) ruledField {
 	t, off := userType, uintptr(0)
 	for _, i := range a.field {
