@@ -26,11 +26,16 @@ import (
 type renderCache struct {
 	mu   sync.Mutex
 	m    map[*User]renderedUser
-	seen [renderSeenSlots]uintptr
+	seen *[renderSeenSlots]uintptr // made on first use: 128 KB
 }
 
-// renderSeenSlots is how many users rendered once renderCache remembers.
-const renderSeenSlots = 1024
+// renderSeenSlots is how many users rendered once renderCache remembers,
+// by a hash of their address: enough for an identity provider's walk of a
+// few thousand users to come back to each.
+const (
+	renderSeenBits  = 14
+	renderSeenSlots = 1 << renderSeenBits
+)
 
 type renderedUser struct {
 	model *Model
@@ -57,9 +62,14 @@ func (c *renderCache) get(u *User, m *Model, base string) ([]byte, bool) {
 // rendered before, dropping an entry at random at the bound.
 func (c *renderCache) put(u *User, m *Model, base string, body []byte) {
 	addr := uintptr(unsafe.Pointer(u))
-	slot := &c.seen[(addr>>4)%renderSeenSlots] // users are 16-byte aligned at least
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.seen == nil {
+		c.seen = new([renderSeenSlots]uintptr)
+	}
+	// Fibonacci hashing: users of one size class lie at regular
+	// addresses, which a plain modulus would crowd into a few slots.
+	slot := &c.seen[uint64(addr)*0x9E3779B97F4A7C15>>(64-renderSeenBits)]
 	if *slot != addr {
 		*slot = addr
 		return
