@@ -102,10 +102,12 @@ func (g *groupCommit) run(ctx context.Context, s *Store, f func(*sql.Tx) error) 
 // each write and a copy of every page a write first touches; if a write
 // fails, that attempt is rolled back and the group runs again with a
 // savepoint per write, so that the failing one fails alone. If the
-// transaction itself fails (a write's cancelled context interrupted
-// SQLite, which then rolls back the whole transaction), the writes that
-// had not failed on their own run again, each in its own transaction, so
-// that one client's failure is never another's.
+// transaction itself fails (SQLite rolls it back whole on a full disk, on
+// a busy lock, and when a write's cancelled context interrupts a
+// statement: the company and group writes run theirs on the request's
+// context, the users' writes detached, see txWriter.runCtx), the writes
+// that had not failed on their own run again, each in its own
+// transaction, so that one client's failure is never another's.
 func (g *groupCommit) commitGroup(s *Store, batch []*groupWrite) {
 	defer func() {
 		for _, w := range batch {
