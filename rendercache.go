@@ -24,7 +24,7 @@ import (
 // rendered once, as numbers, which hold nothing alive: an address reused
 // by another user only admits that user's rendering, which is as correct.
 type renderCache struct {
-	mu   sync.Mutex
+	mu   sync.RWMutex // readers share it: a hit takes no write lock
 	m    map[*User]renderedUser
 	seen *[renderSeenSlots]uintptr // made on first use: 128 KB
 }
@@ -49,9 +49,9 @@ const renderCacheSize = 4096
 
 // get returns u's rendering with model m at base, if kept.
 func (c *renderCache) get(u *User, m *Model, base string) ([]byte, bool) {
-	c.mu.Lock()
+	c.mu.RLock()
 	r, ok := c.m[u]
-	c.mu.Unlock()
+	c.mu.RUnlock()
 	if !ok || r.model != m || r.base != base {
 		return nil, false
 	}

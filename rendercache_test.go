@@ -2,7 +2,10 @@ package scim
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -117,4 +120,46 @@ func TestRenderCacheFreshUsers(t *testing.T) {
 	if n := len(h.rendered.m); n != 0 {
 		t.Errorf("%d renderings kept of users lent anew for every read", n)
 	}
+}
+
+// TestRenderCacheConcurrent: GETs racing PATCHes of the same user always
+// answer a body of the version their ETag names.
+func TestRenderCacheConcurrent(t *testing.T) {
+	s := newTestServer(t)
+	id := s.expect(s.do("POST", "/scim/v2/Users", oktaUser(1)), 201)["id"].(string)
+	path := "/scim/v2/Users/" + id
+	var wg sync.WaitGroup
+	for w := range 2 {
+		wg.Go(func() {
+			for i := range 50 {
+				body := fmt.Sprintf(`{"Operations":[{"op":"replace","path":"title","value":"w%d-%d"}]}`, w, i)
+				if r := s.do("PATCH", path, body); r.status != 200 {
+					t.Errorf("PATCH: %d %s", r.status, r.body)
+					return
+				}
+			}
+		})
+	}
+	for range 6 {
+		wg.Go(func() {
+			for range 50 {
+				r := s.do("GET", path, "")
+				if r.status != 200 {
+					t.Errorf("GET: %d %s", r.status, r.body)
+					return
+				}
+				var u struct {
+					Meta struct{ Version string } `json:"meta"`
+				}
+				if err := json.Unmarshal([]byte(r.body), &u); err != nil {
+					t.Error(err)
+					return
+				}
+				if etag := r.header.Get("ETag"); etag != u.Meta.Version {
+					t.Errorf("ETag %s with a body of version %s", etag, u.Meta.Version)
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
