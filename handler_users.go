@@ -122,11 +122,14 @@ func (req *request) encode(dst []byte, u *User, p *Projection, refs *references,
 
 // rendersAlone reports whether u, lent by the store, renders the same for
 // as long as it is the store's: whole (no projection), without groups
-// (attached from another store), and without references to other
-// employees in custom attributes, which render as those employees are
-// now.
+// (attached from another store), and without references that render as
+// other employees are now (see renderReferences): a pending manager, and
+// employees in custom attributes.
 func (req *request) rendersAlone(u *User, p *Projection) bool {
 	if p != nil || req.groupStore() != nil {
+		return false
+	}
+	if m := u.Enterprise.Manager; m.Value != "" && m.DisplayName == "" {
 		return false
 	}
 	if _, ok := req.store.(UserViewer); !ok {

@@ -163,3 +163,26 @@ func TestRenderCacheConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestRenderCachePendingManager: a user whose manager is not an employee
+// yet renders the manager resolved once that employee exists, even when
+// the store still holds the very same user (the reports' update after the
+// manager's creation failed, or another writer created the manager): such
+// a user is rendered for every read.
+func TestRenderCachePendingManager(t *testing.T) {
+	s := newTestServer(t)
+	id := s.expect(s.do("POST", "/scim/v2/Users", `{"userName":"early@example.com","`+SchemaEnterpriseUser+`":{"manager":{"value":"later@example.com"}}}`), 201)["id"].(string)
+	path := "/scim/v2/Users/" + id
+	for range 3 {
+		s.expect(s.do("GET", path, ""), 200)
+	}
+	boss := &User{ID: "boss", UserName: "later@example.com", DisplayName: "Lee Later", Active: true, Meta: Meta{ResourceType: "User", Version: `W/"1"`}}
+	if err := s.store.CreateUser(context.Background(), "acme", boss); err != nil { // not through the handler: no report is updated
+		t.Fatal(err)
+	}
+	u := s.expect(s.do("GET", path, ""), 200)
+	m, _ := u[SchemaEnterpriseUser].(map[string]any)["manager"].(map[string]any)
+	if m["value"] != "boss" || m["displayName"] != "Lee Later" {
+		t.Errorf("manager after the manager's creation: %v, want it resolved to boss", m)
+	}
+}
