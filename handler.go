@@ -1165,7 +1165,6 @@ func (req *request) appendListHead(buf []byte, total, items int, scope *cursorSc
 	return append(buf, `,"Resources":[`...)
 }
 
-// searchRequest is the body of POST /Users/.search (RFC 7644 §3.4.3).
 // searchRequestError words why a SearchRequest body did not decode,
 // without encoding/json's Go wording ("json: cannot unmarshal number into
 // Go struct field searchRequest.filter of type string").
@@ -1181,6 +1180,8 @@ func searchRequestError(err error) *Error {
 	return Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "the SearchRequest body is not valid: %v", err) // stringList's own wording
 }
 
+// searchRequest is the body of POST /Users/.search and /Groups/.search
+// (RFC 7644 §3.4.3).
 type searchRequest struct {
 	Attributes         stringList `json:"attributes"`
 	ExcludedAttributes stringList `json:"excludedAttributes"`

@@ -118,6 +118,8 @@ func (h *Handler) observe(w http.ResponseWriter, r *http.Request, endpoint, rest
 	return o
 }
 
+// finish reports an observed request once its response is written: the
+// access log record and OnRequest.
 func (h *Handler) finish(ctx context.Context, o *observed) {
 	o.info.Duration = h.now().Sub(o.start)
 	if !o.wrote {
