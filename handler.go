@@ -353,6 +353,9 @@ type request struct {
 	// answer is written (answered holds them until then).
 	afterAnswer bool
 	answered    []Event
+	// adopted: the event being recorded is of a user the store kept
+	// itself (userAdopter), which the hook gets a copy of.
+	adopted bool
 
 	memberFilters int // group PATCH removes by a member filter, all operations of a bulk together
 
@@ -528,14 +531,22 @@ func (req *request) methodNotAllowed(allowed string) {
 // readBody reads the request body within the size limit and checks its
 // media type: application/json, application/scim+json, or none.
 func (req *request) readBody() ([]byte, error) {
-	if ct := req.r.Header.Get("Content-Type"); ct != "" {
+	if ct := req.r.Header.Get("Content-Type"); ct != "" && ct != MediaType && ct != "application/json" {
 		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || mt != "application/json" && mt != "application/scim+json" {
+		if err != nil || mt != "application/json" && mt != MediaType {
 			return nil, Errorf(http.StatusUnsupportedMediaType, "", "Content-Type %q is not supported; send application/scim+json or application/json", ct)
 		}
 	}
 	limit := req.h.maxBody()
-	body, err := io.ReadAll(http.MaxBytesReader(req.w, req.r.Body, limit))
+	var body []byte
+	var err error
+	if n := req.r.ContentLength; n >= 0 && n <= limit {
+		body, err = readSized(req.r.Body, n, limit)
+	} else {
+		// Unknown or too long: MaxBytesReader also tells the server to
+		// close the connection rather than read the rest.
+		body, err = io.ReadAll(http.MaxBytesReader(req.w, req.r.Body, limit))
+	}
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -544,6 +555,30 @@ func (req *request) readBody() ([]byte, error) {
 		return nil, Errorf(http.StatusBadRequest, SCIMTypeInvalidSyntax, "reading the request body: %v", err)
 	}
 	return body, nil
+}
+
+// readSized reads r to its end into one buffer of the n bytes the request
+// declared (io.ReadAll would grow one from 512 bytes). A body longer than
+// declared (a handler in front may have replaced it) still reads whole, up
+// to limit.
+func readSized(r io.Reader, n, limit int64) ([]byte, error) {
+	b := make([]byte, 0, n+1) // +1: the read that finds the end needs room
+	for {
+		m, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+m]
+		if int64(len(b)) > limit {
+			return nil, &http.MaxBytesError{Limit: limit}
+		}
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 func (req *request) writeJSON(status int, body []byte) {
