@@ -278,3 +278,95 @@ func BenchmarkDecodeDocStd(b *testing.B) {
 		}
 	}
 }
+
+// encodeDocTests are users whose documents take encodeDoc's every branch:
+// each is checked against json.Marshal(docOf(u)) (TestEncodeDoc) and seeds
+// FuzzEncodeDoc.
+func encodeDocTests() []*scim.User {
+	var full scim.User
+	n := 0
+	fill(reflect.ValueOf(&full).Elem(), &n)
+	at := time.Date(2026, 12, 8, 1, 2, 3, 450_000_000, time.UTC)
+	return []*scim.User{
+		{},
+		&full,
+		benchUser(5),
+		{ID: "a", UserName: `<b>&"x"</b>` + "\u2028\x01\xff", Active: true, Meta: scim.Meta{Created: at, LastModified: at}},
+		// Empty but not nil: omitted as json.Marshal omits them.
+		{ID: "b", Emails: []scim.MultiValue{}, Custom: map[string]string{}, Meta: scim.Meta{Created: at, LastModified: at}},
+		// A value with every field empty is {}; custom keys sorted and escaped.
+		{ID: "c", Emails: []scim.MultiValue{{}, {Primary: true}}, Addresses: []scim.Address{{}}, Groups: []scim.GroupRef{{}},
+			Custom: map[string]string{"z": "1", "Employed Since": "2020", "<a>": "\"q\""}, Meta: scim.Meta{Created: at, LastModified: at}},
+		{ID: "d", Enterprise: scim.EnterpriseUser{Manager: scim.Manager{Value: "m"}}, Name: scim.Name{HonorificSuffix: "Jr"},
+			Meta: scim.Meta{ResourceType: "User", Created: at, LastModified: at, Version: `W/"1"`}},
+		// Times in a zone, without fraction, and those json.Marshal
+		// refuses or writes otherwise (encoding/json's own path).
+		{ID: "e", Meta: scim.Meta{Created: time.Date(2020, 1, 2, 3, 4, 5, 0, time.FixedZone("x", -5*3600-1800)), LastModified: at.Add(7)}},
+		{ID: "f", Meta: scim.Meta{Created: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), LastModified: at}},
+		{ID: "g", Meta: scim.Meta{Created: at, LastModified: at.In(time.FixedZone("s", 3661))}},
+		{ID: "h", Meta: scim.Meta{Created: at, LastModified: at.In(time.FixedZone("far", 25*3600))}},
+	}
+}
+
+// TestEncodeDoc: encodeDoc writes what json.Marshal writes for the doc.
+func TestEncodeDoc(t *testing.T) {
+	for i, u := range encodeDocTests() {
+		checkEncodeDoc(t, fmt.Sprint(i), u)
+	}
+}
+
+func checkEncodeDoc(t *testing.T, name string, u *scim.User) {
+	t.Helper()
+	want, wantErr := json.Marshal(docOf(u))
+	got, err := encodeDoc(u)
+	if (err != nil) != (wantErr != nil) {
+		t.Fatalf("%s: encodeDoc error %v, json.Marshal error %v", name, err, wantErr)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s: encodeDoc wrote\n%s\njson.Marshal writes\n%s", name, got, want)
+	}
+}
+
+// FuzzEncodeDoc checks encodeDoc against json.Marshal(docOf(u)) for the
+// users that documents decode to (encoding/json's decoder, so that any key
+// and value reach every field).
+func FuzzEncodeDoc(f *testing.F) {
+	for _, u := range encodeDocTests() {
+		if b, err := json.Marshal(docOf(u)); err == nil {
+			f.Add(b)
+		}
+	}
+	for _, tc := range decodeDocTests {
+		f.Add([]byte(tc.in))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		u, err := decodeDocStd(b)
+		if err != nil {
+			return
+		}
+		checkEncodeDoc(t, fmt.Sprintf("%q", b), u)
+	})
+}
+
+// BenchmarkEncodeDoc encodes a user's stored document, as every write
+// does.
+func BenchmarkEncodeDoc(b *testing.B) {
+	b.ReportAllocs()
+	u := benchUser(5)
+	for b.Loop() {
+		if _, err := encodeDoc(u); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEncodeDocStd encodes it with encoding/json, as the store did.
+func BenchmarkEncodeDocStd(b *testing.B) {
+	b.ReportAllocs()
+	u := benchUser(5)
+	for b.Loop() {
+		if _, err := json.Marshal(docOf(u)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
