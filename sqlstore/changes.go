@@ -108,14 +108,12 @@ func (s *Store) number(ctx context.Context, w *txWriter, tenant string, cs []cha
 	seq := v - int64(len(cs))
 	// Up to changeRows rows a statement: a load of thousands of users
 	// pays one round trip per hundred changes, not one each. SQLite has no
-	// round trips: short of changeRows it runs the one-row statement,
-	// prepared when the store started, once a change, rather than prepare
-	// a statement for the group's size in every transaction.
+	// round trips, but each statement run costs the writer some µs: short
+	// of changeRows it runs the largest of the statements prepared when
+	// the store started (up to smallChangeRows rows), rather than prepare
+	// one for the group's size in every transaction.
 	for len(cs) > 0 {
-		n := min(len(cs), changeRows)
-		if s.d == sqlite && n < changeRows {
-			n = 1
-		}
+		n := s.changeChunk(len(cs))
 		args := make([]any, 0, 5*n)
 		for _, c := range cs[:n] {
 			seq++
@@ -129,6 +127,15 @@ func (s *Store) number(ctx context.Context, w *txWriter, tenant string, cs []cha
 	return nil
 }
 
+// changeChunk is how many of left changes number records with one INSERT.
+func (s *Store) changeChunk(left int) int {
+	n := min(left, changeRows)
+	if s.d == sqlite && n < changeRows {
+		n = min(n, smallChangeRows)
+	}
+	return n
+}
+
 // changesInsert is the statement recording n changes.
 func changesInsert(n int) string {
 	return `INSERT INTO user_changes (company, seq, kind, user_id, at) VALUES (?, ?, ?, ?, ?)` +
@@ -137,6 +144,11 @@ func changesInsert(n int) string {
 
 // changeRows is how many changes one INSERT records at most.
 const changeRows = 100
+
+// smallChangeRows bounds the INSERTs of 1, 2, ... rows prepared at start
+// on SQLite: a group commit's changes (one a write, usually fewer than 16
+// writes a group) are recorded by one of them.
+const smallChangeRows = 16
 
 // companyVersion reads the company's change counter: 0 before its first
 // write.

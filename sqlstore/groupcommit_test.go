@@ -197,3 +197,22 @@ func queueInOneGroup(t *testing.T, st *Store, writes ...func() error) []error {
 	}
 	return errs
 }
+
+// TestGroupChangesPrepared: on SQLite, every INSERT number runs to record
+// a group's changes was prepared when the store started, so that no
+// statement is parsed inside the writer's transaction.
+func TestGroupChangesPrepared(t *testing.T) {
+	st := openSQLite(t)
+	for left := 1; left <= 3*changeRows; left++ {
+		n := st.changeChunk(left)
+		if n < 1 || n > left {
+			t.Fatalf("changeChunk(%d) = %d", left, n)
+		}
+		if st.writeStmt(st.q(changesInsert(n))) == nil {
+			t.Errorf("%d changes: the INSERT of %d rows is not prepared", left, n)
+		}
+	}
+	if n := st.changeChunk(12); n != 12 {
+		t.Errorf("12 changes take %d INSERTs of %d rows, want one", (12+n-1)/n, n)
+	}
+}

@@ -56,13 +56,20 @@ func newWriteSQL(pg bool) writeSQL {
 	}
 }
 
-// queries lists every statement prepareWrites prepares.
-func (w writeSQL) queries() []string {
-	return []string{w.insertUser, w.updateUser, w.lockUser,
+// queries lists every statement prepareWrites prepares; on SQLite, the
+// INSERTs of up to smallChangeRows changes (number).
+func (w writeSQL) queries(sqlite bool) []string {
+	qs := []string{w.insertUser, w.updateUser, w.lockUser,
 		sqlSavepoint, sqlReleaseSavepoint, sqlRollbackTo,
 		sqlInsertValue, sqlInsertCustom, sqlFirstActivation, sqlNextActivation,
 		sqlDeleteValues, sqlDeleteCustom, sqlDeleteActivations, sqlDeleteUser, sqlDeleteUserVersion, sqlUserExists,
 		sqlBumpCounter, changesInsert(1), changesInsert(changeRows)}
+	if sqlite {
+		for n := 2; n <= smallChangeRows; n++ {
+			qs = append(qs, changesInsert(n))
+		}
+	}
+	return qs
 }
 
 // prepareWrites prepares the write statements on the writer's pool, while
@@ -70,7 +77,7 @@ func (w writeSQL) queries() []string {
 func (s *Store) prepareWrites(ctx context.Context) error {
 	s.wsql = newWriteSQL(s.d == postgres)
 	s.wstmts = make(map[string]*sql.Stmt)
-	for _, q := range s.wsql.queries() {
+	for _, q := range s.wsql.queries(s.d == sqlite) {
 		text := s.q(q)
 		st, err := s.w.PrepareContext(ctx, text)
 		if err != nil {
