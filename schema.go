@@ -109,6 +109,12 @@ type Attribute struct {
 	field []int
 	// parent is the complex attribute this is a sub-attribute of.
 	parent *Attribute
+	// at and typ locate field without reflection (locateUserFields): the
+	// offset from the start of a User (top-level attributes) or of the
+	// parent's struct (sub-attributes of a singular complex attribute),
+	// and the field's type; typ is nil where Value must reflect.
+	at  uintptr
+	typ reflect.Type
 	// identity lists the sub-attributes that tell the elements of a
 	// multi-valued complex attribute apart (see dedupe).
 	identity []*Attribute
@@ -525,6 +531,25 @@ func (a *Attribute) Value(u *User) (v any, ok bool) {
 	if a == nil || u == nil || a.field == nil {
 		return nil, false
 	}
+	if a.typ != nil && (a.parent == nil || a.parent.typ != nil) {
+		// Located: stores use Value for every column of every user they
+		// write, where reflection cost a third of the time.
+		base := unsafe.Pointer(u)
+		if p := a.parent; p != nil {
+			if p.MultiValued {
+				return nil, false
+			}
+			base = unsafe.Add(base, p.at)
+		}
+		f := unsafe.Add(base, a.at)
+		switch a.typ.Kind() {
+		case reflect.String:
+			return *(*string)(f), true
+		case reflect.Bool:
+			return *(*bool)(f), true
+		}
+		return reflect.NewAt(a.typ, f).Elem().Interface(), true
+	}
 	rv := reflect.ValueOf(u).Elem()
 	if p := a.parent; p != nil {
 		if p.MultiValued || p.field == nil {
@@ -540,6 +565,43 @@ func (a *Attribute) Value(u *User) (v any, ok bool) {
 		return f.Bool(), true
 	}
 	return f.Interface(), true
+}
+
+// locateUserFields sets at and typ of attrs, top-level attributes of a
+// User schema bound by bind, and of the sub-attributes of the singular
+// ones, where the path to their field crosses no pointer.
+func locateUserFields(attrs []*Attribute) {
+	for _, a := range attrs {
+		at, typ := fieldAt(userType, a.field)
+		if typ == nil {
+			continue
+		}
+		a.at, a.typ = at, typ
+		if a.MultiValued {
+			continue
+		}
+		for _, sub := range a.SubAttributes {
+			sub.at, sub.typ = fieldAt(typ, sub.field)
+		}
+	}
+}
+
+// fieldAt returns the offset and type of the field of t at the index path,
+// or a nil type if there is none or the path crosses a pointer.
+func fieldAt(t reflect.Type, path []int) (uintptr, reflect.Type) {
+	if len(path) == 0 || t.Kind() != reflect.Struct {
+		return 0, nil
+	}
+	var at uintptr
+	for _, i := range path {
+		if t.Kind() != reflect.Struct || i >= t.NumField() {
+			return 0, nil
+		}
+		f := t.Field(i)
+		at += f.Offset
+		t = f.Type
+	}
+	return at, t
 }
 
 // ModelSource returns the attribute model of a tenant.

@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"reflect"
 	"testing"
 	"time"
 
@@ -83,5 +84,50 @@ func TestAttributeValue(t *testing.T) {
 	}
 	if v, ok := m.Core().Attribute("userName").Value(nil); v != nil || ok {
 		t.Errorf("Value(nil) = %v, %v", v, ok)
+	}
+}
+
+// TestAttributeValueLocated: Value, which reads a located field without
+// reflection, returns what reflection finds, for every attribute of the
+// User schemas and their sub-attributes.
+func TestAttributeValueLocated(t *testing.T) {
+	u := &User{
+		ID: "id", ExternalID: "ext", UserName: "un", DisplayName: "dn", Title: "ti", Active: true,
+		Name:       Name{GivenName: "g", FamilyName: "f", HonorificSuffix: "hs"},
+		Emails:     []MultiValue{{Value: "a@x.test", Primary: true}},
+		Enterprise: EnterpriseUser{EmployeeNumber: "7", Department: "dp", Manager: Manager{Value: "m", DisplayName: "md"}},
+		Meta:       Meta{ResourceType: "User", Created: time.Date(2026, 12, 8, 1, 2, 3, 4, time.UTC), Version: `W/"1"`},
+	}
+	reflected := func(a *Attribute) (any, bool) {
+		rv := reflect.ValueOf(u).Elem()
+		if p := a.parent; p != nil {
+			if p.MultiValued || p.field == nil {
+				return nil, false
+			}
+			rv = rv.FieldByIndex(p.field)
+		}
+		if a.field == nil {
+			return nil, false
+		}
+		return rv.FieldByIndex(a.field).Interface(), true
+	}
+	m := NewModel(nil)
+	located := 0
+	for _, s := range []*Schema{m.Core(), m.Enterprise()} {
+		for _, a := range s.Attributes {
+			for _, x := range append([]*Attribute{a}, a.SubAttributes...) {
+				if x.typ != nil {
+					located++
+				}
+				want, wantOK := reflected(x)
+				got, ok := x.Value(u)
+				if ok != wantOK || !reflect.DeepEqual(got, want) {
+					t.Errorf("%s: Value = %v, %v; reflection finds %v, %v", x.Path(), got, ok, want, wantOK)
+				}
+			}
+		}
+	}
+	if located < 30 {
+		t.Errorf("%d attributes located, want the singular ones (30 or more)", located)
 	}
 }

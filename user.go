@@ -298,6 +298,7 @@ func coreUserSchema() *Schema {
 		a.Schema = SchemaUser
 	}
 	bind(s.Attributes, userType, nil)
+	locateUserFields(s.Attributes)
 	return s
 }
 
@@ -324,6 +325,7 @@ func enterpriseUserSchema() *Schema {
 	}
 	f, _ := userType.FieldByName("Enterprise")
 	bind(s.Attributes, f.Type, f.Index)
+	locateUserFields(s.Attributes)
 	return s
 }
 

@@ -370,3 +370,24 @@ func BenchmarkEncodeDocStd(b *testing.B) {
 		}
 	}
 }
+
+// TestFmtTime compares fmtTime's digits with time.Format's.
+func TestFmtTime(t *testing.T) {
+	times := []time.Time{
+		{},
+		time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 12, 8, 1, 2, 3, 4, time.UTC),
+		time.Date(2024, 2, 29, 23, 59, 59, 999_999_999, time.FixedZone("x", -7*3600)),
+		time.Date(9999, 12, 31, 23, 0, 0, 0, time.FixedZone("z", -3600)), // year 10000 in UTC
+		time.Date(-5, 6, 7, 8, 9, 10, 11, time.UTC),
+		time.Unix(1<<40, 123456789),
+	}
+	for i := range 1000 {
+		times = append(times, time.Unix(int64(i)*7_777_777_777, int64(i)*999_999).In(time.FixedZone("y", (i%48-24)*1800)))
+	}
+	for _, tm := range times {
+		if got, want := fmtTime(tm), tm.UTC().Format(timeLayout); got != want {
+			t.Errorf("fmtTime(%v) = %s, want %s", tm, got, want)
+		}
+	}
+}

@@ -57,6 +57,19 @@ func Key(s string) string {
 }
 
 func keySlow(s string, i int) string {
+	if ascii(s[i:]) {
+		// Only A-Z change: a byte loop, not a rune at a time.
+		b := make([]byte, len(s))
+		copy(b, s[:i])
+		for j := i; j < len(s); j++ {
+			c := s[j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b[j] = c
+		}
+		return string(b)
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	b.WriteString(s[:i])
@@ -154,4 +167,14 @@ func Compare(a, b string) int {
 		return -1
 	}
 	return 1
+}
+
+// ascii reports whether s is all ASCII.
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }

@@ -82,3 +82,14 @@ func TestNoAllocs(t *testing.T) {
 		t.Errorf("%v allocations, want 0", n)
 	}
 }
+
+// TestKeyASCII: keySlow's byte loop for ASCII agrees with folding a rune
+// at a time.
+func TestKeyASCII(t *testing.T) {
+	for _, s := range []string{"Given001", "ABC", "aBc", "user@EXAMPLE.com", "MiXeD 123 _-.", "\x7f@[`{"} {
+		want := string(AppendKey(nil, s))
+		if got := Key(s); got != want {
+			t.Errorf("Key(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
