@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"reflect"
 	"time"
+	"unsafe"
 
 	"github.com/scimkit/scim/internal/jsonw"
 )
@@ -131,17 +132,16 @@ func tooManyValues(a *Attribute, n, limit int) *Error {
 // before the write (the limit was lowered since) and does not grow. The
 // read-only groups are the server's, not the client's, and not counted.
 func checkValueCounts(m *Model, before, u *User, limit int) error {
-	rv := reflect.ValueOf(u).Elem()
 	for _, s := range [...]*Schema{m.core, m.enterprise} {
 		for _, a := range s.Attributes {
 			if !a.MultiValued || a.Mutability == ReadOnly || a.field == nil {
 				continue
 			}
-			n := rv.FieldByIndex(a.field).Len()
+			n := a.valueCount(u)
 			if n <= limit {
 				continue
 			}
-			if before != nil && n <= reflect.ValueOf(before).Elem().FieldByIndex(a.field).Len() {
+			if before != nil && n <= a.valueCount(before) {
 				continue
 			}
 			return tooManyValues(a, n, limit)
@@ -238,4 +238,14 @@ func (req *request) pageCount(p listParams) (int, error) {
 		return min(max(p.count, 0), maxSize), nil
 	}
 	return def, nil
+}
+
+// valueCount returns how many values u holds of a, a multi-valued
+// attribute with a field: read from the slice's header where the field is
+// located (locateUserFields), as every write counts them all.
+func (a *Attribute) valueCount(u *User) int {
+	if a.typ != nil && a.parent == nil && a.typ.Kind() == reflect.Slice {
+		return len(*(*[]byte)(unsafe.Add(unsafe.Pointer(u), a.at))) // the header's length, whatever the element
+	}
+	return reflect.ValueOf(u).Elem().FieldByIndex(a.field).Len()
 }

@@ -131,3 +131,20 @@ func TestAttributeValueLocated(t *testing.T) {
 		t.Errorf("%d attributes located, want the singular ones (30 or more)", located)
 	}
 }
+
+// TestValueCount: valueCount reads the length reflection finds, for every
+// multi-valued attribute of the User schemas.
+func TestValueCount(t *testing.T) {
+	u := &User{Emails: make([]MultiValue, 3), Addresses: make([]Address, 2), Groups: make([]GroupRef, 5), X509Certificates: make([]MultiValue, 1)}
+	m := NewModel(nil)
+	for _, s := range []*Schema{m.Core(), m.Enterprise()} {
+		for _, a := range s.Attributes {
+			if !a.MultiValued || a.field == nil {
+				continue
+			}
+			if got, want := a.valueCount(u), reflect.ValueOf(u).Elem().FieldByIndex(a.field).Len(); got != want {
+				t.Errorf("%s: valueCount %d, reflection %d", a.Path(), got, want)
+			}
+		}
+	}
+}
