@@ -300,18 +300,6 @@ func (g *groupCommit) endTx(wt *writeTx, commit bool, writes []*groupWrite) erro
 		return err
 	}
 	pre, preOK := wt.wal.header()
-	if err := wt.tx.Commit(); err != nil {
-		// Committed or not, nothing is known of what the cache holds.
-		wt.c.endWrite(true, none, none, writerVersion{}, false, false, nil)
-		return err
-	}
-	post, postOK := wt.wal.header()
-	// data_version counts per connection: it is compared only with a
-	// reading on the same one.
-	var dv int64
-	var conn any
-	dvErr := wt.conn.QueryRowContext(context.Background(), "PRAGMA data_version").Scan(&dv)
-	wt.conn.Raw(func(dc any) error { conn = dc; return nil })
 	described := preOK
 	var effects []userEffect
 	for _, w := range writes {
@@ -324,6 +312,19 @@ func (g *groupCommit) endTx(wt *writeTx, commit bool, writes []*groupWrite) erro
 		}
 		effects = append(effects, w.effects...)
 	}
+	wt.c.committingWrite(pre, described, effects)
+	if err := wt.tx.Commit(); err != nil {
+		// Committed or not, nothing is known of what the cache holds.
+		wt.c.endWrite(true, none, none, writerVersion{}, false, false, nil)
+		return err
+	}
+	post, postOK := wt.wal.header()
+	// data_version counts per connection: it is compared only with a
+	// reading on the same one.
+	var dv int64
+	var conn any
+	dvErr := wt.conn.QueryRowContext(context.Background(), "PRAGMA data_version").Scan(&dv)
+	wt.conn.Raw(func(dc any) error { conn = dc; return nil })
 	wt.c.endWrite(true, pre, post, writerVersion{conn, dv}, postOK && dvErr == nil, described, effects)
 	return nil
 }

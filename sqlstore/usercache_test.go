@@ -387,3 +387,108 @@ func TestUpdateFromCache(t *testing.T) {
 		}
 	}
 }
+
+// TestUserCacheCommitWindow: between a described write's commit and its
+// endWrite, a reader that finds the commit's header is served the users
+// the write did not touch, and reads the database for the others, for a
+// header that is not that commit's, and when the write is not described.
+func TestUserCacheCommitWindow(t *testing.T) {
+	var pre walHeader
+	pre[0], pre[walChange], pre[4] = walIndexVersion, 41, 100
+	post := pre
+	post[walChange]++
+	post[4] += 3
+	later := post // another process's commit after this one's
+	later[walChange]++
+	x, y := &scim.User{ID: "x"}, &scim.User{ID: "y"}
+
+	c := newUserCache(16)
+	_, _, gen, usable := c.lookupAt("acme", "x", pre, true)
+	if !usable {
+		t.Fatal("a fresh cache cannot take the header")
+	}
+	c.putAt("acme", x, gen)
+	c.putAt("acme", y, gen)
+	hit := func(id string, h walHeader) bool {
+		_, ok, _, _ := c.lookupAt("acme", id, h, true)
+		return ok
+	}
+
+	c.beginWrite()
+	if hit("y", post) {
+		t.Error("before the write announced its commit, a new header found y")
+	}
+	c.committingWrite(pre, true, []userEffect{{tenant: "acme", id: "x", u: x}})
+	for _, tc := range []struct {
+		id   string
+		h    walHeader
+		want bool
+	}{
+		{"y", pre, true},    // read before the commit
+		{"y", post, true},   // the commit's header: y untouched
+		{"x", post, false},  // x touched
+		{"y", later, false}, // a commit after this one: y may have changed
+		{"z", post, false},  // not cached
+	} {
+		if got := hit(tc.id, tc.h); got != tc.want {
+			t.Errorf("%s at iChange %d: hit %v, want %v", tc.id, tc.h[walChange], got, tc.want)
+		}
+	}
+	c.endWrite(false, pre, pre, writerVersion{}, false, false, nil)
+
+	c.beginWrite()
+	c.committingWrite(pre, false, nil) // a write that said nothing of what it did
+	if hit("y", post) {
+		t.Error("an undescribed write's commit window served y")
+	}
+	c.endWrite(false, pre, pre, writerVersion{}, false, false, nil)
+	if c.committing != nil {
+		t.Error("endWrite left the commit announced")
+	}
+}
+
+// TestWALChangeCounter pins what untouched relies on: every commit adds
+// one to the wal-index header's iChange, whichever connection commits,
+// one for a transaction of several writes, and a checkpoint that restarts
+// the log changes nothing of it.
+func TestWALChangeCounter(t *testing.T) {
+	ctx := context.Background()
+	st, other := openSQLitePair(t)
+	if st.totals == nil || st.totals.wal == nil {
+		t.Skip("no wal-index mapped here")
+	}
+	if err := st.CreateCompany(ctx, &scim.Company{ID: "acme", Name: "Acme"}); err != nil {
+		t.Fatal(err)
+	}
+	change := func() uint32 {
+		t.Helper()
+		h, ok := st.totals.wal.header()
+		if !ok {
+			t.Fatal("no header")
+		}
+		return h[walChange]
+	}
+	n := change()
+	step := func(what string, write func() error) {
+		t.Helper()
+		if err := write(); err != nil {
+			t.Fatal(err)
+		}
+		if got := change(); got != n+1 {
+			t.Errorf("%s: iChange %d, want %d", what, got, n+1)
+		}
+		n = change()
+	}
+	step("a create", func() error { return st.CreateUser(ctx, "acme", benchUser(1)) })
+	step("another process's create", func() error { return other.CreateUser(ctx, "acme", benchUser(2)) })
+	step("three creates in one transaction", func() error {
+		return st.CreateUsers(ctx, "acme", []*scim.User{benchUser(3), benchUser(4), benchUser(5)})
+	})
+	if _, err := other.w.ExecContext(ctx, "PRAGMA wal_checkpoint(RESTART)"); err != nil {
+		t.Fatal(err)
+	}
+	if got := change(); got != n {
+		t.Errorf("a checkpoint moved iChange from %d to %d", n, got)
+	}
+	step("a create after the checkpoint", func() error { return st.CreateUser(ctx, "acme", benchUser(6)) })
+}

@@ -40,6 +40,9 @@ type walHeader = [walHeaderWords]uint32
 
 const (
 	walHeaderWords = 12 // 48 bytes
+	// walChange is the word of the header holding iChange, which every
+	// commit adds one to (TestWALChangeCounter).
+	walChange = 2
 	// walIndexVersion is WALINDEX_MAX_VERSION, the iVersion field of
 	// every wal-index header SQLite 3.7.0 and later writes.
 	walIndexVersion = 3007000
