@@ -230,11 +230,28 @@ func (s *Store) TouchToken(ctx context.Context, id string, at time.Time) error {
 }
 
 func (s *Store) touchToken(ctx context.Context, id string, at time.Time) error {
-	res, err := s.exec(ctx, s.q(`UPDATE tokens SET last_used = ? WHERE id = ?`), fmtTime(at), id)
-	if err != nil {
-		return err
+	query := s.q(`UPDATE tokens SET last_used = ? WHERE id = ?`)
+	if s.group == nil {
+		res, err := s.exec(ctx, query, fmtTime(at), id)
+		if err != nil {
+			return err
+		}
+		return affectedOne(res)
 	}
-	return affectedOne(res)
+	// Through the group commit, saying it changed no user: the user cache
+	// keeps every user past it. A commit that says nothing empties the
+	// cache, and every token in use is touched once a minute.
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, query, fmtTime(at), id)
+		if err != nil {
+			return err
+		}
+		if err := affectedOne(res); err != nil {
+			return err
+		}
+		s.declareNoUsers(tx)
+		return nil
+	})
 }
 
 // ListCompanies implements scim.CompanyStore.

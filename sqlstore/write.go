@@ -455,3 +455,11 @@ func (s *Store) declareStored(tx *sql.Tx, tenant, id string, u *scim.User) {
 		s.group.declare(tx, userEffect{tenant, id, u})
 	}
 }
+
+// declareNoUsers declares, to a cache following the wal-index, that the
+// running write of tx changed no user.
+func (s *Store) declareNoUsers(tx *sql.Tx) {
+	if s.follow {
+		s.group.declare(tx)
+	}
+}
