@@ -66,11 +66,7 @@ func (req *request) committed(before, after *User) {
 	}
 	if req.afterAnswer && !req.deferEvents {
 		// A single write: the answer is written from after before the
-		// event is delivered, so the hook can have after itself, unless
-		// the store kept it (userAdopter).
-		if req.adopted {
-			e.After = after.Clone()
-		}
+		// event is delivered, so the hook can have after itself.
 		req.answered = append(req.answered, e)
 		return
 	}

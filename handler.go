@@ -353,9 +353,6 @@ type request struct {
 	// answer is written (answered holds them until then).
 	afterAnswer bool
 	answered    []Event
-	// adopted: the event being recorded is of a user the store kept
-	// itself (userAdopter), which the hook gets a copy of.
-	adopted bool
 
 	memberFilters int // group PATCH removes by a member filter, all operations of a bulk together
 

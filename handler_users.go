@@ -1,7 +1,6 @@
 package scim
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"math"
@@ -377,29 +376,11 @@ func (req *request) commitUpdate(cur, next *User) error {
 		next.Meta.LastModified = cur.Meta.LastModified // clocks may step back
 	}
 	next.Meta.Version = nextVersion(cur.Meta.Version)
-	a, adopt := req.store.(userAdopter)
-	var err error
-	if adopt {
-		err = a.adoptUser(req.ctx, req.tenant, next, cur.Meta.Version)
-	} else {
-		err = req.store.UpdateUser(req.ctx, req.tenant, next, cur.Meta.Version)
-	}
-	if err != nil {
+	if err := req.store.UpdateUser(req.ctx, req.tenant, next, cur.Meta.Version); err != nil {
 		return err
 	}
-	req.adopted = adopt
 	req.committed(cur, next)
-	req.adopted = false
 	return nil
-}
-
-// userAdopter is a store of this package that can keep the very user an
-// update gives it, saving the copy UpdateUser makes: after commitUpdate
-// the handler only reads next (to answer with it, and to resolve reports),
-// and an event hook is given a copy of it (committed). The store must lend
-// it as it lends the users it copied itself: never to be written to.
-type userAdopter interface {
-	adoptUser(ctx context.Context, tenant string, u *User, version string) error
 }
 
 // sameResource reports whether two versions of a user differ only in meta.

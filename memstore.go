@@ -243,17 +243,6 @@ func (s *MemoryStore) ViewUser(ctx context.Context, tenant, id string) (*User, e
 
 // UpdateUser implements Store.
 func (s *MemoryStore) UpdateUser(ctx context.Context, tenant string, u *User, version string) error {
-	return s.updateUser(ctx, tenant, u, version, true)
-}
-
-// adoptUser implements userAdopter: UpdateUser keeping u itself.
-func (s *MemoryStore) adoptUser(ctx context.Context, tenant string, u *User, version string) error {
-	return s.updateUser(ctx, tenant, u, version, false)
-}
-
-// updateUser is UpdateUser; it stores a copy of u, or with copy false u
-// itself.
-func (s *MemoryStore) updateUser(ctx context.Context, tenant string, u *User, version string, copy bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t, e, err := s.userEntry(ctx, tenant, u.ID, true)
@@ -272,10 +261,7 @@ func (s *MemoryStore) updateUser(ctx context.Context, tenant string, u *User, ve
 		delete(t.byUserName, foldKey(old.UserName))
 		t.byUserName[foldKey(u.UserName)] = e
 	}
-	e.user = u
-	if copy {
-		e.user = u.Clone()
-	}
+	e.user = u.Clone()
 	t.byManager.move(e, old.Enterprise.Manager.Value, u.Enterprise.Manager.Value)
 	t.byExternalID.move(e, old.ExternalID, u.ExternalID)
 	t.movePrefixes(e, old, u)
