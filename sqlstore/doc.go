@@ -110,8 +110,11 @@
 // -shm file before each use (or PRAGMA data_version where the file
 // cannot be mapped). The store's own writes of users move the cache of
 // users past their commit, holding the written users as stored, once the
-// writer's data_version shows no other commit came in between; any other
-// commit empties it. A PostgreSQL store keeps totals and page positions
+// writer's data_version shows no other commit came in between; meanwhile
+// a read that finds the commit's header (one commit past the one the write
+// began on) is served the users the write did not touch. Recording a
+// token's use says it changed no user; any other commit empties the
+// cache. A PostgreSQL store keeps totals and page positions
 // while the company's change counter is, which every instance's writes
 // bump. PostgreSQL pools that [Open] opens
 // keep the generic plan of each prepared statement (plan_cache_mode, see
