@@ -129,22 +129,12 @@ func encodeDoc(u *scim.User) ([]byte, error) {
 	b = jsonw.String(b, u.UserName)
 	if n := u.Name; n != (scim.Name{}) {
 		b = append(b, `,"n":{`...)
-		b = docString(b, "f", n.Formatted)
-		b = docString(b, "fa", n.FamilyName)
-		b = docString(b, "g", n.GivenName)
-		b = docString(b, "mi", n.MiddleName)
-		b = docString(b, "hp", n.HonorificPrefix)
-		b = docString(b, "hs", n.HonorificSuffix)
+		b = docStrings(b, "f", n.Formatted, "fa", n.FamilyName, "g", n.GivenName,
+			"mi", n.MiddleName, "hp", n.HonorificPrefix, "hs", n.HonorificSuffix)
 		b = append(b, '}')
 	}
-	b = docString(b, "dn", u.DisplayName)
-	b = docString(b, "nn", u.NickName)
-	b = docString(b, "pu", u.ProfileURL)
-	b = docString(b, "ti", u.Title)
-	b = docString(b, "ut", u.UserType)
-	b = docString(b, "pl", u.PreferredLanguage)
-	b = docString(b, "lo", u.Locale)
-	b = docString(b, "tz", u.Timezone)
+	b = docStrings(b, "dn", u.DisplayName, "nn", u.NickName, "pu", u.ProfileURL, "ti", u.Title,
+		"ut", u.UserType, "pl", u.PreferredLanguage, "lo", u.Locale, "tz", u.Timezone)
 	if u.Active {
 		b = append(b, `,"a":true`...)
 	}
@@ -152,53 +142,23 @@ func encodeDoc(u *scim.User) ([]byte, error) {
 	b = docMultis(b, "ph", u.PhoneNumbers)
 	b = docMultis(b, "im", u.IMs)
 	b = docMultis(b, "pt", u.Photos)
-	if len(u.Addresses) > 0 {
-		b = append(b, `,"ad":[`...)
-		for i, a := range u.Addresses {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, '{')
-			b = docString(b, "f", a.Formatted)
-			b = docString(b, "s", a.StreetAddress)
-			b = docString(b, "l", a.Locality)
-			b = docString(b, "r", a.Region)
-			b = docString(b, "pc", a.PostalCode)
-			b = docString(b, "c", a.Country)
-			b = docString(b, "t", a.Type)
-			b = docBool(b, "p", a.Primary)
-			b = append(b, '}')
-		}
-		b = append(b, ']')
-	}
-	if len(u.Groups) > 0 {
-		b = append(b, `,"gr":[`...)
-		for i, g := range u.Groups {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, '{')
-			b = docString(b, "v", g.Value)
-			b = docString(b, "r", g.Ref)
-			b = docString(b, "d", g.Display)
-			b = docString(b, "t", g.Type)
-			b = append(b, '}')
-		}
-		b = append(b, ']')
-	}
+	b = docArray(b, "ad", len(u.Addresses), func(b []byte, i int) []byte {
+		a := &u.Addresses[i]
+		b = docStrings(b, "f", a.Formatted, "s", a.StreetAddress, "l", a.Locality, "r", a.Region,
+			"pc", a.PostalCode, "c", a.Country, "t", a.Type)
+		return docBool(b, "p", a.Primary)
+	})
+	b = docArray(b, "gr", len(u.Groups), func(b []byte, i int) []byte {
+		g := &u.Groups[i]
+		return docStrings(b, "v", g.Value, "r", g.Ref, "d", g.Display, "t", g.Type)
+	})
 	b = docMultis(b, "en", u.Entitlements)
 	b = docMultis(b, "ro", u.Roles)
 	b = docMultis(b, "x5", u.X509Certificates)
 	if e := u.Enterprise; e != (scim.EnterpriseUser{}) {
 		b = append(b, `,"e":{`...)
-		b = docString(b, "no", e.EmployeeNumber)
-		b = docString(b, "cc", e.CostCenter)
-		b = docString(b, "o", e.Organization)
-		b = docString(b, "dv", e.Division)
-		b = docString(b, "dp", e.Department)
-		b = docString(b, "mv", e.Manager.Value)
-		b = docString(b, "mr", e.Manager.Ref)
-		b = docString(b, "md", e.Manager.DisplayName)
+		b = docStrings(b, "no", e.EmployeeNumber, "cc", e.CostCenter, "o", e.Organization, "dv", e.Division,
+			"dp", e.Department, "mv", e.Manager.Value, "mr", e.Manager.Ref, "md", e.Manager.DisplayName)
 		b = append(b, '}')
 	}
 	if len(u.Custom) > 0 {
@@ -252,6 +212,14 @@ func docString(b []byte, key, s string) []byte {
 	return jsonw.String(b, s)
 }
 
+// docStrings is docString for each pair of key and value in kv, in order.
+func docStrings(b []byte, kv ...string) []byte {
+	for i := 0; i+1 < len(kv); i += 2 {
+		b = docString(b, kv[i], kv[i+1])
+	}
+	return b
+}
+
 // docBool is docString for a bool: true or nothing.
 func docBool(b []byte, key string, v bool) []byte {
 	if !v {
@@ -268,21 +236,28 @@ func docBool(b []byte, key string, v bool) []byte {
 // docMultis appends the member "key":[...] of a multi-valued attribute
 // unless it has no values.
 func docMultis(b []byte, key string, ms []scim.MultiValue) []byte {
-	if len(ms) == 0 {
+	return docArray(b, key, len(ms), func(b []byte, i int) []byte {
+		m := &ms[i]
+		b = docStrings(b, "v", m.Value, "d", m.Display, "t", m.Type)
+		return docBool(b, "p", m.Primary)
+	})
+}
+
+// docArray appends the member "key":[...] of n objects, whose members
+// member(b, i) appends, unless n is 0 (omitempty).
+func docArray(b []byte, key string, n int, member func(b []byte, i int) []byte) []byte {
+	if n == 0 {
 		return b
 	}
 	b = append(b, ',', '"')
 	b = append(b, key...)
 	b = append(b, '"', ':', '[')
-	for i, m := range ms {
+	for i := range n {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = append(b, '{')
-		b = docString(b, "v", m.Value)
-		b = docString(b, "d", m.Display)
-		b = docString(b, "t", m.Type)
-		b = docBool(b, "p", m.Primary)
+		b = member(b, i)
 		b = append(b, '}')
 	}
 	return append(b, ']')
