@@ -22,7 +22,9 @@ import (
 type RequestInfo struct {
 	// Method is the request's method if it is one of GET, HEAD, POST, PUT,
 	// PATCH, DELETE and OPTIONS, else [MethodOther]: net/http accepts any
-	// token as a method, so the raw one is the client's choice.
+	// token as a method, so the raw one is the client's choice. It is
+	// always one of net/http's constants or MethodOther, never a slice of
+	// the request: a hook may keep it without keeping the request.
 	Method string
 	// Route is the endpoint's pattern, such as "/Users/{id}", not the raw
 	// path: one of "/{endpoint}", "/{endpoint}/{id}", "/Users/.search" and
@@ -55,10 +57,11 @@ const MethodOther = "OTHER"
 // [RequestInfo].Method. Methods are case-sensitive (RFC 9110 §9.1): "get"
 // is another method.
 func knownMethod(m string) string {
-	switch m {
-	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
-		http.MethodPatch, http.MethodDelete, http.MethodOptions:
-		return m
+	for _, k := range [...]string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
+		http.MethodPatch, http.MethodDelete, http.MethodOptions} {
+		if m == k {
+			return k // the constant, not m: see RequestInfo.Method
+		}
 	}
 	return MethodOther
 }
@@ -81,9 +84,10 @@ func (ri *RequestInfo) IsWrite() bool {
 // error, bulk operations) for [RequestInfo].
 type observed struct {
 	http.ResponseWriter
-	info  RequestInfo
-	start time.Time
-	wrote bool
+	info     RequestInfo
+	start    time.Time
+	wrote    bool
+	detached detached // the context OnRequest gets
 }
 
 func (o *observed) WriteHeader(status int) {
@@ -125,7 +129,7 @@ func (h *Handler) finish(ctx context.Context, o *observed) {
 	if !o.wrote {
 		o.info.Status = http.StatusOK
 	}
-	h.report(ctx, &o.info)
+	h.report(ctx, o)
 }
 
 // routePattern names an endpoint's route for logs and metrics, from a
@@ -184,14 +188,42 @@ func observedError(w http.ResponseWriter, err error) {
 	}
 }
 
-// report writes the access log record of a request and calls OnRequest.
-func (h *Handler) report(ctx context.Context, info *RequestInfo) {
+// report writes the access log record of an observed request and calls
+// OnRequest with o's detached context, which context.WithoutCancel would
+// have allocated.
+func (h *Handler) report(ctx context.Context, o *observed) {
 	if h.Logger != nil {
-		h.accessLog(ctx, info)
+		h.accessLog(ctx, &o.info)
 	}
 	if h.OnRequest != nil {
-		h.OnRequest(context.WithoutCancel(ctx), *info)
+		o.detached = detached{ctx}
+		h.OnRequest(&o.detached, o.info)
 	}
+}
+
+// detached is what context.WithoutCancel(parent) stands for: never done,
+// never an error, and the values of parent. The hooks of every observed
+// request get one, kept in the observed request; WithoutCancel's cost an
+// allocation, and another on every Value, where it passes itself on as an
+// interface: a hook reading a middleware's value paid it on every request.
+type detached struct{ parent context.Context }
+
+func (d *detached) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (d *detached) Done() <-chan struct{}       { return nil }
+func (d *detached) Err() error                  { return nil }
+func (d *detached) String() string              { return "scim.detached" }
+
+func (d *detached) Value(key any) any {
+	v := d.parent.Value(key)
+	if _, ok := key.(*int); ok {
+		// The standard library finds a context's cancellation (context.Cause)
+		// through the value of its key &cancelCtxKey, an *int, which is
+		// that context: a detached context has none.
+		if _, ok := v.(context.Context); ok {
+			return nil
+		}
+	}
+	return v
 }
 
 // accessLog writes one record for a request: server errors at Error,

@@ -7,10 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -314,5 +317,54 @@ func TestRequestInfoIsWrite(t *testing.T) {
 		if got := tt.info.IsWrite(); got != tt.want {
 			t.Errorf("%s %s: IsWrite() = %v, want %v", tt.info.Method, tt.info.Route, got, tt.want)
 		}
+	}
+}
+
+// TestOnRequestContext: OnRequest's context carries the request's values
+// (a middleware's), and is never done, not even once the request and the
+// client's context have ended: no error, no cause, and a context derived
+// from it is not cancelled with the request's.
+func TestOnRequestContext(t *testing.T) {
+	type noteKey struct{}
+	var hookCtx context.Context
+	h := &Handler{Store: NewMemoryStore(), Auth: StaticTokens{"tok": "acme"},
+		OnRequest: func(ctx context.Context, _ RequestInfo) { hookCtx = ctx }}
+	parent, cancel := context.WithCancelCause(context.WithValue(context.Background(), noteKey{}, "note"))
+	r := httptest.NewRequestWithContext(parent, http.MethodGet, "/Users", nil)
+	r.Header.Set("Authorization", "Bearer tok")
+	h.ServeHTTP(httptest.NewRecorder(), r)
+	cancel(errors.New("client gone"))
+	if hookCtx == nil {
+		t.Fatal("OnRequest was not called")
+	}
+	derived, stop := context.WithCancel(hookCtx)
+	defer stop()
+	if got := hookCtx.Value(noteKey{}); got != "note" {
+		t.Errorf("the hook's context has the value %v, want the request's", got)
+	}
+	if hookCtx.Done() != nil || hookCtx.Err() != nil || context.Cause(hookCtx) != nil {
+		t.Errorf("the hook's context is done: Done %v, Err %v, Cause %v", hookCtx.Done(), hookCtx.Err(), context.Cause(hookCtx))
+	}
+	if _, ok := hookCtx.Deadline(); ok {
+		t.Error("the hook's context has a deadline")
+	}
+	if derived.Err() != nil {
+		t.Errorf("a context derived from the hook's was cancelled with the request's: %v", derived.Err())
+	}
+}
+
+// TestRequestInfoMethodConstant: RequestInfo.Method is net/http's
+// constant, never the request's own string, so that a hook keeping it
+// keeps nothing of the request.
+func TestRequestInfoMethodConstant(t *testing.T) {
+	var got string
+	h := &Handler{Store: NewMemoryStore(), Auth: StaticTokens{"tok": "acme"},
+		OnRequest: func(_ context.Context, info RequestInfo) { got = info.Method }}
+	r := httptest.NewRequest(http.MethodGet, "/Users", nil)
+	r.Method = string([]byte("GET")) // the request's own memory, as a server's parse gives
+	r.Header.Set("Authorization", "Bearer tok")
+	h.ServeHTTP(httptest.NewRecorder(), r)
+	if got != http.MethodGet || unsafe.StringData(got) != unsafe.StringData(http.MethodGet) {
+		t.Errorf("RequestInfo.Method %q is not net/http's constant", got)
 	}
 }

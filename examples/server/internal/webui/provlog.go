@@ -241,7 +241,7 @@ func (l *Log) OnRequest(ctx context.Context, info scim.RequestInfo) {
 	}
 	e := Entry{
 		Time:     l.now().Add(-info.Duration).UTC(),
-		Method:   clip(info.Method, 16),
+		Method:   info.Method, // one of a few constants (scim.RequestInfo)
 		Path:     clip(info.Path, maxPathBytes),
 		Status:   info.Status,
 		Duration: info.Duration,
