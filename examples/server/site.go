@@ -147,7 +147,23 @@ func site(ctx context.Context, d *demo.Demo, logger *slog.Logger, opts siteOptio
 	for _, p := range demo.Prefixes {
 		mux.Handle(p+"/", scimLogged)
 	}
-	mux.Handle("GET /metrics", m.handler())
+	// Not "GET /metrics": a pattern with a method makes the mux match
+	// every request's path twice, with the method and without, which cost
+	// the SCIM requests two allocations each.
+	mux.Handle("/metrics", readOnly(m.handler()))
 	mux.Handle("/", ui)
 	return mux, nil
+}
+
+// readOnly serves GET and HEAD with h and answers other methods 405, as
+// a "GET" pattern of the mux would.
+func readOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }

@@ -420,3 +420,30 @@ func TestTrustedProxySecureCookie(t *testing.T) {
 		t.Errorf("behind a trusted TLS proxy: %s, cookies %v", res.Status, res.Cookies())
 	}
 }
+
+// TestMetricsReadOnly: /metrics answers GET and HEAD, and other methods
+// 405 with Allow, as the mux's "GET" pattern did.
+func TestMetricsReadOnly(t *testing.T) {
+	t.Parallel()
+	s := newDemoSite(t)
+	for _, tc := range []struct {
+		method string
+		want   int
+	}{{http.MethodGet, http.StatusOK}, {http.MethodHead, http.StatusOK}, {http.MethodPost, http.StatusMethodNotAllowed}, {http.MethodDelete, http.StatusMethodNotAllowed}} {
+		req, err := http.NewRequest(tc.method, s.URL+"/metrics", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := s.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != tc.want {
+			t.Errorf("%s /metrics: %d, want %d", tc.method, res.StatusCode, tc.want)
+		}
+		if tc.want == http.StatusMethodNotAllowed && res.Header.Get("Allow") != "GET, HEAD" {
+			t.Errorf("%s /metrics: Allow %q", tc.method, res.Header.Get("Allow"))
+		}
+	}
+}
