@@ -555,11 +555,13 @@ func (req *request) readBody() ([]byte, error) {
 }
 
 // readSized reads r to its end into one buffer of the n bytes the request
-// declared (io.ReadAll would grow one from 512 bytes). A body longer than
-// declared (a handler in front may have replaced it) still reads whole, up
-// to limit.
+// declared (io.ReadAll would grow one from 512 bytes), up to
+// maxPreallocated: a larger body's buffer grows as its bytes arrive, so
+// that a client declaring a megabyte and sending nothing does not make the
+// handler hold one. A body longer than declared (a handler in front may
+// have replaced it) still reads whole, up to limit.
 func readSized(r io.Reader, n, limit int64) ([]byte, error) {
-	b := make([]byte, 0, n+1) // +1: the read that finds the end needs room
+	b := make([]byte, 0, min(n, maxPreallocated)+1) // +1: the read that finds the end needs room
 	for {
 		m, err := r.Read(b[len(b):cap(b)])
 		b = b[:len(b)+m]
@@ -577,6 +579,10 @@ func readSized(r io.Reader, n, limit int64) ([]byte, error) {
 		}
 	}
 }
+
+// maxPreallocated bounds the buffer readSized allocates before the body
+// arrives.
+const maxPreallocated = 64 << 10
 
 func (req *request) writeJSON(status int, body []byte) {
 	writeBody(req.w, status, body)

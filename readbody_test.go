@@ -29,6 +29,7 @@ func TestReadSized(t *testing.T) {
 		{name: "one byte at a time", body: iotest.OneByteReader(strings.NewReader(long)), declared: 100, limit: 1000, want: long},
 		{name: "at the limit", body: strings.NewReader(long), declared: 100, limit: 100, want: long},
 		{name: "past the limit", body: strings.NewReader(long), declared: 50, limit: 99, tooLarge: true},
+		{name: "declared past the preallocation", body: strings.NewReader(strings.Repeat("y", maxPreallocated+10)), declared: maxPreallocated + 10, limit: 1 << 20, want: strings.Repeat("y", maxPreallocated+10)},
 		{name: "read error", body: iotest.ErrReader(errors.New("reset")), declared: 100, limit: 1000, fail: true},
 		{name: "error after data", body: io.MultiReader(strings.NewReader("ab"), iotest.ErrReader(errors.New("reset"))), declared: 2, limit: 1000, fail: true},
 	}
@@ -51,5 +52,17 @@ func TestReadSized(t *testing.T) {
 				t.Fatalf("read %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestReadSizedPreallocates: a body declared larger than maxPreallocated
+// gets no buffer of its declared size before its bytes arrive.
+func TestReadSizedPreallocates(t *testing.T) {
+	b, err := readSized(strings.NewReader("{}"), 1<<20, 1<<20)
+	if err != nil || string(b) != "{}" {
+		t.Fatalf("read %q, %v", b, err)
+	}
+	if cap(b) > 2*maxPreallocated {
+		t.Errorf("a two-byte body declared as 1 MiB was read into a buffer of %d bytes", cap(b))
 	}
 }
