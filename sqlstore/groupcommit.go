@@ -318,6 +318,7 @@ func (g *groupCommit) endTx(wt *writeTx, commit bool, writes []*groupWrite) erro
 		wt.c.endWrite(true, none, none, writerVersion{}, false, false, nil)
 		return err
 	}
+	wt.c.committed()
 	post, postOK := wt.wal.header()
 	// data_version counts per connection: it is compared only with a
 	// reading on the same one.

@@ -45,10 +45,12 @@ type userCache struct {
 type cachedKey struct{ tenant, id string }
 
 // pendingCommit is a commit of a described write under way: pre is the
-// header its transaction wrote on, touched the users its writes changed.
+// header its transaction wrote on, touched the users its writes changed,
+// done whether its COMMIT has returned without an error.
 type pendingCommit struct {
 	pre     walHeader
 	touched map[cachedKey]struct{}
+	done    bool
 }
 
 type cachedUser struct {
@@ -110,7 +112,7 @@ func (c *userCache) put(tenant string, u *scim.User, version int64) {
 // the store's described writes is under way (writing): that write will
 // move the cache itself once it knows its commit was the only one, and
 // meanwhile readers read the database without caching, but for the users
-// the write did not touch once it has announced its commit (untouched).
+// the write did not touch once its COMMIT has returned (untouched).
 // gen counts the
 // moves: a reader's put is kept only if no move happened since its
 // lookup, so that a user read before a write is not kept after it.
@@ -159,16 +161,18 @@ func (c *userCache) lookupAt(tenant, id string, h walHeader, lend bool) (u *scim
 
 // untouched returns the entry of k, with c.mu held, when the header h a
 // reader found differs from at while a write is under way, if the entry is
-// still the user as stored: the write is committing (committingWrite) on
-// at, h is its commit's (the one after pre: the write held the write lock
-// from before pre until it committed, and any later commit, another
-// process's, would count one more), and the write did not touch k. Between
+// still the user as stored: the write committed (committingWrite, then
+// committed) on at, h is its commit's (the one after pre: the write held
+// the write lock from before pre until it committed, and any later commit,
+// another process's, would count one more; a COMMIT that failed would let
+// another process's take that count, hence committed), and the write did
+// not touch k. Between
 // a commit and the endWrite that applies it, one read in twenty of
 // concurrent PATCHes fell here, and a read from the database then costs a
 // reader connection, whose pages the commit made stale, some hundred µs.
 func (c *userCache) untouched(k cachedKey, h walHeader, lend bool) (*scim.User, bool) {
 	p := c.committing
-	if p == nil || !c.atValid || p.pre != c.at || h[walChange] != p.pre[walChange]+1 {
+	if p == nil || !p.done || !c.atValid || p.pre != c.at || h[walChange] != p.pre[walChange]+1 {
 		return nil, false
 	}
 	if _, ok := p.touched[k]; ok {
@@ -244,6 +248,16 @@ func (c *userCache) committingWrite(pre walHeader, described bool, effects []use
 	}
 	c.mu.Lock()
 	c.committing = &pendingCommit{pre: pre, touched: touched}
+	c.mu.Unlock()
+}
+
+// committed records that the commit committingWrite announced returned
+// without an error: its header is the one after pre.
+func (c *userCache) committed() {
+	c.mu.Lock()
+	if c.committing != nil {
+		c.committing.done = true
+	}
 	c.mu.Unlock()
 }
 

@@ -419,6 +419,10 @@ func TestUserCacheCommitWindow(t *testing.T) {
 		t.Error("before the write announced its commit, a new header found y")
 	}
 	c.committingWrite(pre, true, []userEffect{{tenant: "acme", id: "x", u: x}})
+	if hit("y", post) {
+		t.Error("before its COMMIT returned, the write's header served y: had it failed, that header could be another process's")
+	}
+	c.committed()
 	for _, tc := range []struct {
 		id   string
 		h    walHeader
@@ -438,6 +442,7 @@ func TestUserCacheCommitWindow(t *testing.T) {
 
 	c.beginWrite()
 	c.committingWrite(pre, false, nil) // a write that said nothing of what it did
+	c.committed()
 	if hit("y", post) {
 		t.Error("an undescribed write's commit window served y")
 	}
