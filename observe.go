@@ -213,18 +213,11 @@ func (d *detached) Done() <-chan struct{}       { return nil }
 func (d *detached) Err() error                  { return nil }
 func (d *detached) String() string              { return "scim.detached" }
 
-func (d *detached) Value(key any) any {
-	v := d.parent.Value(key)
-	if _, ok := key.(*int); ok {
-		// The standard library finds a context's cancellation (context.Cause)
-		// through the value of its key &cancelCtxKey, an *int, which is
-		// that context: a detached context has none.
-		if _, ok := v.(context.Context); ok {
-			return nil
-		}
-	}
-	return v
-}
+// Value is parent's. The standard library looks for a context's
+// cancellation among its values only when it is done or has an error
+// (context.Cause, and the link a child makes to its parent), which a
+// detached context never has.
+func (d *detached) Value(key any) any { return d.parent.Value(key) }
 
 // accessLog writes one record for a request: server errors at Error,
 // rejected requests (bad input, a refused token, the rate limit) at Warn,
