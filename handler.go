@@ -883,22 +883,25 @@ type queryParam struct{ name, value string }
 
 // Get returns the first value of the parameter name, or "".
 func (q queryParams) Get(name string) string {
-	for _, p := range q {
-		if p.name == name {
-			return p.value
-		}
-	}
-	return ""
+	v, _ := q.lookup(name)
+	return v
 }
 
 // Has reports whether the parameter name was sent.
 func (q queryParams) Has(name string) bool {
+	_, ok := q.lookup(name)
+	return ok
+}
+
+// lookup returns the first value of the parameter name, and whether it
+// was sent.
+func (q queryParams) lookup(name string) (string, bool) {
 	for _, p := range q {
 		if p.name == name {
-			return true
+			return p.value, true
 		}
 	}
-	return false
+	return "", false
 }
 
 // maxUpdateAttempts bounds the compare-and-swap retries of one write. Each

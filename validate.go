@@ -73,12 +73,7 @@ func (m *Model) Validate(before, after *User) error {
 }
 
 func compileRuled(a *Attribute) ruledField {
-	t, off := userType, uintptr(0)
-	for _, i := range a.field {
-		f := t.Field(i)
-		off += f.Offset
-		t = f.Type
-	}
+	off, t := fieldAt(userType, a.field)
 	return ruledField{a: a, off: off, typ: t, same: sameFunc(t)}
 }
 

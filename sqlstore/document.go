@@ -176,10 +176,7 @@ func encodeDoc(u *scim.User) ([]byte, error) {
 	m := u.Meta
 	b = append(b, `,"m":{`...)
 	b = docString(b, "rt", m.ResourceType)
-	if b[len(b)-1] != '{' {
-		b = append(b, ',')
-	}
-	b = append(b, `"c":"`...)
+	b = append(jsonw.Key(b, "c"), '"')
 	b = m.Created.AppendFormat(b, time.RFC3339Nano)
 	b = append(b, `","lm":"`...)
 	b = m.LastModified.AppendFormat(b, time.RFC3339Nano)
@@ -203,13 +200,7 @@ func docString(b []byte, key, s string) []byte {
 	if s == "" {
 		return b
 	}
-	if b[len(b)-1] != '{' {
-		b = append(b, ',')
-	}
-	b = append(b, '"')
-	b = append(b, key...)
-	b = append(b, '"', ':')
-	return jsonw.String(b, s)
+	return jsonw.String(jsonw.Key(b, key), s)
 }
 
 // docStrings is docString for each pair of key and value in kv, in order.
@@ -225,12 +216,7 @@ func docBool(b []byte, key string, v bool) []byte {
 	if !v {
 		return b
 	}
-	if b[len(b)-1] != '{' {
-		b = append(b, ',')
-	}
-	b = append(b, '"')
-	b = append(b, key...)
-	return append(b, `":true`...)
+	return append(jsonw.Key(b, key), "true"...)
 }
 
 // docMultis appends the member "key":[...] of a multi-valued attribute
@@ -249,9 +235,7 @@ func docArray(b []byte, key string, n int, member func(b []byte, i int) []byte) 
 	if n == 0 {
 		return b
 	}
-	b = append(b, ',', '"')
-	b = append(b, key...)
-	b = append(b, '"', ':', '[')
+	b = append(jsonw.Key(b, key), '[')
 	for i := range n {
 		if i > 0 {
 			b = append(b, ',')

@@ -307,11 +307,7 @@ func (s *Store) updateFromCache(tenant, id, version string, vals []any) (*scim.U
 	if !s.follow || len(userColumnsByAttr) >= 64 {
 		return nil, "", nil
 	}
-	h, ok := s.totals.wal.header()
-	if !ok {
-		return nil, "", nil
-	}
-	old, ok := s.users.storedAt(tenant, id, h, version)
+	old, ok := s.cachedStored(tenant, id, version)
 	if !ok {
 		return nil, "", nil
 	}
@@ -328,6 +324,12 @@ func (s *Store) storedForWrite(tx *sql.Tx, tenant, id, version string) (*scim.Us
 	if !s.follow || !s.group.untouched(tx, tenant, id) {
 		return nil, false
 	}
+	return s.cachedStored(tenant, id, version)
+}
+
+// cachedStored returns the user the cache holds for id of tenant at
+// version, if it holds it as the database is now (the wal-index header).
+func (s *Store) cachedStored(tenant, id, version string) (*scim.User, bool) {
 	h, ok := s.totals.wal.header()
 	if !ok {
 		return nil, false
