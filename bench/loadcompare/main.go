@@ -32,7 +32,8 @@
 // (user and system, all threads) is read from /proc/PID/stat before and
 // after each turn: the tool prints, per server, requests/s and server CPU
 // per request, median and range over the rounds, and the median of the
-// rounds' ratios to bare. Rounds are interleaved (bare, demo, memory, then
+// rounds' ratios to bare, and to the first server listed (the site's
+// extras: site's CPU against the SQLite demo's). Rounds are interleaved (bare, demo, memory, then
 // the next round starting one server later), so that a change in the
 // machine's load hits every server alike. On a busy machine requests/s
 // moves with the other jobs; CPU per request much less.
@@ -467,15 +468,21 @@ func compare(out io.Writer, s string, cs []call, servers []*server, c config) er
 	for _, sv := range servers {
 		w = max(w, len(sv.name))
 	}
-	fmt.Fprintf(out, "  %-*s %-24s %-18s %-24s %s\n", w, "server", "req/s: median (range)", "×bare", "server µs CPU/req", "×bare")
+	// The last column sets each server's CPU against the first scimkit
+	// server's in the same round, turns that ran next to each other: the
+	// cost of what a server adds to that one (the site's extras) without
+	// bare's own swings in between.
+	ref := min(1, len(servers)-1)
+	fmt.Fprintf(out, "  %-*s %-24s %-18s %-24s %-18s %s\n", w, "server", "req/s: median (range)", "×bare", "server µs CPU/req", "×bare", "CPU ×"+servers[ref].name)
 	for i, sv := range servers {
 		rps := func(t turn) float64 { return t.rps }
 		cpu := func(t turn) float64 { return float64(t.cpu) / 1e3 }
 		rr := ratios(turns[i], turns[0], rps)
 		cr := ratios(turns[i], turns[0], cpu)
-		fmt.Fprintf(out, "  %-*s %-24s %-18s %-24s %s\n", w, sv.name,
+		fmt.Fprintf(out, "  %-*s %-24s %-18s %-24s %-18s %s\n", w, sv.name,
 			spread(values(turns[i], rps), "%.0f"), spread(rr, "%.2f"),
-			spread(values(turns[i], cpu), "%.1f"), spread(cr, "%.2f"))
+			spread(values(turns[i], cpu), "%.1f"), spread(cr, "%.2f"),
+			spread(ratios(turns[i], turns[ref], cpu), "%.2f"))
 	}
 	return nil
 }

@@ -58,6 +58,10 @@ func TestRunOtherBuild(t *testing.T) {
 	if want := "  memory@" + filepath.Base(exe) + " "; !strings.Contains(out.String(), want) {
 		t.Errorf("no %q in:\n%s", want, out.String())
 	}
+	// Each server's CPU set against the first one's in the same rounds.
+	if want := "CPU ×demo"; !strings.Contains(out.String(), want) {
+		t.Errorf("no %q in:\n%s", want, out.String())
+	}
 }
 
 func TestRunRejectsUnknownScenario(t *testing.T) {
