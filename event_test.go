@@ -3,6 +3,7 @@ package scim
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -98,4 +99,50 @@ func boolWord(b bool) string {
 		return "yes"
 	}
 	return "no"
+}
+
+// TestOnChangeContext: OnChange's context carries the request's values,
+// is never done, even once the request's context is cancelled, and reads
+// a value without allocating (context.WithoutCancel's boxed itself on
+// every Value). A single write and a bulk request alike.
+func TestOnChangeContext(t *testing.T) {
+	type noteKey struct{}
+	for _, tc := range []struct {
+		name, method, path, body string
+		want                     int
+	}{
+		{"single write", http.MethodPost, "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ctx@example.com"}`, http.StatusCreated},
+		{"bulk", http.MethodPost, "/Bulk", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[{"method":"POST","path":"/Users","bulkId":"a","data":{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bulk@example.com"}}]}`, http.StatusOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var hookCtx context.Context
+			h := &Handler{Store: NewMemoryStore(), Auth: StaticTokens{testToken: "acme"},
+				OnChange: func(ctx context.Context, _ Event) { hookCtx = ctx }}
+			parent, cancel := context.WithCancelCause(context.WithValue(context.Background(), noteKey{}, "note"))
+			r := httptest.NewRequestWithContext(parent, tc.method, tc.path, strings.NewReader(tc.body))
+			r.Header.Set("Authorization", "Bearer "+testToken)
+			r.Header.Set("Content-Type", MediaType)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, r)
+			if rec.Code != tc.want {
+				t.Fatalf("%d %s", rec.Code, rec.Body)
+			}
+			cancel(errors.New("client gone"))
+			if hookCtx == nil {
+				t.Fatal("OnChange was not called")
+			}
+			if got := hookCtx.Value(noteKey{}); got != "note" {
+				t.Errorf("the hook's context has the value %v, want the request's", got)
+			}
+			if hookCtx.Done() != nil || hookCtx.Err() != nil || context.Cause(hookCtx) != nil {
+				t.Errorf("the hook's context is done: Done %v, Err %v, Cause %v", hookCtx.Done(), hookCtx.Err(), context.Cause(hookCtx))
+			}
+			if _, ok := hookCtx.Deadline(); ok {
+				t.Error("the hook's context has a deadline")
+			}
+			if n := testing.AllocsPerRun(100, func() { hookCtx.Value(noteKey{}) }); n != 0 {
+				t.Errorf("a Value of the hook's context allocates %.0f times", n)
+			}
+		})
+	}
 }

@@ -357,6 +357,8 @@ type request struct {
 	memberFilters int // group PATCH removes by a member filter, all operations of a bulk together
 
 	sized sizedUser // the user a write checked the size of, encoded
+
+	detached detached // the context OnChange gets (deliver)
 }
 
 // resourceRoutes are the request handlers of a resource endpoint, /Users

@@ -387,7 +387,7 @@ func (req *request) namesOnly(m Manager, u *User) bool {
 // reference may name (userName, emails, externalId) or the display name a
 // resolved reference shows.
 func identityChanged(a, b *User) bool {
-	if a.UserName != b.UserName || a.ExternalID != b.ExternalID || displayName(a) != displayName(b) || len(a.Emails) != len(b.Emails) {
+	if a.UserName != b.UserName || a.ExternalID != b.ExternalID || !sameDisplayName(a, b) || len(a.Emails) != len(b.Emails) {
 		return true
 	}
 	for i := range a.Emails {
@@ -396,6 +396,17 @@ func identityChanged(a, b *User) bool {
 		}
 	}
 	return false
+}
+
+// sameDisplayName reports whether a and b have the same displayName
+// (displayName), without joining the names of either when the attributes
+// it is made of are the same: a PATCH of some other attribute.
+func sameDisplayName(a, b *User) bool {
+	if a.DisplayName == b.DisplayName && a.Name.Formatted == b.Name.Formatted &&
+		a.Name.GivenName == b.Name.GivenName && a.Name.FamilyName == b.Name.FamilyName && a.UserName == b.UserName {
+		return true
+	}
+	return displayName(a) == displayName(b)
 }
 
 // managerKeys are the manager.value strings that may name u. manager.value

@@ -324,3 +324,37 @@ func TestReportLookupsShared(t *testing.T) {
 	}
 	e.must(http.StatusOK, tok, http.MethodGet, "/Users/"+reports[0], "")
 }
+
+// TestSameDisplayName: sameDisplayName agrees with comparing displayName's
+// results, and a user compared with one differing in another attribute
+// costs identityChanged no allocation (displayName joins the names).
+func TestSameDisplayName(t *testing.T) {
+	named := func(display, formatted, given, family, userName string) *User {
+		return &User{DisplayName: display, Name: Name{Formatted: formatted, GivenName: given, FamilyName: family}, UserName: userName}
+	}
+	users := []*User{
+		named("", "", "Ada", "Lovelace", "ada@example.com"),
+		named("", "", "Ada", "Lovelace", "other@example.com"),
+		named("", "", "Ada ", "Lovelace", "ada@example.com"),
+		named("", "", "Ada", "", "ada@example.com"),
+		named("", "", "", "Ada", "ada@example.com"),
+		named("", "Ada Lovelace", "", "", "ada@example.com"),
+		named("Ada Lovelace", "", "", "", "ada@example.com"),
+		named("Ada Lovelace", "", "Grace", "Hopper", "ada@example.com"),
+		named("", "", "", "", "ada@example.com"),
+		named("", "", "", "", "Ada Lovelace"),
+	}
+	for _, a := range users {
+		for _, b := range users {
+			if got, want := sameDisplayName(a, b), displayName(a) == displayName(b); got != want {
+				t.Errorf("sameDisplayName(%+v, %+v) = %v, want %v", a, b, got, want)
+			}
+		}
+	}
+	a := named("", "", "Ada", "Lovelace", "ada@example.com")
+	b := a.Clone()
+	b.Title = "Countess"
+	if n := testing.AllocsPerRun(100, func() { identityChanged(a, b) }); n != 0 {
+		t.Errorf("identityChanged allocates %.0f times for users differing in their title", n)
+	}
+}
