@@ -95,8 +95,11 @@ func (req *request) deliverAnswered() {
 // carries the request's values but not its cancellation: single writes and
 // bulk batches alike. It is the request's detached context (observe.go),
 // where context.WithoutCancel cost an allocation and another on every
-// Value.
+// Value. It is set once: a hook may still be reading the context it got
+// for one event (from a goroutine of its own) when the next is delivered.
 func (req *request) deliver(e Event) {
-	req.detached = detached{req.ctx}
+	if req.detached.parent == nil {
+		req.detached = detached{req.ctx}
+	}
 	req.h.OnChange(&req.detached, e)
 }
