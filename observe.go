@@ -202,8 +202,9 @@ func (h *Handler) report(ctx context.Context, o *observed) {
 }
 
 // detached is what context.WithoutCancel(parent) stands for: never done,
-// never an error, and the values of parent. The hooks of every observed
-// request get one, kept in the observed request; WithoutCancel's cost an
+// never an error, and the values of parent. The hooks get one each:
+// OnRequest's kept in the observed request, OnChange's in the request
+// (deliver); WithoutCancel's cost an
 // allocation, and another on every Value, where it passes itself on as an
 // interface: a hook reading a middleware's value paid it on every request.
 type detached struct{ parent context.Context }
