@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"context"
 	"time"
 )
 
@@ -93,7 +94,7 @@ func (req *request) deliverAnswered() {
 // deliver hands a committed change to OnChange. The change is committed
 // whether or not the client is still waiting for the answer, so the context
 // carries the request's values but not its cancellation: single writes and
-// bulk batches alike. It is the request's detached context (observe.go),
+// bulk batches alike. It is the request's detached context (below),
 // where context.WithoutCancel cost an allocation and another on every
 // Value. It is set once: a hook may still be reading the context it got
 // for one event (from a goroutine of its own) when the next is delivered.
@@ -103,3 +104,22 @@ func (req *request) deliver(e Event) {
 	}
 	req.h.OnChange(&req.detached, e)
 }
+
+// detached is what context.WithoutCancel(parent) stands for: never done,
+// never an error, and the values of parent. The hooks get one each:
+// OnRequest's kept in the observed request (observe.go), OnChange's in
+// the request (deliver). WithoutCancel's cost an allocation, and another
+// on every Value, where it passes itself on as an interface: a hook
+// reading a middleware's value paid it on every request.
+type detached struct{ parent context.Context }
+
+func (d *detached) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (d *detached) Done() <-chan struct{}       { return nil }
+func (d *detached) Err() error                  { return nil }
+func (d *detached) String() string              { return "scim.detached" }
+
+// Value is parent's. The standard library looks for a context's
+// cancellation among its values only when it is done or has an error
+// (context.Cause, and the link a child makes to its parent), which a
+// detached context never has.
+func (d *detached) Value(key any) any { return d.parent.Value(key) }

@@ -201,25 +201,6 @@ func (h *Handler) report(ctx context.Context, o *observed) {
 	}
 }
 
-// detached is what context.WithoutCancel(parent) stands for: never done,
-// never an error, and the values of parent. The hooks get one each:
-// OnRequest's kept in the observed request, OnChange's in the request
-// (deliver); WithoutCancel's cost an
-// allocation, and another on every Value, where it passes itself on as an
-// interface: a hook reading a middleware's value paid it on every request.
-type detached struct{ parent context.Context }
-
-func (d *detached) Deadline() (time.Time, bool) { return time.Time{}, false }
-func (d *detached) Done() <-chan struct{}       { return nil }
-func (d *detached) Err() error                  { return nil }
-func (d *detached) String() string              { return "scim.detached" }
-
-// Value is parent's. The standard library looks for a context's
-// cancellation among its values only when it is done or has an error
-// (context.Cause, and the link a child makes to its parent), which a
-// detached context never has.
-func (d *detached) Value(key any) any { return d.parent.Value(key) }
-
 // accessLog writes one record for a request: server errors at Error,
 // rejected requests (bad input, a refused token, the rate limit) at Warn,
 // writes at Info and reads at Debug, so that a production service logging
