@@ -133,18 +133,7 @@ func TestOnChangeContext(t *testing.T) {
 			if hookCtx == nil {
 				t.Fatal("OnChange was not called")
 			}
-			if got := hookCtx.Value(noteKey{}); got != "note" {
-				t.Errorf("the hook's context has the value %v, want the request's", got)
-			}
-			if hookCtx.Done() != nil || hookCtx.Err() != nil || context.Cause(hookCtx) != nil {
-				t.Errorf("the hook's context is done: Done %v, Err %v, Cause %v", hookCtx.Done(), hookCtx.Err(), context.Cause(hookCtx))
-			}
-			if _, ok := hookCtx.Deadline(); ok {
-				t.Error("the hook's context has a deadline")
-			}
-			if n := testing.AllocsPerRun(100, func() { hookCtx.Value(noteKey{}) }); n != 0 {
-				t.Errorf("a Value of the hook's context allocates %.0f times", n)
-			}
+			checkHookContext(t, hookCtx, noteKey{}, "note")
 		})
 	}
 }

@@ -337,10 +337,19 @@ func TestOnRequestContext(t *testing.T) {
 	if hookCtx == nil {
 		t.Fatal("OnRequest was not called")
 	}
+	checkHookContext(t, hookCtx, noteKey{}, "note")
+}
+
+// checkHookContext checks a context a hook got, once the request's has
+// been cancelled: the request's value want under key, read without
+// allocating, never done, no deadline, and a context derived from it not
+// cancelled either.
+func checkHookContext(t *testing.T, hookCtx context.Context, key, want any) {
+	t.Helper()
 	derived, stop := context.WithCancel(hookCtx)
 	defer stop()
-	if got := hookCtx.Value(noteKey{}); got != "note" {
-		t.Errorf("the hook's context has the value %v, want the request's", got)
+	if got := hookCtx.Value(key); got != want {
+		t.Errorf("the hook's context has the value %v, want the request's %v", got, want)
 	}
 	if hookCtx.Done() != nil || hookCtx.Err() != nil || context.Cause(hookCtx) != nil {
 		t.Errorf("the hook's context is done: Done %v, Err %v, Cause %v", hookCtx.Done(), hookCtx.Err(), context.Cause(hookCtx))
@@ -350,6 +359,9 @@ func TestOnRequestContext(t *testing.T) {
 	}
 	if derived.Err() != nil {
 		t.Errorf("a context derived from the hook's was cancelled with the request's: %v", derived.Err())
+	}
+	if n := testing.AllocsPerRun(100, func() { hookCtx.Value(key) }); n != 0 {
+		t.Errorf("a Value of the hook's context allocates %.0f times", n)
 	}
 }
 
