@@ -3,12 +3,9 @@ package scim
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -101,84 +98,4 @@ func boolWord(b bool) string {
 		return "yes"
 	}
 	return "no"
-}
-
-// TestOnChangeContext: OnChange's context carries the request's values,
-// is never done, even once the request's context is cancelled, and reads
-// a value without allocating (context.WithoutCancel's boxed itself on
-// every Value). A single write and a bulk request alike.
-func TestOnChangeContext(t *testing.T) {
-	type noteKey struct{}
-	for _, tc := range []struct {
-		name, method, path, body string
-		want                     int
-	}{
-		{"single write", http.MethodPost, "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ctx@example.com"}`, http.StatusCreated},
-		{"bulk", http.MethodPost, "/Bulk", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[{"method":"POST","path":"/Users","bulkId":"a","data":{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bulk@example.com"}}]}`, http.StatusOK},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			var hookCtx context.Context
-			h := &Handler{Store: NewMemoryStore(), Auth: StaticTokens{testToken: "acme"},
-				OnChange: func(ctx context.Context, _ Event) { hookCtx = ctx }}
-			parent, cancel := context.WithCancelCause(context.WithValue(context.Background(), noteKey{}, "note"))
-			r := httptest.NewRequestWithContext(parent, tc.method, tc.path, strings.NewReader(tc.body))
-			r.Header.Set("Authorization", "Bearer "+testToken)
-			r.Header.Set("Content-Type", MediaType)
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, r)
-			if rec.Code != tc.want {
-				t.Fatalf("%d %s", rec.Code, rec.Body)
-			}
-			cancel(errors.New("client gone"))
-			if hookCtx == nil {
-				t.Fatal("OnChange was not called")
-			}
-			checkHookContext(t, hookCtx, noteKey{}, "note")
-		})
-	}
-}
-
-// TestOnChangeContextKeptByHook: a hook may read its context from a
-// goroutine of its own while the request's next event is delivered (a
-// bulk request's events), which the race detector checks.
-func TestOnChangeContextKeptByHook(t *testing.T) {
-	type noteKey struct{}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var seen []any
-	h := &Handler{Store: NewMemoryStore(), Auth: StaticTokens{testToken: "acme"},
-		OnChange: func(ctx context.Context, _ Event) {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for range 100 {
-					v := ctx.Value(noteKey{})
-					mu.Lock()
-					seen = append(seen, v)
-					mu.Unlock()
-				}
-			}()
-		}}
-	var ops []string
-	for i := range 4 {
-		ops = append(ops, fmt.Sprintf(`{"method":"POST","path":"/Users","bulkId":"b%d","data":{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"kept%d@example.com"}}`, i, i))
-	}
-	body := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[` + strings.Join(ops, ",") + `]}`
-	r := httptest.NewRequestWithContext(context.WithValue(context.Background(), noteKey{}, "note"), http.MethodPost, "/Bulk", strings.NewReader(body))
-	r.Header.Set("Authorization", "Bearer "+testToken)
-	r.Header.Set("Content-Type", MediaType)
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, r)
-	wg.Wait()
-	if rec.Code != http.StatusOK {
-		t.Fatalf("%d %s", rec.Code, rec.Body)
-	}
-	if len(seen) != 400 {
-		t.Fatalf("the hooks' goroutines read %d values, want 400", len(seen))
-	}
-	for _, v := range seen {
-		if v != "note" {
-			t.Fatalf("a hook's goroutine read %v, want the request's value", v)
-		}
-	}
 }

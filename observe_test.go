@@ -327,17 +327,94 @@ func TestRequestInfoIsWrite(t *testing.T) {
 func TestOnRequestContext(t *testing.T) {
 	type noteKey struct{}
 	var hookCtx context.Context
-	h := &Handler{Store: NewMemoryStore(), Auth: StaticTokens{"tok": "acme"},
+	h := &Handler{Store: NewMemoryStore(), Auth: StaticTokens{testToken: "acme"},
 		OnRequest: func(ctx context.Context, _ RequestInfo) { hookCtx = ctx }}
-	parent, cancel := context.WithCancelCause(context.WithValue(context.Background(), noteKey{}, "note"))
-	r := httptest.NewRequestWithContext(parent, http.MethodGet, "/Users", nil)
-	r.Header.Set("Authorization", "Bearer tok")
-	h.ServeHTTP(httptest.NewRecorder(), r)
-	cancel(errors.New("client gone"))
+	serveThenCancel(t, h, noteKey{}, "note", http.MethodGet, "/Users", "", http.StatusOK)
 	if hookCtx == nil {
 		t.Fatal("OnRequest was not called")
 	}
 	checkHookContext(t, hookCtx, noteKey{}, "note")
+}
+
+// serveThenCancel serves a request whose context holds value under key,
+// expects the status want, and then cancels the request's context, as a
+// client that goes away does.
+func serveThenCancel(t *testing.T, h *Handler, key, value any, method, path, body string, want int) {
+	t.Helper()
+	parent, cancel := context.WithCancelCause(context.WithValue(context.Background(), key, value))
+	r := httptest.NewRequestWithContext(parent, method, path, strings.NewReader(body))
+	r.Header.Set("Authorization", "Bearer "+testToken)
+	r.Header.Set("Content-Type", MediaType)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	if rec.Code != want {
+		t.Fatalf("%s %s: %d %s", method, path, rec.Code, rec.Body)
+	}
+	cancel(errors.New("client gone"))
+}
+
+// TestOnChangeContext: OnChange's context carries the request's values,
+// is never done, even once the request's context is cancelled, and reads
+// a value without allocating (context.WithoutCancel's boxed itself on
+// every Value). A single write and a bulk request alike.
+func TestOnChangeContext(t *testing.T) {
+	type noteKey struct{}
+	for _, tc := range []struct {
+		name, method, path, body string
+		want                     int
+	}{
+		{"single write", http.MethodPost, "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ctx@example.com"}`, http.StatusCreated},
+		{"bulk", http.MethodPost, "/Bulk", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[{"method":"POST","path":"/Users","bulkId":"a","data":{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bulk@example.com"}}]}`, http.StatusOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var hookCtx context.Context
+			h := &Handler{Store: NewMemoryStore(), Auth: StaticTokens{testToken: "acme"},
+				OnChange: func(ctx context.Context, _ Event) { hookCtx = ctx }}
+			serveThenCancel(t, h, noteKey{}, "note", tc.method, tc.path, tc.body, tc.want)
+			if hookCtx == nil {
+				t.Fatal("OnChange was not called")
+			}
+			checkHookContext(t, hookCtx, noteKey{}, "note")
+		})
+	}
+}
+
+// TestOnChangeContextKeptByHook: a hook may read its context from a
+// goroutine of its own while the request's next event is delivered (a
+// bulk request's events), which the race detector checks.
+func TestOnChangeContextKeptByHook(t *testing.T) {
+	type noteKey struct{}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var seen []any
+	h := &Handler{Store: NewMemoryStore(), Auth: StaticTokens{testToken: "acme"},
+		OnChange: func(ctx context.Context, _ Event) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range 100 {
+					v := ctx.Value(noteKey{})
+					mu.Lock()
+					seen = append(seen, v)
+					mu.Unlock()
+				}
+			}()
+		}}
+	var ops []string
+	for i := range 4 {
+		ops = append(ops, fmt.Sprintf(`{"method":"POST","path":"/Users","bulkId":"b%d","data":{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"kept%d@example.com"}}`, i, i))
+	}
+	body := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[` + strings.Join(ops, ",") + `]}`
+	serveThenCancel(t, h, noteKey{}, "note", http.MethodPost, "/Bulk", body, http.StatusOK)
+	wg.Wait()
+	if len(seen) != 400 {
+		t.Fatalf("the hooks' goroutines read %d values, want 400", len(seen))
+	}
+	for _, v := range seen {
+		if v != "note" {
+			t.Fatalf("a hook's goroutine read %v, want the request's value", v)
+		}
+	}
 }
 
 // checkHookContext checks a context a hook got, once the request's has
