@@ -33,10 +33,10 @@
 // after each turn: the tool prints, per server, requests/s and server CPU
 // per request, median and range over the rounds, and the median of the
 // rounds' ratios to bare, and to the first server listed (the site's
-// extras: site's CPU against the SQLite demo's). Rounds are interleaved (bare, demo, memory, then
-// the next round starting one server later), so that a change in the
-// machine's load hits every server alike. On a busy machine requests/s
-// moves with the other jobs; CPU per request much less.
+// extras: site's CPU against the SQLite demo's). Rounds are interleaved
+// (bare, demo, memory, then the next round starting one server later), so
+// that a change in the machine's load hits every server alike. On a busy
+// machine requests/s moves with the other jobs; CPU per request much less.
 //
 // Creates into SQLite have no bare counterpart: they print creates/s and
 // the server's CPU per create, with 16 clients and with 1.
