@@ -357,13 +357,8 @@ func (g *groupCommit) untouched(tx *sql.Tx, tenant, id string) bool {
 		if w.err != nil {
 			continue
 		}
-		if !w.declared {
+		if !w.declared || touches(w.effects, tenant, id) {
 			return false
-		}
-		for _, e := range w.effects {
-			if e.tenant == tenant && e.id == id {
-				return false
-			}
 		}
 	}
 	return true

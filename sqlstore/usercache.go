@@ -45,11 +45,11 @@ type userCache struct {
 type cachedKey struct{ tenant, id string }
 
 // pendingCommit is a commit of a described write under way: pre is the
-// header its transaction wrote on, touched the users its writes changed,
+// header its transaction wrote on, effects what its writes did to users,
 // done whether its COMMIT has returned without an error.
 type pendingCommit struct {
 	pre     walHeader
-	touched map[cachedKey]struct{}
+	effects []userEffect
 	done    bool
 }
 
@@ -112,10 +112,9 @@ func (c *userCache) put(tenant string, u *scim.User, version int64) {
 // the store's described writes is under way (writing): that write will
 // move the cache itself once it knows its commit was the only one, and
 // meanwhile readers read the database without caching, but for the users
-// the write did not touch once its COMMIT has returned (untouched).
-// gen counts the
-// moves: a reader's put is kept only if no move happened since its
-// lookup, so that a user read before a write is not kept after it.
+// the write did not touch once its COMMIT has returned (untouched). gen
+// counts the moves: a reader's put is kept only if no move happened since
+// its lookup, so that a user read before a write is not kept after it.
 
 // userEffect is what a committed write did to one user: u is the user as
 // stored now (decoded from the stored document, as GetUser would return
@@ -123,6 +122,16 @@ func (c *userCache) put(tenant string, u *scim.User, version int64) {
 type userEffect struct {
 	tenant, id string
 	u          *scim.User
+}
+
+// touches reports whether effects include one on the user id of tenant.
+func touches(effects []userEffect, tenant, id string) bool {
+	for _, e := range effects {
+		if e.tenant == tenant && e.id == id {
+			return true
+		}
+	}
+	return false
 }
 
 // writerVersion is a data_version reading and the driver connection it
@@ -139,9 +148,12 @@ func (c *userCache) lookupAt(tenant, id string, h walHeader, lend bool) (u *scim
 	c.mu.Lock()
 	if !c.atValid || h != c.at {
 		if c.writing > 0 {
-			u, hit = c.untouched(cachedKey{tenant, id}, h, lend)
+			e, ok := c.untouched(tenant, id, h)
 			c.mu.Unlock()
-			return u, hit, 0, false
+			if !ok {
+				return nil, false, 0, false
+			}
+			return e.user(lend), true, 0, false
 		}
 		clear(c.m)
 		c.at, c.atValid = h, true
@@ -153,39 +165,37 @@ func (c *userCache) lookupAt(tenant, id string, h walHeader, lend bool) (u *scim
 	if !ok {
 		return nil, false, gen, true
 	}
-	if lend {
-		return e.u, true, gen, true
-	}
-	return e.u.Clone(), true, gen, true
+	return e.user(lend), true, gen, true
 }
 
-// untouched returns the entry of k, with c.mu held, when the header h a
-// reader found differs from at while a write is under way, if the entry is
-// still the user as stored: the write committed (committingWrite, then
-// committed) on at, h is its commit's (the one after pre: the write held
-// the write lock from before pre until it committed, and any later commit,
-// another process's, would count one more; a COMMIT that failed would let
-// another process's take that count, hence committed), and the write did
-// not touch k. Between
-// a commit and the endWrite that applies it, one read in twenty of
+// user returns e's user to a reader: the cache's own when lent, else a
+// copy.
+func (e cachedUser) user(lend bool) *scim.User {
+	if lend {
+		return e.u
+	}
+	return e.u.Clone()
+}
+
+// untouched returns the entry of the user id of tenant, with c.mu held,
+// when the header h a reader found differs from at while a write is under
+// way, if the entry is still the user as stored: the write committed
+// (committingWrite, then committed) on at, h is its commit's (the one
+// after pre: the write held the write lock from before pre until it
+// committed, and any later commit, another process's, would count one
+// more; a COMMIT that failed would let another process's take that count,
+// hence committed), and the write did not touch the user. Between a
+// commit and the endWrite that applies it, one read in twenty of
 // concurrent PATCHes fell here, and a read from the database then costs a
 // reader connection, whose pages the commit made stale, some hundred µs.
-func (c *userCache) untouched(k cachedKey, h walHeader, lend bool) (*scim.User, bool) {
+func (c *userCache) untouched(tenant, id string, h walHeader) (cachedUser, bool) {
 	p := c.committing
-	if p == nil || !p.done || !c.atValid || p.pre != c.at || h[walChange] != p.pre[walChange]+1 {
-		return nil, false
+	if p == nil || !p.done || !c.atValid || p.pre != c.at || h[walChange] != p.pre[walChange]+1 ||
+		touches(p.effects, tenant, id) {
+		return cachedUser{}, false
 	}
-	if _, ok := p.touched[k]; ok {
-		return nil, false
-	}
-	e, ok := c.m[k]
-	if !ok {
-		return nil, false
-	}
-	if lend {
-		return e.u, true
-	}
-	return e.u.Clone(), true
+	e, ok := c.m[cachedKey{tenant, id}]
+	return e, ok
 }
 
 // storedAt returns the user the cache holds at the header h if it is at
@@ -242,12 +252,8 @@ func (c *userCache) committingWrite(pre walHeader, described bool, effects []use
 	if !described {
 		return
 	}
-	touched := make(map[cachedKey]struct{}, len(effects))
-	for _, e := range effects {
-		touched[cachedKey{e.tenant, e.id}] = struct{}{}
-	}
 	c.mu.Lock()
-	c.committing = &pendingCommit{pre: pre, touched: touched}
+	c.committing = &pendingCommit{pre: pre, effects: effects}
 	c.mu.Unlock()
 }
 
