@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unsafe"
 
 	"github.com/go-playground/validator/v10"
@@ -547,6 +548,9 @@ func (a *Attribute) Value(u *User) (v any, ok bool) {
 			return *(*string)(f), true
 		case reflect.Bool:
 			return *(*bool)(f), true
+		}
+		if a.typ == timeType { // meta.created and meta.lastModified
+			return *(*time.Time)(f), true
 		}
 		return reflect.NewAt(a.typ, f).Elem().Interface(), true
 	}

@@ -169,14 +169,20 @@ func (s *Store) userValues(u *scim.User, doc []byte) []any {
 		case 't':
 			out = append(out, nullTime(v.(time.Time)))
 		default:
+			// v already holds the string: appending it, rather than str,
+			// saves boxing it a second time (an allocation a column).
 			str := v.(string)
 			switch {
 			case str == "" && c.nullable && s.nullCols[c.name]:
 				out = append(out, nil)
 			case c.folded:
-				out = append(out, fold(str))
+				if f := fold(str); f != str {
+					out = append(out, f)
+				} else {
+					out = append(out, v)
+				}
 			default:
-				out = append(out, str)
+				out = append(out, v)
 			}
 		}
 	}

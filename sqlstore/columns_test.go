@@ -84,6 +84,32 @@ func TestOpenChecksColumns(t *testing.T) {
 	}
 }
 
+// TestUserValuesBoxOnce: a string column's value is the one Value boxed,
+// not boxed again, and a folded one that folding left alone too; the
+// allocations left are the slice, the other strings' boxes, the folded
+// keys, the times' strings and the document. userValues runs twice for
+// every update (the user written and the user it replaces).
+func TestUserValuesBoxOnce(t *testing.T) {
+	st := &Store{d: postgres, nullCols: map[string]bool{"external_id": true, "manager_id": true, "created": true, "last_modified": true}}
+	u := benchUser(5)
+	u.Name = scim.Name{GivenName: "given", FamilyName: "family"} // folded as they are
+	doc := []byte(`{}`)
+	vals := st.userValues(u, doc)
+	for i, c := range userColumnsByAttr {
+		v, _ := c.attr.Value(u)
+		if str, ok := v.(string); ok && c.kind == 's' && vals[i] != nil && vals[i] != fold(str) && vals[i] != str {
+			t.Errorf("%s = %v, want %q", c.name, vals[i], str)
+		}
+	}
+	// Seven strings (externalId, userName, the two names, resourceType,
+	// version, employeeNumber) boxed once each, two times boxed by Value
+	// and their strings formatted and boxed (6), the slice, the document
+	// copied and boxed: 16 (23 when each string was boxed twice).
+	if n := testing.AllocsPerRun(50, func() { st.userValues(u, doc) }); n > 16 {
+		t.Errorf("userValues: %v allocations, want 16 or fewer", n)
+	}
+}
+
 // BenchmarkUserValues measures the column values of one user, computed by
 // walking the model's columns on every write.
 func BenchmarkUserValues(b *testing.B) {
