@@ -8,6 +8,12 @@
 // company gets a random token, or $SCIM_TOKEN); every company gets the
 // custom attributes of -attrs. It serves both /scim/v2 and /api/scim/v2 and
 // prints the base URL and the tokens to use.
+//
+// Several instances on one PostgreSQL (-store postgres) must sign their
+// cursors (RFC 9865 paging) with one key, $SCIM_CURSOR_KEY: 32 or more
+// characters, the same in every instance (openssl rand -base64 32). Without
+// it each instance draws its own, and a walk whose pages reach two
+// instances fails with invalidCursor.
 package main
 
 import (
@@ -56,7 +62,12 @@ type config struct {
 	verbose              bool
 	groups               bool
 	trustedProxies       []netip.Prefix
+	cursorKey            []byte // $SCIM_CURSOR_KEY; nil: a random key
 }
+
+// minCursorKey is the least length of $SCIM_CURSOR_KEY: 32 bytes of key,
+// as the handler's own random one has.
+const minCursorKey = 32
 
 func parseFlags(args []string) (*config, error) {
 	c := &config{}
@@ -90,6 +101,12 @@ func parseFlags(args []string) (*config, error) {
 		if t := os.Getenv("SCIM_TOKEN"); t != "" {
 			c.tokens = []string{t}
 		}
+	}
+	if k := os.Getenv("SCIM_CURSOR_KEY"); k != "" {
+		if len(k) < minCursorKey {
+			return nil, fmt.Errorf("$SCIM_CURSOR_KEY has %d characters: it needs %d or more, the same in every instance (openssl rand -base64 32 makes one)", len(k), minCursorKey)
+		}
+		c.cursorKey = []byte(k)
 	}
 	return c, nil
 }
@@ -147,6 +164,8 @@ func setup(ctx context.Context, c *config, logger *slog.Logger) (http.Handler, [
 		closeStore()
 		return nil, nil, nil, err
 	}
+	// Instances sharing the key accept each other's cursors.
+	d.SCIM.CursorKey = c.cursorKey
 	if len(c.trustedProxies) > 0 {
 		// Behind the proxies, count failed authentications per client.
 		d.SCIM.AuthFailures = &scim.AuthLimiter{Key: scim.ForwardedForKey(c.trustedProxies...)}
@@ -215,6 +234,9 @@ func printBanner(w io.Writer, c *config, companies []company) {
 	fmt.Fprintf(w, "Peakon-like SCIM endpoint (store: %s, rate limit: %s)\n", c.storeKind, limit)
 	fmt.Fprintf(w, "  base URL: http://%s/scim/v2  (also /api/scim/v2)\n", c.addr)
 	fmt.Fprintf(w, "  web page: http://%s/  (sign in with a token below; metrics at /metrics)\n", c.addr)
+	if c.storeKind == "postgres" && c.cursorKey == nil {
+		fmt.Fprintln(w, "  cursor paging: this instance's own key; set $SCIM_CURSOR_KEY, the same in every instance, to page across instances")
+	}
 	if len(c.attrs) > 0 {
 		var names []string
 		for _, a := range c.attrs {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -145,5 +146,72 @@ func TestDemoServerSQLiteRestart(t *testing.T) {
 	}
 	if got, _ := srv.scim(token, "POST", "/scim/v2/Users", `{"userName":"kept@x.test"}`); got != 409 {
 		t.Errorf("the user did not survive the restart: POST again gave %d, want 409", got)
+	}
+}
+
+// TestDemoServerSharedCursorKey: instances given the same $SCIM_CURSOR_KEY
+// (two demos on one database) continue each other's cursor walks; one
+// with another key refuses the cursor, as every instance did before the
+// key could be given; a short key is refused at start.
+func TestDemoServerSharedCursorKey(t *testing.T) {
+	t.Setenv("SCIM_TOKEN", "")
+	dsn := filepath.Join(t.TempDir(), "shared.db")
+	const token = "shared-token-123"
+	instance := func(key string) *demoSite {
+		t.Setenv("SCIM_CURSOR_KEY", key)
+		_, mux, _, closeStore := setupDemo(t, slog.New(slog.DiscardHandler), "-token", token, "-dsn", dsn)
+		s := &demoSite{Server: httptest.NewServer(mux), t: t}
+		t.Cleanup(func() {
+			s.Close()
+			closeStore()
+		})
+		return s
+	}
+	key := strings.Repeat("k", minCursorKey)
+	a, b := instance(key), instance(key)
+	other := instance(strings.Repeat("o", minCursorKey))
+	for _, name := range []string{"u1", "u2", "u3"} {
+		if got, body := a.scim(token, http.MethodPost, "/scim/v2/Users", `{"userName":"`+name+`@x.test"}`); got != http.StatusCreated {
+			t.Fatalf("POST %s: %d %s", name, got, body)
+		}
+	}
+	type page struct {
+		NextCursor string
+		Resources  []struct{ UserName string }
+		SCIMType   string
+	}
+	get := func(s *demoSite, path string, want int) page {
+		t.Helper()
+		got, body := s.scim(token, http.MethodGet, path, "")
+		if got != want {
+			t.Fatalf("GET %s: %d, want %d: %s", path, got, want, body)
+		}
+		var p page
+		if err := json.Unmarshal([]byte(body), &p); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	first := get(a, "/scim/v2/Users?sortBy=userName&count=2&cursor=", http.StatusOK)
+	if len(first.Resources) != 2 || first.NextCursor == "" {
+		t.Fatalf("first page: %+v", first)
+	}
+	next := "/scim/v2/Users?sortBy=userName&count=2&cursor=" + first.NextCursor
+	if p := get(b, next, http.StatusOK); len(p.Resources) != 1 || p.Resources[0].UserName != "u3@x.test" || p.NextCursor != "" {
+		t.Errorf("the second page from the other instance: %+v, want u3 alone", p)
+	}
+	if p := get(other, next, http.StatusBadRequest); p.SCIMType != "invalidCursor" {
+		t.Errorf("an instance with another key: scimType %q, want invalidCursor", p.SCIMType)
+	}
+
+	t.Setenv("SCIM_CURSOR_KEY", "short")
+	if _, err := parseFlags(nil); err == nil || !strings.Contains(err.Error(), "SCIM_CURSOR_KEY") {
+		t.Errorf("a short key: %v, want an error naming $SCIM_CURSOR_KEY", err)
+	}
+	t.Setenv("SCIM_CURSOR_KEY", "")
+	var banner bytes.Buffer
+	printBanner(&banner, &config{storeKind: "postgres", addr: "x"}, nil)
+	if !strings.Contains(banner.String(), "SCIM_CURSOR_KEY") {
+		t.Errorf("the banner of a PostgreSQL instance without a key does not say how to share one:\n%s", banner.String())
 	}
 }
