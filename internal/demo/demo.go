@@ -54,6 +54,36 @@ type Config struct {
 	NewID func() string
 }
 
+// tokenCompany returns the company of the token tok, with attrs: the one
+// a persistent store already holds from an earlier run, or a new one named
+// name. Instances started together on one database race to create it; the
+// token's hash is unique, so a loser's AddToken fails with ErrConflict,
+// and it erases the company it made and takes the winner's.
+func tokenCompany(ctx context.Context, companies *scim.Companies, tok, name string, attrs []scim.CustomAttribute) (*scim.Company, error) {
+	var authErr error
+	for range 2 {
+		var id string
+		if id, authErr = companies.Authenticate(ctx, tok); authErr == nil {
+			if err := companies.SetAttributes(ctx, id, attrs); err != nil {
+				return nil, err
+			}
+			return companies.Company(ctx, id)
+		}
+		co, err := companies.Create(ctx, name, attrs)
+		if err != nil {
+			return nil, err
+		}
+		_, err = companies.AddToken(ctx, co.ID, "-token flag", tok)
+		if err == nil {
+			return co, nil
+		}
+		if derr := companies.Delete(ctx, co.ID); derr != nil || !errors.Is(err, scim.ErrConflict) {
+			return nil, errors.Join(err, derr)
+		}
+	}
+	return nil, fmt.Errorf("the token is stored but does not open a company (expired?): %w", authErr)
+}
+
 // Company is a company the demo created, with its token's secret.
 type Company struct {
 	*scim.Company
@@ -85,24 +115,8 @@ func NewHandler(ctx context.Context, cfg Config) (http.Handler, *Demo, error) {
 	companies.Now = cfg.Now
 	d := &Demo{Store: store, Companies: companies}
 	for i, tok := range cfg.Tokens {
-		// A persistent store may already hold the token's company from an
-		// earlier run: keep it, with this run's attributes.
-		if id, err := companies.Authenticate(ctx, tok); err == nil {
-			if err := companies.SetAttributes(ctx, id, cfg.Attributes); err != nil {
-				return nil, nil, err
-			}
-			co, err := companies.Company(ctx, id)
-			if err != nil {
-				return nil, nil, err
-			}
-			d.Tenants = append(d.Tenants, Company{co, tok})
-			continue
-		}
-		co, err := companies.Create(ctx, fmt.Sprintf("Company %d", i+1), cfg.Attributes)
+		co, err := tokenCompany(ctx, companies, tok, fmt.Sprintf("Company %d", i+1), cfg.Attributes)
 		if err != nil {
-			return nil, nil, err
-		}
-		if _, err := companies.AddToken(ctx, co.ID, "-token flag", tok); err != nil {
 			return nil, nil, fmt.Errorf("-token %d: %w", i+1, err)
 		}
 		d.Tenants = append(d.Tenants, Company{co, tok})

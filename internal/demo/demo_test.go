@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"context"
 	"net/http/httptest"
 	"testing"
 
@@ -58,5 +59,44 @@ func TestNewHandler(t *testing.T) {
 	}
 	if m, err := d.Companies.Model(t.Context(), d.Tenants[1].ID); err != nil || m.CustomAttribute("department") == nil {
 		t.Errorf("model of company 2: %v", err)
+	}
+}
+
+// raceStore misses its first token lookups, as a store does when another
+// instance adds the token between this one's lookup and its AddToken.
+type raceStore struct {
+	*scim.MemoryStore
+	misses int
+}
+
+func (s *raceStore) TokenByHash(ctx context.Context, hash [32]byte) (*scim.Token, error) {
+	if s.misses > 0 {
+		s.misses--
+		return nil, scim.ErrNotFound
+	}
+	return s.MemoryStore.TokenByHash(ctx, hash)
+}
+
+// TestNewHandlerTokenRace: an instance that loses the race to create a
+// token's company (two demos started together on one database) takes the
+// winner's company and erases the one it made, rather than failing to
+// start and leaving a company without a token.
+func TestNewHandlerTokenRace(t *testing.T) {
+	t.Parallel()
+	st := &raceStore{MemoryStore: scim.NewMemoryStore()}
+	_, first, err := NewHandler(t.Context(), Config{Tokens: []string{"tok-race-1"}, Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.misses = 1
+	_, second, err := NewHandler(t.Context(), Config{Tokens: []string{"tok-race-1"}, Store: st})
+	if err != nil {
+		t.Fatalf("the second instance: %v", err)
+	}
+	if got, want := second.Tenants[0].ID, first.Tenants[0].ID; got != want {
+		t.Errorf("the second instance's company is %s, want the first's, %s", got, want)
+	}
+	if cs, err := st.ListCompanies(t.Context()); err != nil || len(cs) != 1 {
+		t.Errorf("companies: %d (%v), want the first instance's alone", len(cs), err)
 	}
 }
