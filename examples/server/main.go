@@ -13,7 +13,9 @@
 // cursors (RFC 9865 paging) with one key, $SCIM_CURSOR_KEY: 32 or more
 // characters, the same in every instance (openssl rand -base64 32). Without
 // it each instance draws its own, and a walk whose pages reach two
-// instances fails with invalidCursor.
+// instances fails with invalidCursor. The web page's sign-ins, provisioning
+// log and metrics are each instance's own: route a browser to one instance
+// (sticky sessions) and scrape every instance.
 package main
 
 import (
