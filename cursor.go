@@ -114,8 +114,6 @@ func sortLeaf(p *AttrPath) (a, sub *Attribute) {
 	return a, sub
 }
 
-var timeType = reflect.TypeFor[time.Time]()
-
 func sortKeyOf(p *AttrPath, u *User) (kind, value string) {
 	a, sub := sortLeaf(p)
 	if a.Custom {

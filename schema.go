@@ -571,6 +571,10 @@ func (a *Attribute) Value(u *User) (v any, ok bool) {
 	return f.Interface(), true
 }
 
+// timeType is the type of meta's times, which Value reads without
+// reflection and cursor positions carry as RFC 3339.
+var timeType = reflect.TypeFor[time.Time]()
+
 // locateUserFields sets at and typ of attrs, top-level attributes of a
 // User schema bound by bind, and of the sub-attributes of the singular
 // ones, where the path to their field crosses no pointer.
