@@ -37,6 +37,9 @@
 // startIndex is read by index, where concurrent writes shift the pages;
 // Sync then checks its reading (a user twice, a key on two users, more
 // users than announced) and reads again rather than plan absences from it.
+// A cursor the endpoint refuses after the first page (invalidCursor or
+// expiredCursor: it restarted with a new key, or its instances do not share
+// one) ends List with that error; Sync starts its reading again.
 //
 // # Redirects
 //

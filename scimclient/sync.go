@@ -54,7 +54,9 @@ var ErrTooManyUsers = errors.New("scimclient: the endpoint lists more users than
 // its users could not be relied on to tell who is absent, in every one of
 // a few readings: a user listed twice (offset paging while someone else
 // provisions), a userName or key on two users, pages that repeat users or
-// deliver more than the total they announce. Sync then deactivates
+// deliver more than the total they announce, a cursor the endpoint
+// refuses after the first page (it restarted with a new cursor key, or its
+// instances do not share one). Sync then deactivates
 // nobody (those steps are not attempted) but applies the rest when the
 // listing was complete; when it was not, it writes nothing.
 var ErrUnreliableListing = errors.New("scimclient: the endpoint's listing of users cannot be relied on")
@@ -506,9 +508,10 @@ func (s *syncer) list(ctx context.Context) (*listing, error) {
 func (s *syncer) listOnce(ctx context.Context) (*listing, error) {
 	l := &listing{}
 	at := map[string]int{} // index in l.users by id
-	delivered := 0
+	delivered, pages := 0, 0
 	var fatal error
 	err := s.c.listPages(ctx, ListOptions{}, func(page *scim.ListResponse, byCursor bool) bool {
+		pages++
 		if page.TotalResults > s.opts.MaxUsers {
 			fatal = fmt.Errorf("%w: it says it holds %d users, and MaxUsers is %d", ErrTooManyUsers, page.TotalResults, s.opts.MaxUsers)
 			return false
@@ -555,6 +558,12 @@ func (s *syncer) listOnce(ctx context.Context) (*listing, error) {
 	if fatal != nil {
 		return nil, fatal
 	}
+	if pages > 0 && lostCursor(err) {
+		// The walk cannot go on, but a new one from the first page can.
+		l.unreliable = fmt.Errorf("the endpoint refused the cursor of page %d, which it had given (%w): it restarted, or its instances do not share a cursor key", pages+1, err)
+		l.incomplete = true
+		return l, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -562,6 +571,14 @@ func (s *syncer) listOnce(ctx context.Context) (*listing, error) {
 		l.unreliable = s.ambiguousKeys(l.users)
 	}
 	return l, nil
+}
+
+// lostCursor reports whether err is an endpoint's refusal of a cursor it
+// gave (RFC 9865 invalidCursor or expiredCursor).
+func lostCursor(err error) bool {
+	var e *scim.Error
+	return errors.As(err, &e) && e.Status == http.StatusBadRequest &&
+		(e.SCIMType == scim.SCIMTypeInvalidCursor || e.SCIMType == scim.SCIMTypeExpiredCursor)
 }
 
 // ambiguousKeys reports a userName, or a key, that two users hold: the

@@ -261,8 +261,13 @@ func (c *churner) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		c.create(fmt.Sprintf("other%03d@example.com", c.pages))
 	}
-	resp, err := c.base.RoundTrip(req)
-	if err != nil || !strings.HasSuffix(req.URL.Path, "/ServiceProviderConfig") {
+	return fivePerPage(c.base.RoundTrip(req))
+}
+
+// fivePerPage shrinks the pages an endpoint's /ServiceProviderConfig
+// offers (filter.maxResults, pagination.maxPageSize) to five users.
+func fivePerPage(resp *http.Response, err error) (*http.Response, error) {
+	if err != nil || !strings.HasSuffix(resp.Request.URL.Path, "/ServiceProviderConfig") {
 		return resp, err
 	}
 	body, _ := io.ReadAll(resp.Body)
@@ -335,5 +340,65 @@ func TestSyncListsByCursor(t *testing.T) {
 	}
 	if firsts != 1 || ch.pages < 5 {
 		t.Errorf("%d readings over %d pages, want one reading of at least 5 pages", firsts, ch.pages)
+	}
+}
+
+// cursorLoser stands for an endpoint that restarts, or a load balancer
+// that reaches an instance with another cursor key, during Sync's
+// readings: the first lose cursors after a first page are sent spoilt, as
+// a key they were not signed with would see them, and the endpoint
+// answers 400 invalidCursor. Pages are of five users.
+type cursorLoser struct {
+	base http.RoundTripper
+	lose int32
+	lost atomic.Int32
+}
+
+func (c *cursorLoser) RoundTrip(req *http.Request) (*http.Response, error) {
+	if q := req.URL.Query(); q.Get("cursor") != "" && c.lost.Add(1) <= c.lose {
+		q.Set("cursor", "A"+q.Get("cursor"))
+		req = req.Clone(req.Context())
+		req.URL.RawQuery = q.Encode()
+	}
+	return fivePerPage(c.base.RoundTrip(req))
+}
+
+// TestSyncLostCursor: a cursor walk the endpoint stops with invalidCursor
+// after its first page is read again from the start, as an unreliable
+// reading is; when every reading is stopped, Sync writes nothing.
+func TestSyncLostCursor(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		lose     int32
+		readings int
+		wantErr  error
+	}{
+		{lose: 1, readings: 2},
+		{lose: 1 << 20, readings: 3, wantErr: scimclient.ErrUnreliableListing},
+	} {
+		desired := employees(12)
+		s := scimtest.NewServer(t, scimtest.WithUsers(desired[:11]...))
+		lc := &cursorLoser{base: s.Client().Transport, lose: tc.lose}
+		c := scimclient.New(s.URL(), s.Token(), scimclient.WithHTTPClient(&http.Client{Transport: lc}))
+		rep, err := scimclient.Sync(context.Background(), c, desired, scimclient.SyncOptions{})
+		readings := 0
+		for _, r := range s.RequestsMatching("GET", "/Users") {
+			if r.Query.Has("cursor") && r.Query.Get("cursor") == "" && r.Query.Get("filter") == "" {
+				readings++
+			}
+		}
+		if tc.wantErr != nil {
+			if !errors.Is(err, tc.wantErr) || !strings.Contains(err.Error(), "invalidCursor") {
+				t.Errorf("losing every cursor: %v, want %v naming invalidCursor", err, tc.wantErr)
+			}
+			if n := len(s.RequestsMatching("POST", "/Users")) + len(s.RequestsMatching("PATCH", "/Users/{id}")); n > 0 {
+				t.Errorf("losing every cursor: %d writes, want none", n)
+			}
+		} else if err != nil || rep.Count(scimclient.ActionCreate, scimclient.StatusApplied) != 1 || len(rep.Steps) != 1 || rep.Unchanged != 11 {
+			t.Errorf("losing one cursor: %v, %d steps, %d unchanged; want the 12th created, 11 unchanged", err, len(rep.Steps), rep.Unchanged)
+		}
+		if readings != tc.readings {
+			t.Errorf("losing %d cursors: %d readings, want %d", tc.lose, readings, tc.readings)
+		}
 	}
 }
