@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -8,6 +9,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"net/http"
 	"reflect"
@@ -322,11 +324,54 @@ const maxCursorLen = 8192
 const cursorVersion = 1
 
 // cursorScope is what a cursor is bound to: its company, its endpoint and
-// the query parameters a page must repeat (RFC 9865 §2).
+// the query parameters a page must repeat (RFC 9865 §2); key is the key
+// that signs it (Handler.cursorSecret).
 type cursorScope struct {
 	tenant, endpoint               string
 	filter, sortBy, sortOrder      string
 	attributes, excludedAttributes string
+	key                            []byte
+}
+
+// KeyStore is a [Store] that keeps keys shared by every process using it.
+// A [Handler] without a CursorKey signs its cursors with its store's key
+// named "cursor" when the store is a KeyStore (sqlstore's are), so that
+// the instances of a service on one database accept each other's cursors,
+// and a restarted instance those it gave before, with nothing to
+// configure. Whoever reads the store can read the key, and so forge a
+// cursor: a position in a listing it could read anyway.
+type KeyStore interface {
+	// SharedKey returns the key named name: 32 random bytes made by the
+	// first caller, in any process, and the same for every caller after.
+	SharedKey(ctx context.Context, name string) ([]byte, error)
+}
+
+// cursorKeyName is the name of the cursor key in a KeyStore.
+const cursorKeyName = "cursor"
+
+// cursorSecret returns the key cursors are signed with: CursorKey; else
+// the store's shared key, if the store is a KeyStore (read on the first
+// cursor and kept); else the Handler's own random key.
+func (h *Handler) cursorSecret(ctx context.Context) ([]byte, error) {
+	if len(h.CursorKey) > 0 {
+		return h.cursorKey, nil
+	}
+	ks, ok := h.Store.(KeyStore)
+	if !ok {
+		return h.cursorKey, nil
+	}
+	if k := h.sharedKey.Load(); k != nil {
+		return *k, nil
+	}
+	k, err := ks.SharedKey(ctx, cursorKeyName)
+	if err != nil {
+		return nil, fmt.Errorf("reading the store's cursor key: %w", err)
+	}
+	if len(k) == 0 {
+		return nil, errors.New("the store's cursor key is empty")
+	}
+	h.sharedKey.Store(&k)
+	return k, nil
 }
 
 func (h *Handler) cursorTimeout() time.Duration {
@@ -337,7 +382,7 @@ func (h *Handler) cursorTimeout() time.Duration {
 }
 
 func (h *Handler) cursorMAC(sc *cursorScope, payload []byte) []byte {
-	m := hmac.New(sha256.New, h.cursorKey)
+	m := hmac.New(sha256.New, sc.key)
 	var n [binary.MaxVarintLen64]byte
 	for _, s := range [...]string{"scimkit cursor", sc.tenant, sc.endpoint, sc.filter, sc.sortBy, sc.sortOrder, sc.attributes, sc.excludedAttributes} {
 		m.Write(n[:binary.PutUvarint(n[:], uint64(len(s)))])
@@ -401,7 +446,8 @@ func (h *Handler) decodeCursor(sc *cursorScope, cursor string, count int, now ti
 	return position, nil
 }
 
-// newCursorKey returns a random key for a Handler without CursorKey.
+// newCursorKey returns a random key for a Handler without CursorKey whose
+// store keeps none.
 func newCursorKey() []byte {
 	k := make([]byte, 32)
 	_, _ = rand.Read(k) // crypto/rand.Read never fails (Go 1.24+)

@@ -1,11 +1,13 @@
 package scim
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -216,6 +218,66 @@ func TestCursorKeyShared(t *testing.T) {
 	}
 }
 
+// keyStore is a memory store that keeps shared keys (a KeyStore), as
+// sqlstore's keep them in their database; down makes SharedKey fail.
+type keyStore struct {
+	*MemoryStore
+	mu   sync.Mutex
+	keys map[string][]byte
+	down bool
+	asks int
+}
+
+func (s *keyStore) SharedKey(_ context.Context, name string) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.asks++
+	if s.down {
+		return nil, ErrUnavailable
+	}
+	if s.keys[name] == nil {
+		s.keys[name] = newCursorKey()
+	}
+	return s.keys[name], nil
+}
+
+// TestCursorKeyFromStore: handlers without a CursorKey over a KeyStore
+// sign with its key, read once: another instance, or a restarted one,
+// continues the walk. A store that cannot give the key fails the list
+// (503) rather than let the handler sign with a key of its own, and is
+// asked again by the next list; a CursorKey overrides the store's.
+func TestCursorKeyFromStore(t *testing.T) {
+	a, b, restarted := newTestServer(t), newTestServer(t), newTestServer(t)
+	ks := &keyStore{MemoryStore: a.store, keys: map[string][]byte{}}
+	a.h.Store, b.h.Store, restarted.h.Store = ks, ks, ks
+	for i := range 5 {
+		a.expect(a.do("POST", "/scim/v2/Users", oktaUser(i)), http.StatusCreated)
+	}
+	next := a.expect(a.do("GET", "/scim/v2/Users?cursor&count=2", ""), http.StatusOK)["nextCursor"].(string)
+	next = b.expect(b.do("GET", "/scim/v2/Users?count=2&cursor="+next, ""), http.StatusOK)["nextCursor"].(string)
+	m := restarted.expect(restarted.do("GET", "/scim/v2/Users?count=2&cursor="+next, ""), http.StatusOK)
+	if n := len(m["Resources"].([]any)); n != 1 || m["nextCursor"] != nil {
+		t.Errorf("the last page, on a third handler: %d users, nextCursor %v; want 1 and none", n, m["nextCursor"])
+	}
+	a.expect(a.do("GET", "/scim/v2/Users?cursor&count=2", ""), http.StatusOK)
+	if ks.asks != 3 {
+		t.Errorf("the store was asked for the key %d times, want once per handler (3)", ks.asks)
+	}
+
+	ks.down = true
+	late := newTestServer(t)
+	late.h.Store = ks
+	late.expect(late.do("GET", "/scim/v2/Users?cursor&count=2", ""), http.StatusServiceUnavailable)
+	ks.down = false
+	late.expect(late.do("GET", "/scim/v2/Users?count=2&cursor="+next, ""), http.StatusOK)
+
+	own := newTestServer(t)
+	own.h.Store, own.h.CursorKey = ks, []byte("a key of its own, 32 bytes long.")
+	if m := own.expect(own.do("GET", "/scim/v2/Users?count=2&cursor="+next, ""), http.StatusBadRequest); m["scimType"] != SCIMTypeInvalidCursor {
+		t.Errorf("a handler with a CursorKey of its own: %v, want invalidCursor", m)
+	}
+}
+
 func TestServiceProviderConfigPagination(t *testing.T) {
 	s := newTestServer(t)
 	s.h.CursorTimeout = 10 * time.Minute
@@ -234,7 +296,7 @@ func FuzzDecodeCursor(f *testing.F) {
 	h := &Handler{CursorKey: []byte("fuzz key")}
 	h.init()
 	now := time.Unix(1_800_000_000, 0)
-	sc := &cursorScope{tenant: "acme", endpoint: "Users", sortBy: "userName"}
+	sc := &cursorScope{tenant: "acme", endpoint: "Users", sortBy: "userName", key: h.cursorKey}
 	f.Add(h.encodeCursor(sc, 10, `{"i":"a","k":"s","v":"x"}`, now), `{"i":"a","k":"s","v":"x"}`)
 	f.Add("", "")
 	f.Add("AQ", `{"i":"a"}`)

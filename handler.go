@@ -177,10 +177,12 @@ type Handler struct {
 	// CursorKey signs the cursors of cursor paging (RFC 9865), which are
 	// opaque and tamper-evident: a cursor is accepted only by a handler
 	// holding the key that signed it, for the same company and query.
-	// Empty means a random key per Handler, which suits one instance:
-	// several instances behind one load balancer must share a key (32
-	// random bytes, kept like any secret), or a walk breaks with 400
-	// invalidCursor whenever its pages reach different instances.
+	// Empty means the store's shared key when the store is a [KeyStore]
+	// (sqlstore's are: every instance on the database, and every restart,
+	// gets the same), else a random key per Handler, which suits one
+	// instance: several instances behind one load balancer must then share
+	// a key (32 random bytes, kept like any secret), or a walk breaks with
+	// 400 invalidCursor whenever its pages reach different instances.
 	// Changing the key ends the walks under way the same way.
 	CursorKey []byte
 	// CursorTimeout is how long a cursor stays valid, i.e. the longest a
@@ -202,9 +204,10 @@ type Handler struct {
 	authFailures *AuthLimiter // AuthFailures, or a default
 	models       ModelSource  // Models, Auth if it is one, or nil
 	reports      reportLookups
-	streams      atomic.Int64 // responses streaming now (MaxStreams)
-	cursorKey    []byte       // CursorKey, or a random key
-	rendered     renderCache  // users rendered whole, see rendercache.go
+	streams      atomic.Int64           // responses streaming now (MaxStreams)
+	cursorKey    []byte                 // CursorKey, or a random key
+	sharedKey    atomic.Pointer[[]byte] // the store's cursor key, once read (cursorSecret)
+	rendered     renderCache            // users rendered whole, see rendercache.go
 	lastBase     atomic.Pointer[baseURL]
 }
 
@@ -1118,6 +1121,9 @@ func (req *request) listCursor(endpoint string, p listParams, count int) (scope 
 	}
 	scope = &cursorScope{tenant: req.tenant, endpoint: endpoint, filter: p.filter, sortBy: p.sortBy, sortOrder: p.sortOrder,
 		attributes: p.attributes, excludedAttributes: p.excluded}
+	if scope.key, err = req.h.cursorSecret(req.ctx); err != nil {
+		return nil, "", err
+	}
 	if p.cursor != "" {
 		if after, err = req.h.decodeCursor(scope, p.cursor, count, req.h.now()); err != nil {
 			return nil, "", err

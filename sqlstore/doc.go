@@ -156,6 +156,7 @@
 //   - groups.go: scim.GroupStore.
 //   - company.go: scim.CompanyStore: companies and tokens.
 //   - ratelimit.go: [RateLimiter], shared by every instance on a database.
+//   - keys.go: scim.KeyStore: the keys every instance shares, the cursors'.
 //   - faults.go: the drivers' errors an outage or a full disk raises,
 //     classified as scim.ErrUnavailable and scim.ErrStorageFull.
 //   - migrations/: the schema migrations, one folder per dialect.

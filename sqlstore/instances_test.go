@@ -187,6 +187,50 @@ func TestTwoInstancesPostgres(t *testing.T) {
 		}
 	})
 
+	t.Run("CursorWalkAcrossInstances", func(t *testing.T) {
+		// Neither handler has a CursorKey: both sign with the database's
+		// shared key, so a walk alternates between them, as a load
+		// balancer would send it, and lists every user once.
+		for i := range 5 {
+			if rec := serveAs(a.h, token, "POST", "/scim/v2/Users", instanceUser(fmt.Sprintf("cursor%d@example.com", i))); rec.Code != http.StatusCreated {
+				t.Fatalf("POST: %d %s", rec.Code, rec.Body)
+			}
+		}
+		seen := map[string]int{}
+		want := a.list(t, token, "count=1000").TotalResults
+		cursor, pages := "", 0
+		for page := 0; ; page++ {
+			pages++
+			in := []instance{a, b}[page%2]
+			rec := serveAs(in.h, token, "GET", "/scim/v2/Users?count=2&cursor="+cursor, "")
+			if rec.Code != http.StatusOK {
+				t.Fatalf("page %d: %d %s", page, rec.Code, rec.Body)
+			}
+			var p struct {
+				NextCursor string `json:"nextCursor"`
+				Resources  []struct {
+					ID string `json:"id"`
+				} `json:"Resources"`
+			}
+			json.Unmarshal(rec.Body.Bytes(), &p)
+			for _, r := range p.Resources {
+				seen[r.ID]++
+			}
+			if p.NextCursor == "" {
+				break
+			}
+			cursor = p.NextCursor
+		}
+		if len(seen) != want || pages < 3 {
+			t.Errorf("%d users walked in %d pages, want %d in 3 pages or more", len(seen), pages, want)
+		}
+		for id, n := range seen {
+			if n != 1 {
+				t.Errorf("user %s listed %d times", id, n)
+			}
+		}
+	})
+
 	t.Run("RateLimit", func(t *testing.T) {
 		const limit, lease = 100, 10
 		limited := func(st *Store) scim.RateLimiter {

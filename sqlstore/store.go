@@ -347,7 +347,7 @@ func (s *Store) Analyze(ctx context.Context) error {
 // the connection's search_path, like every statement of the store).
 var pgTables = []string{"users", "user_values", "user_custom", "user_activations", "companies", "tokens",
 	"rate_usage", "company_versions", "user_changes", "scim_groups", "group_members", "cache_generation",
-	"company_generations"}
+	"company_generations", "shared_keys"}
 
 // dropSamples empties SQLite's sqlite_stat4, if ANALYZE ever created it,
 // and reloads the statistics.

@@ -9,13 +9,12 @@
 // custom attributes of -attrs. It serves both /scim/v2 and /api/scim/v2 and
 // prints the base URL and the tokens to use.
 //
-// Several instances on one PostgreSQL (-store postgres) must sign their
-// cursors (RFC 9865 paging) with one key, $SCIM_CURSOR_KEY: 32 or more
-// characters, the same in every instance (openssl rand -base64 32). Without
-// it each instance draws its own, and a walk whose pages reach two
-// instances fails with invalidCursor. The web page's sign-ins, provisioning
-// log and metrics are each instance's own: route a browser to one instance
-// (sticky sessions) and scrape every instance.
+// Instances on one database sign their cursors (RFC 9865 paging) with a
+// key the database keeps, so a cursor walk may reach any of them, and
+// outlives a restart; $SCIM_CURSOR_KEY (32 characters or more, the same in
+// every instance: openssl rand -base64 32) sets one instead. The web page's
+// sign-ins, provisioning log and metrics are each instance's own: route a
+// browser to one instance (sticky sessions) and scrape every instance.
 package main
 
 import (
@@ -64,7 +63,7 @@ type config struct {
 	verbose              bool
 	groups               bool
 	trustedProxies       []netip.Prefix
-	cursorKey            []byte // $SCIM_CURSOR_KEY; nil: a random key
+	cursorKey            []byte // $SCIM_CURSOR_KEY; nil: the store's
 }
 
 // minCursorKey is the least length of $SCIM_CURSOR_KEY: 32 bytes of key,
@@ -166,7 +165,7 @@ func setup(ctx context.Context, c *config, logger *slog.Logger) (http.Handler, [
 		closeStore()
 		return nil, nil, nil, err
 	}
-	// Instances sharing the key accept each other's cursors.
+	// Nil: the key the store keeps for every instance on it.
 	d.SCIM.CursorKey = c.cursorKey
 	if len(c.trustedProxies) > 0 {
 		// Behind the proxies, count failed authentications per client.
@@ -236,9 +235,6 @@ func printBanner(w io.Writer, c *config, companies []company) {
 	fmt.Fprintf(w, "Peakon-like SCIM endpoint (store: %s, rate limit: %s)\n", c.storeKind, limit)
 	fmt.Fprintf(w, "  base URL: http://%s/scim/v2  (also /api/scim/v2)\n", c.addr)
 	fmt.Fprintf(w, "  web page: http://%s/  (sign in with a token below; metrics at /metrics)\n", c.addr)
-	if c.storeKind == "postgres" && c.cursorKey == nil {
-		fmt.Fprintln(w, "  cursor paging: this instance's own key; set $SCIM_CURSOR_KEY, the same in every instance, to page across instances")
-	}
 	if len(c.attrs) > 0 {
 		var names []string
 		for _, a := range c.attrs {
