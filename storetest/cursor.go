@@ -483,3 +483,30 @@ func reversed(s []string) []string {
 	slices.Reverse(r)
 	return r
 }
+
+// testSharedKeys: a KeyStore makes a key once, of 32 bytes, for callers
+// that ask together as for those after; each name has its own.
+func testSharedKeys(t *testing.T, ks scim.KeyStore) {
+	ctx := context.Background()
+	keys := make([][]byte, 8)
+	for i, err := range race(len(keys), func(i int) error {
+		var err error
+		keys[i], err = ks.SharedKey(ctx, "cursor")
+		return err
+	}) {
+		if err != nil {
+			t.Fatalf("caller %d: %v", i, err)
+		}
+	}
+	for i, k := range keys {
+		if len(k) != 32 || !slices.Equal(k, keys[0]) {
+			t.Fatalf("caller %d got %x, want the 32 bytes caller 0 got, %x", i, k, keys[0])
+		}
+	}
+	if again, err := ks.SharedKey(ctx, "cursor"); err != nil || !slices.Equal(again, keys[0]) {
+		t.Errorf("asked again: %x, %v; want %x", again, err, keys[0])
+	}
+	if other, err := ks.SharedKey(ctx, "other"); err != nil || len(other) != 32 || slices.Equal(other, keys[0]) {
+		t.Errorf("another name: %x, %v; want 32 bytes of its own", other, err)
+	}
+}

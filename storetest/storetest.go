@@ -17,7 +17,8 @@
 // of a company or its tokens listed after the generation before it) and
 // scim.GroupStore (membership, the cascade of a user's deletion, tenancy,
 // cursor paging of groups as of users, and Okta's and Entra's group flows
-// over HTTP).
+// over HTTP) and scim.KeyStore (one key a name, made once however many ask
+// together).
 package storetest
 
 import (
@@ -65,6 +66,7 @@ func Run(t *testing.T, newStore func(t *testing.T) scim.Store) {
 	t.Run("Erasure", func(t *testing.T) { testErasure(t, newStore(t)) })
 	t.Run("Groups", func(t *testing.T) { testGroups(t, newStore) })
 	t.Run("GroupFlows", func(t *testing.T) { groupFlows(t, newStore) })
+	t.Run("SharedKeys", func(t *testing.T) { testSharedKeys(t, implemented[scim.KeyStore](t, newStore(t))) })
 }
 
 // userDiff compares users, treating nil and empty slices and maps alike
