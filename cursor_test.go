@@ -1,13 +1,11 @@
 package scim
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -216,29 +214,6 @@ func TestCursorKeyShared(t *testing.T) {
 	if n := len(m["Resources"].([]any)); n != 1 {
 		t.Errorf("second page on the other instance has %d users, want 1", n)
 	}
-}
-
-// keyStore is a memory store that keeps shared keys (a KeyStore), as
-// sqlstore's keep them in their database; down makes SharedKey fail.
-type keyStore struct {
-	*MemoryStore
-	mu   sync.Mutex
-	keys map[string][]byte
-	down bool
-	asks int
-}
-
-func (s *keyStore) SharedKey(_ context.Context, name string) ([]byte, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.asks++
-	if s.down {
-		return nil, ErrUnavailable
-	}
-	if s.keys[name] == nil {
-		s.keys[name] = newCursorKey()
-	}
-	return s.keys[name], nil
 }
 
 // TestCursorKeyFromStore: handlers without a CursorKey over a KeyStore

@@ -39,6 +39,29 @@ func newTestServer(t testing.TB) *testServer {
 	return &testServer{Server: srv, h: h, store: store, t: t}
 }
 
+// keyStore is a memory store that keeps shared keys (a KeyStore), as
+// sqlstore's keep them in their database; down makes SharedKey fail.
+type keyStore struct {
+	*MemoryStore
+	mu   sync.Mutex
+	keys map[string][]byte
+	down bool
+	asks int
+}
+
+func (s *keyStore) SharedKey(_ context.Context, name string) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.asks++
+	if s.down {
+		return nil, ErrUnavailable
+	}
+	if s.keys[name] == nil {
+		s.keys[name] = newCursorKey()
+	}
+	return s.keys[name], nil
+}
+
 type response struct {
 	status int
 	header http.Header
