@@ -177,19 +177,20 @@ func (s *MemoryStore) ListTokens(ctx context.Context, company string) ([]*Token,
 	}
 	m := &s.co
 	m.mu.RLock()
-	var entries []*memToken
+	// Copies, taken under the lock: TouchToken writes a token's LastUsed
+	// in place.
+	var entries []memToken
 	for _, e := range m.tokens {
 		if e.token.Company == company {
-			entries = append(entries, e)
+			entries = append(entries, *e)
 		}
 	}
 	m.mu.RUnlock()
 	// Creation order: Created may tie within a clock tick, seq never does.
-	slices.SortFunc(entries, func(a, b *memToken) int { return cmp.Compare(a.seq, b.seq) })
+	slices.SortFunc(entries, func(a, b memToken) int { return cmp.Compare(a.seq, b.seq) })
 	out := make([]*Token, len(entries))
-	for i, e := range entries {
-		t := e.token
-		out[i] = &t
+	for i := range entries {
+		out[i] = &entries[i].token
 	}
 	return out, nil
 }
