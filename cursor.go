@@ -349,21 +349,17 @@ type KeyStore interface {
 // cursorKeyName is the name of the cursor key in a KeyStore.
 const cursorKeyName = "cursor"
 
-// cursorSecret returns the key cursors are signed with: CursorKey; else
-// the store's shared key, if the store is a KeyStore (read on the first
-// cursor and kept); else the Handler's own random key.
+// cursorSecret returns the key cursors are signed with: CursorKey, or the
+// Handler's own random key (init chose), else the store's shared key, read
+// on the first cursor and kept.
 func (h *Handler) cursorSecret(ctx context.Context) ([]byte, error) {
-	if len(h.CursorKey) > 0 {
-		return h.cursorKey, nil
-	}
-	ks, ok := h.Store.(KeyStore)
-	if !ok {
+	if len(h.cursorKey) > 0 {
 		return h.cursorKey, nil
 	}
 	if k := h.sharedKey.Load(); k != nil {
 		return *k, nil
 	}
-	k, err := ks.SharedKey(ctx, cursorKeyName)
+	k, err := h.Store.(KeyStore).SharedKey(ctx, cursorKeyName)
 	if err != nil {
 		return nil, fmt.Errorf("reading the store's cursor key: %w", err)
 	}

@@ -205,7 +205,7 @@ type Handler struct {
 	models       ModelSource  // Models, Auth if it is one, or nil
 	reports      reportLookups
 	streams      atomic.Int64           // responses streaming now (MaxStreams)
-	cursorKey    []byte                 // CursorKey, or a random key
+	cursorKey    []byte                 // CursorKey, a random key, or empty for the store's (init)
 	sharedKey    atomic.Pointer[[]byte] // the store's cursor key, once read (cursorSecret)
 	rendered     renderCache            // users rendered whole, see rendercache.go
 	lastBase     atomic.Pointer[baseURL]
@@ -225,8 +225,9 @@ func (h *Handler) init() {
 		if h.log == nil {
 			h.log = slog.Default()
 		}
+		// Empty when the store keeps the key (cursorSecret reads it).
 		h.cursorKey = h.CursorKey
-		if len(h.cursorKey) == 0 {
+		if _, shared := h.Store.(KeyStore); len(h.cursorKey) == 0 && !shared {
 			h.cursorKey = newCursorKey()
 		}
 	})
